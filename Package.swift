@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "ghr-audit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ghr-audit", targets: ["ghr-audit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // Positions, findings, versions, file system: the vocabulary every layer speaks.
+        .target(name: "AuditCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        // HCL native syntax and JSON syntax: lexer, recovering parser, AST with ranges, evaluator with unknown.
+        .target(name: "HCL", dependencies: ["AuditCore", "Documents"], swiftSettings: strict),
+        // Positioned JSON (hand-written) and positioned YAML (Yams nodes).
+        .target(name: "Documents", dependencies: ["AuditCore", "Yams"], swiftSettings: strict),
+        // Bash and PowerShell scanners, start-script classification.
+        .target(name: "Scripts", dependencies: ["AuditCore"], swiftSettings: strict),
+        // Knowledge base: releases, inputs per release, script fingerprints, rule catalogue (from rules/).
+        .target(name: "Knowledge", dependencies: ["AuditCore", "Yams"], swiftSettings: strict),
+        // Terraform semantics on top of HCL: variables, locals, module calls, the deployment model.
+        .target(name: "Terraform", dependencies: ["AuditCore", "HCL", "Documents", "Knowledge"], swiftSettings: strict),
+        // One file per rule.
+        .target(name: "Rules", dependencies: ["AuditCore", "HCL", "Documents", "Scripts", "Knowledge", "Terraform"], swiftSettings: strict),
+        // Discovery, dispatch, sorting, exit-code policy.
+        .target(name: "Engine", dependencies: ["AuditCore", "HCL", "Documents", "Scripts", "Knowledge", "Terraform", "Rules"], swiftSettings: strict),
+        // Pure functions from a Report to bytes.
+        .target(name: "Reporters", dependencies: ["AuditCore", "Knowledge"], swiftSettings: strict),
+        .executableTarget(name: "ghr-audit", dependencies: [
+            "AuditCore", "Engine", "Reporters", "Knowledge", "Terraform",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "ghr-audit-dev", dependencies: ["Knowledge", "Reporters"], swiftSettings: strict),
+
+        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore"], swiftSettings: strict),
+        .testTarget(name: "HCLTests", dependencies: ["HCL", "AuditCore"], swiftSettings: strict),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "AuditCore"], swiftSettings: strict),
+        .testTarget(name: "ScriptsTests", dependencies: ["Scripts", "AuditCore"], swiftSettings: strict),
+        .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", "AuditCore"], swiftSettings: strict),
+        .testTarget(name: "TerraformTests", dependencies: ["Terraform", "HCL", "AuditCore"], swiftSettings: strict),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Engine", "Knowledge", "AuditCore"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Reporters", "AuditCore"], swiftSettings: strict),
+        .testTarget(name: "ReportersTests", dependencies: ["Reporters", "AuditCore", "Knowledge"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,126 @@
+import Foundation
+
+/// What the audit needs from a file system. Paths are relative to the scan root, `/`-separated;
+/// the root itself is "". Implementations never leave the root.
+public protocol FileSystem: Sendable {
+    /// The bytes of a file, or nil when it does not exist or is not a regular file.
+    func read(_ path: String) -> Data?
+    /// The entries of a directory (names only), sorted; nil when it is not a directory.
+    func list(_ path: String) -> [DirectoryEntry]?
+}
+
+public struct DirectoryEntry: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case file, directory, symlinkOutside, other }
+    public var name: String
+    public var kind: Kind
+    public init(name: String, kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+public enum Paths {
+    /// Joins and normalises `/`-separated relative paths, resolving `.` and `..`. Returns nil when
+    /// the result would climb above the root.
+    public static func join(_ base: String, _ rel: String) -> String? {
+        var parts: [Substring] = rel.hasPrefix("/") ? [] : base.split(separator: "/")
+        for p in rel.split(separator: "/") {
+            if p == "." || p.isEmpty { continue }
+            if p == ".." {
+                if parts.isEmpty { return nil }
+                parts.removeLast()
+            } else {
+                parts.append(p)
+            }
+        }
+        return parts.joined(separator: "/")
+    }
+
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return String(path[..<slash])
+    }
+
+    public static func fileName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}
+
+/// The real file system below `root`. Symbolic links are followed only when they resolve inside
+/// the root.
+public struct LocalFileSystem: FileSystem {
+    public let root: URL
+
+    public init(root: URL) {
+        self.root = root.standardizedFileURL.resolvingSymlinksInPath()
+    }
+
+    private func url(_ path: String) -> URL {
+        path.isEmpty ? root : root.appendingPathComponent(path)
+    }
+
+    private func isInside(_ url: URL) -> Bool {
+        let resolved = url.resolvingSymlinksInPath().path
+        return resolved == root.path || resolved.hasPrefix(root.path + "/")
+    }
+
+    public func read(_ path: String) -> Data? {
+        let u = url(path)
+        guard isInside(u) else { return nil }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: u.path, isDirectory: &isDir), !isDir.boolValue else { return nil }
+        return try? Data(contentsOf: u)
+    }
+
+    public func list(_ path: String) -> [DirectoryEntry]? {
+        let u = url(path)
+        guard isInside(u), let names = try? FileManager.default.contentsOfDirectory(atPath: u.path) else { return nil }
+        return names.sorted().map { name in
+            let child = u.appendingPathComponent(name)
+            let attrs = try? FileManager.default.attributesOfItem(atPath: child.path)
+            let type = attrs?[.type] as? FileAttributeType
+            if type == .typeSymbolicLink {
+                guard isInside(child) else { return DirectoryEntry(name: name, kind: .symlinkOutside) }
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: child.path, isDirectory: &isDir) {
+                    return DirectoryEntry(name: name, kind: isDir.boolValue ? .directory : .file)
+                }
+                return DirectoryEntry(name: name, kind: .other)
+            }
+            switch type {
+            case .typeDirectory?: return DirectoryEntry(name: name, kind: .directory)
+            case .typeRegular?: return DirectoryEntry(name: name, kind: .file)
+            default: return DirectoryEntry(name: name, kind: .other)
+            }
+        }
+    }
+}
+
+/// An in-memory file tree for tests: a map from relative path to contents.
+public struct MemoryFileSystem: FileSystem {
+    public var files: [String: Data]
+
+    public init(_ files: [String: String]) {
+        self.files = files.mapValues { Data($0.utf8) }
+    }
+
+    public init(data: [String: Data]) { self.files = data }
+
+    public func read(_ path: String) -> Data? { files[path] }
+
+    public func list(_ path: String) -> [DirectoryEntry]? {
+        let prefix = path.isEmpty ? "" : path + "/"
+        var entries: [String: DirectoryEntry.Kind] = [:]
+        for key in files.keys where key.hasPrefix(prefix) {
+            let rest = key.dropFirst(prefix.count)
+            if let slash = rest.firstIndex(of: "/") {
+                entries[String(rest[..<slash])] = .directory
+            } else {
+                entries[String(rest)] = .file
+            }
+        }
+        if entries.isEmpty && !path.isEmpty { return nil }
+        return entries.keys.sorted().map { DirectoryEntry(name: $0, kind: entries[$0]!) }
+    }
+}

@@ -1,0 +1,93 @@
+/// What a reporter needs to know about a rule: the catalogue entry, without its examples.
+public struct RuleDescriptor: Sendable, Hashable, Codable {
+    public var id: String
+    public var title: String
+    public var severity: Severity
+    public var tags: [String]
+    /// One line, no trailing period.
+    public var summary: String
+    /// Markdown: why it matters and how to fix it.
+    public var help: String
+    /// Where the rule's documentation lives.
+    public var helpURI: String
+
+    public init(id: String, title: String, severity: Severity, tags: [String], summary: String, help: String, helpURI: String) {
+        self.id = id
+        self.title = title
+        self.severity = severity
+        self.tags = tags
+        self.summary = summary
+        self.help = help
+        self.helpURI = helpURI
+    }
+}
+
+/// One fleet: a runner configuration of one module call (a root-module instance or a
+/// `multi_runner_config` entry).
+public struct FleetSummary: Sendable, Hashable, Codable {
+    public var name: String
+    /// `linux`, `windows`, `osx`, or nil when unknown.
+    public var os: String?
+    /// nil when unknown.
+    public var ephemeral: Bool?
+    /// Whether the fleet registers with a JIT config at the target; nil when unknown.
+    public var jit: Bool?
+    /// What boots the runner: `module-default`, `userdata_template:<path>`, `ami:<path or unknown>`...
+    public var bootScript: String
+
+    public init(name: String, os: String?, ephemeral: Bool?, jit: Bool?, bootScript: String) {
+        self.name = name
+        self.os = os
+        self.ephemeral = ephemeral
+        self.jit = jit
+        self.bootScript = bootScript
+    }
+}
+
+public struct ModuleSummary: Sendable, Hashable, Codable {
+    /// `module.<name>` with the file it is declared in, e.g. `main.tf:module.runners`.
+    public var path: String
+    public var source: String
+    /// The version audited from (pinned or resolved), nil when unknown.
+    public var version: String?
+    /// `root`, `multi-runner`, `runners`, `webhook`, `download-lambda`, ...
+    public var kind: String
+    public var fleets: [FleetSummary]
+
+    public init(path: String, source: String, version: String?, kind: String, fleets: [FleetSummary]) {
+        self.path = path
+        self.source = source
+        self.version = version
+        self.kind = kind
+        self.fleets = fleets
+    }
+}
+
+public struct Report: Sendable {
+    public var toolName: String
+    public var toolVersion: String
+    /// The module release audited against, e.g. `4.0.1`, or `pinned`.
+    public var target: String
+    public var filesScanned: Int
+    /// How many files of each kind were read (`terraform`, `yaml`, `bash`, ...).
+    public var filesByKind: [String: Int]
+    public var modules: [ModuleSummary]
+    /// Sorted with `Finding.ordered` and deduplicated.
+    public var findings: [Finding]
+    /// The catalogue entries of every rule that may appear (for SARIF `tool.driver.rules`).
+    public var rules: [RuleDescriptor]
+
+    public init(toolName: String = "ghr-audit", toolVersion: String, target: String, filesScanned: Int,
+                filesByKind: [String: Int], modules: [ModuleSummary], findings: [Finding], rules: [RuleDescriptor]) {
+        self.toolName = toolName
+        self.toolVersion = toolVersion
+        self.target = target
+        self.filesScanned = filesScanned
+        self.filesByKind = filesByKind
+        self.modules = modules
+        self.findings = findings
+        self.rules = rules
+    }
+
+    public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
+}

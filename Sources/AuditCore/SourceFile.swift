@@ -1,0 +1,79 @@
+import Foundation
+
+/// The text of one file with a line index, so byte offsets convert to positions in O(log lines).
+public struct SourceFile: Sendable {
+    public let path: String
+    public let text: String
+    public let bytes: [UInt8]
+    /// Byte offset of the first byte of each line (line 1 at index 0).
+    public let lineStarts: [Int]
+
+    public init(path: String, text: String) {
+        self.path = path
+        self.text = text
+        self.bytes = Array(text.utf8)
+        var starts = [0]
+        starts.reserveCapacity(bytes.count / 32 + 1)
+        for (i, b) in bytes.enumerated() where b == 0x0A { starts.append(i + 1) }
+        self.lineStarts = starts
+    }
+
+    /// Decodes `data` as UTF-8 (a leading BOM is kept as part of line 1 but never breaks offsets).
+    /// Returns nil when the bytes are not valid UTF-8.
+    public init?(path: String, data: Data) {
+        guard let text = String(data: data, encoding: .utf8) else { return nil }
+        self.init(path: path, text: text)
+    }
+
+    public var lineCount: Int { lineStarts.count }
+
+    /// The 1-based line containing byte `offset`.
+    public func line(ofOffset offset: Int) -> Int {
+        var lo = 0, hi = lineStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+        }
+        return lo + 1
+    }
+
+    /// The position of byte `offset` (clamped to the file). Columns count Unicode scalars.
+    public func position(ofOffset rawOffset: Int) -> SourcePosition {
+        let offset = max(0, min(rawOffset, bytes.count))
+        let line = line(ofOffset: offset)
+        let start = lineStarts[line - 1]
+        var column = 1
+        var i = start
+        while i < offset {
+            // Count scalar starts: bytes that are not UTF-8 continuation bytes.
+            if bytes[i] & 0xC0 != 0x80 { column += 1 }
+            i += 1
+        }
+        // A partial scalar at the end would over-count; it cannot happen for offsets at scalar starts.
+        return SourcePosition(line: line, column: column, offset: offset)
+    }
+
+    public func range(from start: Int, to end: Int) -> SourceRange {
+        SourceRange(path: path, start: position(ofOffset: start), end: position(ofOffset: end))
+    }
+
+    /// The whole file.
+    public var fullRange: SourceRange { range(from: 0, to: bytes.count) }
+
+    /// The text of 1-based line `n` without its line terminator.
+    public func lineText(_ n: Int) -> String {
+        guard n >= 1, n <= lineStarts.count else { return "" }
+        let start = lineStarts[n - 1]
+        var end = n < lineStarts.count ? lineStarts[n] - 1 : bytes.count
+        if end > start, end <= bytes.count, end - 1 >= start, bytes[end - 1] == 0x0D { end -= 1 }
+        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+    }
+
+    /// The text between two byte offsets.
+    public func text(from start: Int, to end: Int) -> String {
+        let s = max(0, min(start, bytes.count)), e = max(s, min(end, bytes.count))
+        return String(decoding: bytes[s..<e], as: UTF8.self)
+    }
+
+    public func text(of range: SourceRange) -> String { text(from: range.start.offset, to: range.end.offset) }
+}

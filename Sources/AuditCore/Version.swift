@@ -1,0 +1,124 @@
+/// A module release `MAJOR.MINOR.PATCH` (a leading `v` is accepted and dropped).
+public struct ModuleVersion: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+    public var patch: Int
+    /// Pre-release text after `-`, if any (sorts before the release).
+    public var prerelease: String?
+
+    public init(_ major: Int, _ minor: Int, _ patch: Int, prerelease: String? = nil) {
+        self.major = major
+        self.minor = minor
+        self.patch = patch
+        self.prerelease = prerelease
+    }
+
+    public init?(_ text: String) {
+        var s = Substring(text.trimmingCharacters(in: .whitespaces))
+        if s.first == "v" || s.first == "V" { s = s.dropFirst() }
+        var pre: String?
+        if let dash = s.firstIndex(of: "-") {
+            pre = String(s[s.index(after: dash)...])
+            s = s[..<dash]
+        }
+        if let plus = s.firstIndex(of: "+") { s = s[..<plus] }
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...3).contains(parts.count) else { return nil }
+        var nums: [Int] = []
+        for p in parts {
+            guard !p.isEmpty, p.allSatisfy(\.isASCII), let n = Int(p), n >= 0 else { return nil }
+            nums.append(n)
+        }
+        while nums.count < 3 { nums.append(0) }
+        self.init(nums[0], nums[1], nums[2], prerelease: pre)
+    }
+
+    public static func < (a: ModuleVersion, b: ModuleVersion) -> Bool {
+        if a.major != b.major { return a.major < b.major }
+        if a.minor != b.minor { return a.minor < b.minor }
+        if a.patch != b.patch { return a.patch < b.patch }
+        switch (a.prerelease, b.prerelease) {
+        case (nil, nil), (nil, _?): return false
+        case (_?, nil): return true
+        case let (x?, y?): return x < y
+        }
+    }
+
+    public var description: String {
+        "\(major).\(minor).\(patch)" + (prerelease.map { "-\($0)" } ?? "")
+    }
+}
+
+import Foundation
+
+/// A Terraform version constraint such as `>= 4.0, < 5.0.0`, `~> 5.2` or `4.0.1`.
+public struct VersionConstraint: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Op: String, Sendable, Hashable, Codable { case eq = "=", ne = "!=", gt = ">", ge = ">=", lt = "<", le = "<=", pessimistic = "~>" }
+
+    public struct Clause: Sendable, Hashable, Codable {
+        public var op: Op
+        public var version: ModuleVersion
+        /// How many numeric parts were written (`~> 5.2` has 2): the pessimistic operator needs it.
+        public var precision: Int
+    }
+
+    public var clauses: [Clause]
+    public var text: String
+
+    public init?(_ text: String) {
+        var clauses: [Clause] = []
+        for raw in text.split(separator: ",") {
+            var s = raw.trimmingCharacters(in: .whitespaces)
+            guard !s.isEmpty else { return nil }
+            var op = Op.eq
+            for candidate in [Op.pessimistic, .ge, .le, .ne, .gt, .lt, .eq] where s.hasPrefix(candidate.rawValue) {
+                op = candidate
+                s = String(s.dropFirst(candidate.rawValue.count)).trimmingCharacters(in: .whitespaces)
+                break
+            }
+            var core = s
+            if core.hasPrefix("v") { core.removeFirst() }
+            let numeric = core.split(separator: "-").first.map(String.init) ?? core
+            let precision = numeric.split(separator: ".").count
+            guard let v = ModuleVersion(s) else { return nil }
+            clauses.append(Clause(op: op, version: v, precision: precision))
+        }
+        guard !clauses.isEmpty else { return nil }
+        self.clauses = clauses
+        self.text = text
+    }
+
+    public func isSatisfied(by v: ModuleVersion) -> Bool {
+        clauses.allSatisfy { c in
+            switch c.op {
+            case .eq: return v == c.version
+            case .ne: return v != c.version
+            case .gt: return v > c.version
+            case .ge: return v >= c.version
+            case .lt: return v < c.version
+            case .le: return v <= c.version
+            case .pessimistic:
+                guard v >= c.version else { return false }
+                // ~> 5.2 allows 5.x (x >= 2); ~> 5.2.1 allows 5.2.x; ~> 5 allows 5.x.x.
+                switch c.precision {
+                case ...1: return v.major == c.version.major
+                case 2: return v.major == c.version.major
+                default: return v.major == c.version.major && v.minor == c.version.minor
+                }
+            }
+        }
+    }
+
+    /// The newest of `candidates` that satisfies the constraint.
+    public func newest(in candidates: [ModuleVersion]) -> ModuleVersion? {
+        candidates.filter(isSatisfied).max()
+    }
+
+    /// An exact pin (`4.0.1` or `= 4.0.1`) yields that version.
+    public var exactVersion: ModuleVersion? {
+        if clauses.count == 1, clauses[0].op == .eq { return clauses[0].version }
+        return nil
+    }
+
+    public var description: String { text }
+}

@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholder_DocumentsTests() { #expect(1 + 1 == 2) }
