@@ -55,14 +55,103 @@ public enum HCLLexer {
 
     /// Every token of `source`, comments included, ending with `.eof`; plus lexical diagnostics.
     public static func tokenize(_ source: SourceFile, mode: Mode = .config) -> (tokens: [Token], diagnostics: [Diagnostic]) {
-        var lexer = Lexer(source: source, mode: mode)
-        lexer.run()
-        return (lexer.tokens, lexer.diagnostics)
+        let scan = scan(source, mode: mode)
+        return (scan.tokens, scan.diagnostics)
     }
 
     /// The comments of a configuration file, in order (for suppression directives).
     public static func comments(in source: SourceFile) -> [SourceRange] {
-        tokenize(source).tokens.filter { $0.kind == .comment }.map { source.range(from: $0.start, to: $0.end) }
+        let scan = scan(source, mode: .config)
+        return scan.tokens.filter { $0.kind == .comment }.map { scan.positions.range($0.start, $0.end) }
+    }
+
+    /// Tokens, diagnostics and the position index of their boundaries.
+    static func scan(_ source: SourceFile, mode: Mode) -> (tokens: [Token], diagnostics: [Diagnostic], positions: PositionIndex) {
+        var lexer = Lexer(source: source, mode: mode)
+        lexer.run()
+        var boundaries: [Int] = []
+        boundaries.reserveCapacity(lexer.tokens.count * 2)
+        for token in lexer.tokens {
+            boundaries.append(token.start)
+            boundaries.append(token.end)
+        }
+        let positions = PositionIndex(source: source, sortedOffsets: boundaries)
+        let diagnostics = lexer.problems.map {
+            Diagnostic(.error, $0.summary, detail: $0.detail, range: positions.range($0.start, $0.end))
+        }
+        return (lexer.tokens, diagnostics, positions)
+    }
+
+    /// At most this many diagnostics are reported per file by the lexer, and as many by the
+    /// parser; the last one says that more were left out.
+    static let diagnosticLimit = 100
+}
+
+// MARK: - Positions
+
+/// Line/column positions of many offsets in one pass. Token boundaries are indexed up front, so
+/// a range costs a binary search instead of a scan from the start of the line (which would make
+/// long single-line files quadratic).
+struct PositionIndex {
+    let source: SourceFile
+    private var offsets: [Int] = []
+    private var lines: [Int32] = []
+    private var columns: [Int32] = []
+
+    init(source: SourceFile, sortedOffsets: [Int]) {
+        self.source = source
+        let bytes = source.bytes
+        offsets.reserveCapacity(sortedOffsets.count)
+        lines.reserveCapacity(sortedOffsets.count)
+        columns.reserveCapacity(sortedOffsets.count)
+        var at = 0, line = 1, column = 1
+        for target in sortedOffsets {
+            let target = min(max(target, 0), bytes.count)
+            if let last = offsets.last, target <= last { continue }
+            while at < target {
+                let b = bytes[at]
+                if b == 0x0A {
+                    line += 1
+                    column = 1
+                } else if b & 0xC0 != 0x80 {
+                    column += 1
+                }
+                at += 1
+            }
+            offsets.append(target)
+            lines.append(Int32(line))
+            columns.append(Int32(column))
+        }
+    }
+
+    func position(_ raw: Int) -> SourcePosition {
+        let offset = min(max(raw, 0), source.bytes.count)
+        var lo = 0, hi = offsets.count - 1, found = -1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if offsets[mid] <= offset {
+                found = mid
+                lo = mid + 1
+            } else {
+                hi = mid - 1
+            }
+        }
+        if found >= 0 {
+            if offsets[found] == offset {
+                return SourcePosition(line: Int(lines[found]), column: Int(columns[found]), offset: offset)
+            }
+            let line = source.line(ofOffset: offset)
+            if line == Int(lines[found]) {
+                var column = Int(columns[found])
+                for i in offsets[found]..<offset where source.bytes[i] & 0xC0 != 0x80 { column += 1 }
+                return SourcePosition(line: line, column: column, offset: offset)
+            }
+        }
+        return source.position(ofOffset: offset)
+    }
+
+    func range(_ start: Int, _ end: Int) -> SourceRange {
+        SourceRange(path: source.path, start: position(start), end: position(max(start, end)))
     }
 }
 
@@ -156,7 +245,8 @@ struct Lexer {
     var pos = 0
     var stack: [Frame]
     var tokens: [Token] = []
-    var diagnostics: [Diagnostic] = []
+    /// Problems found, located by byte offsets (converted to positions once, at the end).
+    var problems: [(summary: String, detail: String, start: Int, end: Int)] = []
 
     init(source: SourceFile, mode: HCLLexer.Mode) {
         self.source = source
@@ -174,7 +264,13 @@ struct Lexer {
     }
 
     mutating func report(_ summary: String, _ detail: String, _ start: Int, _ end: Int) {
-        diagnostics.append(Diagnostic(.error, summary, detail: detail, range: source.range(from: start, to: end)))
+        if problems.count < HCLLexer.diagnosticLimit {
+            problems.append((summary, detail, start, end))
+        } else if problems.count == HCLLexer.diagnosticLimit {
+            problems.append(("Too many lexical errors",
+                             "\(HCLLexer.diagnosticLimit) problems were reported before this point; the rest of the file was not checked for more. Is this an HCL file?",
+                             start, end))
+        }
     }
 
     mutating func run() {

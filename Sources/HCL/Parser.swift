@@ -64,13 +64,21 @@ struct Parser {
     /// Counts syntax errors, reported or suppressed, so a construct can tell whether one of its
     /// parts failed (and skip to its closing bracket).
     var errorSerial = 0
+    /// The opening tokens of the brackets, braces and template sequences being parsed, innermost
+    /// last (to name the one left unclosed).
+    var openBrackets: [Token] = []
     /// Lines with a lexical diagnostic: syntax errors there are follow-on errors and stay quiet.
     let lexicalLines: Set<Int>
 
+    let positions: PositionIndex
+    /// Syntax diagnostics reported so far (for the per-file limit).
+    var reported = 0
+
     init(source: SourceFile, mode: HCLLexer.Mode) {
         self.source = source
-        let (tokens, lexical) = HCLLexer.tokenize(source, mode: mode)
+        let (tokens, lexical, positions) = HCLLexer.scan(source, mode: mode)
         self.tokens = tokens.filter { $0.kind != .comment }
+        self.positions = positions
         self.diagnostics = lexical
         self.lexicalLines = Set(lexical.map(\.range.start.line))
     }
@@ -134,8 +142,8 @@ struct Parser {
         return source.bytes[token.start..<token.end].elementsEqual(word.utf8)
     }
 
-    func range(_ start: Int, _ end: Int) -> SourceRange { source.range(from: start, to: end) }
-    func range(_ token: Token) -> SourceRange { source.range(from: token.start, to: token.end) }
+    func range(_ start: Int, _ end: Int) -> SourceRange { positions.range(start, end) }
+    func range(_ token: Token) -> SourceRange { positions.range(token.start, token.end) }
 
     /// How a token reads in a message.
     func describe(_ token: Token) -> String {
@@ -157,9 +165,8 @@ struct Parser {
 
     /// Reports a syntax error unless already recovering from one, then enters recovery.
     mutating func syntaxError(_ summary: String, _ detail: String, _ start: Int, _ end: Int) {
-        let r = range(start, end)
-        if !recovering && !lexicalLines.contains(r.start.line) {
-            diagnostics.append(Diagnostic(.error, summary, detail: detail, range: r))
+        if !recovering && !lexicalLines.contains(positions.position(start).line) {
+            report(summary, detail, start, end)
         }
         markError()
     }
@@ -179,9 +186,21 @@ struct Parser {
         syntaxError(summary, detail, token.start, token.end)
     }
 
-    /// Reports a problem that does not disturb parsing (no recovery needed).
+    /// Reports a problem that does not disturb parsing (no recovery needed), within the
+    /// per-file limit.
+    mutating func report(_ summary: String, _ detail: String, _ start: Int, _ end: Int) {
+        reported += 1
+        if reported <= HCLLexer.diagnosticLimit {
+            diagnostics.append(Diagnostic(.error, summary, detail: detail, range: range(start, end)))
+        } else if reported == HCLLexer.diagnosticLimit + 1 {
+            diagnostics.append(Diagnostic(.error, "Too many syntax errors",
+                detail: "\(HCLLexer.diagnosticLimit) syntax errors were reported before this point; the rest of the file was not checked for more.",
+                range: range(start, end)))
+        }
+    }
+
     mutating func report(_ summary: String, _ detail: String, _ range: SourceRange) {
-        diagnostics.append(Diagnostic(.error, summary, detail: detail, range: range))
+        report(summary, detail, range.start.offset, range.end.offset)
     }
 
     // MARK: Depth
@@ -226,6 +245,16 @@ struct Parser {
         }
     }
 
+    /// True when the token at `i` is a line break followed by what reads as a new argument or
+    /// block, and only parentheses or brackets are open (`open`): in there, `name =` at the start
+    /// of a line is never valid, so the brackets were left unclosed.
+    func newItemFollows(_ i: Int, open: [TokenKind]) -> Bool {
+        guard tokens[i].kind == .newline, open.allSatisfy({ $0 == .oParen || $0 == .oBrack }) else { return false }
+        guard i + 2 < tokens.count, tokens[i + 1].kind == .identifier else { return false }
+        let after = tokens[i + 2].kind
+        return after == .equal || after == .oBrace || after == .oQuote
+    }
+
     /// Skips past the end of the current body item: the next line break outside any brackets.
     /// Stops before an unmatched `}` when inside a block, so the block still closes.
     mutating func recoverBodyItem(inBraces: Bool) {
@@ -237,7 +266,7 @@ struct Parser {
             case .eof:
                 return
             case .newline:
-                if open.isEmpty {
+                if open.isEmpty || newItemFollows(index, open: open) {
                     index += 1
                     return
                 }
@@ -262,10 +291,13 @@ struct Parser {
     mutating func recover(to closer: TokenKind) -> Int? {
         recovering = true
         var open: [TokenKind] = []
+        let stopAtNewItem = closer == .cParen || closer == .cBrack
         while true {
             let token = tokens[index]
             switch token.kind {
             case .eof:
+                return nil
+            case .newline where stopAtNewItem && newItemFollows(index, open: open):
                 return nil
             case .cBrace, .cBrack, .cParen, .cQuote, .cHeredoc, .templateSeqEnd:
                 if open.isEmpty {

@@ -97,9 +97,10 @@ extension Parser {
         }
         defer { leave() }
         next()
+        let operandIsNumber = peek().kind == .number
         let operand = parseUnary()
         let whole = range(token.start, max(operand.range.end.offset, token.end))
-        if token.kind == .minus, case .literal(.number(let n)) = operand.kind {
+        if token.kind == .minus, operandIsNumber, case .literal(.number(let n)) = operand.kind {
             // `-5` is a negative number literal, not an operation.
             return Expression(.literal(.number(-n)), whole)
         }
@@ -110,6 +111,11 @@ extension Parser {
 
     mutating func parseTerm() -> Expression {
         let token = peek()
+        if !newlinesMatter, let innermost = openBrackets.last, innermost.kind == .oParen || innermost.kind == .oBrack,
+           nextLooksLikeNewBodyItem() {
+            reportUnclosed(innermost)
+            return invalid(at: token.start)
+        }
         switch token.kind {
         case .number:
             next()
@@ -155,6 +161,13 @@ extension Parser {
         }
     }
 
+    /// The bracket `open` was never closed: the next line already starts a new item.
+    mutating func reportUnclosed(_ open: Token) {
+        let opener = text(open)
+        let closer = open.kind == .oParen ? ")" : open.kind == .oBrack ? "]" : "}"
+        syntaxError("Unclosed `\(opener)`", "The `\(opener)` here has no matching `\(closer)`; add it where the expression ends.", open)
+    }
+
     func numberLiteral(_ token: Token) -> Expression {
         let t = text(token)
         return Expression(.literal(.number(Double(t) ?? .nan)), range(token))
@@ -163,10 +176,10 @@ extension Parser {
     mutating func parseParenthesized() -> Expression {
         let open = next()
         newlineStack.append(false)
-        defer { newlineStack.removeLast() }
-        if nextLooksLikeNewBodyItem() {
-            syntaxError("Unclosed parenthesis", "The `(` here has no matching `)`.", open)
-            return Expression(.parenthesized(invalid(at: open.end)), range(open))
+        openBrackets.append(open)
+        defer {
+            newlineStack.removeLast()
+            openBrackets.removeLast()
         }
         let inner = parseExpression()
         let close = peek()
@@ -175,7 +188,7 @@ extension Parser {
             return Expression(.parenthesized(inner), range(open.start, close.end))
         }
         if close.kind == .eof || nextLooksLikeNewBodyItem() {
-            syntaxError("Unclosed parenthesis", "The `(` here has no matching `)`.", open)
+            reportUnclosed(open)
             return Expression(.parenthesized(inner), range(open.start, previousEnd))
         }
         syntaxError("Missing `)`", "Expected `)` to close the parenthesis opened at line \(range(open).start.line), column \(range(open).start.column), but found \(describe(close)).", close)
@@ -208,7 +221,11 @@ extension Parser {
         }
         next()
         newlineStack.append(false)
-        defer { newlineStack.removeLast() }
+        openBrackets.append(open)
+        defer {
+            newlineStack.removeLast()
+            openBrackets.removeLast()
+        }
         var arguments: [Expression] = []
         var expandFinal = false
         var end = open.end
@@ -220,7 +237,7 @@ extension Parser {
                 break
             }
             if token.kind == .eof || nextLooksLikeNewBodyItem() || token.kind == .cBrace || token.kind == .cBrack {
-                syntaxError("Unclosed function call", "The `(` of this call to `\(name)` has no matching `)`.", open)
+                reportUnclosed(open)
                 end = previousEnd
                 break
             }
@@ -255,7 +272,7 @@ extension Parser {
             }
             if separator.kind == .cParen { continue }
             if separator.kind == .eof || nextLooksLikeNewBodyItem() {
-                syntaxError("Unclosed function call", "The `(` of this call to `\(name)` has no matching `)`.", open)
+                reportUnclosed(open)
                 end = previousEnd
                 break
             }
@@ -328,15 +345,15 @@ extension Parser {
     mutating func parseIndex(_ collection: Expression) -> Expression {
         let open = next()
         newlineStack.append(false)
-        defer { newlineStack.removeLast() }
+        openBrackets.append(open)
+        defer {
+            newlineStack.removeLast()
+            openBrackets.removeLast()
+        }
         if peek().kind == .cBrack {
             let close = next()
             syntaxError("Missing index", "`[]` needs a key or index between the brackets, as in `list[0]` or `map[\"key\"]`.", open.start, close.end)
             return Expression(.index(collection, key: invalid(at: open.end)), range(collection.range.start.offset, close.end))
-        }
-        if nextLooksLikeNewBodyItem() {
-            syntaxError("Unclosed index", "The `[` here has no matching `]`.", open)
-            return Expression(.index(collection, key: invalid(at: open.end)), range(collection.range.start.offset, open.end))
         }
         let mark = errorSerial
         let key = parseExpression()
@@ -349,7 +366,7 @@ extension Parser {
         } else if recovering {
             end = recover(to: .cBrack) ?? previousEnd
         } else if close.kind == .eof || nextLooksLikeNewBodyItem() {
-            syntaxError("Unclosed index", "The `[` here has no matching `]`.", open)
+            reportUnclosed(open)
             end = previousEnd
         } else {
             syntaxError("Missing `]` after index", "Expected `]` to close the index, but found \(describe(close)).", close)
@@ -411,7 +428,11 @@ extension Parser {
     mutating func parseTuple() -> Expression {
         let open = next()
         newlineStack.append(false)
-        defer { newlineStack.removeLast() }
+        openBrackets.append(open)
+        defer {
+            newlineStack.removeLast()
+            openBrackets.removeLast()
+        }
         if isKeyword(peek(), "for") {
             return parseFor(open: open, closer: .cBrack)
         }
@@ -425,7 +446,7 @@ extension Parser {
                 break
             }
             if token.kind == .eof || nextLooksLikeNewBodyItem() || token.kind == .cBrace || token.kind == .cParen {
-                syntaxError("Unclosed `[`", "The `[` here has no matching `]`.", open)
+                reportUnclosed(open)
                 end = previousEnd
                 break
             }
@@ -443,7 +464,7 @@ extension Parser {
             }
             if separator.kind == .cBrack { continue }
             if separator.kind == .eof || nextLooksLikeNewBodyItem() {
-                syntaxError("Unclosed `[`", "The `[` here has no matching `]`.", open)
+                reportUnclosed(open)
                 end = previousEnd
                 break
             }
@@ -457,6 +478,8 @@ extension Parser {
 
     mutating func parseObject() -> Expression {
         let open = next()
+        openBrackets.append(open)
+        defer { openBrackets.removeLast() }
         newlineStack.append(false)
         let isFor = isKeyword(peek(), "for")
         newlineStack.removeLast()
@@ -478,7 +501,7 @@ extension Parser {
                 break
             }
             if token.kind == .eof || token.kind == .cBrack || token.kind == .cParen {
-                syntaxError("Unclosed `{`", "The `{` here has no matching `}`.", open)
+                reportUnclosed(open)
                 end = previousEnd
                 break
             }
@@ -522,7 +545,7 @@ extension Parser {
             }
             if after.kind == .cBrace { continue }
             if after.kind == .eof {
-                syntaxError("Unclosed `{`", "The `{` here has no matching `}`.", open)
+                reportUnclosed(open)
                 end = previousEnd
                 break
             }
@@ -538,7 +561,7 @@ extension Parser {
     mutating func objectKeyError(key: Expression, found: Token, open: Token) {
         switch found.kind {
         case .eof:
-            syntaxError("Unclosed `{`", "The `{` here has no matching `}`.", open)
+            reportUnclosed(open)
         case .fatArrow:
             syntaxError("Use `=` or `:` in an object",
                         "Object items are written `key = value` (or `key: value`); `=>` only appears in `{for ...}` expressions.", found)

@@ -79,7 +79,16 @@ extension Parser {
         let open = next()
         let stripLeft = open.end - open.start == 3
         newlineStack.append(false)
-        defer { newlineStack.removeLast() }
+        openBrackets.append(open)
+        defer {
+            newlineStack.removeLast()
+            openBrackets.removeLast()
+        }
+        let upcoming = peek().kind
+        if upcoming == .eof || upcoming == .cQuote || upcoming == .cHeredoc {
+            syntaxError("Unclosed template sequence", "The `\(text(open))` here has no matching `}`.", open)
+            return FlatPart(kind: .interpolation(invalid(at: open.end)), stripLeft: stripLeft, start: open.start, end: open.end)
+        }
         let mark = errorSerial
         let expression = parseExpression()
         let (stripRight, end) = finishSequence(open: open, what: "interpolation", failed: errorSerial != mark)
@@ -109,7 +118,11 @@ extension Parser {
         let open = next()
         let stripLeft = open.end - open.start == 3
         newlineStack.append(false)
-        defer { newlineStack.removeLast() }
+        openBrackets.append(open)
+        defer {
+            newlineStack.removeLast()
+            openBrackets.removeLast()
+        }
         let keyword = peek()
         let mark = errorSerial
         let kind: FlatPart.Kind
@@ -130,8 +143,7 @@ extension Parser {
             let first = peek()
             guard first.kind == .identifier else {
                 syntaxError("Invalid `for` directive", "Expected a variable name after `%{ for`, as in `%{ for item in list }`.", first)
-                recover(to: .templateSeqEnd)
-                return nil
+                return brokenFor(open: open, stripLeft: stripLeft)
             }
             next()
             var key: String?
@@ -141,8 +153,7 @@ extension Parser {
                 let second = peek()
                 guard second.kind == .identifier else {
                     syntaxError("Invalid `for` directive", "Expected the value variable name after `%{ for \(value),`.", second)
-                    recover(to: .templateSeqEnd)
-                    return nil
+                    return brokenFor(open: open, stripLeft: stripLeft)
                 }
                 next()
                 key = value
@@ -151,8 +162,7 @@ extension Parser {
             let inToken = peek()
             guard isKeyword(inToken, "in") else {
                 syntaxError("Invalid `for` directive", "Expected `in` after the variable names of `%{ for`, but found \(describe(inToken)).", inToken)
-                recover(to: .templateSeqEnd)
-                return nil
+                return brokenFor(open: open, stripLeft: stripLeft)
             }
             next()
             kind = .forOpen(key: key, value: value, collection: parseExpression())
@@ -166,6 +176,14 @@ extension Parser {
         }
         let (stripRight, end) = finishSequence(open: open, what: "directive", failed: errorSerial != mark)
         return FlatPart(kind: kind, stripLeft: stripLeft, stripRight: stripRight, start: open.start, end: end)
+    }
+
+    /// A `for` directive that could not be read: kept as a loop over nothing so its `endfor`
+    /// still matches and no follow-on error appears.
+    mutating func brokenFor(open: Token, stripLeft: Bool) -> FlatPart {
+        let end = recover(to: .templateSeqEnd) ?? previousEnd
+        return FlatPart(kind: .forOpen(key: nil, value: "", collection: invalid(at: open.end)),
+                        stripLeft: stripLeft, start: open.start, end: end)
     }
 
     // MARK: Literal text
@@ -182,7 +200,7 @@ extension Parser {
             if b >= 0x80 { nonASCII = true }
             if quoted && b == Byte.backslash {
                 guard i + 1 < end else {
-                    report("Invalid escape sequence", "A `\\` at the end of a string escapes nothing; write `\\\\` for a backslash.", range(i, i + 1))
+                    report("Invalid escape sequence", "A `\\` at the end of a string escapes nothing; write `\\\\` for a backslash.", i, i + 1)
                     i += 1
                     continue
                 }
@@ -209,7 +227,7 @@ extension Parser {
                         report("Invalid escape sequence",
                                "`\\\(letter)` must be followed by \(digits) hexadecimal digits naming a Unicode character"
                                + (isWindowsPath ? ". To write a backslash (as in a Windows path), double it: `\\\\`." : "."),
-                               range(i, max(bad, i + 2)))
+                               i, max(bad, i + 2))
                         out.append(contentsOf: bytes[i..<max(bad, i + 2)])
                         i = max(bad, i + 2)
                     }
@@ -218,7 +236,7 @@ extension Parser {
                     let shown = source.text(from: i, to: i + 1 + length)
                     report("Invalid escape sequence",
                            "`\(shown)` is not an escape; the escapes are `\\n`, `\\r`, `\\t`, `\\\"`, `\\\\`, `\\uNNNN` and `\\UNNNNNNNN`. To write a backslash (as in a regular expression or a path), double it: `\\\(shown)`.",
-                           range(i, i + 1 + length))
+                           i, i + 1 + length)
                     out.append(contentsOf: bytes[(i + 1)..<(i + 1 + length)])
                     i += 1 + length
                 }
