@@ -65,21 +65,48 @@ public enum HCLLexer {
         return scan.tokens.filter { $0.kind == .comment }.map { scan.positions.range($0.start, $0.end) }
     }
 
-    /// Tokens, diagnostics and the position index of their boundaries.
-    static func scan(_ source: SourceFile, mode: Mode) -> (tokens: [Token], diagnostics: [Diagnostic], positions: PositionIndex) {
+    /// A scanned file: tokens, lexical diagnostics, the position index of token boundaries, and
+    /// an upper bound of how deeply a parse of it can recurse.
+    struct Scan: Sendable {
+        var tokens: [Token]
+        var diagnostics: [Diagnostic]
+        var positions: PositionIndex
+        /// Bracket, brace and template nesting plus the operators that recurse without brackets
+        /// (`-`, `!`, `?`, `*`, `%{`), counted within one line-delimited item.
+        var depthBound: Int
+    }
+
+    static func scan(_ source: SourceFile, mode: Mode) -> Scan {
         var lexer = Lexer(source: source, mode: mode)
         lexer.run()
         var boundaries: [Int] = []
         boundaries.reserveCapacity(lexer.tokens.count * 2)
+        var depth = 0, chain = 0, bound = 0
         for token in lexer.tokens {
             boundaries.append(token.start)
             boundaries.append(token.end)
+            switch token.kind {
+            case .oBrace, .oBrack, .oParen, .oQuote, .oHeredoc, .templateInterp:
+                depth += 1
+            case .templateControl:
+                depth += 1
+                chain += 1
+            case .cBrace, .cBrack, .cParen, .cQuote, .cHeredoc, .templateSeqEnd:
+                depth = max(0, depth - 1)
+            case .minus, .bang, .question, .star:
+                chain += 1
+            case .newline where depth == 0:
+                chain = 0
+            default:
+                break
+            }
+            bound = max(bound, depth + chain)
         }
         let positions = PositionIndex(source: source, sortedOffsets: boundaries)
         let diagnostics = lexer.problems.map {
             Diagnostic(.error, $0.summary, detail: $0.detail, range: positions.range($0.start, $0.end))
         }
-        return (lexer.tokens, diagnostics, positions)
+        return Scan(tokens: lexer.tokens, diagnostics: diagnostics, positions: positions, depthBound: bound)
     }
 
     /// At most this many diagnostics are reported per file by the lexer, and as many by the

@@ -17,38 +17,85 @@ public enum HCLParser {
 
     /// Parses a configuration file (`.tf`, `.hcl`, `.tfvars`): its body plus every problem found.
     public static func parse(_ source: SourceFile) -> HCLFile {
-        var parser = Parser(source: source, mode: .config)
-        let items = parser.parseBody(inBraces: false)
-        let body = Body(items: items, range: source.fullRange)
-        return HCLFile(source: source, body: body, diagnostics: parser.finishedDiagnostics())
+        run(source, mode: .config) { parser in
+            let items = parser.parseBody(inBraces: false)
+            let body = Body(items: items, range: source.fullRange)
+            return HCLFile(source: source, body: body, diagnostics: parser.finishedDiagnostics())
+        }
     }
 
     /// Parses the whole of `source` as one expression (a `-var` value, a tfvars-like snippet).
     /// Line breaks before and after the expression are allowed.
     public static func parseExpression(_ source: SourceFile) -> (Expression, [Diagnostic]) {
-        var parser = Parser(source: source, mode: .config)
-        parser.skipNewlines()
-        let expression = parser.parseExpression()
-        parser.skipNewlines()
-        let extra = parser.peekRaw()
-        if extra.kind != .eof {
-            parser.syntaxError("Extra characters after expression",
-                               "The expression ends before \(parser.describe(extra)); only one expression is expected here.",
-                               extra)
+        let result = run(source, mode: .config) { parser -> ExpressionResult in
+            parser.skipNewlines()
+            let expression = parser.parseExpression()
+            parser.skipNewlines()
+            let extra = parser.peekRaw()
+            if extra.kind != .eof {
+                parser.syntaxError("Extra characters after expression",
+                                   "The expression ends before \(parser.describe(extra)); only one expression is expected here.",
+                                   extra)
+            }
+            return ExpressionResult(expression: expression, diagnostics: parser.finishedDiagnostics())
         }
-        return (expression, parser.finishedDiagnostics())
+        return (result.expression, result.diagnostics)
     }
 
     /// Parses the whole of `source` as a template, the way `templatefile()` reads a file: literal
     /// text with `${...}` interpolations and `%{if}`/`%{for}` directives.
     public static func parseTemplate(_ source: SourceFile) -> ([TemplatePart], [Diagnostic]) {
-        var parser = Parser(source: source, mode: .template)
-        let parts = parser.parseTemplateBody(terminator: .eof, flush: false)
-        return (parts, parser.finishedDiagnostics())
+        let result = run(source, mode: .template) { parser -> TemplateResult in
+            let parts = parser.parseTemplateBody(terminator: .eof, flush: false)
+            return TemplateResult(parts: parts, diagnostics: parser.finishedDiagnostics())
+        }
+        return (result.parts, result.diagnostics)
+    }
+
+    struct ExpressionResult: Sendable {
+        var expression: Expression
+        var diagnostics: [Diagnostic]
+    }
+
+    struct TemplateResult: Sendable {
+        var parts: [TemplatePart]
+        var diagnostics: [Diagnostic]
+    }
+
+    /// Inputs whose possible recursion depth (see `HCLLexer.Scan.depthBound`) stays below this
+    /// are parsed on the caller's thread.
+    static let inlineDepth = 16
+
+    /// Scans `source` and runs `body` with a parser over it. The descent recurses once per nesting
+    /// level (bounded by `maxNestingDepth`), and unoptimised builds use kilobytes of stack per
+    /// level, more than a secondary thread may have. So input that could nest deeply is parsed
+    /// on a dedicated thread with a 64 MiB stack; ordinary files stay on the caller's thread.
+    static func run<T: Sendable>(_ source: SourceFile, mode: HCLLexer.Mode, _ body: @escaping @Sendable (Parser) -> T) -> T {
+        let scan = HCLLexer.scan(source, mode: mode)
+        guard scan.depthBound > inlineDepth else {
+            return body(Parser(source: source, scan: scan))
+        }
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            box.value = body(Parser(source: source, scan: scan))
+            done.signal()
+        }
+        thread.stackSize = 64 << 20
+        thread.start()
+        done.wait()
+        return box.value!
     }
 }
 
-struct Parser {
+/// Carries a result from the parsing thread; the semaphore orders the write before the read.
+final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
+
+/// One parse: a reference type so the recursive descent passes one pointer around instead of
+/// copying parser state into every frame (which made debug-build frames tens of kilobytes).
+final class Parser {
     let source: SourceFile
     let tokens: [Token]
     var index = 0
@@ -74,13 +121,12 @@ struct Parser {
     /// Syntax diagnostics reported so far (for the per-file limit).
     var reported = 0
 
-    init(source: SourceFile, mode: HCLLexer.Mode) {
+    init(source: SourceFile, scan: HCLLexer.Scan) {
         self.source = source
-        let (tokens, lexical, positions) = HCLLexer.scan(source, mode: mode)
-        self.tokens = tokens.filter { $0.kind != .comment }
-        self.positions = positions
-        self.diagnostics = lexical
-        self.lexicalLines = Set(lexical.map(\.range.start.line))
+        self.tokens = scan.tokens.filter { $0.kind != .comment }
+        self.positions = scan.positions
+        self.diagnostics = scan.diagnostics
+        self.lexicalLines = Set(scan.diagnostics.map(\.range.start.line))
     }
 
     func finishedDiagnostics() -> [Diagnostic] {
@@ -119,7 +165,7 @@ struct Parser {
 
     /// Consumes and returns what `peek()` returns.
     @discardableResult
-    mutating func next() -> Token {
+    func next() -> Token {
         if !newlinesMatter {
             while tokens[index].kind == .newline { index += 1 }
         }
@@ -128,7 +174,7 @@ struct Parser {
         return token
     }
 
-    mutating func skipNewlines() {
+    func skipNewlines() {
         while tokens[index].kind == .newline { index += 1 }
     }
 
@@ -164,34 +210,36 @@ struct Parser {
     // MARK: Diagnostics
 
     /// Reports a syntax error unless already recovering from one, then enters recovery.
-    mutating func syntaxError(_ summary: String, _ detail: String, _ start: Int, _ end: Int) {
+    /// Messages are autoclosures: they are only built when actually reported, and their string
+    /// interpolation lives outside the recursive parsing functions' frames.
+    func syntaxError(_ summary: @autoclosure () -> String, _ detail: @autoclosure () -> String, _ start: Int, _ end: Int) {
         if !recovering && !lexicalLines.contains(positions.position(start).line) {
-            report(summary, detail, start, end)
+            report(summary(), detail(), start, end)
         }
         markError()
     }
 
     /// Enters recovery without a new diagnostic (the problem was already reported).
-    mutating func markError() {
+    func markError() {
         recovering = true
         errorSerial += 1
     }
 
-    mutating func syntaxError(_ summary: String, _ detail: String, _ token: Token) {
+    func syntaxError(_ summary: @autoclosure () -> String, _ detail: @autoclosure () -> String, _ token: Token) {
         // Tokens the lexer rejected were reported there.
         if token.kind == .invalid {
             markError()
             return
         }
-        syntaxError(summary, detail, token.start, token.end)
+        syntaxError(summary(), detail(), token.start, token.end)
     }
 
     /// Reports a problem that does not disturb parsing (no recovery needed), within the
     /// per-file limit.
-    mutating func report(_ summary: String, _ detail: String, _ start: Int, _ end: Int) {
+    func report(_ summary: @autoclosure () -> String, _ detail: @autoclosure () -> String, _ start: Int, _ end: Int) {
         reported += 1
         if reported <= HCLLexer.diagnosticLimit {
-            diagnostics.append(Diagnostic(.error, summary, detail: detail, range: range(start, end)))
+            diagnostics.append(Diagnostic(.error, summary(), detail: detail(), range: range(start, end)))
         } else if reported == HCLLexer.diagnosticLimit + 1 {
             diagnostics.append(Diagnostic(.error, "Too many syntax errors",
                 detail: "\(HCLLexer.diagnosticLimit) syntax errors were reported before this point; the rest of the file was not checked for more.",
@@ -199,14 +247,14 @@ struct Parser {
         }
     }
 
-    mutating func report(_ summary: String, _ detail: String, _ range: SourceRange) {
-        report(summary, detail, range.start.offset, range.end.offset)
+    func report(_ summary: @autoclosure () -> String, _ detail: @autoclosure () -> String, _ range: SourceRange) {
+        report(summary(), detail(), range.start.offset, range.end.offset)
     }
 
     // MARK: Depth
 
     /// Enters one nesting level; false (with a diagnostic, once) when the limit is exceeded.
-    mutating func enter(_ token: Token) -> Bool {
+    func enter(_ token: Token) -> Bool {
         depth += 1
         if depth > HCLParser.maxNestingDepth {
             if !reportedTooDeep {
@@ -222,7 +270,7 @@ struct Parser {
         return true
     }
 
-    mutating func leave() { depth -= 1 }
+    func leave() { depth -= 1 }
 
     // MARK: Recovery
 
@@ -257,7 +305,7 @@ struct Parser {
 
     /// Skips past the end of the current body item: the next line break outside any brackets.
     /// Stops before an unmatched `}` when inside a block, so the block still closes.
-    mutating func recoverBodyItem(inBraces: Bool) {
+    func recoverBodyItem(inBraces: Bool) {
         recovering = true
         var open: [TokenKind] = []
         while true {
@@ -288,7 +336,7 @@ struct Parser {
     /// Stops (without consuming) at the end of input or at a closer that belongs to an enclosing
     /// construct. Returns the end offset of the closer when found.
     @discardableResult
-    mutating func recover(to closer: TokenKind) -> Int? {
+    func recover(to closer: TokenKind) -> Int? {
         recovering = true
         var open: [TokenKind] = []
         let stopAtNewItem = closer == .cParen || closer == .cBrack
@@ -331,7 +379,7 @@ struct Parser {
 
     // MARK: Bodies
 
-    mutating func parseBody(inBraces: Bool) -> [BodyItem] {
+    func parseBody(inBraces: Bool) -> [BodyItem] {
         var items: [BodyItem] = []
         var seen: [String: Attribute] = [:]
         while true {
@@ -375,7 +423,7 @@ struct Parser {
         }
     }
 
-    mutating func parseBodyItem(inBraces: Bool) -> BodyItem? {
+    func parseBodyItem(inBraces: Bool) -> BodyItem? {
         let token = peekRaw()
         switch token.kind {
         case .identifier:
@@ -431,7 +479,7 @@ struct Parser {
     }
 
     /// `"name" = value` or `"type" { ... }`: reported, but kept in the tree under the unquoted name.
-    mutating func parseQuotedBodyItem(inBraces: Bool) -> BodyItem? {
+    func parseQuotedBodyItem(inBraces: Bool) -> BodyItem? {
         let open = peekRaw()
         let quoted = parseTemplateExpression()
         let name = quoted.staticString
@@ -475,12 +523,12 @@ struct Parser {
         return s.unicodeScalars.dropFirst().allSatisfy(isIdentifierContinue)
     }
 
-    mutating func finishAttribute(name: String, nameToken: Token, inBraces: Bool) -> BodyItem {
+    func finishAttribute(name: String, nameToken: Token, inBraces: Bool) -> BodyItem {
         finishAttribute(name: name, nameRange: range(nameToken), inBraces: inBraces)
     }
 
     /// Parses the value after `name =` and the line break that must end the argument.
-    mutating func finishAttribute(name: String, nameRange: SourceRange, inBraces: Bool) -> BodyItem {
+    func finishAttribute(name: String, nameRange: SourceRange, inBraces: Bool) -> BodyItem {
         let expression = parseExpression()
         let end = max(expression.range.end.offset, nameRange.end.offset)
         let attribute = Attribute(name: name, nameRange: nameRange, expression: expression,
@@ -490,7 +538,7 @@ struct Parser {
     }
 
     /// Consumes the line break ending an argument or block; reports anything else on the line.
-    mutating func endBodyItem(inBraces: Bool, what: String, name: String) {
+    func endBodyItem(inBraces: Bool, what: String, name: String) {
         if recovering {
             recoverBodyItem(inBraces: inBraces)
             return
@@ -520,7 +568,7 @@ struct Parser {
 
     // MARK: Blocks
 
-    mutating func parseBlock(typeToken: Token, type: String, inBraces: Bool) -> BodyItem? {
+    func parseBlock(typeToken: Token, type: String, inBraces: Bool) -> BodyItem? {
         guard enter(typeToken) else {
             recoverBodyItem(inBraces: inBraces)
             leave()
@@ -580,15 +628,17 @@ struct Parser {
             closeStart = end.start
             closeEnd = end.end
         }
-        let body = Body(items: items, range: range(brace.start, max(closeEnd, brace.end)))
+        // After recovery the closing brace may be missing; the block still covers all it holds.
+        let end = max(closeEnd, brace.end, items.last?.range.end.offset ?? 0)
+        let body = Body(items: items, range: range(brace.start, end))
         let block = Block(type: type, typeRange: range(typeToken), labels: labels, body: body,
                           openBraceRange: range(brace), closeBraceRange: range(closeStart, closeEnd),
-                          range: range(typeToken.start, max(closeEnd, brace.end)))
+                          range: range(typeToken.start, end))
         endBodyItem(inBraces: inBraces, what: "block", name: type)
         return .block(block)
     }
 
-    mutating func blockHeaderError(type: String, typeToken: Token, labels: [BlockLabel], found: Token) {
+    func blockHeaderError(type: String, typeToken: Token, labels: [BlockLabel], found: Token) {
         switch found.kind {
         case .equal:
             let detail = labels.count == 1 && !labels[0].quoted
@@ -614,7 +664,7 @@ struct Parser {
 
     /// `type { name = value }` on one line. Returns the attribute (if any) and the closing token
     /// range (empty at the last consumed token when recovery had to skip).
-    mutating func parseSingleLineBody(type: String, brace: Token) -> (BodyItem?, (start: Int, end: Int)) {
+    func parseSingleLineBody(type: String, brace: Token) -> (BodyItem?, (start: Int, end: Int)) {
         let first = peekRaw()
         var item: BodyItem?
         if first.kind == .identifier {

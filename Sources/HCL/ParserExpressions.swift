@@ -10,11 +10,11 @@ extension Parser {
         Expression(.invalid, range(offset, offset))
     }
 
-    mutating func parseExpression() -> Expression {
+    func parseExpression() -> Expression {
         let first = peek()
         guard enter(first) else {
             leave()
-            return invalid(at: first.start)
+            return invalid(at: previousEnd)
         }
         defer { leave() }
         return parseConditional()
@@ -22,7 +22,7 @@ extension Parser {
 
     /// Consumes line breaks after an operator when line breaks matter. HCL itself rejects a line
     /// break there; the parser reports it but keeps reading the operand so the tree stays whole.
-    mutating func continueAfterOperator(_ op: Token) {
+    func continueAfterOperator(_ op: Token) {
         guard newlinesMatter, peekRaw().kind == .newline else { return }
         let lineBreak = peekRaw()
         if !recovering {
@@ -33,7 +33,7 @@ extension Parser {
         skipNewlines()
     }
 
-    mutating func parseConditional() -> Expression {
+    func parseConditional() -> Expression {
         let condition = parseBinary(minPrecedence: 1)
         guard peek().kind == .question else { return condition }
         let question = next()
@@ -44,9 +44,9 @@ extension Parser {
             syntaxError("Missing `:` in conditional",
                         "A conditional needs both results: `condition ? true_value : false_value`; found \(describe(colon)) where `:` was expected.",
                         colon)
-            let e = Expression(.conditional(condition: condition, then: then, else: invalid(at: colon.start)),
-                               range(condition.range.start.offset, then.range.end.offset))
-            return e
+            let otherwise = invalid(at: max(previousEnd, then.range.end.offset))
+            return Expression(.conditional(condition: condition, then: then, else: otherwise),
+                              range(condition.range.start.offset, otherwise.range.end.offset))
         }
         next()
         continueAfterOperator(colon)
@@ -75,7 +75,7 @@ extension Parser {
     }
 
     /// Precedence climbing: operators of one level associate to the left.
-    mutating func parseBinary(minPrecedence: Int) -> Expression {
+    func parseBinary(minPrecedence: Int) -> Expression {
         var lhs = parseUnary()
         while let op = Parser.binaryOperator(peek().kind), op.precedence >= minPrecedence {
             let opToken = next()
@@ -86,14 +86,14 @@ extension Parser {
         return lhs
     }
 
-    mutating func parseUnary() -> Expression {
+    func parseUnary() -> Expression {
         let token = peek()
         guard token.kind == .minus || token.kind == .bang else {
             return parsePostfix(parseTerm())
         }
         guard enter(token) else {
             leave()
-            return invalid(at: token.start)
+            return invalid(at: previousEnd)
         }
         defer { leave() }
         next()
@@ -109,12 +109,12 @@ extension Parser {
 
     // MARK: Terms
 
-    mutating func parseTerm() -> Expression {
+    func parseTerm() -> Expression {
         let token = peek()
         if !newlinesMatter, let innermost = openBrackets.last, innermost.kind == .oParen || innermost.kind == .oBrack,
            nextLooksLikeNewBodyItem() {
             reportUnclosed(innermost)
-            return invalid(at: token.start)
+            return invalid(at: previousEnd)
         }
         switch token.kind {
         case .number:
@@ -144,25 +144,25 @@ extension Parser {
         case .invalid:
             next()
             markError()
-            return invalid(at: token.start)
+            return Expression(.invalid, range(token))
         case .eof:
             syntaxError("Missing expression", "Expected an expression, but the file ends here.", token)
-            return invalid(at: token.start)
+            return invalid(at: previousEnd)
         case .newline:
             syntaxError("Missing expression", "Expected an expression before the end of the line.", token)
-            return invalid(at: token.start)
+            return invalid(at: previousEnd)
         case .templateInterp:
             syntaxError("Interpolation outside a string",
                         "`${...}` is only valid inside a quoted string or heredoc; write the expression itself.", token)
-            return invalid(at: token.start)
+            return invalid(at: previousEnd)
         default:
             syntaxError("Invalid expression", "Expected the start of an expression, but found \(describe(token)).", token)
-            return invalid(at: token.start)
+            return invalid(at: previousEnd)
         }
     }
 
     /// The bracket `open` was never closed: the next line already starts a new item.
-    mutating func reportUnclosed(_ open: Token) {
+    func reportUnclosed(_ open: Token) {
         let opener = text(open)
         let closer = open.kind == .oParen ? ")" : open.kind == .oBrack ? "]" : "}"
         syntaxError("Unclosed `\(opener)`", "The `\(opener)` here has no matching `\(closer)`; add it where the expression ends.", open)
@@ -173,7 +173,7 @@ extension Parser {
         return Expression(.literal(.number(Double(t) ?? .nan)), range(token))
     }
 
-    mutating func parseParenthesized() -> Expression {
+    func parseParenthesized() -> Expression {
         let open = next()
         newlineStack.append(false)
         openBrackets.append(open)
@@ -198,7 +198,7 @@ extension Parser {
 
     // MARK: Function calls
 
-    mutating func parseFunctionCall() -> Expression {
+    func parseFunctionCall() -> Expression {
         let first = next()
         var name = text(first)
         var nameEnd = first.end
@@ -288,7 +288,7 @@ extension Parser {
 
     // MARK: Traversals and splats
 
-    mutating func parsePostfix(_ base: Expression) -> Expression {
+    func parsePostfix(_ base: Expression) -> Expression {
         var expression = base
         while true {
             let token = peek()
@@ -342,7 +342,7 @@ extension Parser {
         }
     }
 
-    mutating func parseIndex(_ collection: Expression) -> Expression {
+    func parseIndex(_ collection: Expression) -> Expression {
         let open = next()
         newlineStack.append(false)
         openBrackets.append(open)
@@ -376,7 +376,7 @@ extension Parser {
     }
 
     /// `x.0` (and `x.0.1`, which HCL rejects because `0.1` reads as one number).
-    mutating func legacyIndex(_ collection: Expression, number: Token) -> Expression {
+    func legacyIndex(_ collection: Expression, number: Token) -> Expression {
         let t = text(number)
         if t.contains("e") || t.contains("E") {
             syntaxError("Invalid legacy index", "`.\(t)` is not an index; write `[\(t)]` if a number was meant.", number)
@@ -397,7 +397,7 @@ extension Parser {
     }
 
     /// `source.*.a.b`: only attribute (and legacy index) steps apply to each element.
-    mutating func attributeOnlySplat(source: Expression, dot: Token, star: Token) -> Expression {
+    func attributeOnlySplat(source: Expression, dot: Token, star: Token) -> Expression {
         var each = Expression(.splatItem, range(dot.start, star.end))
         while peek().kind == .dot {
             let after = peek(1)
@@ -425,7 +425,7 @@ extension Parser {
 
     // MARK: Collections
 
-    mutating func parseTuple() -> Expression {
+    func parseTuple() -> Expression {
         let open = next()
         newlineStack.append(false)
         openBrackets.append(open)
@@ -476,7 +476,7 @@ extension Parser {
         return Expression(.tuple(items), range(open.start, end))
     }
 
-    mutating func parseObject() -> Expression {
+    func parseObject() -> Expression {
         let open = next()
         openBrackets.append(open)
         defer { openBrackets.removeLast() }
@@ -558,7 +558,7 @@ extension Parser {
         return Expression(.object(items), range(open.start, end))
     }
 
-    mutating func objectKeyError(key: Expression, found: Token, open: Token) {
+    func objectKeyError(key: Expression, found: Token, open: Token) {
         switch found.kind {
         case .eof:
             reportUnclosed(open)
@@ -582,17 +582,17 @@ extension Parser {
 
     /// `[for k, v in coll : value if cond]` and `{for k, v in coll : key => value... if cond}`,
     /// with the `for` keyword next. Line breaks are insignificant throughout.
-    mutating func parseFor(open: Token, closer: TokenKind) -> Expression {
+    func parseFor(open: Token, closer: TokenKind) -> Expression {
         let forToken = next()
         let closerText = closer == .cBrack ? "]" : "}"
-        func fail(_ parser: inout Parser) -> Expression {
-            let end = parser.recover(to: closer) ?? parser.previousEnd
-            return Expression(.invalid, parser.range(open.start, end))
+        func fail() -> Expression {
+            let end = recover(to: closer) ?? previousEnd
+            return Expression(.invalid, range(open.start, end))
         }
         let first = peek()
         guard first.kind == .identifier else {
             syntaxError("Invalid `for` expression", "`for` must be followed by a variable name, as in `for item in list :`.", first)
-            return fail(&self)
+            return fail()
         }
         next()
         var keyVariable: String?
@@ -602,7 +602,7 @@ extension Parser {
             let second = peek()
             guard second.kind == .identifier else {
                 syntaxError("Invalid `for` expression", "Expected the value variable name after `for \(valueVariable),`.", second)
-                return fail(&self)
+                return fail()
             }
             next()
             keyVariable = valueVariable
@@ -611,16 +611,16 @@ extension Parser {
         let inToken = peek()
         guard isKeyword(inToken, "in") else {
             syntaxError("Invalid `for` expression", "Expected `in` after the variable names of `for`, but found \(describe(inToken)).", inToken)
-            return fail(&self)
+            return fail()
         }
         next()
         let mark = errorSerial
         let collection = parseExpression()
-        if errorSerial != mark { return fail(&self) }
+        if errorSerial != mark { return fail() }
         let colon = peek()
         guard colon.kind == .colon else {
             syntaxError("Invalid `for` expression", "Expected `:` after the collection of `for`, but found \(describe(colon)).", colon)
-            return fail(&self)
+            return fail()
         }
         next()
         var keyResult: Expression?
@@ -630,7 +630,7 @@ extension Parser {
             keyResult = valueResult
             valueResult = parseExpression()
         }
-        if errorSerial != mark { return fail(&self) }
+        if errorSerial != mark { return fail() }
         var grouping = false
         var ellipsis: Token?
         if peek().kind == .ellipsis {
@@ -641,7 +641,7 @@ extension Parser {
         if isKeyword(peek(), "if") {
             next()
             condition = parseExpression()
-            if errorSerial != mark { return fail(&self) }
+            if errorSerial != mark { return fail() }
         }
         let close = peek()
         var end = close.end

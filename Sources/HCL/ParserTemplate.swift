@@ -26,7 +26,7 @@ extension Parser {
     }
 
     /// A quoted template or heredoc; the opening token is next.
-    mutating func parseTemplateExpression() -> Expression {
+    func parseTemplateExpression() -> Expression {
         let open = next()
         let heredoc = open.kind == .oHeredoc
         let flush = heredoc && source.bytes[open.start..<open.end].starts(with: "<<-".utf8)
@@ -52,7 +52,7 @@ extension Parser {
     }
 
     /// Reads template parts up to `terminator` (not consumed).
-    mutating func parseTemplateBody(terminator: TokenKind, flush: Bool, quoted: Bool = false) -> [TemplatePart] {
+    func parseTemplateBody(terminator: TokenKind, flush: Bool, quoted: Bool = false) -> [TemplatePart] {
         var flat: [FlatPart] = []
         loop: while true {
             let token = peekRaw()
@@ -75,7 +75,7 @@ extension Parser {
         return nest(flat, &i, stopAt: [])
     }
 
-    mutating func parseInterpolation() -> FlatPart {
+    func parseInterpolation() -> FlatPart {
         let open = next()
         let stripLeft = open.end - open.start == 3
         newlineStack.append(false)
@@ -97,7 +97,7 @@ extension Parser {
 
     /// Consumes the `}` or `~}` ending a sequence (or recovers to it). Returns the strip flag and
     /// the end offset.
-    mutating func finishSequence(open: Token, what: String, failed: Bool) -> (Bool, Int) {
+    func finishSequence(open: Token, what: String, failed: Bool) -> (Bool, Int) {
         let close = peek()
         if !failed && close.kind == .templateSeqEnd {
             next()
@@ -114,7 +114,7 @@ extension Parser {
         return (false, end ?? previousEnd)
     }
 
-    mutating func parseDirective() -> FlatPart? {
+    func parseDirective() -> FlatPart? {
         let open = next()
         let stripLeft = open.end - open.start == 3
         newlineStack.append(false)
@@ -180,7 +180,7 @@ extension Parser {
 
     /// A `for` directive that could not be read: kept as a loop over nothing so its `endfor`
     /// still matches and no follow-on error appears.
-    mutating func brokenFor(open: Token, stripLeft: Bool) -> FlatPart {
+    func brokenFor(open: Token, stripLeft: Bool) -> FlatPart {
         let end = recover(to: .templateSeqEnd) ?? previousEnd
         return FlatPart(kind: .forOpen(key: nil, value: "", collection: invalid(at: open.end)),
                         stripLeft: stripLeft, start: open.start, end: end)
@@ -189,7 +189,7 @@ extension Parser {
     // MARK: Literal text
 
     /// Decodes template text: `$${` and `%%{` always; backslash escapes in quoted strings.
-    mutating func decodeLiteral(_ start: Int, _ end: Int, quoted: Bool) -> String {
+    func decodeLiteral(_ start: Int, _ end: Int, quoted: Bool) -> String {
         let bytes = source.bytes
         var out: [UInt8] = []
         out.reserveCapacity(end - start)
@@ -361,7 +361,7 @@ extension Parser {
 
     /// Builds the part tree from `flat[i...]`, stopping (without consuming) at a closer that an
     /// enclosing directive is waiting for.
-    mutating func nest(_ flat: [FlatPart], _ i: inout Int, stopAt: [Closer]) -> [TemplatePart] {
+    func nest(_ flat: [FlatPart], _ i: inout Int, stopAt: [Closer]) -> [TemplatePart] {
         var out: [TemplatePart] = []
         while i < flat.count {
             let part = flat[i]

@@ -121,6 +121,19 @@ struct LexerTests {
         #expect(diagnostics.first?.summary == summary)
     }
 
+    @Test(arguments: [
+        ("a = 1\nb = 2\n", 0),
+        ("a = [[1], {b = (2)}]\n", 3),
+        ("a {\n  b {\n    c = \"${x}\"\n  }\n}\n", 4),
+        // Unbracketed recursion counts within one item, and resets at the next line.
+        ("a = -x ? !y : z\nb = -1\n", 3),
+        // Every directive counts, closing ones too: the bound is loose but safe.
+        ("a = \"%{ if x }%{ if y }z%{ endif }%{ endif }\"", 6),
+    ])
+    func depthBoundIsAnUpperBoundOfRecursion(input: String, expected: Int) {
+        #expect(HCLLexer.scan(SourceFile(path: "d.tf", text: input), mode: .config).depthBound == expected)
+    }
+
     @Test func unclosedStringEndsAtTheLineBreak() {
         // The next line is read normally, so one missing quote does not swallow the file.
         let (tokens, _) = HCLLexer.tokenize(SourceFile(path: "e.tf", text: "a = \"x\nb = 1\n"))

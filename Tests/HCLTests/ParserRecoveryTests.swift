@@ -1,4 +1,5 @@
 import AuditCore
+import Foundation
 import Testing
 @testable import HCL
 
@@ -138,6 +139,31 @@ struct ParserRecoveryTests {
         #expect(directives.1.map(\.summary) == ["Nesting too deep"])
         let loops = HCLParser.parseTemplate(SourceFile(path: "t", text: nested(5_000, open: "%{ for x in y }", close: "%{ endfor }")))
         #expect(loops.1.map(\.summary) == ["Nesting too deep"])
+    }
+
+    /// Runs `body` on a fresh thread with the given stack size and returns its result.
+    func onThread<T: Sendable>(stackSize: Int, _ body: @escaping @Sendable () -> T) -> T {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            box.value = body()
+            done.signal()
+        }
+        thread.stackSize = stackSize
+        thread.start()
+        done.wait()
+        return box.value!
+    }
+
+    @Test func deepInputIsSafeEvenWhenTheCallerHasASmallStack() {
+        // Secondary threads often have 512 KiB of stack; the deepest legal nesting must still parse.
+        let legal = "a = " + nested(HCLParser.maxNestingDepth - 2, open: "{a = ", close: "}") + "\n"
+        let blocks = nested(HCLParser.maxNestingDepth - 1, open: "b {\n", close: "}\n", core: "x = 1\n")
+        let tooDeep = "a = " + nested(1_000, open: "[", close: "]") + "\n"
+        let summaries = onThread(stackSize: 512 << 10) {
+            [legal, blocks, tooDeep].map { parseFile($0).diagnostics.map(\.summary) }
+        }
+        #expect(summaries == [[], [], ["Nesting too deep"]])
     }
 
     @Test func unbalancedGarbageDoesNotHang() {
