@@ -34,10 +34,19 @@ public struct BodySchema: Sendable, Hashable {
     }
 }
 
+extension Block {
+    /// Checks this block's body, reporting missing arguments at the block header.
+    public func validateBody(against schema: BodySchema) -> [Diagnostic] {
+        body.validate(against: schema, missingItemRange: typeRange.union(labels.last?.range ?? typeRange))
+    }
+}
+
 extension Body {
     /// Problems with this body's content under `schema`: unsupported arguments and block types,
-    /// missing required arguments, wrong label counts. Nested bodies are not visited.
-    public func validate(against schema: BodySchema) -> [Diagnostic] {
+    /// missing required arguments, wrong label counts. Nested bodies are not visited. A missing
+    /// argument is reported at `missingItemRange` (by default, where the body starts; pass the
+    /// block header for a block's body).
+    public func validate(against schema: BodySchema, missingItemRange: SourceRange? = nil) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         let attributeNames = schema.attributes.map(\.name)
         let blockTypes = schema.blocks.map(\.type)
@@ -85,11 +94,13 @@ extension Body {
                     detail: "`\(required.name)` is an argument: write `\(required.name) = { ... }` with `=`.", range: block.typeRange))
                 continue
             }
-            let at = SourceRange(path: range.path, start: range.start, end: range.start)
+            let at = missingItemRange ?? SourceRange(path: range.path, start: range.start, end: range.start)
             diagnostics.append(Diagnostic(.error, "Missing required argument `\(required.name)`",
                 detail: "The argument `\(required.name)` is required here, but no definition was found.", range: at))
         }
-        return diagnostics.sorted { $0.range.start < $1.range.start }
+        // Stable: diagnostics at one position keep the order above.
+        return diagnostics.enumerated().sorted { ($0.element.range.start.offset, $0.offset) < ($1.element.range.start.offset, $1.offset) }
+            .map(\.element)
     }
 }
 
