@@ -75,22 +75,39 @@ public enum HCLParser {
         guard scan.depthBound > inlineDepth else {
             return body(Parser(source: source, scan: scan))
         }
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            box.value = body(Parser(source: source, scan: scan))
-            done.signal()
-        }
-        thread.stackSize = 64 << 20
-        thread.start()
-        done.wait()
-        return box.value!
+        return DeepStack.run { body(Parser(source: source, scan: scan)) }
     }
 }
 
 /// Carries a result from the parsing thread; the semaphore orders the write before the read.
 final class ResultBox<T>: @unchecked Sendable {
     var value: T?
+}
+
+/// Wraps a value that is handed to another thread while its owner waits for it (so access stays
+/// exclusive although the type is not `Sendable`).
+struct Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Runs work on a thread with a large stack and waits for it. Recursive descent over deeply nested
+/// input uses more stack than a secondary thread may have, especially in unoptimised builds.
+enum DeepStack {
+    static let stackSize = 64 << 20
+
+    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            box.value = body()
+            done.signal()
+        }
+        thread.stackSize = stackSize
+        thread.start()
+        done.wait()
+        return box.value!
+    }
 }
 
 /// One parse: a reference type so the recursive descent passes one pointer around instead of
