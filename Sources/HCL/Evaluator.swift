@@ -232,7 +232,7 @@ final class Evaluator {
             detail += " Did you mean `\(suggestion)`?"
         } else if ["true", "false", "null"].contains(name.lowercased()) {
             detail += " Keywords are lowercase: `\(name.lowercased())`."
-        } else if !names.isEmpty {
+        } else if !names.isEmpty, names.count <= 8 {
             detail += " Available here: \(HCLSuggestion.quotedList(Array(names)))."
         }
         return failure("Unknown variable `\(name)`", detail, range)

@@ -700,11 +700,14 @@ struct Lexer {
                 var q = pos
                 while let b = byte(q), b == Byte.space || b == Byte.tab { q += 1 }
                 let end = q + marker.count
-                if end <= bytes.count, Array(bytes[q..<end]) == marker,
-                   end == bytes.count || bytes[end] == Byte.lf || (bytes[end] == Byte.cr && byte(end + 1) == Byte.lf) {
+                // Like HCL, the marker line may carry spaces after the marker too.
+                var after = end
+                while let b = byte(after), b == Byte.space || b == Byte.tab { after += 1 }
+                if end <= bytes.count, bytes[q..<end].elementsEqual(marker),
+                   after == bytes.count || bytes[after] == Byte.lf || (bytes[after] == Byte.cr && byte(after + 1) == Byte.lf) {
                     if pos > start { emit(.templateLiteral, start, pos) }
                     emit(.cHeredoc, q, end)
-                    pos = end
+                    pos = after
                     stack.removeLast()
                     return true
                 }

@@ -82,6 +82,14 @@ struct LexerTests {
         #expect(tokens.map(\.kind) == [.identifier, .equal, .oHeredoc, .templateLiteral, .cHeredoc, .eof])
     }
 
+    @Test func heredocMarkerLineMayHaveTrailingSpaces() {
+        let source = SourceFile(path: "h.tf", text: "x = <<-EOT\n  a\n  EOT  \t\ny = 1\n")
+        let (tokens, diagnostics) = HCLLexer.tokenize(source)
+        #expect(diagnostics.isEmpty)
+        #expect(tokens.map(\.kind) == [.identifier, .equal, .oHeredoc, .templateLiteral, .cHeredoc, .newline,
+                                       .identifier, .equal, .number, .newline, .eof])
+    }
+
     @Test func byteOrderMarkIsSkipped() {
         let source = SourceFile(path: "b.tf", text: "\u{FEFF}a = 1")
         let (tokens, diagnostics) = HCLLexer.tokenize(source)
