@@ -103,7 +103,8 @@ final class Evaluator {
     /// Continues the evaluation of `e` on a fresh deep-stack thread (this one waits).
     func hop(_ e: Expression) -> Value {
         let this = Unchecked(self)
-        return DeepStack.run { Unchecked(this.value.evaluateNode(e)) }.value
+        // `hopDepth` levels need well under 1 MiB even unoptimised.
+        return DeepStack.run(stackSize: 4 << 20) { Unchecked(this.value.evaluateNode(e)) }.value
     }
 
     /// Dispatches on the node kind. Every case is a separate method: in unoptimised builds a

@@ -67,19 +67,19 @@ public enum HCLParser {
     static let inlineDepth = 16
 
     /// Scans `source` and runs `body` with a parser over it. The descent recurses once per nesting
-    /// level (bounded by `maxNestingDepth`), and unoptimised builds use kilobytes of stack per
+    /// level (bounded by `maxNestingDepth`), and unoptimised builds use up to ~20 KB of stack per
     /// level, more than a secondary thread may have. So input that could nest deeply is parsed
-    /// on a dedicated thread with a 64 MiB stack; ordinary files stay on the caller's thread.
+    /// on a dedicated thread with a 16 MiB stack; ordinary files stay on the caller's thread.
     static func run<T: Sendable>(_ source: SourceFile, mode: HCLLexer.Mode, _ body: @escaping @Sendable (Parser) -> T) -> T {
         let scan = HCLLexer.scan(source, mode: mode)
         guard scan.depthBound > inlineDepth else {
             return body(Parser(source: source, scan: scan))
         }
-        return DeepStack.run { body(Parser(source: source, scan: scan)) }
+        return DeepStack.run(stackSize: 16 << 20) { body(Parser(source: source, scan: scan)) }
     }
 }
 
-/// Carries a result from the parsing thread; the semaphore orders the write before the read.
+/// Carries a result back from a `DeepStack` thread; the semaphore orders the write before the read.
 final class ResultBox<T>: @unchecked Sendable {
     var value: T?
 }
@@ -94,9 +94,7 @@ struct Unchecked<T>: @unchecked Sendable {
 /// Runs work on a thread with a large stack and waits for it. Recursive descent over deeply nested
 /// input uses more stack than a secondary thread may have, especially in unoptimised builds.
 enum DeepStack {
-    static let stackSize = 64 << 20
-
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+    static func run<T: Sendable>(stackSize: Int, _ body: @escaping @Sendable () -> T) -> T {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
