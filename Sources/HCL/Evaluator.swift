@@ -47,22 +47,17 @@ public struct EvalContext: Sendable {
 /// Evaluates `e` in `ctx`: its value (unknown where it cannot be known statically or where it
 /// failed) and the problems found, each located in the expression.
 public func evaluate(_ e: Expression, in ctx: EvalContext) -> (Value, [Diagnostic]) {
-    let evaluator = Evaluator(ctx)
-    let value = evaluator.eval(e)
-    return (value, evaluator.diagnostics)
+    Evaluator.run(ctx, depth: Evaluator.nestingDepth(of: e), at: e.range) { $0.eval(e) }
 }
 
 /// Evaluates template parts (a parsed template file) to a string. Variables come from `ctx`.
 public func evaluateTemplate(_ parts: [TemplatePart], range: SourceRange, in ctx: EvalContext) -> (Value, [Diagnostic]) {
-    let evaluator = Evaluator(ctx)
-    let value = evaluator.template(parts, range: range, unwrap: false)
-    return (value, evaluator.diagnostics)
+    Evaluator.run(ctx, depth: Evaluator.nestingDepth(of: parts), at: range) { $0.template(parts, range: range, unwrap: false) }
 }
 
 // MARK: - The evaluator
 
-/// One evaluation. A reference type: the recursion passes one pointer, and an evaluation deeper
-/// than `hopDepth` continues on a fresh deep-stack thread (see `DeepStack`).
+/// One evaluation. A reference type, so the recursion passes one pointer around.
 final class Evaluator {
     let ctx: EvalContext
     /// `for` variables, innermost last.
@@ -74,13 +69,75 @@ final class Evaluator {
     var inTemplateFile = false
     /// The path of the template being rendered, for messages about its variables.
     var renderingTemplate: String?
-    var depth = 0
-
-    /// Evaluation continues on a fresh deep-stack thread every this many levels (unoptimised
-    /// builds use up to ~17 KB of stack per level of nested `for` expressions).
-    static let hopDepth = 16
 
     init(_ ctx: EvalContext) { self.ctx = ctx }
+
+    /// Trees nested deeper than this are evaluated on a dedicated deep-stack thread: evaluation
+    /// recurses once per level, and unoptimised builds use up to ~17 KB of stack per level (nested
+    /// `for` expressions), more than a secondary thread may have.
+    static let inlineDepth = 16
+    /// Deeper trees are refused (the parser never builds one; see `HCLParser.maxNestingDepth`).
+    static let maxDepth = 1_024
+
+    /// Runs `body` with a fresh evaluator, on a deep-stack thread when the tree is deep.
+    static func run(_ ctx: EvalContext, depth: Int, at range: SourceRange, _ body: @escaping @Sendable (Evaluator) -> Value) -> (Value, [Diagnostic]) {
+        if depth > maxDepth {
+            return (Value(.unknown(reason: "expression nested too deeply to evaluate"), origin: range),
+                    [Diagnostic(.error, "Expression too deep", detail: "This expression nests \(depth) levels deep; at most \(maxDepth) can be evaluated.", range: range)])
+        }
+        let evaluate: @Sendable () -> Unchecked<(Value, [Diagnostic])> = {
+            let evaluator = Evaluator(ctx)
+            let value = body(evaluator)
+            return Unchecked((value, evaluator.diagnostics))
+        }
+        if depth <= inlineDepth { return evaluate().value }
+        return DeepStack.run(stackSize: max(16 << 20, depth * (32 << 10)), evaluate).value
+    }
+
+    /// The depth of an expression tree, measured without recursion (so any tree can be measured).
+    static func nestingDepth(of root: Expression) -> Int {
+        var deepest = 0
+        var pending: [(Expression, Int)] = [(root, 1)]
+        var pendingParts: [(TemplatePart, Int)] = []
+        while !pending.isEmpty || !pendingParts.isEmpty {
+            if let (e, d) = pending.popLast() {
+                deepest = max(deepest, d)
+                switch e.kind {
+                case .literal, .variable, .splatItem, .invalid: break
+                case .template(let parts): pendingParts += parts.map { ($0, d + 1) }
+                case .getAttribute(let base, _, _): pending.append((base, d + 1))
+                case .index(let base, let key): pending += [(base, d + 1), (key, d + 1)]
+                case .splat(let source, let each): pending += [(source, d + 1), (each, d + 1)]
+                case .tuple(let items): pending += items.map { ($0, d + 1) }
+                case .object(let items): pending += items.flatMap { [($0.key, d + 1), ($0.value, d + 1)] }
+                case .functionCall(_, _, let arguments, _): pending += arguments.map { ($0, d + 1) }
+                case .conditional(let c, let t, let f): pending += [(c, d + 1), (t, d + 1), (f, d + 1)]
+                case .unary(_, let x): pending.append((x, d + 1))
+                case .binary(_, let l, let r): pending += [(l, d + 1), (r, d + 1)]
+                case .forExpression(let f):
+                    pending += ([f.collection, f.valueResult] + [f.keyResult, f.condition].compactMap { $0 }).map { ($0, d + 1) }
+                case .parenthesized(let x): pending.append((x, d + 1))
+                }
+            } else if let (part, d) = pendingParts.popLast() {
+                deepest = max(deepest, d)
+                switch part {
+                case .literal: break
+                case .interpolation(let e): pending.append((e, d + 1))
+                case .conditional(let c, let t, let f, _):
+                    pending.append((c, d + 1))
+                    pendingParts += (t + f).map { ($0, d + 1) }
+                case .loop(_, _, let collection, let body, _):
+                    pending.append((collection, d + 1))
+                    pendingParts += body.map { ($0, d + 1) }
+                }
+            }
+        }
+        return deepest
+    }
+
+    static func nestingDepth(of parts: [TemplatePart]) -> Int {
+        nestingDepth(of: Expression(.template(parts), SourceRange.fileStart("")))
+    }
 
     func error(_ summary: String, _ detail: String, _ range: SourceRange) {
         diagnostics.append(Diagnostic(.error, summary, detail: detail, range: range))
@@ -94,18 +151,7 @@ final class Evaluator {
         return unknown("evaluation failed: \(summary)", range)
     }
 
-    func eval(_ e: Expression) -> Value {
-        depth += 1
-        defer { depth -= 1 }
-        return depth % Evaluator.hopDepth == 0 ? hop(e) : evaluateNode(e)
-    }
-
-    /// Continues the evaluation of `e` on a fresh deep-stack thread (this one waits).
-    func hop(_ e: Expression) -> Value {
-        let this = Unchecked(self)
-        // `hopDepth` levels need well under 1 MiB even unoptimised.
-        return DeepStack.run(stackSize: 4 << 20) { Unchecked(this.value.evaluateNode(e)) }.value
-    }
+    func eval(_ e: Expression) -> Value { evaluateNode(e) }
 
     /// Dispatches on the node kind. Every case is a separate method: in unoptimised builds a
     /// function's frame holds the locals of all its branches, and this one is on the stack once per
@@ -126,7 +172,7 @@ final class Evaluator {
         case .forExpression: return forExpression(e)
         case .parenthesized: return parenthesized(e)
         // The parser reported why; evaluating it adds nothing.
-        case .invalid: return unknown("invalid expression", e.range)
+        case .invalid: return unknown("the expression has a syntax error", e.range)
         }
     }
 
@@ -622,9 +668,8 @@ final class Evaluator {
         switch v.kind {
         case .number(let n): return n
         case .string(let s):
-            let t = s.trimmingCharacters(in: .whitespaces)
-            guard !t.isEmpty, t.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }) else { return nil }
-            return Double(t)
+            guard !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }) else { return nil }
+            return Double(s)
         default: return nil
         }
     }
@@ -746,7 +791,6 @@ extension Evaluator {
         sub.splatItems = splatItems
         sub.inTemplateFile = inTemplateFile
         sub.renderingTemplate = renderingTemplate
-        sub.depth = depth
         let v = sub.eval(e)
         return (v, sub.diagnostics)
     }
@@ -948,16 +992,17 @@ extension Evaluator {
         }
         var context = ctx
         context.variables = variables
-        let sub = Evaluator(context)
-        sub.inTemplateFile = true
-        sub.renderingTemplate = path
-        sub.depth = depth
-        let rendered = sub.template(parts, range: source.fullRange, unwrap: false)
-        diagnostics += sub.diagnostics
-        if case .unknown(let reason) = rendered.kind {
-            return unknown("templatefile `\(path)`: \(reason)", source.fullRange)
+        let templateRange = source.fullRange
+        let (rendered, renderProblems) = Evaluator.run(context, depth: Evaluator.nestingDepth(of: parts), at: templateRange) { sub in
+            sub.inTemplateFile = true
+            sub.renderingTemplate = path
+            return sub.template(parts, range: templateRange, unwrap: false)
         }
-        return Value(rendered.kind, origin: source.fullRange)
+        diagnostics += renderProblems
+        if case .unknown(let reason) = rendered.kind {
+            return unknown("templatefile `\(path)`: \(reason)", templateRange)
+        }
+        return Value(rendered.kind, origin: templateRange)
     }
 
     /// `fileset(path, pattern)`: the files under `path` matching the glob, relative to `path`, sorted.

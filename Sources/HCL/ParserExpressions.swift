@@ -77,7 +77,13 @@ extension Parser {
     /// Precedence climbing: operators of one level associate to the left.
     func parseBinary(minPrecedence: Int) -> Expression {
         var lhs = parseUnary()
+        // Each operator nests the expression so far one level deeper: a long chain counts
+        // towards the nesting limit, so every tree stays shallow enough to evaluate recursively.
+        var chain = 0
+        defer { depth -= chain }
         while let op = Parser.binaryOperator(peek().kind), op.precedence >= minPrecedence {
+            chain += 1
+            guard enter(peek()) else { break }
             let opToken = next()
             continueAfterOperator(opToken)
             let rhs = parseBinary(minPrecedence: op.precedence + 1)
@@ -290,8 +296,15 @@ extension Parser {
 
     func parsePostfix(_ base: Expression) -> Expression {
         var expression = base
+        // Like operators, each traversal step nests one level deeper.
+        var chain = 0
+        defer { depth -= chain }
         while true {
             let token = peek()
+            if token.kind == .dot || token.kind == .oBrack {
+                chain += 1
+                guard enter(token) else { return expression }
+            }
             if token.kind == .dot {
                 let after = peek(1)
                 switch after.kind {
@@ -399,7 +412,11 @@ extension Parser {
     /// `source.*.a.b`: only attribute (and legacy index) steps apply to each element.
     func attributeOnlySplat(source: Expression, dot: Token, star: Token) -> Expression {
         var each = Expression(.splatItem, range(dot.start, star.end))
+        var chain = 0
+        defer { depth -= chain }
         while peek().kind == .dot {
+            chain += 1
+            guard enter(peek()) else { break }
             let after = peek(1)
             if after.kind == .identifier {
                 next(); next()

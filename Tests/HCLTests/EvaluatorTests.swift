@@ -419,6 +419,15 @@ struct EvaluatorTests {
 
     // MARK: Depth
 
+    @Test func treesBeyondAnyParsableDepthAreRefused() {
+        var e = HCL.Expression(.literal(.number(1)), SourceRange.fileStart("x"))
+        for _ in 0..<5_000 { e = HCL.Expression(.unary(.negate, e), e.range) }
+        let (v, diagnostics) = evaluate(e, in: EvalContext())
+        #expect(v.isUnknown)
+        #expect(diagnostics.map(\.summary) == ["Expression too deep"])
+        #expect(Evaluator.nestingDepth(of: e) == 5_001)
+    }
+
     @Test func deepExpressionsEvaluateOnASmallStack() {
         let depth = HCLParser.maxNestingDepth - 2
         let text = String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth)

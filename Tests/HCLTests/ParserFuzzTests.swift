@@ -3,9 +3,9 @@ import Foundation
 import Testing
 @testable import HCL
 
-/// Seeded mutations of valid inputs: the parsers must neither crash nor hang, and every range they
-/// return (diagnostics and tree nodes) must lie in the file and agree with `SourceFile`'s own
-/// position arithmetic.
+/// Seeded mutations of valid inputs: the parsers and the evaluator must neither crash nor hang, and
+/// every range they return (diagnostics and tree nodes) must lie in the file and agree with
+/// `SourceFile`'s own position arithmetic.
 struct ParserFuzzTests {
     static let corpus: [String] = [
         """
@@ -164,6 +164,17 @@ struct ParserFuzzTests {
         }
     }
 
+    static let context = EvalContext(variables: [
+        "var": .object(["key": .string("k"), "runners": .list([.object(["name": .string("a"), "os": .string("linux")])]),
+                        "enabled": .bool(true), "env": .string("dev"), "app_id": .number(1), "x": .number(2)]),
+        "local": .object(["tags": .object(["a": .string("b")]), "configs": .object([:])]),
+        "module": .unknown("module outputs"), "random_id": .unknown("random"), "c": .bool(true), "a": .list([]), "y": .list([]),
+    ])
+
+    static func attributes(of body: Body) -> [Attribute] {
+        body.attributes + body.blocks.flatMap { attributes(of: $0.body) }
+    }
+
     @Test func seededMutationsNeverCrashAndKeepRangesConsistent() {
         var rng = SeededGenerator(seed: 0x5EED_4C1A)
         var inputs = Self.corpus
@@ -188,6 +199,17 @@ struct ParserFuzzTests {
             problems(in: expression, source, parent: source.fullRange, into: &found)
             let (parts, templateDiagnostics) = HCLParser.parseTemplate(source)
             problems(in: parts, source, parent: source.fullRange, into: &found)
+
+            // Evaluating whatever was parsed, partial trees included, must not crash either.
+            var evaluationDiagnostics: [Diagnostic] = []
+            for attribute in Self.attributes(of: file.body) {
+                evaluationDiagnostics += HCL.evaluate(attribute.expression, in: Self.context).1
+            }
+            evaluationDiagnostics += HCL.evaluate(expression, in: Self.context).1
+            evaluationDiagnostics += evaluateTemplate(parts, range: source.fullRange, in: Self.context).1
+            for d in evaluationDiagnostics {
+                if let p = check(d.range, in: source, "evaluation diagnostic \(d.summary)") { found.append(p) }
+            }
 
             for d in file.diagnostics + expressionDiagnostics + templateDiagnostics {
                 if let p = check(d.range, in: source, "diagnostic \(d.summary)") { found.append(p) }

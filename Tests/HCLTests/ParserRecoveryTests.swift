@@ -126,6 +126,19 @@ struct ParserRecoveryTests {
         #expect(file.body.attribute("b") != nil)
     }
 
+    @Test func longOperatorAndTraversalChainsCountTowardsTheLimit() {
+        // The parser loops over these, but each step nests the tree one level deeper.
+        let sum = parseFile("a = 1" + String(repeating: " + 1", count: 5_000) + "\nb = 2\n")
+        #expect(sum.diagnostics.map(\.summary) == ["Nesting too deep"])
+        #expect(sum.body.attribute("b") != nil)
+        let path = parseFile("a = x" + String(repeating: ".y", count: 5_000) + "\n")
+        #expect(path.diagnostics.map(\.summary) == ["Nesting too deep"])
+        let splat = parseFile("a = x.*" + String(repeating: ".y", count: 5_000) + "\n")
+        #expect(splat.diagnostics.map(\.summary) == ["Nesting too deep"])
+        let fine = parseFile("a = 1" + String(repeating: " + 1", count: 200) + "\n")
+        #expect(fine.diagnostics.isEmpty)
+    }
+
     @Test func pathologicalBlockNesting() {
         let file = parseFile(nested(5_000, open: "b {\n", close: "}\n", core: "x = 1\n") + "after = 1\n")
         #expect(file.diagnostics.map(\.summary) == ["Nesting too deep"])
