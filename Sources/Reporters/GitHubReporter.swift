@@ -5,8 +5,9 @@ import AuditCore
 ///
 ///     ::error file=main.tf,line=3,col=3,endLine=3,endColumn=6,title=TF-101::input `foo` was removed
 ///
-/// `notice` stands for notes. The message carries the detail and the fix as further lines
-/// (`%0A`), because the annotation is often the only place the reader sees the finding. All
+/// `notice` stands for notes. The message carries the detail, the related notes and the fix as
+/// further lines (`%0A`), because the annotation is often the only place the reader sees the
+/// finding. All
 /// values are escaped, so text quoted from a scanned file can never end the command or start
 /// another one.
 enum GitHubReporter {
@@ -39,6 +40,9 @@ enum GitHubReporter {
     static func message(_ f: Finding) -> String {
         var parts = [f.message]
         if let detail = f.detail, !detail.isEmpty { parts.append(detail) }
+        if !f.related.isEmpty {
+            parts.append(f.related.map { "note: \($0.location.path):\($0.location.start.line):\($0.location.start.column): \($0.message)" }.joined(separator: "\n"))
+        }
         if let fix = f.fix, !fix.description.isEmpty { parts.append("Fix: " + fix.description) }
         return parts.joined(separator: "\n\n")
     }

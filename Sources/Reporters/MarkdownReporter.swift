@@ -49,7 +49,11 @@ enum MarkdownReporter {
     }
 
     static func context(_ report: Report) -> String {
-        "Audited against module release \(code(report.target)); \(Counting.phrase(report.filesScanned, "file")) scanned."
+        let files = Counting.phrase(report.filesScanned, "file") + " scanned."
+        if ModuleVersion(report.target) != nil {
+            return "Audited against module release \(code(report.target)); " + files
+        }
+        return "Audit target: \(code(report.target)); " + files
     }
 
     static func label(_ severity: Severity) -> String {

@@ -147,17 +147,20 @@ struct TextReporter {
             if let file = options.sources[path], let diff = diffLines(fileEdits, in: file) {
                 lines += diff.map { indent + $0 }
             } else {
-                for edit in fileEdits { lines.append(indent + location(edit.range) + ": " + describe(edit)) }
+                for edit in fileEdits { lines.append(indent + describe(edit)) }
             }
         }
         return lines
     }
 
+    /// `main.tf:3:13-3:20: replace with `"5.0.0"``, for edits whose file text is not at hand.
     private func describe(_ edit: TextEdit) -> String {
-        let quoted = "\"" + TerminalText.sanitized(edit.newText) + "\""
-        if edit.range.isEmpty { return "insert " + quoted }
-        if edit.newText.isEmpty { return "delete to \(edit.range.end.line):\(edit.range.end.column)" }
-        return "replace to \(edit.range.end.line):\(edit.range.end.column) with " + quoted
+        let r = edit.range
+        let span = location(r) + (r.isEmpty ? "" : "-\(r.end.line):\(r.end.column)")
+        let text = "`" + TerminalText.sanitized(edit.newText) + "`"
+        if r.isEmpty { return span + ": insert " + text }
+        if edit.newText.isEmpty { return span + ": delete" }
+        return span + ": replace with " + text
     }
 
     /// `- old` / `+ new` lines for edits sorted by offset; nil when an edit lies outside the
