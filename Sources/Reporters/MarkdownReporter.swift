@@ -89,15 +89,16 @@ enum MarkdownReporter {
 
     // MARK: - Escaping
 
-    /// A line of a detail: leading indentation and a `- `/`* ` bullet are kept (details list
-    /// alternatives that way), everything else escaped by `inline`, and a leading `1.` or `#` that
-    /// Markdown would take for a block marker is neutralised.
+    /// A line of a detail: a `- `/`* ` bullet is kept (details list alternatives that way, and
+    /// two leading spaces nest it once), other leading indentation is dropped (four spaces would
+    /// start a code block and show the escapes), everything else is escaped by `inline`, and a
+    /// leading `1.`, `+` or `=` that Markdown would take for a block marker is neutralised.
     static func block(_ line: String) -> String {
-        let indent = String(line.prefix { $0 == " " })
-        var rest = Substring(line.dropFirst(indent.count))
+        let indentWidth = line.prefix { $0 == " " || $0 == "\t" }.count
+        var rest = Substring(line.dropFirst(indentWidth))
         var prefix = ""
         if rest.hasPrefix("- ") || rest.hasPrefix("* ") {
-            prefix = "- "
+            prefix = (indentWidth >= 2 ? "  " : "") + "- "
             rest = rest.dropFirst(2)
         }
         var escaped = inline(String(rest))
@@ -108,7 +109,7 @@ enum MarkdownReporter {
         }
         // `+`, `-` and `=` alone start list items or setext underlines.
         if let first = escaped.first, "+-=".contains(first) { escaped = "\\" + escaped }
-        return indent + prefix + escaped
+        return prefix + escaped
     }
 
     /// Text within a line: code spans kept as they are, Markdown punctuation backslash-escaped,

@@ -20,13 +20,18 @@ enum SARIFReporter {
     }
 
     static func document(_ report: Report, informationURI: String?) -> JSONValue {
+        // Rule ids are unique in `tool.driver.rules`: the first descriptor of an id wins.
+        var rules: [RuleDescriptor] = []
         var ruleIndex: [String: Int] = [:]
-        for (i, rule) in report.rules.enumerated() where ruleIndex[rule.id] == nil { ruleIndex[rule.id] = i }
+        for rule in report.rules where ruleIndex[rule.id] == nil {
+            ruleIndex[rule.id] = rules.count
+            rules.append(rule)
+        }
 
         var driver: [String: JSONValue] = [
             "name": .string(report.toolName),
             "version": .string(report.toolVersion),
-            "rules": .array(report.rules.map(rule)),
+            "rules": .array(rules.map(rule)),
         ]
         if let informationURI, !informationURI.isEmpty { driver["informationUri"] = .string(informationURI) }
 

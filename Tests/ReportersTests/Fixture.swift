@@ -101,7 +101,7 @@ enum Fixture {
                 fingerprint: "f00000000000000000000000000000e7"),
             Finding(
                 ruleId: "SH-401", severity: .error, tags: ["jit", "script"],
-                message: "start script never passes `--jitconfig` to `config.sh`",
+                message: "start script runs config.sh --url <url> && ./run.sh without `--jitconfig`",
                 location: script,
                 related: [RelatedNote("user data template set here", at: ephemeral)],
                 fingerprint: "f00000000000000000000000000000f2"),

@@ -21,6 +21,9 @@ import Testing
     @Test(arguments: [
         ("- bullet *x*", "- bullet \\*x\\*"),
         ("  - nested", "  - nested"),
+        ("        - deeper", "  - deeper"),
+        ("      indented text *x*", "indented text \\*x\\*"),
+        ("\tafter a tab", "after a tab"),
         ("1. not a list", "1\\. not a list"),
         ("2) nor this", "2\\) nor this"),
         ("+ plus", "\\+ plus"),

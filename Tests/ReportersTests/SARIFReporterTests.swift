@@ -116,6 +116,19 @@ import Testing
         #expect((tf110["message"] as? [String: String])?["text"]?.hasSuffix("Fix: Check that the start script passes `--jitconfig`") == true)
     }
 
+    @Test func duplicateRuleDescriptorsAreWrittenOnce() throws {
+        var report = Fixture.report
+        report.rules = [Fixture.rules[2]] + Fixture.rules
+        let run = try run(try parse(report))
+        let rules = try #require((run["tool"] as? [String: Any]).flatMap { $0["driver"] as? [String: Any] }?["rules"] as? [[String: Any]])
+        let ids = rules.compactMap { $0["id"] as? String }
+        #expect(ids == ["TF-101", "CORE-001", "TF-001", "TF-110", "TF-205"])
+        let results = try #require(run["results"] as? [[String: Any]])
+        for result in results {
+            if let index = result["ruleIndex"] as? Int { #expect(ids[index] == result["ruleId"] as? String) }
+        }
+    }
+
     @Test func messageTextClosesTheFirstSentenceBeforeTheDetail() {
         let at = SourceRange.fileStart("a.tf")
         #expect(SARIFReporter.messageText(Finding(ruleId: "R", severity: .note, message: "short", location: at)) == "short")
