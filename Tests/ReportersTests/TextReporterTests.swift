@@ -42,6 +42,12 @@ import Testing
         #expect(afterCombining == "      |           ^")
     }
 
+    @Test func crlfAndByteOrderMarkDoNotShiftTheUnderline() {
+        let (source, underline) = snippet(render("\u{FEFF}a = \"x\"\r\nb = 2\r\n", "\"x\""))
+        #expect(source == "    1 | \u{FEFF}a = \"x\"")
+        #expect(underline == "      |     ^~~")
+    }
+
     @Test func multiLineRangeIsUnderlinedToTheEndOfItsFirstLine() {
         let (source, underline) = snippet(render("block {\n  a = 1\n}\n", "block {\n  a = 1\n}"))
         #expect(source == "    1 | block {")
