@@ -19,6 +19,8 @@ struct TextReporter {
     let report: Report
     let options: RenderOptions
     private var style: Style { Style(enabled: options.color) }
+    /// The wrap column; `RenderOptions.lineWidth` may have been set below the minimum after init.
+    private var width: Int { max(40, options.lineWidth) }
     private static let indent = "    "
     /// Lines of a fix preview shown per side before eliding.
     private static let maxPreviewLines = 6
@@ -49,7 +51,7 @@ struct TextReporter {
                 + ": " + TerminalText.sanitized(finding.message))
         lines += snippet(finding.location, severity: finding.severity)
         if let detail = finding.detail, !detail.isEmpty {
-            for line in TerminalText.wrap(detail, width: options.lineWidth - indent.count) {
+            for line in TerminalText.wrap(detail, width: width - indent.count) {
                 lines.append(line.isEmpty ? "" : indent + line)
             }
         }
@@ -58,7 +60,7 @@ struct TextReporter {
         }
         if let fix = finding.fix {
             let label = "fix: "
-            let wrapped = TerminalText.wrap(fix.description, width: options.lineWidth - indent.count - label.count)
+            let wrapped = TerminalText.wrap(fix.description, width: width - indent.count - label.count)
             for (i, line) in wrapped.enumerated() {
                 lines.append(i == 0 ? indent + style.green("fix:") + " " + line : (line.isEmpty ? "" : indent + String(repeating: " ", count: label.count) + line))
             }
@@ -93,7 +95,7 @@ struct TextReporter {
 
         let number = String(range.start.line)
         let gutterWidth = Self.indent.count + number.count + 3
-        let budget = max(20, options.lineWidth - gutterWidth)
+        let budget = max(20, width - gutterWidth)
         var first = 0, last = cells.count
         if column > budget {
             // Too long for one screen line (minified JSON, long heredocs): show a window that
