@@ -59,7 +59,8 @@ public struct KnowledgeBase: Sendable {
         }
         var renames: [InputScope: [InputRename]] = [:]
         for rename in data.renames { renames[rename.scope, default: []].append(rename) }
-        for key in renames.keys { renames[key]!.sort { ($0.removedIn, $0.old) < ($1.removedIn, $1.old) } }
+        let never = ModuleVersion(Int.max, 0, 0)
+        for key in renames.keys { renames[key]!.sort { ($0.removedIn ?? never, $0.old) < ($1.removedIn ?? never, $1.old) } }
 
         return KnowledgeBase(
             releases: data.releases, rules: rules, scriptFingerprints: data.fingerprints,
@@ -139,7 +140,8 @@ public struct KnowledgeBase: Sendable {
         inputsByScope[scope]?[name]
     }
 
-    /// The removed or deprecated inputs of a scope with their replacements, by removal release.
+    /// The removed or deprecated inputs of a scope with their replacements, by removal release
+    /// (deprecated inputs that are still accepted last).
     public func renames(scope: InputScope) -> [InputRename] {
         renamesByScope[scope] ?? []
     }

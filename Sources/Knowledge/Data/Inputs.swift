@@ -109,17 +109,17 @@ public struct InputRename: Sendable, Hashable, Codable {
     public var replacement: String?
     /// The first release whose source marks the old input deprecated, if known.
     public var deprecatedIn: ModuleVersion?
-    /// The newest release that still has the old input.
+    /// The newest release that has the old input (the newest release while it is only deprecated).
     public var lastRelease: ModuleVersion
-    /// The first release without it.
-    public var removedIn: ModuleVersion
+    /// The first release without it; nil while it is deprecated but still accepted.
+    public var removedIn: ModuleVersion?
     /// What else changes besides the name (value shape, semantics), one or two sentences.
     public var note: String
     /// Citations `TAG:path[:line]` or CHANGELOG references.
     public var evidence: [String]
 
     public init(scope: InputScope, old: String, replacement: String?, deprecatedIn: ModuleVersion?,
-                lastRelease: ModuleVersion, removedIn: ModuleVersion, note: String, evidence: [String]) {
+                lastRelease: ModuleVersion, removedIn: ModuleVersion?, note: String, evidence: [String]) {
         self.scope = scope
         self.old = old
         self.replacement = replacement

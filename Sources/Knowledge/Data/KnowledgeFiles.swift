@@ -64,7 +64,7 @@ package enum KnowledgeFiles {
         package var replacement: String?
         package var deprecatedIn: String?
         package var lastRelease: String
-        package var removedIn: String
+        package var removedIn: String?
         package var note: String
         package var evidence: [String]
 
@@ -88,6 +88,12 @@ package enum KnowledgeFiles {
         package var contract: String
         package var releases: [String]
         package var defects: [String]?
+        package var alsoIn: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case sha256, file, form, render, os, role, contract, releases, defects
+            case alsoIn = "also_in"
+        }
     }
 
     // MARK: Decoding into the public model
@@ -163,7 +169,8 @@ package enum KnowledgeFiles {
                     problems.append(CatalogProblem(path: "rules/" + renamesPath, "unknown scope \(Quote.code(row.scope)) of \(Quote.code(row.old))"))
                     continue
                 }
-                guard let last = version(row.lastRelease, renamesPath, what), let removed = version(row.removedIn, renamesPath, what) else { continue }
+                guard let last = version(row.lastRelease, renamesPath, what) else { continue }
+                let removed = row.removedIn.flatMap { version($0, renamesPath, what) }
                 out.renames.append(InputRename(
                     scope: scope, old: row.old, replacement: row.replacement,
                     deprecatedIn: row.deprecatedIn.flatMap { version($0, renamesPath, what) },
@@ -181,7 +188,7 @@ package enum KnowledgeFiles {
                 let releases = row.releases.compactMap { version($0, fingerprintsPath, "fingerprint \(row.sha256.prefix(12))") }
                 out.fingerprints.append(ScriptFingerprintEntry(
                     sha256: row.sha256, file: row.file, form: form, render: row.render, os: row.os, role: role,
-                    contract: contract, releases: releases, defects: row.defects ?? []))
+                    contract: contract, releases: releases, defects: row.defects ?? [], alsoIn: row.alsoIn ?? []))
             }
         }
         return (out, problems)

@@ -57,9 +57,11 @@ public struct ScriptFingerprintEntry: Sendable, Hashable, Codable {
     public var releases: [ModuleVersion]
     /// Known defects of this exact text, one line each.
     public var defects: [String]
+    /// Other module files with exactly the same text (e.g. two examples' identical user data).
+    public var alsoIn: [String]
 
     public init(sha256: String, file: String, form: ScriptForm, render: String?, os: String, role: ScriptRole,
-                contract: StartContract, releases: [ModuleVersion], defects: [String]) {
+                contract: StartContract, releases: [ModuleVersion], defects: [String], alsoIn: [String] = []) {
         self.sha256 = sha256
         self.file = file
         self.form = form
@@ -69,6 +71,7 @@ public struct ScriptFingerprintEntry: Sendable, Hashable, Codable {
         self.contract = contract
         self.releases = releases
         self.defects = defects
+        self.alsoIn = alsoIn
     }
 
     /// The oldest release that shipped this text.

@@ -44,17 +44,19 @@ package enum InputSnapshotReader {
             let scanner = HCLTextScanner(files[path]!)
             for item in scanner.items(in: scanner.all) {
                 guard item.name == "variable", case let .block(labels, body) = item.kind, let name = labels.first else { continue }
-                let facts = variableFacts(scanner, body: body, file: path)
+                let facts = variableFacts(scanner, name: name, body: body, file: path)
                 snapshot[scope, default: [:]][name] = facts
                 if scope == .multiRunner, name == "multi_runner_config", let typeRange = scanner.attribute("type", in: body) {
-                    readMultiRunnerConfig(scanner, typeRange: typeRange, file: path, into: &snapshot)
+                    let description = scanner.attribute("description", in: body).map(scanner.text) ?? ""
+                    readMultiRunnerConfig(scanner, typeRange: typeRange, deprecatedFields: deprecatedFields(in: description),
+                                          file: path, into: &snapshot)
                 }
             }
         }
         return snapshot
     }
 
-    private static func variableFacts(_ scanner: HCLTextScanner, body: Range<Int>, file: String) -> InputFacts {
+    private static func variableFacts(_ scanner: HCLTextScanner, name: String, body: Range<Int>, file: String) -> InputFacts {
         let items = scanner.items(in: body)
         var type: String?, defaultValue: String?, description = "", deprecatedValidation = false
         var fieldPaths: Set<String> = []
@@ -70,9 +72,15 @@ package enum InputSnapshotReader {
             case let ("description", .attribute(value)):
                 description = scanner.text(value)
             case let ("validation", .block(_, validationBody)):
-                if let message = scanner.attribute("error_message", in: validationBody),
-                   scanner.text(message).lowercased().contains("deprecated") {
-                    deprecatedValidation = true
+                // A validation that says the variable itself is deprecated, not one of its fields
+                // (`instance_termination_watcher.enable_metric is deprecated`, or a condition on
+                // `var.instance_termination_watcher.enable_metrics` whatever its message says).
+                if let message = scanner.attribute("error_message", in: validationBody) {
+                    let text = scanner.text(message)
+                    let condition = scanner.attribute("condition", in: validationBody).map(scanner.text) ?? ""
+                    if text.lowercased().contains("deprecated"), !text.contains(name + "."), !condition.contains("var.\(name).") {
+                        deprecatedValidation = true
+                    }
                 }
             default:
                 break
@@ -82,7 +90,7 @@ package enum InputSnapshotReader {
         if hasDefault, let range = scanner.attribute("default", in: body) {
             compared = truncate(scanner.collapsedText(range), to: 120)
         }
-        let deprecated = Paths.fileName(of: file).contains("deprecated") || description.contains("DEPRECATED") || deprecatedValidation
+        let deprecated = Paths.fileName(of: file).contains("deprecated") || startsDeprecated(description) || deprecatedValidation
         return InputFacts(type: type, defaultValue: hasDefault ? defaultValue : nil, compared: compared, deprecated: deprecated,
                           fieldPaths: fieldPaths, file: file)
     }
@@ -100,16 +108,21 @@ package enum InputSnapshotReader {
     }
 
     /// `multi_runner_config = map(object({ runner_config = object({…}), matcherConfig = object({…}), … }))`.
-    private static func readMultiRunnerConfig(_ scanner: HCLTextScanner, typeRange: Range<Int>, file: String, into snapshot: inout InputSnapshot) {
+    private static func readMultiRunnerConfig(_ scanner: HCLTextScanner, typeRange: Range<Int>, deprecatedFields: Set<String>,
+                                              file: String, into snapshot: inout InputSnapshot) {
         guard let top = scanner.objectTypeFields(in: typeRange) else { return }
         for field in top {
             guard case let .attribute(value) = field.kind else { continue }
-            snapshot[.multiRunnerConfig, default: [:]][field.name] = fieldFacts(scanner, value: value, file: file)
+            var facts = fieldFacts(scanner, value: value, file: file)
+            facts.deprecated = deprecatedFields.contains(field.name)
+            snapshot[.multiRunnerConfig, default: [:]][field.name] = facts
             let nestedScope: InputScope? = field.name == "runner_config" ? .runnerConfig : field.name == "matcherConfig" ? .matcherConfig : nil
             guard let nestedScope, let nested = scanner.objectTypeFields(in: value) else { continue }
             for sub in nested {
                 guard case let .attribute(subValue) = sub.kind else { continue }
-                snapshot[nestedScope, default: [:]][sub.name] = fieldFacts(scanner, value: subValue, file: file)
+                var facts = fieldFacts(scanner, value: subValue, file: file)
+                facts.deprecated = deprecatedFields.contains(sub.name)
+                snapshot[nestedScope, default: [:]][sub.name] = facts
             }
         }
     }
@@ -118,6 +131,28 @@ package enum InputSnapshotReader {
         InputFacts(type: scanner.collapsedText(value, stripComments: true), defaultValue: nil,
                    compared: truncate(scanner.collapsedText(value), to: 160), deprecated: false,
                    fieldPaths: fieldPaths(scanner, typeRange: value), file: file)
+    }
+
+    /// A description that begins by saying so: `DEPRECATED: …`, `[DEPRECATED] …`, `(Deprecated, …`.
+    static func startsDeprecated(_ description: String) -> Bool {
+        var t = Substring(description)
+        if t.hasPrefix("<<"), let newline = t.firstIndex(of: "\n") { t = t[t.index(after: newline)...] }  // heredoc
+        t = t.drop(while: { $0 == "\"" || $0 == "(" || $0 == "[" || $0 == " " || $0 == "\t" || $0 == "\n" })
+        return t.lowercased().hasPrefix("deprecated")
+    }
+
+    /// Field names that the `multi_runner_config` description documents as deprecated: lines
+    /// `name: "DEPRECATED: …"` (the description lists every field that way).
+    static func deprecatedFields(in description: String) -> Set<String> {
+        var out: Set<String> = []
+        for line in description.split(separator: "\n") {
+            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            guard let colon = trimmed.firstIndex(of: ":") else { continue }
+            let name = trimmed[..<colon]
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { continue }
+            if startsDeprecated(String(trimmed[trimmed.index(after: colon)...])) { out.insert(String(name)) }
+        }
+        return out
     }
 
     static func truncate(_ s: String, to n: Int) -> String {

@@ -77,7 +77,8 @@ package enum KnowledgeYAMLWriter {
         let order = InputScope.allCases
         let sorted = renames.sorted {
             let a = order.firstIndex(of: $0.scope)!, b = order.firstIndex(of: $1.scope)!
-            return (a, $0.removedIn, $0.old) < (b, $1.removedIn, $1.old)
+            let never = ModuleVersion(Int.max, 0, 0)
+            return (a, $0.removedIn ?? never, $0.old) < (b, $1.removedIn ?? never, $1.old)
         }
         for r in sorted {
             out += "  - scope: \(quoted(r.scope.rawValue))\n"
@@ -85,7 +86,7 @@ package enum KnowledgeYAMLWriter {
             out += "    replacement: \(r.replacement.map(quoted) ?? "null")\n"
             if let d = r.deprecatedIn { out += "    deprecated_in: \(quoted(d.description))\n" }
             out += "    last_release: \(quoted(r.lastRelease.description))\n"
-            out += "    removed_in: \(quoted(r.removedIn.description))\n"
+            if let removed = r.removedIn { out += "    removed_in: \(quoted(removed.description))\n" }
             out += "    note: \(quoted(r.note))\n"
             out += "    evidence: [" + r.evidence.map(quoted).joined(separator: ", ") + "]\n"
         }
@@ -108,6 +109,7 @@ package enum KnowledgeYAMLWriter {
             out += "    role: \(quoted(e.role.rawValue))\n"
             out += "    contract: \(quoted(e.contract.rawValue))\n"
             out += "    releases: \(versionList(e.releases))\n"
+            if !e.alsoIn.isEmpty { out += "    also_in: [" + e.alsoIn.map(quoted).joined(separator: ", ") + "]\n" }
             if !e.defects.isEmpty {
                 out += "    defects:\n"
                 for d in e.defects { out += "      - \(quoted(d))\n" }
