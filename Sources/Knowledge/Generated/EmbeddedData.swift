@@ -3,6 +3,4399 @@
 
 /// Every file under `rules/`, keyed by its path relative to `rules/`.
 package enum EmbeddedData {
-    package static let files: [String: String] = [:
+    package static let files: [String: String] = [
+        "README.md": ####"""
+# `rules/`: the rule catalogue and the module knowledge
+
+Everything `ghr-audit` knows that is not code lives here, as YAML:
+
+```
+rules/
+  README.md                 this file
+  knowledge/                data about the module, generated (do not edit by hand)
+    releases.yaml           every release v3.0.0 … newest: version, tag, commit, date
+    inputs.yaml             every input of every release: first/last release, type, default, changes
+    renames.yaml            removed or deprecated inputs → replacement, with releases and notes
+    script-fingerprints.yaml  SHA-256 of every known text of the module's boot-path files
+  <domain>/<RULE-ID>.yaml   one rule entry per file (metadata + examples); e.g. core/CORE-001.yaml
+```
+
+The binary does not read this folder at run time: `swift run ghr-audit-dev generate` compiles
+every file into `Sources/Knowledge/Generated/EmbeddedData.swift` and renders the rule pages in
+`docs/rules/`. Tests fail while either is stale, and while the catalogue has any problem.
+
+Workflow after editing anything here:
+
+```sh
+swift run ghr-audit-dev validate     # every problem, with file:line:column
+swift run ghr-audit-dev generate     # embedded data + docs/rules/*.md
+swift test --filter KnowledgeTests   # catalogue, staleness, knowledge base
+```
+
+## Rule entries: `rules/<domain>/<RULE-ID>.yaml`
+
+One file per rule, named after its id, one folder deep. The folder is the rule's domain and its
+id prefix names that domain (`core/CORE-001.yaml`, `jit/JIT-101.yaml`, …).
+
+```yaml
+id: JIT-101
+title: Ephemeral fleet boots a token-only start script
+severity: error
+tags: [jit, script]
+summary: An ephemeral fleet registers with a JIT config from 4.0.0 but its start script only runs config.sh
+relies_on: ["4.0.0", "4.0.1"]
+facts: ["v4.0.1:modules/runners/templates/start-runner.sh:112"]
+description: |
+  What the rule detects (Markdown).
+rationale: |
+  Why it matters (Markdown).
+remediation: |
+  How to fix it (Markdown).
+suppress_when: |
+  When suppressing is fine (Markdown); omit the key when it never is.
+deprecated_aliases: []
+references: ["https://docs.github.com/en/rest/actions/self-hosted-runners"]
+examples:
+  - name: token-script-on-ephemeral-fleet
+    kind: triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "philips-labs/github-runner/aws"
+          version = "3.6.1"
+          1️⃣enable_ephemeral_runners = true
+        }
+    expect:
+      - marker: 1️⃣
+        message: "token-only start script"
+  - name: jit-disabled
+    kind: non_triggering
+    files:
+      main.tf: |
+        …
+```
+
+### Fields
+
+| key | required | type | meaning and checks |
+|---|---|---|---|
+| `id` | yes | string | `^[A-Z]{2,5}-[0-9]{3}$`: domain prefix, dash, three digits. Unique across the catalogue (including deprecated aliases) and **never reused**, not even after a rule is deleted. The file must be named `<id>.yaml`. |
+| `title` | yes | string | One line, no trailing period. Shown as the rule's name in reports and docs. |
+| `severity` | yes | `error` \| `warning` \| `note` | The default severity; configuration may override it. `error`: the upgrade will break something. `warning`: it likely breaks or changes behaviour. `note`: worth knowing. |
+| `tags` | yes | list | At least one of the tags below; no repeats. |
+| `summary` | yes | string | One line, no trailing period: what is wrong, in the reader's terms. |
+| `relies_on` | no | list of releases | The module releases whose behaviour the rule encodes, written `"MAJOR.MINOR.PATCH"` in quotes (unquoted `4.0` would be a YAML number). Each must be a release in `knowledge/releases.yaml`. |
+| `facts` | no | list of citations | Evidence in the module repository, `TAG:path[:lines]` with `lines` like `95`, `365-368` or `44-45,150-151`. The tag must be a release tag. Rendered as links in the docs. |
+| `description` | yes | Markdown | What the rule detects, precisely enough to predict when it fires. |
+| `rationale` | yes | Markdown | Why it matters: what breaks, for whom, when. |
+| `remediation` | yes | Markdown | How to fix it, with the alternatives. |
+| `suppress_when` | no | Markdown | When suppressing a finding is the right call. Omit when it never is. |
+| `deprecated_aliases` | no | list of ids | Former ids of this rule; configuration and suppressions still accept them. |
+| `references` | no | list of strings | Further reading: URLs or short citations. |
+| `examples` | yes | list | See below. |
+
+Unknown keys are errors (with a "did you mean" for near misses), as are duplicate keys.
+
+### Tags
+
+| tag | use for |
+|---|---|
+| `parse` | reading files: syntax, encoding, evaluation |
+| `config` | module configuration values and their combinations |
+| `jit` | just-in-time runner registration (`enable_jit_config`, `--jitconfig`) |
+| `ghes` | GitHub Enterprise Server specifics |
+| `script` | start scripts, user data, Packer-baked scripts |
+| `iam` | IAM policies, roles, permission boundaries |
+| `inputs` | removed, renamed or retyped module inputs |
+| `version` | module versions, constraints, sources, provider versions |
+| `security` | findings that weaken security (token handling, IMDS, permissions) |
+| `probe` | findings that need the optional live probe |
+| `suppression` | the suppression comments themselves |
+
+### Examples
+
+Examples are documentation and tests at once: a runner executes every runnable example and
+checks that the rule reports exactly at the markers of triggering examples and nothing at all in
+non-triggering ones.
+
+| key | required | meaning |
+|---|---|---|
+| `name` | yes | lower-case words joined by `-`, unique within the rule |
+| `kind` | yes | `triggering` or `non_triggering` |
+| `target` | no | the release to audit against (`--target`), quoted; default: the newest release |
+| `doc` | no | `false` keeps the example out of the docs (test-only cases); default `true` |
+| `runnable` | no | `false` for examples the example runner cannot execute (the reserved `CORE` rules, whose findings come from the engine); their expectations are checked by the engine's tests instead. Default `true` |
+| `files` | yes | a small repository: a mapping from relative `/`-separated path to contents (use a block scalar `|`) |
+| `expect` | triggering only | one entry per marker: `marker` and `message`, a substring of the finding's message |
+
+**Markers.** Put a keycap emoji — 1️⃣ 2️⃣ 3️⃣ 4️⃣ 5️⃣ 6️⃣ 7️⃣ 8️⃣ 9️⃣ 🔟 — exactly where an expected
+finding starts (its range's first character). Markers are removed before the files are used, so
+they never change the code under test; positions are those of the stripped text (1-based line,
+1-based column in Unicode scalars, 0-based UTF-8 offset). `RuleExample.materialise()` returns the
+stripped files and each marker's position. Each marker appears once per example, across all its
+files.
+
+Rules for examples, all checked:
+
+- every rule has at least one triggering and one non-triggering example, unless every example is
+  `runnable: false`;
+- every example has at least one file;
+- a triggering example has at least one marker; every marker has exactly one expectation and every
+  expectation's marker is placed;
+- a non-triggering example has no markers and no `expect`.
+
+Write examples as small as the rule allows, with realistic names and values. Never copy the
+module's own code or scripts into an example: write your own.
+
+## Knowledge data: `rules/knowledge/`
+
+Generated from the module's git repository and the lifespans data set by
+
+```sh
+swift run ghr-audit-dev extract-knowledge \
+  --mirror /work/.mirror/github-aws-runners+terraform-aws-github-runner/repo \
+  --lifespans ../shared/data/variable-lifespans.json
+```
+
+Each file starts with a comment naming its sources. Versions are written without `v`.
+
+- **`releases.yaml`**: one row per release tag `vMAJOR.MINOR.PATCH` from v3.0.0 to the newest
+  (pre-releases skipped): `version`, `tag`, `commit` (the full SHA of the tagged commit, annotated
+  tags peeled), `date` (committer date, UTC). `KnowledgeBase.release(commitPrefix:)` resolves a
+  `?ref=<sha>` (7 or more hex digits) to a release.
+- **`inputs.yaml`**: `scopes.<scope>.<name>` for the scopes `root`, `multi-runner`, `runners`
+  (variables of those modules) and `runner_config`, `matcherConfig`, `multi_runner_config` (fields
+  of `modules/multi-runner`'s `multi_runner_config[*]`): `first` and `last` release (the input
+  exists in every release between; `first: "3.0.0"` means "3.0.0 or earlier"), `in_latest`,
+  `removed_in`, `deprecated_in`, `type` and `default` as written at `last` (whitespace collapsed,
+  comments removed), and `changes` of the default (variables) or the type expression (fields),
+  each with the first release that has the new text.
+- **`renames.yaml`**: removed or deprecated inputs per scope with `replacement` (`null`: dropped
+  without successor; dotted: a field of an object input), `deprecated_in`, `last_release`,
+  `removed_in` (absent while only deprecated), a `note` on what else changes, and `evidence`.
+  The list and notes are curated in `Sources/Knowledge/Extraction/KnownFacts.swift`; the extractor
+  computes the releases and refuses to write when a curated fact contradicts the data.
+- **`script-fingerprints.yaml`**: for every distinct text of the module's boot-path files
+  (`modules/runners/templates/*.sh|*.ps1`, `images/*.sh|*.ps1`, `examples/*/templates/*.sh`):
+  `sha256` of `ScriptFingerprint.normalise(text)` (BOM removed, CRLF/CR → LF, trailing whitespace
+  stripped, empty lines dropped), `file`, `form` (`template` as in the repository, `rendered` after
+  `templatefile` with `render`, `packer` as baked into an AMI by the module's Packer templates),
+  `os`, `role`, `contract` (`tokenOnly`, `jitOnly`, `jitAware`, `none`), the `releases` that
+  shipped exactly that text, and known `defects`. An unedited copy of a file behaves like those
+  releases, whatever module version the repository pins.
+
+"""####,
+        "core/CORE-001.yaml": #"""
+id: CORE-001
+title: File could not be parsed
+severity: error
+tags: [parse]
+summary: A Terraform, JSON or YAML file has a syntax error, so the audit cannot read what it declares
+description: |
+  Reported once per syntax error in a file the audit reads: Terraform native syntax (`*.tf`,
+  `*.tfvars`), Terraform JSON syntax (`*.tf.json`, `*.tfvars.json`), multi-runner YAML
+  configuration and policy JSON. The finding sits on the offending token and its message is the
+  parser's own summary (for example a missing newline after an argument, an unclosed brace, or a
+  tab used for YAML indentation); the detail says what was expected there.
+
+  The parser recovers after an error and keeps reading, so one mistake does not hide the rest of
+  the file, but nothing is concluded from the part it could not read.
+rationale: |
+  Every other verdict depends on reading the configuration correctly. A module call, a
+  `multi_runner_config` entry or an `enable_jit_config` setting inside an unreadable region is
+  invisible to the audit, which could otherwise report a broken upgrade path as safe. Terraform
+  itself would reject the same file at `terraform init` or `plan`, so the error is real either way.
+remediation: |
+  Fix the syntax at the reported position; `terraform fmt -check` (or `yamllint` for YAML files)
+  reproduces most of these errors locally. Then run the audit again: findings that depend on the
+  previously unreadable part appear only once the file parses.
+
+  If the file is not meant to be read (a template with placeholders, a fixture for another tool),
+  exclude it from the scan instead.
+examples:
+  - name: comma-between-arguments
+    kind: triggering
+    runnable: false
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "7.11.0"
+
+          enable_ephemeral_runners = true1️⃣, enable_jit_config = false
+        }
+    expect:
+      - marker: 1️⃣
+        message: "Missing newline after argument"
+  - name: one-argument-per-line
+    kind: non_triggering
+    runnable: false
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "7.11.0"
+
+          enable_ephemeral_runners = true
+          enable_jit_config        = false
+        }
+
+"""#,
+        "core/CORE-002.yaml": ##"""
+id: CORE-002
+title: File is not valid UTF-8 or cannot be read
+severity: error
+tags: [parse]
+summary: A file the audit needs is unreadable or is not UTF-8 text, so it was skipped
+description: |
+  Reported for a file that matched the scan (Terraform, YAML, JSON, a start script or a Packer
+  template) but could not be used: its bytes are not valid UTF-8 (for example a script saved as
+  Latin-1 or UTF-16 by a Windows editor), it could not be opened (permissions, a dangling or
+  escaping symbolic link), or it vanished during the scan. The finding is placed at the start of
+  the file, or at the first invalid byte when there is one.
+rationale: |
+  Terraform reads configuration as UTF-8 only, and the audit cannot classify a start script it
+  cannot decode. A skipped file may hold exactly the setting or the script that decides whether
+  an upgrade breaks the fleet, so the audit says so instead of silently judging the rest.
+remediation: |
+  Re-save the file as UTF-8 (without converting its line endings if a tool depends on them), for
+  example with `iconv -f LATIN1 -t UTF-8` or your editor's encoding menu, or fix its permissions.
+  PowerShell scripts that must stay UTF-16 for Windows can be kept out of the scan and audited
+  from a UTF-8 copy.
+examples:
+  - name: latin-1-script
+    kind: triggering
+    runnable: false
+    files:
+      scripts/start-runner.sh: |
+        1️⃣#!/bin/bash
+        # This file is shown as text here; on disk it was saved as Latin-1, so the byte 0xE9
+        # of "café" below is not valid UTF-8.
+        echo "café"
+    expect:
+      - marker: 1️⃣
+        message: "not valid UTF-8"
+  - name: utf-8-script
+    kind: non_triggering
+    runnable: false
+    files:
+      scripts/start-runner.sh: |
+        #!/bin/bash
+        echo "café"
+
+"""##,
+        "core/CORE-003.yaml": #"""
+id: CORE-003
+title: Input the audit needs could not be evaluated
+severity: warning
+tags: [parse]
+summary: An expression that sets an input the audit relies on could not be evaluated, so the related checks were skipped
+description: |
+  Reported when the value of a module input that a rule needs (for example
+  `enable_ephemeral_runners`, `enable_jit_config`, `runner_os`, `enable_userdata`,
+  `userdata_template` or a `multi_runner_config` entry) comes from an expression the evaluator
+  cannot compute: a reference to an undeclared variable or local, a type error, an unknown
+  function, an index that does not exist, or a cycle. The finding sits on the failing part of the
+  expression and the detail names the input and the checks that were skipped.
+
+  Values that are merely unknown before `apply` (resource attributes, data sources, module
+  outputs) are not reported: rules treat them as unknown and say so where it matters.
+rationale: |
+  The audit never guesses. When it cannot tell whether a fleet is ephemeral or which script boots
+  it, the checks for that fleet are skipped, and a skipped check must not look like a pass. The
+  same expression usually fails `terraform validate` too, so it is often a real mistake such as a
+  typo in a variable name.
+remediation: |
+  Fix the expression at the reported position (the detail suggests the nearest declared name for
+  a likely typo). If the value is deliberately computed from something the audit cannot see, give
+  the variable a literal default or pass a `*.tfvars` file to the audit so it can follow the
+  value.
+examples:
+  - name: misspelt-variable
+    kind: triggering
+    runnable: false
+    files:
+      variables.tf: |
+        variable "ephemeral" {
+          type    = bool
+          default = true
+        }
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "7.11.0"
+
+          enable_ephemeral_runners = 1️⃣var.ephemerl
+        }
+    expect:
+      - marker: 1️⃣
+        message: "undeclared input variable"
+  - name: declared-variable
+    kind: non_triggering
+    runnable: false
+    files:
+      variables.tf: |
+        variable "ephemeral" {
+          type    = bool
+          default = true
+        }
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "7.11.0"
+
+          enable_ephemeral_runners = var.ephemeral
+        }
+
+"""#,
+        "core/CORE-004.yaml": #"""
+id: CORE-004
+title: Module version could not be determined
+severity: warning
+tags: [version]
+summary: The audit cannot tell which release of the runner module a module call uses, so version-dependent checks were skipped
+description: |
+  Reported on a module call of `terraform-aws-github-runner` (registry source
+  `philips-labs/github-runner/aws` or `github-aws-runners/github-runner/aws`, a git URL of the
+  repository, or one of its submodules) when the release it deploys cannot be determined:
+
+  - a registry source without `version`, or with a constraint no release satisfies;
+  - a git source without `?ref=`, or with a `ref` that is neither a release tag nor the commit of
+    a release (full or abbreviated to at least 7 hex digits);
+  - a local path (`../terraform-aws-github-runner`) or an archive URL without a release in it;
+  - a `version` computed from an expression the audit cannot evaluate.
+
+  A constraint such as `~> 5.2` is resolved to the newest release it allows and is not reported
+  here.
+rationale: |
+  What breaks in an upgrade depends on where it starts: inputs removed in 5.0.0, the JIT switch
+  added in 4.0.1, the start-script contract of each release. Without the starting release the
+  audit cannot say which of these transitions the upgrade crosses, and an unpinned source can also
+  move to a new major on the next `terraform init` without anyone deciding to upgrade.
+remediation: |
+  Pin the module to an exact release: `version = "7.11.0"` for registry sources, or
+  `?ref=v7.11.0` (or the release's commit SHA) for git sources. A vendored local copy carries no
+  release the audit can read; pass the release it was copied from to the audit on the command
+  line.
+examples:
+  - name: git-source-without-ref
+    kind: triggering
+    runnable: false
+    files:
+      main.tf: |
+        module "runners" {
+          source = 1️⃣"git::https://github.com/github-aws-runners/terraform-aws-github-runner.git"
+
+          prefix = "ci"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "version could not be determined"
+  - name: git-source-pinned-to-tag
+    kind: non_triggering
+    runnable: false
+    files:
+      main.tf: |
+        module "runners" {
+          source = "git::https://github.com/github-aws-runners/terraform-aws-github-runner.git?ref=v7.11.0"
+
+          prefix = "ci"
+        }
+
+"""#,
+        "knowledge/inputs.yaml": ##"""
+# Inputs of github-aws-runners/terraform-aws-github-runner per release, v3.0.0…v7.11.0 (153 releases).
+# Generated by `swift run ghr-audit-dev extract-knowledge`; do not edit (regenerate instead).
+# Sources: ../shared/data/variable-lifespans.json (v3.0.0…v7.11.0, 153 tags):
+# names, first/last release, `changes` (the default for variables, the type expression for
+# `multi_runner_config` fields; whitespace collapsed, defaults cut to 120 and types to 160
+# characters) — extended from the repository for any newer release. `type`, `default` (at the
+# input's last release, comments removed) and `deprecated_in` (declared in a *deprecated*.tf file,
+# `DEPRECATED` in the description or a validation message saying deprecated) were read from the
+# repository's variables*.tf with a small bracket-matching scanner (not the HCL parser).
+# `first` = the oldest covered release means "there or earlier". `removed_in` is the release after `last`.
+# Scopes: root, multi-runner, runners (variables); runner_config, matcherConfig, multi_runner_config
+# (fields of modules/multi-runner's `multi_runner_config[*]`).
+coverage: {first: "3.0.0", last: "7.11.0", releases: 153}
+scopes:
+  root:
+    "additional_github_apps":
+      first: "7.11.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ key_base64 = optional(string) key_base64_ssm = optional(object({ arn = string, name = string })) id = optional(string) id_ssm = optional(object({ arn = string, name = string })) installation_id = optional(string) installation_id_ssm = optional(object({ arn = string, name = string })) }))"
+      default: "[]"
+    "ami":
+      first: "6.5.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ filter = optional(map(list(string)), { state = [\"available\"] }) owners = optional(list(string), [\"amazon\"]) id_ssm_parameter_arn = optional(string, null) kms_key_arn = optional(string, null) })"
+      default: "null"
+    "ami_filter":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      deprecated_in: "6.5.0"
+      type: "map(list(string))"
+      default: "{ state = [\"available\"] }"
+      changes:
+        - {release: "3.6.0", from: "null", to: "{ state = [\"available\"] }"}
+    "ami_housekeeper_cleanup_config":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ amiFilters = optional(list(object({ Name = string Values = list(string) })), [{ Name : \"state\", Values : [\"available\"], }, { Name : \"image-type\", Values : [\"machine\"], }] ) dryRun = optional(bool, false) launchTemplateNames = optional(list(string)) maxItems = optional(number) minimumDaysOld = optional(number, 30) ssmParameterNames = optional(list(string)) })"
+      default: "{}"
+    "ami_housekeeper_lambda_s3_key":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "ami_housekeeper_lambda_s3_object_version":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "ami_housekeeper_lambda_schedule_expression":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"rate(1 day)\""
+    "ami_housekeeper_lambda_timeout":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "300"
+    "ami_housekeeper_lambda_zip":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "ami_id_ssm_parameter_name":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      deprecated_in: "6.5.0"
+      type: "string"
+      default: "null"
+    "ami_kms_key_arn":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      deprecated_in: "6.5.0"
+      type: "string"
+      default: "null"
+    "ami_owners":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      deprecated_in: "6.5.0"
+      type: "list(string)"
+      default: "[\"amazon\"]"
+    "associate_public_ipv4_address":
+      first: "5.2.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "aws_dynamic_labels_policy":
+      first: "7.10.1"
+      last: "7.11.0"
+      in_latest: true
+      type: "any"
+      default: "null"
+    "aws_partition":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"aws\""
+    "aws_region":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+    "block_device_mappings":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ delete_on_termination = optional(bool, true) device_name = optional(string, \"/dev/xvda\") encrypted = optional(bool, true) iops = optional(number) kms_key_id = optional(string) snapshot_id = optional(string) throughput = optional(number) volume_initialization_rate = optional(number) volume_size = number volume_type = optional(string, \"gp3\") }))"
+      default: "[{ volume_size = 30 }]"
+    "cloudwatch_config":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "create_service_linked_role_spot":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "delay_webhook_event":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "30"
+    "disable_runner_autoupdate":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "ec2_dynamic_labels_policy":
+      first: "7.8.0"
+      last: "7.10.0"
+      in_latest: false
+      removed_in: "7.10.1"
+      type: "any"
+      default: "null"
+    "enable_ami_housekeeper":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_cloudwatch_agent":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "enable_dynamic_labels":
+      first: "7.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_enable_fifo_build_queue":
+      first: "3.0.0"
+      last: "4.7.0"
+      in_latest: false
+      removed_in: "5.0.0"
+      deprecated_in: "3.0.0"
+      type: "string"
+      default: "null"
+    "enable_ephemeral_runners":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_event_rule_binaries_syncer":
+      first: "3.0.0"
+      last: "5.21.0"
+      in_latest: false
+      removed_in: "6.0.0"
+      deprecated_in: "5.6.0"
+      type: "bool"
+      default: "null"
+      changes:
+        - {release: "5.6.0", from: "true", to: "null"}
+    "enable_fifo_build_queue":
+      first: "3.0.0"
+      last: "5.21.0"
+      in_latest: false
+      removed_in: "6.0.0"
+      type: "bool"
+      default: "false"
+    "enable_jit_config":
+      first: "4.0.1"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "null"
+    "enable_job_queued_check":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "null"
+    "enable_managed_runner_security_group":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "enable_metrics_control_plane":
+      first: "5.15.0"
+      last: "5.21.0"
+      in_latest: false
+      removed_in: "6.0.0"
+      deprecated_in: "5.16.0"
+      type: "bool"
+      default: "null"
+      changes:
+        - {release: "5.16.0", from: "false", to: "null"}
+    "enable_organization_runners":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_runner_bidirectional_label_match":
+      first: "7.9.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_runner_binaries_syncer":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "enable_runner_detailed_monitoring":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_runner_on_demand_failover_for_errors":
+      first: "5.5.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "enable_runner_workflow_job_labels_check_all":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      deprecated_in: "7.9.0"
+      type: "bool"
+      default: "true"
+    "enable_ssm_on_runners":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_user_data_debug_logging_runner":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_userdata":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "enable_workflow_job_events_queue":
+      first: "3.0.0"
+      last: "5.18.4"
+      in_latest: false
+      removed_in: "5.19.0"
+      type: "bool"
+      default: "false"
+    "enabled_userdata":
+      first: "3.0.0"
+      last: "4.7.0"
+      in_latest: false
+      removed_in: "5.0.0"
+      deprecated_in: "3.0.0"
+      type: "string"
+      default: "null"
+    "environment":
+      first: "3.0.0"
+      last: "4.7.0"
+      in_latest: false
+      removed_in: "5.0.0"
+      deprecated_in: "3.0.0"
+      type: "string"
+      default: "null"
+    "eventbridge":
+      first: "5.18.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ enable = optional(bool, true) accept_events = optional(list(string), null) })"
+      default: "{}"
+    "fifo_build_queue":
+      first: "3.0.0"
+      last: "4.7.0"
+      in_latest: false
+      removed_in: "5.0.0"
+      deprecated_in: "3.0.0"
+      type: "string"
+      default: "null"
+    "ghes_ssl_verify":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "ghes_url":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "github_app":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ key_base64 = optional(string) key_base64_ssm = optional(object({ arn = string name = string })) id = optional(string) id_ssm = optional(object({ arn = string name = string })) webhook_secret = optional(string) webhook_secret_ssm = optional(object({ arn = string name = string })) })"
+    "iam_overrides":
+      first: "7.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ override_instance_profile = optional(bool, null) instance_profile_name = optional(string, null) override_runner_role = optional(bool, null) runner_role_arn = optional(string, null) })"
+      default: "{ override_instance_profile = false instance_profile_name = null override_runner_role = false runner_role_arn = null }"
+    "idle_config":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ cron = string timeZone = string idleCount = number evictionStrategy = optional(string, \"oldest_first\") }))"
+      default: "[]"
+    "instance_allocation_strategy":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"lowest-price\""
+    "instance_max_spot_price":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "instance_profile_path":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "instance_target_capacity_type":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"spot\""
+    "instance_termination_watcher":
+      first: "5.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ enable = optional(bool, false) features = optional(object({ enable_spot_termination_handler = optional(bool, true) enable_spot_termination_notification_watcher = optional(bool, true) }), {}) enable_runner_deregistration = optional(bool, true) memory_size = optional(number, null) s3_key = optional(string, null) s3_object_version = optional(string, null) timeout = optional(number, null) zip = optional(string, null) })"
+      default: "{}"
+    "instance_type_priorities":
+      first: "7.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(number)"
+      default: "null"
+    "instance_types":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[\"m5.large\", \"c5.large\"]"
+    "job_queue_retention_in_seconds":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "86400"
+    "job_retry":
+      first: "5.15.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ enable = optional(bool, false) delay_in_seconds = optional(number, 300) delay_backoff = optional(number, 2) lambda_memory_size = optional(number, 256) lambda_timeout = optional(number, 30) max_attempts = optional(number, 1) })"
+      default: "{}"
+    "key_name":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "kms_key_arn":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "lambda_architecture":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"arm64\""
+    "lambda_event_source_mapping_batch_size":
+      first: "7.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "10"
+    "lambda_event_source_mapping_maximum_batching_window_in_seconds":
+      first: "7.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "0"
+    "lambda_principals":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ type = string identifiers = list(string) }))"
+      default: "[]"
+    "lambda_runtime":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"nodejs24.x\""
+      changes:
+        - {release: "5.9.0", from: "\"nodejs18.x\"", to: "\"nodejs20.x\""}
+        - {release: "6.0.0", from: "\"nodejs20.x\"", to: "\"nodejs22.x\""}
+        - {release: "7.0.0", from: "\"nodejs22.x\"", to: "\"nodejs24.x\""}
+    "lambda_s3_bucket":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "lambda_security_group_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "lambda_subnet_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "lambda_tags":
+      first: "5.12.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "lambda_tracing_mode":
+      first: "3.1.0"
+      last: "5.21.0"
+      in_latest: false
+      removed_in: "6.0.0"
+      deprecated_in: "5.4.0"
+      type: "string"
+      default: "null"
+    "log_class":
+      first: "7.5.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"STANDARD\""
+    "log_level":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"info\""
+    "log_type":
+      first: "3.0.0"
+      last: "4.7.0"
+      in_latest: false
+      removed_in: "5.0.0"
+      deprecated_in: "3.0.0"
+      type: "string"
+      default: "null"
+    "logging_kms_key_id":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "logging_retention_in_days":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "180"
+    "matcher_config_parameter_store_tier":
+      first: "5.12.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"Standard\""
+    "metrics":
+      first: "5.16.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ enable = optional(bool, false) namespace = optional(string, \"GitHub Runners\") metric = optional(object({ enable_github_app_rate_limit = optional(bool, true) enable_job_retry = optional(bool, true) enable_spot_termination_warning = optional(bool, true) }), {}) })"
+      default: "{}"
+    "metrics_namespace":
+      first: "5.10.0"
+      last: "5.21.0"
+      in_latest: false
+      removed_in: "6.0.0"
+      deprecated_in: "5.16.0"
+      type: "string"
+      default: "null"
+      changes:
+        - {release: "5.16.0", from: "\"GitHub Runners\"", to: "null"}
+    "minimum_running_time_in_minutes":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "null"
+    "parameter_store_tags":
+      first: "7.4.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "pool_config":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ schedule_expression = string schedule_expression_timezone = optional(string) size = number }))"
+      default: "[]"
+    "pool_include_busy_runners":
+      first: "7.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "pool_lambda_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "512"
+    "pool_lambda_reserved_concurrent_executions":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "1"
+    "pool_lambda_timeout":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "60"
+    "pool_runner_owner":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "prefix":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"github-actions\""
+    "queue_encryption":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ kms_data_key_reuse_period_seconds = number kms_master_key_id = string sqs_managed_sse_enabled = bool })"
+      default: "{ kms_data_key_reuse_period_seconds = null kms_master_key_id = null sqs_managed_sse_enabled = true }"
+    "queue_selection_strategy":
+      first: "7.9.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"first\""
+    "redrive_build_queue":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ enabled = bool maxReceiveCount = number })"
+      default: "{ enabled = false maxReceiveCount = null }"
+    "repository_white_list":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "role_path":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "role_permissions_boundary":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runner_additional_security_group_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "runner_allow_prerelease_binaries":
+      first: "3.0.0"
+      last: "4.7.0"
+      in_latest: false
+      removed_in: "5.0.0"
+      deprecated_in: "3.0.0"
+      type: "bool"
+      default: "null"
+    "runner_architecture":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"x64\""
+    "runner_as_root":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "runner_binaries_s3_logging_bucket":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runner_binaries_s3_logging_bucket_prefix":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runner_binaries_s3_sse_configuration":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "any"
+      default: "{ rule = { apply_server_side_encryption_by_default = { sse_algorithm = \"AES256\" } } }"
+    "runner_binaries_s3_tags":
+      first: "6.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "runner_binaries_s3_versioning":
+      first: "3.3.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"Disabled\""
+    "runner_binaries_syncer_lambda_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "256"
+    "runner_binaries_syncer_lambda_timeout":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "300"
+    "runner_binaries_syncer_lambda_zip":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runner_boot_time_in_minutes":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "5"
+    "runner_cpu_options":
+      first: "6.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ core_count = optional(number) threads_per_core = optional(number) amd_sev_snp = optional(string) nested_virtualization = optional(string) })"
+      default: "null"
+    "runner_credit_specification":
+      first: "3.4.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runner_disable_default_labels":
+      first: "5.20.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "runner_ec2_tags":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "runner_egress_rules":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ cidr_blocks = list(string) ipv6_cidr_blocks = list(string) prefix_list_ids = list(string) from_port = number protocol = string security_groups = list(string) self = bool to_port = number description = string }))"
+      default: "[{ cidr_blocks = [\"0.0.0.0/0\"] ipv6_cidr_blocks = [\"::/0\"] prefix_list_ids = null from_port = 0 protocol = \"-1\" security_groups = null self = null to_port = 0 description = null }]"
+    "runner_enable_workflow_job_labels_check_all":
+      first: "3.0.0"
+      last: "4.7.0"
+      in_latest: false
+      removed_in: "5.0.0"
+      deprecated_in: "3.0.0"
+      type: "string"
+      default: "null"
+    "runner_extra_labels":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+      changes:
+        - {release: "5.0.0", from: "\"\"", to: "[]"}
+    "runner_group_name":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"Default\""
+    "runner_hook_job_completed":
+      first: "5.21.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"\""
+    "runner_hook_job_started":
+      first: "5.21.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"\""
+    "runner_iam_role_managed_policy_arns":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "runner_license_specifications":
+      first: "7.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ license_configuration_arn = string }))"
+      default: "[]"
+    "runner_log_files":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ log_group_name = string prefix_log_group = bool file_path = string log_stream_name = string log_class = optional(string, \"STANDARD\") }))"
+      default: "null"
+    "runner_metadata_options":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(any)"
+      default: "{ instance_metadata_tags = \"enabled\" http_endpoint = \"enabled\" http_tokens = \"required\" http_put_response_hop_limit = 1 }"
+      changes:
+        - {release: "4.6.0", from: "{ instance_metadata_tags = \"enabled\" http_endpoint = \"enabled\" http_tokens = \"optional\" http_put_response_hop_limit = 1 ", to: "{ instance_metadata_tags = \"enabled\" http_endpoint = \"enabled\" http_tokens = \"required\" http_put_response_hop_limit = 1 "}
+    "runner_name_prefix":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"\""
+    "runner_os":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"linux\""
+    "runner_placement":
+      first: "7.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ affinity = optional(string) availability_zone = optional(string) group_id = optional(string) group_name = optional(string) host_id = optional(string) host_resource_group_arn = optional(string) spread_domain = optional(string) tenancy = optional(string) partition_number = optional(number) })"
+      default: "null"
+    "runner_run_as":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"ec2-user\""
+    "runners_ebs_optimized":
+      first: "5.11.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "runners_lambda_s3_key":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runners_lambda_s3_object_version":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runners_lambda_zip":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runners_maximum_count":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "3"
+    "runners_scale_down_lambda_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "512"
+    "runners_scale_down_lambda_timeout":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "60"
+    "runners_scale_up_Lambda_memory_size":
+      first: "5.8.0"
+      last: "5.21.0"
+      in_latest: false
+      removed_in: "6.0.0"
+      deprecated_in: "5.9.0"
+      type: "number"
+      default: "null"
+      changes:
+        - {release: "5.9.0", from: "512", to: "null"}
+    "runners_scale_up_lambda_memory_size":
+      first: "5.9.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "512"
+    "runners_scale_up_lambda_timeout":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "30"
+    "runners_ssm_housekeeper":
+      first: "5.2.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ schedule_expression = optional(string, \"rate(1 day)\") enabled = optional(bool, true) lambda_memory_size = optional(number, 512) lambda_timeout = optional(number, 60) config = object({ tokenPath = optional(string) minimumDaysOld = optional(number, 1) dryRun = optional(bool, false) }) })"
+      default: "{ config = {} }"
+    "scale_down_schedule_expression":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"cron(*/5 * * * ? *)\""
+    "scale_errors":
+      first: "7.2.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[ \"UnfulfillableCapacity\", \"MaxSpotInstanceCountExceeded\", \"TargetCapacityLimitExceededException\", \"RequestLimitExceeded\", \"ResourceLimitExceeded\", \"MaxSpotInstanceCountExceeded\", \"MaxSpotFleetRequestCountExceeded\", \"InsufficientInstanceCapacity\", \"InsufficientCapacityOnHost\", ]"
+    "scale_up_reserved_concurrent_executions":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "1"
+    "ssm_paths":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ root = optional(string, \"github-action-runners\") app = optional(string, \"app\") runners = optional(string, \"runners\") webhook = optional(string, \"webhook\") use_prefix = optional(bool, true) })"
+      default: "{}"
+    "state_event_rule_binaries_syncer":
+      first: "5.6.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"ENABLED\""
+    "subnet_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+    "syncer_lambda_s3_key":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "syncer_lambda_s3_object_version":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "tags":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "tracing_config":
+      first: "5.4.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ mode = optional(string, null) capture_http_requests = optional(bool, false) capture_error = optional(bool, false) })"
+      default: "{}"
+    "use_dedicated_host":
+      first: "7.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "user_agent":
+      first: "6.2.1"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"github-aws-runners\""
+    "userdata_content":
+      first: "5.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "userdata_post_install":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"\""
+    "userdata_pre_install":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"\""
+    "userdata_template":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "vpc_id":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+    "webhook_lambda_apigateway_access_log_settings":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ destination_arn = string format = string })"
+      default: "null"
+    "webhook_lambda_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "256"
+    "webhook_lambda_s3_key":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "webhook_lambda_s3_object_version":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "webhook_lambda_timeout":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "10"
+    "webhook_lambda_zip":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "workflow_job_queue_configuration":
+      first: "3.0.0"
+      last: "5.18.4"
+      in_latest: false
+      removed_in: "5.19.0"
+      type: "object({ delay_seconds = number visibility_timeout_seconds = number message_retention_seconds = number })"
+      default: "{ \"delay_seconds\" : null, \"visibility_timeout_seconds\" : null, \"message_retention_seconds\" : null }"
+  multi-runner:
+    "additional_github_apps":
+      first: "7.11.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ key_base64 = optional(string) key_base64_ssm = optional(object({ arn = string, name = string })) id = optional(string) id_ssm = optional(object({ arn = string, name = string })) installation_id = optional(string) installation_id_ssm = optional(object({ arn = string, name = string })) }))"
+      default: "[]"
+    "ami_housekeeper_cleanup_config":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ maxItems = optional(number) minimumDaysOld = optional(number) amiFilters = optional(list(object({ Name = string Values = list(string) }))) launchTemplateNames = optional(list(string)) ssmParameterNames = optional(list(string)) dryRun = optional(bool) })"
+      default: "{}"
+    "ami_housekeeper_lambda_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "256"
+    "ami_housekeeper_lambda_s3_key":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "ami_housekeeper_lambda_s3_object_version":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "ami_housekeeper_lambda_schedule_expression":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"cron(11 7 * * ? *)\""
+    "ami_housekeeper_lambda_timeout":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "300"
+    "ami_housekeeper_lambda_zip":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "associate_public_ipv4_address":
+      first: "4.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "aws_partition":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"aws\""
+    "aws_region":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+    "cloudwatch_config":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "enable_ami_housekeeper":
+      first: "5.1.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_dynamic_labels":
+      first: "7.7.0"
+      last: "7.7.1"
+      in_latest: false
+      removed_in: "7.8.0"
+      type: "bool"
+      default: "false"
+    "enable_event_rule_binaries_syncer":
+      first: "3.0.0"
+      last: "5.5.2"
+      in_latest: false
+      removed_in: "5.6.0"
+      type: "bool"
+      default: "true"
+    "enable_managed_runner_security_group":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "enable_metrics_control_plane":
+      first: "5.15.0"
+      last: "5.21.0"
+      in_latest: false
+      removed_in: "6.0.0"
+      deprecated_in: "5.16.0"
+      type: "bool"
+      default: "false"
+    "enable_workflow_job_events_queue":
+      first: "3.0.0"
+      last: "5.18.4"
+      in_latest: false
+      removed_in: "5.19.0"
+      type: "bool"
+      default: "false"
+    "eventbridge":
+      first: "5.18.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ enable = optional(bool, true) accept_events = optional(list(string), []) })"
+      default: "{}"
+    "ghes_ssl_verify":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "ghes_url":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "github_app":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ key_base64 = optional(string) key_base64_ssm = optional(object({ arn = string name = string })) id = optional(string) id_ssm = optional(object({ arn = string name = string })) webhook_secret = optional(string) webhook_secret_ssm = optional(object({ arn = string name = string })) })"
+    "iam_overrides":
+      first: "7.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ override_instance_profile = optional(bool, null) instance_profile_name = optional(string, null) override_runner_role = optional(bool, null) runner_role_arn = optional(string, null) })"
+      default: "{ override_instance_profile = false instance_profile_name = null override_runner_role = false runner_role_arn = null }"
+    "instance_profile_path":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "instance_termination_watcher":
+      first: "5.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ enable = optional(bool, false) features = optional(object({ enable_spot_termination_handler = optional(bool, true) enable_spot_termination_notification_watcher = optional(bool, true) }), {}) enable_runner_deregistration = optional(bool, true) environment_variables = optional(map(string), {}) memory_size = optional(number, null) s3_key = optional(string, null) s3_object_version = optional(string, null) timeout = optional(number, null) zip = optional(string, null) })"
+      default: "{}"
+    "key_name":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "kms_key_arn":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "lambda_architecture":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"arm64\""
+    "lambda_event_source_mapping_batch_size":
+      first: "7.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "10"
+    "lambda_event_source_mapping_maximum_batching_window_in_seconds":
+      first: "7.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "0"
+    "lambda_principals":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ type = string identifiers = list(string) }))"
+      default: "[]"
+    "lambda_runtime":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"nodejs24.x\""
+      changes:
+        - {release: "5.9.0", from: "\"nodejs18.x\"", to: "\"nodejs20.x\""}
+        - {release: "6.0.0", from: "\"nodejs20.x\"", to: "\"nodejs22.x\""}
+        - {release: "7.0.0", from: "\"nodejs22.x\"", to: "\"nodejs24.x\""}
+    "lambda_s3_bucket":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "lambda_security_group_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "lambda_subnet_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "lambda_tags":
+      first: "5.12.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "lambda_tracing_mode":
+      first: "3.1.0"
+      last: "5.3.0"
+      in_latest: false
+      removed_in: "5.4.0"
+      type: "string"
+      default: "null"
+    "log_class":
+      first: "7.5.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"STANDARD\""
+    "log_level":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"info\""
+    "log_type":
+      first: "3.0.0"
+      last: "4.7.0"
+      in_latest: false
+      removed_in: "5.0.0"
+      deprecated_in: "3.0.0"
+      type: "string"
+      default: "null"
+    "logging_kms_key_id":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "logging_retention_in_days":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "180"
+      changes:
+        - {release: "4.1.1", from: "7", to: "180"}
+    "matcher_config_parameter_store_tier":
+      first: "5.12.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"Standard\""
+    "metrics":
+      first: "5.16.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ enable = optional(bool, false) namespace = optional(string, \"GitHub Runners\") metric = optional(object({ enable_github_app_rate_limit = optional(bool, true) enable_job_retry = optional(bool, true) enable_spot_termination_warning = optional(bool, true) }), {}) })"
+      default: "{}"
+    "metrics_namespace":
+      first: "5.10.0"
+      last: "5.21.0"
+      in_latest: false
+      removed_in: "6.0.0"
+      deprecated_in: "5.16.0"
+      type: "string"
+      default: "null"
+      changes:
+        - {release: "5.16.0", from: "\"GitHub Runners\"", to: "null"}
+    "multi_runner_config":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(object({ runner_config = object({ runner_os = string runner_architecture = string runner_metadata_options = optional(map(any), { instance_metadata_tags = \"enabled\" http_endpoint = \"enabled\" http_tokens = \"required\" http_put_response_hop_limit = 1 }) ami = optional(object({ filter = optional(map(list(string)), { state = [\"available\"] }) owners = optional(list(string), [\"amazon\"]) id_ssm_parameter_arn = optional(string, null) kms_key_arn = optional(string, null) }), null) create_service_linked_role_spot = optional(bool, false) credit_specification = optional(string, null) delay_webhook_event = optional(number, 30) disable_runner_autoupdate = optional(bool, false) ebs_optimized = optional(bool, false) enable_ephemeral_runners = optional(bool, false) enable_job_queued_check = optional(bool, null) enable_on_demand_failover_for_errors = optional(list(string), []) scale_errors = optional(list(string), [ \"UnfulfillableCapacity\", \"MaxSpotInstanceCountExceeded\", \"TargetCapacityLimitExceededException\", \"RequestLimitExceeded\", \"ResourceLimitExceeded\", \"MaxSpotInstanceCountExceeded\", \"MaxSpotFleetRequestCountExceeded\", \"InsufficientInstanceCapacity\", \"InsufficientCapacityOnHost\", ]) enable_organization_runners = optional(bool, false) enable_runner_binaries_syncer = optional(bool, true) enable_ssm_on_runners = optional(bool, false) enable_userdata = optional(bool, true) instance_allocation_strategy = optional(string, \"lowest-price\") instance_type_priorities = optional(map(number), null) instance_max_spot_price = optional(string, null) instance_target_capacity_type = optional(string, \"spot\") instance_types = list(string) job_queue_retention_in_seconds = optional(number, 86400) minimum_running_time_in_minutes = optional(number, null) pool_runner_owner = optional(string, null) runner_as_root = optional(bool, false) runner_boot_time_in_minutes = optional(number, 5) runner_disable_default_labels = optional(bool, false) runner_extra_labels = optional(list(string), []) runner_group_name = optional(string, \"Default\") runner_name_prefix = optional(string, \"\") runner_run_as = optional(string, \"ec2-user\") runners_maximum_count = number runner_additional_security_group_ids = optional(list(string), []) scale_down_schedule_expression = optional(string, \"cron(*/5 * * * ? *)\") scale_up_reserved_concurrent_executions = optional(number, 1) lambda_event_source_mapping_batch_size = optional(number, null) lambda_event_source_mapping_maximum_batching_window_in_seconds = optional(number, null) userdata_template = optional(string, null) userdata_content = optional(string, null) enable_jit_config = optional(bool, null) enable_runner_detailed_monitoring = optional(bool, false) enable_cloudwatch_agent = optional(bool, true) cloudwatch_config = optional(string, null) userdata_pre_install = optional(string, \"\") userdata_post_install = optional(string, \"\") runner_hook_job_started = optional(string, \"\") runner_hook_job_completed = optional(string, \"\") runner_ec2_tags = optional(map(string), {}) runner_iam_role_managed_policy_arns = optional(list(string), []) vpc_id = optional(string, null) subnet_ids = optional(list(string), null) idle_config = optional(list(object({ cron = string timeZone = string idleCount = number evictionStrategy = optional(string, \"oldest_first\") })), []) cpu_options = optional(object({ core_count = optional(number) threads_per_core = optional(number) amd_sev_snp = optional(string) nested_virtualization = optional(string) }), null) placement = optional(object({ affinity = optional(string) availability_zone = optional(string) group_id = optional(string) group_name = optional(string) host_id = optional(string) host_resource_group_arn = optional(string) spread_domain = optional(string) tenancy = optional(string) partition_number = optional(number) }), null) license_specifications = optional(list(object({ license_configuration_arn = string })), []) use_dedicated_host = optional(bool, false) runner_log_files = optional(list(object({ log_group_name = string prefix_log_group = bool file_path = string log_stream_name = string log_class = optional(string, \"STANDARD\") })), null) block_device_mappings = optional(list(object({ delete_on_termination = optional(bool, true) device_name = optional(string, \"/dev/xvda\") encrypted = optional(bool, true) iops = optional(number) kms_key_id = optional(string) snapshot_id = optional(string) throughput = optional(number) volume_initialization_rate = optional(number) volume_size = number volume_type = optional(string, \"gp3\") })), [{ volume_size = 30 }]) pool_config = optional(list(object({ schedule_expression = string schedule_expression_timezone = optional(string) size = number })), []) job_retry = optional(object({ enable = optional(bool, false) delay_in_seconds = optional(number, 300) delay_backoff = optional(number, 2) lambda_memory_size = optional(number, 256) lambda_timeout = optional(number, 30) max_attempts = optional(number, 1) }), {}) iam_overrides = optional(object({ override_instance_profile = optional(bool, null) instance_profile_name = optional(string, null) override_runner_role = optional(bool, null) runner_role_arn = optional(string, null) }), { override_instance_profile = false instance_profile_name = null override_runner_role = false runner_role_arn = null }) }) matcherConfig = object({ labelMatchers = list(list(string)) exactMatch = optional(bool, false) bidirectionalLabelMatch = optional(bool, false) priority = optional(number, 999) enableDynamicLabels = optional(bool, false) awsDynamicLabelsPolicy = optional(any, null) }) redrive_build_queue = optional(object({ enabled = bool maxReceiveCount = number }), { enabled = false maxReceiveCount = null }) }))"
+    "parameter_store_tags":
+      first: "7.4.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "pool_lambda_reserved_concurrent_executions":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "1"
+    "pool_lambda_timeout":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "60"
+    "prefix":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"github-actions\""
+    "queue_encryption":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ kms_data_key_reuse_period_seconds = number kms_master_key_id = string sqs_managed_sse_enabled = bool })"
+      default: "{ kms_data_key_reuse_period_seconds = null kms_master_key_id = null sqs_managed_sse_enabled = true }"
+    "queue_selection_strategy":
+      first: "7.9.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"first\""
+    "repository_white_list":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "role_path":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "role_permissions_boundary":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runner_additional_security_group_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "runner_binaries_s3_sse_configuration":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "any"
+      default: "{ rule = { apply_server_side_encryption_by_default = { sse_algorithm = \"AES256\" } } }"
+      changes:
+        - {release: "3.4.1", from: "{}", to: "{ rule = { apply_server_side_encryption_by_default = { sse_algorithm = \"AES256\" } } }"}
+    "runner_binaries_s3_tags":
+      first: "6.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "runner_binaries_s3_versioning":
+      first: "3.3.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"Disabled\""
+    "runner_binaries_syncer_lambda_timeout":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "300"
+    "runner_binaries_syncer_lambda_zip":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runner_binaries_syncer_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "256"
+    "runner_egress_rules":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ cidr_blocks = list(string) ipv6_cidr_blocks = list(string) prefix_list_ids = list(string) from_port = number protocol = string security_groups = list(string) self = bool to_port = number description = string }))"
+      default: "[{ cidr_blocks = [\"0.0.0.0/0\"] ipv6_cidr_blocks = [\"::/0\"] prefix_list_ids = null from_port = 0 protocol = \"-1\" security_groups = null self = null to_port = 0 description = null }]"
+    "runners_lambda_s3_key":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runners_lambda_s3_object_version":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runners_lambda_zip":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runners_scale_down_lambda_timeout":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "60"
+    "runners_scale_up_lambda_timeout":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "30"
+    "runners_ssm_housekeeper":
+      first: "5.2.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ schedule_expression = optional(string, \"rate(1 day)\") enabled = optional(bool, true) lambda_memory_size = optional(number, 512) lambda_timeout = optional(number, 60) config = object({ tokenPath = optional(string) minimumDaysOld = optional(number, 1) dryRun = optional(bool, false) }) })"
+      default: "{ config = {} }"
+    "scale_down_lambda_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "512"
+    "scale_up_lambda_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "512"
+    "ssm_paths":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ root = optional(string, \"github-action-runners\") app = optional(string, \"app\") runners = optional(string, \"runners\") webhook = optional(string, \"webhook\") })"
+      default: "{}"
+    "state_event_rule_binaries_syncer":
+      first: "5.6.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"ENABLED\""
+    "subnet_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+    "syncer_lambda_s3_key":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "syncer_lambda_s3_object_version":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "tags":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "tracing_config":
+      first: "5.4.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ mode = optional(string, null) capture_http_requests = optional(bool, false) capture_error = optional(bool, false) })"
+      default: "{}"
+    "user_agent":
+      first: "6.2.1"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"github-aws-runners\""
+    "vpc_id":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+    "webhook_lambda_apigateway_access_log_settings":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ destination_arn = string format = string })"
+      default: "null"
+    "webhook_lambda_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "256"
+    "webhook_lambda_s3_key":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "webhook_lambda_s3_object_version":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "webhook_lambda_timeout":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "10"
+    "webhook_lambda_zip":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "workflow_job_queue_configuration":
+      first: "3.0.0"
+      last: "5.18.4"
+      in_latest: false
+      removed_in: "5.19.0"
+      type: "object({ delay_seconds = number visibility_timeout_seconds = number message_retention_seconds = number })"
+      default: "{ \"delay_seconds\" : null, \"visibility_timeout_seconds\" : null, \"message_retention_seconds\" : null }"
+  runners:
+    "ami":
+      first: "6.5.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ filter = optional(map(list(string)), { state = [\"available\"] }) owners = optional(list(string), [\"amazon\"]) id_ssm_parameter_arn = optional(string, null) kms_key_arn = optional(string, null) })"
+      default: "null"
+    "ami_filter":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      deprecated_in: "6.5.0"
+      type: "map(list(string))"
+      default: "{ state = [\"available\"] }"
+      changes:
+        - {release: "3.6.0", from: "null", to: "{ state = [\"available\"] }"}
+    "ami_id_ssm_parameter_name":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      deprecated_in: "6.5.0"
+      type: "string"
+      default: "null"
+    "ami_kms_key_arn":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      deprecated_in: "6.5.0"
+      type: "string"
+      default: "null"
+    "ami_owners":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      deprecated_in: "6.5.0"
+      type: "list(string)"
+      default: "[\"amazon\"]"
+    "associate_public_ipv4_address":
+      first: "4.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "aws_partition":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"aws\""
+    "aws_region":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+    "block_device_mappings":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ delete_on_termination = optional(bool, true) device_name = optional(string, \"/dev/xvda\") encrypted = optional(bool, true) iops = optional(number) kms_key_id = optional(string) snapshot_id = optional(string) throughput = optional(number) volume_initialization_rate = optional(number) volume_size = number volume_type = optional(string, \"gp3\") }))"
+      default: "[{ volume_size = 30 }]"
+    "cloudwatch_config":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "cpu_options":
+      first: "6.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ core_count = optional(number) threads_per_core = optional(number) amd_sev_snp = optional(string) nested_virtualization = optional(string) })"
+      default: "null"
+    "create_service_linked_role_spot":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "credit_specification":
+      first: "3.4.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "disable_runner_autoupdate":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "ebs_optimized":
+      first: "4.3.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "egress_rules":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ cidr_blocks = list(string) ipv6_cidr_blocks = list(string) prefix_list_ids = list(string) from_port = number protocol = string security_groups = list(string) self = bool to_port = number description = string }))"
+      default: "[{ cidr_blocks = [\"0.0.0.0/0\"] ipv6_cidr_blocks = [\"::/0\"] prefix_list_ids = null from_port = 0 protocol = \"-1\" security_groups = null self = null to_port = 0 description = null }]"
+    "enable_cloudwatch_agent":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "enable_dynamic_labels":
+      first: "7.7.0"
+      last: "7.7.1"
+      in_latest: false
+      removed_in: "7.8.0"
+      type: "bool"
+      default: "false"
+    "enable_ephemeral_runners":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_jit_config":
+      first: "4.0.1"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "null"
+    "enable_job_queued_check":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "null"
+    "enable_managed_runner_security_group":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "enable_on_demand_failover_for_errors":
+      first: "5.5.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "enable_organization_runners":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+    "enable_runner_binaries_syncer":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "enable_runner_detailed_monitoring":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_ssm_on_runners":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+    "enable_user_data_debug_logging":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "enable_userdata":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "environment":
+      first: "3.0.0"
+      last: "5.4.0"
+      in_latest: false
+      removed_in: "5.4.1"
+      type: "string"
+      default: "null"
+    "ghes_ssl_verify":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "true"
+    "ghes_url":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "github_app_parameters":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ key_base64 = list(map(string)) id = list(map(string)) installation_id = list(object({ name = string, arn = string })) })"
+    "iam_overrides":
+      first: "7.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ override_instance_profile = optional(bool, null) instance_profile_name = optional(string, null) override_runner_role = optional(bool, null) runner_role_arn = optional(string, null) })"
+      default: "{ override_instance_profile = false instance_profile_name = null override_runner_role = false runner_role_arn = null }"
+    "idle_config":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ cron = string timeZone = string idleCount = number evictionStrategy = optional(string, \"oldest_first\") }))"
+      default: "[]"
+    "instance_allocation_strategy":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"lowest-price\""
+    "instance_max_spot_price":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "instance_profile_path":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "instance_target_capacity_type":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"spot\""
+    "instance_type":
+      first: "3.0.0"
+      last: "4.7.0"
+      in_latest: false
+      removed_in: "5.0.0"
+      deprecated_in: "3.0.0"
+      type: "string"
+      default: "\"m5.large\""
+    "instance_type_priorities":
+      first: "7.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(number)"
+      default: "null"
+    "instance_types":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "null"
+    "job_retry":
+      first: "5.15.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ enable = optional(bool, false) delay_in_seconds = optional(number, 300) delay_backoff = optional(number, 2) lambda_memory_size = optional(number, 256) lambda_reserved_concurrent_executions = optional(number, 1) lambda_timeout = optional(number, 30) max_attempts = optional(number, 1) })"
+      default: "{}"
+    "key_name":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "kms_key_arn":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "lambda_architecture":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"arm64\""
+    "lambda_event_source_mapping_batch_size":
+      first: "7.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "10"
+    "lambda_event_source_mapping_maximum_batching_window_in_seconds":
+      first: "7.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "0"
+    "lambda_runtime":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"nodejs24.x\""
+      changes:
+        - {release: "5.9.0", from: "\"nodejs18.x\"", to: "\"nodejs20.x\""}
+        - {release: "6.0.0", from: "\"nodejs20.x\"", to: "\"nodejs22.x\""}
+        - {release: "7.0.0", from: "\"nodejs22.x\"", to: "\"nodejs24.x\""}
+    "lambda_s3_bucket":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "lambda_scale_down_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "512"
+    "lambda_scale_up_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "512"
+    "lambda_security_group_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "lambda_subnet_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "lambda_tags":
+      first: "5.12.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "lambda_timeout_scale_down":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "60"
+    "lambda_timeout_scale_up":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "60"
+    "lambda_tracing_mode":
+      first: "3.1.0"
+      last: "5.3.0"
+      in_latest: false
+      removed_in: "5.4.0"
+      type: "string"
+      default: "null"
+    "lambda_zip":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "license_specifications":
+      first: "7.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ license_configuration_arn = string }))"
+      default: "[]"
+    "log_class":
+      first: "7.5.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"STANDARD\""
+    "log_level":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"info\""
+    "log_type":
+      first: "3.0.0"
+      last: "4.7.0"
+      in_latest: false
+      removed_in: "5.0.0"
+      deprecated_in: "3.0.0"
+      type: "string"
+      default: "null"
+    "logging_kms_key_id":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "logging_retention_in_days":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "180"
+    "metadata_options":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(any)"
+      default: "{ instance_metadata_tags = \"enabled\" http_endpoint = \"enabled\" http_tokens = \"required\" http_put_response_hop_limit = 1 }"
+      changes:
+        - {release: "4.6.0", from: "{ instance_metadata_tags = \"enabled\" http_endpoint = \"enabled\" http_tokens = \"optional\" http_put_response_hop_limit = 1 ", to: "{ instance_metadata_tags = \"enabled\" http_endpoint = \"enabled\" http_tokens = \"required\" http_put_response_hop_limit = 1 "}
+    "metrics":
+      first: "5.16.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ enable = optional(bool, false) namespace = optional(string, \"GitHub Runners\") metric = optional(object({ enable_github_app_rate_limit = optional(bool, true) enable_job_retry = optional(bool, true) enable_spot_termination_warning = optional(bool, true) }), {}) })"
+      default: "{}"
+    "metrics_config":
+      first: "5.15.0"
+      last: "5.15.4"
+      in_latest: false
+      removed_in: "5.16.0"
+      type: "object({ enable = optional(bool, false) namespace = optional(string, null) })"
+      default: "{}"
+    "minimum_running_time_in_minutes":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "null"
+    "overrides":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{ name_runner = \"\" name_sg = \"\" }"
+    "parameter_store_tags":
+      first: "7.4.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "placement":
+      first: "7.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ affinity = optional(string) availability_zone = optional(string) group_id = optional(string) group_name = optional(string) host_id = optional(string) host_resource_group_arn = optional(string) spread_domain = optional(string) tenancy = optional(string) partition_number = optional(number) })"
+      default: "null"
+    "pool_config":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ schedule_expression = string schedule_expression_timezone = optional(string) size = number }))"
+      default: "[]"
+    "pool_include_busy_runners":
+      first: "7.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "pool_lambda_memory_size":
+      first: "5.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "512"
+    "pool_lambda_reserved_concurrent_executions":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "1"
+    "pool_lambda_timeout":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "60"
+    "pool_runner_owner":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "prefix":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"github-actions\""
+    "role_path":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "role_permissions_boundary":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runner_additional_security_group_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "runner_architecture":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"x64\""
+    "runner_as_root":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "runner_boot_time_in_minutes":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "5"
+    "runner_disable_default_labels":
+      first: "5.20.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "runner_ec2_tags":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "runner_extra_labels":
+      first: "3.0.0"
+      last: "3.6.1"
+      in_latest: false
+      removed_in: "4.0.0"
+      type: "string"
+      default: "\"\""
+    "runner_group_name":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"Default\""
+    "runner_hook_job_completed":
+      first: "5.21.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"\""
+    "runner_hook_job_started":
+      first: "5.21.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"\""
+    "runner_iam_role_managed_policy_arns":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[]"
+    "runner_labels":
+      first: "4.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+    "runner_log_files":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(object({ log_group_name = string prefix_log_group = bool file_path = string log_stream_name = string log_class = optional(string, \"STANDARD\") }))"
+      default: "null"
+    "runner_name_prefix":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"\""
+    "runner_os":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"linux\""
+    "runner_run_as":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"ec2-user\""
+    "runners_lambda_s3_key":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runners_lambda_s3_object_version":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "runners_maximum_count":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "3"
+    "s3_runner_binaries":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ arn = string id = string key = string })"
+    "scale_down_schedule_expression":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"cron(*/5 * * * ? *)\""
+    "scale_errors":
+      first: "7.2.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+      default: "[ \"UnfulfillableCapacity\", \"MaxSpotInstanceCountExceeded\", \"TargetCapacityLimitExceededException\", \"RequestLimitExceeded\", \"ResourceLimitExceeded\", \"MaxSpotInstanceCountExceeded\", \"MaxSpotFleetRequestCountExceeded\", \"InsufficientInstanceCapacity\", \"InsufficientCapacityOnHost\", ]"
+    "scale_up_reserved_concurrent_executions":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+      default: "1"
+    "sqs_build_queue":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ arn = string url = string })"
+    "ssm_housekeeper":
+      first: "5.2.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ schedule_expression = optional(string, \"rate(1 day)\") state = optional(string, \"ENABLED\") lambda_memory_size = optional(number, 512) lambda_timeout = optional(number, 60) config = object({ tokenPath = optional(string) minimumDaysOld = optional(number, 1) dryRun = optional(bool, false) }) })"
+      default: "{ config = {} }"
+    "ssm_paths":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ root = string tokens = string config = string })"
+    "subnet_ids":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+    "tags":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "map(string)"
+      default: "{}"
+    "tracing_config":
+      first: "5.4.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ mode = optional(string, null) capture_http_requests = optional(bool, false) capture_error = optional(bool, false) })"
+      default: "{}"
+    "use_dedicated_host":
+      first: "7.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "bool"
+      default: "false"
+    "user_agent":
+      first: "6.2.1"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "userdata_content":
+      first: "5.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "userdata_post_install":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"\""
+    "userdata_pre_install":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "\"\""
+    "userdata_template":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+      default: "null"
+    "vpc_id":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+  runner_config:
+    "ami":
+      first: "6.5.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(object({ filter = optional(map(list(string)), { state = [\"available\"] }) owners = optional(list(string), [\"amazon\"]) id_ssm_parameter_arn = optional(string, null) kms_key_arn = optional(string, null) }), null)"
+    "ami_filter":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      type: "optional(map(list(string)), { state = [\"available\"] })"
+      changes:
+        - {release: "3.6.1", from: "optional(map(list(string)), null)", to: "optional(map(list(string)), { state = [\"available\"] })"}
+    "ami_id_ssm_parameter_name":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      type: "optional(string, null)"
+    "ami_kms_key_arn":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      type: "optional(string, \"\")"
+    "ami_owners":
+      first: "3.0.0"
+      last: "6.10.1"
+      in_latest: false
+      removed_in: "7.0.0"
+      type: "optional(list(string), [\"amazon\"])"
+    "block_device_mappings":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(list(object({ delete_on_termination = optional(bool, true) device_name = optional(string, \"/dev/xvda\") encrypted = optional(bool, true) iops = optional(number) kms_key_id = optional(string) snapshot_id = optional(string) throughput = optional(number) volume_initialization_rate = optional(number) volume_size = number volume_type = optional(string, \"gp3\") })), [{ volume_size = 30 }])"
+      changes:
+        - {release: "5.4.1", from: "optional(list(object({ delete_on_termination = bool device_name = string encrypted = bool iops = number kms_key_id = string snapshot_id = string throughput = nu", to: "optional(list(object({ delete_on_termination = optional(bool, true) device_name = optional(string, \"/dev/xvda\") encrypted = optional(bool, true) iops = optional"}
+    "cloudwatch_config":
+      first: "4.2.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, null)"
+    "cpu_options":
+      first: "6.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(object({ core_count = optional(number) threads_per_core = optional(number) amd_sev_snp = optional(string) nested_virtualization = optional(string) }), null)"
+      changes:
+        - {release: "7.7.0", from: "optional(object({ core_count = number threads_per_core = number }), null)", to: "optional(object({ core_count = optional(number) threads_per_core = optional(number) amd_sev_snp = optional(string) nested_virtualization = optional(string) }), "}
+    "create_service_linked_role_spot":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "credit_specification":
+      first: "3.4.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, null)"
+    "delay_webhook_event":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(number, 30)"
+    "disable_runner_autoupdate":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "ebs_optimized":
+      first: "4.3.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "enable_cloudwatch_agent":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, true)"
+    "enable_ephemeral_runners":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "enable_jit_config":
+      first: "4.0.1"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, null)"
+    "enable_job_queued_check":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, null)"
+    "enable_on_demand_failover_for_errors":
+      first: "5.5.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(list(string), [])"
+    "enable_organization_runners":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "enable_runner_binaries_syncer":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, true)"
+    "enable_runner_detailed_monitoring":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "enable_ssm_on_runners":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "enable_userdata":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, true)"
+    "iam_overrides":
+      first: "7.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(object({ override_instance_profile = optional(bool, null) instance_profile_name = optional(string, null) override_runner_role = optional(bool, null) runner_role_arn = optional(string, null) }), { override_instance_profile = false instance_profile_name = null override_runner_role = false runner_role_arn = null })"
+    "idle_config":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(list(object({ cron = string timeZone = string idleCount = number evictionStrategy = optional(string, \"oldest_first\") })), [])"
+      changes:
+        - {release: "4.1.0", from: "optional(list(object({ cron = string timeZone = string idleCount = number })), [])", to: "optional(list(object({ cron = string timeZone = string idleCount = number evictionStrategy = optional(string, \"oldest_first\") })), [])"}
+    "instance_allocation_strategy":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, \"lowest-price\")"
+    "instance_max_spot_price":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, null)"
+    "instance_target_capacity_type":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, \"spot\")"
+    "instance_type_priorities":
+      first: "7.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(map(number), null)"
+    "instance_types":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(string)"
+    "job_queue_retention_in_seconds":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(number, 86400)"
+    "job_retry":
+      first: "5.15.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(object({ enable = optional(bool, false) delay_in_seconds = optional(number, 300) delay_backoff = optional(number, 2) lambda_memory_size = optional(number, 256) lambda_timeout = optional(number, 30) max_attempts = optional(number, 1) }), {})"
+    "lambda_event_source_mapping_batch_size":
+      first: "7.9.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(number, null)"
+    "lambda_event_source_mapping_maximum_batching_window_in_seconds":
+      first: "7.9.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(number, null)"
+    "license_specifications":
+      first: "7.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(list(object({ license_configuration_arn = string })), [])"
+    "minimum_running_time_in_minutes":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(number, null)"
+    "placement":
+      first: "7.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(object({ affinity = optional(string) availability_zone = optional(string) group_id = optional(string) group_name = optional(string) host_id = optional(string) host_resource_group_arn = optional(string) spread_domain = optional(string) tenancy = optional(string) partition_number = optional(number) }), null)"
+    "pool_config":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(list(object({ schedule_expression = string schedule_expression_timezone = optional(string) size = number })), [])"
+      changes:
+        - {release: "5.15.0", from: "optional(list(object({ schedule_expression = string size = number })), [])", to: "optional(list(object({ schedule_expression = string schedule_expression_timezone = optional(string) size = number })), [])"}
+    "pool_runner_owner":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, null)"
+    "runner_additional_security_group_ids":
+      first: "3.4.1"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(list(string), [])"
+    "runner_architecture":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+    "runner_as_root":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "runner_boot_time_in_minutes":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(number, 5)"
+    "runner_disable_default_labels":
+      first: "5.20.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "runner_ec2_tags":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(map(string), {})"
+    "runner_extra_labels":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(list(string), [])"
+      changes:
+        - {release: "5.0.0", from: "string", to: "optional(list(string), [])"}
+    "runner_group_name":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, \"Default\")"
+    "runner_hook_job_completed":
+      first: "5.21.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, \"\")"
+    "runner_hook_job_started":
+      first: "5.21.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, \"\")"
+    "runner_iam_role_managed_policy_arns":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(list(string), [])"
+    "runner_log_files":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(list(object({ log_group_name = string prefix_log_group = bool file_path = string log_stream_name = string log_class = optional(string, \"STANDARD\") })), null)"
+      changes:
+        - {release: "7.5.0", from: "optional(list(object({ log_group_name = string prefix_log_group = bool file_path = string log_stream_name = string })), null)", to: "optional(list(object({ log_group_name = string prefix_log_group = bool file_path = string log_stream_name = string log_class = optional(string, \"STANDARD\") })),"}
+    "runner_metadata_options":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(map(any), { instance_metadata_tags = \"enabled\" http_endpoint = \"enabled\" http_tokens = \"required\" http_put_response_hop_limit = 1 })"
+      changes:
+        - {release: "4.6.0", from: "optional(map(any), { instance_metadata_tags = \"enabled\" http_endpoint = \"enabled\" http_tokens = \"optional\" http_put_response_hop_limit = 1 })", to: "optional(map(any), { instance_metadata_tags = \"enabled\" http_endpoint = \"enabled\" http_tokens = \"required\" http_put_response_hop_limit = 1 })"}
+    "runner_name_prefix":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, \"\")"
+    "runner_os":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "string"
+    "runner_run_as":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, \"ec2-user\")"
+    "runners_maximum_count":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "number"
+    "scale_down_schedule_expression":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, \"cron(*/5 * * * ? *)\")"
+    "scale_errors":
+      first: "7.2.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(list(string), [ \"UnfulfillableCapacity\", \"MaxSpotInstanceCountExceeded\", \"TargetCapacityLimitExceededException\", \"RequestLimitExceeded\", \"ResourceLimitExceeded\", \"MaxSpotInstanceCountExceeded\", \"MaxSpotFleetRequestCountExceeded\", \"InsufficientInstanceCapacity\", \"InsufficientCapacityOnHost\", ])"
+    "scale_up_reserved_concurrent_executions":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(number, 1)"
+    "subnet_ids":
+      first: "5.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(list(string), null)"
+    "use_dedicated_host":
+      first: "7.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "userdata_content":
+      first: "5.10.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, null)"
+    "userdata_post_install":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, \"\")"
+    "userdata_pre_install":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, \"\")"
+    "userdata_template":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, null)"
+    "vpc_id":
+      first: "5.7.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(string, null)"
+  matcherConfig:
+    "awsDynamicLabelsPolicy":
+      first: "7.10.1"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(any, null)"
+    "bidirectionalLabelMatch":
+      first: "7.9.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "ec2DynamicLabelsPolicy":
+      first: "7.8.0"
+      last: "7.10.0"
+      in_latest: false
+      removed_in: "7.10.1"
+      type: "optional(any, null)"
+    "enableDynamicLabels":
+      first: "7.8.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(bool, false)"
+    "exactMatch":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      deprecated_in: "7.9.0"
+      type: "optional(bool, false)"
+    "labelMatchers":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "list(list(string))"
+    "priority":
+      first: "5.3.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(number, 999)"
+  multi_runner_config:
+    "fifo":
+      first: "3.0.0"
+      last: "5.21.0"
+      in_latest: false
+      removed_in: "6.0.0"
+      type: "optional(bool, false)"
+    "matcherConfig":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ labelMatchers = list(list(string)) exactMatch = optional(bool, false) bidirectionalLabelMatch = optional(bool, false) priority = optional(number, 999) enableDynamicLabels = optional(bool, false) awsDynamicLabelsPolicy = optional(any, null) })"
+      changes:
+        - {release: "5.3.0", from: "object({ labelMatchers = list(list(string)) exactMatch = optional(bool, false) })", to: "object({ labelMatchers = list(list(string)) exactMatch = optional(bool, false) priority = optional(number, 999) })"}
+        - {release: "7.8.0", from: "object({ labelMatchers = list(list(string)) exactMatch = optional(bool, false) priority = optional(number, 999) })", to: "object({ labelMatchers = list(list(string)) exactMatch = optional(bool, false) priority = optional(number, 999) enableDynamicLabels = optional(bool, false) ec2D"}
+        - {release: "7.9.0", from: "object({ labelMatchers = list(list(string)) exactMatch = optional(bool, false) priority = optional(number, 999) enableDynamicLabels = optional(bool, false) ec2D", to: "object({ labelMatchers = list(list(string)) exactMatch = optional(bool, false) bidirectionalLabelMatch = optional(bool, false) priority = optional(number, 999) "}
+    "redrive_build_queue":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "optional(object({ enabled = bool maxReceiveCount = number }), { enabled = false maxReceiveCount = null })"
+    "runner_config":
+      first: "3.0.0"
+      last: "7.11.0"
+      in_latest: true
+      type: "object({ runner_os = string runner_architecture = string runner_metadata_options = optional(map(any), { instance_metadata_tags = \"enabled\" http_endpoint = \"enabled\" http_tokens = \"required\" http_put_response_hop_limit = 1 }) ami = optional(object({ filter = optional(map(list(string)), { state = [\"available\"] }) owners = optional(list(string), [\"amazon\"]) id_ssm_parameter_arn = optional(string, null) kms_key_arn = optional(string, null) }), null) create_service_linked_role_spot = optional(bool, false) credit_specification = optional(string, null) delay_webhook_event = optional(number, 30) disable_runner_autoupdate = optional(bool, false) ebs_optimized = optional(bool, false) enable_ephemeral_runners = optional(bool, false) enable_job_queued_check = optional(bool, null) enable_on_demand_failover_for_errors = optional(list(string), []) scale_errors = optional(list(string), [ \"UnfulfillableCapacity\", \"MaxSpotInstanceCountExceeded\", \"TargetCapacityLimitExceededException\", \"RequestLimitExceeded\", \"ResourceLimitExceeded\", \"MaxSpotInstanceCountExceeded\", \"MaxSpotFleetRequestCountExceeded\", \"InsufficientInstanceCapacity\", \"InsufficientCapacityOnHost\", ]) enable_organization_runners = optional(bool, false) enable_runner_binaries_syncer = optional(bool, true) enable_ssm_on_runners = optional(bool, false) enable_userdata = optional(bool, true) instance_allocation_strategy = optional(string, \"lowest-price\") instance_type_priorities = optional(map(number), null) instance_max_spot_price = optional(string, null) instance_target_capacity_type = optional(string, \"spot\") instance_types = list(string) job_queue_retention_in_seconds = optional(number, 86400) minimum_running_time_in_minutes = optional(number, null) pool_runner_owner = optional(string, null) runner_as_root = optional(bool, false) runner_boot_time_in_minutes = optional(number, 5) runner_disable_default_labels = optional(bool, false) runner_extra_labels = optional(list(string), []) runner_group_name = optional(string, \"Default\") runner_name_prefix = optional(string, \"\") runner_run_as = optional(string, \"ec2-user\") runners_maximum_count = number runner_additional_security_group_ids = optional(list(string), []) scale_down_schedule_expression = optional(string, \"cron(*/5 * * * ? *)\") scale_up_reserved_concurrent_executions = optional(number, 1) lambda_event_source_mapping_batch_size = optional(number, null) lambda_event_source_mapping_maximum_batching_window_in_seconds = optional(number, null) userdata_template = optional(string, null) userdata_content = optional(string, null) enable_jit_config = optional(bool, null) enable_runner_detailed_monitoring = optional(bool, false) enable_cloudwatch_agent = optional(bool, true) cloudwatch_config = optional(string, null) userdata_pre_install = optional(string, \"\") userdata_post_install = optional(string, \"\") runner_hook_job_started = optional(string, \"\") runner_hook_job_completed = optional(string, \"\") runner_ec2_tags = optional(map(string), {}) runner_iam_role_managed_policy_arns = optional(list(string), []) vpc_id = optional(string, null) subnet_ids = optional(list(string), null) idle_config = optional(list(object({ cron = string timeZone = string idleCount = number evictionStrategy = optional(string, \"oldest_first\") })), []) cpu_options = optional(object({ core_count = optional(number) threads_per_core = optional(number) amd_sev_snp = optional(string) nested_virtualization = optional(string) }), null) placement = optional(object({ affinity = optional(string) availability_zone = optional(string) group_id = optional(string) group_name = optional(string) host_id = optional(string) host_resource_group_arn = optional(string) spread_domain = optional(string) tenancy = optional(string) partition_number = optional(number) }), null) license_specifications = optional(list(object({ license_configuration_arn = string })), []) use_dedicated_host = optional(bool, false) runner_log_files = optional(list(object({ log_group_name = string prefix_log_group = bool file_path = string log_stream_name = string log_class = optional(string, \"STANDARD\") })), null) block_device_mappings = optional(list(object({ delete_on_termination = optional(bool, true) device_name = optional(string, \"/dev/xvda\") encrypted = optional(bool, true) iops = optional(number) kms_key_id = optional(string) snapshot_id = optional(string) throughput = optional(number) volume_initialization_rate = optional(number) volume_size = number volume_type = optional(string, \"gp3\") })), [{ volume_size = 30 }]) pool_config = optional(list(object({ schedule_expression = string schedule_expression_timezone = optional(string) size = number })), []) job_retry = optional(object({ enable = optional(bool, false) delay_in_seconds = optional(number, 300) delay_backoff = optional(number, 2) lambda_memory_size = optional(number, 256) lambda_timeout = optional(number, 30) max_attempts = optional(number, 1) }), {}) iam_overrides = optional(object({ override_instance_profile = optional(bool, null) instance_profile_name = optional(string, null) override_runner_role = optional(bool, null) runner_role_arn = optional(string, null) }), { override_instance_profile = false instance_profile_name = null override_runner_role = false runner_role_arn = null }) })"
+
+"""##,
+        "knowledge/releases.yaml": ##"""
+# Releases of github-aws-runners/terraform-aws-github-runner, v3.0.0…v7.11.0 (153 releases).
+# Generated by `swift run ghr-audit-dev extract-knowledge`; do not edit (regenerate instead).
+# Source: the repository's tags `vMAJOR.MINOR.PATCH` (pre-releases skipped); `commit` is the tagged
+# commit (`git rev-parse TAG^{commit}`), `date` its committer date in UTC.
+releases:
+  - {version: "3.0.0", tag: "v3.0.0", commit: "cae13b4f8c350de677f318f0755ac65ff614c415", date: "2023-03-22T13:59:02Z"}
+  - {version: "3.0.1", tag: "v3.0.1", commit: "670041b970c2baa80886fc272800cd95f7e67708", date: "2023-03-31T15:28:40Z"}
+  - {version: "3.0.2", tag: "v3.0.2", commit: "b673862630ce05f7639a7f3a1ab0e76bcfda35af", date: "2023-04-07T17:31:33Z"}
+  - {version: "3.0.3", tag: "v3.0.3", commit: "569cff82b1939e5d75a0c0227f8d0aaac5cbc03e", date: "2023-04-18T22:38:28Z"}
+  - {version: "3.1.0", tag: "v3.1.0", commit: "54575fd161366e90cb86e681c5b992da6b0f6456", date: "2023-04-20T11:58:34Z"}
+  - {version: "3.2.0", tag: "v3.2.0", commit: "61f5a08f45cc3e8b67bc4bbba08f4914a7c7d133", date: "2023-04-28T13:29:54Z"}
+  - {version: "3.3.0", tag: "v3.3.0", commit: "0e7ea76e5d0dfc7bd4c61887841afca212c8d75d", date: "2023-05-05T16:36:23Z"}
+  - {version: "3.4.0", tag: "v3.4.0", commit: "b7df70f7d55665d08c3162cc16d2f3852e100742", date: "2023-05-12T19:37:57Z"}
+  - {version: "3.4.1", tag: "v3.4.1", commit: "b1019faff11a736a1fc0dbb2044571eff9ae1149", date: "2023-05-23T13:56:14Z"}
+  - {version: "3.4.2", tag: "v3.4.2", commit: "e82c327edde0c76f0dbaf6f9b797e0739469876f", date: "2023-06-13T18:48:18Z"}
+  - {version: "3.5.0", tag: "v3.5.0", commit: "e8209e0536a5107a4fec8bac922ce889284a6777", date: "2023-06-28T21:17:48Z"}
+  - {version: "3.6.0", tag: "v3.6.0", commit: "6048927f0c1434939ba03866863ee59995062a58", date: "2023-07-19T14:24:23Z"}
+  - {version: "3.6.1", tag: "v3.6.1", commit: "65f74e35f0edb1221c4bd231011b4c8e6847c353", date: "2023-07-20T16:31:36Z"}
+  - {version: "4.0.0", tag: "v4.0.0", commit: "5710e156229856c9963addb9f666d456abbfb28d", date: "2023-07-25T13:14:58Z"}
+  - {version: "4.0.1", tag: "v4.0.1", commit: "e66835bb4f4b449a1a5367e4d79725849ec97b38", date: "2023-07-31T07:46:09Z"}
+  - {version: "4.0.2", tag: "v4.0.2", commit: "2318dee7f6bfc7c8b2d4ce83987a306656a28f99", date: "2023-08-03T11:38:39Z"}
+  - {version: "4.1.0", tag: "v4.1.0", commit: "9d575b836b6e105ef898a524492dcc05e41dafcd", date: "2023-08-08T17:58:43Z"}
+  - {version: "4.1.1", tag: "v4.1.1", commit: "f7e4935a03f91f06a1f542ea0accbbf49d2fe11a", date: "2023-08-16T07:44:00Z"}
+  - {version: "4.1.2", tag: "v4.1.2", commit: "83c3e5df48e608ea2fc3deacf28ebe3dfc7fd2a4", date: "2023-08-22T14:20:17Z"}
+  - {version: "4.2.0", tag: "v4.2.0", commit: "bd6efa8550b1b5e53ad28df7f368d817fa12a42e", date: "2023-08-24T11:54:07Z"}
+  - {version: "4.2.1", tag: "v4.2.1", commit: "924223464e3a9b1f2cd76467b39dd847d5ecd3c2", date: "2023-08-31T16:46:58Z"}
+  - {version: "4.2.2", tag: "v4.2.2", commit: "3f2131f3e8bd989894f1cc58f86ec1473a27ba66", date: "2023-09-11T16:34:37Z"}
+  - {version: "4.2.3", tag: "v4.2.3", commit: "eb9a4e6c8af4ee2293512954e8713e099ebdc21d", date: "2023-09-14T19:33:58Z"}
+  - {version: "4.3.0", tag: "v4.3.0", commit: "99ff76784af83d3014135cf615994148e94f6667", date: "2023-09-22T08:12:50Z"}
+  - {version: "4.4.0", tag: "v4.4.0", commit: "377444b6e0291e306a6a4f9e483a20088732f5a9", date: "2023-09-27T07:00:19Z"}
+  - {version: "4.4.1", tag: "v4.4.1", commit: "726565f7b19de067102435e9b5d8efd763b5c9b9", date: "2023-09-28T08:17:16Z"}
+  - {version: "4.5.0", tag: "v4.5.0", commit: "19284c5a7f46a36457c652a634c4f4efd9e289e7", date: "2023-10-09T09:33:47Z"}
+  - {version: "4.5.1", tag: "v4.5.1", commit: "51d12b0920804bff1e21ce5d3380fd46da028999", date: "2023-10-18T09:10:02Z"}
+  - {version: "4.6.0", tag: "v4.6.0", commit: "e232af5b01f91addf7f143453e72f67a4c35fa36", date: "2023-10-19T16:09:46Z"}
+  - {version: "4.7.0", tag: "v4.7.0", commit: "4d3b412405d2c0a815e14d504115c8ef4dbe02fa", date: "2023-10-26T05:57:28Z"}
+  - {version: "5.0.0", tag: "v5.0.0", commit: "fdcbc761f0b5a769be81cd2a3d716a9da419d1ee", date: "2023-10-27T13:48:15Z"}
+  - {version: "5.1.0", tag: "v5.1.0", commit: "23fdd8b207e79ba36d3543c7fb0cf63dced7e0c8", date: "2023-10-30T16:12:50Z"}
+  - {version: "5.2.0", tag: "v5.2.0", commit: "d928d1799b69ec9447aceca42e09686d96badbc7", date: "2023-10-31T06:51:22Z"}
+  - {version: "5.2.1", tag: "v5.2.1", commit: "51acab99576e1f2f1c12da54f120c248f3941a42", date: "2023-10-31T08:38:38Z"}
+  - {version: "5.3.0", tag: "v5.3.0", commit: "2c1f84ff489133270becd9ba026165cb138a873b", date: "2023-11-03T07:56:01Z"}
+  - {version: "5.4.0", tag: "v5.4.0", commit: "89a4929684e9d1601096c868339c17d441682e68", date: "2023-11-08T16:36:18Z"}
+  - {version: "5.4.1", tag: "v5.4.1", commit: "e9547bcda4e3f06038d236231e167f40ab5f380d", date: "2023-11-17T13:09:51Z"}
+  - {version: "5.4.2", tag: "v5.4.2", commit: "85d52852db1286fd459f8fda3c15652c0581e7df", date: "2023-11-26T02:44:03Z"}
+  - {version: "5.5.0", tag: "v5.5.0", commit: "fc636bf51ed22bec1018dfef259cca8eccab2209", date: "2023-12-02T23:08:43Z"}
+  - {version: "5.5.1", tag: "v5.5.1", commit: "50605a16c0a157635b1dc07ef030384f91ede7b3", date: "2023-12-07T22:55:58Z"}
+  - {version: "5.5.2", tag: "v5.5.2", commit: "a94096f6be00e0e47f0a7190746eccaf168e3bd1", date: "2023-12-16T10:44:11Z"}
+  - {version: "5.6.0", tag: "v5.6.0", commit: "9a2ed66aa5004b5ad41106908af48665e49d32f6", date: "2023-12-20T14:03:31Z"}
+  - {version: "5.6.1", tag: "v5.6.1", commit: "4f257f9ff643e1f31e597a15dd9a0a65afbdc605", date: "2024-01-10T15:54:14Z"}
+  - {version: "5.6.2", tag: "v5.6.2", commit: "d712a34d931b5c708957a18f89b3653eae46f0d8", date: "2024-01-12T15:49:37Z"}
+  - {version: "5.6.3", tag: "v5.6.3", commit: "936f32aedf62e0b6f50061535bae523c61aaa411", date: "2024-01-17T21:10:28Z"}
+  - {version: "5.7.0", tag: "v5.7.0", commit: "5fd197317f4fd4f9673f2bede50161cb3e189fb6", date: "2024-02-12T13:45:10Z"}
+  - {version: "5.7.1", tag: "v5.7.1", commit: "5232ca9332987e6aa9d263786fe85fc414c5d45e", date: "2024-02-19T16:03:58Z"}
+  - {version: "5.8.0", tag: "v5.8.0", commit: "45fd1cba51e754772cecf8c0ee25306d1b843097", date: "2024-02-27T15:19:15Z"}
+  - {version: "5.9.0", tag: "v5.9.0", commit: "1173830ac7d151384fdbe6c0df2509e3320dc701", date: "2024-03-14T07:58:20Z"}
+  - {version: "5.10.0", tag: "v5.10.0", commit: "0ddeefc7404b2a5d4dba3ac81337f2ce8ed206c9", date: "2024-04-17T11:44:23Z"}
+  - {version: "5.10.1", tag: "v5.10.1", commit: "8e47807d0259648bd5a98128ba96d36ef64f68c9", date: "2024-04-24T05:41:52Z"}
+  - {version: "5.10.2", tag: "v5.10.2", commit: "74471de59ac97748581612efa62c3950344916f4", date: "2024-04-25T09:25:05Z"}
+  - {version: "5.10.3", tag: "v5.10.3", commit: "2eaaab3348d07e9968d8dd100a2c526e19064e2a", date: "2024-05-03T14:27:27Z"}
+  - {version: "5.10.4", tag: "v5.10.4", commit: "fd7681cfe68da3eab094f73310d32a117f3b1063", date: "2024-05-07T07:36:04Z"}
+  - {version: "5.11.0", tag: "v5.11.0", commit: "87b3c9913a90f5ccd9e50dbf9ec6f2332bf13114", date: "2024-05-22T12:30:04Z"}
+  - {version: "5.12.0", tag: "v5.12.0", commit: "e269d0f7906d9a9c7dbf8da951af94c6a87ca6f0", date: "2024-06-28T14:07:04Z"}
+  - {version: "5.12.1", tag: "v5.12.1", commit: "808222fddd2ce98f336086751e32dfdf17c0de24", date: "2024-07-08T07:08:37Z"}
+  - {version: "5.12.2", tag: "v5.12.2", commit: "c43d1bb623b930bbc0b7ffb78ef4c5b6b041d374", date: "2024-07-12T13:49:42Z"}
+  - {version: "5.13.0", tag: "v5.13.0", commit: "58dc3d495d53cd229569c3f55fece167ae427520", date: "2024-08-01T13:38:00Z"}
+  - {version: "5.14.0", tag: "v5.14.0", commit: "cf267046467091f5bfb006c45d6ec3fd6dc61d6f", date: "2024-08-01T15:14:18Z"}
+  - {version: "5.14.1", tag: "v5.14.1", commit: "6d0fa399e6285a3c900e45b19360cde6dc3c49b1", date: "2024-08-07T14:23:48Z"}
+  - {version: "5.15.0", tag: "v5.15.0", commit: "d1e407f705da0c3d22eda5d03eef0505a81ad836", date: "2024-08-16T10:56:02Z"}
+  - {version: "5.15.1", tag: "v5.15.1", commit: "a2fe8af2469d6c7fa123c119303a7394c3f4a022", date: "2024-08-16T14:01:38Z"}
+  - {version: "5.15.2", tag: "v5.15.2", commit: "015c6a520f41ade9f83f16aa56c976b4d975336a", date: "2024-08-19T09:18:12Z"}
+  - {version: "5.15.3", tag: "v5.15.3", commit: "9d303dd3a60be008f568300da524fe45feff4c01", date: "2024-08-26T06:37:41Z"}
+  - {version: "5.15.4", tag: "v5.15.4", commit: "9fc5dbceb59d25c08657bda12c52062c519ee9f2", date: "2024-08-27T18:09:51Z"}
+  - {version: "5.16.0", tag: "v5.16.0", commit: "61108a9bb5f1e4ee2cfa233e7df0f8c1fe7faaec", date: "2024-08-28T10:31:25Z"}
+  - {version: "5.16.1", tag: "v5.16.1", commit: "c2a7d401942d27d211a1d7a5c9f6929328666e4d", date: "2024-09-21T01:54:09Z"}
+  - {version: "5.16.2", tag: "v5.16.2", commit: "0dff50772bf456a934e0df12fcf87b00c87d33ae", date: "2024-10-04T13:44:51Z"}
+  - {version: "5.16.3", tag: "v5.16.3", commit: "88665e2ef5613f5a7c7cd69076972c0aba2fb8e9", date: "2024-10-09T09:43:16Z"}
+  - {version: "5.16.4", tag: "v5.16.4", commit: "3fb17299509ce30f074ab621242179f1b5252d53", date: "2024-10-10T07:57:13Z"}
+  - {version: "5.17.0", tag: "v5.17.0", commit: "6e6c08e0f5e7c3d639437f52c126140f7972451d", date: "2024-10-10T09:14:52Z"}
+  - {version: "5.17.1", tag: "v5.17.1", commit: "4708125a7e8870c408dd9d093a9d598d0812faaf", date: "2024-10-17T07:39:34Z"}
+  - {version: "5.17.2", tag: "v5.17.2", commit: "3b9bba234e44d5d39136d75c135cac2f0fa6278d", date: "2024-10-21T14:24:28Z"}
+  - {version: "5.17.3", tag: "v5.17.3", commit: "3495d802133cd61c220ce58b2b24756fcb3dc090", date: "2024-10-23T14:33:03Z"}
+  - {version: "5.18.0", tag: "v5.18.0", commit: "79831430938465a7fd868ddd7bce3a8e294f384f", date: "2024-10-28T16:59:44Z"}
+  - {version: "5.18.1", tag: "v5.18.1", commit: "0c525809577fade304f5358a094663bdef9e3b7e", date: "2024-10-30T07:01:40Z"}
+  - {version: "5.18.2", tag: "v5.18.2", commit: "0d87aec9b9cc487a221e7eabc075e6be77252021", date: "2024-10-31T12:27:19Z"}
+  - {version: "5.18.3", tag: "v5.18.3", commit: "98e6a8c617e5a13f5a43213a598d465e3fd62a87", date: "2024-11-06T14:06:36Z"}
+  - {version: "5.18.4", tag: "v5.18.4", commit: "52ce9c15f68849c2aaf34e2bdec4b6f913d2c06d", date: "2024-11-07T17:26:34Z"}
+  - {version: "5.19.0", tag: "v5.19.0", commit: "26ad5c17181f3d904972e4e1342d2d8006afeb23", date: "2024-11-12T12:24:57Z"}
+  - {version: "5.20.0", tag: "v5.20.0", commit: "232818d9872fe4f49c0118ff47f01fbc26e129b4", date: "2024-11-19T21:28:19Z"}
+  - {version: "5.20.1", tag: "v5.20.1", commit: "d70952ffd4ccbe59ca7a5259e026e63c529b5750", date: "2024-12-09T10:35:40Z"}
+  - {version: "5.21.0", tag: "v5.21.0", commit: "dd4591e68e30e2217fab82e551e6220af3925b0f", date: "2024-12-20T12:56:18Z"}
+  - {version: "6.0.0", tag: "v6.0.0", commit: "ee4b92f67f503cf255dc2a4acb450f195c768340", date: "2024-12-20T14:48:12Z"}
+  - {version: "6.0.1", tag: "v6.0.1", commit: "1ccc57fd0abf2e190d7ad0904d6dda0b500121d3", date: "2025-01-02T15:34:02Z"}
+  - {version: "6.1.0", tag: "v6.1.0", commit: "dfbaeed50cdfa12bf4847be417bbc5130ce72e34", date: "2025-01-09T16:21:27Z"}
+  - {version: "6.1.1", tag: "v6.1.1", commit: "cc1156d7fa39d3938b0eaa86adc89f143315d129", date: "2025-01-13T09:40:59Z"}
+  - {version: "6.1.2", tag: "v6.1.2", commit: "6a4a0e028d5a1705100e37afe353c05c81505090", date: "2025-01-13T23:04:22Z"}
+  - {version: "6.1.3", tag: "v6.1.3", commit: "a71f1d8aef1524a5554f18e1252560b7d493d672", date: "2025-01-24T22:01:01Z"}
+  - {version: "6.2.0", tag: "v6.2.0", commit: "32f3ad6cfa2206b816ac038ee3a4f40cf7d5f9cc", date: "2025-01-29T18:04:22Z"}
+  - {version: "6.2.1", tag: "v6.2.1", commit: "7a856a80d927a2b83b91bb8e5d370d37837e6117", date: "2025-02-05T09:30:47Z"}
+  - {version: "6.2.2", tag: "v6.2.2", commit: "649dcb08a621251af012013c36d8234ca0365fca", date: "2025-02-12T08:51:21Z"}
+  - {version: "6.2.3", tag: "v6.2.3", commit: "4750ae183fd75e0c21c3fd5a48ce5ce7446edc3b", date: "2025-02-19T21:36:15Z"}
+  - {version: "6.3.0", tag: "v6.3.0", commit: "2f6d9e0efd3224b5d7cf74fee630663b852ff3eb", date: "2025-02-24T22:42:08Z"}
+  - {version: "6.3.1", tag: "v6.3.1", commit: "587ae5d4514eb6a1dfb92f33b0d4943a0ed6b007", date: "2025-03-05T09:26:43Z"}
+  - {version: "6.3.2", tag: "v6.3.2", commit: "ce458fe9b1f13182e2e13e78c8907fedac193f1b", date: "2025-03-13T22:30:31Z"}
+  - {version: "6.4.0", tag: "v6.4.0", commit: "0999ea516b6366219dd97856ee7c7b08be3b1d1d", date: "2025-03-18T08:47:44Z"}
+  - {version: "6.4.1", tag: "v6.4.1", commit: "6ac07f5fab01623384e874207620e96ef9181aa3", date: "2025-03-28T11:45:57Z"}
+  - {version: "6.4.2", tag: "v6.4.2", commit: "1ca3da4c760659f664b140c61ef9dca0229cc593", date: "2025-03-31T21:19:56Z"}
+  - {version: "6.4.3", tag: "v6.4.3", commit: "b3e91e0844c349d3f5be8410e1c92f4c332c4a9f", date: "2025-04-09T08:39:53Z"}
+  - {version: "6.5.0", tag: "v6.5.0", commit: "743c676d9d6bbbfc37c26dfe97a5a9e89c825957", date: "2025-04-15T15:56:41Z"}
+  - {version: "6.5.1", tag: "v6.5.1", commit: "b4fdc0318bc48e0ac92712454df29a872b712fc5", date: "2025-04-16T12:03:38Z"}
+  - {version: "6.5.2", tag: "v6.5.2", commit: "86f1b803e0f7512b1c0e08dfc695cf4d1f768df6", date: "2025-04-19T16:17:19Z"}
+  - {version: "6.5.3", tag: "v6.5.3", commit: "c8368c6ee34a1a3613509d12a9ca0194a7c4ceb2", date: "2025-04-20T21:11:14Z"}
+  - {version: "6.5.4", tag: "v6.5.4", commit: "26e223733e28602b3b4ca8aee1134225f006b73f", date: "2025-04-23T05:19:39Z"}
+  - {version: "6.5.5", tag: "v6.5.5", commit: "01e100f23c1cfc1b2c187dd927d509de37fdc89b", date: "2025-05-09T20:09:39Z"}
+  - {version: "6.5.6", tag: "v6.5.6", commit: "63ed8b6d61d66f174797b7563266f3b67daf7f94", date: "2025-05-24T18:29:18Z"}
+  - {version: "6.5.7", tag: "v6.5.7", commit: "f2dd8a4e747a2538434a01eef3600e8908e60c45", date: "2025-06-11T20:13:35Z"}
+  - {version: "6.5.8", tag: "v6.5.8", commit: "75c16b2e20f4f7083a636b7a3a1639afa1a5d9f2", date: "2025-06-12T21:12:34Z"}
+  - {version: "6.5.9", tag: "v6.5.9", commit: "e3bead99422545a91228fcd2814c855fe9292c9f", date: "2025-06-17T14:56:03Z"}
+  - {version: "6.5.10", tag: "v6.5.10", commit: "b20b99d5eb0edfbdcb8f75c703e34b2cb1b92cd9", date: "2025-06-23T09:31:40Z"}
+  - {version: "6.5.11", tag: "v6.5.11", commit: "c08d3e2ce66b91889fbbc4dc04225f8e09f24bd5", date: "2025-06-24T12:27:36Z"}
+  - {version: "6.6.0", tag: "v6.6.0", commit: "cd191a3031f9fd248ac3c4302374caf36ce5dd4d", date: "2025-07-01T21:06:45Z"}
+  - {version: "6.6.1", tag: "v6.6.1", commit: "99836557bcb0e32411966974b0b2d9b050cd9fe2", date: "2025-07-10T13:44:19Z"}
+  - {version: "6.6.2", tag: "v6.6.2", commit: "72482d038b629bfb2c5ec707f21dfa946e27e635", date: "2025-07-15T11:00:34Z"}
+  - {version: "6.7.0", tag: "v6.7.0", commit: "f71a0df10852d9d1271b2675e2a09c2a2379fdc3", date: "2025-07-22T11:37:57Z"}
+  - {version: "6.7.1", tag: "v6.7.1", commit: "2da6f3f6c7b738a8a92c26306b7e0da9081a2e83", date: "2025-07-23T19:28:04Z"}
+  - {version: "6.7.2", tag: "v6.7.2", commit: "4b33b88a323f1a47bb250c9b31168e2289b0b15d", date: "2025-07-24T21:52:34Z"}
+  - {version: "6.7.3", tag: "v6.7.3", commit: "6d3af4ca4b3e7efb4f4384b728f4e8b253aa8f2e", date: "2025-08-07T20:40:54Z"}
+  - {version: "6.7.4", tag: "v6.7.4", commit: "8e8bd5f6e1feb6cc8862ca7dc4fb21d64612dc8d", date: "2025-08-25T20:16:14Z"}
+  - {version: "6.7.5", tag: "v6.7.5", commit: "413559429d5c93be7d33000d1c99d08b43c1121c", date: "2025-08-29T09:34:03Z"}
+  - {version: "6.7.6", tag: "v6.7.6", commit: "ab104b08090d9cc5de16823cc4d53679a11cdf5a", date: "2025-09-04T18:46:07Z"}
+  - {version: "6.7.7", tag: "v6.7.7", commit: "6d4f8676779c3631e985aef7438f2b70202fb90f", date: "2025-09-09T13:22:49Z"}
+  - {version: "6.7.8", tag: "v6.7.8", commit: "72b959fdd1b079d05b696188c747654bf2f89884", date: "2025-09-18T22:01:09Z"}
+  - {version: "6.7.9", tag: "v6.7.9", commit: "7add6a53ead55c0476d685d77df385248cb279aa", date: "2025-09-28T18:11:37Z"}
+  - {version: "6.8.0", tag: "v6.8.0", commit: "3f115cd46603a1749b371219efaf5090f569ef20", date: "2025-10-03T15:10:14Z"}
+  - {version: "6.8.1", tag: "v6.8.1", commit: "42a1f0cc8c633c7f60b9f754d4d13bd3cca1e586", date: "2025-10-04T11:10:30Z"}
+  - {version: "6.8.2", tag: "v6.8.2", commit: "7ac636178ae2a63871385818cfdb700a4e331392", date: "2025-10-11T03:35:12Z"}
+  - {version: "6.8.3", tag: "v6.8.3", commit: "67fadae8e978fd5e5ec981a44f46e19cedae6702", date: "2025-10-17T09:05:46Z"}
+  - {version: "6.8.4", tag: "v6.8.4", commit: "61d5d280e737cfd8a39d3ac165414aafe1cad56c", date: "2025-10-24T09:59:05Z"}
+  - {version: "6.8.5", tag: "v6.8.5", commit: "f5775a9fbcf998ac47739dd249928f2d1707b7a3", date: "2025-11-03T06:43:07Z"}
+  - {version: "6.9.0", tag: "v6.9.0", commit: "fa5e83c8ca06da1bf46fd1f82cbe9a5c5afac27f", date: "2025-11-13T20:28:49Z"}
+  - {version: "6.9.1", tag: "v6.9.1", commit: "ceb118283cc450ee0e8700bc2e83699c1559d374", date: "2025-11-21T14:04:36Z"}
+  - {version: "6.10.0", tag: "v6.10.0", commit: "a7c691c472a799534455982f83975f7219eccfe8", date: "2025-11-24T23:15:19Z"}
+  - {version: "6.10.1", tag: "v6.10.1", commit: "4a8d218e345ae3d878025733b073ae990211148b", date: "2025-11-28T22:34:17Z"}
+  - {version: "7.0.0", tag: "v7.0.0", commit: "391a65f7b41c343009a8d1c9b096be8d87187fba", date: "2025-12-15T17:53:23Z"}
+  - {version: "7.1.0", tag: "v7.1.0", commit: "d25aabf799e498326fd8c26fbf5504638be96abb", date: "2025-12-18T21:28:34Z"}
+  - {version: "7.2.0", tag: "v7.2.0", commit: "dc9bc940ac01c162473e63ec499e5e20cab3738f", date: "2026-01-06T21:15:52Z"}
+  - {version: "7.3.0", tag: "v7.3.0", commit: "021354dd7977d60cbd54dcb56ed5c816a409127d", date: "2026-01-13T17:17:22Z"}
+  - {version: "7.4.0", tag: "v7.4.0", commit: "b3b067ab9e7e32dd7d9fdb496e32652676d826e1", date: "2026-02-04T20:28:44Z"}
+  - {version: "7.4.1", tag: "v7.4.1", commit: "d5efde5ef51ff7d73c566775cc87e1e9c7dffeb5", date: "2026-03-09T21:16:57Z"}
+  - {version: "7.5.0", tag: "v7.5.0", commit: "e4b12ae45f9cc14c3bec591664423b761dbc992c", date: "2026-03-11T15:33:02Z"}
+  - {version: "7.6.0", tag: "v7.6.0", commit: "1d571996a2539cd6c4b139491faf02ca3bb4e987", date: "2026-04-01T21:12:18Z"}
+  - {version: "7.6.1", tag: "v7.6.1", commit: "91daa7ef16823aeb4c39299ad218747b802314db", date: "2026-06-10T06:40:50Z"}
+  - {version: "7.7.0", tag: "v7.7.0", commit: "79ab48c2f92db371ad4856fb778c8f2aca161e06", date: "2026-06-11T08:12:06Z"}
+  - {version: "7.7.1", tag: "v7.7.1", commit: "79c869f454694e47345dd44af88ae52ef0b9782a", date: "2026-06-11T14:01:11Z"}
+  - {version: "7.8.0", tag: "v7.8.0", commit: "73a0ed81be83846f0a4d1c6e5078afad07cae83b", date: "2026-06-24T13:01:54Z"}
+  - {version: "7.9.0", tag: "v7.9.0", commit: "79b73a8a9705f7ab4d88f7daaedcbbe9c30625fc", date: "2026-07-04T07:48:16Z"}
+  - {version: "7.10.0", tag: "v7.10.0", commit: "b5f6a05dfb8baaa69971bd9431b089179c71e363", date: "2026-07-20T15:08:24Z"}
+  - {version: "7.10.1", tag: "v7.10.1", commit: "5c8c2b94eef04a85d45307b0bb3d74b7407871b3", date: "2026-07-31T22:51:59Z"}
+  - {version: "7.10.2", tag: "v7.10.2", commit: "dc246acdbefe3ef676281f96a5188b55be30e9ca", date: "2026-08-11T14:37:52Z"}
+  - {version: "7.11.0", tag: "v7.11.0", commit: "11ea3112e617adc392d6a652a94f4c7640ddc650", date: "2026-08-17T07:16:38Z"}
+
+"""##,
+        "knowledge/renames.yaml": ##"""
+# Removed or deprecated inputs of github-aws-runners/terraform-aws-github-runner and their replacements, v3.0.0…v7.11.0 (153 releases).
+# Generated by `swift run ghr-audit-dev extract-knowledge`; do not edit (regenerate instead).
+# The list and the notes are curated (Sources/Knowledge/Extraction/KnownFacts.swift, from the
+# CHANGELOG, variables.deprecated.tf and variable descriptions); the releases are computed from
+# inputs.yaml and the repository, which also confirm every replacement exists where the old name goes.
+# `replacement: null` means dropped without a successor. Dotted names are object fields.
+renames:
+  - scope: "root"
+    old: "enable_enable_fifo_build_queue"
+    replacement: "enable_fifo_build_queue"
+    deprecated_in: "3.0.0"
+    last_release: "4.7.0"
+    removed_in: "5.0.0"
+    note: "The doubled `enable_` was a typo. FIFO build queues were removed in 6.0.0 together with `enable_fifo_build_queue`; drop the setting when targeting 6.0.0 or later."
+    evidence: ["v4.7.0:variables.deprecated.tf", "v7.11.0:CHANGELOG.md:1324"]
+  - scope: "root"
+    old: "enabled_userdata"
+    replacement: "enable_userdata"
+    deprecated_in: "3.0.0"
+    last_release: "4.7.0"
+    removed_in: "5.0.0"
+    note: "Same meaning; only the name changed."
+    evidence: ["v4.7.0:variables.deprecated.tf", "v7.11.0:CHANGELOG.md:1324"]
+  - scope: "root"
+    old: "environment"
+    replacement: "prefix"
+    deprecated_in: "3.0.0"
+    last_release: "4.7.0"
+    removed_in: "5.0.0"
+    note: "Same meaning; resource names and SSM paths are built from `prefix`."
+    evidence: ["v4.7.0:variables.tf", "v7.11.0:CHANGELOG.md:1324"]
+  - scope: "root"
+    old: "fifo_build_queue"
+    replacement: "enable_fifo_build_queue"
+    deprecated_in: "3.0.0"
+    last_release: "4.7.0"
+    removed_in: "5.0.0"
+    note: "FIFO build queues were removed in 6.0.0 together with `enable_fifo_build_queue`; drop the setting when targeting 6.0.0 or later."
+    evidence: ["v4.7.0:variables.deprecated.tf", "v7.11.0:CHANGELOG.md:1324"]
+  - scope: "root"
+    old: "log_type"
+    replacement: null
+    deprecated_in: "3.0.0"
+    last_release: "4.7.0"
+    removed_in: "5.0.0"
+    note: "The lambdas' log format is no longer configurable; delete the setting."
+    evidence: ["v4.7.0:variables.tf", "v7.11.0:CHANGELOG.md:1324"]
+  - scope: "root"
+    old: "runner_allow_prerelease_binaries"
+    replacement: null
+    deprecated_in: "3.0.0"
+    last_release: "4.7.0"
+    removed_in: "5.0.0"
+    note: "No longer used: runners only install released binaries; delete the setting."
+    evidence: ["v4.7.0:variables.tf", "v7.11.0:CHANGELOG.md:1324"]
+  - scope: "root"
+    old: "runner_enable_workflow_job_labels_check_all"
+    replacement: "enable_runner_workflow_job_labels_check_all"
+    deprecated_in: "3.0.0"
+    last_release: "4.7.0"
+    removed_in: "5.0.0"
+    note: "Same meaning; only the name changed."
+    evidence: ["v4.7.0:variables.deprecated.tf", "v7.11.0:CHANGELOG.md:1324"]
+  - scope: "root"
+    old: "enable_workflow_job_events_queue"
+    replacement: null
+    last_release: "5.18.4"
+    removed_in: "5.19.0"
+    note: "The extra workflow-job event queue was dropped; delete the setting."
+    evidence: ["v5.18.4:variables.tf", "v7.11.0:CHANGELOG.md:808"]
+  - scope: "root"
+    old: "workflow_job_queue_configuration"
+    replacement: null
+    last_release: "5.18.4"
+    removed_in: "5.19.0"
+    note: "The extra workflow-job event queue was dropped; delete the setting."
+    evidence: ["v5.18.4:variables.tf", "v7.11.0:CHANGELOG.md:808"]
+  - scope: "root"
+    old: "enable_event_rule_binaries_syncer"
+    replacement: "state_event_rule_binaries_syncer"
+    deprecated_in: "5.6.0"
+    last_release: "5.21.0"
+    removed_in: "6.0.0"
+    note: "The new input takes `\"ENABLED\"`, `\"DISABLED\"` (or `\"ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS\"`), not a bool."
+    evidence: ["v5.21.0:variables.deprecated.tf", "v7.11.0:CHANGELOG.md:742"]
+  - scope: "root"
+    old: "enable_fifo_build_queue"
+    replacement: null
+    last_release: "5.21.0"
+    removed_in: "6.0.0"
+    note: "FIFO build queues were removed; queue names lose the `.fifo` suffix, so the queues are replaced."
+    evidence: ["v5.21.0:variables.tf", "v7.11.0:CHANGELOG.md:742"]
+  - scope: "root"
+    old: "enable_metrics_control_plane"
+    replacement: "metrics.enable"
+    deprecated_in: "5.16.0"
+    last_release: "5.21.0"
+    removed_in: "6.0.0"
+    note: "The field is `metrics.enable`; the 5.x validation message says `metrics.enabled`, which does not exist."
+    evidence: ["v5.21.0:variables.deprecated.tf", "v7.11.0:CHANGELOG.md:742"]
+  - scope: "root"
+    old: "instance_termination_watcher.enable_metric"
+    replacement: "metrics.metric.enable_spot_termination_warning"
+    last_release: "5.21.0"
+    removed_in: "6.0.0"
+    note: "The field is gone from `instance_termination_watcher`; the metric is switched in the `metrics` object."
+    evidence: ["v5.21.0:variables.tf", "v7.11.0:CHANGELOG.md:742"]
+  - scope: "root"
+    old: "lambda_tracing_mode"
+    replacement: "tracing_config.mode"
+    deprecated_in: "5.4.0"
+    last_release: "5.21.0"
+    removed_in: "6.0.0"
+    note: "Tracing is configured through the `tracing_config` object."
+    evidence: ["v5.21.0:variables.deprecated.tf", "v7.11.0:CHANGELOG.md:742"]
+  - scope: "root"
+    old: "metrics_namespace"
+    replacement: "metrics.namespace"
+    deprecated_in: "5.16.0"
+    last_release: "5.21.0"
+    removed_in: "6.0.0"
+    note: "Set inside the `metrics` object."
+    evidence: ["v5.21.0:variables.deprecated.tf", "v7.11.0:CHANGELOG.md:742"]
+  - scope: "root"
+    old: "runners_scale_up_Lambda_memory_size"
+    replacement: "runners_scale_up_lambda_memory_size"
+    deprecated_in: "5.9.0"
+    last_release: "5.21.0"
+    removed_in: "6.0.0"
+    note: "The capital `L` was a typo; same meaning."
+    evidence: ["v5.21.0:variables.deprecated.tf", "v7.11.0:CHANGELOG.md:742"]
+  - scope: "root"
+    old: "ami_filter"
+    replacement: "ami.filter"
+    deprecated_in: "6.5.0"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated)."
+    evidence: ["v6.10.1:variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "root"
+    old: "ami_id_ssm_parameter_name"
+    replacement: "ami.id_ssm_parameter_arn"
+    deprecated_in: "6.5.0"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated). The value changes too: a parameter name becomes the parameter's full ARN."
+    evidence: ["v6.10.1:variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "root"
+    old: "ami_kms_key_arn"
+    replacement: "ami.kms_key_arn"
+    deprecated_in: "6.5.0"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated)."
+    evidence: ["v6.10.1:variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "root"
+    old: "ami_owners"
+    replacement: "ami.owners"
+    deprecated_in: "6.5.0"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated)."
+    evidence: ["v6.10.1:variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "root"
+    old: "ec2_dynamic_labels_policy"
+    replacement: "aws_dynamic_labels_policy"
+    last_release: "7.10.0"
+    removed_in: "7.10.1"
+    note: "Same value; the old name is rejected from 7.10.1."
+    evidence: ["v7.10.0:variables.tf", "v7.11.0:CHANGELOG.md:19"]
+  - scope: "root"
+    old: "enable_runner_workflow_job_labels_check_all"
+    replacement: "enable_runner_bidirectional_label_match"
+    deprecated_in: "7.9.0"
+    last_release: "7.11.0"
+    note: "Not equivalent: the old switch requires the job's labels to be a subset of the runner's, the new one requires both sets to be equal."
+    evidence: ["v7.11.0:variables.tf", "v7.11.0:CHANGELOG.md:50"]
+  - scope: "multi-runner"
+    old: "log_type"
+    replacement: null
+    deprecated_in: "3.0.0"
+    last_release: "4.7.0"
+    removed_in: "5.0.0"
+    note: "The lambdas' log format is no longer configurable; delete the setting."
+    evidence: ["v4.7.0:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:1324"]
+  - scope: "multi-runner"
+    old: "lambda_tracing_mode"
+    replacement: "tracing_config.mode"
+    last_release: "5.3.0"
+    removed_in: "5.4.0"
+    note: "Tracing is configured through the `tracing_config` object."
+    evidence: ["v5.3.0:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:1274"]
+  - scope: "multi-runner"
+    old: "enable_event_rule_binaries_syncer"
+    replacement: "state_event_rule_binaries_syncer"
+    last_release: "5.5.2"
+    removed_in: "5.6.0"
+    note: "The new input takes `\"ENABLED\"`, `\"DISABLED\"` (or `\"ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS\"`), not a bool."
+    evidence: ["v5.5.2:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:1208"]
+  - scope: "multi-runner"
+    old: "enable_workflow_job_events_queue"
+    replacement: null
+    last_release: "5.18.4"
+    removed_in: "5.19.0"
+    note: "The extra workflow-job event queue was dropped; delete the setting."
+    evidence: ["v5.18.4:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:808"]
+  - scope: "multi-runner"
+    old: "workflow_job_queue_configuration"
+    replacement: null
+    last_release: "5.18.4"
+    removed_in: "5.19.0"
+    note: "The extra workflow-job event queue was dropped; delete the setting."
+    evidence: ["v5.18.4:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:808"]
+  - scope: "multi-runner"
+    old: "enable_metrics_control_plane"
+    replacement: "metrics.enable"
+    deprecated_in: "5.16.0"
+    last_release: "5.21.0"
+    removed_in: "6.0.0"
+    note: "The field is `metrics.enable`; the 5.x validation message says `metrics.enabled`, which does not exist."
+    evidence: ["v5.21.0:modules/multi-runner/variables.deprecated.tf", "v7.11.0:CHANGELOG.md:742"]
+  - scope: "multi-runner"
+    old: "instance_termination_watcher.enable_metrics"
+    replacement: "metrics.metric.enable_spot_termination_warning"
+    last_release: "5.21.0"
+    removed_in: "6.0.0"
+    note: "The field is gone from `instance_termination_watcher`; the metric is switched in the `metrics` object."
+    evidence: ["v5.21.0:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:742"]
+  - scope: "multi-runner"
+    old: "metrics_namespace"
+    replacement: "metrics.namespace"
+    deprecated_in: "5.16.0"
+    last_release: "5.21.0"
+    removed_in: "6.0.0"
+    note: "Set inside the `metrics` object."
+    evidence: ["v5.21.0:modules/multi-runner/variables.deprecated.tf", "v7.11.0:CHANGELOG.md:742"]
+  - scope: "multi-runner"
+    old: "enable_dynamic_labels"
+    replacement: "multi_runner_config[*].matcherConfig.enableDynamicLabels"
+    last_release: "7.7.1"
+    removed_in: "7.8.0"
+    note: "Dynamic labels became a per-runner switch in each entry's `matcherConfig`."
+    evidence: ["v7.7.1:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:76"]
+  - scope: "runners"
+    old: "runner_extra_labels"
+    replacement: "runner_labels"
+    last_release: "3.6.1"
+    removed_in: "4.0.0"
+    note: "Not a plain rename: `runner_labels` is the complete label list including `self-hosted`, the OS and the architecture (a comma-separated string until 5.0.0, then a list)."
+    evidence: ["v3.6.1:modules/runners/variables.tf", "v7.11.0:CHANGELOG.md:1495"]
+  - scope: "runners"
+    old: "instance_type"
+    replacement: "instance_types"
+    deprecated_in: "3.0.0"
+    last_release: "4.7.0"
+    removed_in: "5.0.0"
+    note: "Takes a list of instance types."
+    evidence: ["v4.7.0:modules/runners/variables.tf", "v7.11.0:CHANGELOG.md:1324"]
+  - scope: "runners"
+    old: "log_type"
+    replacement: null
+    deprecated_in: "3.0.0"
+    last_release: "4.7.0"
+    removed_in: "5.0.0"
+    note: "The lambdas' log format is no longer configurable; delete the setting."
+    evidence: ["v4.7.0:modules/runners/variables.tf", "v7.11.0:CHANGELOG.md:1324"]
+  - scope: "runners"
+    old: "lambda_tracing_mode"
+    replacement: "tracing_config.mode"
+    last_release: "5.3.0"
+    removed_in: "5.4.0"
+    note: "Tracing is configured through the `tracing_config` object."
+    evidence: ["v5.3.0:modules/runners/variables.tf", "v7.11.0:CHANGELOG.md:1274"]
+  - scope: "runners"
+    old: "environment"
+    replacement: "prefix"
+    last_release: "5.4.0"
+    removed_in: "5.4.1"
+    note: "Same meaning; resource names are built from `prefix`."
+    evidence: ["v5.4.0:modules/runners/variables.tf", "v7.11.0:CHANGELOG.md:1263"]
+  - scope: "runners"
+    old: "metrics_config"
+    replacement: "metrics"
+    last_release: "5.15.4"
+    removed_in: "5.16.0"
+    note: "Same `enable` and `namespace` fields, plus per-metric switches under `metric`."
+    evidence: ["v5.15.4:modules/runners/variables.tf", "v7.11.0:CHANGELOG.md:930"]
+  - scope: "runners"
+    old: "ami_filter"
+    replacement: "ami.filter"
+    deprecated_in: "6.5.0"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated)."
+    evidence: ["v6.10.1:modules/runners/variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "runners"
+    old: "ami_id_ssm_parameter_name"
+    replacement: "ami.id_ssm_parameter_arn"
+    deprecated_in: "6.5.0"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated). The value changes too: a parameter name becomes the parameter's full ARN."
+    evidence: ["v6.10.1:modules/runners/variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "runners"
+    old: "ami_kms_key_arn"
+    replacement: "ami.kms_key_arn"
+    deprecated_in: "6.5.0"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated)."
+    evidence: ["v6.10.1:modules/runners/variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "runners"
+    old: "ami_owners"
+    replacement: "ami.owners"
+    deprecated_in: "6.5.0"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated)."
+    evidence: ["v6.10.1:modules/runners/variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "runners"
+    old: "enable_dynamic_labels"
+    replacement: null
+    last_release: "7.7.1"
+    removed_in: "7.8.0"
+    note: "Dynamic labels are decided per runner by the webhook's matcher configuration; delete the setting."
+    evidence: ["v7.7.1:modules/runners/variables.tf", "v7.11.0:CHANGELOG.md:76"]
+  - scope: "runner_config"
+    old: "ami_filter"
+    replacement: "ami.filter"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated)."
+    evidence: ["v6.10.1:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "runner_config"
+    old: "ami_id_ssm_parameter_name"
+    replacement: "ami.id_ssm_parameter_arn"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated). The value changes too: a parameter name becomes the parameter's full ARN."
+    evidence: ["v6.10.1:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "runner_config"
+    old: "ami_kms_key_arn"
+    replacement: "ami.kms_key_arn"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated)."
+    evidence: ["v6.10.1:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "runner_config"
+    old: "ami_owners"
+    replacement: "ami.owners"
+    last_release: "6.10.1"
+    removed_in: "7.0.0"
+    note: "Moved into the `ami` object input (added in 6.5.0, where the old inputs became deprecated)."
+    evidence: ["v6.10.1:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:233"]
+  - scope: "matcherConfig"
+    old: "ec2DynamicLabelsPolicy"
+    replacement: "awsDynamicLabelsPolicy"
+    last_release: "7.10.0"
+    removed_in: "7.10.1"
+    note: "Same value; the object's validation rejects the old name from 7.10.1."
+    evidence: ["v7.10.0:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:19"]
+  - scope: "matcherConfig"
+    old: "exactMatch"
+    replacement: "bidirectionalLabelMatch"
+    deprecated_in: "7.9.0"
+    last_release: "7.11.0"
+    note: "Not equivalent: `exactMatch` requires the job's labels to be a subset of the runner's, `bidirectionalLabelMatch` requires both sets to be equal."
+    evidence: ["v7.11.0:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:50"]
+  - scope: "multi_runner_config"
+    old: "fifo"
+    replacement: null
+    last_release: "5.21.0"
+    removed_in: "6.0.0"
+    note: "FIFO build queues were removed; delete the field from every entry."
+    evidence: ["v5.21.0:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:742"]
+
+"""##,
+        "knowledge/script-fingerprints.yaml": ##"""
+# Fingerprints of the boot-path files of github-aws-runners/terraform-aws-github-runner, v3.0.0…v7.11.0 (153 releases).
+# Generated by `swift run ghr-audit-dev extract-knowledge`; do not edit (regenerate instead).
+# Files: modules/runners/templates/*.sh|*.ps1, images/*.sh|*.ps1, examples/*/templates/*.sh.
+# sha256 = SHA-256 of ScriptFingerprint.normalise(text): BOM removed, CRLF/CR -> LF, trailing
+# whitespace stripped, empty lines dropped, lines joined with LF.
+# form: template = the file as in the repository; rendered = after templatefile() with `render`;
+# packer = images/start-runner.* with the rendered start script inlined (what an AMI built with
+# the module's Packer templates runs). contract (start scripts and Packer forms): tokenOnly,
+# jitOnly (v4.0.0), jitAware (reads enable_jit_config), read from the text's markers.
+fingerprints:
+  - sha256: "77fcc296bb9e5cdd0371e6e0b671c200dc1b3512de7b0626d2616648f1319a6b"
+    file: "examples/multi-runner/templates/user-data.sh"
+    form: "template"
+    os: "linux"
+    role: "user-data"
+    contract: "none"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0", "3.6.1", "4.0.0", "4.0.1", "4.0.2", "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0", "5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0", "5.20.0", "5.20.1", "5.21.0"]
+    also_in: ["examples/ubuntu/templates/user-data.sh"]
+  - sha256: "4515e50c235302170d5670dfa83915168078b50bccb96cd611e02befbda7fc52"
+    file: "examples/multi-runner/templates/user-data.sh"
+    form: "template"
+    os: "linux"
+    role: "user-data"
+    contract: "none"
+    releases: ["5.21.0", "6.0.0", "6.0.1"]
+  - sha256: "3433663c8de200945249a0f3d2902e488ad59f72d97d555a8c608c19e652929d"
+    file: "examples/multi-runner/templates/user-data.sh"
+    form: "template"
+    os: "linux"
+    role: "user-data"
+    contract: "none"
+    releases: ["6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11"]
+  - sha256: "abbdc251694925577dce8d351a08d3ca1b82bb8e599b26734f0b81b8a7df93c4"
+    file: "examples/multi-runner/templates/user-data.sh"
+    form: "template"
+    os: "linux"
+    role: "user-data"
+    contract: "none"
+    releases: ["6.6.0", "6.6.1", "6.6.2", "6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0"]
+  - sha256: "a62f0c9c35593b45bc0780e93a54684073f1550357b8349b01faf253a78c80d9"
+    file: "examples/multi-runner/templates/user-data.sh"
+    form: "template"
+    os: "linux"
+    role: "user-data"
+    contract: "none"
+    releases: ["7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "411f40ac28b1cbbdc8f313bee0f11260c7567e4f89ccdbd684fe46466f15a652"
+    file: "images/install-runner.ps1"
+    form: "template"
+    os: "windows"
+    role: "install-script"
+    contract: "none"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0", "3.6.1", "4.0.0", "4.0.1", "4.0.2", "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0", "5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0", "5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0", "6.6.1", "6.6.2", "6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4"]
+  - sha256: "3e364ac3c5a2024c5ff5d12ca6be206fa00073582f7cb729d53a0b79b4b51b9d"
+    file: "images/install-runner.ps1"
+    form: "template"
+    os: "windows"
+    role: "install-script"
+    contract: "none"
+    releases: ["6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "78ab12a8cb93212c8938c52bfa42255d8fecb306fff66964f283d3a0a9f91dd2"
+    file: "images/install-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "install-script"
+    contract: "none"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0", "3.6.1", "4.0.0", "4.0.1", "4.0.2", "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0", "5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0", "5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0", "6.6.1", "6.6.2", "6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4"]
+  - sha256: "f7efbb92fabb854809d0d1169e48692f14142f21e5f04c526fae4b8e78f5ceb7"
+    file: "images/install-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "install-script"
+    contract: "none"
+    releases: ["6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "81abe331e5917ea2cf36027e7007617ea1da345f3652b571d5722006f394c595"
+    file: "images/start-runner.ps1"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.ps1"
+    os: "windows"
+    role: "packer-wrapper"
+    contract: "tokenOnly"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0"]
+  - sha256: "35f3cbcb6c0e76c97f78a793db504212e72ce9d1c7fab5c5197ac557387fba2d"
+    file: "images/start-runner.ps1"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.ps1"
+    os: "windows"
+    role: "packer-wrapper"
+    contract: "tokenOnly"
+    releases: ["3.6.1", "4.0.0", "4.0.1", "4.0.2", "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0", "5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2"]
+  - sha256: "50342338065c0a7be3413f9fe3b0b33e6dfa20f64e7155ef9875452d4d765275"
+    file: "images/start-runner.ps1"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.ps1"
+    os: "windows"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0"]
+  - sha256: "6901bdb7a55882d818384089bb03ba2c21e2a0ed7679af90c85fcaee51a5b41c"
+    file: "images/start-runner.ps1"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.ps1"
+    os: "windows"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0"]
+  - sha256: "869e08d2c314bada3367107602c1b66714e8eceef0f6e1af7b2614127c55d1c4"
+    file: "images/start-runner.ps1"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.ps1"
+    os: "windows"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0", "6.6.1", "6.6.2"]
+  - sha256: "30297b0510a260ffeb8414fb09acd645e07cc7b0de31f067737d9241cd9cb4e2"
+    file: "images/start-runner.ps1"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.ps1"
+    os: "windows"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "c43705af0545074799fc4676313eeca8fbbe41d47e823799f7853e5559c1f661"
+    file: "images/start-runner.ps1"
+    form: "template"
+    os: "windows"
+    role: "packer-wrapper"
+    contract: "none"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0", "3.6.1", "4.0.0", "4.0.1", "4.0.2", "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0", "5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0", "5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0", "6.6.1", "6.6.2", "6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "8f25199f96ba72b735c4d2198d5f4235e62941eb1f98314367391577bbdba899"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "tokenOnly"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0"]
+  - sha256: "bb59368f27a91c742343aca4d7ca9846bdef59864029f24fbb7e6aa2d6cb80a2"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "tokenOnly"
+    releases: ["3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0"]
+  - sha256: "af47c6e763f0c7e5bd150528c2f85bcda96588bbfab07975c05e45e1de255f85"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "tokenOnly"
+    releases: ["3.6.1"]
+  - sha256: "c9f929549b2f83da1dd88d12a0295aaefe096e58a0394f0933cc4371d4fd6977"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "jitOnly"
+    releases: ["4.0.0"]
+  - sha256: "aaa6be46d21250d0745bb70f6dcbc267deda0c527e2a0fcde9a8efa24c69f498"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["4.0.1"]
+    defects:
+      - "The generated ephemeral wrapper `/opt/start-runner-service.sh` has no shebang but uses bash `[[ … ]]`; `nohup` runs it with `/bin/sh`, which is dash on Ubuntu/Debian, so the JIT test fails and the runner starts `run.sh` without `--jitconfig` (fixed in 4.0.2 by running it with `bash`: CHANGELOG 4.0.2, commit 1657e8e)."
+  - sha256: "378912f58644f183ad5ded58c2f83cab74046b281ab3ba3e8d5cb6b1d95e7391"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["4.0.2"]
+  - sha256: "c59d0571fabecc5b6d04f769d7b49427026c95d68996247a95f55ed2732df3ab"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0"]
+  - sha256: "beb332ff6f65f1fa71d4a802276788b1dbe2b2530b59d1b2cdf1932917f98c9b"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0"]
+  - sha256: "d8bb7bf0c2500b48ac1a12eeee70eb338d94eb8a14adea8856e35b4087bc0595"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1"]
+  - sha256: "710bfb754d635fcb35e60c50e1041a12085328a199557ab2005cdbc37f667524"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0"]
+  - sha256: "ef17a3dd356c3d3f4565ac93b174a0d5c22a76b52ad2777865794c5d9e041911"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["6.6.1", "6.6.2"]
+  - sha256: "25e70139a8e2cbef43c086618ec8e4958456b463cf6729e2ceef601460bf4799"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4"]
+  - sha256: "10d9ae847f5013847b78226a90cba6bedafd5d95f837d0d10d956869acd4d306"
+    file: "images/start-runner.sh"
+    form: "packer"
+    render: "start_runner=modules/runners/templates/start-runner.sh with metadata_tags=enabled"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "jitAware"
+    releases: ["6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "5b13f645a9201d0480c49c646e59dea3af9803160e81ca4c7f03eabcc0a24d1d"
+    file: "images/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "none"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0", "3.6.1", "4.0.0", "4.0.1", "4.0.2", "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0", "5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0", "5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0", "6.6.1", "6.6.2", "6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4"]
+  - sha256: "ce9f71d061e97de94d4e000480a7ba09e139e226438bea442f9b4dbedb8d9e4a"
+    file: "images/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "packer-wrapper"
+    contract: "none"
+    releases: ["6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "2fbb6ab322807538de3794afe7132a0fa1c122cdf71b6b9b8bbba2a7dff241f0"
+    file: "modules/runners/templates/install-runner-osx.sh"
+    form: "template"
+    os: "osx"
+    role: "install-script"
+    contract: "none"
+    releases: ["7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "82c1796bcf3794e0cd78d2bc8541ae1f2a5c616aaec0fa0f0fcf869a2e60cf40"
+    file: "modules/runners/templates/install-runner.ps1"
+    form: "template"
+    os: "windows"
+    role: "install-script"
+    contract: "none"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0", "3.6.1", "4.0.0", "4.0.1", "4.0.2", "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0", "5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0", "5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0", "6.6.1", "6.6.2", "6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4"]
+  - sha256: "7ca01fbc202dea22d39dfe025be5770e8f5c1dc1707680c9eb8f8b96e6fae9fb"
+    file: "modules/runners/templates/install-runner.ps1"
+    form: "template"
+    os: "windows"
+    role: "install-script"
+    contract: "none"
+    releases: ["6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "3ec853c41826e71e4f1180c7165316d079c55631702b5190cc13249f283eff84"
+    file: "modules/runners/templates/install-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "install-script"
+    contract: "none"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0", "3.6.1", "4.0.0", "4.0.1", "4.0.2", "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0"]
+  - sha256: "3c400da8dd212314227db5a1079bbbf833f15fa71be1445472611c081370bc95"
+    file: "modules/runners/templates/install-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "install-script"
+    contract: "none"
+    releases: ["5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0", "5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0"]
+  - sha256: "118dc6fd1e9db2917884db5ae2129fc17d2b027150403180e9b04fe629a59f22"
+    file: "modules/runners/templates/install-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "install-script"
+    contract: "none"
+    releases: ["5.7.1", "5.8.0", "5.9.0", "5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0", "5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11"]
+  - sha256: "dd40ffb2e13785f947ad64dc08a59dd1def99d2baeef13eb54789b5911a6447b"
+    file: "modules/runners/templates/install-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "install-script"
+    contract: "none"
+    releases: ["6.6.0"]
+  - sha256: "f1fff1c081ca8e72cfedf5c265f70305ba359aa6e9d363439cd150bee354bde1"
+    file: "modules/runners/templates/install-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "install-script"
+    contract: "none"
+    releases: ["6.6.1", "6.6.2", "6.7.0", "6.7.1", "6.7.2", "6.7.3"]
+  - sha256: "59c20180992d996bb3c1164f2d7e6a5482e5b86f02cb470d0235f5c0b015f663"
+    file: "modules/runners/templates/install-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "install-script"
+    contract: "none"
+    releases: ["6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0"]
+  - sha256: "7ba9f68276853fc40b28fa860251f4c8250a5c3779a7c7894003e9cd2b81dfdb"
+    file: "modules/runners/templates/install-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "install-script"
+    contract: "none"
+    releases: ["7.4.1", "7.5.0", "7.6.0", "7.6.1"]
+  - sha256: "0fa7e20c1083737bab3522762b97c2b0918c36fd95a7e7dd331a9893c6eb719d"
+    file: "modules/runners/templates/install-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "install-script"
+    contract: "none"
+    releases: ["7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "53bafb6a130500b08f225ba81ac65c5d92cc1ac5c313b3f74ab121ca386ab824"
+    file: "modules/runners/templates/start-runner-osx.sh"
+    form: "template"
+    os: "osx"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "89555f389ff6cd39217ca1e9e8b82676063c55185d1fb6a26d39e6802e945e5e"
+    file: "modules/runners/templates/start-runner.ps1"
+    form: "rendered"
+    render: ""
+    os: "windows"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0"]
+  - sha256: "f03f1a93403a2a365fe41504939a9b3d952076beb527849a6342a7d888e6273a"
+    file: "modules/runners/templates/start-runner.ps1"
+    form: "rendered"
+    render: ""
+    os: "windows"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0"]
+  - sha256: "3d97e36225ce20746e13fac6e6e1f3ae97e2f00230f6c18ea3463e2df5ac0fd6"
+    file: "modules/runners/templates/start-runner.ps1"
+    form: "rendered"
+    render: ""
+    os: "windows"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0", "6.6.1", "6.6.2"]
+  - sha256: "ebbe5995be08282db685a20a5587ebee7b8b18bce00430d14c07dcf0365593c4"
+    file: "modules/runners/templates/start-runner.ps1"
+    form: "rendered"
+    render: ""
+    os: "windows"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "8937d20a85586d7035278d324d1b6a3db81ceb5768a2fd6f32b9867a9ddc2a57"
+    file: "modules/runners/templates/start-runner.ps1"
+    form: "template"
+    os: "windows"
+    role: "start-script"
+    contract: "tokenOnly"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0"]
+  - sha256: "7a0c3494f8c8b53be820aeb136d330e42681b59574cf47fc4402522b27d08c87"
+    file: "modules/runners/templates/start-runner.ps1"
+    form: "template"
+    os: "windows"
+    role: "start-script"
+    contract: "tokenOnly"
+    releases: ["3.6.1", "4.0.0", "4.0.1", "4.0.2", "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0", "5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2"]
+  - sha256: "da4c6a8867395aae3ccd952636268c5ae2b84e6f9971d2e293974d7d0a5b2a67"
+    file: "modules/runners/templates/start-runner.ps1"
+    form: "template"
+    os: "windows"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0"]
+  - sha256: "3d98fac6619aed6ead8aaa8d7bda142f2495e4aeb0eadb2e7bb8986af89d2d5e"
+    file: "modules/runners/templates/start-runner.ps1"
+    form: "template"
+    os: "windows"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0"]
+  - sha256: "537482628c3f3ebfa0d2c0beb5b8bc77a98b38ef7ab675265108af761a781cab"
+    file: "modules/runners/templates/start-runner.ps1"
+    form: "template"
+    os: "windows"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0", "6.6.1", "6.6.2"]
+  - sha256: "b03f332993c2724f3bf0009a4c7f59d5ce537d2cc4d51413d6012f91f0619063"
+    file: "modules/runners/templates/start-runner.ps1"
+    form: "template"
+    os: "windows"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "dcc6f6bb32ce8dd5e5dc1b7d5b2b19094f43aaec752f8a2a1682c9c367a26222"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "tokenOnly"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0"]
+  - sha256: "7eeb04184df8cfbfa1952fffdce5ca9486a3806dc9c04c253f0d33850087bead"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "tokenOnly"
+    releases: ["3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0"]
+  - sha256: "cd04e434b451fff5383d37814db3ca510e30ba9152787fda9291c12096965b22"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "tokenOnly"
+    releases: ["3.6.1"]
+  - sha256: "ea0752bb5d5a3db8597c3157a2daca5bd07130d7ae593645ead732ef511b9de3"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitOnly"
+    releases: ["4.0.0"]
+  - sha256: "a6ac0e0cc844eafa63aa898fc4018457f4770761393e213f8007f3ab513b8b52"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["4.0.1"]
+    defects:
+      - "The generated ephemeral wrapper `/opt/start-runner-service.sh` has no shebang but uses bash `[[ … ]]`; `nohup` runs it with `/bin/sh`, which is dash on Ubuntu/Debian, so the JIT test fails and the runner starts `run.sh` without `--jitconfig` (fixed in 4.0.2 by running it with `bash`: CHANGELOG 4.0.2, commit 1657e8e)."
+  - sha256: "8c3abbdbced280f196d16881b7568edd2a626909687a573abc466c086d1597b3"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["4.0.2"]
+  - sha256: "df55065d3643e4a1c8ff9499d23f059a3bf0370546282eee5549c1cacebebf99"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0"]
+  - sha256: "d07bc7b0485df2e74d932c0185dafb9e344ae2204a359dcc3ae41bec8984e8fc"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0"]
+  - sha256: "18306860fb3cc36484dc491337dc3ccccd51d2075615e253dfcc8ab7add07931"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1"]
+  - sha256: "6407b0ea1ced90d5684b3a9723020e961bd48c2a7375fd2e2517a5209c6eb6d1"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0"]
+  - sha256: "5c9ff41844efa4cbccd8dffbfb5b3cd7ed0966904fe14477f2d2e4342878b7f3"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["6.6.1", "6.6.2"]
+  - sha256: "1489c961de96b0d5f091f79d4fb8664bc1e59de6da713f81058d94986d1b11bf"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=disabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "b38ca1c949db28ff88ac350d0e9a4d6b9f06f11ba3732f2d2c46abf42a8c05bd"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "tokenOnly"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0"]
+  - sha256: "df4ec6cc2c6aac28aeb27e494725ed7c8717f8ea79217863eb73b0a05c49ca1b"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "tokenOnly"
+    releases: ["3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0"]
+  - sha256: "4265fabba33c1eec4173f6747153570c5ea373a743231a8154e184bcd0c853cb"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "tokenOnly"
+    releases: ["3.6.1"]
+  - sha256: "69c8521d99f70e941568c9acbd2138331e300c44f1c1e1545b8f6f411c83e8a7"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitOnly"
+    releases: ["4.0.0"]
+  - sha256: "82a8892450210b603f93f23f29257bf716884f848344f1fb913063de28ae2516"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["4.0.1"]
+    defects:
+      - "The generated ephemeral wrapper `/opt/start-runner-service.sh` has no shebang but uses bash `[[ … ]]`; `nohup` runs it with `/bin/sh`, which is dash on Ubuntu/Debian, so the JIT test fails and the runner starts `run.sh` without `--jitconfig` (fixed in 4.0.2 by running it with `bash`: CHANGELOG 4.0.2, commit 1657e8e)."
+  - sha256: "ecd84f64ffe3e1fa46fa69024ae7254619b39161a9db38baaa2e391cb7a95e5f"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["4.0.2"]
+  - sha256: "c1b5643be21c7d844cdd4a20a341b124fe6af2241a31130f8ceb50d45f786206"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0"]
+  - sha256: "3779cf8278d1a2f0f613abb6cca5ae15f57d25451ffb0f2218368a431adc20d2"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0"]
+  - sha256: "8d32e3782823462c8c117cb351fbe256d7b71098c62a6f8985ffacbbe8c87961"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1"]
+  - sha256: "8ddb0df4c32e01d037c657355c403ad10340503adc18a79cb853b54c3a31e58a"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0"]
+  - sha256: "0ec09c5cafb69ed828095d92c2da079c50cf5a65d54e7d80cd714eaec94ca908"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["6.6.1", "6.6.2"]
+  - sha256: "811e3f95de6a66a288ab561903173563dce289f7f3515e7a45019161735104e1"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "rendered"
+    render: "metadata_tags=enabled"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "c34b5e07193c5c56a8034c4ee6e10bc01ed28150117923831b3d8e1f29bf7bc2"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "tokenOnly"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0"]
+  - sha256: "b5fb0c2ddd872ef4f35e57f02430af85e4d394527666da4e92c2798d5f10105a"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "tokenOnly"
+    releases: ["3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0"]
+  - sha256: "8d49d0f747759d5c46279cf30c5c92fa89ed50722d6cd034c8592cd10947c59d"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "tokenOnly"
+    releases: ["3.6.1"]
+  - sha256: "0d86680dc6dcfcefdd649c92cfaa7fcc02953a896b4886a5fbb8cdb6286bd808"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "jitOnly"
+    releases: ["4.0.0"]
+  - sha256: "e3cac7c6839908a09c81cfa09c8e428ca284f4aad4828b4f362d930561fa18a2"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["4.0.1"]
+    defects:
+      - "The generated ephemeral wrapper `/opt/start-runner-service.sh` has no shebang but uses bash `[[ … ]]`; `nohup` runs it with `/bin/sh`, which is dash on Ubuntu/Debian, so the JIT test fails and the runner starts `run.sh` without `--jitconfig` (fixed in 4.0.2 by running it with `bash`: CHANGELOG 4.0.2, commit 1657e8e)."
+  - sha256: "5670cc81f6daadce6f95d850565820bffc7523a29ef8d2596dec021824b765d6"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["4.0.2"]
+  - sha256: "aeb52b973829bb9d511dc84845b553d17dd7c42f98722df19b22aafc73ca2cab"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0"]
+  - sha256: "d577c6037ad2aa6870bc2689c21cc8a4e1071f3de537a8a0d0ed2d8d730923d9"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0"]
+  - sha256: "e422cf62387a03bfc0b36b6509f1a04f328f2845e74c87e33835e25b4ede12cd"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1"]
+  - sha256: "7a1865b89c11cb15aa26b8116f080b86ebec18dc4c13e9918615abbee69d00da"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0"]
+  - sha256: "c8b2e95050c23d83895f994e313a687c95b8d005f4cf904b23924a93579f5423"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["6.6.1", "6.6.2"]
+  - sha256: "b982916304c6b145459d8154db57bd7b759303e3639aa76f684e0d19f53bd824"
+    file: "modules/runners/templates/start-runner.sh"
+    form: "template"
+    os: "linux"
+    role: "start-script"
+    contract: "jitAware"
+    releases: ["6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "e883b19001e63eb21003e3f9463dc06a523418926d1f4a9f640608a9c27d5ac9"
+    file: "modules/runners/templates/user-data-osx.sh"
+    form: "template"
+    os: "osx"
+    role: "user-data"
+    contract: "none"
+    releases: ["7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "d33e886024af2d0730737e201d741387b85f5bcb17670973f205e1d7e88f98f4"
+    file: "modules/runners/templates/user-data.ps1"
+    form: "template"
+    os: "windows"
+    role: "user-data"
+    contract: "none"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0", "3.6.1", "4.0.0", "4.0.1", "4.0.2", "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0", "5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0", "5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0", "5.9.0", "5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0", "5.20.0", "5.20.1", "5.21.0", "6.0.0", "6.0.1", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0", "6.6.1", "6.6.2", "6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+  - sha256: "e1b39b34bcc79bced7a0be2f74bf186b276c9081f8416bdbe0bb01676b549e74"
+    file: "modules/runners/templates/user-data.sh"
+    form: "template"
+    os: "linux"
+    role: "user-data"
+    contract: "none"
+    releases: ["3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.4.1", "3.4.2", "3.5.0", "3.6.0", "3.6.1", "4.0.0", "4.0.1", "4.0.2", "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.2.2", "4.2.3", "4.3.0", "4.4.0", "4.4.1", "4.5.0", "4.5.1", "4.6.0", "4.7.0"]
+  - sha256: "2cd66305a9d6660d429e7b14da9f3876e1a4af3d7df841c536aa8ac09ca1af31"
+    file: "modules/runners/templates/user-data.sh"
+    form: "template"
+    os: "linux"
+    role: "user-data"
+    contract: "none"
+    releases: ["5.0.0", "5.1.0", "5.2.0", "5.2.1", "5.3.0", "5.4.0", "5.4.1", "5.4.2", "5.5.0", "5.5.1", "5.5.2", "5.6.0", "5.6.1", "5.6.2", "5.6.3", "5.7.0", "5.7.1", "5.8.0"]
+  - sha256: "70bc852cb08df67b99892d0d5bbe4383e4aef1da8b7872c6083acc7b7a6d43b6"
+    file: "modules/runners/templates/user-data.sh"
+    form: "template"
+    os: "linux"
+    role: "user-data"
+    contract: "none"
+    releases: ["5.9.0", "5.10.0", "5.10.1", "5.10.2", "5.10.3", "5.10.4", "5.11.0", "5.12.0", "5.12.1", "5.12.2", "5.13.0", "5.14.0", "5.14.1", "5.15.0", "5.15.1", "5.15.2", "5.15.3", "5.15.4", "5.16.0", "5.16.1", "5.16.2", "5.16.3", "5.16.4", "5.17.0", "5.17.1", "5.17.2", "5.17.3", "5.18.0", "5.18.1", "5.18.2", "5.18.3", "5.18.4", "5.19.0", "5.20.0", "5.20.1"]
+  - sha256: "9cd68f89859af54f620100d3f21ccfaf697c5017b0a4d022b77f6c1b09881cb6"
+    file: "modules/runners/templates/user-data.sh"
+    form: "template"
+    os: "linux"
+    role: "user-data"
+    contract: "none"
+    releases: ["5.21.0", "6.0.0", "6.0.1"]
+  - sha256: "25e3837ea21c171e7aac2d054268adaabcf441b2766b45085af8eaaae658a0b7"
+    file: "modules/runners/templates/user-data.sh"
+    form: "template"
+    os: "linux"
+    role: "user-data"
+    contract: "none"
+    releases: ["6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0", "6.6.1", "6.6.2", "6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
+
+"""##,
     ]
 }
