@@ -47,7 +47,8 @@ public struct ScriptFingerprintEntry: Sendable, Hashable, Codable {
     /// Path of the file in the module repository, e.g. `modules/runners/templates/start-runner.sh`.
     public var file: String
     public var form: ScriptForm
-    /// Template variables used for `rendered`/`packer` forms, e.g. `metadata_tags=enabled`; nil for templates.
+    /// How a `rendered`/`packer` form was produced, e.g. `metadata_tags=enabled`; nil for templates
+    /// and for renderings without variables (only the `$${` escapes resolved).
     public var render: String?
     /// `linux`, `windows` or `osx`.
     public var os: String

@@ -99,7 +99,7 @@ package enum FingerprintBuilder {
                             continue
                         }
                         guard seen.insert(ScriptFingerprint.normalise(rendered)).inserted else { continue }
-                        add(rendered, Key(file: path, form: .rendered, render: describe(vars), source: path), version,
+                        add(rendered, Key(file: path, form: .rendered, render: vars.isEmpty ? nil : describe(vars), source: path), version,
                             contract: ScriptFingerprint.contract(of: rendered))
                     }
                 }
