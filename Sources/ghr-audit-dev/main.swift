@@ -75,6 +75,14 @@ func generate(_ args: Arguments) throws -> Int32 {
     let root = args.root()
     let rulesFiles = try GeneratedArtifacts.readRulesDirectory(root: root)
     guard !rulesFiles.isEmpty else { throw UsageError(description: "no files under \(root.path)/rules; run from the package root or pass --root") }
+    // A rule file that cannot be read at all would silently lose its page: refuse instead.
+    do {
+        _ = try KnowledgeBase.load(files: rulesFiles)
+    } catch let error as KnowledgeBaseError {
+        for p in error.problems { standardError("error: \(p)") }
+        standardError("generate: the catalogue cannot be loaded; nothing written")
+        return 1
+    }
     let problems = CatalogValidator.validate(files: rulesFiles)
     for p in problems { standardError("warning: \(p)") }
 

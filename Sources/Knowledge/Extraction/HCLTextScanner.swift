@@ -259,15 +259,12 @@ package struct HCLTextScanner: Sendable {
             case UInt8(ascii: "<") where j + 1 < end && bytes[j + 1] == UInt8(ascii: "<"):
                 j = skipHeredoc(from: j, end: end)
             default:
-                if commentEnd(at: j, end: end) != nil {
-                    if bytes[j] == UInt8(ascii: "/") && bytes[j + 1] == UInt8(ascii: "*") {
-                        j = commentEnd(at: j, end: end)!
-                    } else {
-                        return j
-                    }
-                } else {
+                guard let e = commentEnd(at: j, end: end) else {
                     j += 1
+                    continue
                 }
+                // A block comment is skipped; a line comment ends the expression.
+                if bytes[j] == UInt8(ascii: "/"), bytes[j + 1] == UInt8(ascii: "*") { j = e } else { return j }
             }
         }
         return end
