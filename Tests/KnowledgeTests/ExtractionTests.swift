@@ -235,6 +235,15 @@ import Testing
         #expect(result.problems.contains("root.never: not an input of that scope in any release"))
     }
 
+    @Test func typeChangesIgnoreLayoutOnly() {
+        let changes = LifespanBuilder.typeChanges([
+            (.v("1.0.0"), "object({ a = string, b = number })"),
+            (.v("1.1.0"), "object({ a = string b = number })"),
+            (.v("1.2.0"), "object({ a = string b = number c = bool })"),
+        ])
+        #expect(changes == [InputChange(release: .v("1.2.0"), from: "object({ a = string b = number })", to: "object({ a = string b = number c = bool })")])
+    }
+
     @Test func changelogSectionsAreFound() {
         let text = "# Changelog\n\n## [5.0.0](https://x) (2024-01-01)\n\n### Bug Fixes\n\n### [4.7.0](https://y)\n"
         #expect(RenameBuilder.changelogSections(text) == [.v("5.0.0"): 3, .v("4.7.0"): 7])

@@ -147,6 +147,14 @@ import Testing
         #expect(fieldLabels.comparedText(at: .v("4.7.0")) == "string")
         #expect(fieldLabels.comparedText(at: .v("5.0.0")) == "optional(list(string), [])")
 
+        // A required variable has no default to compare; its type history is recorded instead.
+        let runnerLabels = try #require(kb.lifespan(scope: .runners, name: "runner_labels"))
+        #expect(runnerLabels.changes.isEmpty)
+        #expect(runnerLabels.typeChanges == [InputChange(release: .v("5.0.0"), from: "string", to: "list(string)")])
+        #expect(runnerLabels.typeText(at: .v("4.7.0")) == "string")
+        #expect(runnerLabels.typeText(at: kb.latest.version) == "list(string)")
+        #expect(kb.lifespan(scope: .root, name: "enable_jit_config")?.typeChanges.isEmpty == true)
+
         let runtime = try #require(kb.lifespan(scope: .multiRunner, name: "lambda_runtime"))
         #expect(runtime.comparedText(at: .v("5.8.0")) == "\"nodejs18.x\"")
         #expect(runtime.comparedText(at: .v("6.0.0")) == "\"nodejs22.x\"")

@@ -17,6 +17,9 @@ public enum InputScope: String, Sendable, Hashable, Codable, CaseIterable, Custo
 
     public var description: String { rawValue }
 
+    /// Whether the scope holds Terraform variables (rather than fields of an object type).
+    public var isVariableScope: Bool { self == .root || self == .multiRunner || self == .runners }
+
     /// How the scope is written in messages, e.g. "input of the root module".
     public var phrase: String {
         switch self {
@@ -63,8 +66,11 @@ public struct InputLifespan: Sendable, Hashable, Codable {
     /// Variables only: the `default` expression at `last`, whitespace collapsed; nil when required
     /// or not read.
     public var defaultValue: String?
-    /// In release order.
+    /// Changes of the compared text (the default for variables, the type for fields), in release order.
     public var changes: [InputChange]
+    /// Variables only: changes of the declared type expression (whitespace, comments and commas
+    /// ignored), in release order; `runner_labels` turning from `string` into `list(string)`, say.
+    public var typeChanges: [InputChange]
     /// The first release whose source marks the input deprecated (`variables.deprecated.tf` or
     /// "deprecated" in its description), if any.
     public var deprecatedIn: ModuleVersion?
@@ -72,8 +78,8 @@ public struct InputLifespan: Sendable, Hashable, Codable {
     public var removedIn: ModuleVersion?
 
     public init(scope: InputScope, name: String, first: ModuleVersion, last: ModuleVersion, inLatest: Bool,
-                type: String?, defaultValue: String?, changes: [InputChange], deprecatedIn: ModuleVersion?,
-                removedIn: ModuleVersion?) {
+                type: String?, defaultValue: String?, changes: [InputChange], typeChanges: [InputChange] = [],
+                deprecatedIn: ModuleVersion?, removedIn: ModuleVersion?) {
         self.scope = scope
         self.name = name
         self.first = first
@@ -82,6 +88,7 @@ public struct InputLifespan: Sendable, Hashable, Codable {
         self.type = type
         self.defaultValue = defaultValue
         self.changes = changes
+        self.typeChanges = typeChanges
         self.deprecatedIn = deprecatedIn
         self.removedIn = removedIn
     }
@@ -89,6 +96,13 @@ public struct InputLifespan: Sendable, Hashable, Codable {
     /// Whether the input exists at `version` (ordering only: a version between two releases
     /// answers like its neighbours).
     public func exists(at version: ModuleVersion) -> Bool { first <= version && version <= last }
+
+    /// The declared type as of `version` (variables), from `typeChanges` and `type`.
+    public func typeText(at version: ModuleVersion) -> String? {
+        guard let firstChange = typeChanges.first else { return type }
+        if version < firstChange.release { return firstChange.from }
+        return typeChanges.last(where: { $0.release <= version })?.to
+    }
 
     /// The compared text (default or field type) as of `version`, from the recorded changes;
     /// nil when the input never changed (then `defaultValue`/`type` hold the only text).

@@ -41,6 +41,7 @@ package enum KnowledgeFiles {
         package var deprecatedIn: String?
         package var removedIn: String?
         package var changes: [ChangeRow]?
+        package var typeChanges: [ChangeRow]?
     }
 
     package struct ChangeRow: Sendable {
@@ -142,13 +143,12 @@ package enum KnowledgeFiles {
                 for (name, row) in rows {
                     let what = "\(scopeName).\(name)"
                     guard let first = version(row.first, inputsPath, what), let last = version(row.last, inputsPath, what) else { continue }
-                    var changes: [InputChange] = []
-                    for c in row.changes ?? [] {
-                        if let v = version(c.release, inputsPath, what) { changes.append(InputChange(release: v, from: c.from, to: c.to)) }
+                    func changes(_ rows: [ChangeRow]?) -> [InputChange] {
+                        (rows ?? []).compactMap { c in version(c.release, inputsPath, what).map { InputChange(release: $0, from: c.from, to: c.to) } }
                     }
                     byName[name] = InputLifespan(
                         scope: scope, name: name, first: first, last: last, inLatest: row.inLatest, type: row.type,
-                        defaultValue: row.default, changes: changes,
+                        defaultValue: row.default, changes: changes(row.changes), typeChanges: changes(row.typeChanges),
                         deprecatedIn: row.deprecatedIn.flatMap { version($0, inputsPath, what) },
                         removedIn: row.removedIn.flatMap { version($0, inputsPath, what) })
                 }
@@ -294,15 +294,19 @@ extension KnowledgeFiles.InputsFile {
                     default: try row.optional("default")?.optionalString(),
                     deprecatedIn: try row.optional("deprecated_in")?.optionalString(),
                     removedIn: try row.optional("removed_in")?.optionalString(),
-                    changes: try row.optional("changes")?.list().map {
-                        let c = try $0.fields()
-                        return KnowledgeFiles.ChangeRow(release: try c.required("release").string(), from: try c.required("from").string(),
-                                                        to: try c.required("to").string())
-                    })
+                    changes: try row.optional("changes")?.list().map(KnowledgeFiles.ChangeRow.init(node:)),
+                    typeChanges: try row.optional("type_changes")?.list().map(KnowledgeFiles.ChangeRow.init(node:)))
             }
             scopes[scope] = rows
         }
         self.scopes = scopes
+    }
+}
+
+extension KnowledgeFiles.ChangeRow {
+    init(node: NodeReader) throws {
+        let c = try node.fields()
+        self.init(release: try c.required("release").string(), from: try c.required("from").string(), to: try c.required("to").string())
     }
 }
 

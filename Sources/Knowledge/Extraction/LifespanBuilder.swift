@@ -179,10 +179,28 @@ package enum LifespanBuilder {
                 span.deprecatedIn = releases.first { v in
                     span.exists(at: v) && snapshots[v]?[scope]?[name]?.deprecated == true
                 }
+                if scope.isVariableScope {
+                    span.typeChanges = typeChanges(releases.filter(span.exists).compactMap { v in
+                        snapshots[v]?[scope]?[name].map { (v, $0.type ?? "any") }
+                    })
+                }
                 spans[name] = span
             }
             result[scope] = spans.values.sorted { $0.name < $1.name }
         }
         return Result(lifespans: result, warnings: warnings)
+    }
+
+    /// Consecutive releases whose type expressions differ other than in whitespace and commas
+    /// (`object({ a = string, b = number })` and its one-field-per-line form are the same type).
+    static func typeChanges(_ types: [(ModuleVersion, String)]) -> [InputChange] {
+        func key(_ t: String) -> String {
+            t.replacingOccurrences(of: ",", with: " ").split(separator: " ").joined(separator: " ")
+        }
+        var out: [InputChange] = []
+        for (a, b) in zip(types, types.dropFirst()) where key(a.1) != key(b.1) {
+            out.append(InputChange(release: b.0, from: a.1, to: b.1))
+        }
+        return out
     }
 }

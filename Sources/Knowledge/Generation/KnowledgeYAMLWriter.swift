@@ -60,9 +60,9 @@ package enum KnowledgeYAMLWriter {
                 if let d = s.deprecatedIn { out += "      deprecated_in: \(quoted(d.description))\n" }
                 if let t = s.type { out += "      type: \(quoted(t))\n" }
                 if let d = s.defaultValue { out += "      default: \(quoted(d))\n" }
-                if !s.changes.isEmpty {
-                    out += "      changes:\n"
-                    for c in s.changes {
+                for (key, changes) in [("changes", s.changes), ("type_changes", s.typeChanges)] where !changes.isEmpty {
+                    out += "      \(key):\n"
+                    for c in changes {
                         out += "        - {release: \(quoted(c.release.description)), from: \(quoted(c.from)), to: \(quoted(c.to))}\n"
                     }
                 }
