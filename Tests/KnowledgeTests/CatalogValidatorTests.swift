@@ -94,6 +94,15 @@ import Testing
         #expect(found.contains { $0.contains("rule id `JIT-101` is already used by `JIT-101`") && $0.contains("never reused") })
     }
 
+    @Test func onePrefixPerDomainFolder() {
+        let other = Self.good.replacingOccurrences(of: "JIT-101", with: "SCR-201")
+        let found = messages(["jit/JIT-101.yaml": Self.good, "jit/SCR-201.yaml": other])
+        #expect(found.filter { $0 == "folder `rules/jit/` mixes id prefixes `JIT` and `SCR`; keep one domain prefix per folder" }.count == 2)
+        let moved = Self.good.replacingOccurrences(of: "JIT-101", with: "JIT-102")
+        let split = messages(["jit/JIT-101.yaml": Self.good, "script/JIT-102.yaml": moved])
+        #expect(split.contains("id prefix `JIT` is used in `rules/jit/` and `rules/script/`; a prefix belongs to one domain folder"))
+    }
+
     @Test func aliasMayNotReuseAnotherRulesId() {
         let other = Self.good.replacingOccurrences(of: "JIT-101", with: "JIT-102")
             .replacingOccurrences(of: "tags: [jit, script]", with: "tags: [jit, script]\ndeprecated_aliases: [JIT-101]")

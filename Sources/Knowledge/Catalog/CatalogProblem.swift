@@ -48,13 +48,13 @@ public struct KnowledgeBaseError: Error, Sendable, CustomStringConvertible {
 enum Quote {
     static func code(_ s: String) -> String { "`\(s)`" }
 
-    static func sortedList(_ items: some Sequence<String>) -> String {
+    static func sortedList(_ items: some Sequence<String>, _ conjunction: String = "or") -> String {
         let sorted = items.sorted()
         switch sorted.count {
         case 0: return ""
         case 1: return code(sorted[0])
-        case 2: return "\(code(sorted[0])) or \(code(sorted[1]))"
-        default: return sorted.dropLast().map(code).joined(separator: ", ") + " or " + code(sorted.last!)
+        case 2: return "\(code(sorted[0])) \(conjunction) \(code(sorted[1]))"
+        default: return sorted.dropLast().map(code).joined(separator: ", ") + " \(conjunction) " + code(sorted.last!)
         }
     }
 

@@ -37,6 +37,27 @@ public enum CatalogValidator {
             }
         }
 
+        // One id prefix per domain folder, one folder per prefix.
+        func prefix(_ id: String) -> String { String(id.prefix { $0 != "-" }) }
+        let byFolder = Dictionary(grouping: rules, by: \.domain)
+        let byPrefix = Dictionary(grouping: rules, by: { prefix($0.id) })
+        for (folder, members) in byFolder {
+            let prefixes = Set(members.map { prefix($0.id) })
+            guard prefixes.count > 1 else { continue }
+            for rule in members {
+                problems.append(CatalogProblem(path: "rules/" + rule.sourcePath,
+                    "folder `rules/\(folder)/` mixes id prefixes \(Quote.sortedList(prefixes, "and")); keep one domain prefix per folder"))
+            }
+        }
+        for (p, members) in byPrefix {
+            let folders = Set(members.map(\.domain))
+            guard folders.count > 1 else { continue }
+            for rule in members {
+                problems.append(CatalogProblem(path: "rules/" + rule.sourcePath,
+                    "id prefix \(Quote.code(p)) is used in \(Quote.sortedList(folders.map { "rules/\($0)/" }, "and")); a prefix belongs to one domain folder"))
+            }
+        }
+
         // Versions must be releases.
         if !known.isEmpty {
             let versions = Set(known.map(\.version))

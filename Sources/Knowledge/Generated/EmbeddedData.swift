@@ -80,7 +80,7 @@ examples:
 
 | key | required | type | meaning and checks |
 |---|---|---|---|
-| `id` | yes | string | `^[A-Z]{2,5}-[0-9]{3}$`: domain prefix, dash, three digits. Unique across the catalogue (including deprecated aliases) and **never reused**, not even after a rule is deleted. The file must be named `<id>.yaml`. |
+| `id` | yes | string | `^[A-Z]{2,5}-[0-9]{3}$`: domain prefix, dash, three digits. Unique across the catalogue (including deprecated aliases) and **never reused**, not even after a rule is deleted. The file must be named `<id>.yaml`; the rules of a folder share one prefix, and a prefix lives in one folder. |
 | `title` | yes | string | One line, no trailing period. Shown as the rule's name in reports and docs. |
 | `severity` | yes | `error` \| `warning` \| `note` | The default severity; configuration may override it. `error`: the upgrade will break something. `warning`: it likely breaks or changes behaviour. `note`: worth knowing. |
 | `tags` | yes | list | At least one of the tags below; no repeats. |
