@@ -54,7 +54,7 @@ public struct ScriptFingerprintEntry: Sendable, Hashable, Codable {
     public var os: String
     public var role: ScriptRole
     public var contract: StartContract
-    /// Every release that shipped exactly this text, ascending.
+    /// Every release that shipped exactly this text (in `file` or one of `alsoIn`), ascending.
     public var releases: [ModuleVersion]
     /// Known defects of this exact text, one line each.
     public var defects: [String]
