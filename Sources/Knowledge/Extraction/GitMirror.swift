@@ -101,9 +101,4 @@ package final class GitMirror {
         guard let sha = try tree(revision)[path] else { return nil }
         return try text(sha)
     }
-
-    /// The first line of the mirror's HEAD commit (for headers that say what was read).
-    package func describeHead() -> String {
-        (try? lines(["rev-parse", "HEAD"]).first) ?? "unknown"
-    }
 }
