@@ -231,9 +231,14 @@ package enum RuleCatalogLoader {
         }
 
         var target: ModuleVersion?
+        var targetKeyword: String?
         if let n = map["target"]?.value, !YAMLReading.isNull(n), let s = r.string(n, what: "`target` of \(label)") {
-            if let v = parseRelease(s) { target = v } else {
-                r.report(n, "`target` \(Quote.code(s)) of \(label) is not a release number `MAJOR.MINOR.PATCH`; quote it, e.g. `\"4.1.0\"`")
+            if let v = parseRelease(s) {
+                target = v
+            } else if RuleExample.targetKeywords.contains(s) {
+                targetKeyword = s
+            } else {
+                r.report(n, "`target` \(Quote.code(s)) of \(label) is not a release number `MAJOR.MINOR.PATCH`, `pinned` or `latest`; quote a release, e.g. `\"4.1.0\"`")
             }
         }
         var doc = true
@@ -331,6 +336,6 @@ package enum RuleCatalogLoader {
                 }
             }
         }
-        return RuleExample(name: name, kind: kind, target: target, doc: doc, runnable: runnable, files: files, expect: expect)
+        return RuleExample(name: name, kind: kind, target: target, targetKeyword: targetKeyword, doc: doc, runnable: runnable, files: files, expect: expect)
     }
 }

@@ -85,8 +85,15 @@ public struct RuleExample: Sendable, Hashable, Codable {
 
     public var name: String
     public var kind: Kind
-    /// The `--target` release to audit against; nil means the newest release.
+    /// The `--target` release to audit against; nil means the newest release (or `targetKeyword`).
     public var target: ModuleVersion?
+    /// `pinned` (each call at the release it pins) or `latest`, when the example says so.
+    public var targetKeyword: String?
+
+    public static let targetKeywords: Set<String> = ["pinned", "latest"]
+
+    /// The example's `--target` as the command line takes it.
+    public var targetText: String? { target?.description ?? targetKeyword }
     /// Whether documentation shows this example.
     public var doc: Bool
     /// False for examples the example runner cannot execute (checked by the engine later).
@@ -96,11 +103,12 @@ public struct RuleExample: Sendable, Hashable, Codable {
     /// One entry per marker for triggering examples; empty for non-triggering ones.
     public var expect: [ExampleExpectation]
 
-    public init(name: String, kind: Kind, target: ModuleVersion? = nil, doc: Bool = true, runnable: Bool = true,
+    public init(name: String, kind: Kind, target: ModuleVersion? = nil, targetKeyword: String? = nil, doc: Bool = true, runnable: Bool = true,
                 files: [ExampleFile], expect: [ExampleExpectation] = []) {
         self.name = name
         self.kind = kind
         self.target = target
+        self.targetKeyword = targetKeyword
         self.doc = doc
         self.runnable = runnable
         self.files = files
