@@ -265,6 +265,7 @@ struct JSONParser {
             }
             if b == ASCII.closeBracket {
                 error("Mismatched `]`", "Expected `}` to close the object opened at \(lineColumn(open)), found `]`.", at: pos)
+                if mismatchedCloserIsTypo() { pos += 1 }
                 return JSONNode(.object(members), range: cursor.range(from: start, to: pos))
             }
             // Key
@@ -349,6 +350,7 @@ struct JSONParser {
             }
             if b == ASCII.closeBrace {
                 error("Mismatched `}`", "Expected `]` to close the array opened at \(lineColumn(open)), found `}`.", at: pos)
+                if mismatchedCloserIsTypo() { pos += 1 }
                 return JSONNode(.array(elements), range: cursor.range(from: start, to: pos))
             }
             guard let element = parseValue() else {
@@ -373,6 +375,16 @@ struct JSONParser {
                 }
             }
         }
+    }
+
+    /// Whether the wrong closing bracket at `pos` is a typo for the right one (the document goes on
+    /// with `,` or another closer, so it must have closed this container) rather than the parent's
+    /// closer after a forgotten one.
+    private func mismatchedCloserIsTypo() -> Bool {
+        var i = pos + 1
+        while i < bytes.count, ASCII.isWhitespace(bytes[i]) { i += 1 }
+        guard i < bytes.count else { return false }
+        return bytes[i] == ASCII.comma || bytes[i] == ASCII.closeBrace || bytes[i] == ASCII.closeBracket
     }
 
     private mutating func enterContainer(_ open: Int) -> Bool {
@@ -690,7 +702,7 @@ struct JSONParser {
                       at: startOffset, length: pos - startOffset)
                 return JSONNode(kind, range: range)
             }
-            let hint = ["true", "false", "null"].first { Spelling.distance(word, $0, limit: 1) != nil }
+            let hint = Spelling.suggestion(for: word, among: ["true", "false", "null"])
             let detail = hint.map { "Did you mean `\($0)`? " } ?? ""
             error("Unexpected word `\(word)`", detail + "Text values must be strings in double quotes: `\"\(word)\"`.",
                   at: startOffset, length: pos - startOffset)

@@ -4,8 +4,10 @@ import Yams
 // Turns Yams' node trees (which carry only start marks) into `YAMLNode`s with exact ranges.
 //
 // libyaml marks are (line, column) pairs, both counted from 1 by Yams, where lines are broken by
-// CR, LF, CRLF, NEL, LS and PS and columns count Unicode scalars (a leading BOM counts as one).
-// `MarkTable` converts them to byte offsets with the same rules. Ends are found by scanning the
+// CR, LF, CRLF, NEL, LS and PS and columns count Unicode scalars. `MarkTable` converts them to byte
+// offsets with the same rules. A leading byte order mark is not given to Yams (libyaml would read
+// it as an indented character and reject the next line, where Terraform's reader strips it); the
+// table starts line 1 after it. Ends are found by scanning the
 // source from the start with the rules of the node's style.
 //
 // Aliases: Yams hands back the anchored node itself (same mark) where `*name` was written. The
@@ -17,9 +19,10 @@ struct MarkTable {
     /// Byte offset of the first byte of each libyaml line.
     private(set) var lineStarts: [Int] = [0]
 
-    init(_ bytes: [UInt8]) {
+    init(_ bytes: [UInt8], start: Int = 0) {
         self.bytes = bytes
-        var i = 0
+        lineStarts = [start]
+        var i = start
         while i < bytes.count {
             let length = Self.breakLength(bytes, i)
             if length > 0 {
@@ -96,8 +99,11 @@ struct YAMLComposer {
     init(source: SourceFile) {
         self.source = source
         self.bytes = source.bytes
-        self.marks = MarkTable(source.bytes)
+        self.byteOrderMarkLength = source.bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        self.marks = MarkTable(source.bytes, start: byteOrderMarkLength)
     }
+
+    private let byteOrderMarkLength: Int
 
     mutating func compose() -> YAMLStream {
         if let (depth, offset) = YAMLDepthEstimate.exceeding(YAML.maxNestingDepth, in: bytes) {
@@ -110,7 +116,8 @@ struct YAMLComposer {
         }
         var documents: [YAMLNode] = []
         do {
-            let parser = try Parser(yaml: source.text, resolver: .basic, constructor: .default, encoding: .utf8)
+            let text = byteOrderMarkLength > 0 ? String(source.text.unicodeScalars.dropFirst()) : source.text
+            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
             while let root = try parser.nextRoot() {
                 anchored = [:]
                 documents.append(convert(root, parentIndent: -1, inFlow: false))
@@ -432,9 +439,9 @@ struct YAMLComposer {
         case .reader(let problem, let characterOffset, _, _):
             var offset = 0
             if let characterOffset {
-                let text = source.text
+                let text = byteOrderMarkLength > 0 ? String(source.text.unicodeScalars.dropFirst()) : source.text
                 let index = text.index(text.startIndex, offsetBy: characterOffset, limitedBy: text.endIndex) ?? text.endIndex
-                offset = text.utf8.distance(from: text.startIndex, to: index)
+                offset = text.utf8.distance(from: text.startIndex, to: index) + byteOrderMarkLength
             }
             return Diagnostic(.error, "Invalid YAML: \(problem)",
                               detail: "The YAML reader cannot read the character here; YAML files must be UTF-8 text without control characters.",
@@ -526,7 +533,7 @@ enum YAMLDepthEstimate {
             }
             if flowDepth + blockDepth > limit { return (flowDepth + blockDepth, lineStart + min(indent, lineEnd - lineStart)) }
             // A block scalar header: the following more-indented lines are text.
-            var t = j
+            var t = min(j, lineEnd)
             while t > contentStart, bytes[t - 1] == 0x20 || bytes[t - 1] == 0x09 { t -= 1 }
             var h = t
             while h > contentStart, bytes[h - 1] == UInt8(ascii: "+") || bytes[h - 1] == UInt8(ascii: "-") || (bytes[h - 1] >= 0x31 && bytes[h - 1] <= 0x39) { h -= 1 }
