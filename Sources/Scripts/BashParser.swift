@@ -344,7 +344,7 @@ final class BashParser {
         if bytes[pos] == Byte.lparen {
             nesting += 1
             defer { nesting -= 1 }
-            if peek(1) == Byte.lparen { return parseArithmeticCommand(predecessor: predecessor) }
+            if peek(1) == Byte.lparen, arithmeticAhead(from: pos + 2) { return parseArithmeticCommand(predecessor: predecessor) }
             parseSubshell()
             parseTrailingRedirections()
             return nil
@@ -567,6 +567,30 @@ final class BashParser {
         } else {
             b.diagnose("`(` without matching `)`", "Reached \(pos >= limit ? "the end of the input" : "`\(b.text(pos, pos + 1))`") before the `)` that closes this subshell.", s, s + 1)
         }
+    }
+
+    /// After `((` or `$((`: true when the parentheses close as `))` (arithmetic), false when the first
+    /// `(` closes alone, as in `$( (a || b) | c )`.
+    private func arithmeticAhead(from start: Int) -> Bool {
+        var p = start
+        var depth = 0
+        while p < limit {
+            let c = bytes[p]
+            if c == Byte.squote || c == Byte.dquote {
+                p += 1
+                while p < limit, bytes[p] != c {
+                    if c == Byte.dquote, bytes[p] == Byte.backslash { p += 1 }
+                    p += 1
+                }
+            } else if c == Byte.lparen {
+                depth += 1
+            } else if c == Byte.rparen {
+                if depth == 0 { return p + 1 < limit && bytes[p + 1] == Byte.rparen }
+                depth -= 1
+            }
+            p += 1
+        }
+        return true
     }
 
     private func skipArithmetic() {
@@ -1139,7 +1163,7 @@ final class BashParser {
         }
         switch n {
         case Byte.lparen:
-            if peek(2) == Byte.lparen {
+            if peek(2) == Byte.lparen, arithmeticAhead(from: pos + 3) {
                 pos += 1
                 skipArithmetic()
                 w.add(.opaque(b.text(s, pos)), raw: bytes[s..<pos])

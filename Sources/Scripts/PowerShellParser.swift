@@ -19,6 +19,8 @@ final class PowerShellParser {
     private var collectors: [[Int]] = [[]]
     /// Parameter names of the last `param( … )` block read.
     private var lastParamBlock: [String]?
+    /// Directly inside `@{ … }`: `key = value` entries are expressions and `=` separates words.
+    private var inHashtable = false
 
     private struct PipelineResult {
         var main: Int?
@@ -277,7 +279,10 @@ final class PowerShellParser {
         let s = pos
         pos += 1
         nesting += 1
+        let savedHashtable = inHashtable
+        inHashtable = false
         parseStatementList(until: Byte.rbrace)
+        inHashtable = savedHashtable
         nesting -= 1
         skipSpaceAndNewlines()
         if peek() == Byte.rbrace {
@@ -680,7 +685,7 @@ final class PowerShellParser {
             end = lastTokenEnd
         }
         guard !words.isEmpty || !redirections.isEmpty else { return nil }
-        let kind: ScriptCommand.Kind = isCommand(words) ? .simple : .expression
+        let kind: ScriptCommand.Kind = !inHashtable && isCommand(words) ? .simple : .expression
         var cmd = makeCommand(kind: kind, words: words, redirections: redirections, start: start, end: max(start, end), predecessor: predecessor)
         var embedded: [Int] = []
         if kind == .simple {
@@ -807,7 +812,7 @@ final class PowerShellParser {
             }
             if pos == start, c == Byte.minus { dashWord = true }
             if dashWord, pos > start, [Byte.lparen, Byte.dollar, Byte.dquote, Byte.squote, Byte.bang, Byte.lbracket].contains(c) { break }
-            if c == Byte.eq, pos == start || (bytes[start] == Byte.dollar || bytes[start] == Byte.lbracket) { break }
+            if c == Byte.eq, pos == start || inHashtable || (bytes[start] == Byte.dollar || bytes[start] == Byte.lbracket) { break }
             if c == Byte.gt { break }
             if c == Byte.lt, peek(1) == Byte.hash { break }
             if c == Byte.hash, pos == start { break }
@@ -1044,13 +1049,16 @@ final class PowerShellParser {
             return
         }
         let saved = context
+        let savedHashtable = inHashtable
         context = .substitution
+        inHashtable = kind == .hashtable
         collectors.append([])
         nesting += 1
         parseStatementList(until: closer)
         nesting -= 1
         let top = collectors.removeLast()
         context = saved
+        inHashtable = savedHashtable
         skipSpaceAndNewlines()
         if peek() == closer {
             pos += 1
