@@ -1220,6 +1220,15 @@ final class BashParser {
     private func lexParameterExpansion(_ w: inout WordBuilder, quoted: Bool) {
         let s = pos
         pos += 2
+        nesting += 1
+        defer { nesting -= 1 }
+        guard level < ScriptBuilder.maxDepth else {
+            b.diagnose("nesting too deep", "The script nests more than \(ScriptBuilder.maxDepth) levels; the scanner skipped this expansion.", s, s + 2, .warning)
+            while pos < limit, bytes[pos] != Byte.rbrace, bytes[pos] != Byte.nl { pos += 1 }
+            if pos < limit, bytes[pos] == Byte.rbrace { pos += 1 }
+            w.add(.opaque(b.text(s, pos)), raw: bytes[s..<pos])
+            return
+        }
         var p = pos
         if p < limit, bytes[p] == Byte.bang || bytes[p] == Byte.hash, p + 1 < limit, bytes[p + 1] != Byte.rbrace { p += 1 }
         let nameStart = p
@@ -1309,7 +1318,7 @@ final class BashParser {
         let s = pos
         pos += 1
         while pos < limit, bytes[pos] != Byte.backtick {
-            if bytes[pos] == Byte.backslash { pos += 1 }
+            if bytes[pos] == Byte.backslash, pos + 1 < limit { pos += 1 }
             pos += 1
         }
         let contentEnd = min(pos, limit)

@@ -147,7 +147,7 @@ extension ScannedScript {
         let bytes = renderedBytes
         var out: [Range<Int>] = []
         var p = word.scanStart
-        let last = word.scanEnd - n.count
+        let last = min(word.scanEnd, bytes.count) - n.count
         while p <= last {
             var match = true
             for k in 0..<n.count {

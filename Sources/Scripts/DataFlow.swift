@@ -16,7 +16,7 @@ final class FlowAnalysis {
     private(set) var outputOnlyFunctions: Set<String> = []
     private var assignments: [String: [(command: Int, assignment: ScriptAssignment)]] = [:]
     private var memo: [Int: Set<ValueFact>] = [:]
-    private var perInstanceMemo: [Int: Bool] = [:]
+    private var lookupMemo: [Int: Set<ValueFact>] = [:]
     private var consumed: Set<Int> = []
 
     static let opaquePrograms: Set<String> = [
@@ -50,7 +50,6 @@ final class FlowAnalysis {
         for _ in 0..<32 {
             let before = (variables, functionOutputs)
             memo = [:]
-            perInstanceMemo = [:]
             for (k, list) in assignments {
                 for (ci, a) in list {
                     let f = assignmentFacts(a, in: commands[ci])
@@ -68,7 +67,6 @@ final class FlowAnalysis {
             if before.0 == variables, before.1 == functionOutputs { break }
         }
         memo = [:]
-        perInstanceMemo = [:]
     }
 
     private func producesFunctionOutput(_ c: ScriptCommand) -> Bool {
@@ -197,8 +195,20 @@ final class FlowAnalysis {
 
     /// Facts a command creates by itself (reads, lookups by name).
     private func sourceFacts(_ c: ScriptCommand) -> Set<ValueFact> {
-        var out: Set<ValueFact> = []
+        var out: Set<ValueFact>
+        if let cached = lookupMemo[c.index] {
+            out = cached
+        } else {
+            out = lookupFacts(c)
+            lookupMemo[c.index] = out
+        }
         if readsInstanceParameter(c) || readsTokensByPath(c) { out.insert(.instanceParameter) }
+        return out
+    }
+
+    /// The part of `sourceFacts` that does not depend on variable facts.
+    private func lookupFacts(_ c: ScriptCommand) -> Set<ValueFact> {
+        var out: Set<ValueFact> = []
         if fetchesInstanceID(c) { out.insert(.instanceID) }
         guard !isOutputOnly(c) else { return out }
         for w in c.words {

@@ -989,7 +989,8 @@ final class PowerShellParser {
                 if bytes[p] == Byte.backtick { p += 1 }
                 p += 1
             }
-            let name = b.text(pos + 2, min(p, limit))
+            p = min(p, limit)
+            let name = b.text(pos + 2, p)
             if p < limit, bytes[p] == Byte.rbrace {
                 p += 1
             } else {

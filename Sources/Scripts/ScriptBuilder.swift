@@ -52,9 +52,61 @@ struct WordBuilder {
     func build(in b: ScriptBuilder) -> ScriptWord {
         var done = self
         done.flush()
-        return ScriptWord(range: b.range(start, end), text: b.text(start, end),
+        let e = min(end, b.bytes.count)
+        return ScriptWord(range: b.range(start, e), text: b.text(start, e),
                           value: String(decoding: done.valueBytes, as: UTF8.self), parts: done.parts,
-                          scanStart: start, scanEnd: end)
+                          scanStart: start, scanEnd: e)
+    }
+}
+
+/// Byte offset → position like `SourceFile.position(ofOffset:)`, but in O(256) on long lines: for every
+/// line longer than `stride` bytes it keeps the column at each `stride`-byte checkpoint.
+struct ColumnIndex: Sendable {
+    static let stride = 256
+    let source: SourceFile
+    private let checkpoints: [Int: [Int]]
+
+    init(_ source: SourceFile) {
+        self.source = source
+        var cps: [Int: [Int]] = [:]
+        let bytes = source.bytes
+        for (index, start) in source.lineStarts.enumerated() {
+            let end = index + 1 < source.lineStarts.count ? source.lineStarts[index + 1] : bytes.count
+            guard end - start > 2 * Self.stride else { continue }
+            var columns = [1]
+            var column = 1
+            var i = start
+            while i < end {
+                if bytes[i] & 0xC0 != 0x80 { column += 1 }
+                i += 1
+                if (i - start) % Self.stride == 0 { columns.append(column) }
+            }
+            cps[index + 1] = columns
+        }
+        checkpoints = cps
+    }
+
+    func position(_ rawOffset: Int) -> SourcePosition {
+        let bytes = source.bytes
+        let offset = max(0, min(rawOffset, bytes.count))
+        let line = source.line(ofOffset: offset)
+        let start = source.lineStarts[line - 1]
+        var column = 1
+        var i = start
+        if let columns = checkpoints[line] {
+            let k = min((offset - start) / Self.stride, columns.count - 1)
+            column = columns[k]
+            i = start + k * Self.stride
+        }
+        while i < offset {
+            if bytes[i] & 0xC0 != 0x80 { column += 1 }
+            i += 1
+        }
+        return SourcePosition(line: line, column: column, offset: offset)
+    }
+
+    func range(from start: Int, to end: Int) -> SourceRange {
+        SourceRange(path: source.path, start: position(start), end: position(end))
     }
 }
 
@@ -66,6 +118,7 @@ final class ScriptBuilder {
     let bytes: [UInt8]
     let map: OffsetMap
     let regions: [TemplateRegion]
+    let columns: ColumnIndex
     var commands: [ScriptCommand] = []
     var functions: [ScriptFunction] = []
     var diagnostics: [Diagnostic] = []
@@ -85,6 +138,7 @@ final class ScriptBuilder {
         self.bytes = bytes
         self.map = map
         self.regions = regions
+        self.columns = ColumnIndex(source)
     }
 
     func newOwner() -> Int {
@@ -95,7 +149,7 @@ final class ScriptBuilder {
     func range(_ start: Int, _ end: Int) -> SourceRange {
         let s = map.original(start: start)
         let e = max(s, map.original(end: max(start, end)))
-        return source.range(from: s, to: e)
+        return columns.range(from: s, to: e)
     }
 
     func text(_ start: Int, _ end: Int) -> String {
@@ -103,9 +157,17 @@ final class ScriptBuilder {
         return String(decoding: bytes[s..<e], as: UTF8.self)
     }
 
+    private struct DiagnosticKey: Hashable {
+        var summary: String
+        var start: Int
+        var end: Int
+    }
+
+    private var reported: Set<DiagnosticKey> = []
+
     func diagnose(_ summary: String, _ detail: String, _ start: Int, _ end: Int, _ severity: Diagnostic.Severity = .error) {
         let r = range(start, max(end, start))
-        if diagnostics.contains(where: { $0.summary == summary && $0.range == r }) { return }
+        guard reported.insert(DiagnosticKey(summary: summary, start: r.start.offset, end: r.end.offset)).inserted else { return }
         diagnostics.append(Diagnostic(severity, summary, detail: detail, range: r))
     }
 
@@ -145,7 +207,7 @@ final class ScriptBuilder {
             source: source, language: language, isTemplate: isTemplate,
             renderedText: String(decoding: bytes, as: UTF8.self), commands: commands, functions: functions,
             placeholders: rendering?.placeholders ?? [], directives: rendering?.directives ?? [],
-            diagnostics: diags, map: map, renderedBytes: bytes)
+            diagnostics: diags, map: map, renderedBytes: bytes, columns: columns)
     }
 }
 

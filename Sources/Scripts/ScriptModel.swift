@@ -313,6 +313,7 @@ public struct ScannedScript: Sendable {
     public internal(set) var diagnostics: [Diagnostic]
     let map: OffsetMap
     let renderedBytes: [UInt8]
+    let columns: ColumnIndex
 
     /// The commands whose program is `name` (compared on the last path component; case-insensitive
     /// for PowerShell and `.cmd`/`.exe` names).
@@ -335,6 +336,6 @@ public struct ScannedScript: Sendable {
     func range(_ start: Int, _ end: Int) -> SourceRange {
         let s = map.original(start: start)
         let e = max(s, map.original(end: end))
-        return source.range(from: s, to: e)
+        return columns.range(from: s, to: e)
     }
 }

@@ -90,6 +90,7 @@ enum TemplateRenderer {
     static func render(_ source: SourceFile) -> TemplateRendering {
         let b = source.bytes
         let n = b.count
+        let columns = ColumnIndex(source)
         var out: [UInt8] = []
         out.reserveCapacity(n)
         var rendering = TemplateRendering(bytes: [], map: OffsetMap(identity: false, originalLength: n))
@@ -139,13 +140,13 @@ enum TemplateRenderer {
                         .error, "unterminated template \(what)",
                         detail: "The `\(c == UInt8(ascii: "$") ? "${" : "%{")` here has no closing `}`; Terraform fails to render this template. "
                             + "Close it, or write `\(c == UInt8(ascii: "$") ? "$${" : "%%{")` for a literal `\(c == UInt8(ascii: "$") ? "${" : "%{")` in the rendered script.",
-                        range: source.range(from: i, to: i + 2)))
+                        range: columns.range(from: i, to: i + 2)))
                     i += 2
                     continue
                 }
                 flushLiteral(upTo: i)
                 let inner = trimmedInner(b, from: i + 2, to: close)
-                let range = source.range(from: i, to: close + 1)
+                let range = columns.range(from: i, to: close + 1)
                 if c == UInt8(ascii: "$") {
                     let name = isIdentifier(inner) ? inner : nil
                     rendering.placeholders.append(TemplatePlaceholder(expression: inner, name: name, range: range))
