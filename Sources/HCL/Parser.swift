@@ -1,0 +1,642 @@
+import AuditCore
+import Foundation
+
+// The recovering HCL native-syntax parser: entry points, token access, error recovery and the
+// structural language (bodies, attributes, blocks). Expressions are in ParserExpressions.swift,
+// templates in ParserTemplate.swift.
+//
+// Conventions: the parser never throws and never traps on malformed input. Every problem becomes a
+// located `Diagnostic`; after a syntax error the parser enters recovery mode (no further syntax
+// errors) until it has skipped to a safe point: the end of the current body item, or the bracket
+// closing the construct it was in. Recursion is bounded by `HCLParser.maxNestingDepth`.
+
+public enum HCLParser {
+    /// How deeply blocks, expressions and template directives may nest before the parser gives up
+    /// on the construct with a diagnostic (instead of exhausting the stack).
+    public static let maxNestingDepth = 256
+
+    /// Parses a configuration file (`.tf`, `.hcl`, `.tfvars`): its body plus every problem found.
+    public static func parse(_ source: SourceFile) -> HCLFile {
+        var parser = Parser(source: source, mode: .config)
+        let items = parser.parseBody(inBraces: false)
+        let body = Body(items: items, range: source.fullRange)
+        return HCLFile(source: source, body: body, diagnostics: parser.finishedDiagnostics())
+    }
+
+    /// Parses the whole of `source` as one expression (a `-var` value, a tfvars-like snippet).
+    /// Line breaks before and after the expression are allowed.
+    public static func parseExpression(_ source: SourceFile) -> (Expression, [Diagnostic]) {
+        var parser = Parser(source: source, mode: .config)
+        parser.skipNewlines()
+        let expression = parser.parseExpression()
+        parser.skipNewlines()
+        let extra = parser.peekRaw()
+        if extra.kind != .eof {
+            parser.syntaxError("Extra characters after expression",
+                               "The expression ends before \(parser.describe(extra)); only one expression is expected here.",
+                               extra)
+        }
+        return (expression, parser.finishedDiagnostics())
+    }
+
+    /// Parses the whole of `source` as a template, the way `templatefile()` reads a file: literal
+    /// text with `${...}` interpolations and `%{if}`/`%{for}` directives.
+    public static func parseTemplate(_ source: SourceFile) -> ([TemplatePart], [Diagnostic]) {
+        var parser = Parser(source: source, mode: .template)
+        let parts = parser.parseTemplateBody(terminator: .eof, flush: false)
+        return (parts, parser.finishedDiagnostics())
+    }
+}
+
+struct Parser {
+    let source: SourceFile
+    let tokens: [Token]
+    var index = 0
+    var diagnostics: [Diagnostic]
+    /// Set after a syntax error; further syntax errors are suppressed until the parser resumes at
+    /// a new body item.
+    var recovering = false
+    /// Whether line breaks are tokens (bodies, object constructors) or skipped as whitespace
+    /// (inside parentheses, brackets, interpolations, `for` expressions).
+    var newlineStack: [Bool] = [true]
+    var depth = 0
+    var reportedTooDeep = false
+    /// Counts syntax errors, reported or suppressed, so a construct can tell whether one of its
+    /// parts failed (and skip to its closing bracket).
+    var errorSerial = 0
+    /// Lines with a lexical diagnostic: syntax errors there are follow-on errors and stay quiet.
+    let lexicalLines: Set<Int>
+
+    init(source: SourceFile, mode: HCLLexer.Mode) {
+        self.source = source
+        let (tokens, lexical) = HCLLexer.tokenize(source, mode: mode)
+        self.tokens = tokens.filter { $0.kind != .comment }
+        self.diagnostics = lexical
+        self.lexicalLines = Set(lexical.map(\.range.start.line))
+    }
+
+    func finishedDiagnostics() -> [Diagnostic] {
+        // Stable sort by position: lexical and syntactic diagnostics interleave in file order.
+        diagnostics.enumerated().sorted {
+            ($0.element.range.start.offset, $0.offset) < ($1.element.range.start.offset, $1.offset)
+        }.map(\.element)
+    }
+
+    // MARK: Tokens
+
+    var newlinesMatter: Bool { newlineStack.last ?? true }
+
+    /// The index of the token `peek(ahead)` returns.
+    func peekIndex(_ ahead: Int = 0) -> Int {
+        var i = index
+        var remaining = ahead
+        while true {
+            let token = tokens[min(i, tokens.count - 1)]
+            if token.kind == .eof { return min(i, tokens.count - 1) }
+            if token.kind == .newline && !newlinesMatter {
+                i += 1
+                continue
+            }
+            if remaining == 0 { return i }
+            remaining -= 1
+            i += 1
+        }
+    }
+
+    /// The next token, skipping line breaks where they do not matter.
+    func peek(_ ahead: Int = 0) -> Token { tokens[peekIndex(ahead)] }
+
+    /// The next token, line breaks included.
+    func peekRaw() -> Token { tokens[min(index, tokens.count - 1)] }
+
+    /// Consumes and returns what `peek()` returns.
+    @discardableResult
+    mutating func next() -> Token {
+        if !newlinesMatter {
+            while tokens[index].kind == .newline { index += 1 }
+        }
+        let token = tokens[index]
+        if token.kind != .eof { index += 1 }
+        return token
+    }
+
+    mutating func skipNewlines() {
+        while tokens[index].kind == .newline { index += 1 }
+    }
+
+    /// The end offset of the last consumed token.
+    var previousEnd: Int { index > 0 ? tokens[index - 1].end : 0 }
+
+    func text(_ token: Token) -> String { source.text(from: token.start, to: token.end) }
+
+    func isKeyword(_ token: Token, _ word: String) -> Bool {
+        guard token.kind == .identifier, token.end - token.start == word.utf8.count else { return false }
+        return source.bytes[token.start..<token.end].elementsEqual(word.utf8)
+    }
+
+    func range(_ start: Int, _ end: Int) -> SourceRange { source.range(from: start, to: end) }
+    func range(_ token: Token) -> SourceRange { source.range(from: token.start, to: token.end) }
+
+    /// How a token reads in a message.
+    func describe(_ token: Token) -> String {
+        switch token.kind {
+        case .newline: return "the end of the line"
+        case .eof: return "the end of the file"
+        case .oQuote: return "a quoted string"
+        case .oHeredoc: return "a heredoc"
+        case .number: return "the number `\(text(token))`"
+        case .identifier: return "`\(text(token))`"
+        case .cQuote where token.start == token.end: return "the end of the line"
+        default:
+            let t = text(token)
+            return t.isEmpty ? "the end of the input" : "`\(t)`"
+        }
+    }
+
+    // MARK: Diagnostics
+
+    /// Reports a syntax error unless already recovering from one, then enters recovery.
+    mutating func syntaxError(_ summary: String, _ detail: String, _ start: Int, _ end: Int) {
+        let r = range(start, end)
+        if !recovering && !lexicalLines.contains(r.start.line) {
+            diagnostics.append(Diagnostic(.error, summary, detail: detail, range: r))
+        }
+        markError()
+    }
+
+    /// Enters recovery without a new diagnostic (the problem was already reported).
+    mutating func markError() {
+        recovering = true
+        errorSerial += 1
+    }
+
+    mutating func syntaxError(_ summary: String, _ detail: String, _ token: Token) {
+        // Tokens the lexer rejected were reported there.
+        if token.kind == .invalid {
+            markError()
+            return
+        }
+        syntaxError(summary, detail, token.start, token.end)
+    }
+
+    /// Reports a problem that does not disturb parsing (no recovery needed).
+    mutating func report(_ summary: String, _ detail: String, _ range: SourceRange) {
+        diagnostics.append(Diagnostic(.error, summary, detail: detail, range: range))
+    }
+
+    // MARK: Depth
+
+    /// Enters one nesting level; false (with a diagnostic, once) when the limit is exceeded.
+    mutating func enter(_ token: Token) -> Bool {
+        depth += 1
+        if depth > HCLParser.maxNestingDepth {
+            if !reportedTooDeep {
+                reportedTooDeep = true
+                diagnostics.append(Diagnostic(.error, "Nesting too deep",
+                    detail: "Blocks, brackets, expressions or template directives are nested more than \(HCLParser.maxNestingDepth) levels deep here; "
+                        + "the rest of this construct was skipped. Flatten the structure (for example with locals).",
+                    range: range(token)))
+            }
+            markError()
+            return false
+        }
+        return true
+    }
+
+    mutating func leave() { depth -= 1 }
+
+    // MARK: Recovery
+
+    static func opener(of closer: TokenKind) -> TokenKind? {
+        switch closer {
+        case .cBrace: .oBrace
+        case .cBrack: .oBrack
+        case .cParen: .oParen
+        case .cQuote: .oQuote
+        case .cHeredoc: .oHeredoc
+        case .templateSeqEnd: .templateInterp
+        default: nil
+        }
+    }
+
+    static func isOpener(_ kind: TokenKind) -> Bool {
+        switch kind {
+        case .oBrace, .oBrack, .oParen, .oQuote, .oHeredoc, .templateInterp, .templateControl: true
+        default: false
+        }
+    }
+
+    /// Skips past the end of the current body item: the next line break outside any brackets.
+    /// Stops before an unmatched `}` when inside a block, so the block still closes.
+    mutating func recoverBodyItem(inBraces: Bool) {
+        recovering = true
+        var open: [TokenKind] = []
+        while true {
+            let token = tokens[index]
+            switch token.kind {
+            case .eof:
+                return
+            case .newline:
+                if open.isEmpty {
+                    index += 1
+                    return
+                }
+            case .cBrace, .cBrack, .cParen, .cQuote, .cHeredoc, .templateSeqEnd:
+                let opener = Parser.opener(of: token.kind)!
+                if let k = open.lastIndex(where: { $0 == opener || (opener == .templateInterp && $0 == .templateControl) }) {
+                    open.removeSubrange(k...)
+                } else if token.kind == .cBrace && inBraces && open.isEmpty {
+                    return
+                }
+            default:
+                if Parser.isOpener(token.kind) { open.append(token.kind) }
+            }
+            index += 1
+        }
+    }
+
+    /// Skips to just after the `closer` matching an opener already consumed, honouring nesting.
+    /// Stops (without consuming) at the end of input or at a closer that belongs to an enclosing
+    /// construct. Returns the end offset of the closer when found.
+    @discardableResult
+    mutating func recover(to closer: TokenKind) -> Int? {
+        recovering = true
+        var open: [TokenKind] = []
+        while true {
+            let token = tokens[index]
+            switch token.kind {
+            case .eof:
+                return nil
+            case .cBrace, .cBrack, .cParen, .cQuote, .cHeredoc, .templateSeqEnd:
+                if open.isEmpty {
+                    if token.kind == closer {
+                        index += 1
+                        return token.end
+                    }
+                    return nil
+                }
+                let opener = Parser.opener(of: token.kind)!
+                if let k = open.lastIndex(where: { $0 == opener || (opener == .templateInterp && $0 == .templateControl) }) {
+                    open.removeSubrange(k...)
+                } else {
+                    return nil
+                }
+            default:
+                if Parser.isOpener(token.kind) { open.append(token.kind) }
+            }
+            index += 1
+        }
+    }
+
+    /// True when the next token starts a line and reads like a new argument or block (`name =`,
+    /// `name {`, `name "label"`): the sign of an unclosed bracket above it.
+    func nextLooksLikeNewBodyItem() -> Bool {
+        let i = peekIndex()
+        guard tokens[i].kind == .identifier, i > 0, tokens[i - 1].kind == .newline else { return false }
+        let after = tokens[min(i + 1, tokens.count - 1)]
+        return after.kind == .equal || after.kind == .oBrace || after.kind == .oQuote
+    }
+
+    // MARK: Bodies
+
+    mutating func parseBody(inBraces: Bool) -> [BodyItem] {
+        var items: [BodyItem] = []
+        var seen: [String: Attribute] = [:]
+        while true {
+            let token = peekRaw()
+            switch token.kind {
+            case .newline:
+                index += 1
+                continue
+            case .eof:
+                return items
+            case .cBrace:
+                if inBraces { return items }
+                recovering = false
+                syntaxError("Unexpected `}`", "No block is open here for this `}` to close. Remove it, or check the braces above.", token)
+                index += 1
+                continue
+            default:
+                break
+            }
+            recovering = false
+            guard let item = parseBodyItem(inBraces: inBraces) else { continue }
+            if case .attribute(let attribute) = item {
+                if let first = seen[attribute.name] {
+                    report("Duplicate argument `\(attribute.name)`",
+                           "`\(attribute.name)` is already set at line \(first.nameRange.start.line), column \(first.nameRange.start.column); "
+                           + "each argument may be set only once in a body. Remove one of the two definitions.",
+                           attribute.nameRange)
+                } else {
+                    seen[attribute.name] = attribute
+                }
+            }
+            items.append(item)
+        }
+    }
+
+    /// True for tokens that can begin an expression.
+    static func startsExpression(_ kind: TokenKind) -> Bool {
+        switch kind {
+        case .identifier, .number, .oQuote, .oHeredoc, .oBrack, .oBrace, .oParen, .minus, .bang: true
+        default: false
+        }
+    }
+
+    mutating func parseBodyItem(inBraces: Bool) -> BodyItem? {
+        let token = peekRaw()
+        switch token.kind {
+        case .identifier:
+            let name = next()
+            let after = peekRaw()
+            switch after.kind {
+            case .equal:
+                next()
+                return finishAttribute(name: text(name), nameToken: name, inBraces: inBraces)
+            case .oBrace, .oQuote, .identifier:
+                return parseBlock(typeToken: name, type: text(name), inBraces: inBraces)
+            case .colon, .equalEqual, .fatArrow:
+                let n = text(name)
+                syntaxError("Use `=` to set an argument",
+                            "Found `\(n) \(text(after))`; arguments are set with `=`, as in `\(n) = ...`.", after)
+                next()
+                return finishAttribute(name: n, nameToken: name, inBraces: inBraces)
+            case .newline, .eof, .cBrace:
+                let n = text(name)
+                syntaxError("Incomplete argument or block",
+                            "`\(n)` must be followed by `=` and a value to set an argument (`\(n) = ...`), or by optional labels and `{` to open a block.",
+                            name)
+                recoverBodyItem(inBraces: inBraces)
+                return nil
+            default:
+                let n = text(name)
+                if Parser.startsExpression(after.kind) && after.kind != .oBrace {
+                    // `name value`: most likely a forgotten `=`. Keep the value in the tree.
+                    syntaxError("Missing `=` after argument name",
+                                "Expected `=` between `\(n)` and its value: write `\(n) = \(restOfLine(from: after.start))`.",
+                                after)
+                    return finishAttribute(name: n, nameToken: name, inBraces: inBraces)
+                }
+                syntaxError("Invalid argument or block definition",
+                            "Expected `=` (to set argument `\(n)`) or block labels and `{` (to open a `\(n)` block), but found \(describe(after)).",
+                            after)
+                recoverBodyItem(inBraces: inBraces)
+                return nil
+            }
+        case .oQuote:
+            return parseQuotedBodyItem(inBraces: inBraces)
+        case .invalid:
+            markError()
+            recoverBodyItem(inBraces: inBraces)
+            return nil
+        default:
+            syntaxError("Argument or block definition required",
+                        "Expected an argument (`name = value`) or a block (`type \"label\" { ... }`), but found \(describe(token)).",
+                        token)
+            recoverBodyItem(inBraces: inBraces)
+            return nil
+        }
+    }
+
+    /// `"name" = value` or `"type" { ... }`: reported, but kept in the tree under the unquoted name.
+    mutating func parseQuotedBodyItem(inBraces: Bool) -> BodyItem? {
+        let open = peekRaw()
+        let quoted = parseTemplateExpression()
+        let name = quoted.staticString
+        let after = peekRaw()
+        let quotedText = source.text(of: quoted.range)
+        if after.kind == .equal, let name {
+            let isIdentifier = Parser.isValidIdentifier(name)
+            let advice = isIdentifier
+                ? "Write `\(name) = ...` without quotes."
+                : "`\(name)` is not a valid argument name; to use it as a key, set it inside a map: `tags = { \(quotedText) = ... }`."
+            syntaxError("Argument name must not be quoted", "Found the quoted name \(quotedText). \(advice)", quoted.range.start.offset, quoted.range.end.offset)
+            next()
+            return finishAttribute(name: name, nameRange: quoted.range, inBraces: inBraces)
+        }
+        if after.kind == .oBrace || after.kind == .oQuote || after.kind == .identifier, let name {
+            syntaxError("Block type must not be quoted",
+                        "Found the quoted block type \(quotedText). Write the type as a bare name, as in `\(name) \"label\" { ... }`; only labels are quoted.",
+                        quoted.range.start.offset, quoted.range.end.offset)
+            let pseudo = Token(kind: .identifier, start: open.start, end: quoted.range.end.offset)
+            return parseBlock(typeToken: pseudo, type: name, inBraces: inBraces)
+        }
+        syntaxError("Argument or block definition required",
+                    "Expected an argument (`name = value`) or a block (`type \"label\" { ... }`), but found a quoted string.",
+                    quoted.range.start.offset, quoted.range.end.offset)
+        recoverBodyItem(inBraces: inBraces)
+        return nil
+    }
+
+    /// The text from `offset` to the end of its line, shortened for quoting in a message.
+    func restOfLine(from offset: Int) -> String {
+        let line = source.line(ofOffset: offset)
+        let lineStart = source.lineStarts[line - 1]
+        let full = source.lineText(line)
+        let prefixLength = source.text(from: lineStart, to: offset).count
+        let rest = String(full.dropFirst(prefixLength)).trimmingCharacters(in: .whitespaces)
+        return rest.count > 40 ? String(rest.prefix(40)) + "…" : rest
+    }
+
+    static func isValidIdentifier(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, isIdentifierStart(first) else { return false }
+        return s.unicodeScalars.dropFirst().allSatisfy(isIdentifierContinue)
+    }
+
+    mutating func finishAttribute(name: String, nameToken: Token, inBraces: Bool) -> BodyItem {
+        finishAttribute(name: name, nameRange: range(nameToken), inBraces: inBraces)
+    }
+
+    /// Parses the value after `name =` and the line break that must end the argument.
+    mutating func finishAttribute(name: String, nameRange: SourceRange, inBraces: Bool) -> BodyItem {
+        let expression = parseExpression()
+        let end = max(expression.range.end.offset, nameRange.end.offset)
+        let attribute = Attribute(name: name, nameRange: nameRange, expression: expression,
+                                  range: range(nameRange.start.offset, end))
+        endBodyItem(inBraces: inBraces, what: "argument", name: name)
+        return .attribute(attribute)
+    }
+
+    /// Consumes the line break ending an argument or block; reports anything else on the line.
+    mutating func endBodyItem(inBraces: Bool, what: String, name: String) {
+        if recovering {
+            recoverBodyItem(inBraces: inBraces)
+            return
+        }
+        let token = peekRaw()
+        switch token.kind {
+        case .newline:
+            index += 1
+        case .eof:
+            break
+        case .comma where what == "argument":
+            syntaxError("Unexpected comma after argument",
+                        "Arguments are separated by line breaks, not commas. Remove the `,` and put the next argument on its own line.",
+                        token)
+            recoverBodyItem(inBraces: inBraces)
+        case .cBrace where inBraces:
+            syntaxError("Missing line break after \(what)",
+                        "The `}` closing the block must be on its own line after the \(what) `\(name)` (only a block holding a single argument may be written on one line, as in `block { \(what == "argument" ? name : "key") = ... }`).",
+                        token)
+        default:
+            syntaxError("Missing line break after \(what)",
+                        "The \(what) `\(name)` must end with a line break, but it is followed by \(describe(token)). Put what follows on its own line.",
+                        token)
+            recoverBodyItem(inBraces: inBraces)
+        }
+    }
+
+    // MARK: Blocks
+
+    mutating func parseBlock(typeToken: Token, type: String, inBraces: Bool) -> BodyItem? {
+        guard enter(typeToken) else {
+            recoverBodyItem(inBraces: inBraces)
+            leave()
+            return nil
+        }
+        defer { leave() }
+        var labels: [BlockLabel] = []
+        while true {
+            let token = peekRaw()
+            if token.kind == .identifier {
+                next()
+                labels.append(BlockLabel(value: text(token), range: range(token), quoted: false))
+            } else if token.kind == .oQuote {
+                let label = parseTemplateExpression()
+                if let value = label.staticString {
+                    labels.append(BlockLabel(value: value, range: label.range, quoted: true))
+                } else {
+                    syntaxError("Invalid block label",
+                                "Block labels are plain strings: they cannot contain `${...}` or `%{...}` sequences. To write a literal `${`, double the dollar: `$${`.",
+                                label.range.start.offset, label.range.end.offset)
+                    labels.append(BlockLabel(value: source.text(of: label.range), range: label.range, quoted: true))
+                }
+            } else {
+                break
+            }
+        }
+        let brace = peekRaw()
+        guard brace.kind == .oBrace else {
+            blockHeaderError(type: type, typeToken: typeToken, labels: labels, found: brace)
+            recoverBodyItem(inBraces: inBraces)
+            return nil
+        }
+        next()
+        var items: [BodyItem] = []
+        let closeStart: Int
+        let closeEnd: Int
+        let following = peekRaw()
+        switch following.kind {
+        case .newline, .eof, .cBrace:
+            items = parseBody(inBraces: true)
+            let close = peekRaw()
+            if close.kind == .cBrace {
+                next()
+                closeStart = close.start
+                closeEnd = close.end
+            } else {
+                recovering = false
+                syntaxError("Unclosed block",
+                            "The `{` opening this `\(type)` block has no matching `}` before the end of the file. Add the missing `}` (the braces above may be unbalanced).",
+                            brace)
+                closeStart = previousEnd
+                closeEnd = previousEnd
+            }
+        default:
+            let (item, end) = parseSingleLineBody(type: type, brace: brace)
+            if let item { items = [item] }
+            closeStart = end.start
+            closeEnd = end.end
+        }
+        let body = Body(items: items, range: range(brace.start, max(closeEnd, brace.end)))
+        let block = Block(type: type, typeRange: range(typeToken), labels: labels, body: body,
+                          openBraceRange: range(brace), closeBraceRange: range(closeStart, closeEnd),
+                          range: range(typeToken.start, max(closeEnd, brace.end)))
+        endBodyItem(inBraces: inBraces, what: "block", name: type)
+        return .block(block)
+    }
+
+    mutating func blockHeaderError(type: String, typeToken: Token, labels: [BlockLabel], found: Token) {
+        switch found.kind {
+        case .equal:
+            let detail = labels.count == 1 && !labels[0].quoted
+                ? "`\(type) \(labels[0].value) =` reads as a block header: argument names are a single word. Did you mean `\(type)_\(labels[0].value) = ...` or a block `\(type) \(labels[0].value) { ... }`?"
+                : "`=` sets an argument and cannot follow block labels. To open the `\(type)` block, write `{` instead of `=`."
+            syntaxError("Invalid block definition", detail, found)
+        case .newline, .eof:
+            if labels.count == 1, labels[0].quoted {
+                syntaxError("Missing `=` or `{`",
+                            "`\(type)` is followed by a string on the same line. To set argument `\(type)`, write `\(type) = \(source.text(of: labels[0].range))`; to open a block, add `{` after the label.",
+                            found)
+            } else {
+                syntaxError("Missing `{` after block header",
+                            "A `\(type)` block needs `{` on the same line as its type and labels, with its content on the following lines.",
+                            found)
+            }
+        default:
+            syntaxError("Invalid block definition",
+                        "Expected a quoted label or `{` after `\(source.text(from: typeToken.start, to: labels.last?.range.end.offset ?? typeToken.end))`, but found \(describe(found)).",
+                        found)
+        }
+    }
+
+    /// `type { name = value }` on one line. Returns the attribute (if any) and the closing token
+    /// range (empty at the last consumed token when recovery had to skip).
+    mutating func parseSingleLineBody(type: String, brace: Token) -> (BodyItem?, (start: Int, end: Int)) {
+        let first = peekRaw()
+        var item: BodyItem?
+        if first.kind == .identifier {
+            let name = next()
+            let after = peekRaw()
+            switch after.kind {
+            case .equal:
+                next()
+                let expression = parseExpression()
+                let attribute = Attribute(name: text(name), nameRange: range(name), expression: expression,
+                                          range: range(name.start, max(expression.range.end.offset, name.end)))
+                item = .attribute(attribute)
+            case .oBrace, .oQuote, .identifier:
+                syntaxError("Nested block in a single-line block",
+                            "A block written on one line can hold only one argument. To set argument `\(text(name))`, use `=`; to nest a `\(text(name))` block, put it on its own line inside `\(type) { ... }`.",
+                            name.start, after.end)
+                let end = recover(to: .cBrace)
+                return (nil, (end.map { $0 - 1 } ?? previousEnd, end ?? previousEnd))
+            default:
+                syntaxError("Argument definition required",
+                            "Expected `=` after `\(text(name))` in this single-line `\(type)` block.",
+                            after)
+                let end = recover(to: .cBrace)
+                return (nil, (end.map { $0 - 1 } ?? previousEnd, end ?? previousEnd))
+            }
+        } else {
+            syntaxError("Argument definition required",
+                        "A `\(type)` block written on one line holds a single argument, as in `\(type) { name = value }`; found \(describe(first)).",
+                        first)
+            let end = recover(to: .cBrace)
+            return (nil, (end.map { $0 - 1 } ?? previousEnd, end ?? previousEnd))
+        }
+        let close = peekRaw()
+        switch close.kind {
+        case .cBrace:
+            next()
+            return (item, (close.start, close.end))
+        case .comma:
+            syntaxError("Only one argument allowed in a single-line block",
+                        "A block written on one line can hold only one argument. Put each argument of `\(type)` on its own line between `{` and `}`.",
+                        close)
+        case .newline:
+            syntaxError("Single-line block not closed on its line",
+                        "An argument on the same line as `{` makes this a single-line block, which must end with `}` on that line. Move the argument to the next line, or add `}` after it.",
+                        close)
+        case .eof:
+            recovering = false
+            syntaxError("Unclosed block", "The `{` opening this `\(type)` block has no matching `}` before the end of the file.", brace)
+        default:
+            syntaxError("Missing `}` after single-line block argument",
+                        "A single-line block ends with `}` right after its one argument, but found \(describe(close)).",
+                        close)
+        }
+        let end = recover(to: .cBrace)
+        return (item, (end.map { $0 - 1 } ?? previousEnd, end ?? previousEnd))
+    }
+}

@@ -1,0 +1,136 @@
+import AuditCore
+
+// Schema checks on a parsed body: which arguments and block types a body may contain. This is where
+// the classic mix-ups are caught with a precise message: a block written where an argument was
+// meant (`tags { ... }` for `tags = { ... }`) and the reverse, misspelt names ("did you mean"),
+// missing required arguments and wrong block label counts.
+
+public struct BodySchema: Sendable, Hashable {
+    public struct AttributeSchema: Sendable, Hashable {
+        public var name: String
+        public var required: Bool
+        public init(_ name: String, required: Bool = false) {
+            self.name = name
+            self.required = required
+        }
+    }
+
+    public struct BlockSchema: Sendable, Hashable {
+        public var type: String
+        /// The names of the labels the block takes (`["type", "name"]` for `resource`).
+        public var labelNames: [String]
+        public init(_ type: String, labelNames: [String] = []) {
+            self.type = type
+            self.labelNames = labelNames
+        }
+    }
+
+    public var attributes: [AttributeSchema]
+    public var blocks: [BlockSchema]
+
+    public init(attributes: [AttributeSchema] = [], blocks: [BlockSchema] = []) {
+        self.attributes = attributes
+        self.blocks = blocks
+    }
+}
+
+extension Body {
+    /// Problems with this body's content under `schema`: unsupported arguments and block types,
+    /// missing required arguments, wrong label counts. Nested bodies are not visited.
+    public func validate(against schema: BodySchema) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let attributeNames = schema.attributes.map(\.name)
+        let blockTypes = schema.blocks.map(\.type)
+        for attribute in attributes where !attributeNames.contains(attribute.name) {
+            var detail = "An argument named `\(attribute.name)` is not expected here."
+            if blockTypes.contains(attribute.name) {
+                detail += " `\(attribute.name)` is a block type: write it as a block, without `=`: `\(attribute.name) { ... }`."
+            } else if let suggestion = HCLSuggestion.nearest(to: attribute.name, in: attributeNames) {
+                detail += " Did you mean `\(suggestion)`?"
+            } else if !attributeNames.isEmpty {
+                detail += " Expected one of \(HCLSuggestion.quotedList(attributeNames))."
+            }
+            diagnostics.append(Diagnostic(.error, "Unsupported argument `\(attribute.name)`", detail: detail, range: attribute.nameRange))
+        }
+        for block in blocks {
+            guard let blockSchema = schema.blocks.first(where: { $0.type == block.type }) else {
+                var detail = "Blocks of type `\(block.type)` are not expected here."
+                if attributeNames.contains(block.type) {
+                    detail += " Did you mean to set the argument `\(block.type)`? An argument takes `=`: `\(block.type) = { ... }`."
+                } else if let suggestion = HCLSuggestion.nearest(to: block.type, in: blockTypes) {
+                    detail += " Did you mean `\(suggestion)`?"
+                } else if !blockTypes.isEmpty {
+                    detail += " Expected one of \(HCLSuggestion.quotedList(blockTypes))."
+                }
+                diagnostics.append(Diagnostic(.error, "Unsupported block type `\(block.type)`", detail: detail, range: block.typeRange))
+                continue
+            }
+            let expected = blockSchema.labelNames
+            if block.labels.count > expected.count {
+                let extra = block.labels[expected.count]
+                let detail = expected.isEmpty
+                    ? "A `\(block.type)` block takes no labels; remove \(HCLSuggestion.quoted(extra.value))."
+                    : "A `\(block.type)` block takes \(expected.count) label\(expected.count == 1 ? "" : "s") (\(HCLSuggestion.quotedList(expected, sorted: false, conjunction: "and"))); remove the extra ones."
+                diagnostics.append(Diagnostic(.error, "Extraneous label for `\(block.type)`", detail: detail, range: extra.range))
+            } else if block.labels.count < expected.count {
+                let missing = expected[block.labels.count]
+                diagnostics.append(Diagnostic(.error, "Missing \(missing) for `\(block.type)`",
+                    detail: "A `\(block.type)` block takes \(expected.count) label\(expected.count == 1 ? "" : "s") (\(HCLSuggestion.quotedList(expected, sorted: false, conjunction: "and"))) before its `{`.",
+                    range: block.typeRange.union(block.openBraceRange)))
+            }
+        }
+        for required in schema.attributes where required.required && attribute(required.name) == nil {
+            if let block = blocks(ofType: required.name).first {
+                diagnostics.append(Diagnostic(.error, "Argument `\(required.name)` written as a block",
+                    detail: "`\(required.name)` is an argument: write `\(required.name) = { ... }` with `=`.", range: block.typeRange))
+                continue
+            }
+            let at = SourceRange(path: range.path, start: range.start, end: range.start)
+            diagnostics.append(Diagnostic(.error, "Missing required argument `\(required.name)`",
+                detail: "The argument `\(required.name)` is required here, but no definition was found.", range: at))
+        }
+        return diagnostics.sorted { $0.range.start < $1.range.start }
+    }
+}
+
+/// "Did you mean" and list quoting, shared by every message that names alternatives.
+public enum HCLSuggestion {
+    /// The candidate within edit distance 2 of `name` (the closest; ties go to the first sorted).
+    public static func nearest(to name: String, in candidates: [String]) -> String? {
+        var best: (String, Int)?
+        for candidate in candidates.sorted() where candidate != name {
+            let d = editDistance(name, candidate)
+            if d <= 2, d < (best?.1 ?? Int.max) { best = (candidate, d) }
+        }
+        return best?.0
+    }
+
+    /// Levenshtein distance over Unicode scalars.
+    public static func editDistance(_ a: String, _ b: String) -> Int {
+        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+        if x.isEmpty { return y.count }
+        if y.isEmpty { return x.count }
+        var previous = Array(0...y.count)
+        var current = [Int](repeating: 0, count: y.count + 1)
+        for i in 1...x.count {
+            current[0] = i
+            for j in 1...y.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[y.count]
+    }
+
+    public static func quoted(_ s: String) -> String { "`\(s)`" }
+
+    /// `` `a`, `b` or `c` `` (sorted unless told otherwise).
+    public static func quotedList(_ items: [String], sorted: Bool = true, conjunction: String = "or") -> String {
+        let list = (sorted ? items.sorted() : items).map(quoted)
+        switch list.count {
+        case 0: return ""
+        case 1: return list[0]
+        default: return list.dropLast().joined(separator: ", ") + " \(conjunction) " + list.last!
+        }
+    }
+}
