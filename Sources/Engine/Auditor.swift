@@ -94,7 +94,7 @@ public struct Auditor: Sendable {
         for f in files.values { byKind[f.kind.rawValue, default: 0] += 1 }
         let report = Report(
             toolVersion: toolVersion,
-            target: options.target.description == "latest" ? (knowledge.latest?.description ?? "latest") : options.target.description,
+            target: options.target.description == "latest" ? knowledge.latest.version.description : options.target.description,
             filesScanned: files.count, filesByKind: byKind,
             modules: ModelSummary.summaries(model, context: context),
             findings: findings, rules: knowledge.descriptors)
@@ -109,7 +109,7 @@ public struct Auditor: Sendable {
 
     func coreFinding(_ id: String, _ message: String, at range: SourceRange, detail: String? = nil) -> Finding {
         let meta = knowledge.rule(id: id)
-        return Finding(ruleId: id, severity: meta?.severity ?? .error, tags: meta?.tags ?? ["parse"], message: message, detail: detail, location: range)
+        return Finding(ruleId: id, severity: meta?.severity ?? .error, tags: meta?.tags.map(\.rawValue) ?? ["parse"], message: message, detail: detail, location: range)
     }
 
     func diagnosticFinding(_ d: Diagnostic, ruleId: String = "CORE-001") -> Finding {
@@ -205,7 +205,7 @@ enum ParallelLoader {
         let box = Box<ScriptReport>(count: scripts.count)
         DispatchQueue.concurrentPerform(iterations: scripts.count) { i in
             let f = scripts[i]
-            let template = f.isTemplate || ScriptAnalysis.looksLikeTemplate(f.source.text)
+            let template = f.isTemplate || TemplateDetection.looksLikeTemplate(f.source.text)
             box.set(i, ScriptAnalysis.analyze(f.source, language: f.kind == .powershell ? .powershell : .bash, template: template))
         }
         var out: [String: ScriptReport] = [:]

@@ -55,7 +55,7 @@ public struct RuleContext: Sendable {
     /// The release a call is audited against.
     public func targetVersion(for call: RunnerModuleCall) -> ModuleVersion? {
         switch target {
-        case .latest: knowledge.latest
+        case .latest: knowledge.latest.version
         case .pinned: fromOverride ?? call.version
         case .version(let v): v
         }
@@ -71,7 +71,7 @@ public struct RuleContext: Sendable {
     public func finding(_ ruleId: String, _ message: String, at location: SourceRange, detail: String? = nil,
                         severity: Severity? = nil, related: [RelatedNote] = [], fix: Fix? = nil) -> Finding {
         let meta = knowledge.rule(id: ruleId)
-        return Finding(ruleId: ruleId, severity: severity ?? meta?.severity ?? .error, tags: meta?.tags ?? [],
+        return Finding(ruleId: ruleId, severity: severity ?? meta?.severity ?? .error, tags: meta?.tags.map(\.rawValue) ?? [],
                        message: message, detail: detail, location: location, related: related, fix: fix)
     }
 }

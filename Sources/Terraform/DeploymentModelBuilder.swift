@@ -211,7 +211,7 @@ public struct DeploymentModelBuilder: Sendable {
             return VersionEvidence(version: nil, how: "git ref `\(ref)` is not a release tag or a known release commit", range: call.sourceExpression?.range)
         }
         if source.isRegistry {
-            return VersionEvidence(version: knowledge.latest, how: "no `version` constraint: Terraform installs the newest release", range: call.block.labels.first?.range)
+            return VersionEvidence(version: knowledge.latest.version, how: "no `version` constraint: Terraform installs the newest release", range: call.block.labels.first?.range)
         }
         return VersionEvidence(version: nil, how: "git source without `?ref=`: it follows the default branch", range: call.sourceExpression?.range)
     }
@@ -270,15 +270,9 @@ struct ModulesManifest {
 
     init(workspace: Workspace) {
         for file in workspace.files(ofKind: .modulesManifest) {
-            guard let root = file.json, case .object(let members) = root.kind,
-                  let modules = members.first(where: { $0.key == "Modules" })?.value,
-                  case .array(let items) = modules.kind else { continue }
+            guard let root = file.json, let items = root["Modules"]?.elements else { continue }
             for item in items {
-                guard case .object(let fields) = item.kind else { continue }
-                func str(_ k: String) -> String? {
-                    if case .string(let s)? = fields.first(where: { $0.key == k })?.value.kind { return s }
-                    return nil
-                }
+                func str(_ k: String) -> String? { item[k]?.stringValue }
                 guard let key = str("Key"), !key.isEmpty, let source = str("Source") else { continue }
                 entries[key] = Entry(key: key, source: source, version: str("Version"), range: item.range)
             }

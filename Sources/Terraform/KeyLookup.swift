@@ -68,9 +68,9 @@ extension YAMLNode {
             steps += 1
             switch node.kind {
             case .mapping(let pairs):
-                for (key, value) in pairs {
-                    if value.range == r { return key.range }
-                    stack.append(value)
+                for pair in pairs {
+                    if pair.value.range == r { return pair.key.range }
+                    stack.append(pair.value)
                 }
             case .sequence(let items):
                 stack.append(contentsOf: items)

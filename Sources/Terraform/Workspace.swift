@@ -101,11 +101,18 @@ public struct WorkspaceFile: Sendable {
             let f = HCLJSONParser.parse(source)
             return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .hcl(f), diagnostics: f.diagnostics)
         case .json, .modulesManifest:
-            let (node, diags) = isTemplate ? JSONParser.parseTemplated(source).asPair : JSONParser.parse(source)
+            let (node, diags): (JSONNode?, [Diagnostic])
+            if isTemplate {
+                let t = JSON.parseTemplated(source)
+                (node, diags) = (t.root, t.diagnostics)
+            } else {
+                (node, diags) = JSON.parse(source)
+            }
             return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .json(node), diagnostics: diags)
         case .yaml:
-            let (node, diags) = YAMLParser.parse(source)
-            return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .yaml(node), diagnostics: diags)
+            // Configuration files hold one document; the first one is what `yamldecode` would read.
+            let stream = YAML.parse(source)
+            return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .yaml(stream.documents.first), diagnostics: stream.diagnostics)
         case .bash, .powershell:
             return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .script, diagnostics: [])
         case .gitmodules:

@@ -198,7 +198,7 @@ struct Explain: ParsableCommand {
             let hint = kb.suggestion(for: ruleId.uppercased(), among: ids).map { "; did you mean `\($0)`?" } ?? ""
             throw EnvironmentError("no rule `\(ruleId)`\(hint) (`ghr-audit rules` lists them)")
         }
-        writeStdout(RuleDocumentation.markdown(for: rule))
+        writeStdout(RuleDocRenderer.render(rule))
     }
 }
 
@@ -207,7 +207,7 @@ struct Version: ParsableCommand {
 
     func run() throws {
         let kb = try loadKnowledge()
-        writeStdout("ghr-audit \(ToolInfo.version) (knows terraform-aws-github-runner up to \(kb.latest.map { "v\($0)" } ?? "none"))\n")
+        writeStdout("ghr-audit \(ToolInfo.version) (knows terraform-aws-github-runner up to v\(kb.latest.version))\n")
     }
 }
 

@@ -13,9 +13,17 @@ public struct FactCitation: Sendable, Hashable, Codable, CustomStringConvertible
     public var path: String
     /// The line part as written (`95`, `365-368`, `44-45,150-151`), nil when absent.
     public var lines: String?
+    /// What the cited place shows, from a trailing ` (note)`.
+    public var note: String?
 
-    /// Parses `TAG:path[:lines]`; nil when the text does not have that shape.
-    public init?(_ text: String) {
+    /// Parses `TAG:path[:lines]`, optionally followed by ` (what it shows)`; nil when the text
+    /// does not have that shape.
+    public init?(_ written: String) {
+        var text = written
+        if let open = written.range(of: " ("), written.hasSuffix(")") {
+            note = String(written[open.upperBound..<written.index(before: written.endIndex)])
+            text = String(written[..<open.lowerBound])
+        }
         let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 2, parts[0].hasPrefix("v"), ModuleVersion(parts[0]) != nil,
               parts[0].dropFirst().allSatisfy({ $0.isNumber || $0 == "." }),
@@ -37,7 +45,7 @@ public struct FactCitation: Sendable, Hashable, Codable, CustomStringConvertible
         }
     }
 
-    public var description: String { "\(tag):\(path)" + (lines.map { ":\($0)" } ?? "") }
+    public var description: String { "\(tag):\(path)" + (lines.map { ":\($0)" } ?? "") + (note.map { " (\($0))" } ?? "") }
 
     /// The module repository page for the cited file at that tag, anchored at the first line range.
     public var url: String {

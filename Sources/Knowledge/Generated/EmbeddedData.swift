@@ -86,7 +86,7 @@ examples:
 | `tags` | yes | list | At least one of the tags below; no repeats. |
 | `summary` | yes | string | One line, no trailing period: what is wrong, in the reader's terms. |
 | `relies_on` | no | list of releases | The module releases whose behaviour the rule encodes, written `"MAJOR.MINOR.PATCH"` in quotes (unquoted `4.0` would be a YAML number). Each must be a release in `knowledge/releases.yaml`. |
-| `facts` | no | list of citations | Evidence in the module repository, `TAG:path[:lines]` with `lines` like `95`, `365-368` or `44-45,150-151`. The tag must be a release tag. Rendered as links in the docs. |
+| `facts` | no | list of citations | Evidence in the module repository, `TAG:path[:lines]` with `lines` like `95`, `365-368` or `44-45,150-151`. The tag must be a release tag. A trailing ` (note)` says what the cited place shows. Rendered as links in the docs. |
 | `description` | yes | Markdown | What the rule detects, precisely enough to predict when it fires. |
 | `rationale` | yes | Markdown | Why it matters: what breaks, for whom, when. |
 | `remediation` | yes | Markdown | How to fix it, with the alternatives. |
@@ -187,6 +187,67 @@ Each file starts with a comment naming its sources. Versions are written without
   releases, whatever module version the repository pins.
 
 """####,
+        "actions/GHA-208.yaml": #"""
+id: GHA-208
+title: Workflow job asks for self-hosted labels no fleet serves
+severity: warning
+tags: [inputs]
+summary: A job's `runs-on` labels are not all carried by any runner fleet of the repository at the target release
+relies_on: ["4.0.1", "5.0.0", "5.20.0"]
+facts:
+  - "v4.0.1:main.tf:11-12 (full label list self-hosted,<os>,<arch>,extra)"
+  - "v5.0.0:variables.tf (runner_extra_labels list)"
+  - "v5.20.0:variables.tf (runner_disable_default_labels)"
+description: |
+  Computes the labels each fleet's runners carry at the target release (`self-hosted`, the OS and
+  architecture unless `runner_disable_default_labels`, plus `runner_extra_labels`) and compares them
+  with the literal `runs-on` labels of self-hosted jobs in `.github/workflows/*.yml`. A job runs only
+  on a runner with every label it asks for. Jobs whose labels come from expressions are skipped, and
+  so is everything when a fleet's labels cannot be known.
+rationale: |
+  The label changes of 4.0 and 5.0 left jobs queued forever for many users after an upgrade.
+remediation: |
+  Add the missing labels to a fleet's `runner_extra_labels`, or change the job's `runs-on`.
+examples:
+  - name: missing-label
+    kind: triggering
+    target: "5.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source              = "philips-labs/github-runner/aws"
+          version             = "5.0.0"
+          runner_extra_labels = ["docker"]
+        }
+      .github/workflows/build.yml: |
+        on: push
+        jobs:
+          build:
+            runs-on: 1️⃣[self-hosted, linux, gpu]
+            steps:
+              - run: make
+    expect:
+      - marker: 1️⃣
+        message: "`gpu`"
+  - name: served
+    kind: non_triggering
+    target: "5.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source              = "philips-labs/github-runner/aws"
+          version             = "5.0.0"
+          runner_extra_labels = ["docker", "gpu"]
+        }
+      .github/workflows/build.yml: |
+        on: push
+        jobs:
+          build:
+            runs-on: [self-hosted, Linux, X64, gpu]
+            steps:
+              - run: make
+
+"""#,
         "core/CORE-001.yaml": #"""
 id: CORE-001
 title: File could not be parsed
@@ -402,6 +463,950 @@ examples:
           source = "git::https://github.com/github-aws-runners/terraform-aws-github-runner.git?ref=v7.11.0"
 
           prefix = "ci"
+        }
+
+"""#,
+        "inputs/INP-201.yaml": #"""
+id: INP-201
+title: Input that does not exist at the target release
+severity: error
+tags: [inputs]
+summary: A module input or multi-runner field is set that the target release does not have (removed, renamed, newer, or misspelt)
+relies_on: ["5.0.0", "6.0.0", "7.0.0"]
+facts:
+  - "v4.7.0:variables.deprecated.tf"
+  - "v5.21.0:variables.deprecated.tf"
+  - "v6.10.1:variables.tf (ami_* marked DEPRECATED)"
+description: |
+  Compares every argument of a runner module call, and every field of each
+  `multi_runner_config` entry (`runner_config`, `matcherConfig` and the entry's own keys), with the
+  inputs of the target release from the knowledge base (every release from 3.0.0). A removed input
+  names its replacement; an unknown one gets a "did you mean".
+rationale: |
+  Module arguments that no longer exist stop `terraform plan` ("Unsupported argument"). Fields of
+  `multi_runner_config` are worse: the object type drops them silently, so a renamed setting just
+  stops working.
+remediation: |
+  Rename the input as the message says (a one-to-one rename is applied by `ghr-audit fix`), move it
+  into its new object (`ami_filter` → `ami.filter`), or remove it.
+examples:
+  - name: renamed-in-5-0
+    kind: triggering
+    target: "5.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source           = "philips-labs/github-runner/aws"
+          version          = "4.7.0"
+          1️⃣enabled_userdata = true
+        }
+    expect:
+      - marker: 1️⃣
+        message: "enable_userdata"
+  - name: typo-in-yaml
+    kind: triggering
+    target: "5.0.0"
+    files:
+      main.tf: |
+        module "multi" {
+          source              = "philips-labs/github-runner/aws//modules/multi-runner"
+          version             = "5.0.0"
+          multi_runner_config = { linux = yamldecode(file("${path.module}/linux.yaml")) }
+        }
+      linux.yaml: |
+        runner_config:
+          runner_os: linux
+          1️⃣enable_ephemeral_runner: true
+    expect:
+      - marker: 1️⃣
+        message: "did you mean `enable_ephemeral_runners`"
+  - name: current-inputs
+    kind: non_triggering
+    target: "5.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source          = "philips-labs/github-runner/aws"
+          version         = "5.0.0"
+          enable_userdata = true
+        }
+
+"""#,
+        "inputs/INP-202.yaml": #"""
+id: INP-202
+title: Runner labels written as a string where the target wants a list
+severity: error
+tags: [inputs]
+summary: "`runner_extra_labels` became `list(string)` in 5.0.0; a comma-separated string no longer works"
+relies_on: ["5.0.0"]
+facts:
+  - "v5.0.0:variables.tf (runner_extra_labels list(string))"
+  - "v5.0.0:modules/multi-runner/variables.tf (optional(list(string), []))"
+description: |
+  Up to 4.x the root module and `multi_runner_config[*].runner_config` took
+  `runner_extra_labels` as a comma-separated string. From 5.0.0 it is a list.
+rationale: |
+  The root module rejects the string at plan time; jobs waiting for those labels never start if
+  the value is lost.
+remediation: |
+  Write the labels as a list: `"a,b"` becomes `["a", "b"]` (applied by `ghr-audit fix`).
+examples:
+  - name: string-labels
+    kind: triggering
+    target: "5.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source              = "philips-labs/github-runner/aws"
+          version             = "4.7.0"
+          runner_extra_labels = 1️⃣"docker,large"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "[\"docker\", \"large\"]"
+  - name: list-labels
+    kind: non_triggering
+    target: "5.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source              = "philips-labs/github-runner/aws"
+          version             = "5.0.0"
+          runner_extra_labels = ["docker", "large"]
+        }
+
+"""#,
+        "inputs/INP-203.yaml": #"""
+id: INP-203
+title: A default changes under the configuration
+severity: warning
+tags: [inputs]
+summary: An input left at its default changes behaviour between the current release and the target (EventBridge in 6.0, batch size in 7.0, a pinned older lambda runtime)
+relies_on: ["6.0.0", "7.0.0"]
+facts:
+  - "v6.0.0:variables.tf (eventbridge.enable default true)"
+  - "v7.0.0:modules/runners/scale-up.tf (batch size from lambda_event_source_mapping_batch_size, default 10)"
+  - "v5.9.0:variables.tf (lambda_runtime default nodejs20.x)"
+  - "v6.0.0:variables.tf (lambda_runtime default nodejs22.x)"
+  - "v7.0.0:variables.tf (lambda_runtime default nodejs24.x)"
+description: |
+  Some upgrades change what an unset input means. 6.0.0 turns EventBridge on (a new event bus, a
+  dispatcher lambda, new IAM permissions); 7.0.0 lets the scale-up lambda take up to 10 jobs per
+  invocation. A `lambda_runtime` pinned below the target's default keeps lambdas on a runtime they
+  were not built for.
+rationale: |
+  The plan shows new resources but not why; an explicit setting makes the change a decision.
+remediation: |
+  Set the input explicitly to keep today's behaviour (`eventbridge = { enable = false }`,
+  `lambda_event_source_mapping_batch_size = 1`), or accept the new default deliberately; remove an
+  outdated `lambda_runtime` pin.
+examples:
+  - name: eventbridge-default
+    kind: triggering
+    target: "6.0.0"
+    files:
+      main.tf: |
+        module 1️⃣"runners" {
+          source  = "philips-labs/github-runner/aws"
+          version = "5.21.0"
+          prefix  = "ci"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "EventBridge"
+  - name: eventbridge-explicit
+    kind: non_triggering
+    target: "6.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source      = "philips-labs/github-runner/aws"
+          version     = "5.21.0"
+          prefix      = "ci"
+          eventbridge = { enable = false }
+        }
+
+"""#,
+        "inputs/INP-204.yaml": #"""
+id: INP-204
+title: Input deprecated at the target release
+severity: note
+tags: [inputs]
+summary: An input is still accepted at the target but deprecated, with a replacement
+relies_on: ["6.5.0"]
+facts:
+  - "v6.10.1:variables.tf (ami_filter, ami_owners, ami_kms_key_arn, ami_id_ssm_parameter_name: DEPRECATED)"
+description: |
+  Deprecated inputs keep working until the next major removes them (the `ami_*` inputs from 6.5.0
+  until 7.0.0, for example).
+rationale: |
+  Moving while both forms work keeps the next major upgrade small.
+remediation: |
+  Move to the replacement named in the message.
+examples:
+  - name: ami-filter-at-6-5
+    kind: triggering
+    target: "6.5.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source     = "philips-labs/github-runner/aws"
+          version    = "6.5.0"
+          1️⃣ami_filter = { name = ["my-runner-*"] }
+        }
+    expect:
+      - marker: 1️⃣
+        message: "deprecated"
+  - name: ami-object
+    kind: non_triggering
+    target: "6.5.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "philips-labs/github-runner/aws"
+          version = "6.5.0"
+          ami     = { filter = { name = ["my-runner-*"] } }
+        }
+
+"""#,
+        "inputs/INP-205.yaml": #"""
+id: INP-205
+title: Reference to a module output the target release removed
+severity: error
+tags: [inputs]
+summary: "`module.<multi-runner>.runners`, `.binaries_syncer` (gone in 5.0.0) or `.queues` (gone in 5.19.0) is referenced"
+relies_on: ["5.0.0", "5.19.0"]
+facts:
+  - "v4.7.0:modules/multi-runner/outputs.tf"
+  - "v5.19.0:CHANGELOG.md"
+description: |
+  5.0.0 removed the multi-runner outputs `runners` and `binaries_syncer` in favour of
+  `runners_map` and `binaries_syncer_map`; 5.19.0 removed `queues`.
+rationale: |
+  Terraform fails with "Unsupported attribute" on the first plan.
+remediation: |
+  Use the `_map` outputs; drop references to `queues`.
+examples:
+  - name: runners-output
+    kind: triggering
+    target: "5.0.0"
+    files:
+      main.tf: |
+        module "multi" {
+          source  = "philips-labs/github-runner/aws//modules/multi-runner"
+          version = "4.7.0"
+        }
+        output "roles" {
+          value = 1️⃣module.multi.runners
+        }
+    expect:
+      - marker: 1️⃣
+        message: "runners_map"
+  - name: runners-map
+    kind: non_triggering
+    target: "5.0.0"
+    files:
+      main.tf: |
+        module "multi" {
+          source  = "philips-labs/github-runner/aws//modules/multi-runner"
+          version = "5.0.0"
+        }
+        output "roles" {
+          value = module.multi.runners_map
+        }
+
+"""#,
+        "jit/JIT-101.yaml": ##"""
+id: JIT-101
+title: Ephemeral fleet boots a token-only start script while JIT is on
+severity: error
+tags: [jit, script]
+summary: An ephemeral fleet registers with a JIT config at the target but its start script only knows registration tokens
+relies_on: ["4.0.0", "4.0.1"]
+facts:
+  - "v4.0.1:lambdas/functions/control-plane/src/scale-runners/scale-up.ts"
+  - "v4.0.1:modules/runners/templates/start-runner.sh"
+  - "v4.0.1:variables.tf (enable_jit_config)"
+description: |
+  From 4.0.0 the scale-up lambda stores a GitHub JIT runner configuration, not the
+  `--url … --token …` argument string, in the per-instance SSM parameter of an ephemeral runner.
+  A start script written for 3.x passes that parameter to `config.sh`/`config.cmd`, which rejects
+  it: the instance boots, never registers, and the job waits until the instance is scaled down.
+
+  The rule follows each fleet to the script that boots it: a `userdata_template` or
+  `userdata_content` file, or (with `enable_userdata = false`) the script a Packer template in the
+  repository bakes into the AMI. It fires when that script feeds the SSM value to `config.sh`
+  without branching on `enable_jit_config` or the agent mode, and the fleet is ephemeral with JIT on
+  at the target release.
+rationale: |
+  This is the upgrade failure most 3.x users with custom AMIs hit (module issue #3392 and the
+  `enable_jit_config` description, which recommends the opt-out to exactly these users).
+remediation: |
+  Either keep registration tokens: set `enable_jit_config = false` on the fleet (module 4.0.1 or
+  later), or update the script to the 4.0.1 contract: read `<config>/enable_jit_config` and run
+  `run.sh --jitconfig <value>` for ephemeral runners when it is `true` (then rebuild the AMI).
+suppress_when: |
+  The script is not really used by the fleet (for example the AMI was rebuilt from another
+  source that is not in this repository).
+examples:
+  - name: token-only-user-data
+    kind: triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "3.6.1"
+          enable_ephemeral_runners = true
+          userdata_template        = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash
+        ${install_runner}
+        cfg=$(aws ssm get-parameter --name "$token_path/$instance_id" --with-decryption --query Parameter.Value --output text)
+        aws ssm delete-parameter --name "$token_path/$instance_id"
+        1️⃣./config.sh --unattended --name "$instance_id" $cfg
+        ./run.sh
+    expect:
+      - marker: 1️⃣
+        message: "token-only"
+  - name: opted-out
+    kind: non_triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          enable_jit_config        = false
+          userdata_template        = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash
+        ${install_runner}
+        cfg=$(aws ssm get-parameter --name "$token_path/$instance_id" --with-decryption --query Parameter.Value --output text)
+        ./config.sh --unattended --name "$instance_id" $cfg
+        ./run.sh
+  - name: persistent-fleet
+    kind: non_triggering
+    target: "4.1.0"
+    doc: false
+    files:
+      main.tf: |
+        module "runners" {
+          source            = "philips-labs/github-runner/aws"
+          version           = "3.6.1"
+          userdata_template = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash
+        cfg=$(aws ssm get-parameter --name "$token_path/$instance_id" --with-decryption --query Parameter.Value --output text)
+        ./config.sh --unattended --name "$instance_id" $cfg
+        ./svc.sh install
+
+"""##,
+        "jit/JIT-102.yaml": ##"""
+id: JIT-102
+title: Release 4.0.0 forces JIT on a token-only start script
+severity: error
+tags: [jit, script]
+summary: At 4.0.0 every ephemeral runner gets a JIT config and there is no opt-out, but the fleet's start script only knows registration tokens
+relies_on: ["4.0.0", "4.0.1"]
+facts:
+  - "v4.0.0:modules/runners/templates/start-runner.sh"
+  - "v4.0.0:variables.tf (no enable_jit_config)"
+  - "v4.0.1:CHANGELOG.md (allow disable JIT config for ephemeral runners)"
+description: |
+  4.0.0 made the scale-up lambda issue JIT configs to every ephemeral runner. The switch to keep
+  registration tokens, `enable_jit_config`, only arrived in 4.0.1. A fleet that boots a
+  token-only start script cannot work at 4.0.0 whatever it sets.
+rationale: |
+  Targeting 4.0.0 leaves no escape hatch; users who hit the break there had to move on anyway.
+remediation: |
+  Target 4.0.1 or later and set `enable_jit_config = false` on the fleet, or update the start
+  script to the 4.0.1 contract (read `enable_jit_config`, `run.sh --jitconfig` for ephemeral
+  runners) before upgrading.
+examples:
+  - name: token-script-at-4-0-0
+    kind: triggering
+    target: "4.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "3.6.1"
+          enable_ephemeral_runners = true
+          userdata_template        = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash
+        cfg=$(aws ssm get-parameter --name "$token_path/$instance_id" --with-decryption --query Parameter.Value --output text)
+        1️⃣./config.sh --unattended $cfg
+        ./run.sh
+    expect:
+      - marker: 1️⃣
+        message: "4.0.0"
+  - name: module-scripts-at-4-0-0
+    kind: non_triggering
+    target: "4.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "3.6.1"
+          enable_ephemeral_runners = true
+        }
+
+"""##,
+        "jit/JIT-103.yaml": #"""
+id: JIT-103
+title: "`enable_jit_config` set where the target release has no such input"
+severity: error
+tags: [jit, inputs]
+summary: "`enable_jit_config` exists from 4.0.1 on; before that Terraform rejects it, or multi-runner silently drops it"
+relies_on: ["4.0.0", "4.0.1"]
+facts:
+  - "v4.0.1:variables.tf (enable_jit_config added)"
+  - "v4.0.1:modules/multi-runner/variables.tf (runner_config.enable_jit_config added)"
+description: |
+  `enable_jit_config` was added in 4.0.1 (root module, `runners` and each
+  `multi_runner_config[*].runner_config`). On a root-module call at 3.x or 4.0.0 Terraform stops with
+  "Unsupported argument". In a multi-runner configuration the object type quietly drops the
+  unknown attribute, so the fleet runs with JIT on although the configuration says otherwise.
+rationale: |
+  Pinning 4.0.0 while relying on the opt-out is the typical mistake: the escape hatch does not
+  exist there.
+remediation: |
+  Target 4.0.1 or later, or remove the setting.
+examples:
+  - name: flag-at-4-0-0
+    kind: triggering
+    target: pinned
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.0.0"
+          enable_ephemeral_runners = true
+          1️⃣enable_jit_config        = false
+        }
+    expect:
+      - marker: 1️⃣
+        message: "4.0.1"
+  - name: flag-in-yaml-at-4-0-0
+    kind: triggering
+    target: "4.0.0"
+    files:
+      main.tf: |
+        module "multi" {
+          source              = "philips-labs/github-runner/aws//modules/multi-runner"
+          version             = "4.0.0"
+          multi_runner_config = { linux = yamldecode(file("${path.module}/linux.yaml")) }
+        }
+      linux.yaml: |
+        runner_config:
+          runner_os: linux
+          enable_ephemeral_runners: true
+          1️⃣enable_jit_config: false
+    expect:
+      - marker: 1️⃣
+        message: "silently"
+  - name: flag-at-4-0-1
+    kind: non_triggering
+    target: pinned
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.0.1"
+          enable_ephemeral_runners = true
+          enable_jit_config        = false
+        }
+
+"""#,
+        "jit/JIT-104.yaml": ##"""
+id: JIT-104
+title: JIT-only start script with `enable_jit_config = false`
+severity: error
+tags: [jit, script]
+summary: The fleet opts out of JIT but its start script always starts ephemeral runners with `--jitconfig` and never reads `enable_jit_config`
+relies_on: ["4.0.0", "4.0.1"]
+facts:
+  - "v4.0.0:modules/runners/templates/start-runner.sh (ephemeral always uses --jitconfig)"
+  - "v4.0.1:modules/runners/templates/start-runner.sh (branches on enable_jit_config)"
+description: |
+  A script written for (or copied from) 4.0.0 runs `run.sh --jitconfig <value>` for every
+  ephemeral runner. With `enable_jit_config = false` the lambda stores the registration-token
+  argument string instead, which `run.sh --jitconfig` cannot use: the runner never starts.
+rationale: |
+  4.0.1 added the opt-out and taught the module's script to branch on it; copies of the 4.0.0
+  script did not learn that.
+remediation: |
+  Update the script to the 4.0.1 contract (read `<config>/enable_jit_config`; run `config.sh`
+  with the value when it is `false`), or remove `enable_jit_config = false`.
+examples:
+  - name: jit-only-script-opted-out
+    kind: triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.0.0"
+          enable_ephemeral_runners = true
+          enable_jit_config        = false
+          userdata_template        = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash
+        cfg=$(aws ssm get-parameter --name "$token_path/$instance_id" --with-decryption --query Parameter.Value --output text)
+        if [[ "$agent_mode" == "ephemeral" ]]; then
+          ./run.sh 1️⃣--jitconfig "$cfg"
+        else
+          ./config.sh --unattended $cfg
+          ./svc.sh install
+        fi
+    expect:
+      - marker: 1️⃣
+        message: "enable_jit_config"
+  - name: jit-only-script-jit-on
+    kind: non_triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.0.0"
+          enable_ephemeral_runners = true
+          userdata_template        = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash
+        cfg=$(aws ssm get-parameter --name "$token_path/$instance_id" --with-decryption --query Parameter.Value --output text)
+        if [[ "$agent_mode" == "ephemeral" ]]; then
+          ./run.sh --jitconfig "$cfg"
+        else
+          ./config.sh --unattended $cfg
+          ./svc.sh install
+        fi
+
+"""##,
+        "jit/JIT-105.yaml": ##"""
+id: JIT-105
+title: JIT-aware start script on a release without `enable_jit_config`
+severity: error
+tags: [jit, script]
+summary: The start script reads the `enable_jit_config` parameter, which the module only creates from 4.0.1, on an ephemeral fleet audited at an older release
+relies_on: ["4.0.1"]
+facts:
+  - "v4.0.1:modules/runners/runner-config.tf (SSM parameter enable_jit_config)"
+  - "v4.0.1:modules/runners/templates/start-runner.sh"
+description: |
+  A script written for the 4.0.1 contract runs `config.sh` only when `enable_jit_config` is
+  `false` or the runner is persistent, and `run.sh --jitconfig` only when it is `true`. Before
+  4.0.1 the parameter does not exist, so an ephemeral runner takes neither branch: it starts
+  `run.sh` unconfigured and never picks up a job. This happens when an AMI is rebuilt from a newer
+  module checkout before the module itself is upgraded.
+rationale: |
+  AMI and module upgrades are often rolled out separately; the order matters here.
+remediation: |
+  Upgrade the module to 4.0.1 or later together with the AMI, or keep the older script in the
+  AMI until the module is upgraded.
+examples:
+  - name: new-ami-old-module
+    kind: triggering
+    target: pinned
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "3.6.1"
+          enable_ephemeral_runners = true
+          userdata_template        = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash
+        params=$(aws ssm get-parameters-by-path --path "$config_path" --query "Parameters[*].{Name:Name,Value:Value}")
+        enable_jit_config=$(echo "$params" | jq -r ".[] | select(.Name == \"$config_path/1️⃣enable_jit_config\") | .Value")
+        cfg=$(aws ssm get-parameter --name "$token_path/$instance_id" --with-decryption --query Parameter.Value --output text)
+        if [[ "$enable_jit_config" == "false" || "$agent_mode" != "ephemeral" ]]; then
+          ./config.sh --unattended $cfg
+        fi
+        if [[ "$enable_jit_config" == "true" ]]; then
+          ./run.sh --jitconfig "$cfg"
+        else
+          ./run.sh
+        fi
+    expect:
+      - marker: 1️⃣
+        message: "4.0.1"
+  - name: new-ami-new-module
+    kind: non_triggering
+    target: pinned
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.0.2"
+          enable_ephemeral_runners = true
+          userdata_template        = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash
+        params=$(aws ssm get-parameters-by-path --path "$config_path" --query "Parameters[*].{Name:Name,Value:Value}")
+        enable_jit_config=$(echo "$params" | jq -r ".[] | select(.Name == \"$config_path/enable_jit_config\") | .Value")
+        cfg=$(aws ssm get-parameter --name "$token_path/$instance_id" --with-decryption --query Parameter.Value --output text)
+        if [[ "$enable_jit_config" == "false" || "$agent_mode" != "ephemeral" ]]; then
+          ./config.sh --unattended $cfg
+        fi
+        if [[ "$enable_jit_config" == "true" ]]; then
+          ./run.sh --jitconfig "$cfg"
+        else
+          ./run.sh
+        fi
+
+"""##,
+        "jit/JIT-106.yaml": ##"""
+id: JIT-106
+title: Ephemeral GHES fleet relies on the JIT config API
+severity: warning
+tags: [jit, ghes]
+summary: Ephemeral runners for GitHub Enterprise Server register with JIT configs, which need the generate-jitconfig API (GHES 3.10 or later)
+relies_on: ["4.0.0", "4.0.1"]
+facts:
+  - "v4.0.1:README.md:95 (JIT not supported by GHES; set enable_jit_config = false)"
+  - "v4.0.1:variables.tf (enable_jit_config: on GHES check the JIT config API first)"
+references: ["module issue #3392: JIT config breaks ephemeral runners for GHES"]
+description: |
+  With `ghes_url` set and ephemeral runners, the scale-up lambda calls
+  `POST /orgs/{org}/actions/runners/generate-jitconfig` (or the repository form) on the GHES
+  instance from 4.0.0 on. Older GHES releases do not have that endpoint and every scale-up fails.
+  The module's documentation still says JIT is not supported by GHES and recommends the opt-out.
+rationale: |
+  This broke ephemeral GHES fleets on the first 4.x release and is why `enable_jit_config` exists.
+remediation: |
+  Confirm the GHES version is 3.10 or later (`ghr-audit` cannot see it from the repository), or
+  set `enable_jit_config = false` to keep registration tokens.
+suppress_when: |
+  Your GHES instance is 3.10 or later and JIT registration has been tested.
+examples:
+  - name: ghes-ephemeral
+    kind: triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "3.6.1"
+          ghes_url                 = 1️⃣"https://github.example.com"
+          enable_ephemeral_runners = true
+        }
+    expect:
+      - marker: 1️⃣
+        message: "GHES"
+  - name: ghes-opted-out
+    kind: non_triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.1.0"
+          ghes_url                 = "https://github.example.com"
+          enable_ephemeral_runners = true
+          enable_jit_config        = false
+        }
+  - name: github-com
+    kind: non_triggering
+    target: "4.1.0"
+    doc: false
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "3.6.1"
+          enable_ephemeral_runners = true
+        }
+
+"""##,
+        "jit/JIT-107.yaml": #"""
+id: JIT-107
+title: Ephemeral Windows fleet gets JIT configs before the Windows script supports them
+severity: error
+tags: [jit, script]
+summary: The module's Windows start script reads JIT configs only from 5.16.3, but ephemeral runners get them from 4.0.0
+relies_on: ["4.0.0", "5.16.3"]
+facts:
+  - "v3.6.1:modules/runners/templates/start-runner.ps1 (always config.cmd with the SSM value, unchanged until v5.16.2)"
+  - "v5.16.3:modules/runners/templates/start-runner.ps1 (reads enable_jit_config, run.cmd --jitconfig)"
+description: |
+  Until 5.16.3 the module's `start-runner.ps1` always runs `config.cmd` with the value of the
+  per-instance parameter. From 4.0.0 that value is a JIT config for ephemeral runners, so ephemeral
+  Windows runners on the module's own scripts never register on releases 4.0.0 to 5.16.2.
+rationale: |
+  The Windows template was not updated with the 4.0.0 JIT change; the gap lasted until 5.16.3.
+remediation: |
+  Target 5.16.3 or later, or set `enable_jit_config = false` (4.0.1 or later) for the Windows
+  fleet.
+examples:
+  - name: windows-ephemeral-4x
+    kind: triggering
+    target: "4.7.0"
+    files:
+      main.tf: |
+        module "windows" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "3.6.1"
+          runner_os                = 1️⃣"windows"
+          enable_ephemeral_runners = true
+        }
+    expect:
+      - marker: 1️⃣
+        message: "5.16.3"
+  - name: windows-ephemeral-5-17
+    kind: non_triggering
+    target: "5.17.0"
+    files:
+      main.tf: |
+        module "windows" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "5.17.0"
+          runner_os                = "windows"
+          enable_ephemeral_runners = true
+        }
+  - name: windows-opted-out
+    kind: non_triggering
+    target: "4.7.0"
+    doc: false
+    files:
+      main.tf: |
+        module "windows" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.7.0"
+          runner_os                = "windows"
+          enable_ephemeral_runners = true
+          enable_jit_config        = false
+        }
+
+"""#,
+        "jit/JIT-108.yaml": #"""
+id: JIT-108
+title: Ephemeral Ubuntu fleet on the 4.0.1 start script
+severity: error
+tags: [jit, script]
+summary: The 4.0.1 start script's ephemeral wrapper runs under dash on Ubuntu and starts JIT runners without their config
+relies_on: ["4.0.1", "4.0.2"]
+facts:
+  - "v4.0.1:modules/runners/templates/start-runner.sh (wrapper /opt/start-runner-service.sh without shebang, uses [[ ]])"
+  - "v4.0.2:CHANGELOG.md (ensure /opt/start-runner-service.sh is run with Bash)"
+description: |
+  In 4.0.1 the module's Linux start script writes `/opt/start-runner-service.sh` for ephemeral
+  runners without a shebang and runs it directly. Ubuntu's `/bin/sh` is dash, which does not know
+  `[[ ]]`: the JIT branch is never taken and the runner starts without `--jitconfig`, so it never
+  picks up a job. 4.0.2 runs the wrapper with bash.
+rationale: |
+  Only exactly 4.0.1 is affected, and only where `/bin/sh` is not bash (Ubuntu and Debian AMIs).
+remediation: |
+  Target 4.0.2 or later, or set `enable_jit_config = false` for the fleet at 4.0.1.
+examples:
+  - name: ubuntu-at-4-0-1
+    kind: triggering
+    target: "4.0.1"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "3.6.1"
+          enable_ephemeral_runners = true
+          runner_run_as            = 1️⃣"ubuntu"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "4.0.2"
+  - name: ubuntu-at-4-0-2
+    kind: non_triggering
+    target: "4.0.2"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "3.6.1"
+          enable_ephemeral_runners = true
+          runner_run_as            = "ubuntu"
+        }
+  - name: amazon-linux-at-4-0-1
+    kind: non_triggering
+    target: "4.0.1"
+    doc: false
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "3.6.1"
+          enable_ephemeral_runners = true
+        }
+
+"""#,
+        "jit/JIT-109.yaml": ##"""
+id: JIT-109
+title: Lambda artefacts from another release than the module
+severity: error
+tags: [jit, version]
+summary: The lambda zips come from a different release than the module, so the scale-up lambda and the start script disagree on token versus JIT
+relies_on: ["4.0.0"]
+facts:
+  - "v4.0.1:lambdas/functions/control-plane/src/scale-runners/scale-up.ts (token string vs JIT config)"
+references: ["module issue #3392: \"Unrecognized command-line input arguments for command run\""]
+description: |
+  The control-plane lambdas and the start script are released together. A 3.x scale-up lambda
+  writes the token argument string while a 4.x start script expects a JIT config (or the other way
+  round); runners fail with "Unrecognized command-line input arguments". The rule reads the
+  release named by the `download-lambda` module's `tag` values and by `*_lambda_zip` or S3 key
+  paths that contain a version.
+rationale: |
+  Stale lambda zips are a common cause of broken upgrades: the module upgrade alone does not
+  replace them.
+remediation: |
+  Download the lambda artefacts of the same release as the module (set the `download-lambda`
+  tags, or rebuild the zips) in the same change.
+examples:
+  - name: old-lambdas
+    kind: triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "lambdas" {
+          source  = "philips-labs/github-runner/aws//modules/download-lambda"
+          version = "4.1.0"
+          lambdas = [
+            { name = "runners", tag = 1️⃣"v3.6.1" },
+          ]
+        }
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          runners_lambda_zip       = "runners.zip"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "3.6.1"
+  - name: matching-lambdas
+    kind: non_triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "lambdas" {
+          source  = "philips-labs/github-runner/aws//modules/download-lambda"
+          version = "4.1.0"
+          lambdas = [
+            { name = "runners", tag = "v4.1.0" },
+          ]
+        }
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          runners_lambda_zip       = "runners.zip"
+        }
+
+"""##,
+        "jit/JIT-110.yaml": ##"""
+id: JIT-110
+title: JIT runner-group cache denied outside the `aws` partition
+severity: error
+tags: [jit, iam]
+summary: From 4.0.0 to 4.2.3 the scale-up policy for the JIT runner-group cache hard-codes `arn:aws:`, which does not match in GovCloud or China
+relies_on: ["4.0.0", "4.3.0"]
+facts:
+  - "v4.2.3:modules/runners/scale-up.tf (arn:aws:ssm:… for <config>/*)"
+  - "v4.3.0:modules/runners/scale-up.tf (uses aws_partition)"
+description: |
+  For organisation runners with JIT, the scale-up lambda reads and writes the runner group id
+  cache under `<config>/runner-group/`. Releases 4.0.0 to 4.2.3 grant that with an ARN in the `aws`
+  partition, so in `aws-us-gov` and `aws-cn` regions the call is denied and no runner is created.
+rationale: |
+  Fixed in 4.3.0 (PR #3494); GovCloud and China users must not stop in between.
+remediation: |
+  Target 4.3.0 or later.
+examples:
+  - name: govcloud-4-2
+    kind: triggering
+    target: "4.2.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                      = "philips-labs/github-runner/aws"
+          version                     = "4.2.0"
+          aws_region                  = 1️⃣"us-gov-west-1"
+          enable_ephemeral_runners    = true
+          enable_organization_runners = true
+        }
+    expect:
+      - marker: 1️⃣
+        message: "4.3.0"
+  - name: govcloud-4-3
+    kind: non_triggering
+    target: "4.3.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                      = "philips-labs/github-runner/aws"
+          version                     = "4.3.0"
+          aws_region                  = "us-gov-west-1"
+          enable_ephemeral_runners    = true
+          enable_organization_runners = true
+        }
+
+"""##,
+        "jit/JIT-111.yaml": #"""
+id: JIT-111
+title: AMI start script of an ephemeral JIT fleet is not in the repository
+severity: warning
+tags: [jit, script]
+summary: The fleet boots a start script baked into its AMI and no Packer template in the repository shows which one; check that the AMI's script handles JIT configs
+relies_on: ["4.0.0", "4.0.1"]
+facts:
+  - "v4.0.1:images/linux-amzn2/github_agent.linux.pkr.hcl (the script is frozen at AMI build time)"
+  - "v4.0.1:examples/prebuilt/main.tf (enable_userdata = false)"
+description: |
+  With `enable_userdata = false` the start script comes from the AMI. When the repository has no
+  Packer template for that AMI, ghr-audit cannot see whether the script handles JIT configs. An AMI
+  built from a 3.x checkout of the module (or any token-only script) breaks at 4.0.0 or later.
+rationale: |
+  Rather than guess, the audit says what it could not verify.
+remediation: |
+  Check the start script in the AMI (for `--jitconfig` and `enable_jit_config`); rebuild the AMI
+  from the target release's `images/` templates, or set `enable_jit_config = false`.
+suppress_when: |
+  The AMI was built from the module's templates of 4.0.1 or later.
+examples:
+  - name: prebuilt-ami-no-packer
+    kind: triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "3.6.1"
+          enable_ephemeral_runners = true
+          enable_userdata          = 1️⃣false
+        }
+    expect:
+      - marker: 1️⃣
+        message: "AMI"
+  - name: prebuilt-ami-opted-out
+    kind: non_triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          enable_jit_config        = false
+          enable_userdata          = false
         }
 
 """#,
@@ -4487,5 +5492,110 @@ fingerprints:
     releases: ["6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1", "6.2.2", "6.2.3", "6.3.0", "6.3.1", "6.3.2", "6.4.0", "6.4.1", "6.4.2", "6.4.3", "6.5.0", "6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.5", "6.5.6", "6.5.7", "6.5.8", "6.5.9", "6.5.10", "6.5.11", "6.6.0", "6.6.1", "6.6.2", "6.7.0", "6.7.1", "6.7.2", "6.7.3", "6.7.4", "6.7.5", "6.7.6", "6.7.7", "6.7.8", "6.7.9", "6.8.0", "6.8.1", "6.8.2", "6.8.3", "6.8.4", "6.8.5", "6.9.0", "6.9.1", "6.10.0", "6.10.1", "7.0.0", "7.1.0", "7.2.0", "7.3.0", "7.4.0", "7.4.1", "7.5.0", "7.6.0", "7.6.1", "7.7.0", "7.7.1", "7.8.0", "7.9.0", "7.10.0", "7.10.1", "7.10.2", "7.11.0"]
 
 """##,
+        "version/VER-206.yaml": #"""
+id: VER-206
+title: aws provider constraint excludes what the target release requires
+severity: error
+tags: [version]
+summary: The repository's `required_providers` for aws allows no version the target module release accepts
+relies_on: ["6.0.0", "6.6.0", "7.0.0", "7.7.0"]
+facts:
+  - "v7.0.0:versions.tf (aws >= 6.21)"
+  - "v7.7.0:versions.tf (aws >= 6.33)"
+  - "v6.6.0:versions.tf (aws >= 5.77)"
+description: |
+  The runner module raises its aws provider constraint across releases (`~> 5.77` in 6.0.0,
+  `>= 5.77` in 6.6.0, `>= 6.21` in 7.0.0, `>= 6.33` in 7.7.0). When the repository pins the provider
+  below that (`~> 5.0`, `< 6.0`), `terraform init` cannot find a version that satisfies both.
+rationale: |
+  The provider upgrade is a separate, sometimes large, change; better to know before the module
+  upgrade is merged.
+remediation: |
+  Widen the aws provider constraint (and plan the provider upgrade), or stay on a module release
+  your provider constraint allows.
+examples:
+  - name: aws-5-with-7-0
+    kind: triggering
+    target: "7.0.0"
+    files:
+      versions.tf: |
+        terraform {
+          required_providers {
+            aws = {
+              source  = "hashicorp/aws"
+              version = 1️⃣"~> 5.80"
+            }
+          }
+        }
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "6.10.1"
+        }
+    expect:
+      - marker: 1️⃣
+        message: ">= 6.21"
+  - name: aws-6-with-7-0
+    kind: non_triggering
+    target: "7.0.0"
+    files:
+      versions.tf: |
+        terraform {
+          required_providers {
+            aws = {
+              source  = "hashicorp/aws"
+              version = ">= 6.21"
+            }
+          }
+        }
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "7.0.0"
+        }
+
+"""#,
+        "version/VER-207.yaml": #"""
+id: VER-207
+title: Registry source uses the old organisation name
+severity: note
+tags: [version]
+summary: From 6.1.1 the module is published as `github-aws-runners/github-runner/aws`; `philips-labs/...` (or the plural `github-runners` typo) should change
+relies_on: ["6.1.1"]
+facts:
+  - "v6.1.1:README.md (registry badge github-aws-runners/github-runner/aws)"
+  - "v7.11.0:docs/getting-started.md:76"
+description: |
+  The repository moved from `philips-labs` to `github-aws-runners` in 6.1.1 and releases are
+  published under the new registry name. The plural `github-runners` appears in the module's docs
+  but is not the registry name (a warning).
+rationale: |
+  New releases are found under the new name; keeping the old one hides them.
+remediation: |
+  Change `source` to `github-aws-runners/github-runner/aws` (applied by `ghr-audit fix`).
+examples:
+  - name: old-org
+    kind: triggering
+    target: "6.2.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = 1️⃣"philips-labs/github-runner/aws"
+          version = "6.1.0"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "github-aws-runners/github-runner/aws"
+  - name: new-org
+    kind: non_triggering
+    target: "6.2.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "6.2.0"
+        }
+
+"""#,
     ]
 }

@@ -52,18 +52,19 @@ public struct WorkflowLabelRule: Rule {
     static func selfHostedJobs(_ workspace: Workspace) -> [Job] {
         var jobs: [Job] = []
         for file in workspace.files(ofKind: .yaml) where file.path.hasPrefix(".github/workflows/") || file.path.contains("/.github/workflows/") {
-            guard let root = file.yaml, let jobsNode = root.value(forKey: "jobs"), case .mapping(let pairs) = jobsNode.kind else { continue }
-            for (key, job) in pairs {
-                guard let jobId = key.scalarValue, let runsOn = job.value(forKey: "runs-on") else { continue }
+            guard let root = file.yaml, let pairs = root["jobs"]?.pairs else { continue }
+            for pair in pairs {
+                guard let jobId = pair.key.string, let runsOn = pair.value["runs-on"] else { continue }
                 var labelNodes: [YAMLNode] = []
                 switch runsOn.kind {
                 case .scalar: labelNodes = [runsOn]
                 case .sequence(let items): labelNodes = items
-                case .mapping: if let l = runsOn.value(forKey: "labels") {
-                    if case .sequence(let items) = l.kind { labelNodes = items } else { labelNodes = [l] }
+                case .mapping:
+                    if let l = runsOn["labels"] { labelNodes = l.elements ?? [l] }
+                default:
+                    continue
                 }
-                }
-                let labels = labelNodes.compactMap(\.scalarValue)
+                let labels = labelNodes.compactMap(\.string)
                 // Expressions are decided at run time: never guess.
                 guard labels.count == labelNodes.count, !labels.isEmpty, !labels.contains(where: { $0.contains("${{") }),
                       labels.contains(where: { $0.lowercased() == "self-hosted" }) else { continue }

@@ -16,6 +16,13 @@ public enum BootContract: String, Sendable, Hashable {
     case wrapper
     /// Not a runner start script of the module's contract.
     case unrelated
+    /// Both `--jitconfig` and `config.sh` with the SSM value for ephemeral JIT runners: broken with JIT.
+    case mixed
+    /// Reads the per-instance parameter but nothing in the file consumes it.
+    case undetermined
+
+    /// Whether runners that get JIT configs fail with this script.
+    public var failsWithJIT: Bool { self == .tokenOnly || self == .mixed }
 }
 
 /// What a rule needs to know about one script on a fleet's boot path.
@@ -36,6 +43,30 @@ public struct ScriptFacts: Sendable {
     /// The best place to point at for this script.
     public var anchor: SourceRange {
         configCall ?? jitConfigWord ?? jitFlagRead ?? .fileStart(path)
+    }
+
+    /// The facts the structural analysis found.
+    public init(report: ScriptReport, path: String) {
+        self.path = path
+        switch report.contract {
+        case .tokenOnly: contract = .tokenOnly
+        case .jitOnly: contract = .jitOnly
+        case .jitAware: contract = .jitAware
+        case .wrapper: contract = .wrapper
+        case .unrelated: contract = .unrelated
+        case .mixed: contract = .mixed
+        case .undetermined: contract = .undetermined
+        }
+        func first(_ role: ContractEvidence.Role) -> SourceRange? { report.evidence.first { $0.role == role }?.range }
+        // Point at the `config.sh` word, not at a `sudo … --` prefix.
+        configCall = first(.configCommand).map { range in
+            guard let cmd = report.script.commands.first(where: { $0.range == range }), let i = cmd.nameIndex, i < cmd.words.count else { return range }
+            return cmd.words[i].range
+        }
+        jitConfigWord = first(.jitConfigFlag)
+        jitFlagRead = first(.jitFlagRead)
+        knownReleases = []
+        knownDefect = nil
     }
 }
 
@@ -76,7 +107,7 @@ public struct BootScriptResolver: Sendable {
 
     public init(context: RuleContext) { self.context = context }
 
-    public func facts(forScript path: String) -> ScriptFacts? {
+    public func scriptFacts(forScript path: String) -> ScriptFacts? {
         guard let report = context.scripts[path], let source = context.workspace.source(path) else { return nil }
         var facts = ScriptFacts(report: report, path: path)
         if let known = context.knowledge.fingerprint(ofScript: source.text) {
@@ -115,7 +146,7 @@ public struct BootScriptResolver: Sendable {
     }
 
     func fromFile(_ path: String, chain: [RelatedNote], at range: SourceRange, label: String) -> ResolvedBoot {
-        guard let f = facts(forScript: path) else {
+        guard let f = scriptFacts(forScript: path) else {
             let reason = context.workspace.source(path) == nil ? "`\(path)` is not in the repository" : "`\(path)` is not a shell or PowerShell script"
             return ResolvedBoot(scripts: [.missing(reason: reason, at: range)], chain: chain, label: label)
         }
@@ -149,14 +180,14 @@ public struct BootScriptResolver: Sendable {
                 // A file provisioner whose content embeds other templates: follow `start_runner`.
                 if let embedded = ref.embedded["start_runner"] {
                     chain.append(RelatedNote("Packer template `\(t.file)` embeds this start script in the AMI", at: embedded.range))
-                    if let inner = embedded.path, let f = facts(forScript: inner) {
+                    if let inner = embedded.path, let f = scriptFacts(forScript: inner) {
                         scripts.append(.file(f))
                     } else {
                         scripts.append(.missing(reason: "the start script the Packer template embeds (`\(embedded.path ?? "unknown")`) is not in the repository", at: embedded.range))
                     }
                     continue
                 }
-                guard let f = facts(forScript: path) else { continue }
+                guard let f = scriptFacts(forScript: path) else { continue }
                 if f.contract == .unrelated && !Self.isBootDestination(ref.destination) { continue }
                 chain.append(RelatedNote("Packer template `\(t.file)` copies this script into the AMI", at: ref.range))
                 scripts.append(.file(f))
