@@ -14,14 +14,16 @@ enum Wording {
         }
     }
 
-    /// The candidates within `maxDistance` edits of `name`, closest first, ties sorted.
+    /// The candidates closest to `name` (all those at the smallest distance found, at most
+    /// `maxDistance` edits away), sorted.
     static func nearest(to name: String, in candidates: some Sequence<String>, maxDistance: Int = 2) -> [String] {
-        var scored: [(Int, String)] = []
+        var best = maxDistance + 1
+        var found: [String] = []
         for candidate in Set(candidates) where candidate != name {
             let d = editDistance(name, candidate, limit: maxDistance)
-            if d <= maxDistance { scored.append((d, candidate)) }
+            if d < best { best = d; found = [candidate] } else if d == best { found.append(candidate) }
         }
-        return scored.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map(\.1)
+        return best <= maxDistance ? found.sorted() : []
     }
 
     /// " Did you mean `x`?" or "" — ready to append to a sentence.
