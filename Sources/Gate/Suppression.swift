@@ -115,7 +115,7 @@ private struct DirectiveParser {
             var p = s
             // Decorations: `## ghr-audit`, `/// ghr-audit`, ` * ghr-audit` inside block comments.
             while p < end, Self.isBlank(bytes[p]) || bytes[p] == 0x23 || bytes[p] == 0x2F || (comment.isBlock && bytes[p] == 0x2A) { p += 1 }
-            if p < end { directive(at: p, end: end, lineStart: s, lineEnd: e, in: comment) }
+            if p < end { directive(at: p, end: end, in: comment) }
             if e >= comment.contentEnd { break }
             s = e + 1
         }
@@ -129,7 +129,7 @@ private struct DirectiveParser {
         return j
     }
 
-    mutating func directive(at p: Int, end: Int, lineStart: Int, lineEnd: Int, in comment: LexedComment) {
+    mutating func directive(at p: Int, end: Int, in comment: LexedComment) {
         let prefix = Array("ghr-audit".utf8)
         guard end - p >= prefix.count else { return }
         for k in prefix.indices {
@@ -155,7 +155,7 @@ private struct DirectiveParser {
                             whole)
                     return
                 }
-                rest(from: ve, end: end, directiveStart: p, lineStart: lineStart, lineEnd: lineEnd, comment: comment)
+                rest(from: ve, end: end, directiveStart: p, comment: comment)
                 return
             }
             if verb.lowercased() == "ignore" {
@@ -197,7 +197,7 @@ private struct DirectiveParser {
     }
 
     /// Parses `RULE-ID[,RULE-ID…] [exp:DATE] [-- reason]` in `[i, end)`.
-    mutating func rest(from i: Int, end: Int, directiveStart p: Int, lineStart: Int, lineEnd: Int, comment: LexedComment) {
+    mutating func rest(from i: Int, end: Int, directiveStart p: Int, comment: LexedComment) {
         let whole = source.range(from: p, to: end)
         // Split off the reason at the first `--` token.
         var tokens: [Token] = []
@@ -332,12 +332,12 @@ private struct DirectiveParser {
         }
         suppressions.append(Suppression(
             rules: rules, reason: reason, expiry: expiry, range: whole, line: target, isTrailing: trailing,
-            removal: removal(directive: p, end: end, lineStart: lineStart, lineEnd: lineEnd, comment: comment, line: line),
+            removal: removal(directive: p, end: end, comment: comment, line: line),
             separator: spacedCommas ? ", " : ","))
     }
 
     /// The edit that deletes a directive; see `Suppression.removal`.
-    func removal(directive p: Int, end: Int, lineStart: Int, lineEnd: Int, comment: LexedComment, line: Int) -> TextEdit {
+    func removal(directive p: Int, end: Int, comment: LexedComment, line: Int) -> TextEdit {
         let fileLineStart = source.lineStarts[line - 1]
         let nextLineStart = line < source.lineStarts.count ? source.lineStarts[line] : bytes.count
         let singleLine = source.line(ofOffset: comment.start) == source.line(ofOffset: max(comment.start, comment.end - 1))
