@@ -9,13 +9,16 @@ public enum UnifiedDiff {
     /// bounds memory at roughly its square, in machine words.
     static let maxEditDistance = 2000
 
-    /// `--- a/path`, `+++ b/path`, then hunks with `context` lines around each change; "" when
+    /// `--- a/path`, `+++ b/path` (`path` relative to the scan root, with `/`), then hunks with `context` lines around each change; "" when
     /// the texts are equal.
     public static func render(path: String, old: String, new: String, context: Int = 3) -> String {
         let a = lines(old), b = lines(new)
         guard a != b else { return "" }
         let ops = script(a, b)
-        var out = "--- a/\(path)\n+++ b/\(path)\n"
+        // A name with a space ends at a tab, as in GNU diff output (where a timestamp follows),
+        // so that `patch` does not cut it at the space; `git apply` accepts both forms.
+        let end = path.contains(" ") ? "\t\n" : "\n"
+        var out = "--- a/\(path)\(end)+++ b/\(path)\(end)"
         for hunk in hunks(ops, context: context) {
             let oldLines = hunk.filter { $0.kind != .insert }
             let newLines = hunk.filter { $0.kind != .delete }

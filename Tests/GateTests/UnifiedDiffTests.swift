@@ -136,15 +136,24 @@ struct UnifiedDiffTests {
 
     @Test(arguments: gitCases)
     func acceptedByGitApplyAndPatch(_ c: (name: String, old: String, new: String)) throws {
+        try checkWithGitAndPatch(c, path: "modules/runner/main.tf")
+    }
+
+    @Test func pathsWithSpacesAndNonASCIINames() throws {
+        #expect(UnifiedDiff.render(path: "my dir/a.tf", old: "a\n", new: "b\n").hasPrefix("--- a/my dir/a.tf\t\n+++ b/my dir/a.tf\t\n"))
+        try checkWithGitAndPatch(("spaces", "a\nb\n", "a\nc\n"), path: "runner configs/linux build.yaml")
+        try checkWithGitAndPatch(("non-ASCII", "a\nb\n", "a\nc\n"), path: "vorlagen/übersicht.tf")
+    }
+
+    private func checkWithGitAndPatch(_ c: (name: String, old: String, new: String), path: String) throws {
         guard toolAvailable("git") else {
             print("skipped: git is not installed")
             return
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gate-diff-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("modules/runner"), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = "modules/runner/main.tf"
         let file = dir.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let patch = UnifiedDiff.render(path: path, old: c.old, new: c.new)
         try Data(patch.utf8).write(to: dir.appendingPathComponent("fix.patch"))
 
