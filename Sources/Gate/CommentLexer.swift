@@ -47,10 +47,14 @@ struct LexedComment: Sendable, Hashable {
 struct CommentLexer {
     let bytes: [UInt8]
     let language: SuppressionLanguage
+    /// For a script embedded in an indented host (a YAML block scalar, an HCL `<<-` heredoc):
+    /// heredoc and here-string terminators may carry the host's indentation.
+    let indented: Bool
 
-    init(bytes: [UInt8], language: SuppressionLanguage) {
+    init(bytes: [UInt8], language: SuppressionLanguage, indented: Bool = false) {
         self.bytes = bytes
         self.language = language
+        self.indented = indented
     }
 
     func comments() -> [LexedComment] {
@@ -425,8 +429,8 @@ struct CommentLexer {
         for doc in pending {
             while s < bytes.count {
                 let e = lineEnd(from: s)
-                let line = trimmedLine(s, e, leadingTabsOnly: true, trailing: false)
-                let content = doc.stripTabs ? line : bytes[s..<(line.endIndex)]
+                let line = trimmedLine(s, e, leadingTabsOnly: !indented, trailing: false)
+                let content = doc.stripTabs || indented ? line : bytes[s..<(line.endIndex)]
                 s = e + 1
                 if content.elementsEqual(doc.word) { break }
             }
@@ -512,7 +516,9 @@ struct CommentLexer {
         var s = j + 1
         while s < bytes.count {
             let e = lineEnd(from: s)
-            if at(s) == q, at(s + 1) == 0x40 { return s + 2 }
+            var c = s
+            if indented { while at(c) == 0x20 || at(c) == 0x09 { c += 1 } }
+            if at(c) == q, at(c + 1) == 0x40 { return c + 2 }
             s = e + 1
         }
         return bytes.count

@@ -72,14 +72,40 @@ public struct Suppression: Sendable, Hashable {
 extension Suppression {
     static let grammar = "`ghr-audit:ignore RULE-ID[,RULE-ID…] [exp:YYYY-MM-DD] -- reason`"
 
+    /// A script inside another file, whose comments are directives too: a bash heredoc in
+    /// Terraform (`userdata_pre_install = <<-EOT`), a `run: |` block in YAML. Directives there
+    /// follow the script's comment syntax and, like any other, cover the next line of code.
+    public struct EmbeddedScript: Sendable, Hashable {
+        /// UTF-8 byte offsets of the script text in the host file.
+        public var bytes: Range<Int>
+        public var language: SuppressionLanguage
+
+        public init(bytes: Range<Int>, language: SuppressionLanguage) {
+            self.bytes = bytes
+            self.language = language
+        }
+    }
+
     /// Every directive in `source`, read with the comment syntax of `language` (inferred from the
-    /// path and content when nil). Never fails: directives it cannot read become problems.
-    public static func parse(_ source: SourceFile, language: SuppressionLanguage? = nil)
+    /// path and content when nil), plus those in `embedded` scripts. Never fails: directives it
+    /// cannot read become problems.
+    public static func parse(_ source: SourceFile, language: SuppressionLanguage? = nil, embedded: [EmbeddedScript] = [])
         -> (suppressions: [Suppression], problems: [Problem])
     {
         let lang = language ?? SuppressionLanguage.infer(path: source.path, text: source.text)
-        let lexer = CommentLexer(bytes: source.bytes, language: lang)
-        let comments = lexer.comments()
+        var comments = CommentLexer(bytes: source.bytes, language: lang).comments()
+        for script in embedded {
+            let lower = max(0, min(script.bytes.lowerBound, source.bytes.count))
+            let upper = max(lower, min(script.bytes.upperBound, source.bytes.count))
+            // The host sees the script as data; drop any host "comment" inside it.
+            comments.removeAll { $0.start >= lower && $0.start < upper }
+            let inner = CommentLexer(bytes: Array(source.bytes[lower..<upper]), language: script.language, indented: true).comments()
+            comments += inner.map {
+                LexedComment(start: $0.start + lower, end: $0.end + lower, contentStart: $0.contentStart + lower,
+                             contentEnd: $0.contentEnd + lower, isBlock: $0.isBlock)
+            }
+        }
+        comments.sort { $0.start < $1.start }
         let codeLines = CommentLexer.codeLines(bytes: source.bytes, lineStarts: source.lineStarts, comments: comments)
         var parser = DirectiveParser(source: source, codeLines: codeLines)
         for comment in comments { parser.scan(comment) }

@@ -125,6 +125,47 @@ struct SuppressionParseTests {
         #expect(r.suppressions.map(\.line) == [8, 9, 14])
     }
 
+    @Test func scriptsEmbeddedInTerraformHeredocs() throws {
+        let text = """
+        module "runners" {
+          # ghr-audit:ignore TF-120 -- host directive
+          userdata_pre_install = <<-EOT
+            #!/bin/bash
+            echo "# ghr-audit:ignore SH-401 -- quoted, not a comment"
+            # ghr-audit:ignore SH-402 -- inside the script
+            ./config.sh --url "$url" --token "$token"
+          EOT
+        }
+        """
+        let source = SourceFile(path: "main.tf", text: text)
+        let (plain, _) = Suppression.parse(source)
+        #expect(plain.map { $0.rules[0].id } == ["TF-120"])     // without help the heredoc is data
+        let start = source.lineStarts[3], end = source.lineStarts[7]
+        let (s, p) = Suppression.parse(source, embedded: [.init(bytes: start..<end, language: .bash)])
+        #expect(p.isEmpty)
+        #expect(s.map { $0.rules[0].id } == ["TF-120", "SH-402"])
+        #expect(s.map(\.line) == [3, 7])
+        #expect(source.text(of: s[1].removal.range) == "    # ghr-audit:ignore SH-402 -- inside the script\n")
+    }
+
+    @Test func scriptsEmbeddedInYAMLBlockScalarsWithIndentedHeredocs() {
+        let text = """
+        steps:
+          - run: |
+              cat <<EOF > notes.txt
+              # ghr-audit:ignore SH-401 -- heredoc body, not a comment
+              EOF
+              # ghr-audit:ignore SH-402 -- after the heredoc
+              ./config.sh $cfg
+        """
+        let source = SourceFile(path: ".github/workflows/ci.yml", text: text)
+        let start = source.lineStarts[2]
+        let (s, p) = Suppression.parse(source, embedded: [.init(bytes: start..<source.bytes.count, language: .bash)])
+        #expect(p.isEmpty)
+        #expect(s.map { $0.rules[0].id } == ["SH-402"])
+        #expect(s.map(\.line) == [7])
+    }
+
     @Test func jsonHasNoComments() {
         let r = parse("policy.json", ##"{"Sid": "# ghr-audit:ignore IAM-301 -- no"}"##)
         #expect(r.suppressions.isEmpty && r.problems.isEmpty)
