@@ -43,6 +43,11 @@ public enum HCLJSONParser {
         /// interpolation.
         public static let builtin = EmbeddedParsers(template: BuiltinTemplateReader.template,
                                                     expression: BuiltinTemplateReader.expression)
+
+        /// What `parse` uses unless told otherwise. Once the native parser is in this module this
+        /// becomes `EmbeddedParsers(template: HCLParser.parseTemplate, expression: HCLParser.parseExpression)`
+        /// (verified against it: every JSON syntax test passes with either).
+        public static let standard = builtin
     }
 
     public enum Mode: Sendable, Hashable {
@@ -53,7 +58,7 @@ public enum HCLJSONParser {
     }
 
     /// Parses `source`; the mode follows the file name unless given (`.tfvars.json` → variables).
-    public static func parse(_ source: SourceFile, mode: Mode? = nil, parsers: EmbeddedParsers = .builtin) -> HCLFile {
+    public static func parse(_ source: SourceFile, mode: Mode? = nil, parsers: EmbeddedParsers = .standard) -> HCLFile {
         let mode = mode ?? (source.path.hasSuffix(".tfvars.json") ? .variables : .configuration)
         let (root, jsonDiagnostics) = JSON.parse(source)
         var reader = JSONSyntaxReader(source: source, parsers: parsers)

@@ -204,7 +204,7 @@ import Testing
     }
 
     @Test func specSuiteJSONInputs() throws {
-        guard let root = packageRoot() else { return }
+        guard let root = jsonSyntaxPackageRoot() else { return }
         let suite = root.appendingPathComponent("../shared/testdata/hcl-specsuite/tests").standardizedFileURL
         guard FileManager.default.fileExists(atPath: suite.path), let files = FileManager.default.enumerator(atPath: suite.path) else {
             print("Skipping: the HCL spec suite is not available at \(suite.path)")
@@ -222,7 +222,7 @@ import Testing
 }
 
 /// The folder holding Package.swift, found from this file's path.
-private func packageRoot(from file: String = #filePath) -> URL? {
+private func jsonSyntaxPackageRoot(from file: String = #filePath) -> URL? {
     var url = URL(fileURLWithPath: file).deletingLastPathComponent()
     while url.path != "/" {
         if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
