@@ -453,15 +453,16 @@ struct YAMLComposer {
 
     private func explanation(problem: String, context: YamlError.Context?, offset: Int) -> String {
         var parts: [String] = []
-        if let context {
+        if let context, marks.offset(context.mark) != offset {
             let p = source.position(ofOffset: marks.offset(context.mark))
-            parts.append("Found \(context.text.replacingOccurrences(of: "while ", with: "while ")) that starts at line \(p.line), column \(p.column).")
+            parts.append("The parser stopped \(context.text) that starts at line \(p.line), column \(p.column).")
         }
         let atTab = offset < bytes.count && bytes[offset] == 0x09
         if atTab || problem.contains("tab") {
             parts.append("YAML does not allow tabs for indentation; indent with spaces.")
         } else if problem.contains("mapping values are not allowed") {
-            parts.append("A `: ` inside a plain value starts a new key. Quote the value (`key: \"a: b\"`) or put the nested mapping on its own indented line.")
+            parts.append("A `: ` inside a plain value starts a new key: quote the value (`key: \"a: b\"`), put a nested mapping on its own "
+                + "indented line, or, if this line is a key of its own, align it with the keys around it.")
         } else if problem.contains("did not find expected key") {
             parts.append("Check the indentation of this line: it must line up with the other keys of its mapping.")
         } else if problem.contains("did not find expected '-' indicator") {
@@ -474,6 +475,14 @@ struct YAMLComposer {
             parts.append("A quoted value, bracket or block is not closed before the end of the file.")
         } else if problem.contains("cannot start any token") {
             parts.append("Characters such as `@` and `` ` `` are reserved in YAML; quote the value.")
+        } else if problem.contains("expected ',' or") {
+            parts.append("A flow collection (`[...]` or `{...}`) is not closed, or two of its items have no `,` between them.")
+        } else if problem.contains("<document start>") {
+            parts.append("This line cannot continue the document above it: check its indentation, or start a new document with `---`.")
+        } else if problem.contains("expected node content") {
+            parts.append("A value is missing here: a bracket may be left open, or an indicator (`-`, `:`, `?`) is not followed by a value.")
+        } else {
+            parts.append("Fix the YAML syntax at this position.")
         }
         return parts.joined(separator: " ")
     }
