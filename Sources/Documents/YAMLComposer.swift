@@ -61,18 +61,6 @@ struct MarkTable {
 
     func offset(_ mark: Mark) -> Int { offset(line: mark.line, column: mark.column) }
 
-    /// The 0-based indentation column of the line holding `offset` (leading spaces).
-    func indentation(ofLineAt offset: Int) -> Int {
-        var lo = 0, hi = lineStarts.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
-        }
-        var i = lineStarts[lo], n = 0
-        while i < bytes.count, bytes[i] == 0x20 { i += 1; n += 1 }
-        return n
-    }
-
     /// The 0-based column of `offset` in scalars.
     func column(of offset: Int) -> Int {
         var lo = 0, hi = lineStarts.count - 1
@@ -550,7 +538,6 @@ enum YAMLDepthEstimate {
                h - 1 == contentStart || bytes[h - 2] == 0x20 {
                 blockScalarParentIndent = indent
             }
-            _ = lineStart
         }
         return nil
     }
