@@ -144,6 +144,9 @@ import Testing
         #expect(file.body.blocks.isEmpty)
         #expect(file.body.attributes.map(\.name) == ["prefix", "runner_config", "count"])
         guard case .literal(.number(2))? = file.body.attribute("count")?.expression.kind else { Issue.record("count"); return }
+        // Strings in a variables file are literal text, not templates.
+        let literal = HCLJSONParser.parse(SourceFile(path: "x.tfvars.json", text: #"{"a": "${var.x} $${y}"}"#))
+        #expect(literal.body.attribute("a")?.expression.staticString == "${var.x} $${y}")
         // Explicit mode wins over the file name.
         let forced = HCLJSONParser.parse(SourceFile(path: "x.json", text: #"{"a": 1}"#), mode: .variables)
         #expect(forced.body.attributes.map(\.name) == ["a"])
