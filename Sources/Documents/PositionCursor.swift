@@ -32,11 +32,6 @@ struct PositionCursor {
         return p
     }
 
-    mutating func range(_ start: Int, _ end: Int) -> SourceRange {
-        let s = position(start)
-        return SourceRange(path: source.path, start: s, end: position(end))
-    }
-
     mutating func range(from start: SourcePosition, to end: Int) -> SourceRange {
         SourceRange(path: source.path, start: start, end: position(end))
     }

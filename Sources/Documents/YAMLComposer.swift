@@ -61,18 +61,6 @@ struct MarkTable {
 
     func offset(_ mark: Mark) -> Int { offset(line: mark.line, column: mark.column) }
 
-    /// The 0-based indentation column of the line holding `offset` (leading spaces).
-    func indentation(ofLineAt offset: Int) -> Int {
-        var lo = 0, hi = lineStarts.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
-        }
-        var i = lineStarts[lo], n = 0
-        while i < bytes.count, bytes[i] == 0x20 { i += 1; n += 1 }
-        return n
-    }
-
     /// The 0-based column of `offset` in scalars.
     func column(of offset: Int) -> Int {
         var lo = 0, hi = lineStarts.count - 1
@@ -453,15 +441,16 @@ struct YAMLComposer {
 
     private func explanation(problem: String, context: YamlError.Context?, offset: Int) -> String {
         var parts: [String] = []
-        if let context {
+        if let context, marks.offset(context.mark) != offset {
             let p = source.position(ofOffset: marks.offset(context.mark))
-            parts.append("Found \(context.text.replacingOccurrences(of: "while ", with: "while ")) that starts at line \(p.line), column \(p.column).")
+            parts.append("The parser stopped \(context.text) that starts at line \(p.line), column \(p.column).")
         }
         let atTab = offset < bytes.count && bytes[offset] == 0x09
         if atTab || problem.contains("tab") {
             parts.append("YAML does not allow tabs for indentation; indent with spaces.")
         } else if problem.contains("mapping values are not allowed") {
-            parts.append("A `: ` inside a plain value starts a new key. Quote the value (`key: \"a: b\"`) or put the nested mapping on its own indented line.")
+            parts.append("A `: ` inside a plain value starts a new key: quote the value (`key: \"a: b\"`), put a nested mapping on its own "
+                + "indented line, or, if this line is a key of its own, align it with the keys around it.")
         } else if problem.contains("did not find expected key") {
             parts.append("Check the indentation of this line: it must line up with the other keys of its mapping.")
         } else if problem.contains("did not find expected '-' indicator") {
@@ -474,6 +463,14 @@ struct YAMLComposer {
             parts.append("A quoted value, bracket or block is not closed before the end of the file.")
         } else if problem.contains("cannot start any token") {
             parts.append("Characters such as `@` and `` ` `` are reserved in YAML; quote the value.")
+        } else if problem.contains("expected ',' or") {
+            parts.append("A flow collection (`[...]` or `{...}`) is not closed, or two of its items have no `,` between them.")
+        } else if problem.contains("<document start>") {
+            parts.append("This line cannot continue the document above it: check its indentation, or start a new document with `---`.")
+        } else if problem.contains("expected node content") {
+            parts.append("A value is missing here: a bracket may be left open, or an indicator (`-`, `:`, `?`) is not followed by a value.")
+        } else {
+            parts.append("Fix the YAML syntax at this position.")
         }
         return parts.joined(separator: " ")
     }
@@ -541,7 +538,6 @@ enum YAMLDepthEstimate {
                h - 1 == contentStart || bytes[h - 2] == 0x20 {
                 blockScalarParentIndent = indent
             }
-            _ = lineStart
         }
         return nil
     }

@@ -48,7 +48,7 @@ public enum Functions {
         "includes": "contains", "has": "contains", "in": "contains", "sprintf": "format", "printf": "format",
         "unique": "distinct", "uniq": "distinct", "dict": "zipmap", "first": "element", "reversed": "reverse",
         "union": "setunion", "sorted": "sort", "substring": "substr", "replaceall": "replace",
-        "hasprefix": "startswith", "hassuffix": "endswith", "coalesceList": "coalescelist",
+        "hasprefix": "startswith", "hassuffix": "endswith",
     ]
 }
 

@@ -16,7 +16,9 @@ import Documents
 ///   expression in a string, as Terraform reads them: `variable.type`, `depends_on`, a resource's
 ///   `provider`, a module's `providers` values, `lifecycle.ignore_changes`/`replace_triggered_by`,
 ///   `moved`/`import`/`removed` addresses.
-/// - `"//"` properties are comments. In a `.tfvars.json` file every top-level key is an attribute.
+/// - `"//"` properties are comments. In a `.tfvars.json` file every top-level key is an attribute
+///   and strings are literal text: Terraform evaluates variable files without a context, and HCL's
+///   JSON syntax then returns strings unparsed (`"${x}"` is the text `${x}`).
 ///
 /// Names point at the JSON key (with its quotes), expressions at the JSON value; ranges inside a
 /// string template point at the exact bytes, escapes accounted for.
@@ -43,6 +45,11 @@ public enum HCLJSONParser {
         /// interpolation.
         public static let builtin = EmbeddedParsers(template: BuiltinTemplateReader.template,
                                                     expression: BuiltinTemplateReader.expression)
+
+        /// What `parse` uses unless told otherwise. Once the native parser is in this module this
+        /// becomes `EmbeddedParsers(template: HCLParser.parseTemplate, expression: HCLParser.parseExpression)`
+        /// (verified against it: every JSON syntax test passes with either).
+        public static let standard = builtin
     }
 
     public enum Mode: Sendable, Hashable {
@@ -53,10 +60,10 @@ public enum HCLJSONParser {
     }
 
     /// Parses `source`; the mode follows the file name unless given (`.tfvars.json` → variables).
-    public static func parse(_ source: SourceFile, mode: Mode? = nil, parsers: EmbeddedParsers = .builtin) -> HCLFile {
+    public static func parse(_ source: SourceFile, mode: Mode? = nil, parsers: EmbeddedParsers = .standard) -> HCLFile {
         let mode = mode ?? (source.path.hasSuffix(".tfvars.json") ? .variables : .configuration)
         let (root, jsonDiagnostics) = JSON.parse(source)
-        var reader = JSONSyntaxReader(source: source, parsers: parsers)
+        var reader = JSONSyntaxReader(source: source, parsers: parsers, literalStrings: mode == .variables)
         reader.diagnostics = jsonDiagnostics
         var items: [BodyItem] = []
         if let root {
@@ -116,11 +123,14 @@ public enum HCLJSONParser {
 private struct JSONSyntaxReader {
     let source: SourceFile
     let parsers: HCLJSONParser.EmbeddedParsers
+    /// Strings are literal text rather than templates (variable files).
+    let literalStrings: Bool
     var diagnostics: [Diagnostic] = []
 
-    init(source: SourceFile, parsers: HCLJSONParser.EmbeddedParsers) {
+    init(source: SourceFile, parsers: HCLJSONParser.EmbeddedParsers, literalStrings: Bool) {
         self.source = source
         self.parsers = parsers
+        self.literalStrings = literalStrings
     }
 
     // MARK: Structure
@@ -282,8 +292,8 @@ private struct JSONSyntaxReader {
 
     /// A string token read as a template; ranges inside map to the exact source bytes.
     private mutating func template(text: String, range: SourceRange) -> Expression {
-        // Fast path: no template syntax at all.
-        if !text.contains("${") && !text.contains("%{") {
+        // No template syntax at all, or strings that are literal text anyway.
+        if literalStrings || !text.contains("${") && !text.contains("%{") {
             let inner = contentRange(of: range)
             return Expression(.template(text.isEmpty ? [] : [.literal(text, inner)]), range)
         }

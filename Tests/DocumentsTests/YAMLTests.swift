@@ -146,7 +146,7 @@ import Testing
         let d = try #require(values.diagnostics.first)
         #expect(d.summary == "Invalid YAML: mapping values are not allowed in this context")
         #expect(d.range.start.line == 1 && d.range.start.column == 5)
-        #expect(d.detail?.contains("Quote the value") == true)
+        #expect(d.detail?.contains("quote the value") == true)
 
         let (_, tabs) = parse("a:\n\tb: 1\n")
         let tab = try #require(tabs.diagnostics.first)

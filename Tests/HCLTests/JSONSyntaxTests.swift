@@ -144,6 +144,9 @@ import Testing
         #expect(file.body.blocks.isEmpty)
         #expect(file.body.attributes.map(\.name) == ["prefix", "runner_config", "count"])
         guard case .literal(.number(2))? = file.body.attribute("count")?.expression.kind else { Issue.record("count"); return }
+        // Strings in a variables file are literal text, not templates.
+        let literal = HCLJSONParser.parse(SourceFile(path: "x.tfvars.json", text: #"{"a": "${var.x} $${y}"}"#))
+        #expect(literal.body.attribute("a")?.expression.staticString == "${var.x} $${y}")
         // Explicit mode wins over the file name.
         let forced = HCLJSONParser.parse(SourceFile(path: "x.json", text: #"{"a": 1}"#), mode: .variables)
         #expect(forced.body.attributes.map(\.name) == ["a"])
@@ -204,7 +207,7 @@ import Testing
     }
 
     @Test func specSuiteJSONInputs() throws {
-        guard let root = packageRoot() else { return }
+        guard let root = jsonSyntaxPackageRoot() else { return }
         let suite = root.appendingPathComponent("../shared/testdata/hcl-specsuite/tests").standardizedFileURL
         guard FileManager.default.fileExists(atPath: suite.path), let files = FileManager.default.enumerator(atPath: suite.path) else {
             print("Skipping: the HCL spec suite is not available at \(suite.path)")
@@ -222,7 +225,7 @@ import Testing
 }
 
 /// The folder holding Package.swift, found from this file's path.
-private func packageRoot(from file: String = #filePath) -> URL? {
+private func jsonSyntaxPackageRoot(from file: String = #filePath) -> URL? {
     var url = URL(fileURLWithPath: file).deletingLastPathComponent()
     while url.path != "/" {
         if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
