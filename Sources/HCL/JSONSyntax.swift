@@ -49,7 +49,7 @@ public enum HCLJSONParser {
         /// What `parse` uses unless told otherwise. Once the native parser is in this module this
         /// becomes `EmbeddedParsers(template: HCLParser.parseTemplate, expression: HCLParser.parseExpression)`
         /// (verified against it: every JSON syntax test passes with either).
-        public static let standard = builtin
+        public static let standard = EmbeddedParsers(template: HCLParser.parseTemplate, expression: HCLParser.parseExpression)
     }
 
     public enum Mode: Sendable, Hashable {
