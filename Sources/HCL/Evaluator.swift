@@ -186,6 +186,10 @@ public enum Evaluator {
             case .object(let o):
                 if let v = o[name] { return v }
                 let hint = Spelling.suggestion(for: name, among: o.keys.sorted()).map { " Did you mean `\($0)`?" } ?? ""
+                if case .getAttribute(let base, _, _) = whole.kind, case .variable(let root) = base.kind, root == "var" || root == "local" {
+                    let what = root == "var" ? "input variable" : "local value"
+                    return error("Reference to undeclared \(what)", "No \(what) `\(name)` is declared in this module.\(hint)", at: whole.range)
+                }
                 return error("Unsupported attribute", "This object has no attribute `\(name)`.\(hint)", at: nameRange)
             case .list(let l):
                 // Legacy `.0` index.

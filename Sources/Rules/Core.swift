@@ -12,7 +12,7 @@ public struct ModuleVersionUnknownRule: Rule {
             guard call.version == nil else { return nil }
             return context.finding(
                 id,
-                "the release of module `\(call.address)` could not be determined: \(call.evidence.how)",
+                "version could not be determined for module `\(call.address)`: \(call.evidence.how)",
                 at: call.evidence.range ?? call.sourceRange,
                 detail: "Rules that depend on the current release are skipped for this call. Pin a release (`version = \"X.Y.Z\"` or `?ref=vX.Y.Z`), run `terraform init` so `.terraform/modules/modules.json` records it, or pass `--from`.",
                 fix: Fix("Pin a release, or pass `--from X.Y.Z`"))

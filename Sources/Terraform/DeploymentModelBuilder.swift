@@ -127,6 +127,15 @@ public struct DeploymentModelBuilder: Sendable {
             for inst in instances(of: call, in: scope) {
                 fleets += self.fleets(of: call, kind: kind, instance: inst, address: address, scope: scope)
             }
+            // Inputs the audit relies on that cannot be evaluated (CORE-003), once per argument.
+            for a in call.inputs {
+                let (_, diags) = scope.evaluate(a.expression, extra: instances(of: call, in: scope).first?.extra ?? [:])
+                state.diagnostics += diags.filter { $0.severity == .error }.map { d in
+                    var d = d
+                    d.detail = (d.detail.map { $0 + " " } ?? "") + "Input `\(a.name)` of `\(address)` is treated as unknown, so checks that need it are skipped."
+                    return d
+                }
+            }
             state.calls.append(RunnerModuleCall(
                 address: address, call: call, source: source, sourceRange: srcExpr.range,
                 versionConstraint: constraint, evidence: evidence, kind: kind, fleets: fleets,

@@ -50,7 +50,7 @@ import Testing
         ])
         #expect(page.contains("| Default severity | error |"))
         #expect(page.contains("```hcl\nmodule \"runners\" {"))
-        #expect(page.contains("- 1️⃣ Missing newline after argument"))
+        #expect(page.contains("- 1️⃣ Unexpected comma after argument"))
         #expect(RuleDocRenderer.renderIndex(kb.rules).contains("| [CORE-004](CORE-004.md) | Module version could not be determined | warning | `version` |"))
     }
 

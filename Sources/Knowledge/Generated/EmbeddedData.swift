@@ -278,7 +278,6 @@ remediation: |
 examples:
   - name: comma-between-arguments
     kind: triggering
-    runnable: false
     files:
       main.tf: |
         module "runners" {
@@ -289,10 +288,9 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "Missing newline after argument"
+        message: "Unexpected comma after argument"
   - name: one-argument-per-line
     kind: non_triggering
-    runnable: false
     files:
       main.tf: |
         module "runners" {
@@ -376,7 +374,6 @@ remediation: |
 examples:
   - name: misspelt-variable
     kind: triggering
-    runnable: false
     files:
       variables.tf: |
         variable "ephemeral" {
@@ -395,7 +392,6 @@ examples:
         message: "undeclared input variable"
   - name: declared-variable
     kind: non_triggering
-    runnable: false
     files:
       variables.tf: |
         variable "ephemeral" {
@@ -443,7 +439,6 @@ remediation: |
 examples:
   - name: git-source-without-ref
     kind: triggering
-    runnable: false
     files:
       main.tf: |
         module "runners" {
@@ -456,7 +451,6 @@ examples:
         message: "version could not be determined"
   - name: git-source-pinned-to-tag
     kind: non_triggering
-    runnable: false
     files:
       main.tf: |
         module "runners" {

@@ -36,7 +36,11 @@ public struct LambdaVersionRule: Rule {
     struct Artefact {
         var version: ModuleVersion
         var range: SourceRange
-        var what: String
+        /// The lambda name (`runners`) or the input that names the zip (`runners_lambda_zip`).
+        var name: String
+        var downloaded: Bool
+        /// The release as written (`v3.6.1`).
+        var written: String
     }
 
     func artefacts(_ context: RuleContext) -> [Artefact] {
@@ -46,14 +50,14 @@ public struct LambdaVersionRule: Rule {
                 for item in lambdas.value.listValue ?? [] {
                     guard let tag = item["tag"], let text = tag.stringValue, let v = Self.releaseNamed(in: text) else { continue }
                     let name = item["name"]?.stringValue ?? "lambda"
-                    found.append(Artefact(version: v, range: tag.origin ?? lambdas.range, what: "`\(name)` lambda downloaded from release \(text)"))
+                    found.append(Artefact(version: v, range: tag.origin ?? lambdas.range, name: name, downloaded: true, written: text))
                 }
             }
             if call.kind.hasFleets {
                 for a in call.call.inputs where a.name.hasSuffix("_lambda_zip") || a.name.hasSuffix("_lambda_s3_key") {
                     let (v, _) = call.scope.evaluate(a.expression)
                     guard let text = v.stringValue, let version = Self.releaseNamed(in: text) else { continue }
-                    found.append(Artefact(version: version, range: v.origin ?? a.expression.range, what: "`\(a.name)` names release \(version)"))
+                    found.append(Artefact(version: version, range: v.origin ?? a.expression.range, name: a.name, downloaded: false, written: version.description))
                 }
             }
         }
@@ -67,12 +71,21 @@ public struct LambdaVersionRule: Rule {
         let targets = Set(context.model.calls.filter { $0.kind.hasFleets }.compactMap { context.targetVersion(for: $0) })
         guard targets.count == 1, let target = targets.first else { return [] }
         let runnerCalls = context.model.calls.filter { $0.kind.hasFleets }
-        for a in artefacts where a.version != target {
-            let crossesJIT = (a.version < FleetFacts.jitRelease) != (target < FleetFacts.jitRelease)
+        // One finding per place a wrong release is written (a shared `local` names several lambdas).
+        var byPlace: [SourceRange: [Artefact]] = [:]
+        for a in artefacts where a.version != target { byPlace[a.range, default: []].append(a) }
+        for range in byPlace.keys.sorted(by: { ($0.path, $0.start) < ($1.path, $1.start) }) {
+            let group = byPlace[range]!.sorted { $0.name < $1.name }
+            let version = group[0].version
+            let names = group.map { "`\($0.name)`" }.joined(separator: ", ")
+            let what = group[0].downloaded
+                ? "\(group.count == 1 ? "lambda" : "lambdas") \(names) \(group.count == 1 ? "is" : "are") downloaded from release \(group[0].written)"
+                : "\(names) \(group.count == 1 ? "names" : "name") release \(version)"
+            let crossesJIT = (version < FleetFacts.jitRelease) != (target < FleetFacts.jitRelease)
             out.append(context.finding(
                 id,
-                "\(a.what), but the module is audited at \(target)",
-                at: a.range,
+                "\(what), but the module is audited at \(target)",
+                at: range,
                 detail: "The control-plane lambdas and the start script belong to one release\(crossesJIT ? "; here one side writes registration tokens and the other expects JIT configs, so runners fail to register" : ", and their contract changes between releases"). Use the lambda artefacts of release \(target).",
                 related: runnerCalls.map { RelatedNote("module call `\($0.address)`", at: $0.call.block.typeRange) },
                 fix: Fix("Use the lambda artefacts of release v\(target)")))

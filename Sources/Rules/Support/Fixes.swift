@@ -43,11 +43,21 @@ public enum Fixes {
         return [TextEdit(range: at, newText: "\n\(indent)\(name) = \(value)\n")]
     }
 
-    /// Inserts a line after the line holding `range`, with that line's indentation and line ending.
+    /// Inserts a line after the line holding `range`, with that line's indentation and line ending;
+    /// an HCL `name = value` is aligned with the `=` of that line, as `terraform fmt` would.
     static func insertAfterLine(of range: SourceRange, text: String, workspace: Workspace) -> TextEdit? {
         guard let source = workspace.source(range.path) else { return nil }
         let line = range.end.line
         let indent = indentation(ofLine: range.start.line, in: source)
+        var text = text
+        let anchorLine = source.lineText(range.start.line)
+        if let eq = anchorLine.firstIndex(of: "="), let mine = text.range(of: " = ") {
+            let nameWidth = anchorLine.distance(from: anchorLine.startIndex, to: eq) - indent.count
+            let name = String(text[..<mine.lowerBound])
+            if nameWidth > name.count, anchorLine[..<eq].hasSuffix(" ") {
+                text = name + String(repeating: " ", count: nameWidth - name.count - 1) + " = " + text[mine.upperBound...]
+            }
+        }
         let crlf = source.lineText(line).count < lineLength(line, in: source)
         let eol = crlf ? "\r\n" : "\n"
         if line < source.lineCount {
