@@ -26,8 +26,10 @@ public enum PolicyJSON {
         } else {
             bytes = source.bytes
         }
-        let (root, jsonDiagnostics) = JSONReader.read(source, bytes: bytes, start: start, end: end)
+        let (root, jsonDiagnostics, stopped) = JSONReader.read(source, bytes: bytes, start: start, end: end)
         builder.diagnostics += jsonDiagnostics
+        // After a syntax error the tree is partial: say nothing about what seems to be missing.
+        builder.partial = stopped
         let document = root.flatMap { builder.document($0, origin: origin ?? .file(source.path)) }
         return PolicyParseResult(document: document, diagnostics: builder.diagnostics)
     }
@@ -38,6 +40,8 @@ public enum PolicyJSON {
         var mask: TemplateMask?
         var diagnostics: [Diagnostic] = []
         var unknownParts: [UnknownPolicyPart] = []
+        /// The JSON had a syntax error, so elements may be missing only because reading stopped.
+        var partial = false
 
         init(file: SourceFile, syntax: PolicyPattern.Syntax) {
             self.file = file
@@ -63,6 +67,7 @@ public enum PolicyJSON {
 
         mutating func document(_ root: JSONNode, origin: PolicyOrigin) -> PolicyDocument? {
             guard case .object(let members) = root.kind else {
+                if partial { return nil }
                 error("policy document is not a JSON object", "Found \(root.typeName); a policy is an object with `Version` and `Statement`.", root.range)
                 return nil
             }
@@ -87,10 +92,10 @@ public enum PolicyJSON {
                     unknownKey(m, allowed: PolicyJSON.documentKeys, in: "policy document")
                 }
             }
-            if !sawStatement {
+            if !sawStatement && !partial {
                 error("policy document has no `Statement`", "A policy needs a `Statement` element holding one statement object or a list of them.", opening(root))
             }
-            if version == nil && !members.contains(where: { $0.key == "Version" }) {
+            if version == nil && !partial && !members.contains(where: { $0.key == "Version" }) {
                 warning("policy document has no `Version`",
                         "Without `Version`, AWS reads the policy with the 2008-10-17 language, where policy variables such as `${aws:username}` are plain text. Add `\"Version\": \"\(PolicyJSON.currentVersion)\"`.",
                         opening(root))
@@ -202,6 +207,7 @@ public enum PolicyJSON {
                     unknownKey(m, allowed: PolicyJSON.statementKeys, in: "statement")
                 }
             }
+            if partial { return s }
             if !sawEffect {
                 error("statement has no `Effect`", "Add `\"Effect\": \"Allow\"` or `\"Effect\": \"Deny\"`.", opening(node))
             }

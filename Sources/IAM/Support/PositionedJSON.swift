@@ -49,16 +49,17 @@ struct JSONReader {
     let end: Int
     var i: Int
     var diagnostics: [Diagnostic] = []
-    private var failed = false
+    private(set) var failed = false
 
     /// Reads one JSON value from `bytes[start..<end]`; positions are those of `file`.
-    static func read(_ file: SourceFile, bytes: [UInt8]? = nil, start: Int = 0, end: Int? = nil) -> (JSONNode?, [Diagnostic]) {
+    /// `stopped` is true when reading ended at a syntax error, so the tree is partial.
+    static func read(_ file: SourceFile, bytes: [UInt8]? = nil, start: Int = 0, end: Int? = nil) -> (node: JSONNode?, diagnostics: [Diagnostic], stopped: Bool) {
         let b = bytes ?? file.bytes
         var r = JSONReader(file: file, bytes: b, end: min(end ?? b.count, b.count), i: max(0, start))
         r.skipSpace()
         if r.i >= r.end {
             r.error("empty JSON document", at: r.i, r.i, detail: "Expected a JSON object such as `{\"Version\": \"2012-10-17\", \"Statement\": [...]}`.")
-            return (nil, r.diagnostics)
+            return (nil, r.diagnostics, true)
         }
         let value = r.value(depth: 0)
         if !r.failed {
@@ -68,7 +69,7 @@ struct JSONReader {
                         detail: "A policy document is a single JSON object; remove what follows its closing brace.")
             }
         }
-        return (value, r.diagnostics)
+        return (value, r.diagnostics, r.failed)
     }
 
     private mutating func error(_ summary: String, at start: Int, _ stop: Int, detail: String? = nil) {

@@ -90,6 +90,11 @@ struct TemplateMask {
                         if let top = open.popLast() {
                             regions.append(Region(condition: top.condition, start: top.start, end: i))
                             open.append(("!(\(top.condition))", after, directive))
+                            // Both branches are read; where the two would touch (`{…} {…}`),
+                            // the directive stands in for the comma that separates them.
+                            if TemplateMask.needsSeparator(bytes, before: i, after: after, stop: stop) {
+                                bytes[i] = UInt8(ascii: ",")
+                            }
                         } else {
                             diagnostics.append(Diagnostic(.error, "`else` without `if`", detail: "This template directive has no matching `%{ if … }`.", range: directive))
                         }
@@ -126,6 +131,21 @@ struct TemplateMask {
             diagnostics.append(Diagnostic(.error, "unclosed template directive", detail: "`%{ \(unclosed.condition) }` has no matching `%{ endif }` or `%{ endfor }`.", range: unclosed.directive))
         }
         regions.sort { ($0.start, -$0.end) < ($1.start, -$1.end) }
+    }
+
+    /// True when the last non-blank byte before `before` ends a value and the first after `after`
+    /// starts one.
+    static func needsSeparator(_ bytes: [UInt8], before: Int, after: Int, stop: Int) -> Bool {
+        func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        var k = before - 1
+        while k >= 0 && blank(bytes[k]) { k -= 1 }
+        var n = after
+        while n < stop && blank(bytes[n]) { n += 1 }
+        guard k >= 0, n < stop else { return false }
+        let endsValue = [UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: "\"")].contains(bytes[k]) || bytes[k].isASCIIDigit
+            || bytes[k] == UInt8(ascii: "e") || bytes[k] == UInt8(ascii: "l")
+        let startsValue = [UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "\""), UInt8(ascii: "$")].contains(bytes[n])
+        return endsValue && startsValue
     }
 
     /// The conditions of every region containing `offset`, outermost first, joined with `&&`.
