@@ -211,6 +211,20 @@ public struct RequiredPermissions: Sendable {
         }
     }
 
+    /// What `role` needs at `target` that it did not need at `current`, for a deployment with
+    /// these features: the permissions an upgrade adds (new in the module, or needed because a
+    /// default changed, as EventBridge in 6.0.0).
+    public func newlyNeeded(role: ModuleRole, from current: ModuleVersion, to target: ModuleVersion,
+                            features enabled: [String: Bool] = [:]) -> [Requirement] {
+        struct Key: Hashable { var action: String, resource: String, conditions: [RequirementCondition] }
+        let before = Set(self.for(role: role, at: current, features: enabled).map {
+            Key(action: $0.action.lowercased(), resource: $0.resource, conditions: $0.conditions)
+        })
+        return self.for(role: role, at: target, features: enabled).filter {
+            !before.contains(Key(action: $0.action.lowercased(), resource: $0.resource, conditions: $0.conditions))
+        }
+    }
+
     /// Whether a feature term (`kms`, or `!eventbridge` for "off") holds at a release, given the
     /// deployment's settings; features not mentioned take their default at that release.
     public func isEnabled(_ term: String, at version: ModuleVersion, given enabled: [String: Bool]) -> Bool {
