@@ -109,12 +109,28 @@ public enum IAMAnalysis {
                                bindings: [String: String] = [:]) -> [Gap] {
         let evaluator = PolicyEvaluator(identity: identity, boundary: boundary, bindings: bindings)
         return required.compactMap { r in
-            switch evaluator.decide(r.request(bindings: bindings)) {
-            case .allowed: nil
-            case .denied(let s): Gap(requirement: r, shortfall: .denied(by: s))
-            case .notAllowed(let layer, let closest): Gap(requirement: r, shortfall: .notAllowed(layer: layer, closest: closest))
-            case .conditional(let g): Gap(requirement: r, shortfall: .conditional(g))
-            case .unknown(let reason, let s): Gap(requirement: r, shortfall: .unknown(reason: reason, statements: s))
+            let request = r.request(bindings: bindings)
+            switch evaluator.decide(request) {
+            case .allowed: return nil
+            case .denied(let s): return Gap(requirement: r, shortfall: .denied(by: s))
+            case .notAllowed(let layer, let closest):
+                // The module grants some actions on `*` although it only touches some resources
+                // (`ssm:PutParameter` writes tokens). A policy allowing the action on narrower
+                // resources may be enough: say so instead of calling it missing.
+                let narrower = closest.filter { ref in
+                    ref.statement.actions.map { list in
+                        !list.negated && list.patterns.contains { PatternMatch.actionCovers($0, request.action).truth == .yes }
+                    } ?? false
+                }
+                if request.resource.isMatchAll, !narrower.isEmpty {
+                    let where_ = narrower.flatMap { $0.statement.resources?.patterns.map { "`\($0.text)`" } ?? [] }
+                    return Gap(requirement: r, shortfall: .unknown(
+                        reason: "the module grants `\(r.action)` on every resource, \(layer) allows it only on \(where_.joined(separator: ", ")); whether that is enough depends on the resources the role actually touches",
+                        statements: narrower))
+                }
+                return Gap(requirement: r, shortfall: .notAllowed(layer: layer, closest: closest))
+            case .conditional(let g): return Gap(requirement: r, shortfall: .conditional(g))
+            case .unknown(let reason, let s): return Gap(requirement: r, shortfall: .unknown(reason: reason, statements: s))
             }
         }
     }

@@ -65,7 +65,10 @@ public enum PatternMatch {
         case char(Unicode.Scalar)
         case star
         case one
-        case unknown
+        /// Named: the same placeholder stands for the same text on both sides.
+        case unknown(String)
+
+        var isUnknown: Bool { if case .unknown = self { true } else { false } }
     }
 
     static func atoms(_ p: PolicyPattern, folding: Bool) -> [Atom] {
@@ -80,7 +83,8 @@ public enum PatternMatch {
                 for c in (folding ? s.lowercased() : s).unicodeScalars { out.append(.char(c)) }
             case .anySequence: out.append(.star)
             case .anyCharacter: out.append(.one)
-            case .unknown, .policyVariable: out.append(.unknown)
+            case .unknown(let n): out.append(.unknown(n))
+            case .policyVariable(let n): out.append(.unknown("${" + n + "}"))
             }
         }
         return out
@@ -105,7 +109,7 @@ public enum PatternMatch {
         if m > 0 {
             for j in stride(from: m - 1, through: 0, by: -1) {
                 // Only an unknown in the request can turn out empty once the grant is used up.
-                f[n][j] = r[j] == .unknown ? min(.maybe, f[n][j + 1]) : .no
+                f[n][j] = r[j].isUnknown ? min(.maybe, f[n][j + 1]) : .no
             }
         }
         if n > 0 {
@@ -117,6 +121,8 @@ public enum PatternMatch {
                         f[i][j] = f[i + 1][j] || (more ? f[i][j + 1] : .no)
                     case .unknown:
                         f[i][j] = min(.maybe, f[i + 1][j] || (more ? f[i][j + 1] : .no))
+                        // The same placeholder on both sides is the same text.
+                        if more && r[j] == p[i] { f[i][j] = f[i][j] || f[i + 1][j + 1] }
                     case .char, .one:
                         guard more else { f[i][j] = .no; continue }
                         switch r[j] {
@@ -151,14 +157,16 @@ public enum PatternMatch {
                 let a: Atom? = s.i < n ? p[s.i] : nil
                 let b: Atom? = s.j < m ? r[s.j] : nil
                 // Empty moves: a star (or an unknown, if allowed) matching nothing.
-                if let a, a == .star || (allowUnknown && a == .unknown) { push(State(i: s.i + 1, j: s.j)) }
-                if let b, b == .star || (allowUnknown && b == .unknown) { push(State(i: s.i, j: s.j + 1)) }
-                // Consume one character on both sides.
+                if let a, a == .star || (allowUnknown && a.isUnknown) { push(State(i: s.i + 1, j: s.j)) }
+                if let b, b == .star || (allowUnknown && b.isUnknown) { push(State(i: s.i, j: s.j + 1)) }
                 guard let a, let b else { continue }
-                if !allowUnknown && (a == .unknown || b == .unknown) { continue }
+                // The same placeholder on both sides is the same text.
+                if a.isUnknown && a == b { push(State(i: s.i + 1, j: s.j + 1)) }
+                // Consume one character on both sides.
+                if !allowUnknown && (a.isUnknown || b.isUnknown) { continue }
                 if case .char(let x) = a, case .char(let y) = b, x != y { continue }
-                let ni = (a == .star || a == .unknown) ? s.i : s.i + 1
-                let nj = (b == .star || b == .unknown) ? s.j : s.j + 1
+                let ni = (a == .star || a.isUnknown) ? s.i : s.i + 1
+                let nj = (b == .star || b.isUnknown) ? s.j : s.j + 1
                 if ni != s.i || nj != s.j { push(State(i: ni, j: nj)) }
             }
             return false

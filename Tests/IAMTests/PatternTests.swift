@@ -111,6 +111,9 @@ import Testing
         // The grant's own placeholders.
         ("arn:${aws_partition}:iam::${account_id}:role/${role_namespace}/*", "arn:aws:iam::1:role/ci/runner", .maybe),
         ("arn:${aws_partition}:iam::${account_id}:role/${role_namespace}/*", "arn:aws:s3:::b", .no),
+        // The same placeholder on both sides is the same text.
+        ("arn:${partition}:s3:::${bucket}/*", "arn:${partition}:s3:::${bucket}/key", .yes),
+        ("arn:${partition}:s3:::${bucket}/*", "arn:${partition}:s3:::${other}/key", .maybe),
         // Policy variables resolve per request: unknown here.
         ("arn:aws:s3:::home/${aws:username}/*", "arn:aws:s3:::home/alice/f", .maybe),
         // Not an ARN and not `*`: never a definite yes.
