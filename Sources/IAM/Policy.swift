@@ -220,6 +220,30 @@ public struct PolicyDocument: Sendable, Hashable {
 
     /// True when every part of the document could be read.
     public var isComplete: Bool { unknownParts.isEmpty }
+
+    /// The document with unknown parts named in `values` replaced by their text (a caller that
+    /// evaluated a template's placeholders binds them here).
+    public func binding(_ values: [String: String]) -> PolicyDocument {
+        guard !values.isEmpty else { return self }
+        var copy = self
+        func bind(_ list: PatternList?) -> PatternList? {
+            list.map { PatternList(negated: $0.negated, patterns: $0.patterns.map { $0.binding(values) }, keyRange: $0.keyRange) }
+        }
+        copy.statements = statements.map { s in
+            var s = s
+            s.actions = bind(s.actions)
+            s.resources = bind(s.resources)
+            s.principals = s.principals.map { PolicyPrincipal(type: $0.type, identifiers: $0.identifiers.map { $0.binding(values) }) }
+            s.notPrincipals = s.notPrincipals.map { PolicyPrincipal(type: $0.type, identifiers: $0.identifiers.map { $0.binding(values) }) }
+            s.conditions = s.conditions.map { c in
+                var c = c
+                c.values = c.values.map { $0.binding(values) }
+                return c
+            }
+            return s
+        }
+        return copy
+    }
 }
 
 /// What a front end returns: the document it could read (possibly partial) and every problem found.

@@ -34,6 +34,14 @@ public enum PolicyJSON {
         return PolicyParseResult(document: document, diagnostics: builder.diagnostics)
     }
 
+    /// Builds the document from a tree made elsewhere (the HCL front end's `jsonencode`
+    /// objects), whose strings are in `syntax`.
+    static func document(from root: JSONNode, source: SourceFile, syntax: PolicyPattern.Syntax, origin: PolicyOrigin) -> PolicyParseResult {
+        var builder = Builder(file: source, syntax: syntax)
+        let document = builder.document(root, origin: origin)
+        return PolicyParseResult(document: document, diagnostics: builder.diagnostics)
+    }
+
     struct Builder {
         let file: SourceFile
         let syntax: PolicyPattern.Syntax
@@ -56,8 +64,9 @@ public enum PolicyJSON {
             diagnostics.append(Diagnostic(.warning, summary, detail: detail, range: range))
         }
 
-        /// The name of the bare template placeholder this node stands for, if it is one.
+        /// The name of the bare template placeholder (or unknown value) this node stands for.
         func placeholder(_ node: JSONNode) -> String? {
+            if case .unknown(let name) = node.kind { return name }
             guard let p = mask?.placeholders[node.start], p.end == node.end else { return nil }
             return p.name
         }

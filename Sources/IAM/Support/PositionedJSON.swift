@@ -20,6 +20,9 @@ struct JSONNode: Sendable {
         case number(String)
         case bool(Bool)
         case null
+        /// A value not known statically (built from HCL, never read from JSON text), named by
+        /// what it depends on.
+        case unknown(String)
     }
 
     var kind: Kind
@@ -36,6 +39,7 @@ struct JSONNode: Sendable {
         case .number: "a number"
         case .bool: "a boolean"
         case .null: "null"
+        case .unknown: "an unknown value"
         }
     }
 }
