@@ -103,7 +103,12 @@ public struct Requirement: Sendable, Hashable {
             let literal = c.values.map { PolicyPattern($0, syntax: .terraformTemplate).binding(bindings) }
             if literal.allSatisfy({ $0.literalValue != nil }) { values[c.key] = literal.compactMap(\.literalValue) }
         }
-        let context = RequestContext(values: values, satisfied: conditions.map(\.policyCondition))
+        let satisfied = conditions.map { c -> PolicyCondition in
+            var p = c.policyCondition
+            p.values = p.values.map { $0.binding(bindings) }
+            return p
+        }
+        let context = RequestContext(values: values, satisfied: satisfied)
         return AccessRequest(action: actionPattern, resource: resourcePattern.binding(bindings), context: context)
     }
 }

@@ -51,6 +51,28 @@ struct Impact: Sendable {
     var why: String
 }
 
+/// Everything the extractor is told rather than reads; `module` is the one for
+/// terraform-aws-github-runner, tests build small ones.
+struct ExtractionSpec: Sendable {
+    var roles: [(ModuleRole, String)]
+    var wirings: [Wiring]
+    var values: [String: [String]]
+    var directiveFeatures: [String: String]
+    var features: [ModuleFeature]
+    var placeholders: [String: String]
+    var impacts: [Impact]
+    var ignored: [String: String]
+
+    static let module = ExtractionSpec(
+        roles: Spec.roles, wirings: Spec.wirings, values: Spec.values, directiveFeatures: Spec.directiveFeatures,
+        features: Spec.features, placeholders: Spec.placeholders, impacts: Spec.impacts, ignored: Spec.ignored)
+
+    func impact(role: ModuleRole, action: String, resource: String) -> Impact? {
+        impacts.first { $0.role == role && $0.action.lowercased() == action.lowercased() && ($0.resourceContains.map { resource.contains($0) } ?? true) }
+    }
+}
+
+/// The spec of terraform-aws-github-runner.
 enum Spec {
     static let ssm = "arn:${partition}:ssm:${region}:${account}:parameter"
     static let appId = ssm + "${ssm_app_path}/github_app_id"
@@ -241,6 +263,23 @@ enum Spec {
         Wiring(.binariesSyncer, "modules/runner-binaries-syncer/policies/lambda-cloudwatch.json", features: ["binaries-syncer"], need: .degraded, why: logs),
     ]
 
+    /// Policy templates in the module that are deliberately not read, and why. Every other
+    /// `policies/*.json` of every release must be wired, or extraction stops.
+    static let ignored: [String: String] = [
+        "modules/runners/policies/instance-role-trust-policy.json": "trust policy of the runner role, not a permission",
+        "modules/runners/policies/lambda-vpc.json": "VPC networking for lambdas in subnets (3.0-3.4); later the AWS managed AWSLambdaVPCAccessExecutionRole, and managed policies are not modelled",
+        "modules/runner-binaries-syncer/policies/lambda-vpc.json": "VPC networking for lambdas in subnets (3.0-3.4), as above",
+        "modules/runner-binaries-syncer/policies/lambda-kms.json": "only with KMS encryption of the distribution bucket, which is not modelled",
+        "modules/ami-housekeeper/policies/lambda-kms.json": "not attached by any Terraform file of the module",
+        "modules/lambda/policies/lambda-kms.json": "not attached by any Terraform file of the module",
+        "modules/webhook/policies/lambda-orchestrator.json": "not attached by any Terraform file of the module",
+        "policies/lambda-publish-sqs-policy.json": "not attached by any Terraform file of the module",
+        "modules/setup-iam-permissions/policies/assume-role-for-account.json": "example permissions for the deploying account, not a role of the module",
+        "modules/setup-iam-permissions/policies/boundary.json": "example boundary for the deploying account, not a role of the module",
+        "modules/setup-iam-permissions/policies/deploy-boundary.json": "example permissions for the deploying account, not a role of the module",
+        "modules/setup-iam-permissions/policies/deploy-policy.json": "example permissions for the deploying account, not a role of the module",
+    ]
+
     /// Per-permission exceptions to a template's need.
     static let impacts: [Impact] = [
         Impact(role: .scaleUp, action: "ssm:GetParameter", resourceContains: "${ssm_config_path}", need: .degraded,
@@ -260,8 +299,4 @@ enum Spec {
         Impact(role: .scaleDown, action: "ec2:DeleteTags", resourceContains: nil, need: .degraded,
                why: "scale-down cannot remove its marker tags from instances"),
     ]
-
-    static func impact(role: ModuleRole, action: String, resource: String) -> Impact? {
-        impacts.first { $0.role == role && $0.action.lowercased() == action.lowercased() && ($0.resourceContains.map { resource.contains($0) } ?? true) }
-    }
 }

@@ -23,7 +23,8 @@ public struct GitMirror: ModuleSnapshots {
     }
 
     public func list(tag: String, under directory: String) throws -> [String] {
-        try run(["ls-tree", "-r", "--name-only", tag, "--", directory]).split(separator: "\n").map(String.init)
+        let filter = directory.isEmpty ? [] : ["--", directory]
+        return try run(["ls-tree", "-r", "--name-only", tag] + filter).split(separator: "\n").map(String.init)
     }
 
     /// Reads all objects in one `git cat-file --batch` process.

@@ -7,12 +7,12 @@ public protocol ModuleSnapshots: Sendable {
     func tags() throws -> [String]
     /// The text of each `tag:path` that exists; missing ones are absent from the result.
     func read(_ specs: [String]) throws -> [String: String]
-    /// Paths of the files below `directory` at `tag` (recursive).
+    /// Paths of the files below `directory` at `tag` (recursive; "" for the whole tree).
     func list(tag: String, under directory: String) throws -> [String]
 }
 
 /// Derives `rules/knowledge/iam-requirements.yaml` from the module's policy templates: for every
-/// release from `firstRelease` on, reads each template attached to a role (per `Spec.wirings`),
+/// release from `firstRelease` on, reads each template attached to a role (per the extraction spec),
 /// turns every Allow statement into requirements (action × resource, with the statement's
 /// conditions and the features it depends on), and groups consecutive releases with the same set.
 public enum RequirementExtractor {
@@ -25,6 +25,10 @@ public enum RequirementExtractor {
     /// variable or directive it does not know, a wired template no Terraform file references, a
     /// template that does not parse) or when the snapshots cannot be read.
     public static func generateYAML(from source: ModuleSnapshots, firstRelease: ModuleVersion = ModuleVersion(3, 0, 0)) throws -> String {
+        try generateYAML(from: source, firstRelease: firstRelease, spec: .module)
+    }
+
+    static func generateYAML(from source: ModuleSnapshots, firstRelease: ModuleVersion, spec: ExtractionSpec) throws -> String {
         let releases = try source.tags()
             .filter { $0.range(of: #"^v\d+\.\d+\.\d+$"#, options: .regularExpression) != nil }
             .compactMap { tag in ModuleVersion(tag).map { (tag: tag, version: $0) } }
@@ -35,17 +39,18 @@ public enum RequirementExtractor {
         }
         var specs: [String] = []
         for r in releases {
-            for w in Spec.wirings where w.applies(at: r.version) { specs.append("\(r.tag):\(w.path)") }
+            for w in spec.wirings where w.applies(at: r.version) { specs.append("\(r.tag):\(w.path)") }
         }
         let files = try source.read(Array(Set(specs)))
-        var extraction = Extraction()
+        var extraction = Extraction(spec: spec)
         var perRelease: [(tag: String, version: ModuleVersion, roles: [ModuleRole: [Entry]])] = []
         for r in releases {
             perRelease.append((r.tag, r.version, extraction.entries(tag: r.tag, version: r.version, files: files)))
         }
-        extraction.problems += try verifyWiring(source, releases: releases, files: files)
+        extraction.problems += try verifyWiring(source, releases: releases, files: files, spec: spec)
+        extraction.problems += try verifyCoverage(source, releases: releases, spec: spec)
         guard extraction.problems.isEmpty else { throw Failure(problems: extraction.problems) }
-        return emit(perRelease, first: first.version, last: last.version)
+        return emit(perRelease, first: first.version, last: last.version, spec: spec)
     }
 
     // MARK: Extraction
@@ -79,12 +84,15 @@ public enum RequirementExtractor {
     }
 
     struct Extraction {
+        let spec: ExtractionSpec
         var problems: [String] = []
         private var parsed: [String: PolicyParseResult] = [:]
 
+        init(spec: ExtractionSpec) { self.spec = spec }
+
         mutating func entries(tag: String, version: ModuleVersion, files: [String: String]) -> [ModuleRole: [Entry]] {
             var out: [ModuleRole: [Entry]] = [:]
-            for w in Spec.wirings where w.applies(at: version) {
+            for w in spec.wirings where w.applies(at: version) {
                 guard let text = files["\(tag):\(w.path)"] else { continue }
                 let result = parse(text, path: w.path)
                 for d in result.diagnostics where d.severity == .error {
@@ -124,7 +132,7 @@ public enum RequirementExtractor {
             var features = w.features
             if let condition = s.templateCondition {
                 for term in condition.components(separatedBy: " && ") {
-                    if let f = Spec.directiveFeatures[term] { features.append(f) } else { problem("\(at): unknown template condition `\(term)`") }
+                    if let f = spec.directiveFeatures[term] { features.append(f) } else { problem("\(at): unknown template condition `\(term)`") }
                 }
             }
             features = Array(Set(features)).sorted()
@@ -139,7 +147,7 @@ public enum RequirementExtractor {
                     continue
                 }
                 for r in resourceTexts {
-                    let impact = Spec.impact(role: w.role, action: a.text, resource: r)
+                    let impact = spec.impact(role: w.role, action: a.text, resource: r)
                     out.append(Entry(action: a.text, resource: r, features: features, conditions: conditions,
                                      need: impact?.need ?? w.need, why: impact?.why ?? w.why, path: w.path))
                 }
@@ -159,7 +167,7 @@ public enum RequirementExtractor {
                 case .anyCharacter: options = ["?"]
                 case .policyVariable(let v): options = ["$${\(v)}"]
                 case .unknown(let name):
-                    if let v = w.values[name] ?? Spec.values[name] {
+                    if let v = w.values[name] ?? spec.values[name] {
                         options = v
                     } else {
                         problem("\(at): template variable `\(name)` has no meaning in the extraction spec")
@@ -175,9 +183,9 @@ public enum RequirementExtractor {
     /// Every wired template must be referenced by a Terraform file of its module directory, at the
     /// first release the wiring applies to and at the last release.
     static func verifyWiring(_ source: ModuleSnapshots, releases: [(tag: String, version: ModuleVersion)],
-                             files: [String: String]) throws -> [String] {
+                             files: [String: String], spec: ExtractionSpec) throws -> [String] {
         var checks: [(tag: String, wiring: Wiring)] = []
-        for w in Spec.wirings {
+        for w in spec.wirings {
             let present = releases.filter { w.applies(at: $0.version) && files["\($0.tag):\(w.path)"] != nil }
             if present.isEmpty { return ["\(w.path) (\(w.role)) exists at no release the wiring applies to"] }
             checks.append((present.first!.tag, w))
@@ -204,6 +212,21 @@ public enum RequirementExtractor {
         return problems
     }
 
+    /// Every policy template of every release is wired to a role or deliberately ignored, so a
+    /// new template in a new release cannot go unnoticed.
+    static func verifyCoverage(_ source: ModuleSnapshots, releases: [(tag: String, version: ModuleVersion)], spec: ExtractionSpec) throws -> [String] {
+        let wired = Set(spec.wirings.map(\.path))
+        var problems: [String] = []
+        var reported: Set<String> = []
+        for r in releases {
+            for path in try source.list(tag: r.tag, under: "") where path.hasSuffix(".json") && path.contains("policies/") {
+                if wired.contains(path) || spec.ignored[path] != nil || !reported.insert(path).inserted { continue }
+                problems.append("\(r.tag):\(path) is a policy template neither wired to a role nor ignored in the extraction spec")
+            }
+        }
+        return problems
+    }
+
     /// `modules/runners/pool/policies/x.json` → `modules/runners`; `modules/webhook/policies/x.json` →
     /// `modules/webhook`: the directory whose Terraform files attach the template (pool and webhook
     /// submodules reach up with `../policies`).
@@ -215,7 +238,7 @@ public enum RequirementExtractor {
     // MARK: Emission
 
     static func emit(_ perRelease: [(tag: String, version: ModuleVersion, roles: [ModuleRole: [Entry]])],
-                     first: ModuleVersion, last: ModuleVersion) -> String {
+                     first: ModuleVersion, last: ModuleVersion, spec: ExtractionSpec) -> String {
         var y = YAMLWriter()
         y.line("# GENERATED by RequirementExtractor (Sources/IAM/Extraction) from the policy templates of")
         y.line("# github-aws-runners/terraform-aws-github-runner, releases \(first) to \(last). Do not edit by hand;")
@@ -229,14 +252,14 @@ public enum RequirementExtractor {
         y.line("schema: 1")
         y.line("releases: {first: \(YAMLWriter.quote(first.description)), last: \(YAMLWriter.quote(last.description))}")
         y.line("placeholders:")
-        for k in Spec.placeholders.keys.sorted() { y.line("  \(k): \(YAMLWriter.quote(Spec.placeholders[k]!))") }
+        for k in spec.placeholders.keys.sorted() { y.line("  \(k): \(YAMLWriter.quote(spec.placeholders[k]!))") }
         y.line("features:")
-        for f in Spec.features.sorted(by: { $0.id < $1.id }) {
+        for f in spec.features.sorted(by: { $0.id < $1.id }) {
             let defaults = f.defaults.map { "{from: \(YAMLWriter.quote($0.from)), value: \($0.value)}" }.joined(separator: ", ")
             y.line("  - {id: \(YAMLWriter.quote(f.id)), input: \(YAMLWriter.quote(f.input)), description: \(YAMLWriter.quote(f.description)), defaults: [\(defaults)]}")
         }
         y.line("roles:")
-        for (role, description) in Spec.roles {
+        for (role, description) in spec.roles {
             // Ranges of consecutive releases with equal sets, starting at the first non-empty one.
             var ranges: [(from: Int, through: Int, entries: [Entry])] = []
             for (i, r) in perRelease.enumerated() {
