@@ -99,7 +99,9 @@ public struct Requirement: Sendable, Hashable {
     /// The request the role makes, with what its own conditions say about the request context.
     public func request(bindings: [String: String] = [:]) -> AccessRequest {
         var values: [String: [String]] = [:]
-        for c in conditions where ["StringEquals", "Bool", "ArnEquals"].contains(c.op) {
+        // Exact-value conditions say what the request carries (`ForAllValues:StringEquals` on
+        // `aws:TagKeys`: the module sends exactly those keys).
+        for c in conditions where ["StringEquals", "Bool", "ArnEquals", "ForAllValues:StringEquals"].contains(c.op) {
             let literal = c.values.map { PolicyPattern($0, syntax: .terraformTemplate).binding(bindings) }
             if literal.allSatisfy({ $0.literalValue != nil }) { values[c.key] = literal.compactMap(\.literalValue) }
         }

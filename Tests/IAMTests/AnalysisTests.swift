@@ -244,3 +244,27 @@ import Testing
         #expect(slice(text, found[1].resourceRange) == "\"*\"")
     }
 }
+
+@Suite struct RequirementRequestTests {
+    @Test func ownConditionsDescribeTheRequest() {
+        let r = Requirement(role: .runnerInstance, action: "ec2:CreateTags", resource: "arn:*:ec2:*:*:instance/*", need: .degraded,
+                            introduced: ModuleVersion(6, 7, 0),
+                            conditions: [RequirementCondition(op: "ForAllValues:StringEquals", key: "aws:TagKeys", values: ["ghr:github_runner_id"]),
+                                         RequirementCondition(op: "StringEquals", key: "ec2:ResourceTag/gh:environment", values: ["${prefix}"]),
+                                         RequirementCondition(op: "StringEquals", key: "aws:ARN", values: ["$${ec2:SourceInstanceARN}"])],
+                            citation: "v6.7.0:x")
+        let request = r.request(bindings: ["prefix": "ci"])
+        #expect(request.context.values(of: "AWS:TagKeys") == ["ghr:github_runner_id"])
+        #expect(request.context.values(of: "ec2:ResourceTag/gh:environment") == ["ci"])
+        // A policy variable is not a value the audit knows.
+        #expect(request.context.values(of: "aws:ARN") == nil)
+        #expect(request.context.satisfied.count == 3)
+        #expect(request.context.satisfied[1].values.map(\.literalValue) == ["ci"])
+
+        // A boundary limiting tag keys lets the request through; one limiting them to others does not.
+        let allowTag = policy(document(allow(["ec2:CreateTags"], condition: #"{"ForAllValues:StringEquals": {"aws:TagKeys": ["ghr:github_runner_id", "Name"]}}"#)))
+        #expect(PolicyEvaluator(identity: [allowTag]).decide(request).isAllowed)
+        let otherTags = policy(document(allow(["ec2:CreateTags"], condition: #"{"ForAllValues:StringEquals": {"aws:TagKeys": ["Name"]}}"#)))
+        #expect(!PolicyEvaluator(identity: [otherTags]).decide(request).isAllowed)
+    }
+}
