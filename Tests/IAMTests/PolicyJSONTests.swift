@@ -112,6 +112,8 @@ import Testing
         #expect(r.diagnostics.contains { $0.summary == "statement has both `Action` and `NotAction`" && slice(text, $0.range) == "\"NotAction\"" })
         #expect(r.diagnostics.contains { $0.summary == "duplicate `Sid` `A`" })
         #expect(r.diagnostics.contains { $0.summary == "duplicate key `Resource`" && $0.severity == .warning })
+        #expect(!r.diagnostics.contains { $0.summary == "statement has both `Resource` and `NotResource`" })
+        #expect(r.diagnostics.count == 3)
     }
 
     @Test func syntaxErrorsAreLocatedAndPartialResultsKept() {

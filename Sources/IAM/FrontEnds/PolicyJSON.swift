@@ -177,7 +177,10 @@ public enum PolicyJSON {
             guard case .object(let members) = node.kind else { return nil }
             var s = PolicyStatement(effect: nil, actions: nil, resources: nil, range: node.range,
                                     templateCondition: mask?.condition(at: node.start))
-            var sawEffect = false, sawResource = false, sawAction = false, sawPrincipal = false
+            var sawEffect = false, sawPrincipal = false
+            // The key (`Action` or `NotAction`...) already read; a repeated key is a duplicate the
+            // JSON reader reports, and the last value wins as in every JSON reader.
+            var actionKey: String?, resourceKey: String?
             for m in members {
                 switch m.key {
                 case "Sid":
@@ -193,18 +196,18 @@ public enum PolicyJSON {
                     sawEffect = true
                     effect(m.value, into: &s)
                 case "Action", "NotAction":
-                    if sawAction {
+                    if let seen = actionKey, seen != m.key {
                         error("statement has both `Action` and `NotAction`", "A statement takes exactly one of them; remove one.", m.keyRange)
                         continue
                     }
-                    sawAction = true
+                    actionKey = m.key
                     s.actions = PatternList(negated: m.key == "NotAction", patterns: actions(m.value, key: m.key), keyRange: m.keyRange)
                 case "Resource", "NotResource":
-                    if sawResource {
+                    if let seen = resourceKey, seen != m.key {
                         error("statement has both `Resource` and `NotResource`", "A statement takes exactly one of them; remove one.", m.keyRange)
                         continue
                     }
-                    sawResource = true
+                    resourceKey = m.key
                     s.resources = PatternList(negated: m.key == "NotResource", patterns: resources(m.value, key: m.key), keyRange: m.keyRange)
                 case "Principal", "NotPrincipal":
                     sawPrincipal = true
@@ -220,10 +223,10 @@ public enum PolicyJSON {
             if !sawEffect {
                 error("statement has no `Effect`", "Add `\"Effect\": \"Allow\"` or `\"Effect\": \"Deny\"`.", opening(node))
             }
-            if !sawAction {
+            if actionKey == nil {
                 error("statement has no `Action` or `NotAction`", "Say which actions the statement allows or denies, e.g. `\"Action\": [\"s3:GetObject\"]`.", opening(node))
             }
-            if !sawResource && !sawPrincipal {
+            if resourceKey == nil && !sawPrincipal {
                 error("statement has no `Resource` or `NotResource`", "Identity policies and permission boundaries need a `Resource`; use `\"*\"` for all resources.", opening(node))
             }
             return s
