@@ -28,7 +28,7 @@ let package = Package(
         // Terraform semantics on top of HCL: variables, locals, module calls, the deployment model.
         .target(name: "Terraform", dependencies: ["AuditCore", "HCL", "Documents", "Knowledge"], swiftSettings: strict),
         // IAM policy model and evaluation (identity policy + permission boundary), policy front ends.
-        .target(name: "IAM", dependencies: ["AuditCore", "HCL", "Documents", "Knowledge"], swiftSettings: strict),
+        .target(name: "IAM", dependencies: ["AuditCore", "HCL", "Documents", "Knowledge", "Yams"], swiftSettings: strict),
         // CI-gate mechanics: inline suppressions, baselines, the config file, applying fixes.
         .target(name: "Gate", dependencies: ["AuditCore", "Yams"], swiftSettings: strict),
         // One file per rule.
@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "TerraformTests", dependencies: ["Terraform", "HCL", "AuditCore"], swiftSettings: strict),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Engine", "Knowledge", "AuditCore", "Terraform"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Reporters", "AuditCore", "Knowledge", "Rules", "Terraform", "Yams"], swiftSettings: strict),
-        .testTarget(name: "IAMTests", dependencies: ["IAM", "AuditCore", "Documents", "HCL"], swiftSettings: strict),
+        .testTarget(name: "IAMTests", dependencies: ["IAM", "AuditCore", "Documents", "HCL", "Yams"], swiftSettings: strict),
         .testTarget(name: "GateTests", dependencies: ["Gate", "AuditCore"], swiftSettings: strict),
         .testTarget(name: "ReportersTests", dependencies: ["Reporters", "AuditCore", "Knowledge"], exclude: ["Snapshots"], swiftSettings: strict),
     ]

@@ -32,6 +32,15 @@ public struct KnowledgeBase: Sendable {
     /// not a mapping, missing or malformed `id`), or when two rules claim the same id or alias.
     /// Lesser problems are kept in `problems`.
     public static func load(files: [String: String]) throws -> KnowledgeBase {
+        var kb = try loadCatalogue(files: files)
+        kb.iamRequirementsYAML = files[KnowledgeFiles.iamRequirementsPath]
+        return kb
+    }
+
+    /// The text of `rules/knowledge/iam-requirements.yaml` (read by the IAM target), if present.
+    public private(set) var iamRequirementsYAML: String?
+
+    private static func loadCatalogue(files: [String: String]) throws -> KnowledgeBase {
         let (data, dataProblems) = KnowledgeFiles.decode(files: files)
         var fatal = dataProblems
         if data.releases.isEmpty, !fatal.contains(where: { $0.path.hasSuffix(KnowledgeFiles.releasesPath) }) {

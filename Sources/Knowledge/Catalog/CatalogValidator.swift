@@ -87,7 +87,7 @@ public enum CatalogValidator {
     /// Files that do not belong in `rules/`.
     static func checkLayout(_ paths: some Collection<String>) -> [CatalogProblem] {
         var problems: [CatalogProblem] = []
-        let dataFiles = [KnowledgeFiles.releasesPath, KnowledgeFiles.inputsPath, KnowledgeFiles.renamesPath, KnowledgeFiles.fingerprintsPath]
+        let dataFiles = [KnowledgeFiles.releasesPath, KnowledgeFiles.inputsPath, KnowledgeFiles.renamesPath, KnowledgeFiles.fingerprintsPath, KnowledgeFiles.iamRequirementsPath]
         for path in paths.sorted() {
             if path == "README.md" || dataFiles.contains(path) || RuleCatalogLoader.isRuleFile(path) { continue }
             let parts = path.split(separator: "/")

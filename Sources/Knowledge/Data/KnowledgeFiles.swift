@@ -9,6 +9,8 @@ package enum KnowledgeFiles {
     package static let inputsPath = "knowledge/inputs.yaml"
     package static let renamesPath = "knowledge/renames.yaml"
     package static let fingerprintsPath = "knowledge/script-fingerprints.yaml"
+    /// What each module role needs per release; loaded by the IAM target (`RequiredPermissions`).
+    package static let iamRequirementsPath = "knowledge/iam-requirements.yaml"
 
     package struct ReleasesFile: Sendable {
         package var releases: [ReleaseRow]
