@@ -433,6 +433,7 @@ final class PowerShellParser {
         }
         let open = pos
         pos += 1
+        var clauses: [ScriptCondition] = []
         while true {
             skipSpaceAndNewlines()
             guard pos < limit else {
@@ -448,12 +449,21 @@ final class PowerShellParser {
             let patternStart = pos
             let pattern = lexWord()?.build(in: b)
             let patternEnd = max(patternStart, lastTokenEnd)
-            let isDefault = pattern?.value.lowercased() == "default"
-            let expression: ConditionExpression = isDefault ? .unknown : subject.flatMap { sub in pattern.map { .matches(sub, patterns: [$0]) } } ?? .unknown
-            guards.append(ScriptCondition(kind: .case, text: b.text(patternStart, patternEnd), range: b.range(patternStart, patternEnd),
-                                          holds: true, expression: expression))
-            parseBlock(opener: "switch", openerStart: s)
-            guards.removeLast()
+            let isDefault = pattern?.value.lowercased() == "default" && pattern?.isQuoted == false
+            if isDefault {
+                // `default` runs only when no other clause matched.
+                guards.append(contentsOf: clauses.map(\.negated))
+                parseBlock(opener: "switch", openerStart: s)
+                guards.removeLast(clauses.count)
+            } else {
+                let expression: ConditionExpression = subject.flatMap { sub in pattern.map { .matches(sub, patterns: [$0]) } } ?? .unknown
+                let clause = ScriptCondition(kind: .case, text: b.text(patternStart, patternEnd), range: b.range(patternStart, patternEnd),
+                                             holds: true, expression: expression)
+                guards.append(clause)
+                parseBlock(opener: "switch", openerStart: s)
+                guards.removeLast()
+                clauses.append(clause)
+            }
             if pos == before { pos += 1 }
         }
     }
