@@ -117,12 +117,19 @@ final class FlowAnalysis {
 
     // MARK: - Facts of values
 
-    /// Facts of a variable as seen from code in `function`.
+    /// Facts of a variable as seen from code in `function`. A variable named like an instance id or a
+    /// token path (`instance_id`, `$InstanceId`, `TOKEN_PATH`) is taken to hold one even when the script
+    /// does not show where it comes from (environment, sourced file).
     func facts(ofVariable name: String, function: String?) -> Set<ValueFact> {
         if !powershell, let f = function, name.utf8.allSatisfy({ $0.isASCIIDigit }) || name == "@" || name == "*" {
             return variables["\(key(f))#\(name)"] ?? []
         }
-        return variables[key(name)] ?? []
+        var out = variables[key(name)] ?? []
+        if !out.contains(.instanceParameter) {
+            if Self.looksLikeInstanceIdName(name) { out.insert(.instanceID) }
+            if Self.looksLikeTokenPathName(name) { out.insert(.tokenPath) }
+        }
+        return out
     }
 
     func wordFacts(_ w: ScriptWord, function: String?) -> Set<ValueFact> {
@@ -173,8 +180,8 @@ final class FlowAnalysis {
             guard !c.words.isEmpty else { break }
             out = sourceFacts(c)
             let program = key(c.effectiveName ?? "")
-            if let f = functionOutputs[program], functions[program] != nil {
-                out.formUnion(f)
+            if functions[program] != nil {
+                out.formUnion(functionOutputs[program] ?? [])
             } else if !Self.opaquePrograms.contains(ScriptCommand.basename(program).lowercased()) {
                 out.formUnion(inputFacts(c))
                 for w in c.effectiveArguments { out.formUnion(wordFacts(w, function: c.function)) }

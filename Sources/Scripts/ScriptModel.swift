@@ -257,11 +257,9 @@ public struct ScriptCommand: Sendable, Hashable {
     }
 
     static func basename(_ path: String) -> String {
-        var scalars = Substring(path)
-        if let slash = scalars.lastIndex(where: { $0 == "/" || $0 == "\\" }) {
-            scalars = scalars[scalars.index(after: slash)...]
-        }
-        return String(scalars)
+        let utf8 = path.utf8
+        guard let slash = utf8.lastIndex(where: { $0 == 0x2F || $0 == 0x5C }) else { return path }
+        return String(path[utf8.index(after: slash)...])
     }
 }
 

@@ -62,7 +62,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func deepNestingIsBounded() {
-        let depth = 3000
+        let depth = 1500
         let cases = [
             String(repeating: "$(", count: depth) + String(repeating: ")", count: depth),
             String(repeating: "if a; then ", count: depth),
