@@ -133,6 +133,10 @@ struct ConditionEvaluator {
 
     /// The truth of "the guarded code runs" for one condition, and whether it involves the flags.
     func evaluate(_ g: ScriptCondition, in s: RunnerScenario, function: String?) -> (Truth, Bool) {
+        if g.kind == .templateIf {
+            let (t, flagged) = TemplateExpression.evaluate(g.text, in: s)
+            return (g.holds ? t : t.negated, flagged)
+        }
         var flagged = false
         let t = evaluate(g.expression, s, function, &flagged, depth: 0)
         return (g.holds ? t : t.negated, flagged)

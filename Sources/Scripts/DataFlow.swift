@@ -57,6 +57,7 @@ final class FlowAnalysis {
                 }
             }
             bindParameters()
+            bindReads()
             for (name, _) in functions {
                 var out: Set<ValueFact> = []
                 for c in commands where c.function.map(key) == name && producesFunctionOutput(c) {
@@ -74,6 +75,37 @@ final class FlowAnalysis {
         if c.kind == .assignment || c.kind == .test || c.kind == .arithmetic { return false }
         if let p = c.parent, p < commands.count, commands[p].kind == .assignment { return false }
         return true
+    }
+
+    /// `read [-r] A B <<< "$x"`, `read -r A < <(cmd)`, `cmd | read A`, `mapfile -t L < <(cmd)`.
+    private func bindReads() {
+        guard !powershell else { return }
+        for c in commands where c.kind == .simple {
+            guard let program = c.programName, ["read", "mapfile", "readarray"].contains(program) else { continue }
+            var input = inputFacts(c)
+            for r in c.redirections where r.op == "<" {
+                if let t = r.target { input.formUnion(wordFacts(t, function: c.function)) }
+            }
+            guard !input.isEmpty else { continue }
+            // Options taking a value (`-t` is a timeout for `read` but a flag for `mapfile`).
+            let valued: Set<String> = program == "read" ? ["-p", "-d", "-t", "-n", "-N", "-u", "-i"] : ["-d", "-n", "-O", "-s", "-u", "-C", "-c"]
+            var i = 0
+            let args = c.effectiveArguments
+            while i < args.count {
+                let v = args[i].value
+                if v == "-a", i + 1 < args.count {
+                    variables[key(args[i + 1].value), default: []].formUnion(input)
+                    i += 2
+                    continue
+                }
+                if v.hasPrefix("-") {
+                    i += valued.contains(v) ? 2 : 1
+                    continue
+                }
+                if v.utf8.allSatisfy(\.isIdentifierByte) { variables[key(v), default: []].formUnion(input) }
+                i += 1
+            }
+        }
     }
 
     private func bindParameters() {
@@ -348,14 +380,13 @@ final class FlowAnalysis {
     private func computeConstants() {
         var raw: [String: ScriptWord] = [:]
         for (k, list) in assignments where list.count == 1 {
-            let (ci, a) = list[0]
+            let a = list[0].assignment
             if let v = a.value {
                 raw[k] = v
             } else if a.valueCommands.count == 1, a.valueCommands[0] < commands.count {
                 let rhs = commands[a.valueCommands[0]]
                 if rhs.kind == .expression, rhs.words.count == 1 { raw[k] = rhs.words[0] }
             }
-            _ = ci
         }
         func resolve(_ k: String, depth: Int) -> String? {
             if let c = constants[k] { return c }

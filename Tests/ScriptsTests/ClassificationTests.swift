@@ -230,6 +230,41 @@ import Testing
         #expect(r.behaviour(in: .ephemeralWithJIT)?.configuresWithInstanceParameter == Truth.no)
     }
 
+    @Test func powerShellArgumentArrays() {
+        let text = """
+            $cfg = (Get-SSMParameter -Name "$token_path/$InstanceId" -WithDecryption $true).Value
+            if ($agent_mode -eq "ephemeral") {
+                Start-Process -FilePath "$dir\\run.cmd" -ArgumentList @("--jitconfig", $cfg) -Wait
+            } else {
+                & "$dir\\config.cmd" @("--unattended", $cfg)
+            }
+            """
+        let r = analyze(text, .powershell)
+        #expect(r.contract == .jitOnly)
+        expectRange(r.markers(.jitConfigFlag).first?.range, covers: "--jitconfig", in: text)
+    }
+
+    /// A user's own user-data template deciding at render time on a template variable.
+    @Test func templateVariableSwitch() {
+        let text = """
+            cfg=$(aws ssm get-parameter --name "$token_path/$instance_id" --with-decryption --query Parameter.Value --output text)
+            %{ if enable_jit_config && enable_ephemeral_runners ~}
+            ./run.sh --jitconfig "$cfg"
+            %{ else ~}
+            ./config.sh --unattended $cfg
+            ./run.sh
+            %{ endif ~}
+            """
+        let r = analyze(text, template: true)
+        #expect(r.contract == .jitAware)
+        let switchEvidence = r.evidence.first { $0.role == .jitFlagRead }
+        expectRange(switchEvidence?.range, covers: "%{ if enable_jit_config && enable_ephemeral_runners ~}", in: text)
+        #expect(r.scenarios.map(\.configuresWithInstanceParameter) == [.no, .yes, .yes])
+        // A template condition on anything else says nothing about JIT: config.sh may run next to --jitconfig.
+        let other = analyze(text.replacingOccurrences(of: "enable_jit_config && enable_ephemeral_runners", with: "use_new_flow"), template: true)
+        #expect(other.contract == .mixed)
+    }
+
     @Test func wrapperNeedsThePlaceholder() {
         #expect(analyze("#!/bin/bash\n${install_runner}\n", template: true).contract == .unrelated)
         #expect(analyze("#!/bin/bash\n${start_runner}\n", template: true).contract == .wrapper)

@@ -110,6 +110,25 @@ import Testing
         #expect(r.contract == .tokenOnly)
     }
 
+    @Test func readBuiltinTakesItsInput() {
+        let f = Self.facts("""
+            read -r A B <<< "$(aws ssm get-parameter --name "$token_path/$instance_id" --query Parameter.Value --output text)"
+            read -t 5 -r C < <(aws ssm get-parameters --names "$token_path/$instance_id" --query 'Parameters[0].Value' --output text)
+            mapfile -t LINES < <(aws ssm get-parameter --name "$token_path/$instance_id" --query Parameter.Value --output text)
+            read -r D <<< "$unrelated"
+            """)
+        for name in ["A", "B", "C", "LINES"] { #expect(f[name] == [.instanceParameter], "\(name)") }
+        #expect(f["D"] == nil)
+        // `-t 5` is a timeout for read: `5` is not a variable.
+        #expect(f["5"] == nil)
+    }
+
+    @Test func sudoCombinedFlagsAndWrappers() {
+        let s = bash("sudo -iu runner ./config.sh $c\nsudo -E -u runner -- env A=1 nohup timeout -s KILL 60 ./run.sh\nexec -a x ./svc.sh install\n")
+        #expect(s.commands.map(\.programName) == ["config.sh", "run.sh", "svc.sh"])
+        #expect(s.commands[1].effectiveArguments.isEmpty)
+    }
+
     @Test func constantsExpandIntoLookups() {
         let r = analyze("""
             IMDS=http://169.254.169.254/latest
