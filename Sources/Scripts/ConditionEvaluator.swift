@@ -142,13 +142,6 @@ struct ConditionEvaluator {
         return (g.holds ? t : t.negated, flagged)
     }
 
-    /// Whether the expression consults `enable_jit_config` / `agent_mode` (or an `ephemeral` comparison).
-    func involvesFlags(_ e: ConditionExpression, function: String?) -> Bool {
-        var flagged = false
-        _ = evaluate(e, .ephemeralWithJIT, function, &flagged, depth: 0)
-        return flagged
-    }
-
     private func evaluate(_ e: ConditionExpression, _ s: RunnerScenario, _ fn: String?, _ flagged: inout Bool, depth: Int) -> Truth {
         guard depth < 64 else { return .unknown }
         switch e {

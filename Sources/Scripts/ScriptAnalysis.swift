@@ -3,10 +3,12 @@ import AuditCore
 /// Which runner start contract of terraform-aws-github-runner a script implements.
 public enum StartContract: String, Sendable, Hashable, Codable, CaseIterable {
     /// v3 contract: `config.sh`/`config.cmd` gets the per-instance SSM value and there is no `--jitconfig`
-    /// path. Breaks for ephemeral runners once the module stores JIT configurations (4.0.0+).
+    /// anywhere. Breaks for ephemeral runners once the module stores JIT configurations (4.0.0+). Any
+    /// `agent_mode` guard on the call is listed in the evidence.
     case tokenOnly
-    /// 4.0.0 contract: ephemeral runners start with `run.sh --jitconfig`, `config.sh` with the SSM value
-    /// never runs for them, and `enable_jit_config` is not read (breaks with `enable_jit_config = false`).
+    /// 4.0.0 contract: ephemeral runners start with `run.sh --jitconfig` and `config.sh` with the SSM
+    /// value never runs for them, but `enable_jit_config` is not read — or is read without switching
+    /// both paths — so `enable_jit_config = false` breaks registration.
     case jitOnly
     /// 4.0.1+ contract: reads `enable_jit_config` and runs `config.sh` with the SSM value only when JIT is
     /// off or the runner is not ephemeral; `--jitconfig` otherwise.
@@ -69,8 +71,9 @@ public struct ScriptReport: Sendable {
     public let markers: [ScriptMarker]
     /// One entry per `RunnerScenario.all`, in that order.
     public let scenarios: [ScenarioBehaviour]
-    /// What data flow knows about each variable (PowerShell names lower-cased; bash positional
-    /// parameters as `function#1`).
+    /// What data flow derived for each assigned variable and function parameter (PowerShell names
+    /// lower-cased; bash positional parameters as `function#1`, `function#@`). Variables that are only
+    /// named like an instance id or token path are treated as such by the analysis but not listed.
     public let variableFacts: [String: Set<ValueFact>]
 
     public var diagnostics: [Diagnostic] { script.diagnostics }
