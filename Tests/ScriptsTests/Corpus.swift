@@ -122,7 +122,7 @@ enum Corpus {
     /// A user-data template that embeds the module's start script.
     static let wrapperTemplate = Sample(name: "user-data wrapper template", language: .bash, template: true, text: #"""
     #!/bin/bash -e
-    exec > >(tee /var/log/user-data.log | logger -t user-data -s 2>/dev/console) 2>&1
+    exec >> /var/log/runner-boot.log 2>&1
 
     %{ if enable_debug_logging }
     set -x
@@ -202,7 +202,8 @@ enum Corpus {
 
     /// Windows, 4.0.1+ contract: `switch` on the mode, a settings function, header table for IMDSv2.
     static let windowsJitAware = Sample(name: "Windows JIT-aware", language: .powershell, template: false, text: #"""
-    $token = Invoke-RestMethod -Method PUT -Uri "http://169.254.169.254/latest/api/token" -Headers @{"X-aws-ec2-metadata-token-ttl-seconds" = "300"}
+    $ttl = @{ "X-aws-ec2-metadata-token-ttl-seconds" = 300 }
+    $token = Invoke-RestMethod -Uri "http://169.254.169.254/latest/api/token" -Method Put -Headers $ttl
     $headers = @{"X-aws-ec2-metadata-token" = $token}
     $instanceId = Invoke-RestMethod -Uri "http://169.254.169.254/latest/meta-data/instance-id" -Headers $headers
     $configPath = Invoke-RestMethod -Uri "http://169.254.169.254/latest/meta-data/tags/instance/ghr:ssm_config_path" -Headers $headers

@@ -87,8 +87,13 @@ import Testing
         // The flag lookup inside the jq filter, the guard of config.sh, and `--jitconfig` in the here-document.
         let read = r.evidence.first { $0.role == .jitFlagRead }
         #expect(read.map { r.script.source.text(of: $0.range) } == "enable_jit_config")
-        let guardText = r.evidence.filter { $0.role == .guardCondition }.map { r.script.source.text(of: $0.range) }
-        #expect(guardText.contains(#"[[ "$enable_jit_config" == "false" || $agent_mode != "ephemeral" ]]"#))
+        // The guard of config.sh tests both the JIT flag and the agent mode.
+        let configIndex = r.script.commands.first { $0.programName == "config.sh" }?.index
+        let configGuard = configIndex.flatMap { i in r.script.commands[i].conditions.last }
+        #expect(configGuard.map { $0.text.contains("$enable_jit_config") && $0.text.contains("$agent_mode") } == true)
+        #expect(configGuard.map { r.script.source.text(of: $0.range) } == configGuard?.text)
+        let guardRanges = r.evidence.filter { $0.role == .guardCondition }.map(\.range)
+        #expect(configGuard.map { guardRanges.contains($0.range) } == true)
         let jit = r.evidence.first { $0.role == .jitConfigFlag }
         #expect(jit.map { r.script.source.text(of: $0.range) } == "--jitconfig")
         let jitCommand = r.script.commands.first { $0.programName == "run.sh" && $0.words.contains { $0.value == "--jitconfig" } }
