@@ -499,6 +499,8 @@ final class BashParser {
         } else {
             b.diagnose("missing `in` after `case` word", "Write `case WORD in` followed by the pattern arms.", s, s + 4)
         }
+        // Arms reached only because earlier arms (ended by `;;`) did not match.
+        var earlier: [ScriptCondition] = []
         while true {
             skipBlanksAndNewlines()
             guard pos < limit else {
@@ -536,12 +538,22 @@ final class BashParser {
             let cond = ScriptCondition(
                 kind: .case, text: b.text(patStart, patEnd), range: b.range(patStart, patEnd), holds: true,
                 expression: subjectWord.map { .matches($0, patterns: patterns) } ?? .unknown)
+            guards.append(contentsOf: earlier)
             guards.append(cond)
             parseList(stops: Self.closers.union(["esac"]), inCase: true)
-            guards.removeLast()
+            guards.removeLast(earlier.count + 1)
             skipBlanksAndNewlines()
             if peek() == Byte.semi {
-                if peek(1) == Byte.semi { pos += peek(2) == Byte.amp ? 3 : 2 } else if peek(1) == Byte.amp { pos += 2 } else { pos += 1 }
+                if peek(1) == Byte.semi {
+                    // `;;&` tests the next pattern anyway; `;;` ends the case.
+                    if peek(2) == Byte.amp { pos += 3 } else { pos += 2; earlier.append(cond.negated) }
+                } else if peek(1) == Byte.amp {
+                    pos += 2
+                } else {
+                    pos += 1
+                }
+            } else {
+                earlier.append(cond.negated)
             }
             if pos == iterationStart { pos += 1 }
         }

@@ -148,7 +148,15 @@ extension ScannedScript {
         var out: [Range<Int>] = []
         var p = word.scanStart
         let last = min(word.scanEnd, bytes.count) - n.count
+        excluded.sort { $0.lowerBound < $1.lowerBound }
+        var next = 0
         while p <= last {
+            // Jump over variable references and nested substitutions (their own commands are searched).
+            while next < excluded.count, excluded[next].upperBound <= p { next += 1 }
+            if next < excluded.count, excluded[next].contains(p) {
+                p = excluded[next].upperBound
+                continue
+            }
             var match = true
             for k in 0..<n.count {
                 var c = bytes[p + k]
@@ -157,7 +165,7 @@ extension ScannedScript {
             }
             if match {
                 let r = p..<(p + n.count)
-                let inside = excluded.contains { $0.overlaps(r) }
+                let inside = excluded[next...].contains { $0.overlaps(r) }
                 let preceded = p > 0 && (bytes[p - 1] == Byte.dollar || (bytes[p - 1] == Byte.lbrace && p > 1 && bytes[p - 2] == Byte.dollar))
                 let followed = rejectFollowing.map { r.upperBound < bytes.count && bytes[r.upperBound] == $0 } ?? false
                 if !inside, !preceded, !followed { out.append(r) }

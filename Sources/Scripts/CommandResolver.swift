@@ -32,7 +32,9 @@ enum CommandResolver {
                     let v = words[i].value
                     if v == "--" { i += 1; break }
                     guard v.hasPrefix("-"), v.count > 1 else { break }
-                    if ["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"].contains(v) { i += 2 } else { i += 1 }
+                    // `-u user`, and combined flags ending in a valued one: `-iu user`, `-Eu user`.
+                    let valued: Set<Character> = ["u", "g", "C", "D", "h", "p", "r", "t", "U", "T"]
+                    if !v.hasPrefix("--"), let last = v.last, valued.contains(last) { i += 2 } else { i += 1 }
                 }
             case "env":
                 i += 1
@@ -44,11 +46,20 @@ enum CommandResolver {
                     break
                 }
             case "nohup", "exec", "command", "builtin", "setsid", "time", "nice", "ionice", "stdbuf", "chronic":
-                i += 1
-                while i < words.count, words[i].value.hasPrefix("-") {
-                    let v = words[i].value
-                    i += (v == "-n" || v == "-c" || v == "-o" || v == "-e" || v == "-i") && name != "exec" ? 2 : 1
+                // Options that take a separate value, per wrapper.
+                let valued: Set<String> = switch name {
+                case "exec": ["-a"]
+                case "nice": ["-n"]
+                case "ionice": ["-c", "-n", "-p"]
+                case "stdbuf": ["-i", "-o", "-e"]
+                case "time": ["-f", "-o"]
+                default: []
                 }
+                i += 1
+                while i < words.count, words[i].value.hasPrefix("-"), words[i].value != "--" {
+                    i += valued.contains(words[i].value) ? 2 : 1
+                }
+                if i < words.count, words[i].value == "--" { i += 1 }
             case "timeout":
                 i += 1
                 while i < words.count, words[i].value.hasPrefix("-") {

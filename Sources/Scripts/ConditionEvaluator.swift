@@ -133,16 +133,13 @@ struct ConditionEvaluator {
 
     /// The truth of "the guarded code runs" for one condition, and whether it involves the flags.
     func evaluate(_ g: ScriptCondition, in s: RunnerScenario, function: String?) -> (Truth, Bool) {
+        if g.kind == .templateIf {
+            let (t, flagged) = TemplateExpression.evaluate(g.text, in: s)
+            return (g.holds ? t : t.negated, flagged)
+        }
         var flagged = false
         let t = evaluate(g.expression, s, function, &flagged, depth: 0)
         return (g.holds ? t : t.negated, flagged)
-    }
-
-    /// Whether the expression consults `enable_jit_config` / `agent_mode` (or an `ephemeral` comparison).
-    func involvesFlags(_ e: ConditionExpression, function: String?) -> Bool {
-        var flagged = false
-        _ = evaluate(e, .ephemeralWithJIT, function, &flagged, depth: 0)
-        return flagged
     }
 
     private func evaluate(_ e: ConditionExpression, _ s: RunnerScenario, _ fn: String?, _ flagged: inout Bool, depth: Int) -> Truth {

@@ -57,6 +57,7 @@ final class FlowAnalysis {
                 }
             }
             bindParameters()
+            bindReads()
             for (name, _) in functions {
                 var out: Set<ValueFact> = []
                 for c in commands where c.function.map(key) == name && producesFunctionOutput(c) {
@@ -74,6 +75,37 @@ final class FlowAnalysis {
         if c.kind == .assignment || c.kind == .test || c.kind == .arithmetic { return false }
         if let p = c.parent, p < commands.count, commands[p].kind == .assignment { return false }
         return true
+    }
+
+    /// `read [-r] A B <<< "$x"`, `read -r A < <(cmd)`, `cmd | read A`, `mapfile -t L < <(cmd)`.
+    private func bindReads() {
+        guard !powershell else { return }
+        for c in commands where c.kind == .simple {
+            guard let program = c.programName, ["read", "mapfile", "readarray"].contains(program) else { continue }
+            var input = inputFacts(c)
+            for r in c.redirections where r.op == "<" {
+                if let t = r.target { input.formUnion(wordFacts(t, function: c.function)) }
+            }
+            guard !input.isEmpty else { continue }
+            // Options taking a value (`-t` is a timeout for `read` but a flag for `mapfile`).
+            let valued: Set<String> = program == "read" ? ["-p", "-d", "-t", "-n", "-N", "-u", "-i"] : ["-d", "-n", "-O", "-s", "-u", "-C", "-c"]
+            var i = 0
+            let args = c.effectiveArguments
+            while i < args.count {
+                let v = args[i].value
+                if v == "-a", i + 1 < args.count {
+                    variables[key(args[i + 1].value), default: []].formUnion(input)
+                    i += 2
+                    continue
+                }
+                if v.hasPrefix("-") {
+                    i += valued.contains(v) ? 2 : 1
+                    continue
+                }
+                if v.utf8.allSatisfy(\.isIdentifierByte) { variables[key(v), default: []].formUnion(input) }
+                i += 1
+            }
+        }
     }
 
     private func bindParameters() {
@@ -117,12 +149,19 @@ final class FlowAnalysis {
 
     // MARK: - Facts of values
 
-    /// Facts of a variable as seen from code in `function`.
+    /// Facts of a variable as seen from code in `function`. A variable named like an instance id or a
+    /// token path (`instance_id`, `$InstanceId`, `TOKEN_PATH`) is taken to hold one even when the script
+    /// does not show where it comes from (environment, sourced file).
     func facts(ofVariable name: String, function: String?) -> Set<ValueFact> {
         if !powershell, let f = function, name.utf8.allSatisfy({ $0.isASCIIDigit }) || name == "@" || name == "*" {
             return variables["\(key(f))#\(name)"] ?? []
         }
-        return variables[key(name)] ?? []
+        var out = variables[key(name)] ?? []
+        if !out.contains(.instanceParameter) {
+            if Self.looksLikeInstanceIdName(name) { out.insert(.instanceID) }
+            if Self.looksLikeTokenPathName(name) { out.insert(.tokenPath) }
+        }
+        return out
     }
 
     func wordFacts(_ w: ScriptWord, function: String?) -> Set<ValueFact> {
@@ -173,8 +212,8 @@ final class FlowAnalysis {
             guard !c.words.isEmpty else { break }
             out = sourceFacts(c)
             let program = key(c.effectiveName ?? "")
-            if let f = functionOutputs[program], functions[program] != nil {
-                out.formUnion(f)
+            if functions[program] != nil {
+                out.formUnion(functionOutputs[program] ?? [])
             } else if !Self.opaquePrograms.contains(ScriptCommand.basename(program).lowercased()) {
                 out.formUnion(inputFacts(c))
                 for w in c.effectiveArguments { out.formUnion(wordFacts(w, function: c.function)) }
@@ -341,14 +380,13 @@ final class FlowAnalysis {
     private func computeConstants() {
         var raw: [String: ScriptWord] = [:]
         for (k, list) in assignments where list.count == 1 {
-            let (ci, a) = list[0]
+            let a = list[0].assignment
             if let v = a.value {
                 raw[k] = v
             } else if a.valueCommands.count == 1, a.valueCommands[0] < commands.count {
                 let rhs = commands[a.valueCommands[0]]
                 if rhs.kind == .expression, rhs.words.count == 1 { raw[k] = rhs.words[0] }
             }
-            _ = ci
         }
         func resolve(_ k: String, depth: Int) -> String? {
             if let c = constants[k] { return c }

@@ -69,7 +69,6 @@ public struct ScriptMarker: Sendable, Hashable {
 /// Finds the markers of one script.
 struct MarkerScanner {
     let flow: FlowAnalysis
-    let evaluator: ConditionEvaluator
     private var script: ScannedScript { flow.script }
 
     func markers() -> [ScriptMarker] {
@@ -176,10 +175,7 @@ struct MarkerScanner {
                     }
                 }
             }
-            for w in c.words where jitConfigWord(w, in: c) {
-                let occurrences = script.literalOccurrences(of: Needle.jitConfig, in: w)
-                if let r = occurrences.first { add(.jitConfigFlag, r.lowerBound, r.upperBound, i) } else { add(.jitConfigFlag, w, i) }
-            }
+            for r in jitConfigRanges(in: c) { out.append(ScriptMarker(kind: .jitConfigFlag, range: r, command: i)) }
 
             // IMDS.
             if ["curl", "curl.exe", "wget", "invoke-restmethod", "irm", "invoke-webrequest", "iwr"].contains(program) {
@@ -217,13 +213,29 @@ struct MarkerScanner {
         }
     }
 
-    /// A `--jitconfig` word of a `run.sh`/`run.cmd` invocation (inside `Start-Process` argument strings
-    /// too), or an exact `--jitconfig` argument of any other program.
-    func jitConfigWord(_ w: ScriptWord, in c: ScriptCommand) -> Bool {
-        guard c.kind == .simple, !flow.isOutputOnly(c), let program = c.programName?.lowercased() else { return false }
-        if w.value == Needle.jitConfig || w.value.hasPrefix(Needle.jitConfig + "=") { return true }
-        guard ["run.sh", "run.cmd"].contains(program), c.effectiveArguments.contains(w) else { return false }
-        return !script.literalOccurrences(of: Needle.jitConfig, in: w).isEmpty
+    /// `--jitconfig` as an argument of any program, or inside the arguments of `run.sh`/`run.cmd`
+    /// (`Start-Process … -ArgumentList "--jitconfig $c"`, `@("--jitconfig", $c)`).
+    func jitConfigRanges(in c: ScriptCommand) -> [SourceRange] {
+        guard c.kind == .simple, !flow.isOutputOnly(c), let program = c.programName?.lowercased() else { return [] }
+        let isRun = ["run.sh", "run.cmd"].contains(program)
+        var out: [SourceRange] = []
+        func occurrence(_ w: ScriptWord) -> SourceRange {
+            script.literalOccurrences(of: Needle.jitConfig, in: w).first.map { script.range($0.lowerBound, $0.upperBound) } ?? w.range
+        }
+        for w in c.words {
+            if w.value == Needle.jitConfig || w.value.hasPrefix(Needle.jitConfig + "=") {
+                out.append(occurrence(w))
+                continue
+            }
+            guard isRun, c.effectiveArguments.contains(w) else { continue }
+            for r in script.literalOccurrences(of: Needle.jitConfig, in: w) { out.append(script.range(r.lowerBound, r.upperBound)) }
+            for sub in w.substitutions where sub.kind == .array || sub.kind == .group {
+                for i in sub.commands where i < script.commands.count && script.commands[i].kind == .expression {
+                    for inner in script.commands[i].words where inner.value == Needle.jitConfig { out.append(occurrence(inner)) }
+                }
+            }
+        }
+        return out
     }
 
     private func nestedText(_ w: ScriptWord) -> String {

@@ -433,6 +433,7 @@ final class PowerShellParser {
         }
         let open = pos
         pos += 1
+        var clauses: [ScriptCondition] = []
         while true {
             skipSpaceAndNewlines()
             guard pos < limit else {
@@ -448,12 +449,21 @@ final class PowerShellParser {
             let patternStart = pos
             let pattern = lexWord()?.build(in: b)
             let patternEnd = max(patternStart, lastTokenEnd)
-            let isDefault = pattern?.value.lowercased() == "default"
-            let expression: ConditionExpression = isDefault ? .unknown : subject.flatMap { sub in pattern.map { .matches(sub, patterns: [$0]) } } ?? .unknown
-            guards.append(ScriptCondition(kind: .case, text: b.text(patternStart, patternEnd), range: b.range(patternStart, patternEnd),
-                                          holds: true, expression: expression))
-            parseBlock(opener: "switch", openerStart: s)
-            guards.removeLast()
+            let isDefault = pattern?.value.lowercased() == "default" && pattern?.isQuoted == false
+            if isDefault {
+                // `default` runs only when no other clause matched.
+                guards.append(contentsOf: clauses.map(\.negated))
+                parseBlock(opener: "switch", openerStart: s)
+                guards.removeLast(clauses.count)
+            } else {
+                let expression: ConditionExpression = subject.flatMap { sub in pattern.map { .matches(sub, patterns: [$0]) } } ?? .unknown
+                let clause = ScriptCondition(kind: .case, text: b.text(patternStart, patternEnd), range: b.range(patternStart, patternEnd),
+                                             holds: true, expression: expression)
+                guards.append(clause)
+                parseBlock(opener: "switch", openerStart: s)
+                guards.removeLast()
+                clauses.append(clause)
+            }
             if pos == before { pos += 1 }
         }
     }
@@ -943,15 +953,22 @@ final class PowerShellParser {
         pos += 2
         while pos < limit, bytes[pos] != Byte.nl { pos += 1 }
         pos = min(limit, pos + 1)
+        var firstLine = true
         while pos < limit {
-            // The closing `"@` / `'@` must start a line.
+            // The closing `"@` / `'@` must start a line; the line break before it is not content.
             var lineStart = pos
             while lineStart < limit, Self.isSpace(bytes[lineStart]) { lineStart += 1 }
             if lineStart + 1 < limit, bytes[lineStart] == quote, bytes[lineStart + 1] == Byte.at {
                 pos = lineStart + 2
                 return
             }
+            if !firstLine { w.literal(Byte.nl, quoted: true) }
+            firstLine = false
             while pos < limit, bytes[pos] != Byte.nl {
+                if bytes[pos] == Byte.cr, pos + 1 < limit, bytes[pos + 1] == Byte.nl {
+                    pos += 1
+                    continue
+                }
                 if expandable, bytes[pos] == Byte.dollar {
                     lexDollar(&w, quoted: true)
                     continue
@@ -964,10 +981,7 @@ final class PowerShellParser {
                 w.literal(bytes[pos], quoted: true)
                 pos += 1
             }
-            if pos < limit {
-                w.literal(Byte.nl, quoted: true)
-                pos += 1
-            }
+            if pos < limit { pos += 1 }
         }
         b.diagnose("unterminated here-string", "The here-string opened here needs a line starting with `\(quote == Byte.dquote ? "\"@" : "'@")` to close it.", s, s + 2)
     }

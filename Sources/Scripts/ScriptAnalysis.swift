@@ -3,10 +3,12 @@ import AuditCore
 /// Which runner start contract of terraform-aws-github-runner a script implements.
 public enum StartContract: String, Sendable, Hashable, Codable, CaseIterable {
     /// v3 contract: `config.sh`/`config.cmd` gets the per-instance SSM value and there is no `--jitconfig`
-    /// path. Breaks for ephemeral runners once the module stores JIT configurations (4.0.0+).
+    /// anywhere. Breaks for ephemeral runners once the module stores JIT configurations (4.0.0+). Any
+    /// `agent_mode` guard on the call is listed in the evidence.
     case tokenOnly
-    /// 4.0.0 contract: ephemeral runners start with `run.sh --jitconfig`, `config.sh` with the SSM value
-    /// never runs for them, and `enable_jit_config` is not read (breaks with `enable_jit_config = false`).
+    /// 4.0.0 contract: ephemeral runners start with `run.sh --jitconfig` and `config.sh` with the SSM
+    /// value never runs for them, but `enable_jit_config` is not read — or is read without switching
+    /// both paths — so `enable_jit_config = false` breaks registration.
     case jitOnly
     /// 4.0.1+ contract: reads `enable_jit_config` and runs `config.sh` with the SSM value only when JIT is
     /// off or the runner is not ephemeral; `--jitconfig` otherwise.
@@ -69,8 +71,9 @@ public struct ScriptReport: Sendable {
     public let markers: [ScriptMarker]
     /// One entry per `RunnerScenario.all`, in that order.
     public let scenarios: [ScenarioBehaviour]
-    /// What data flow knows about each variable (PowerShell names lower-cased; bash positional
-    /// parameters as `function#1`).
+    /// What data flow derived for each assigned variable and function parameter (PowerShell names
+    /// lower-cased; bash positional parameters as `function#1`, `function#@`). Variables that are only
+    /// named like an instance id or token path are treated as such by the analysis but not listed.
     public let variableFacts: [String: Set<ValueFact>]
 
     public var diagnostics: [Diagnostic] { script.diagnostics }
@@ -97,7 +100,7 @@ public enum ScriptAnalysis {
     public static func analyze(_ script: ScannedScript) -> ScriptReport {
         let flow = FlowAnalysis(script)
         let evaluator = ConditionEvaluator(flow: flow)
-        let markerScanner = MarkerScanner(flow: flow, evaluator: evaluator)
+        let markerScanner = MarkerScanner(flow: flow)
         let markers = markerScanner.markers()
         var classifier = Classifier(flow: flow, evaluator: evaluator, markerScanner: markerScanner, markers: markers)
         let verdict = classifier.classify()
@@ -121,7 +124,8 @@ private struct Classifier {
     }
 
     private var script: ScannedScript { flow.script }
-    private var program: (ScriptCommand) -> String { { ($0.programName ?? "").lowercased() } }
+
+    private func program(_ c: ScriptCommand) -> String { (c.programName ?? "").lowercased() }
 
     struct Verdict {
         var contract: StartContract
@@ -138,8 +142,10 @@ private struct Classifier {
         let reads = commands.filter { flow.readsInstanceParameter($0) || flow.readsTokensByPath($0) }
         let configs = commands.filter { !flow.isOutputOnly($0) && ["config.sh", "config.cmd"].contains(program($0)) }
         let fed = configs.filter { c in c.effectiveArguments.contains { flow.wordFacts($0, function: c.function).contains(.instanceParameter) } }
-        let jitRuns = commands.filter { c in c.words.contains { markerScanner.jitConfigWord($0, in: c) } }
+        let jitRuns = commands.filter { !markerScanner.jitConfigRanges(in: $0).isEmpty }
         let flagReads = markers.filter { $0.kind == .readsEnableJitConfig }
+        // A user's own template may decide at render time: `%{ if enable_jit_config }`.
+        let templateSwitches = script.directives.filter { $0.kind == .if && TemplateExpression.mentionsJIT($0.expression) }
         let starters = script.placeholders.filter { $0.name == "start_runner" }
 
         let scenarios = RunnerScenario.all.map { s in
@@ -206,14 +212,22 @@ private struct Classifier {
                 addConfigEvidence(fed, scenario: .ephemeralWithJIT)
                 let configuresWithoutJIT = fed.contains { !evaluator.reach($0.index, in: .ephemeralWithToken).excluded }
                 let jitWithoutJIT = jitRuns.filter { !evaluator.reach($0.index, in: .ephemeralWithToken).excluded }
-                if !flagReads.isEmpty, configuresWithoutJIT, jitWithoutJIT.isEmpty {
+                if !flagReads.isEmpty || !templateSwitches.isEmpty, configuresWithoutJIT, jitWithoutJIT.isEmpty {
                     contract = .jitAware
                     for m in flagReads {
                         evidence.append(ContractEvidence(role: .jitFlagRead, range: m.range, note: "reads `enable_jit_config`"))
                     }
-                    rationale = "The script reads `enable_jit_config`, runs `\(configName())` with the per-instance SSM value only "
-                        + "when JIT is off or the runner is not ephemeral, and otherwise starts with `\(runName()) --jitconfig`: "
-                        + "the 4.0.1+ contract."
+                    for d in templateSwitches {
+                        evidence.append(ContractEvidence(role: .jitFlagRead, range: d.range,
+                                                         note: "decides on the template variable in `\(d.expression)` when Terraform renders the script"))
+                    }
+                    rationale = flagReads.isEmpty
+                        ? "The template decides at render time on a JIT template variable: `\(configName())` gets the per-instance "
+                            + "SSM value only when JIT is off or the runner is not ephemeral, `\(runName()) --jitconfig` otherwise. "
+                            + "This matches the 4.0.1+ contract as long as that variable follows `enable_jit_config`."
+                        : "The script reads `enable_jit_config`, runs `\(configName())` with the per-instance SSM value only "
+                            + "when JIT is off or the runner is not ephemeral, and otherwise starts with `\(runName()) --jitconfig`: "
+                            + "the 4.0.1+ contract."
                 } else {
                     contract = .jitOnly
                     if flagReads.isEmpty {
@@ -257,8 +271,7 @@ private struct Classifier {
 
     private mutating func addJitEvidence(_ commands: [ScriptCommand]) {
         for c in commands {
-            for w in c.words where markerScanner.jitConfigWord(w, in: c) {
-                let r = script.literalOccurrences(of: Needle.jitConfig, in: w).first.map { script.range($0.lowerBound, $0.upperBound) } ?? w.range
+            for r in markerScanner.jitConfigRanges(in: c) {
                 evidence.append(ContractEvidence(role: .jitConfigFlag, range: r, note: "starts the runner with a JIT configuration"))
             }
             addGuards(of: c)

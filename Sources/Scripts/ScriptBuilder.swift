@@ -38,8 +38,6 @@ struct WordBuilder {
         pending.removeAll(keepingCapacity: true)
     }
 
-    var hasContent: Bool { !parts.isEmpty || !pending.isEmpty }
-
     /// Appends the parts of another builder (for array values, nested words).
     mutating func absorb(_ other: WordBuilder) {
         var o = other

@@ -257,11 +257,9 @@ public struct ScriptCommand: Sendable, Hashable {
     }
 
     static func basename(_ path: String) -> String {
-        var scalars = Substring(path)
-        if let slash = scalars.lastIndex(where: { $0 == "/" || $0 == "\\" }) {
-            scalars = scalars[scalars.index(after: slash)...]
-        }
-        return String(scalars)
+        let utf8 = path.utf8
+        guard let slash = utf8.lastIndex(where: { $0 == 0x2F || $0 == 0x5C }) else { return path }
+        return String(path[utf8.index(after: slash)...])
     }
 }
 
@@ -320,7 +318,7 @@ public struct ScannedScript: Sendable {
     public func commands(named name: String) -> [ScriptCommand] {
         commands.filter { cmd in
             guard let program = cmd.programName else { return false }
-            return ScannedScript.sameProgram(program, name)
+            return sameProgram(program, name)
         }
     }
 
@@ -328,8 +326,11 @@ public struct ScannedScript: Sendable {
         functions.first { language == .powershell ? $0.name.lowercased() == name.lowercased() : $0.name == name }
     }
 
-    static func sameProgram(_ a: String, _ b: String) -> Bool {
-        a.lowercased() == b.lowercased()
+    private func sameProgram(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }
+        let lower = a.lowercased()
+        let windowsName = lower.hasSuffix(".cmd") || lower.hasSuffix(".exe") || lower.hasSuffix(".bat") || lower.hasSuffix(".ps1")
+        return (language == .powershell || windowsName) && lower == b.lowercased()
     }
 
     /// The original range for rendered byte offsets `[start, end)`.

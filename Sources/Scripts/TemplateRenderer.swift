@@ -105,6 +105,8 @@ enum TemplateRenderer {
             var sawElse: Bool
         }
         var open: [OpenDirective] = []
+        // After an unterminated `${`/`%{` Terraform stops; so does the renderer (the rest is literal).
+        var gaveUp = false
 
         func flushLiteral(upTo end: Int) {
             guard end > literalStart else { return }
@@ -125,7 +127,7 @@ enum TemplateRenderer {
 
         while i < n {
             let c = b[i]
-            if (c == UInt8(ascii: "$") || c == UInt8(ascii: "%")), i + 2 < n, b[i + 1] == c, b[i + 2] == UInt8(ascii: "{") {
+            if !gaveUp, (c == UInt8(ascii: "$") || c == UInt8(ascii: "%")), i + 2 < n, b[i + 1] == c, b[i + 2] == UInt8(ascii: "{") {
                 // `$${` and `%%{` are escapes for a literal `${` / `%{`.
                 flushLiteral(upTo: i)
                 emitSynthetic([c], originalStart: i, originalEnd: i + 2)
@@ -133,8 +135,9 @@ enum TemplateRenderer {
                 literalStart = i
                 continue
             }
-            if (c == UInt8(ascii: "$") || c == UInt8(ascii: "%")), i + 1 < n, b[i + 1] == UInt8(ascii: "{") {
+            if !gaveUp, (c == UInt8(ascii: "$") || c == UInt8(ascii: "%")), i + 1 < n, b[i + 1] == UInt8(ascii: "{") {
                 guard let close = findClose(b, from: i + 2, depth: 0) else {
+                    gaveUp = true
                     let what = c == UInt8(ascii: "$") ? "interpolation" : "directive"
                     rendering.diagnostics.append(Diagnostic(
                         .error, "unterminated template \(what)",

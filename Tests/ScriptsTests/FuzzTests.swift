@@ -60,9 +60,33 @@ import Testing
         }
     }
 
+    /// Realistic scripts with random deletions, insertions of shell punctuation and duplicated runs.
+    @Test(.timeLimit(.minutes(2)))
+    func mutatedCorpusNeverCrashes() {
+        var rng = SeededGenerator(seed: 42)
+        let punctuation = Array("\"'`$(){}[]#<>;&|\\\n%~@".utf8)
+        for sample in Corpus.all {
+            for _ in 0..<20 {
+                var bytes = Array(sample.text.utf8)
+                for _ in 0..<Int.random(in: 1...6, using: &rng) where !bytes.isEmpty {
+                    let at = Int.random(in: 0..<bytes.count, using: &rng)
+                    switch Int.random(in: 0..<3, using: &rng) {
+                    case 0: bytes.remove(at: at)
+                    case 1: bytes.insert(punctuation[Int.random(in: 0..<punctuation.count, using: &rng)], at: at)
+                    default: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + Int.random(in: 1...30, using: &rng))], at: at)
+                    }
+                }
+                let source = SourceFile(path: "mutated", text: String(decoding: bytes, as: UTF8.self))
+                for template in [false, true] {
+                    Self.checkRanges(ScriptAnalysis.analyze(source, language: sample.language, template: template), source)
+                }
+            }
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func deepNestingIsBounded() {
-        let depth = 3000
+        let depth = 1500
         let cases = [
             String(repeating: "$(", count: depth) + String(repeating: ")", count: depth),
             String(repeating: "if a; then ", count: depth),

@@ -75,11 +75,24 @@ extension ScannedScript {
 enum ModuleMirror {
     static let path = "/work/.mirror/github-aws-runners+terraform-aws-github-runner/repo"
 
-    static func show(_ tag: String, _ file: String) -> String? {
+    /// Release tags `vX.Y.Z`, as (tag, [X, Y, Z]).
+    static func releaseTags() -> [(String, [Int])]? {
+        guard let out = git(["tag"]) else { return nil }
+        return out.split(separator: "\n").compactMap { line -> (String, [Int])? in
+            guard line.hasPrefix("v") else { return nil }
+            let parts = line.dropFirst().split(separator: ".").map { Int($0) }
+            guard parts.count == 3, parts.allSatisfy({ $0 != nil }) else { return nil }
+            return (String(line), parts.map { $0! })
+        }
+    }
+
+    static func show(_ tag: String, _ file: String) -> String? { git(["show", "\(tag):\(file)"]) }
+
+    private static func git(_ arguments: [String]) -> String? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", path, "show", "\(tag):\(file)"]
+        process.arguments = ["git", "-C", path] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = Pipe()
