@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", "AuditCore"], swiftSettings: strict),
         .testTarget(name: "TerraformTests", dependencies: ["Terraform", "HCL", "AuditCore"], swiftSettings: strict),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Engine", "Knowledge", "AuditCore", "Terraform"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Reporters", "AuditCore", "Knowledge", "Rules", "Terraform", "Yams"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Reporters", "AuditCore", "Knowledge", "Rules", "Terraform", "Gate", "Yams"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(name: "IAMTests", dependencies: ["IAM", "AuditCore", "Documents", "HCL", "Yams"], swiftSettings: strict),
         .testTarget(name: "GateTests", dependencies: ["Gate", "AuditCore"], swiftSettings: strict),
         .testTarget(name: "ReportersTests", dependencies: ["Reporters", "AuditCore", "Knowledge"], exclude: ["Snapshots"], swiftSettings: strict),

@@ -1,16 +1,22 @@
 import AuditCore
 import Dispatch
 import Foundation
+import Gate
 import HCL
 import Knowledge
 import Rules
 import Scripts
 import Terraform
 
-/// Options of one audit run.
+/// Options of one audit run. Settings left nil come from `.ghr-audit.yml`, then the defaults.
 public struct AuditOptions: Sendable {
-    public var target: TargetSelection
+    /// nil: the config file's `target`, else `latest`.
+    public var target: TargetSelection?
     public var fromOverride: ModuleVersion?
+    /// A config file given on the command line (`--config`); nil: `.ghr-audit.yml` at the root.
+    public var configFile: SourceFile?
+    /// The day suppressions' `exp:` dates are compared with.
+    public var today: Date = Date()
     public var rootInputs: RootInputs
     public var include: [String]
     public var exclude: [String]
@@ -18,7 +24,7 @@ public struct AuditOptions: Sendable {
     public var disabledRules: Set<String>
     public var severityOverrides: [String: Severity]
 
-    public init(target: TargetSelection = .latest, fromOverride: ModuleVersion? = nil, rootInputs: RootInputs = RootInputs(),
+    public init(target: TargetSelection? = nil, fromOverride: ModuleVersion? = nil, rootInputs: RootInputs = RootInputs(),
                 include: [String] = [], exclude: [String] = [], disabledRules: Set<String> = [], severityOverrides: [String: Severity] = [:]) {
         self.target = target
         self.fromOverride = fromOverride
@@ -33,6 +39,10 @@ public struct AuditOptions: Sendable {
 /// The outcome of a run: the report plus what reporters and later stages need.
 public struct AuditResult: Sendable {
     public var report: Report
+    /// The configuration the run used (the file's settings; problems are findings).
+    public var config: GateConfig
+    /// Findings that inline `ghr-audit:ignore` directives suppressed.
+    public var suppressed: [Finding] = []
     public var workspace: Workspace
     public var model: DeploymentModel
     /// The text of every file a finding may point into.
@@ -53,9 +63,42 @@ public struct Auditor: Sendable {
     }
 
     public func audit(fileSystem: any FileSystem, options: AuditOptions) -> AuditResult {
+        var findings: [Finding] = []
+
+        // The configuration file: settings the command line left open, and located problems.
+        let known = KnownRuleIds(knowledge.rules.map(\.id), aliases: Dictionary(
+            knowledge.rules.flatMap { r in r.deprecatedAliases.map { ($0, r.id) } }, uniquingKeysWith: { a, _ in a }))
+        var config = GateConfig()
+        let configSource = options.configFile ?? fileSystem.read(GateConfig.fileName).flatMap { SourceFile(path: GateConfig.fileName, data: $0) }
+        if let configSource {
+            let (parsed, problems) = GateConfig.parse(configSource, knownRuleIds: known)
+            config = parsed
+            findings += problems.map { diagnosticFinding($0, ruleId: GateRules.configProblem) }
+        }
+        var options = options
+        if options.target == nil, let t = config.target {
+            if let sel = TargetSelection(t.value) { options.target = sel } else {
+                findings.append(coreFinding(GateRules.configProblem, "`target: \(t.value)` is not a release, `latest` or `pinned`", at: t.range))
+            }
+        }
+        for file in config.varFiles {
+            guard let data = fileSystem.read(file.value), let src = SourceFile(path: file.value, data: data) else {
+                findings.append(coreFinding(GateRules.configProblem, "variables file `\(file.value)` could not be read", at: file.range))
+                continue
+            }
+            options.rootInputs.varFiles.insert(file.value.hasSuffix(".json") ? HCLJSONParser.parse(src) : HCLParser.parse(src), at: 0)
+        }
+        for name in config.vars.keys.sorted() where !options.rootInputs.vars.contains(where: { $0.name == name }) {
+            options.rootInputs.vars.insert((name, Self.text(of: config.vars[name]!.value)), at: 0)
+        }
+        for (id, sev) in config.severity where options.severityOverrides[id] == nil { options.severityOverrides[id] = sev.value }
+        options.disabledRules.formUnion(config.disable.map(\.value))
+        let target = options.target ?? .latest
+
         let discovery = Discovery(fileSystem: fileSystem, include: options.include, exclude: options.exclude)
-        let (found, problems) = discovery.walk()
-        var findings: [Finding] = problems.map {
+        var (found, problems) = discovery.walk()
+        found = found.filter { config.includes($0.path) }
+        findings += problems.map {
             coreFinding("CORE-002", $0.message, at: .fileStart($0.path))
         }
 
@@ -78,13 +121,17 @@ public struct Auditor: Sendable {
         for d in model.diagnostics { findings.append(diagnosticFinding(d, ruleId: "CORE-003")) }
 
         let scripts = ParallelLoader.analyseScripts(workspace)
-        let context = RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: options.target,
+        let context = RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target,
                                   fromOverride: options.fromOverride, scripts: scripts)
-        for rule in rules where !options.disabledRules.contains(rule.id) {
+        for rule in rules where !rule.emits.allSatisfy({ options.disabledRules.contains($0) }) {
             findings += rule.check(context)
         }
-
         findings = findings.filter { !options.disabledRules.contains($0.ruleId) }
+
+        // Inline suppressions.
+        let (kept, suppressed) = applySuppressions(findings, workspace: workspace, known: known, options: options)
+        findings = kept
+
         for i in findings.indices {
             if let s = options.severityOverrides[findings[i].ruleId], !findings[i].tags.contains("parse") { findings[i].severity = s }
         }
@@ -94,17 +141,67 @@ public struct Auditor: Sendable {
         for f in files.values { byKind[f.kind.rawValue, default: 0] += 1 }
         let report = Report(
             toolVersion: toolVersion,
-            target: options.target.description == "latest" ? knowledge.latest.version.description : options.target.description,
+            target: target.description == "latest" ? knowledge.latest.version.description : target.description,
             filesScanned: files.count, filesByKind: byKind,
             modules: ModelSummary.summaries(model, context: context),
             findings: findings, rules: knowledge.descriptors)
         var sources: [String: SourceFile] = [:]
         for f in findings {
             for path in [f.location.path] + f.related.map(\.location.path) where sources[path] == nil {
-                sources[path] = workspace.source(path)
+                sources[path] = workspace.source(path) ?? (path == configSource?.path ? configSource : nil)
             }
         }
-        return AuditResult(report: report, workspace: workspace, model: model, sources: sources)
+        return AuditResult(report: report, config: config, suppressed: suppressed, workspace: workspace, model: model, sources: sources)
+    }
+
+    /// Reads `ghr-audit:ignore` directives from every file that can hold comments and applies them.
+    func applySuppressions(_ findings: [Finding], workspace: Workspace, known: KnownRuleIds, options: AuditOptions) -> (kept: [Finding], suppressed: [Finding]) {
+        var suppressions: [Suppression] = []
+        var problems: [Suppression.Problem] = []
+        for path in workspace.sortedPaths {
+            let file = workspace[path]!
+            guard file.source.text.contains("ghr-audit:") else { continue }
+            let language: SuppressionLanguage
+            switch file.kind {
+            case .terraform, .tfvars, .packer: language = .hcl
+            case .yaml: language = .yaml
+            case .bash: language = .bash
+            case .powershell: language = .powershell
+            default: continue
+            }
+            let (s, p) = Suppression.parse(file.source, language: language)
+            suppressions += s
+            problems += p
+        }
+        guard !suppressions.isEmpty || !problems.isEmpty else { return (findings, []) }
+        let parseRules = Set(knowledge.rules.filter { $0.tags.contains(.parse) }.map(\.id))
+        let result = Suppression.apply(
+            findings: findings, suppressions: suppressions, problems: problems, knownRuleIds: known, today: options.today,
+            unsuppressible: { parseRules.contains($0) }, isEnabled: { !options.disabledRules.contains($0) })
+        let generated = result.generated.filter { !options.disabledRules.contains($0.ruleId) }.map { f -> Finding in
+            // Severity and tags of Gate's findings come from the catalogue like every other rule's.
+            var f = f
+            if let meta = knowledge.rule(id: f.ruleId) { f.tags = meta.tags.map(\.rawValue) }
+            return f
+        }
+        return (result.kept + generated, result.suppressed)
+    }
+
+    /// A config `vars` value as the text `--var` would carry.
+    static func text(of v: ConfigValue) -> String {
+        switch v {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n
+        case .string(let s): return s
+        case .list(let l): return "[" + l.map { quoted($0) }.joined(separator: ", ") + "]"
+        case .map(let m): return "{" + m.keys.sorted().map { "\($0) = \(quoted(m[$0]!))" }.joined(separator: ", ") + "}"
+        }
+    }
+
+    static func quoted(_ v: ConfigValue) -> String {
+        if case .string(let s) = v { return "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        return text(of: v)
     }
 
     func coreFinding(_ id: String, _ message: String, at range: SourceRange, detail: String? = nil) -> Finding {
@@ -146,6 +243,7 @@ public struct Auditor: Sendable {
 public enum ToolInfo {
     public static let name = "ghr-audit"
     public static let version = "0.1.0"
+    public static let informationURI = "https://github.com/ghr-audit/ghr-audit"
 }
 
 /// Reading, parsing and script analysis spread over the cores.

@@ -2,6 +2,7 @@ import ArgumentParser
 import AuditCore
 import Engine
 import Foundation
+import Gate
 import HCL
 import Knowledge
 import Reporters
@@ -33,7 +34,7 @@ struct GHRAudit: ParsableCommand {
         commandName: "ghr-audit",
         abstract: "Audit a terraform-aws-github-runner deployment before a module upgrade.",
         version: ToolInfo.version,
-        subcommands: [Check.self, Rules.self, Explain.self, Version.self],
+        subcommands: [Check.self, Checklist.self, Fix.self, Rules.self, Explain.self, Version.self],
         defaultSubcommand: Check.self)
 }
 
@@ -65,14 +66,10 @@ enum FailOn: String, ExpressibleByArgument, CaseIterable {
 
 extension OutputFormat: ExpressibleByArgument {}
 
-struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Audit one or more repositories (default: the current directory).")
-
-    @Argument(help: "Repositories or folders to audit.")
-    var paths: [String] = ["."]
-
-    @Option(help: "Module release to audit against: a version such as 4.0.1, `latest` (the newest release known), or `pinned` (each module call at the version it pins).")
-    var target: String = "latest"
+/// The options `check`, `checklist` and `fix` share: what to audit and how.
+struct AuditFlags: ParsableArguments {
+    @Option(help: "Module release to audit against: a version such as 4.0.1, `latest` (the newest release known), or `pinned` (each module call at the version it pins). Default: the config file's `target`, else `latest`.")
+    var target: String?
 
     @Option(help: "Override the detected current module version of every call.")
     var from: String?
@@ -83,49 +80,46 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("var"), help: "A variable value NAME=VALUE (repeatable; wins over files).")
     var vars: [String] = []
 
-    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var format: OutputFormat = .text
-
-    @Option(help: "Write the report to FILE instead of standard output.")
-    var output: String?
-
-    @Option(name: .customLong("fail-on"), help: "Lowest severity that makes the exit code 1: error, warning, note or none.")
-    var failOn: FailOn = .error
-
-    @Flag(name: .customLong("no-color"), help: "Never colour the text output (NO_COLOR is honoured too).")
-    var noColor = false
+    @Option(help: "Configuration file (default: `.ghr-audit.yml` at the scan root).")
+    var config: String?
 
     func validate() throws {
-        guard TargetSelection(target) != nil else {
+        if let target, TargetSelection(target) == nil {
             throw ValidationError("`--target \(target)` is not a release (like 4.0.1), `latest` or `pinned`")
         }
         if let from, ModuleVersion(from) == nil { throw ValidationError("`--from \(from)` is not a release such as 3.6.1") }
         for v in vars where !v.contains("=") { throw ValidationError("`--var \(v)` must have the form NAME=VALUE") }
     }
 
-    func run() throws {
-        let knowledge = try loadKnowledge()
-        let selection = TargetSelection(target)!
-        if case .version(let v) = selection, knowledge.release(version: v) == nil {
+    /// Runs the audit over every path; several paths are merged with path prefixes.
+    func audit(paths: [String], knowledge: KnowledgeBase) throws -> AuditResult {
+        let selection = target.flatMap(TargetSelection.init)
+        if case .version(let v)? = selection, knowledge.release(version: v) == nil {
             let near = knowledge.releases.map(\.version).min { abs(distance($0, v)) < abs(distance($1, v)) }
             throw EnvironmentError("`--target \(v)` is not a release of terraform-aws-github-runner known to ghr-audit" + (near.map { "; the nearest is \($0)" } ?? ""))
         }
-        var varFileSources: [HCLFileBox] = []
+        var parsedVarFiles: [HCLFile] = []
         for path in varFiles {
             guard let data = FileManager.default.contents(atPath: path) else { throw EnvironmentError("cannot read --var-file \(path)") }
             guard let src = SourceFile(path: path, data: data) else { throw EnvironmentError("--var-file \(path) is not valid UTF-8") }
-            varFileSources.append(HCLFileBox(source: src))
+            parsedVarFiles.append(path.hasSuffix(".json") ? HCLJSONParser.parse(src) : HCLParser.parse(src))
+        }
+        var configFile: SourceFile?
+        if let config {
+            guard let data = FileManager.default.contents(atPath: config) else { throw EnvironmentError("cannot read --config \(config)") }
+            guard let src = SourceFile(path: config, data: data) else { throw EnvironmentError("--config \(config) is not valid UTF-8") }
+            configFile = src
         }
         let inputs = RootInputs(
-            varFiles: varFileSources.map(\.parsed),
+            varFiles: parsedVarFiles,
             vars: vars.map { v in
                 let i = v.firstIndex(of: "=")!
                 return (String(v[..<i]), String(v[v.index(after: i)...]))
             },
             environment: ProcessInfo.processInfo.environment)
-        let options = AuditOptions(target: selection, fromOverride: from.flatMap(ModuleVersion.init), rootInputs: inputs)
+        var options = AuditOptions(target: selection, fromOverride: from.flatMap(ModuleVersion.init), rootInputs: inputs)
+        options.configFile = configFile
         let auditor = Auditor(knowledge: knowledge)
-
         var merged: AuditResult?
         for path in paths {
             var isDir: ObjCBool = false
@@ -137,23 +131,194 @@ struct Check: ParsableCommand {
             if paths.count > 1 { result = result.prefixingPaths(with: path) }
             merged = merged.map { $0.merging(result) } ?? result
         }
-        guard let result = merged else { return }
-
-        let color = format == .text && output == nil && !noColor
-            && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
-        let text = render(result.report, as: format, options: RenderOptions(color: color, sources: result.sources))
-        if let output {
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
-                throw EnvironmentError("cannot write \(output): \(error.localizedDescription)")
-            }
-        } else {
-            writeStdout(text)
-        }
-        if failOn.fails(result.report.findings) { throw ExitCode(Exit.findings) }
+        guard let result = merged else { throw EnvironmentError("no path to audit") }
+        return result
     }
 
     private func distance(_ a: ModuleVersion, _ b: ModuleVersion) -> Int {
         (a.major - b.major) * 10_000 + (a.minor - b.minor) * 100 + (a.patch - b.patch)
+    }
+}
+
+/// `--format F [--output FILE]` pairs, in command-line order: an `--output` belongs to the
+/// `--format` before it (or to the default `text` when it comes first).
+struct OutputPlan {
+    var outputs: [(format: OutputFormat, file: String?)]
+
+    static func pair(arguments: [String]) throws -> OutputPlan {
+        var entries: [(format: OutputFormat, file: String?)] = []
+        var pendingFile: String?
+        var i = 0
+        func value(_ flag: String) throws -> String {
+            if let eq = arguments[i].firstIndex(of: "=") { return String(arguments[i][arguments[i].index(after: eq)...]) }
+            guard i + 1 < arguments.count else { throw ValidationError("`\(flag)` needs a value") }
+            i += 1
+            return arguments[i]
+        }
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { break }
+            if a == "--format" || a.hasPrefix("--format=") {
+                let v = try value("--format")
+                guard let f = OutputFormat(rawValue: v) else {
+                    throw ValidationError("`--format \(v)`: expected one of \(OutputFormat.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", "))")
+                }
+                entries.append((f, nil))
+            } else if a == "--output" || a == "-o" || a.hasPrefix("--output=") {
+                let v = try value("--output")
+                if let last = entries.indices.last, entries[last].file == nil {
+                    entries[last].file = v
+                } else if entries.isEmpty && pendingFile == nil {
+                    pendingFile = v
+                } else {
+                    throw ValidationError("`--output \(v)` has no `--format` of its own; write `--format F --output FILE` pairs")
+                }
+            }
+            i += 1
+        }
+        if entries.isEmpty { entries = [(.text, pendingFile)] } else if let p = pendingFile { entries.insert((.text, p), at: 0) }
+        if entries.filter({ $0.file == nil }).count > 1 {
+            throw ValidationError("only one `--format` may go to standard output; give the others an `--output FILE`")
+        }
+        return OutputPlan(outputs: entries)
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Audit one or more repositories (default: the current directory).")
+
+    @Argument(help: "Repositories or folders to audit.")
+    var paths: [String] = ["."]
+
+    @OptionGroup var flags: AuditFlags
+
+    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")). Repeatable, each followed by its own `--output`.")
+    var format: [OutputFormat] = []
+
+    @Option(name: [.customLong("output"), .customShort("o")], help: "Write the report of the preceding `--format` to FILE instead of standard output.")
+    var output: [String] = []
+
+    @Option(name: .customLong("fail-on"), help: "Lowest severity that makes the exit code 1: error, warning, note or none (default: the config's `fail_on`, else error).")
+    var failOn: FailOn?
+
+    @Option(help: "Report only findings that are not in this baseline file.")
+    var baseline: String?
+
+    @Option(name: .customLong("write-baseline"), help: "Record the current findings (by fingerprint) in FILE.")
+    var writeBaseline: String?
+
+    @Flag(name: .customLong("no-color"), help: "Never colour the text output (NO_COLOR is honoured too).")
+    var noColor = false
+
+    func run() throws {
+        let plan = try OutputPlan.pair(arguments: Array(CommandLine.arguments.dropFirst()))
+        let knowledge = try loadKnowledge()
+        var result = try flags.audit(paths: paths, knowledge: knowledge)
+
+        if let path = writeBaseline {
+            do { try AtomicWriter.write(Baseline.make(result.report.findings), to: URL(fileURLWithPath: path)) } catch {
+                throw EnvironmentError("cannot write baseline \(path): \(error)")
+            }
+        }
+        if let path = baseline ?? result.config.baseline.map({ paths.count == 1 ? (paths[0] as NSString).appendingPathComponent($0.value) : $0.value }) {
+            guard let data = FileManager.default.contents(atPath: path) else { throw EnvironmentError("cannot read baseline \(path)") }
+            let loaded: Baseline
+            do { loaded = try Baseline.load(data) } catch { throw EnvironmentError("baseline \(path): \(error)") }
+            result.report.findings = loaded.filter(result.report.findings).new
+        }
+
+        for entry in plan.outputs {
+            let color = entry.format == .text && entry.file == nil && !noColor
+                && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
+            let text = render(result.report, as: entry.format, options: RenderOptions(color: color, sources: result.sources, informationURI: ToolInfo.informationURI))
+            if let file = entry.file {
+                do { try AtomicWriter.write(Data(text.utf8), to: URL(fileURLWithPath: file)) } catch {
+                    throw EnvironmentError("cannot write \(file): \(error)")
+                }
+            } else {
+                writeStdout(text)
+            }
+        }
+        let threshold = failOn ?? result.config.failOn.flatMap { FailOn(rawValue: $0.value.rawValue) } ?? .error
+        if threshold.fails(result.report.findings) { throw ExitCode(Exit.findings) }
+    }
+}
+
+struct Checklist: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a Markdown upgrade checklist tailored to the repository.")
+
+    @Argument(help: "The repository to plan for.")
+    var path: String = "."
+
+    @OptionGroup var flags: AuditFlags
+
+    @Option(name: [.customLong("output"), .customShort("o")], help: "Write the checklist to FILE instead of standard output.")
+    var output: String?
+
+    func run() throws {
+        let knowledge = try loadKnowledge()
+        let result = try flags.audit(paths: [path], knowledge: knowledge)
+        let target = flags.target.flatMap(ModuleVersion.init) ?? ModuleVersion(result.report.target) ?? knowledge.latest.version
+        let text = Engine.Checklist.render(result, knowledge: knowledge, target: target)
+        if let output {
+            do { try AtomicWriter.write(Data(text.utf8), to: URL(fileURLWithPath: output)) } catch { throw EnvironmentError("cannot write \(output): \(error)") }
+        } else {
+            writeStdout(text)
+        }
+    }
+}
+
+struct Fix: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a unified diff of every machine-applicable fix; `--apply` writes the files.")
+
+    @Argument(help: "The repository to fix.")
+    var path: String = "."
+
+    @OptionGroup var flags: AuditFlags
+
+    @Flag(help: "Write the fixed files (atomically, keeping line endings and encoding) instead of printing the diff.")
+    var apply = false
+
+    func run() throws {
+        let knowledge = try loadKnowledge()
+        let result = try flags.audit(paths: [path], knowledge: knowledge)
+        var byFile: [String: [TextEdit]] = [:]
+        var described: [String: [String]] = [:]
+        for f in result.report.findings {
+            guard let fix = f.fix, fix.isMachineApplicable else { continue }
+            for e in fix.edits { byFile[e.range.path, default: []].append(e) }
+            for p in Set(fix.edits.map(\.range.path)) { described[p, default: []].append("\(f.ruleId): \(fix.description)") }
+        }
+        if byFile.isEmpty {
+            writeStderr("ghr-audit: no machine-applicable fix\n")
+            return
+        }
+        let root = URL(fileURLWithPath: path)
+        var changed = 0
+        for file in byFile.keys.sorted() {
+            let url = root.appendingPathComponent(file)
+            guard let data = FileManager.default.contents(atPath: url.path), let source = SourceFile(path: file, data: data) else {
+                throw EnvironmentError("cannot read \(file)")
+            }
+            let newText: String
+            switch FixApplier.apply(byFile[file]!, to: source) {
+            case .success(let t): newText = t
+            case .failure(let conflict):
+                writeStderr("ghr-audit: \(file): \(conflict.dropped.count) overlapping edit(s) skipped; run `fix` again after applying\n")
+                newText = conflict.partialText
+            }
+            guard newText != source.text else { continue }
+            changed += 1
+            if apply {
+                do { try AtomicWriter.write(FixApplier.encode(newText, likeOriginal: data), to: url) } catch {
+                    throw EnvironmentError("cannot write \(file): \(error)")
+                }
+                writeStderr("fixed \(file): " + described[file, default: []].joined(separator: "; ") + "\n")
+            } else {
+                writeStdout(UnifiedDiff.render(path: file, old: source.text, new: newText))
+            }
+        }
+        if apply { writeStderr("ghr-audit: \(changed) file(s) changed\n") }
     }
 }
 

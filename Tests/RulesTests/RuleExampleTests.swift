@@ -10,7 +10,7 @@ import Testing
 /// also runs again with CRLF line endings and with a leading multi-byte comment line, which checks
 /// the offset and column arithmetic end to end.
 struct ExampleCase: CustomTestStringConvertible, Sendable {
-    enum Variant: String, Sendable, CaseIterable { case plain, crlf, leadingComment = "leading-comment" }
+    enum Variant: String, Sendable, CaseIterable { case plain, crlf, leadingComment = "leading-comment", suppressed }
 
     var rule: RuleMetadata
     var example: RuleExample
@@ -22,8 +22,16 @@ struct ExampleCase: CustomTestStringConvertible, Sendable {
 
     static let all: [ExampleCase] = knowledge.rules.flatMap { rule in
         rule.examples.filter(\.runnable).flatMap { example in
-            Variant.allCases.map { ExampleCase(rule: rule, example: example, variant: $0) }
+            Variant.allCases.filter { $0 != .suppressed || canSuppress(rule, example) }.map { ExampleCase(rule: rule, example: example, variant: $0) }
         }
+    }
+
+    /// Triggering examples of rules that may be suppressed, whose markers are all in files that
+    /// take `#` comments.
+    static func canSuppress(_ rule: RuleMetadata, _ example: RuleExample) -> Bool {
+        guard example.kind == .triggering, !rule.tags.contains(.parse), !rule.tags.contains(.suppression), !rule.tags.contains(.config) else { return false }
+        let (_, markers) = example.materialise()
+        return markers.values.allSatisfy { acceptsHashComment($0.path) }
     }
 
     /// Files that take a `#` comment line at the top.
@@ -51,6 +59,15 @@ struct ExampleCase: CustomTestStringConvertible, Sendable {
                 } else {
                     out[path] = text
                 }
+            case .suppressed:
+                // A directive on the line above every marked line.
+                var lines = text.components(separatedBy: "\n")
+                let marked = Set(markers.values.filter { $0.path == path }.map(\.line)).sorted(by: >)
+                for line in marked {
+                    let indent = lines[line - 1].prefix { $0 == " " || $0 == "\t" }
+                    lines.insert("\(indent)# ghr-audit:ignore \(rule.id) -- example under suppression", at: line - 1)
+                }
+                out[path] = lines.joined(separator: "\n")
             }
         }
         return (out, shift, markers)
@@ -70,6 +87,12 @@ struct RuleExampleTests {
         let parse = result.report.findings.filter { $0.tags.contains("parse") && $0.ruleId != c.rule.id }
         #expect(parse.isEmpty, "parse findings in an example: \(parse.map { "\($0.location): \($0.message)" })")
 
+        if c.variant == .suppressed {
+            #expect(ruleFindings.isEmpty, "a suppression above each marker must silence \(c.rule.id): \(ruleFindings.map { "\($0.location): \($0.message)" })")
+            let gate = result.report.findings.filter { $0.tags.contains("suppression") }
+            #expect(gate.isEmpty, "suppression problems: \(gate.map { "\($0.location): \($0.message)" })")
+            return
+        }
         switch c.example.kind {
         case .nonTriggering:
             #expect(ruleFindings.isEmpty, "unexpected: \(ruleFindings.map { "\($0.location): \($0.message)" })")

@@ -460,6 +460,207 @@ examples:
         }
 
 """#,
+        "core/CORE-005.yaml": #"""
+id: CORE-005
+title: Problem in the configuration file
+severity: error
+tags: [config]
+summary: "`.ghr-audit.yml` (or the file given with `--config`) has an unknown key, a value of the wrong type, or an unknown rule id"
+description: |
+  The configuration file sets the target release, enables or disables rules, overrides
+  severities, narrows the files audited, adds variable files and values, and sets the gate's
+  `fail_on` and `baseline`. Every key, type and rule id is checked; a mistake is reported at the
+  exact place with a "did you mean" where one is close, and the setting keeps its default.
+rationale: |
+  A misspelt `disable:` would silently keep a rule on (or a misspelt `target:` audit against the
+  wrong release); a gate must fail closed on its own configuration.
+remediation: |
+  Fix the key or value at the reported position. Valid top-level keys: `baseline`, `exclude`,
+  `fail_on`, `include`, `rules` (`disable`, `enable`, `severity`), `target`, `var_files`, `vars`.
+examples:
+  - name: misspelt-key
+    kind: triggering
+    files:
+      .ghr-audit.yml: |
+        1️⃣targt: 4.1.0
+    expect:
+      - marker: 1️⃣
+        message: "Unknown key `targt`"
+  - name: valid-config
+    kind: non_triggering
+    files:
+      .ghr-audit.yml: |
+        target: 4.1.0
+        rules:
+          disable: [JIT-106]
+        fail_on: warning
+
+"""#,
+        "core/CORE-010.yaml": ##"""
+id: CORE-010
+title: Suppression names an unknown rule
+severity: warning
+tags: [suppression]
+summary: "A `ghr-audit:ignore` directive names a rule id the catalogue does not have"
+description: |
+  Directives name rule ids such as `JIT-101`. An id that no rule (and no deprecated alias) has
+  suppresses nothing; the finding sits on the id, with a "did you mean" when a known id is close.
+rationale: |
+  A typo in a suppression silently stops suppressing, or never did; the gate should say so.
+remediation: |
+  Correct the id (`ghr-audit rules` lists them), or remove the directive.
+examples:
+  - name: typo-in-id
+    kind: triggering
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "philips-labs/github-runner/aws"
+          version = "4.1.0"
+          # ghr-audit:ignore 1️⃣JIT-160 -- GHES 3.12 supports JIT
+          ghes_url = "https://ghes.example.com"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "unknown rule `JIT-160`"
+  - name: known-id
+    kind: non_triggering
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          # ghr-audit:ignore JIT-106 -- GHES 3.12 supports JIT
+          ghes_url = "https://ghes.example.com"
+        }
+
+"""##,
+        "core/CORE-011.yaml": ##"""
+id: CORE-011
+title: Invalid suppression directive
+severity: warning
+tags: [suppression]
+summary: "A `ghr-audit:ignore` directive is malformed, has no reason, or names a rule that cannot be suppressed"
+description: |
+  The form is `# ghr-audit:ignore RULE-ID[,RULE-ID…] [exp:YYYY-MM-DD] -- reason`, on the line above
+  the finding or at the end of its line. The reason after ` -- ` is required. Parse problems
+  (rules tagged `parse`) and the suppression rules themselves cannot be suppressed. An invalid
+  directive suppresses nothing.
+rationale: |
+  A suppression is a decision someone must be able to read later; without a reason it is noise.
+remediation: |
+  Write the directive in the documented form with a reason, or fix the input instead of
+  suppressing a parse problem.
+examples:
+  - name: missing-reason
+    kind: triggering
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          # 1️⃣ghr-audit:ignore JIT-106
+          ghes_url = "https://ghes.example.com"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "without a reason"
+  - name: with-reason
+    kind: non_triggering
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          # ghr-audit:ignore JIT-106 -- GHES 3.12 supports JIT
+          ghes_url = "https://ghes.example.com"
+        }
+
+"""##,
+        "core/CORE-012.yaml": ##"""
+id: CORE-012
+title: Expired suppression
+severity: warning
+tags: [suppression]
+summary: "A `ghr-audit:ignore` directive's `exp:` date has passed, so it no longer suppresses"
+description: |
+  `exp:YYYY-MM-DD` limits a suppression in time; it is honoured through that day (UTC). After it,
+  the finding comes back and this rule says why.
+rationale: |
+  Temporary exceptions must not become permanent by accident.
+remediation: |
+  Fix what the finding reports, or extend the date with a fresh reason.
+examples:
+  - name: expired
+    kind: triggering
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          # 1️⃣ghr-audit:ignore JIT-106 exp:2021-01-31 -- GHES upgrade planned for January
+          ghes_url = "https://ghes.example.com"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "expired on 2021-01-31"
+  - name: still-valid
+    kind: non_triggering
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          # ghr-audit:ignore JIT-106 exp:2099-12-31 -- GHES upgrade scheduled
+          ghes_url = "https://ghes.example.com"
+        }
+
+"""##,
+        "core/CORE-013.yaml": ##"""
+id: CORE-013
+title: Unused suppression
+severity: note
+tags: [suppression]
+summary: "A `ghr-audit:ignore` directive matched no finding"
+description: |
+  The finding a directive was written for is gone (fixed, or the rule no longer fires there), or
+  the directive sits on the wrong line. `ghr-audit fix` removes unused directives.
+rationale: |
+  Stale suppressions hide future findings at the same place.
+remediation: |
+  Remove the directive (applied by `ghr-audit fix`), or move it to the line above the finding.
+examples:
+  - name: nothing-to-suppress
+    kind: triggering
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "philips-labs/github-runner/aws"
+          version = "4.1.0"
+          # 1️⃣ghr-audit:ignore JIT-106 -- GHES 3.12 supports JIT
+          prefix  = "ci"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "Unused suppression of `JIT-106`"
+  - name: used
+    kind: non_triggering
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "philips-labs/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          # ghr-audit:ignore JIT-106 -- GHES 3.12 supports JIT
+          ghes_url = "https://ghes.example.com"
+        }
+
+"""##,
         "inputs/INP-201.yaml": #"""
 id: INP-201
 title: Input that does not exist at the target release
