@@ -136,6 +136,8 @@ public struct Auditor: Sendable {
             if let s = options.severityOverrides[findings[i].ruleId], !findings[i].tags.contains("parse") { findings[i].severity = s }
         }
         findings = Self.finalise(findings, workspace: workspace)
+        // Nothing a user's files hold as a secret may reach a report, a log or a terminal.
+        findings = findings.map(\.redacted)
 
         var byKind: [String: Int] = [:]
         for f in files.values { byKind[f.kind.rawValue, default: 0] += 1 }
@@ -148,7 +150,7 @@ public struct Auditor: Sendable {
         var sources: [String: SourceFile] = [:]
         for f in findings {
             for path in [f.location.path] + f.related.map(\.location.path) where sources[path] == nil {
-                sources[path] = workspace.source(path) ?? (path == configSource?.path ? configSource : nil)
+                sources[path] = (workspace.source(path) ?? (path == configSource?.path ? configSource : nil))?.redacted
             }
         }
         return AuditResult(report: report, config: config, suppressed: suppressed, workspace: workspace, model: model, sources: sources)
