@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "AuditCore"], swiftSettings: strict),
         .testTarget(name: "ScriptsTests", dependencies: ["Scripts", "AuditCore"], swiftSettings: strict),
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", "AuditCore"], swiftSettings: strict),
-        .testTarget(name: "TerraformTests", dependencies: ["Terraform", "HCL", "AuditCore"], swiftSettings: strict),
+        .testTarget(name: "TerraformTests", dependencies: ["Terraform", "HCL", "AuditCore", "Knowledge", "Documents"], swiftSettings: strict),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Engine", "Knowledge", "AuditCore", "Terraform"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Reporters", "AuditCore", "Knowledge", "Rules", "Terraform", "Gate", "Yams"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(name: "IAMTests", dependencies: ["IAM", "AuditCore", "Documents", "HCL", "Yams"], swiftSettings: strict),

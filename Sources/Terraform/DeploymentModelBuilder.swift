@@ -248,10 +248,44 @@ public struct DeploymentModelBuilder: Sendable {
             if let changelog = workspace.source(root.isEmpty ? "CHANGELOG.md" : root + "/CHANGELOG.md") {
                 version = Self.firstChangelogVersion(changelog.text)
             }
-            if version == nil { how = "no release found in its CHANGELOG.md" }
+            if version == nil, let (v, source) = submoduleRelease(root) {
+                version = v
+                how = source
+            }
+            if version == nil { how = "no release found in its CHANGELOG.md or git submodule commit" }
             result[root] = VendoredCopy(directory: root, version: version, how: how)
         }
         return result
+    }
+
+    /// A vendored copy that is a git submodule: the release whose tag commit the submodule has
+    /// checked out (from `.gitmodules` and the submodule's `HEAD` under `.git/modules/` or its
+    /// own `.git` file).
+    func submoduleRelease(_ root: String) -> (ModuleVersion, String)? {
+        guard let modules = workspace.source(".gitmodules") else { return nil }
+        var name: String?
+        var current: String?
+        for raw in modules.text.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[submodule") {
+                current = line.split(separator: "\"").dropFirst().first.map(String.init)
+            } else if line.hasPrefix("path"), let eq = line.firstIndex(of: "=") {
+                if line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces) == root { name = current }
+            }
+        }
+        guard let name else { return nil }
+        var heads = [".git/modules/\(name)/HEAD"]
+        if let gitFile = workspace.fileSystem.read(root + "/.git").flatMap({ String(data: $0, encoding: .utf8) }),
+           let dir = gitFile.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespacesAndNewlines),
+           let joined = Paths.join(root, dir) {
+            heads.insert(joined + "/HEAD", at: 0)
+        }
+        for head in heads {
+            guard let text = workspace.fileSystem.read(head).flatMap({ String(data: $0, encoding: .utf8) })?.trimmingCharacters(in: .whitespacesAndNewlines),
+                  let release = knowledge.release(commitPrefix: text) else { continue }
+            return (release.version, "git submodule `\(name)` at commit \(text.prefix(12))")
+        }
+        return nil
     }
 
     /// The first `## [X.Y.Z]` or `## X.Y.Z` heading of a release-please changelog.

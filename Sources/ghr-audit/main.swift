@@ -34,7 +34,7 @@ struct GHRAudit: ParsableCommand {
         commandName: "ghr-audit",
         abstract: "Audit a terraform-aws-github-runner deployment before a module upgrade.",
         version: ToolInfo.version,
-        subcommands: [Check.self, Checklist.self, Fix.self, Rules.self, Explain.self, Version.self],
+        subcommands: [Check.self, Checklist.self, Fix.self, Rules.self, Explain.self, Schema.self, Version.self],
         defaultSubcommand: Check.self)
 }
 
@@ -364,6 +364,61 @@ struct Explain: ParsableCommand {
             throw EnvironmentError("no rule `\(ruleId)`\(hint) (`ghr-audit rules` lists them)")
         }
         writeStdout(RuleDocRenderer.render(rule))
+    }
+}
+
+struct Schema: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Inputs of a module checkout.", subcommands: [Extract.self])
+
+    struct Extract: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the inputs (type and default) of a terraform-aws-github-runner checkout as YAML, read with ghr-audit's HCL parser.")
+
+        @Argument(help: "The module checkout (for example `.terraform/modules/runners`).")
+        var moduleDirectory: String
+
+        func run() throws {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: moduleDirectory, isDirectory: &isDir), isDir.boolValue else {
+                throw EnvironmentError("`\(moduleDirectory)` is not a directory")
+            }
+            let fs = LocalFileSystem(root: URL(fileURLWithPath: moduleDirectory))
+            var out = "# Inputs of \(moduleDirectory), read by ghr-audit schema extract\n"
+            var problems = 0
+            for (scope, dir) in [("root", ""), ("multi-runner", "modules/multi-runner"), ("runners", "modules/runners")] {
+                let names = (fs.list(dir) ?? []).map(\.name).filter { $0.hasPrefix("variables") && $0.hasSuffix(".tf") }
+                guard !names.isEmpty else { continue }
+                var rows: [(String, String?, String?)] = []
+                for name in names {
+                    let path = dir.isEmpty ? name : dir + "/" + name
+                    guard let data = fs.read(path), let source = SourceFile(path: path, data: data) else { continue }
+                    let file = HCLParser.parse(source)
+                    for d in file.diagnostics where d.severity == .error {
+                        problems += 1
+                        writeStderr("\(path):\(d.range.start.line):\(d.range.start.column): \(d.summary)\n")
+                    }
+                    for block in file.body.blocks(ofType: "variable") {
+                        guard let label = block.labels.first?.value else { continue }
+                        func text(_ attr: String) -> String? {
+                            block.body.attribute(attr).map { source.text(of: $0.expression.range).split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+                        }
+                        rows.append((label, text("type"), text("default")))
+                    }
+                }
+                out += "\(scope):\n"
+                for (name, type, def) in rows.sorted(by: { $0.0 < $1.0 }) {
+                    out += "  \(name):\n"
+                    out += "    type: \(yamlQuoted(type ?? "any"))\n"
+                    out += "    default: " + (def.map(yamlQuoted) ?? "required") + "\n"
+                }
+            }
+            writeStdout(out)
+            if problems > 0 { throw EnvironmentError("\(problems) parse problem(s) in the module's variables") }
+        }
+
+        func yamlQuoted(_ s: String) -> String {
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
     }
 }
 
