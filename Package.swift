@@ -27,14 +27,18 @@ let package = Package(
         .target(name: "Knowledge", dependencies: ["AuditCore", "Yams"], swiftSettings: strict),
         // Terraform semantics on top of HCL: variables, locals, module calls, the deployment model.
         .target(name: "Terraform", dependencies: ["AuditCore", "HCL", "Documents", "Knowledge"], swiftSettings: strict),
+        // IAM policy model and evaluation (identity policy + permission boundary), policy front ends.
+        .target(name: "IAM", dependencies: ["AuditCore", "HCL", "Documents", "Knowledge", "Yams"], swiftSettings: strict),
+        // CI-gate mechanics: inline suppressions, baselines, the config file, applying fixes.
+        .target(name: "Gate", dependencies: ["AuditCore", "Yams"], swiftSettings: strict),
         // One file per rule.
-        .target(name: "Rules", dependencies: ["AuditCore", "HCL", "Documents", "Scripts", "Knowledge", "Terraform"], swiftSettings: strict),
+        .target(name: "Rules", dependencies: ["AuditCore", "HCL", "Documents", "Scripts", "Knowledge", "Terraform", "IAM"], swiftSettings: strict),
         // Discovery, dispatch, sorting, exit-code policy.
-        .target(name: "Engine", dependencies: ["AuditCore", "HCL", "Documents", "Scripts", "Knowledge", "Terraform", "Rules"], swiftSettings: strict),
+        .target(name: "Engine", dependencies: ["AuditCore", "HCL", "Documents", "Scripts", "Knowledge", "Terraform", "Rules", "Gate"], swiftSettings: strict),
         // Pure functions from a Report to bytes.
         .target(name: "Reporters", dependencies: ["AuditCore", "Knowledge"], swiftSettings: strict),
         .executableTarget(name: "ghr-audit", dependencies: [
-            "AuditCore", "Engine", "Reporters", "Knowledge", "Terraform",
+            "AuditCore", "Engine", "Reporters", "Knowledge", "Terraform", "Gate", "HCL", "Rules",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "ghr-audit-dev", dependencies: ["Knowledge", "Reporters"], swiftSettings: strict),
@@ -44,9 +48,11 @@ let package = Package(
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "AuditCore"], swiftSettings: strict),
         .testTarget(name: "ScriptsTests", dependencies: ["Scripts", "AuditCore"], swiftSettings: strict),
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", "AuditCore"], swiftSettings: strict),
-        .testTarget(name: "TerraformTests", dependencies: ["Terraform", "HCL", "AuditCore"], swiftSettings: strict),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "Engine", "Knowledge", "AuditCore"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Reporters", "AuditCore"], swiftSettings: strict),
-        .testTarget(name: "ReportersTests", dependencies: ["Reporters", "AuditCore", "Knowledge"], swiftSettings: strict),
+        .testTarget(name: "TerraformTests", dependencies: ["Terraform", "HCL", "AuditCore", "Knowledge", "Documents"], swiftSettings: strict),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Engine", "Knowledge", "AuditCore", "Terraform"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Reporters", "AuditCore", "Knowledge", "Rules", "Terraform", "Gate", "Yams"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "IAMTests", dependencies: ["IAM", "AuditCore", "Documents", "HCL", "Yams"], swiftSettings: strict),
+        .testTarget(name: "GateTests", dependencies: ["Gate", "AuditCore"], swiftSettings: strict),
+        .testTarget(name: "ReportersTests", dependencies: ["Reporters", "AuditCore", "Knowledge"], exclude: ["Snapshots"], swiftSettings: strict),
     ]
 )

@@ -36,6 +36,18 @@ public enum Paths {
         return parts.joined(separator: "/")
     }
 
+    /// `to` expressed relative to `from` (both root-relative directories), as Terraform shows
+    /// `path.module` relative to the working directory: `.` for the same directory.
+    public static func relative(from: String, to: String) -> String {
+        let a = from.split(separator: "/"), b = to.split(separator: "/")
+        var common = 0
+        while common < a.count, common < b.count, a[common] == b[common] { common += 1 }
+        let ups = Array(repeating: "..", count: a.count - common)
+        let rest = b[common...].map(String.init)
+        let parts = ups + rest
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+
     public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "" }
         return String(path[..<slash])

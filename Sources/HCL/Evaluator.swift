@@ -1,4 +1,5 @@
 import AuditCore
+import Documents
 import Foundation
 
 // The expression evaluator: HCL semantics over `Value`, with an explicit unknown.
@@ -15,50 +16,73 @@ import Foundation
 
 /// What expressions are evaluated against.
 public struct EvalContext: Sendable {
-    public typealias Function = @Sendable ([Value], SourceRange) -> (Value, [Diagnostic])
-
-    /// Root variables: `var`, `local`, `path`, `each`, `count`, `module`, `data`, resource types...
-    /// A root whose value is unknown makes every traversal into it unknown, named after the traversal.
+    /// Root variables: `var`, `local`, `path`, `each`, `count`... A root that is absent (`module`,
+    /// `data`, a resource type: they depend on state) makes a traversal into it unknown, named
+    /// after the traversal, as does a root whose value is unknown.
     public var variables: [String: Value]
-    /// Pure functions by name (the Terraform function table). The context-dependent functions
-    /// (`file`, `templatefile`, `fileset`, `fileexists`, `abspath`, `dirname`, `basename`, `try`,
-    /// `can`...) are the evaluator's own and need not be listed.
-    public var functions: [String: Function]
     /// Where `file`, `templatefile`, `fileset` and `fileexists` read. Nil: they return unknown.
     public var fileSystem: (any FileSystem)?
     /// The directory (relative to the scan root, `/`-separated, "" for the root) that relative
     /// paths resolve against: Terraform resolves them against the directory it runs in, the root
     /// module's. Paths never leave the scan root.
-    public var workingDirectory: String
+    public var moduleDirectory: String
+    /// Functions besides `Functions.table` and the evaluator's own (`file`, `templatefile`,
+    /// `fileset`, `fileexists`, `abspath`, `dirname`, `basename`, `try`, `can`...); they take
+    /// precedence over the table.
+    public var functions: [String: Function]
     /// The absolute path of the scan root when known, for `abspath` (and for absolute paths under
     /// it given to `file`). Nil: `abspath` is unknown and absolute paths are not read.
     public var absoluteRoot: String?
 
-    public init(variables: [String: Value] = [:], functions: [String: Function] = [:], fileSystem: (any FileSystem)? = nil,
-                workingDirectory: String = "", absoluteRoot: String? = nil) {
+    public init(variables: [String: Value] = [:], fileSystem: (any FileSystem)? = nil, moduleDirectory: String = "",
+                functions: [String: Function] = [:], absoluteRoot: String? = nil) {
         self.variables = variables
-        self.functions = functions
         self.fileSystem = fileSystem
-        self.workingDirectory = workingDirectory
+        self.moduleDirectory = moduleDirectory
+        self.functions = functions
         self.absoluteRoot = absoluteRoot
+    }
+}
+
+/// Expression evaluation with Terraform's semantics and an explicit unknown (see `evaluate(_:in:)`).
+public enum Evaluator {
+    /// Expression trees deeper than this are refused (the parser never builds one).
+    public static let maxDepth = Evaluation.maxDepth
+    /// The functions the evaluator implements itself (they need the context or lazy arguments).
+    public static let ownFunctions = Evaluation.ownFunctions
+
+    /// Evaluates `e` in `ctx` (the same as the free function `evaluate(_:in:)`).
+    public static func evaluate(_ e: Expression, in ctx: EvalContext) -> (Value, [Diagnostic]) {
+        HCL.evaluate(e, in: ctx)
+    }
+
+    /// Renders a template (the parts of `HCLParser.parseTemplate`) with `variables` as its only
+    /// scope, as `templatefile` does; the result is always a string (or unknown).
+    public static func render(_ parts: [TemplatePart], variables: [String: Value], in ctx: EvalContext, range: SourceRange) -> (Value, [Diagnostic]) {
+        var inner = ctx
+        inner.variables = variables
+        return Evaluation.run(inner, depth: Evaluation.nestingDepth(of: parts), at: range) { evaluation in
+            evaluation.renderingTemplate = range.path
+            return evaluation.template(parts, range: range, unwrap: false)
+        }
     }
 }
 
 /// Evaluates `e` in `ctx`: its value (unknown where it cannot be known statically or where it
 /// failed) and the problems found, each located in the expression.
 public func evaluate(_ e: Expression, in ctx: EvalContext) -> (Value, [Diagnostic]) {
-    Evaluator.run(ctx, depth: Evaluator.nestingDepth(of: e), at: e.range) { $0.eval(e) }
+    Evaluation.run(ctx, depth: Evaluation.nestingDepth(of: e), at: e.range) { $0.eval(e) }
 }
 
 /// Evaluates template parts (a parsed template file) to a string. Variables come from `ctx`.
 public func evaluateTemplate(_ parts: [TemplatePart], range: SourceRange, in ctx: EvalContext) -> (Value, [Diagnostic]) {
-    Evaluator.run(ctx, depth: Evaluator.nestingDepth(of: parts), at: range) { $0.template(parts, range: range, unwrap: false) }
+    Evaluation.run(ctx, depth: Evaluation.nestingDepth(of: parts), at: range) { $0.template(parts, range: range, unwrap: false) }
 }
 
 // MARK: - The evaluator
 
 /// One evaluation. A reference type, so the recursion passes one pointer around.
-final class Evaluator {
+final class Evaluation {
     let ctx: EvalContext
     /// `for` variables, innermost last.
     var scopes: [[String: Value]] = []
@@ -80,13 +104,13 @@ final class Evaluator {
     static let maxDepth = 1_024
 
     /// Runs `body` with a fresh evaluator, on a deep-stack thread when the tree is deep.
-    static func run(_ ctx: EvalContext, depth: Int, at range: SourceRange, _ body: @escaping @Sendable (Evaluator) -> Value) -> (Value, [Diagnostic]) {
+    static func run(_ ctx: EvalContext, depth: Int, at range: SourceRange, _ body: @escaping @Sendable (Evaluation) -> Value) -> (Value, [Diagnostic]) {
         if depth > maxDepth {
             return (Value(.unknown(reason: "expression nested too deeply to evaluate"), origin: range),
                     [Diagnostic(.error, "Expression too deep", detail: "This expression nests \(depth) levels deep; at most \(maxDepth) can be evaluated.", range: range)])
         }
         let evaluate: @Sendable () -> Unchecked<(Value, [Diagnostic])> = {
-            let evaluator = Evaluator(ctx)
+            let evaluator = Evaluation(ctx)
             let value = body(evaluator)
             return Unchecked((value, evaluator.diagnostics))
         }
@@ -265,11 +289,28 @@ final class Evaluator {
         return ctx.variables[name]
     }
 
+    /// The roots Terraform defines; absent from a context, they depend on state or on where the
+    /// expression sits, and are unknown.
+    static let terraformRoots: Set<String> = ["var", "local", "module", "data", "path", "each", "count", "self", "terraform"]
+
+    /// Whether a name that is not in scope is an absent root (unknown) rather than a mistake. A
+    /// template rendered by `templatefile` sees only its variables; elsewhere only a name that
+    /// looks like a misspelt root in scope (`vars`, `True`) is a mistake: resource types and
+    /// Terraform's own roots just depend on state.
+    func isAbsentRoot(_ name: String) -> Bool {
+        if renderingTemplate != nil { return false }
+        if Evaluation.terraformRoots.contains(name) || name.contains("_") { return true }
+        if ["true", "false", "null"].contains(name.lowercased()) { return false }
+        let names = scopes.flatMap(\.keys) + ctx.variables.keys
+        return HCLSuggestion.nearest(to: name, in: names) == nil
+    }
+
     func variable(_ name: String, _ range: SourceRange) -> Value {
         if let v = lookup(name) {
             if case .unknown = v.kind { return Value(v.kind, origin: v.origin ?? range) }
             return v
         }
+        if isAbsentRoot(name) { return unknown(name, range) }
         let names = Set(scopes.flatMap(\.keys) + ctx.variables.keys)
         var detail = "There is no variable named `\(name)` here."
         if let template = renderingTemplate {
@@ -298,8 +339,12 @@ final class Evaluator {
 
     /// A traversal whose root variable is unknown is unknown as a whole, named after itself.
     func unknownRootTraversal(_ e: Expression) -> Value? {
-        guard let root = Evaluator.root(of: e), case .variable(let name) = root.kind,
-              let value = lookup(name), case .unknown = value.kind else { return nil }
+        guard let root = Evaluation.root(of: e), case .variable(let name) = root.kind else { return nil }
+        if let value = lookup(name) {
+            guard case .unknown = value.kind else { return nil }
+        } else if !isAbsentRoot(name) {
+            return nil
+        }
         // Index keys are still evaluated for their own errors; their values do not matter.
         var step = e
         while true {
@@ -309,7 +354,7 @@ final class Evaluator {
                 _ = eval(key)
                 step = base
             case .splat(let source, _): step = source
-            default: return unknown(Evaluator.text(of: e), e.range)
+            default: return unknown(Evaluation.text(of: e), e.range)
             }
         }
     }
@@ -346,21 +391,31 @@ final class Evaluator {
         case .unknown: return Value(base.kind, origin: e.range)
         case .object(let o):
             if let v = o[name] { return v }
+            let suggestion = HCLSuggestion.nearest(to: name, in: Array(o.keys))
+            if case .getAttribute(let root, _, _) = e.kind, case .variable(let rootName) = root.kind,
+               rootName == "var" || rootName == "local", lookup(rootName) != nil, scopes.allSatisfy({ $0[rootName] == nil }) {
+                // `var.x` / `local.x`: the module's declarations, not just any object.
+                let what = rootName == "var" ? "input variable" : "local value"
+                let hint = suggestion.map { " Did you mean `\($0)`?" } ?? ""
+                return failure("Reference to undeclared \(what)", "No \(what) `\(name)` is declared in this module.\(hint)", e.range)
+            }
             var detail = "This object has no attribute named `\(name)`."
-            if let suggestion = HCLSuggestion.nearest(to: name, in: Array(o.keys)) {
+            if let suggestion {
                 detail += " Did you mean `\(suggestion)`?"
             } else if !o.isEmpty, o.count <= 12 {
                 detail += " Its attributes are \(HCLSuggestion.quotedList(Array(o.keys), conjunction: "and"))."
             }
             return failure("Unsupported attribute `\(name)`", detail, nameRange)
         case .null:
-            return failure("Attribute of a null value", "`\(Evaluator.text(of: e))` reads attribute `\(name)` of a value that is null.", nameRange)
-        case .list:
+            return failure("Attribute of a null value", "`\(Evaluation.text(of: e))` reads attribute `\(name)` of a value that is null.", nameRange)
+        case .list(let elements):
+            // A legacy index written as an attribute (`.0`), as the JSON syntax may produce.
+            if let i = Int(name), i >= 0, i < elements.count { return elements[i] }
             return failure("Unsupported attribute `\(name)`",
                            "A list has no attributes. To read `\(name)` from one element use an index (`[0].\(name)`), or from every element a splat (`[*].\(name)`).",
                            nameRange)
         default:
-            return failure("Unsupported attribute `\(name)`", "\(Evaluator.describe(base).capitalizedFirst) has no attributes.", nameRange)
+            return failure("Unsupported attribute `\(name)`", "\(Evaluation.describe(base).capitalizedFirst) has no attributes.", nameRange)
         }
     }
 
@@ -370,8 +425,8 @@ final class Evaluator {
         if case .unknown = key.kind { return Value(key.kind, origin: e.range) }
         switch collection.kind {
         case .list(let elements):
-            guard let n = Evaluator.number(key), n.rounded() == n else {
-                return failure("Invalid index", "A list is indexed by a whole number; the key here is \(Evaluator.describe(key)).", keyExpression.range)
+            guard let n = Evaluation.number(key), n.rounded() == n else {
+                return failure("Invalid index", "A list is indexed by a whole number; the key here is \(Evaluation.describe(key)).", keyExpression.range)
             }
             guard n >= 0, n < Double(elements.count) else {
                 let size = elements.count == 1 ? "1 element" : "\(elements.count) elements"
@@ -380,8 +435,8 @@ final class Evaluator {
             }
             return elements[Int(n)]
         case .object(let members):
-            guard let name = Evaluator.keyString(key) else {
-                return failure("Invalid index", "A map or object is indexed by a string; the key here is \(Evaluator.describe(key)).", keyExpression.range)
+            guard let name = Evaluation.keyString(key) else {
+                return failure("Invalid index", "A map or object is indexed by a string; the key here is \(Evaluation.describe(key)).", keyExpression.range)
             }
             if let v = members[name] { return v }
             var detail = "The map has no element with the key \"\(name)\"."
@@ -389,9 +444,9 @@ final class Evaluator {
             detail += " Use `lookup(map, key, default)` or `try(...)` when the key may be absent."
             return failure("Invalid index", detail, keyExpression.range)
         case .null:
-            return failure("Index of a null value", "`\(Evaluator.text(of: e))` indexes a value that is null.", keyExpression.range)
+            return failure("Index of a null value", "`\(Evaluation.text(of: e))` indexes a value that is null.", keyExpression.range)
         default:
-            return failure("Invalid index", "\(Evaluator.describe(collection).capitalizedFirst) cannot be indexed.", keyExpression.range)
+            return failure("Invalid index", "\(Evaluation.describe(collection).capitalizedFirst) cannot be indexed.", keyExpression.range)
         }
     }
 
@@ -425,8 +480,8 @@ final class Evaluator {
                 unknownKey = unknownKey ?? key
                 continue
             }
-            guard let name = Evaluator.keyString(key) else {
-                error("Invalid object key", "An object key must be a string (numbers and bools convert); found \(Evaluator.describe(key)).", item.key.range)
+            guard let name = Evaluation.keyString(key) else {
+                error("Invalid object key", "An object key must be a string (numbers and bools convert); found \(Evaluation.describe(key)).", item.key.range)
                 continue
             }
             members[name] = value
@@ -448,8 +503,8 @@ final class Evaluator {
             if !a.containsUnknown, a == b { return a }
             return unknown(reason, range)
         default:
-            guard let flag = Evaluator.bool(c) else {
-                return failure("Condition is not a bool", "The condition of `? :` must be true or false; it is \(Evaluator.describe(c)).", condition.range)
+            guard let flag = Evaluation.bool(c) else {
+                return failure("Condition is not a bool", "The condition of `? :` must be true or false; it is \(Evaluation.describe(c)).", condition.range)
             }
             // Only the chosen result is evaluated (its errors matter, the other's do not).
             return flag ? eval(then) : eval(otherwise)
@@ -460,13 +515,13 @@ final class Evaluator {
         if case .unknown = operand.kind { return Value(operand.kind, origin: range) }
         switch op {
         case .negate:
-            guard let n = Evaluator.number(operand) else {
-                return failure("Invalid operand", "`-` needs a number; the operand is \(Evaluator.describe(operand)).", operandRange)
+            guard let n = Evaluation.number(operand) else {
+                return failure("Invalid operand", "`-` needs a number; the operand is \(Evaluation.describe(operand)).", operandRange)
             }
             return Value(.number(-n), origin: range)
         case .not:
-            guard let b = Evaluator.bool(operand) else {
-                return failure("Invalid operand", "`!` needs a bool; the operand is \(Evaluator.describe(operand)).", operandRange)
+            guard let b = Evaluation.bool(operand) else {
+                return failure("Invalid operand", "`!` needs a bool; the operand is \(Evaluation.describe(operand)).", operandRange)
             }
             return Value(.bool(!b), origin: range)
         }
@@ -476,7 +531,7 @@ final class Evaluator {
         let lhs = eval(lhsExpression), rhs = eval(rhsExpression)
         switch op {
         case .and, .or:
-            let l = Evaluator.bool(lhs), r = Evaluator.bool(rhs)
+            let l = Evaluation.bool(lhs), r = Evaluation.bool(rhs)
             if lhs.isUnknown || rhs.isUnknown {
                 // `false && x` and `true || x` hold whatever x is.
                 let absorbing = op == .or
@@ -488,15 +543,15 @@ final class Evaluator {
             return Value(.bool(op == .and ? l && r : l || r), origin: range)
         case .equal, .notEqual:
             if lhs.containsUnknown || rhs.containsUnknown {
-                return Value((lhs.containsUnknown ? Evaluator.firstUnknown(lhs) : Evaluator.firstUnknown(rhs)).kind, origin: range)
+                return Value((lhs.containsUnknown ? Evaluation.firstUnknown(lhs) : Evaluation.firstUnknown(rhs)).kind, origin: range)
             }
             let same = lhs == rhs
             return Value(.bool(op == .equal ? same : !same), origin: range)
         default:
             if lhs.isUnknown { return Value(lhs.kind, origin: range) }
             if rhs.isUnknown { return Value(rhs.kind, origin: range) }
-            guard let l = Evaluator.number(lhs) else { return operandError(op, lhs, lhsExpression, need: "a number") }
-            guard let r = Evaluator.number(rhs) else { return operandError(op, rhs, rhsExpression, need: "a number") }
+            guard let l = Evaluation.number(lhs) else { return operandError(op, lhs, lhsExpression, need: "a number") }
+            guard let r = Evaluation.number(rhs) else { return operandError(op, rhs, rhsExpression, need: "a number") }
             switch op {
             case .add: return Value(.number(l + r), origin: range)
             case .subtract: return Value(.number(l - r), origin: range)
@@ -516,7 +571,7 @@ final class Evaluator {
     }
 
     func operandError(_ op: BinaryOperator, _ value: Value, _ e: Expression, need: String) -> Value {
-        var detail = "`\(op.rawValue)` needs \(need); this operand is \(Evaluator.describe(value))."
+        var detail = "`\(op.rawValue)` needs \(need); this operand is \(Evaluation.describe(value))."
         if need == "a number", case .string = value.kind, op == .add {
             detail += " To join strings, use a template (\"${a}${b}\") or `join`."
         }
@@ -534,11 +589,11 @@ final class Evaluator {
         switch collection.kind {
         case .unknown: return Value(collection.kind, origin: range)
         case .list(let l): pairs = l.enumerated().map { (Value(.number(Double($0.offset))), $0.element) }
-        case .object(let o): pairs = o.keys.sorted(by: Evaluator.precedes).map { (Value(.string($0)), o[$0]!) }
+        case .object(let o): pairs = o.keys.sorted(by: Evaluation.precedes).map { (Value(.string($0)), o[$0]!) }
         case .null:
             return failure("Iteration over null", "The collection of this `for` is null; use `coalesce(x, [])` or a conditional when it may be null.", f.collection.range)
         default:
-            return failure("Iteration over a non-collection", "A `for` iterates over a list, set, map or object; this is \(Evaluator.describe(collection)).", f.collection.range)
+            return failure("Iteration over a non-collection", "A `for` iterates over a list, set, map or object; this is \(Evaluation.describe(collection)).", f.collection.range)
         }
         var listOut: [Value] = []
         var objectOut: [String: Value] = [:]
@@ -556,8 +611,8 @@ final class Evaluator {
                     pendingUnknown = pendingUnknown ?? c
                     continue
                 }
-                guard let keep = Evaluator.bool(c) else {
-                    return failure("Condition is not a bool", "The `if` of a `for` must be true or false; it is \(Evaluator.describe(c)).", condition.range)
+                guard let keep = Evaluation.bool(c) else {
+                    return failure("Condition is not a bool", "The `if` of a `for` must be true or false; it is \(Evaluation.describe(c)).", condition.range)
                 }
                 if !keep { continue }
             }
@@ -571,8 +626,8 @@ final class Evaluator {
                 pendingUnknown = pendingUnknown ?? k
                 continue
             }
-            guard let name = Evaluator.keyString(k) else {
-                return failure("Invalid object key", "A `for` key must be a string; it is \(Evaluator.describe(k)).", keyResult.range)
+            guard let name = Evaluation.keyString(k) else {
+                return failure("Invalid object key", "A `for` key must be a string; it is \(Evaluation.describe(k)).", keyResult.range)
             }
             if f.grouping {
                 groups[name, default: []].append(v)
@@ -614,13 +669,13 @@ final class Evaluator {
                 switch v.kind {
                 case .unknown(let reason): pendingUnknown = pendingUnknown ?? reason
                 case .null:
-                    error("Null value in template", "`\(Evaluator.text(of: e))` is null, which cannot be part of a string. Use `coalesce(x, \"\")` or a conditional.", e.range)
+                    error("Null value in template", "`\(Evaluation.text(of: e))` is null, which cannot be part of a string. Use `coalesce(x, \"\")` or a conditional.", e.range)
                     pendingUnknown = pendingUnknown ?? "evaluation failed: null value in template"
                 default:
                     if let s = v.asString {
                         out += s
                     } else {
-                        error("Invalid value in template", "\(Evaluator.describe(v).capitalizedFirst) cannot be part of a string; use `jsonencode` or `join` to turn it into text.", e.range)
+                        error("Invalid value in template", "\(Evaluation.describe(v).capitalizedFirst) cannot be part of a string; use `jsonencode` or `join` to turn it into text.", e.range)
                         pendingUnknown = pendingUnknown ?? "evaluation failed: invalid value in template"
                     }
                 }
@@ -630,8 +685,8 @@ final class Evaluator {
                     pendingUnknown = pendingUnknown ?? reason
                     continue
                 }
-                guard let flag = Evaluator.bool(c) else {
-                    error("Condition is not a bool", "The condition of `%{ if }` must be true or false; it is \(Evaluator.describe(c)).", condition.range)
+                guard let flag = Evaluation.bool(c) else {
+                    error("Condition is not a bool", "The condition of `%{ if }` must be true or false; it is \(Evaluation.describe(c)).", condition.range)
                     pendingUnknown = pendingUnknown ?? "evaluation failed: condition is not a bool"
                     continue
                 }
@@ -644,9 +699,9 @@ final class Evaluator {
                     pendingUnknown = pendingUnknown ?? reason
                     continue
                 case .list(let l): pairs = l.enumerated().map { (Value(.number(Double($0.offset))), $0.element) }
-                case .object(let o): pairs = o.keys.sorted(by: Evaluator.precedes).map { (Value(.string($0)), o[$0]!) }
+                case .object(let o): pairs = o.keys.sorted(by: Evaluation.precedes).map { (Value(.string($0)), o[$0]!) }
                 default:
-                    error("Iteration over a non-collection", "`%{ for }` iterates over a list, set, map or object; this is \(Evaluator.describe(c)).", collection.range)
+                    error("Iteration over a non-collection", "`%{ for }` iterates over a list, set, map or object; this is \(Evaluation.describe(c)).", collection.range)
                     pendingUnknown = pendingUnknown ?? "evaluation failed: iteration over a non-collection"
                     continue
                 }
@@ -717,7 +772,7 @@ extension String {
 
 // MARK: - Function calls
 
-extension Evaluator {
+extension Evaluation {
     /// Every function Terraform provides (as of 1.10). A call to one that neither the function
     /// table nor the evaluator implements is unknown, not an error.
     static let terraformFunctionNames: Set<String> = [
@@ -757,28 +812,28 @@ extension Evaluator {
             case .list(let elements): args += elements
             case .unknown: return Value(last.kind, origin: range)
             default:
-                return failure("Invalid expanding argument", "`...` expands a list or tuple into arguments; the last argument is \(Evaluator.describe(last)).",
+                return failure("Invalid expanding argument", "`...` expands a list or tuple into arguments; the last argument is \(Evaluation.describe(last)).",
                                arguments.last?.range ?? range)
             }
         }
         if name.contains("::") {
             return unknown("provider function `\(name)` is not evaluated statically", range)
         }
-        if Evaluator.ownFunctions.contains(name) {
+        if Evaluation.ownFunctions.contains(name) {
             return ownFunction(name, args, arguments, range)
         }
-        if let function = ctx.functions[name] {
+        if let function = ctx.functions[name] ?? Functions.table[name] {
             let (value, problems) = function(args, range)
             diagnostics += problems
             return value
         }
-        if let reason = Evaluator.runtimeOnly[name] { return unknown(reason, range) }
-        if Evaluator.terraformFunctionNames.contains(name) {
+        if let reason = Evaluation.runtimeOnly[name] { return unknown(reason, range) }
+        if Evaluation.terraformFunctionNames.contains(name) {
             return unknown("`\(name)` is not evaluated statically", range)
         }
-        let candidates = Array(ctx.functions.keys) + Array(Evaluator.terraformFunctionNames)
         var detail = "There is no function named `\(name)`."
-        if let suggestion = HCLSuggestion.nearest(to: name, in: candidates) ?? HCLSuggestion.nearest(to: name.lowercased(), in: candidates) {
+        let extra = Array(ctx.functions.keys) + Array(Evaluation.terraformFunctionNames)
+        if let suggestion = Functions.suggestion(for: name, extraNames: extra) {
             detail += " Did you mean `\(suggestion)`?"
         }
         return failure("Call to unknown function `\(name)`", detail, nameRange)
@@ -786,7 +841,7 @@ extension Evaluator {
 
     /// A sub-evaluation with this one's scopes whose diagnostics are kept apart (for `try`/`can`).
     func isolated(_ e: Expression) -> (Value, [Diagnostic]) {
-        let sub = Evaluator(ctx)
+        let sub = Evaluation(ctx)
         sub.scopes = scopes
         sub.splatItems = splatItems
         sub.inTemplateFile = inTemplateFile
@@ -809,7 +864,7 @@ extension Evaluator {
                 continue
             }
             if v.containsUnknown {
-                if case .unknown(let reason) = Evaluator.firstUnknown(v).kind { return unknown(reason, range) }
+                if case .unknown(let reason) = Evaluation.firstUnknown(v).kind { return unknown(reason, range) }
             }
             return v
         }
@@ -825,7 +880,7 @@ extension Evaluator {
         }
         let (v, problems) = isolated(arguments[0])
         if problems.contains(where: { $0.severity == .error }) { return Value(.bool(false), origin: range) }
-        if v.containsUnknown, case .unknown(let reason) = Evaluator.firstUnknown(v).kind { return unknown(reason, range) }
+        if v.containsUnknown, case .unknown(let reason) = Evaluation.firstUnknown(v).kind { return unknown(reason, range) }
         return Value(.bool(true), origin: range)
     }
 
@@ -836,7 +891,7 @@ extension Evaluator {
     ]
 
     func ownFunction(_ name: String, _ args: [Value], _ arguments: [Expression], _ range: SourceRange) -> Value {
-        let parameters = Evaluator.signatures[name] ?? []
+        let parameters = Evaluation.signatures[name] ?? []
         guard args.count == parameters.count else {
             let expected = parameters.count == 1 ? "1 argument" : "\(parameters.count) arguments"
             return failure("Wrong number of arguments", "`\(name)(\(parameters.joined(separator: ", ")))` takes \(expected); found \(args.count).", range)
@@ -848,8 +903,8 @@ extension Evaluator {
         func argumentRange(_ i: Int) -> SourceRange { i < arguments.count ? arguments[i].range : range }
         var strings: [String] = []
         for (i, a) in args.enumerated() where !(name == "templatefile" && i == 1) {
-            guard let s = Evaluator.pathString(a) else {
-                return failure("Invalid argument", "The `\(parameters[i])` argument of `\(name)` must be a string; it is \(Evaluator.describe(a)).", argumentRange(i))
+            guard let s = Evaluation.pathString(a) else {
+                return failure("Invalid argument", "The `\(parameters[i])` argument of `\(name)` must be a string; it is \(Evaluation.describe(a)).", argumentRange(i))
             }
             strings.append(s)
         }
@@ -861,7 +916,7 @@ extension Evaluator {
             return Value(.string(strings[0]), origin: range)
         case "abspath":
             guard let root = ctx.absoluteRoot else { return unknown("`abspath` depends on the directory Terraform runs in", range) }
-            let base = GoPath.clean(ctx.workingDirectory.isEmpty ? root : root + "/" + ctx.workingDirectory)
+            let base = GoPath.clean(ctx.moduleDirectory.isEmpty ? root : root + "/" + ctx.moduleDirectory)
             let path = strings[0].hasPrefix("/") ? strings[0] : base + "/" + strings[0]
             return Value(.string(GoPath.clean(path)), origin: range)
         case "fileexists":
@@ -884,7 +939,7 @@ extension Evaluator {
                 case "filebase64": return Value(.string(data.base64EncodedString()), origin: range)
                 case "filesha256": return Value(.string(Fingerprint.sha256Hex(data)), origin: range)
                 case "filebase64sha256":
-                    return Value(.string(Data(Evaluator.bytes(fromHex: Fingerprint.sha256Hex(data))).base64EncodedString()), origin: range)
+                    return Value(.string(Data(Evaluation.bytes(fromHex: Fingerprint.sha256Hex(data))).base64EncodedString()), origin: range)
                 default:
                     guard let text = String(data: data, encoding: .utf8) else {
                         return failure("File is not UTF-8 text", "`file` reads text; `\(strings[0])` is not valid UTF-8. Use `filebase64` for binary files.", argumentRange(0))
@@ -929,7 +984,7 @@ extension Evaluator {
             }
             return .success(joined)
         }
-        guard let joined = Paths.join(ctx.workingDirectory, relative) else {
+        guard let joined = Paths.join(ctx.moduleDirectory, relative) else {
             return .failure(UnknownResult(unknown("`\(function)` reads `\(path)`, outside the scanned directory", range)))
         }
         return .success(joined)
@@ -960,7 +1015,7 @@ extension Evaluator {
 
 // MARK: - templatefile and fileset
 
-extension Evaluator {
+extension Evaluation {
     /// `templatefile(path, vars)`: the file parsed as a template and rendered with only `vars` in
     /// scope. Unknown variables it uses make the result unknown, with a reason naming the file.
     func templateFile(_ path: String, vars: Value, varsRange: SourceRange, _ range: SourceRange) -> Value {
@@ -972,7 +1027,7 @@ extension Evaluator {
         case .object(let o): variables = o
         case .unknown(let reason): return unknown("templatefile `\(path)`: \(reason)", range)
         default:
-            return failure("Invalid argument", "The `vars` argument of `templatefile` must be a map or object; it is \(Evaluator.describe(vars)).", varsRange)
+            return failure("Invalid argument", "The `vars` argument of `templatefile` must be a map or object; it is \(Evaluation.describe(vars)).", varsRange)
         }
         let file: (String, Data)
         switch read(path, function: "templatefile", range, range) {
@@ -993,7 +1048,7 @@ extension Evaluator {
         var context = ctx
         context.variables = variables
         let templateRange = source.fullRange
-        let (rendered, renderProblems) = Evaluator.run(context, depth: Evaluator.nestingDepth(of: parts), at: templateRange) { sub in
+        let (rendered, renderProblems) = Evaluation.run(context, depth: Evaluation.nestingDepth(of: parts), at: templateRange) { sub in
             sub.inTemplateFile = true
             sub.renderingTemplate = path
             return sub.template(parts, range: templateRange, unwrap: false)
@@ -1031,7 +1086,7 @@ extension Evaluator {
             }
             if found.count > 100_000 { break }
         }
-        return Value(.list(found.sorted(by: Evaluator.precedes).map { Value(.string($0), origin: range) }), origin: range)
+        return Value(.list(found.sorted(by: Evaluation.precedes).map { Value(.string($0), origin: range) }), origin: range)
     }
 }
 

@@ -1,4 +1,5 @@
 import AuditCore
+import Documents
 
 // Schema checks on a parsed body: which arguments and block types a body may contain. This is where
 // the classic mix-ups are caught with a precise message: a block written where an argument was
@@ -106,31 +107,15 @@ extension Body {
 
 /// "Did you mean" and list quoting, shared by every message that names alternatives.
 public enum HCLSuggestion {
-    /// The candidate within edit distance 2 of `name` (the closest; ties go to the first sorted).
+    /// The candidate closest to `name` (a case-insensitive match first, then within edit distance
+    /// 2); nil when nothing is close or `name` itself is a candidate. The shared `Spelling` rule.
     public static func nearest(to name: String, in candidates: [String]) -> String? {
-        var best: (String, Int)?
-        for candidate in candidates.sorted() where candidate != name {
-            let d = editDistance(name, candidate)
-            if d <= 2, d < (best?.1 ?? Int.max) { best = (candidate, d) }
-        }
-        return best?.0
+        Spelling.suggestion(for: name, among: candidates)
     }
 
     /// Levenshtein distance over Unicode scalars.
     public static func editDistance(_ a: String, _ b: String) -> Int {
-        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
-        if x.isEmpty { return y.count }
-        if y.isEmpty { return x.count }
-        var previous = Array(0...y.count)
-        var current = [Int](repeating: 0, count: y.count + 1)
-        for i in 1...x.count {
-            current[0] = i
-            for j in 1...y.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[y.count]
+        Spelling.distance(a, b) ?? Int.max
     }
 
     public static func quoted(_ s: String) -> String { "`\(s)`" }

@@ -4,33 +4,12 @@ import Testing
 @testable import HCL
 
 struct EvaluatorTests {
-    /// Small stand-ins for the Terraform function table (the real one lives in Functions.swift).
-    static let functions: [String: EvalContext.Function] = [
-        "upper": { args, range in
-            guard args.count == 1 else { return (.unknown("arity"), [Diagnostic(.error, "Wrong number of arguments", range: range)]) }
-            if args[0].isUnknown { return (args[0], []) }
-            return (.string(args[0].asString?.uppercased() ?? "", origin: range), [])
-        },
-        "length": { args, range in
-            if let u = args.first, u.isUnknown { return (u, []) }
-            if let l = args.first?.listValue { return (.number(Double(l.count), origin: range), []) }
-            if let o = args.first?.objectValue { return (.number(Double(o.count), origin: range), []) }
-            return (.unknown("length"), [])
-        },
-        "concat": { args, range in
-            var out: [Value] = []
-            for a in args {
-                if a.isUnknown { return (a, []) }
-                out += a.listValue ?? []
-            }
-            return (.list(out, origin: range), [])
-        },
-    ]
-
     static let declared = SourceRange(path: "terraform.tfvars", start: SourcePosition(line: 3, column: 9, offset: 40),
                                       end: SourcePosition(line: 3, column: 12, offset: 43))
 
-    static func context(fileSystem: (any FileSystem)? = nil, workingDirectory: String = "", absoluteRoot: String? = nil) -> EvalContext {
+    /// A module's view: variables and locals, some unknown; `aws_iam_policy`, `data` and `module`
+    /// unknown roots. Functions come from `Functions.table`.
+    static func context(fileSystem: (any FileSystem)? = nil, moduleDirectory: String = "", absoluteRoot: String? = nil) -> EvalContext {
         EvalContext(variables: [
             "var": .object([
                 "name": .string("web", origin: declared),
@@ -46,7 +25,7 @@ struct EvaluatorTests {
             "aws_iam_policy": .unknown("resource attributes are known after apply"),
             "data": .unknown("data sources are read during plan"),
             "module": .unknown("module outputs"),
-        ], functions: functions, fileSystem: fileSystem, workingDirectory: workingDirectory, absoluteRoot: absoluteRoot)
+        ], fileSystem: fileSystem, moduleDirectory: moduleDirectory, absoluteRoot: absoluteRoot)
     }
 
     /// Evaluates the expression text; returns the value and the diagnostics.
@@ -125,7 +104,22 @@ struct EvaluatorTests {
         #expect(reason(value("module.m[var.count].x")) == "module.m[var.count].x")
         // The traversal's own errors still count.
         let (_, diagnostics) = eval("module.m[var.typo].x")
-        #expect(diagnostics.map(\.summary) == ["Unsupported attribute `typo`"])
+        #expect(diagnostics.map(\.summary) == ["Reference to undeclared input variable"])
+    }
+
+    @Test func absentRootsDependOnStateAndAreUnknown() {
+        // The Terraform layer leaves out what depends on state: resources, data sources, modules.
+        let bare = EvalContext(variables: ["var": .object(["x": .number(1)]), "path": .object(["module": .string(".")])])
+        for text in ["aws_instance.web.id", "data.aws_caller_identity.current.account_id", "module.runners.role", "each.key",
+                     "count.index", "self.arn", "aws_iam_role.r[*].arn"] {
+            let (v, diagnostics) = eval(text, bare)
+            #expect(reason(v) == text, "\(text)")
+            #expect(diagnostics.isEmpty, "\(text): \(diagnostics.map(\.summary))")
+        }
+        // A name that looks like a misspelt root in scope is a mistake, not a state dependency.
+        #expect(eval("vars.x", bare).1.map(\.summary) == ["Unknown variable `vars`"])
+        #expect(eval("paths.module", bare).1.map(\.summary) == ["Unknown variable `paths`"])
+        #expect(eval("Null", bare).1.map(\.summary) == ["Unknown variable `Null`"])
     }
 
     @Test func unknownIsNeverGuessed() {
@@ -199,7 +193,8 @@ struct EvaluatorTests {
         ("var.list.id", "1:10-1:12@9-11", "Unsupported attribute `id`", "[*].id"),
         ("var.nothing.id", "1:13-1:15@12-14", "Attribute of a null value", "null"),
         ("var.name.id", "1:10-1:12@9-11", "Unsupported attribute `id`", "The string"),
-        ("var.nme", "1:5-1:8@4-7", "Unsupported attribute `nme`", "Did you mean `name`?"),
+        ("var.nme", "1:1-1:8@0-7", "Reference to undeclared input variable", "No input variable `nme` is declared in this module. Did you mean `name`?"),
+        ("local.prefx", "1:1-1:12@0-11", "Reference to undeclared local value", "Did you mean `prefix`?"),
         ("vars.name", "1:1-1:5@0-4", "Unknown variable `vars`", "Did you mean `var`?"),
         ("True", "1:1-1:5@0-4", "Unknown variable `True`", "lowercase"),
     ])
@@ -266,7 +261,7 @@ struct EvaluatorTests {
     }
 
     @Test func expansionSpreadsTheLastArgument() {
-        let spread = value("upper(var.list...)", EvalContext(variables: ["var": .object(["list": .list([.string("x")])])], functions: Self.functions))
+        let spread = value("upper(var.list...)", EvalContext(variables: ["var": .object(["list": .list([.string("x")])])]))
         #expect(spread == .string("X"))
         #expect(eval("upper(var.name...)").1.map(\.summary) == ["Invalid expanding argument"])
     }
@@ -314,7 +309,7 @@ struct EvaluatorTests {
         #expect(value("pathexpand(\"a/b\")") == .string("a/b"))
         #expect(value("pathexpand(\"~/b\")").isUnknown)
         #expect(value("abspath(\"x\")").isUnknown)
-        let rooted = Self.context(workingDirectory: "env/prod", absoluteRoot: "/repo")
+        let rooted = Self.context(moduleDirectory: "env/prod", absoluteRoot: "/repo")
         #expect(value("abspath(\"../modules/./x\")", rooted) == .string("/repo/env/modules/x"))
     }
 
@@ -334,7 +329,7 @@ struct EvaluatorTests {
         "shared/policy.json": "{}\n",
     ])
 
-    var fileContext: EvalContext { Self.context(fileSystem: Self.files, workingDirectory: "env/prod", absoluteRoot: "/repo") }
+    var fileContext: EvalContext { Self.context(fileSystem: Self.files, moduleDirectory: "env/prod", absoluteRoot: "/repo") }
 
     @Test func fileReadsRelativeToTheWorkingDirectoryAndPointsAtTheFile() throws {
         let v = value("file(\"scripts/start.sh\")", fileContext)
@@ -412,9 +407,7 @@ struct EvaluatorTests {
     }
 
     @Test func templatefileConvertsItsSingleInterpolationToAString() {
-        var ctx = fileContext
-        ctx.functions["jsonencode"] = { args, range in (.string("{\"a\":1}", origin: range), []) }
-        #expect(value("templatefile(\"templates/json.tpl\", { config = { a = 1 } })", ctx) == .string("{\"a\":1}"))
+        #expect(value("templatefile(\"templates/json.tpl\", { config = { a = 1 } })", fileContext) == .string("{\"a\":1}"))
     }
 
     // MARK: Depth
@@ -425,7 +418,7 @@ struct EvaluatorTests {
         let (v, diagnostics) = evaluate(e, in: EvalContext())
         #expect(v.isUnknown)
         #expect(diagnostics.map(\.summary) == ["Expression too deep"])
-        #expect(Evaluator.nestingDepth(of: e) == 5_001)
+        #expect(Evaluation.nestingDepth(of: e) == 5_001)
     }
 
     @Test func deepExpressionsEvaluateOnASmallStack() {

@@ -1,0 +1,47 @@
+import AuditCore
+import Foundation
+
+extension AuditResult {
+    /// The same result with every path made relative to the directory above the scan root, so the
+    /// results of several roots can be shown together (`infra/main.tf` instead of `main.tf`).
+    public func prefixingPaths(with root: String) -> AuditResult {
+        var prefix = root
+        while prefix.hasSuffix("/") { prefix.removeLast() }
+        if prefix == "." || prefix.isEmpty { return self }
+        if prefix.hasPrefix("./") { prefix.removeFirst(2) }
+        func p(_ r: SourceRange) -> SourceRange {
+            var r = r
+            r.path = prefix + "/" + r.path
+            return r
+        }
+        var copy = self
+        copy.report.findings = report.findings.map { f in
+            var f = f
+            f.location = p(f.location)
+            f.related = f.related.map { RelatedNote($0.message, at: p($0.location)) }
+            if var fix = f.fix {
+                fix.edits = fix.edits.map { TextEdit(range: p($0.range), newText: $0.newText) }
+                f.fix = fix
+            }
+            return f
+        }
+        copy.report.modules = report.modules.map { m in
+            var m = m
+            m.path = prefix + "/" + m.path
+            return m
+        }
+        copy.sources = Dictionary(uniqueKeysWithValues: sources.map { (prefix + "/" + $0.key, SourceFile(path: prefix + "/" + $0.key, text: $0.value.text)) })
+        return copy
+    }
+
+    /// Both results in one report (findings re-sorted).
+    public func merging(_ other: AuditResult) -> AuditResult {
+        var copy = self
+        copy.report.findings = (report.findings + other.report.findings).sorted(by: Finding.ordered)
+        copy.report.modules += other.report.modules
+        copy.report.filesScanned += other.report.filesScanned
+        for (k, v) in other.report.filesByKind { copy.report.filesByKind[k, default: 0] += v }
+        copy.sources.merge(other.sources) { a, _ in a }
+        return copy
+    }
+}

@@ -1,0 +1,315 @@
+import AuditCore
+import Dispatch
+import Foundation
+import Gate
+import HCL
+import Knowledge
+import Rules
+import Scripts
+import Terraform
+
+/// Options of one audit run. Settings left nil come from `.ghr-audit.yml`, then the defaults.
+public struct AuditOptions: Sendable {
+    /// nil: the config file's `target`, else `latest`.
+    public var target: TargetSelection?
+    public var fromOverride: ModuleVersion?
+    /// A config file given on the command line (`--config`); nil: `.ghr-audit.yml` at the root.
+    public var configFile: SourceFile?
+    /// The day suppressions' `exp:` dates are compared with.
+    public var today: Date = Date()
+    public var rootInputs: RootInputs
+    public var include: [String]
+    public var exclude: [String]
+    /// Rule ids (or aliases) switched off.
+    public var disabledRules: Set<String>
+    public var severityOverrides: [String: Severity]
+
+    public init(target: TargetSelection? = nil, fromOverride: ModuleVersion? = nil, rootInputs: RootInputs = RootInputs(),
+                include: [String] = [], exclude: [String] = [], disabledRules: Set<String> = [], severityOverrides: [String: Severity] = [:]) {
+        self.target = target
+        self.fromOverride = fromOverride
+        self.rootInputs = rootInputs
+        self.include = include
+        self.exclude = exclude
+        self.disabledRules = disabledRules
+        self.severityOverrides = severityOverrides
+    }
+}
+
+/// The outcome of a run: the report plus what reporters and later stages need.
+public struct AuditResult: Sendable {
+    public var report: Report
+    /// The configuration the run used (the file's settings; problems are findings).
+    public var config: GateConfig
+    /// Findings that inline `ghr-audit:ignore` directives suppressed.
+    public var suppressed: [Finding] = []
+    public var workspace: Workspace
+    public var model: DeploymentModel
+    /// The text of every file a finding may point into.
+    public var sources: [String: SourceFile]
+}
+
+/// Runs the whole pipeline: discover, read and parse once (in parallel), build the deployment
+/// model, run every rule, then sort, deduplicate and fingerprint.
+public struct Auditor: Sendable {
+    public var knowledge: KnowledgeBase
+    public var rules: [any Rule]
+    public var toolVersion: String
+
+    public init(knowledge: KnowledgeBase, rules: [any Rule] = RuleRegistry.all, toolVersion: String = ToolInfo.version) {
+        self.knowledge = knowledge
+        self.rules = rules
+        self.toolVersion = toolVersion
+    }
+
+    public func audit(fileSystem: any FileSystem, options: AuditOptions) -> AuditResult {
+        var findings: [Finding] = []
+
+        // The configuration file: settings the command line left open, and located problems.
+        let known = KnownRuleIds(knowledge.rules.map(\.id), aliases: Dictionary(
+            knowledge.rules.flatMap { r in r.deprecatedAliases.map { ($0, r.id) } }, uniquingKeysWith: { a, _ in a }))
+        var config = GateConfig()
+        let configSource = options.configFile ?? fileSystem.read(GateConfig.fileName).flatMap { SourceFile(path: GateConfig.fileName, data: $0) }
+        if let configSource {
+            let (parsed, problems) = GateConfig.parse(configSource, knownRuleIds: known)
+            config = parsed
+            findings += problems.map { diagnosticFinding($0, ruleId: GateRules.configProblem) }
+        }
+        var options = options
+        if options.target == nil, let t = config.target {
+            if let sel = TargetSelection(t.value) { options.target = sel } else {
+                findings.append(coreFinding(GateRules.configProblem, "`target: \(t.value)` is not a release, `latest` or `pinned`", at: t.range))
+            }
+        }
+        for file in config.varFiles {
+            guard let data = fileSystem.read(file.value), let src = SourceFile(path: file.value, data: data) else {
+                findings.append(coreFinding(GateRules.configProblem, "variables file `\(file.value)` could not be read", at: file.range))
+                continue
+            }
+            options.rootInputs.varFiles.insert(file.value.hasSuffix(".json") ? HCLJSONParser.parse(src) : HCLParser.parse(src), at: 0)
+        }
+        for name in config.vars.keys.sorted() where !options.rootInputs.vars.contains(where: { $0.name == name }) {
+            options.rootInputs.vars.insert((name, Self.text(of: config.vars[name]!.value)), at: 0)
+        }
+        for (id, sev) in config.severity where options.severityOverrides[id] == nil { options.severityOverrides[id] = sev.value }
+        options.disabledRules.formUnion(config.disable.map(\.value))
+        let target = options.target ?? .latest
+
+        let discovery = Discovery(fileSystem: fileSystem, include: options.include, exclude: options.exclude)
+        var (found, problems) = discovery.walk()
+        found = found.filter { config.includes($0.path) }
+        findings += problems.map {
+            coreFinding("CORE-002", $0.message, at: .fileStart($0.path))
+        }
+
+        // Read and parse every file once, in parallel.
+        let loaded = ParallelLoader.load(found, fileSystem: fileSystem)
+        var files: [String: WorkspaceFile] = [:]
+        for item in loaded {
+            switch item {
+            case .file(let f): files[f.path] = f
+            case .unreadable(let path, let why): findings.append(coreFinding("CORE-002", why, at: .fileStart(path)))
+            case .skipped: break
+            }
+        }
+        let workspace = Workspace(files: files, fileSystem: fileSystem)
+        for path in workspace.sortedPaths {
+            for d in workspace[path]!.diagnostics { findings.append(diagnosticFinding(d)) }
+        }
+
+        let model = DeploymentModelBuilder(workspace: workspace, knowledge: knowledge, rootInputs: options.rootInputs).build()
+        for d in model.diagnostics { findings.append(diagnosticFinding(d, ruleId: "CORE-003")) }
+
+        let scripts = ParallelLoader.analyseScripts(workspace)
+        let context = RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target,
+                                  fromOverride: options.fromOverride, scripts: scripts)
+        for rule in rules where !rule.emits.allSatisfy({ options.disabledRules.contains($0) }) {
+            findings += rule.check(context)
+        }
+        findings = findings.filter { !options.disabledRules.contains($0.ruleId) }
+
+        // Inline suppressions.
+        let (kept, suppressed) = applySuppressions(findings, workspace: workspace, known: known, options: options)
+        findings = kept
+
+        for i in findings.indices {
+            if let s = options.severityOverrides[findings[i].ruleId], !findings[i].tags.contains("parse") { findings[i].severity = s }
+        }
+        findings = Self.finalise(findings, workspace: workspace)
+        // Nothing a user's files hold as a secret may reach a report, a log or a terminal.
+        findings = findings.map(\.redacted)
+
+        var byKind: [String: Int] = [:]
+        for f in files.values { byKind[f.kind.rawValue, default: 0] += 1 }
+        let report = Report(
+            toolVersion: toolVersion,
+            target: target.description == "latest" ? knowledge.latest.version.description : target.description,
+            filesScanned: files.count, filesByKind: byKind,
+            modules: ModelSummary.summaries(model, context: context),
+            findings: findings, rules: knowledge.descriptors)
+        var sources: [String: SourceFile] = [:]
+        for f in findings {
+            for path in [f.location.path] + f.related.map(\.location.path) where sources[path] == nil {
+                sources[path] = (workspace.source(path) ?? (path == configSource?.path ? configSource : nil))?.redacted
+            }
+        }
+        return AuditResult(report: report, config: config, suppressed: suppressed, workspace: workspace, model: model, sources: sources)
+    }
+
+    /// Reads `ghr-audit:ignore` directives from every file that can hold comments and applies them.
+    func applySuppressions(_ findings: [Finding], workspace: Workspace, known: KnownRuleIds, options: AuditOptions) -> (kept: [Finding], suppressed: [Finding]) {
+        var suppressions: [Suppression] = []
+        var problems: [Suppression.Problem] = []
+        for path in workspace.sortedPaths {
+            let file = workspace[path]!
+            guard file.source.text.contains("ghr-audit:") else { continue }
+            let language: SuppressionLanguage
+            switch file.kind {
+            case .terraform, .tfvars, .packer: language = .hcl
+            case .yaml: language = .yaml
+            case .bash: language = .bash
+            case .powershell: language = .powershell
+            default: continue
+            }
+            let (s, p) = Suppression.parse(file.source, language: language)
+            suppressions += s
+            problems += p
+        }
+        guard !suppressions.isEmpty || !problems.isEmpty else { return (findings, []) }
+        let parseRules = Set(knowledge.rules.filter { $0.tags.contains(.parse) }.map(\.id))
+        let result = Suppression.apply(
+            findings: findings, suppressions: suppressions, problems: problems, knownRuleIds: known, today: options.today,
+            unsuppressible: { parseRules.contains($0) }, isEnabled: { !options.disabledRules.contains($0) })
+        let generated = result.generated.filter { !options.disabledRules.contains($0.ruleId) }.map { f -> Finding in
+            // Severity and tags of Gate's findings come from the catalogue like every other rule's.
+            var f = f
+            if let meta = knowledge.rule(id: f.ruleId) { f.tags = meta.tags.map(\.rawValue) }
+            return f
+        }
+        return (result.kept + generated, result.suppressed)
+    }
+
+    /// A config `vars` value as the text `--var` would carry.
+    static func text(of v: ConfigValue) -> String {
+        switch v {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n
+        case .string(let s): return s
+        case .list(let l): return "[" + l.map { quoted($0) }.joined(separator: ", ") + "]"
+        case .map(let m): return "{" + m.keys.sorted().map { "\($0) = \(quoted(m[$0]!))" }.joined(separator: ", ") + "}"
+        }
+    }
+
+    static func quoted(_ v: ConfigValue) -> String {
+        if case .string(let s) = v { return "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        return text(of: v)
+    }
+
+    func coreFinding(_ id: String, _ message: String, at range: SourceRange, detail: String? = nil) -> Finding {
+        let meta = knowledge.rule(id: id)
+        return Finding(ruleId: id, severity: meta?.severity ?? .error, tags: meta?.tags.map(\.rawValue) ?? ["parse"], message: message, detail: detail, location: range)
+    }
+
+    func diagnosticFinding(_ d: Diagnostic, ruleId: String = "CORE-001") -> Finding {
+        var f = coreFinding(ruleId, d.summary, at: d.range, detail: d.detail)
+        if ruleId == "CORE-001" { f.severity = d.severity == .error ? .error : .warning }
+        return f
+    }
+
+    /// Sorts, removes duplicates and computes fingerprints (stable across line shifts).
+    static func finalise(_ findings: [Finding], workspace: Workspace) -> [Finding] {
+        var sorted = findings.sorted(by: Finding.ordered)
+        var unique: [Finding] = []
+        for f in sorted where unique.last.map({ !($0.ruleId == f.ruleId && $0.location == f.location && $0.message == f.message) }) ?? true {
+            unique.append(f)
+        }
+        sorted = unique
+        var seen: [String: Int] = [:]
+        for i in sorted.indices {
+            let f = sorted[i]
+            let source = workspace.source(f.location.path)
+            let lines = source.map { src in
+                (f.location.start.line...max(f.location.start.line, min(f.location.end.line, f.location.start.line + 4)))
+                    .map { src.lineText($0) }.joined(separator: "\n")
+            } ?? ""
+            let key = [f.ruleId, f.location.path, lines, f.message].joined(separator: "\u{1F}")
+            let occurrence = seen[key, default: 0]
+            seen[key] = occurrence + 1
+            sorted[i].fingerprint = Fingerprint.compute(ruleId: f.ruleId, path: f.location.path, lineText: lines, message: f.message, occurrence: occurrence)
+        }
+        return sorted
+    }
+}
+
+public enum ToolInfo {
+    public static let name = "ghr-audit"
+    public static let version = "0.1.0"
+    public static let informationURI = "https://github.com/ghr-audit/ghr-audit"
+}
+
+/// Reading, parsing and script analysis spread over the cores.
+enum ParallelLoader {
+    enum Loaded: Sendable {
+        case file(WorkspaceFile)
+        case unreadable(String, String)
+        case skipped
+    }
+
+    final class Box<T: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [T?]
+        init(count: Int) { items = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ v: T) { lock.lock(); items[i] = v; lock.unlock() }
+        var values: [T?] { lock.lock(); defer { lock.unlock() }; return items }
+    }
+
+    static func load(_ found: [DiscoveredFile], fileSystem: any FileSystem) -> [Loaded] {
+        let box = Box<Loaded>(count: found.count)
+        DispatchQueue.concurrentPerform(iterations: found.count) { i in
+            box.set(i, loadOne(found[i], fileSystem: fileSystem))
+        }
+        return box.values.map { $0 ?? .skipped }
+    }
+
+    static func loadOne(_ d: DiscoveredFile, fileSystem: any FileSystem) -> Loaded {
+        // Files whose name says nothing are read only when they may be scripts (a shebang) or templates.
+        let mayBeScript = d.kind == nil
+        guard let data = fileSystem.read(d.path) else { return .unreadable(d.path, "file could not be read") }
+        if data.count > Discovery.maxFileSize {
+            return d.kind == nil ? .skipped : .unreadable(d.path, "file is larger than \(Discovery.maxFileSize >> 20) MiB and was not read")
+        }
+        if mayBeScript {
+            // Cheap test before decoding: scripts start with `#!` or are templates.
+            guard d.isTemplate || data.starts(with: Array("#!".utf8)) else { return .skipped }
+        }
+        guard let source = SourceFile(path: d.path, data: data) else {
+            if mayBeScript && !d.isTemplate { return .skipped }
+            return .unreadable(d.path, "file is not valid UTF-8")
+        }
+        var kind = d.kind
+        if kind == nil {
+            let trimmed = source.text.drop(while: { $0.isWhitespace })
+            if d.isTemplate, trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
+                kind = .json
+            } else {
+                kind = FileKind.scriptKind(ofContent: source.text, isTemplate: d.isTemplate)
+            }
+        }
+        guard let kind else { return .skipped }
+        return .file(WorkspaceFile.parse(source, kind: kind, isTemplate: d.isTemplate))
+    }
+
+    static func analyseScripts(_ workspace: Workspace) -> [String: ScriptReport] {
+        let scripts = workspace.sortedPaths.compactMap { workspace[$0] }.filter { $0.kind.isScript }
+        let box = Box<ScriptReport>(count: scripts.count)
+        DispatchQueue.concurrentPerform(iterations: scripts.count) { i in
+            let f = scripts[i]
+            let template = f.isTemplate || TemplateDetection.looksLikeTemplate(f.source.text)
+            box.set(i, ScriptAnalysis.analyze(f.source, language: f.kind == .powershell ? .powershell : .bash, template: template))
+        }
+        var out: [String: ScriptReport] = [:]
+        for (i, r) in box.values.enumerated() { if let r { out[scripts[i].path] = r } }
+        return out
+    }
+}

@@ -1,0 +1,342 @@
+import AuditCore
+import Foundation
+import Yams
+
+/// The on-disk shape of the four data files in `rules/knowledge/` (written by
+/// `ghr-audit-dev extract-knowledge`, read here). Versions are written `MAJOR.MINOR.PATCH`.
+package enum KnowledgeFiles {
+    package static let releasesPath = "knowledge/releases.yaml"
+    package static let inputsPath = "knowledge/inputs.yaml"
+    package static let renamesPath = "knowledge/renames.yaml"
+    package static let fingerprintsPath = "knowledge/script-fingerprints.yaml"
+    /// What each module role needs per release; loaded by the IAM target (`RequiredPermissions`).
+    package static let iamRequirementsPath = "knowledge/iam-requirements.yaml"
+
+    package struct ReleasesFile: Sendable {
+        package var releases: [ReleaseRow]
+    }
+
+    package struct ReleaseRow: Sendable {
+        package var version: String
+        package var tag: String
+        package var commit: String
+        package var date: String
+    }
+
+    package struct InputsFile: Sendable {
+        package var coverage: Coverage
+        package var scopes: [String: [String: InputRow]]
+    }
+
+    package struct Coverage: Sendable {
+        package var first: String
+        package var last: String
+        package var releases: Int
+    }
+
+    package struct InputRow: Sendable {
+        package var first: String
+        package var last: String
+        package var inLatest: Bool
+        package var type: String?
+        package var `default`: String?
+        package var deprecatedIn: String?
+        package var removedIn: String?
+        package var changes: [ChangeRow]?
+        package var typeChanges: [ChangeRow]?
+    }
+
+    package struct ChangeRow: Sendable {
+        package var release: String
+        package var from: String
+        package var to: String
+    }
+
+    package struct RenamesFile: Sendable {
+        package var renames: [RenameRow]
+    }
+
+    package struct RenameRow: Sendable {
+        package var scope: String
+        package var old: String
+        package var replacement: String?
+        package var deprecatedIn: String?
+        package var lastRelease: String
+        package var removedIn: String?
+        package var note: String
+        package var evidence: [String]
+    }
+
+    package struct FingerprintsFile: Sendable {
+        package var fingerprints: [FingerprintRow]
+    }
+
+    package struct FingerprintRow: Sendable {
+        package var sha256: String
+        package var file: String
+        package var form: String
+        package var render: String?
+        package var os: String
+        package var role: String
+        package var contract: String
+        package var releases: [String]
+        package var defects: [String]?
+        package var alsoIn: [String]?
+    }
+
+    // MARK: Decoding into the public model
+
+    struct Decoded {
+        var releases: [Release] = []
+        var inputs: [InputScope: [String: InputLifespan]] = [:]
+        var renames: [InputRename] = []
+        var fingerprints: [ScriptFingerprintEntry] = []
+    }
+
+    /// Decodes the data files; every problem is collected (a missing file is one).
+    ///
+    /// Reads Yams nodes directly rather than through `YAMLDecoder`: it is several times faster
+    /// and keeps a quoted `"null"` (a default written `null`) a string.
+    static func decode(files: [String: String]) -> (Decoded, [CatalogProblem]) {
+        var out = Decoded()
+        var problems: [CatalogProblem] = []
+
+        func load<T>(_ build: (NodeReader) throws -> T, _ path: String) -> T? {
+            guard let text = files[path] else {
+                problems.append(CatalogProblem(path: "rules/" + path, "knowledge file is missing; run `swift run ghr-audit-dev extract-knowledge`"))
+                return nil
+            }
+            do {
+                guard let node = try Yams.compose(yaml: text) else { throw NodeReader.Failure(message: "empty file", mark: nil) }
+                return try build(NodeReader(node))
+            } catch let failure as NodeReader.Failure {
+                problems.append(CatalogProblem(path: "rules/" + path, line: failure.line, column: failure.column, "cannot decode: \(failure.message)"))
+            } catch {
+                problems.append(CatalogProblem(path: "rules/" + path, "cannot decode: \(error)"))
+            }
+            return nil
+        }
+        var versionCache: [String: ModuleVersion] = [:]  // the same few hundred strings recur thousands of times
+        func version(_ s: String, _ path: String, _ what: String) -> ModuleVersion? {
+            if let v = versionCache[s] { return v }
+            guard let v = RuleCatalogLoader.parseRelease(s) else {
+                problems.append(CatalogProblem(path: "rules/" + path, "\(what): \(Quote.code(s)) is not a release number"))
+                return nil
+            }
+            versionCache[s] = v
+            return v
+        }
+
+        if let file = load(ReleasesFile.init(node:), releasesPath) {
+            for row in file.releases {
+                guard let v = version(row.version, releasesPath, "release") else { continue }
+                out.releases.append(Release(version: v, tag: row.tag, commit: row.commit.lowercased(), date: row.date))
+            }
+            out.releases.sort()
+        }
+
+        if let file = load(InputsFile.init(node:), inputsPath) {
+            for (scopeName, rows) in file.scopes {
+                guard let scope = InputScope(rawValue: scopeName) else {
+                    problems.append(CatalogProblem(path: "rules/" + inputsPath, "unknown scope \(Quote.code(scopeName))"))
+                    continue
+                }
+                var byName: [String: InputLifespan] = [:]
+                for (name, row) in rows {
+                    let what = "\(scopeName).\(name)"
+                    guard let first = version(row.first, inputsPath, what), let last = version(row.last, inputsPath, what) else { continue }
+                    func changes(_ rows: [ChangeRow]?) -> [InputChange] {
+                        (rows ?? []).compactMap { c in version(c.release, inputsPath, what).map { InputChange(release: $0, from: c.from, to: c.to) } }
+                    }
+                    byName[name] = InputLifespan(
+                        scope: scope, name: name, first: first, last: last, inLatest: row.inLatest, type: row.type,
+                        defaultValue: row.default, changes: changes(row.changes), typeChanges: changes(row.typeChanges),
+                        deprecatedIn: row.deprecatedIn.flatMap { version($0, inputsPath, what) },
+                        removedIn: row.removedIn.flatMap { version($0, inputsPath, what) })
+                }
+                out.inputs[scope] = byName
+            }
+        }
+
+        if let file = load(RenamesFile.init(node:), renamesPath) {
+            for row in file.renames {
+                let what = "\(row.scope).\(row.old)"
+                guard let scope = InputScope(rawValue: row.scope) else {
+                    problems.append(CatalogProblem(path: "rules/" + renamesPath, "unknown scope \(Quote.code(row.scope)) of \(Quote.code(row.old))"))
+                    continue
+                }
+                guard let last = version(row.lastRelease, renamesPath, what) else { continue }
+                let removed = row.removedIn.flatMap { version($0, renamesPath, what) }
+                out.renames.append(InputRename(
+                    scope: scope, old: row.old, replacement: row.replacement,
+                    deprecatedIn: row.deprecatedIn.flatMap { version($0, renamesPath, what) },
+                    lastRelease: last, removedIn: removed, note: row.note, evidence: row.evidence))
+            }
+        }
+
+        if let file = load(FingerprintsFile.init(node:), fingerprintsPath) {
+            for row in file.fingerprints {
+                guard let form = ScriptForm(rawValue: row.form), let role = ScriptRole(rawValue: row.role),
+                      let contract = StartContract(rawValue: row.contract) else {
+                    problems.append(CatalogProblem(path: "rules/" + fingerprintsPath, "entry \(row.sha256.prefix(12)) has an unknown form, role or contract"))
+                    continue
+                }
+                let releases = row.releases.compactMap { version($0, fingerprintsPath, "fingerprint \(row.sha256.prefix(12))") }
+                out.fingerprints.append(ScriptFingerprintEntry(
+                    sha256: row.sha256, file: row.file, form: form, render: row.render, os: row.os, role: role,
+                    contract: contract, releases: releases, defects: row.defects ?? [], alsoIn: row.alsoIn ?? []))
+            }
+        }
+        return (out, problems)
+    }
+}
+
+/// Strict typed access to a composed YAML document; throws at the first mismatch with its mark.
+struct NodeReader {
+    struct Failure: Error {
+        var message: String
+        var line: Int?
+        var column: Int?
+
+        init(message: String, mark: Mark?) {
+            self.message = message
+            line = mark?.line
+            column = mark?.column
+        }
+    }
+
+    let node: Node
+
+    init(_ node: Node) { self.node = node }
+
+    func fail(_ message: String) -> Failure { Failure(message: message, mark: node.mark) }
+
+    var isNull: Bool { YAMLReading.isNull(node) }
+
+    func string() throws -> String {
+        guard case let .scalar(s) = node, !isNull else { throw fail("expected a string") }
+        return s.string
+    }
+
+    func optionalString() throws -> String? { isNull ? nil : try string() }
+
+    func bool() throws -> Bool {
+        switch try string() {
+        case "true": return true
+        case "false": return false
+        case let other: throw fail("expected true or false, not \(other)")
+        }
+    }
+
+    func int() throws -> Int {
+        guard let n = Int(try string()) else { throw fail("expected an integer") }
+        return n
+    }
+
+    func list() throws -> [NodeReader] {
+        if isNull { return [] }
+        guard case let .sequence(seq) = node else { throw fail("expected a list") }
+        return seq.map(NodeReader.init)
+    }
+
+    func entries() throws -> [(String, NodeReader)] {
+        guard case let .mapping(m) = node else { throw fail("expected a mapping") }
+        return try m.map { (try NodeReader($0.key).string(), NodeReader($0.value)) }
+    }
+
+    /// The entries of a mapping by key (Yams' own key lookup builds and compares nodes, which is
+    /// slow on thousands of lookups).
+    func fields() throws -> Fields {
+        guard case let .mapping(m) = node else { throw fail("expected a mapping") }
+        var values: [String: NodeReader] = [:]
+        for (k, v) in m {
+            guard case let .scalar(key) = k else { throw NodeReader(k).fail("expected a string key") }
+            values[key.string] = NodeReader(v)
+        }
+        return Fields(owner: self, values: values)
+    }
+
+    struct Fields {
+        let owner: NodeReader
+        let values: [String: NodeReader]
+
+        func optional(_ key: String) -> NodeReader? { values[key] }
+
+        func required(_ key: String) throws -> NodeReader {
+            guard let v = values[key] else { throw owner.fail("missing key `\(key)`") }
+            return v
+        }
+    }
+}
+
+extension KnowledgeFiles.ReleasesFile {
+    init(node r: NodeReader) throws {
+        releases = try r.fields().required("releases").list().map {
+            let f = try $0.fields()
+            return KnowledgeFiles.ReleaseRow(version: try f.required("version").string(), tag: try f.required("tag").string(),
+                                             commit: try f.required("commit").string(), date: try f.required("date").string())
+        }
+    }
+}
+
+extension KnowledgeFiles.InputsFile {
+    init(node r: NodeReader) throws {
+        let top = try r.fields()
+        let c = try top.required("coverage").fields()
+        coverage = KnowledgeFiles.Coverage(first: try c.required("first").string(), last: try c.required("last").string(),
+                                           releases: try c.required("releases").int())
+        var scopes: [String: [String: KnowledgeFiles.InputRow]] = [:]
+        for (scope, inputs) in try top.required("scopes").entries() {
+            var rows: [String: KnowledgeFiles.InputRow] = [:]
+            for (name, node) in try inputs.entries() {
+                let row = try node.fields()
+                rows[name] = KnowledgeFiles.InputRow(
+                    first: try row.required("first").string(), last: try row.required("last").string(),
+                    inLatest: try row.required("in_latest").bool(), type: try row.optional("type")?.optionalString(),
+                    default: try row.optional("default")?.optionalString(),
+                    deprecatedIn: try row.optional("deprecated_in")?.optionalString(),
+                    removedIn: try row.optional("removed_in")?.optionalString(),
+                    changes: try row.optional("changes")?.list().map(KnowledgeFiles.ChangeRow.init(node:)),
+                    typeChanges: try row.optional("type_changes")?.list().map(KnowledgeFiles.ChangeRow.init(node:)))
+            }
+            scopes[scope] = rows
+        }
+        self.scopes = scopes
+    }
+}
+
+extension KnowledgeFiles.ChangeRow {
+    init(node: NodeReader) throws {
+        let c = try node.fields()
+        self.init(release: try c.required("release").string(), from: try c.required("from").string(), to: try c.required("to").string())
+    }
+}
+
+extension KnowledgeFiles.RenamesFile {
+    init(node r: NodeReader) throws {
+        renames = try r.fields().required("renames").list().map { node in
+            let f = try node.fields()
+            return KnowledgeFiles.RenameRow(
+                scope: try f.required("scope").string(), old: try f.required("old").string(),
+                replacement: try f.optional("replacement")?.optionalString(),
+                deprecatedIn: try f.optional("deprecated_in")?.optionalString(),
+                lastRelease: try f.required("last_release").string(), removedIn: try f.optional("removed_in")?.optionalString(),
+                note: try f.required("note").string(), evidence: try f.required("evidence").list().map { try $0.string() })
+        }
+    }
+}
+
+extension KnowledgeFiles.FingerprintsFile {
+    init(node r: NodeReader) throws {
+        fingerprints = try r.fields().required("fingerprints").list().map { node in
+            let f = try node.fields()
+            return KnowledgeFiles.FingerprintRow(
+                sha256: try f.required("sha256").string(), file: try f.required("file").string(),
+                form: try f.required("form").string(), render: try f.optional("render")?.optionalString(),
+                os: try f.required("os").string(), role: try f.required("role").string(),
+                contract: try f.required("contract").string(), releases: try f.required("releases").list().map { try $0.string() },
+                defects: try f.optional("defects")?.list().map { try $0.string() },
+                alsoIn: try f.optional("also_in")?.list().map { try $0.string() })
+        }
+    }
+}

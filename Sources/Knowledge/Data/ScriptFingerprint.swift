@@ -1,0 +1,137 @@
+import AuditCore
+import Foundation
+
+/// How a start script registers its runner, i.e. which scale-up lambdas it works with.
+public enum StartContract: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Always runs `config.sh`/`config.cmd` with the SSM value (a registration-token argument
+    /// string). Breaks when the lambda stores a JIT config instead (ephemeral fleets from 4.0.0).
+    case tokenOnly
+    /// Ephemeral runners always start `run.sh --jitconfig`; there is no way back to tokens
+    /// (the 4.0.0 Linux script). Breaks with `enable_jit_config = false`.
+    case jitOnly
+    /// Reads the SSM flag `enable_jit_config` and takes the JIT or the token path accordingly.
+    case jitAware
+    /// The file does not register a runner itself (user data, installers, Packer wrappers).
+    case none
+}
+
+/// What part of the boot path a module file is.
+public enum ScriptRole: String, Sendable, Hashable, Codable, CaseIterable {
+    /// `start-runner.*`: reads the SSM config, registers and starts the runner.
+    case startScript = "start-script"
+    /// `user-data.*`: the EC2 user data template that embeds the start script.
+    case userData = "user-data"
+    /// `install-runner.*`: downloads and unpacks the runner.
+    case installScript = "install-script"
+    /// `images/start-runner.*`: the wrapper Packer renders into an AMI around the start script.
+    case packerWrapper = "packer-wrapper"
+}
+
+/// In which shape a fingerprinted text exists in the wild.
+public enum ScriptForm: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The file exactly as it is in the module repository (Terraform template syntax intact);
+    /// what a user vendors into their repository.
+    case template
+    /// The file after Terraform's `templatefile` with the variables in `ScriptFingerprintEntry.render`;
+    /// what runs on an instance booted with user data.
+    case rendered
+    /// `images/start-runner.*` with the rendered start script inlined, as the module's Packer
+    /// templates write it into an AMI.
+    case packer
+}
+
+/// One known text of one module boot-path file.
+public struct ScriptFingerprintEntry: Sendable, Hashable, Codable {
+    /// SHA-256 (lower-case hex) of `ScriptFingerprint.normalise(text)`.
+    public var sha256: String
+    /// Path of the file in the module repository, e.g. `modules/runners/templates/start-runner.sh`.
+    public var file: String
+    public var form: ScriptForm
+    /// How a `rendered`/`packer` form was produced, e.g. `metadata_tags=enabled`; nil for templates
+    /// and for renderings without variables (only the `$${` escapes resolved).
+    public var render: String?
+    /// `linux`, `windows` or `osx`.
+    public var os: String
+    public var role: ScriptRole
+    public var contract: StartContract
+    /// Every release that shipped exactly this text (in `file` or one of `alsoIn`), ascending.
+    public var releases: [ModuleVersion]
+    /// Known defects of this exact text, one line each.
+    public var defects: [String]
+    /// Other module files with exactly the same text (e.g. two examples' identical user data).
+    public var alsoIn: [String]
+
+    public init(sha256: String, file: String, form: ScriptForm, render: String?, os: String, role: ScriptRole,
+                contract: StartContract, releases: [ModuleVersion], defects: [String], alsoIn: [String] = []) {
+        self.sha256 = sha256
+        self.file = file
+        self.form = form
+        self.render = render
+        self.os = os
+        self.role = role
+        self.contract = contract
+        self.releases = releases
+        self.defects = defects
+        self.alsoIn = alsoIn
+    }
+
+    /// The oldest release that shipped this text.
+    public var firstRelease: ModuleVersion? { releases.first }
+    /// The newest release that shipped this text.
+    public var lastRelease: ModuleVersion? { releases.last }
+}
+
+public enum ScriptFingerprint {
+    /// The text a fingerprint is computed from, insensitive to the edits that do not change what
+    /// a script does when copied between machines and editors:
+    /// 1. a leading UTF-8 byte-order mark is removed;
+    /// 2. line endings are unified: CRLF and lone CR become LF;
+    /// 3. trailing spaces and tabs are stripped from every line;
+    /// 4. lines that are then empty are dropped;
+    /// 5. the remaining lines are joined with LF, with no final LF.
+    public static func normalise(_ text: String) -> String {
+        var body = Substring(text)
+        if body.unicodeScalars.first == "\u{FEFF}" { body = Substring(body.unicodeScalars.dropFirst()) }
+        var lines: [Substring] = []
+        // Split on LF, CR or CRLF. Work on scalars so that "\r\n" (one Character) splits too.
+        var start = body.unicodeScalars.startIndex
+        var i = start
+        let scalars = body.unicodeScalars
+        func flush(_ end: String.UnicodeScalarView.Index) {
+            var line = Substring(scalars[start..<end])
+            while let last = line.unicodeScalars.last, last == " " || last == "\t" {
+                line = Substring(line.unicodeScalars.dropLast())
+            }
+            if !line.isEmpty { lines.append(line) }
+        }
+        while i < scalars.endIndex {
+            let c = scalars[i]
+            if c == "\n" || c == "\r" {
+                flush(i)
+                var next = scalars.index(after: i)
+                if c == "\r", next < scalars.endIndex, scalars[next] == "\n" { next = scalars.index(after: next) }
+                i = next
+                start = i
+            } else {
+                i = scalars.index(after: i)
+            }
+        }
+        flush(scalars.endIndex)
+        return lines.joined(separator: "\n")
+    }
+
+    /// SHA-256 (lower-case hex) of the normalised text.
+    public static func sha256(of text: String) -> String {
+        Fingerprint.sha256Hex(Data(normalise(text).utf8))
+    }
+
+    /// The start contract a script text implements, read from its markers:
+    /// `--jitconfig` and a lookup of `enable_jit_config` → `jitAware`; `--jitconfig` alone →
+    /// `jitOnly`; `config.sh`/`config.cmd` without `--jitconfig` → `tokenOnly`; otherwise `none`.
+    public static func contract(of text: String) -> StartContract {
+        let jit = text.contains("--jitconfig")
+        if jit { return text.contains("enable_jit_config") ? .jitAware : .jitOnly }
+        if text.contains("config.sh") || text.contains("config.cmd") { return .tokenOnly }
+        return .none
+    }
+}

@@ -1,0 +1,190 @@
+import AuditCore
+
+/// Everything the audit knows about the module and about its own rules: releases, the inputs of
+/// every release, renames, fingerprints of the module's boot scripts, and the rule catalogue.
+///
+/// A value: load it once (`KnowledgeBase.load()`) and pass it on; it is immutable and `Sendable`.
+public struct KnowledgeBase: Sendable {
+    /// Every release covered, oldest first (no pre-releases).
+    public let releases: [Release]
+    /// The catalogue, sorted by id.
+    public let rules: [RuleMetadata]
+    /// Every fingerprinted text of the module's boot-path files.
+    public let scriptFingerprints: [ScriptFingerprintEntry]
+    /// Problems that did not prevent loading (a rule with a missing example, say). The catalogue
+    /// test keeps this empty; the CLI may print it in a debug mode.
+    public let problems: [CatalogProblem]
+
+    private let inputsByScope: [InputScope: [String: InputLifespan]]
+    private let renamesByScope: [InputScope: [InputRename]]
+    private let fingerprintIndex: [String: Int]
+    private let ruleIndex: [String: Int]
+
+    /// Loads the knowledge base compiled into the binary from `rules/`.
+    public static func load() throws -> KnowledgeBase {
+        try load(files: EmbeddedData.files)
+    }
+
+    /// Loads a knowledge base from `rules/`-relative paths and their texts.
+    ///
+    /// Throws `KnowledgeBaseError` when a data file in `knowledge/` is missing or malformed, when
+    /// there is no release, when a rule file cannot be read as a rule at all (YAML syntax error,
+    /// not a mapping, missing or malformed `id`), or when two rules claim the same id or alias.
+    /// Lesser problems are kept in `problems`.
+    public static func load(files: [String: String]) throws -> KnowledgeBase {
+        var kb = try loadCatalogue(files: files)
+        kb.iamRequirementsYAML = files[KnowledgeFiles.iamRequirementsPath]
+        return kb
+    }
+
+    /// The text of `rules/knowledge/iam-requirements.yaml` (read by the IAM target), if present.
+    public private(set) var iamRequirementsYAML: String?
+
+    private static func loadCatalogue(files: [String: String]) throws -> KnowledgeBase {
+        let (data, dataProblems) = KnowledgeFiles.decode(files: files)
+        var fatal = dataProblems
+        if data.releases.isEmpty, !fatal.contains(where: { $0.path.hasSuffix(KnowledgeFiles.releasesPath) }) {
+            fatal.append(CatalogProblem(path: "rules/" + KnowledgeFiles.releasesPath, "no releases"))
+        }
+        let (rules, ruleProblems) = RuleCatalogLoader.load(files: files)
+        let unreadable = Set(files.keys.filter(RuleCatalogLoader.isRuleFile)).subtracting(rules.map(\.sourcePath))
+        fatal += ruleProblems.filter { p in unreadable.contains { "rules/" + $0 == p.path } }
+
+        var ruleIndex: [String: Int] = [:]
+        for (i, rule) in rules.enumerated() {
+            for key in [rule.id] + rule.deprecatedAliases {
+                if let other = ruleIndex[key] {
+                    fatal.append(CatalogProblem(path: "rules/" + rule.sourcePath, "\(Quote.code(key)) is already used by \(Quote.code(rules[other].id)) in \(Quote.code("rules/" + rules[other].sourcePath))"))
+                } else {
+                    ruleIndex[key] = i
+                }
+            }
+        }
+        guard fatal.isEmpty else { throw KnowledgeBaseError(problems: fatal) }
+
+        var fingerprintIndex: [String: Int] = [:]
+        for (i, entry) in data.fingerprints.enumerated() where fingerprintIndex[entry.sha256] == nil {
+            fingerprintIndex[entry.sha256] = i
+        }
+        var renames: [InputScope: [InputRename]] = [:]
+        for rename in data.renames { renames[rename.scope, default: []].append(rename) }
+        let never = ModuleVersion(Int.max, 0, 0)
+        for key in renames.keys { renames[key]!.sort { ($0.removedIn ?? never, $0.old) < ($1.removedIn ?? never, $1.old) } }
+
+        return KnowledgeBase(
+            releases: data.releases, rules: rules, scriptFingerprints: data.fingerprints,
+            problems: ruleProblems.filter { p in !unreadable.contains { "rules/" + $0 == p.path } }.sorted(),
+            inputsByScope: data.inputs, renamesByScope: renames, fingerprintIndex: fingerprintIndex, ruleIndex: ruleIndex)
+    }
+
+    private init(releases: [Release], rules: [RuleMetadata], scriptFingerprints: [ScriptFingerprintEntry], problems: [CatalogProblem],
+                 inputsByScope: [InputScope: [String: InputLifespan]], renamesByScope: [InputScope: [InputRename]],
+                 fingerprintIndex: [String: Int], ruleIndex: [String: Int]) {
+        self.releases = releases
+        self.rules = rules
+        self.scriptFingerprints = scriptFingerprints
+        self.problems = problems
+        self.inputsByScope = inputsByScope
+        self.renamesByScope = renamesByScope
+        self.fingerprintIndex = fingerprintIndex
+        self.ruleIndex = ruleIndex
+    }
+
+    // MARK: Releases
+
+    /// The newest release.
+    public var latest: Release { releases[releases.count - 1] }
+
+    /// The release with exactly this version.
+    public func release(version: ModuleVersion) -> Release? {
+        var lo = 0, hi = releases.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if releases[mid].version == version { return releases[mid] }
+            if releases[mid].version < version { lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return nil
+    }
+
+    /// The release whose tagged commit starts with `commitPrefix` (at least 7 hex digits, any
+    /// case), as in `?ref=<sha>`. Nil when nothing matches, when the prefix is too short or not
+    /// hex, or when it is ambiguous.
+    public func release(commitPrefix: String) -> Release? {
+        let prefix = commitPrefix.lowercased()
+        guard prefix.count >= 7, prefix.count <= 40, prefix.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) })
+        else { return nil }
+        let matches = releases.filter { $0.commit.hasPrefix(prefix) }
+        return matches.count == 1 ? matches[0] : nil
+    }
+
+    /// The newest release that satisfies the constraint.
+    public func resolve(_ constraint: VersionConstraint) -> ModuleVersion? {
+        constraint.newest(in: releases.map(\.version))
+    }
+
+    /// The release after `version` in release order (the one that "removes" an input last seen
+    /// at `version`), nil for the newest.
+    public func release(after version: ModuleVersion) -> Release? {
+        releases.first { $0.version > version }
+    }
+
+    // MARK: Inputs
+
+    /// The inputs of `scope` at `version`. Versions between releases answer like their
+    /// neighbours; versions older than the first covered release answer as that release; newer
+    /// than the newest, as the newest.
+    public func inputs(scope: InputScope, at version: ModuleVersion) -> Set<String> {
+        guard let first = releases.first?.version else { return [] }
+        let v = min(max(version, first), latest.version)
+        return Set((inputsByScope[scope] ?? [:]).values.filter { $0.exists(at: v) }.map(\.name))
+    }
+
+    /// Every input `scope` has had in any covered release.
+    public func allInputs(scope: InputScope) -> Set<String> {
+        Set((inputsByScope[scope] ?? [:]).keys)
+    }
+
+    /// The history of one input.
+    public func lifespan(scope: InputScope, name: String) -> InputLifespan? {
+        inputsByScope[scope]?[name]
+    }
+
+    /// The removed or deprecated inputs of a scope with their replacements, by removal release
+    /// (deprecated inputs that are still accepted last).
+    public func renames(scope: InputScope) -> [InputRename] {
+        renamesByScope[scope] ?? []
+    }
+
+    /// The rename entry for an old name, if any.
+    public func rename(scope: InputScope, old: String) -> InputRename? {
+        renamesByScope[scope]?.first { $0.old == old }
+    }
+
+    // MARK: Scripts
+
+    /// The module file and releases whose text this is (after `ScriptFingerprint.normalise`),
+    /// or nil when the text is not an unedited copy of a known module file.
+    public func fingerprint(ofScript text: String) -> ScriptFingerprintEntry? {
+        fingerprintIndex[ScriptFingerprint.sha256(of: text)].map { scriptFingerprints[$0] }
+    }
+
+    // MARK: Rules
+
+    /// The rule with this id or deprecated alias.
+    public func rule(id: String) -> RuleMetadata? {
+        ruleIndex[id].map { rules[$0] }
+    }
+
+    /// The reporter view of every rule, sorted by id.
+    public var descriptors: [RuleDescriptor] { rules.map(\.descriptor) }
+
+    /// "Did you mean": the nearest candidate within edit distance 2 (see `Suggestion.nearest`).
+    public func suggestion(for name: String, among candidates: some Collection<String>) -> String? {
+        Suggestion.nearest(to: name, among: candidates)
+    }
+
+    /// "Did you mean": the nearest candidate within edit distance 2 (see `Suggestion.nearest`).
+    public static func suggestion(for name: String, among candidates: some Collection<String>) -> String? {
+        Suggestion.nearest(to: name, among: candidates)
+    }
+}

@@ -1,0 +1,192 @@
+import AuditCore
+
+/// A Markdown summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`: a headline, a
+/// table of counts per severity and per rule, then the findings grouped by file as a list.
+/// Locations are plain `path:line` text (a comment cannot know which commit to link to).
+///
+/// Everything taken from findings is escaped: Markdown punctuation and HTML are shown
+/// literally, with one deliberate exception, backtick code spans, which messages use to quote
+/// identifiers and which render literally by nature.
+enum MarkdownReporter {
+    static func render(_ report: Report) -> String {
+        var out: [String] = []
+        let tool = inline(report.toolName)
+        guard !report.findings.isEmpty else {
+            out.append("### \(tool): No findings")
+            out.append("")
+            out.append(context(report))
+            return out.joined(separator: "\n") + "\n"
+        }
+        out.append("### \(tool): " + Counting.summaryLine(report))
+        out.append("")
+        out.append(context(report))
+        out.append("")
+        out.append("| Severity | Findings |")
+        out.append("| --- | ---: |")
+        for severity in [Severity.error, .warning, .note] {
+            out.append("| \(label(severity)) | \(report.count(severity)) |")
+        }
+        out.append("")
+        out.append("| Rule | Title | Findings |")
+        out.append("| --- | --- | ---: |")
+        var ruleOrder: [String] = []
+        var ruleCounts: [String: Int] = [:]
+        for f in report.findings {
+            if ruleCounts[f.ruleId] == nil { ruleOrder.append(f.ruleId) }
+            ruleCounts[f.ruleId, default: 0] += 1
+        }
+        let titles = Dictionary(report.rules.map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first })
+        for id in ruleOrder.sorted(by: JSONValue.keyOrder) {
+            out.append("| \(tableCell(code(id))) | \(inline(oneLine(titles[id] ?? ""))) | \(ruleCounts[id]!) |")
+        }
+        for group in Counting.groupedByFile(report.findings) {
+            out.append("")
+            out.append("#### " + code(group.path.isEmpty ? "." : group.path) + " (" + Counting.severityList(group.findings) + ")")
+            out.append("")
+            for f in group.findings { out += item(f) }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    static func context(_ report: Report) -> String {
+        let files = Counting.phrase(report.filesScanned, "file") + " scanned."
+        if ModuleVersion(report.target) != nil {
+            return "Audited against module release \(code(report.target)); " + files
+        }
+        return "Audit target: \(code(report.target)); " + files
+    }
+
+    static func label(_ severity: Severity) -> String {
+        switch severity {
+        case .error: "Error"
+        case .warning: "Warning"
+        case .note: "Note"
+        }
+    }
+
+    /// One finding as a list item; detail lines and sub-items are indented under it.
+    static func item(_ f: Finding) -> [String] {
+        let place = code("\(f.location.path):\(f.location.start.line)")
+        var lines = ["- **\(label(f.severity))** \(code(f.ruleId)) at \(place): \(inline(oneLine(f.message)))"]
+        if let detail = f.detail, !detail.isEmpty {
+            for line in detail.split(separator: "\n", omittingEmptySubsequences: false) {
+                let text = String(line.hasSuffix("\r") ? line.dropLast() : line)
+                lines.append(text.trimmingSpaces.isEmpty ? "" : "  " + block(text))
+            }
+        }
+        for note in f.related {
+            lines.append("  - Note: \(code("\(note.location.path):\(note.location.start.line)")): \(inline(oneLine(note.message)))")
+        }
+        if let fix = f.fix {
+            lines.append("  - Fix: " + inline(oneLine(fix.description)))
+        }
+        return lines
+    }
+
+    static func oneLine(_ s: String) -> String {
+        s.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).joined(separator: " ")
+    }
+
+    // MARK: - Escaping
+
+    /// A line of a detail: a `- `/`* ` bullet is kept (details list alternatives that way, and
+    /// two leading spaces nest it once), other leading indentation is dropped (four spaces would
+    /// start a code block and show the escapes), everything else is escaped by `inline`, and a
+    /// leading `1.`, `+` or `=` that Markdown would take for a block marker is neutralised.
+    static func block(_ line: String) -> String {
+        let indentWidth = line.prefix { $0 == " " || $0 == "\t" }.count
+        var rest = Substring(line.dropFirst(indentWidth))
+        var prefix = ""
+        if rest.hasPrefix("- ") || rest.hasPrefix("* ") {
+            prefix = (indentWidth >= 2 ? "  " : "") + "- "
+            rest = rest.dropFirst(2)
+        }
+        var escaped = inline(String(rest))
+        // An ordered-list marker (`1.` or `1)`) at the start of the text.
+        let digits = escaped.prefix { $0.isASCII && $0.isNumber }
+        if !digits.isEmpty, let next = escaped.dropFirst(digits.count).first, next == "." || next == ")" {
+            escaped = digits + "\\" + escaped.dropFirst(digits.count)
+        }
+        // `+`, `-` and `=` alone start list items or setext underlines.
+        if let first = escaped.first, "+-=".contains(first) { escaped = "\\" + escaped }
+        return prefix + escaped
+    }
+
+    /// Text within a line: code spans kept as they are, Markdown punctuation backslash-escaped,
+    /// `<`, `>` and `&` as entities, so neither Markdown nor HTML is interpreted.
+    static func inline(_ s: String) -> String {
+        let chars = Array(s)
+        var out = ""
+        var i = 0
+        while i < chars.count {
+            if chars[i] == "`" {
+                var run = 0
+                while i + run < chars.count && chars[i + run] == "`" { run += 1 }
+                if let close = closingRun(chars, from: i + run, length: run) {
+                    out += String(chars[i..<(close + run)])
+                    i = close + run
+                } else {
+                    out += String(repeating: "\\`", count: run)
+                    i += run
+                }
+                continue
+            }
+            out += escapeCharacter(chars[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// The index of a backtick run of exactly `length` at or after `start`.
+    private static func closingRun(_ chars: [Character], from start: Int, length: Int) -> Int? {
+        var j = start
+        while j < chars.count {
+            guard chars[j] == "`" else { j += 1; continue }
+            var run = 0
+            while j + run < chars.count && chars[j + run] == "`" { run += 1 }
+            if run == length { return j }
+            j += run
+        }
+        return nil
+    }
+
+    private static func escapeCharacter(_ c: Character) -> String {
+        switch c {
+        case "&": "&amp;"
+        case "<": "&lt;"
+        case ">": "&gt;"
+        case "\\", "*", "_", "[", "]", "|", "~", "#", "!", "@", "$": "\\" + String(c)
+        default: String(c)
+        }
+    }
+
+    /// Literal text as a code span, with a fence longer than any backtick run inside it.
+    static func code(_ s: String) -> String {
+        let text = oneLine(s)
+        var longest = 0, run = 0
+        for c in text {
+            run = c == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let pad = text.hasPrefix("`") || text.hasSuffix("`") || text.isEmpty ? " " : ""
+        return fence + pad + text + pad + fence
+    }
+
+    /// A code span in a table cell: `|` must be escaped even inside code spans (GFM splits
+    /// cells first). Text from `inline` needs nothing more, it escapes `|` already.
+    static func tableCell(_ s: String) -> String {
+        s.replacingOccurrences(of: "|", with: "\\|")
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpaces: Substring {
+        let dropped = drop { $0 == " " || $0 == "\t" }
+        return dropped
+    }
+
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,111 @@
+import AuditCore
+
+/// The output formats of `ghr-audit check --format`.
+public enum OutputFormat: String, CaseIterable, Sendable {
+    /// Human-readable, grouped by file, with source snippets and underlines.
+    case text
+    /// The machine-readable contract (sorted keys, stable field set).
+    case json
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+    case sarif
+    /// JUnit XML for Jenkins, GitLab and other CI test report widgets.
+    case junit
+    /// GitHub Actions workflow commands (`::error file=…::…`) that become annotations.
+    case github
+    /// A Markdown summary suitable for a pull-request comment or a job summary.
+    case markdown
+
+    /// The conventional file extension for a file holding this format.
+    public var fileExtension: String {
+        switch self {
+        case .text: "txt"
+        case .json: "json"
+        case .sarif: "sarif"
+        case .junit: "xml"
+        case .github: "txt"
+        case .markdown: "md"
+        }
+    }
+}
+
+/// What a reporter may use besides the report. Everything the environment could contribute (a
+/// terminal's colour support, the files' text) is decided by the caller and passed in here.
+public struct RenderOptions: Sendable {
+    /// ANSI colours in the `text` format. Ignored by every other format.
+    public var color: Bool
+    /// The text of the files findings point into, keyed by the finding's relative path. The
+    /// `text` format shows the flagged line and a preview of machine-applicable fixes from it;
+    /// a missing file only means no snippet.
+    public var sources: [String: SourceFile]
+    /// The column at which the `text` format wraps details (at least 40).
+    public var lineWidth: Int
+    /// The tool's home page, written as SARIF `tool.driver.informationUri` when set.
+    public var informationURI: String?
+
+    public init(color: Bool = false, sources: [String: SourceFile] = [:], lineWidth: Int = 100, informationURI: String? = nil) {
+        self.color = color
+        self.sources = sources
+        self.lineWidth = max(40, lineWidth)
+        self.informationURI = informationURI
+    }
+}
+
+/// Renders `report` in `format`. A pure function: the same inputs give the same bytes; no file,
+/// clock or environment is read. Output ends with a newline (the `github` format of a clean
+/// report is empty: there is nothing to annotate).
+public func render(_ report: Report, as format: OutputFormat, options: RenderOptions = RenderOptions()) -> String {
+    switch format {
+    case .text: TextReporter(report: report, options: options).render()
+    case .json: JSONReporter.render(report)
+    case .sarif: SARIFReporter.render(report, informationURI: options.informationURI)
+    case .junit: JUnitReporter.render(report)
+    case .github: GitHubReporter.render(report)
+    case .markdown: MarkdownReporter.render(report)
+    }
+}
+
+// MARK: - Helpers shared by the reporters
+
+extension Finding {
+    /// Findings tagged `parse` report that the tool could not read its input, not a problem
+    /// the input has by the audit's rules.
+    var isToolProblem: Bool { tags.contains("parse") }
+}
+
+enum Counting {
+    /// `1 error`, `2 errors`, `0 notes`.
+    static func phrase(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
+    }
+
+    /// `2 errors, 1 warning, 0 notes in 3 files`, or `no findings (12 files scanned)`.
+    static func summaryLine(_ report: Report) -> String {
+        if report.findings.isEmpty {
+            return "no findings (\(phrase(report.filesScanned, "file")) scanned)"
+        }
+        let files = Set(report.findings.map(\.location.path)).count
+        return [Severity.error, .warning, .note].map { phrase(report.count($0), $0.rawValue) }.joined(separator: ", ")
+            + " in \(phrase(files, "file"))"
+    }
+
+    /// The non-zero severity counts of `findings`, most severe first: `2 errors, 1 note`.
+    static func severityList(_ findings: [Finding]) -> String {
+        [Severity.error, .warning, .note].compactMap { severity in
+            let n = findings.filter { $0.severity == severity }.count
+            return n == 0 ? nil : phrase(n, severity.rawValue)
+        }.joined(separator: ", ")
+    }
+
+    /// Findings grouped by path, groups in order of first appearance (the report's order is
+    /// already by path), findings within a group in report order.
+    static func groupedByFile(_ findings: [Finding]) -> [(path: String, findings: [Finding])] {
+        var order: [String] = []
+        var groups: [String: [Finding]] = [:]
+        for finding in findings {
+            let path = finding.location.path
+            if groups[path] == nil { order.append(path) }
+            groups[path, default: []].append(finding)
+        }
+        return order.map { ($0, groups[$0]!) }
+    }
+}

@@ -1,0 +1,67 @@
+import AuditCore
+import HCL
+import Knowledge
+import Terraform
+
+/// Which knowledge scope the inputs of a module call belong to.
+extension RunnerModuleKind {
+    var inputScope: InputScope? {
+        switch self {
+        case .root: .root
+        case .multiRunner: .multiRunner
+        case .runners: .runners
+        default: nil
+        }
+    }
+}
+
+/// One input as written, with where its name and value are.
+struct WrittenInput {
+    var scope: InputScope
+    var name: String
+    var nameRange: SourceRange
+    var value: Value
+    var valueRange: SourceRange
+    /// Whether Terraform silently drops an unknown name here (object attributes) instead of
+    /// rejecting it (module arguments).
+    var silentlyDropped: Bool
+    var call: RunnerModuleCall
+    var fleet: Fleet?
+}
+
+extension RuleContext {
+    /// Every input written for a runner module call: module arguments, and the fields of each
+    /// `multi_runner_config` entry (`runner_config`, `matcherConfig`, the entry's own keys).
+    func writtenInputs() -> [WrittenInput] {
+        var out: [WrittenInput] = []
+        for call in model.calls {
+            guard let scope = call.kind.inputScope else { continue }
+            for a in call.call.inputs {
+                let (v, _) = call.scope.evaluate(a.expression)
+                out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: v, valueRange: a.expression.range,
+                                        silentlyDropped: false, call: call, fleet: nil))
+            }
+            guard call.kind == .multiRunner, let config = call.fleets.first?.moduleInputs["multi_runner_config"],
+                  case .object(let entries) = config.value.kind else { continue }
+            for key in entries.keys.sorted() {
+                let entry = entries[key]!
+                let fleet = call.fleets.first { $0.configKey == key }
+                guard case .object(let fields) = entry.kind else { continue }
+                for (name, v) in fields {
+                    if let range = v.origin {
+                        out.append(WrittenInput(scope: .multiRunnerConfig, name: name, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
+                                                value: v, valueRange: range, silentlyDropped: true, call: call, fleet: fleet))
+                    }
+                    let nested: InputScope? = name == "runner_config" ? .runnerConfig : (name == "matcherConfig" ? .matcherConfig : nil)
+                    guard let nestedScope = nested, case .object(let inner) = v.kind else { continue }
+                    for (field, fv) in inner {
+                        guard let range = fv.origin else { continue }
+                        out.append(WrittenInput(scope: nestedScope, name: field, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
+                                                value: fv, valueRange: range, silentlyDropped: true, call: call, fleet: fleet))
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

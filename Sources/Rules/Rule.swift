@@ -1,0 +1,91 @@
+import AuditCore
+import HCL
+import Knowledge
+import Scripts
+import Terraform
+
+/// Which module release to audit against.
+public enum TargetSelection: Sendable, Hashable, CustomStringConvertible {
+    /// The newest release the knowledge base knows.
+    case latest
+    /// Each module call at the version it pins.
+    case pinned
+    case version(ModuleVersion)
+
+    public init?(_ text: String) {
+        switch text.lowercased() {
+        case "latest": self = .latest
+        case "pinned": self = .pinned
+        default:
+            guard let v = ModuleVersion(text) else { return nil }
+            self = .version(v)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .latest: "latest"
+        case .pinned: "pinned"
+        case .version(let v): v.description
+        }
+    }
+}
+
+/// Everything a rule may read. Built once per run; rules are pure functions of it.
+public struct RuleContext: Sendable {
+    public var workspace: Workspace
+    public var model: DeploymentModel
+    public var knowledge: KnowledgeBase
+    public var target: TargetSelection
+    /// `--from`: overrides the detected current version of every call.
+    public var fromOverride: ModuleVersion?
+    /// The analysis of every script file, by path.
+    public var scripts: [String: ScriptReport]
+
+    public init(workspace: Workspace, model: DeploymentModel, knowledge: KnowledgeBase, target: TargetSelection,
+                fromOverride: ModuleVersion?, scripts: [String: ScriptReport]) {
+        self.workspace = workspace
+        self.model = model
+        self.knowledge = knowledge
+        self.target = target
+        self.fromOverride = fromOverride
+        self.scripts = scripts
+    }
+
+    /// The release a call is audited against.
+    public func targetVersion(for call: RunnerModuleCall) -> ModuleVersion? {
+        switch target {
+        case .latest: knowledge.latest.version
+        case .pinned: fromOverride ?? call.version
+        case .version(let v): v
+        }
+    }
+
+    /// The release a call runs today.
+    public func currentVersion(for call: RunnerModuleCall) -> ModuleVersion? {
+        fromOverride ?? call.version
+    }
+
+    /// A finding of `ruleId` with the catalogue's severity and tags (a rule may pass a severity when
+    /// its metadata says it decides between two).
+    public func finding(_ ruleId: String, _ message: String, at location: SourceRange, detail: String? = nil,
+                        severity: Severity? = nil, related: [RelatedNote] = [], fix: Fix? = nil) -> Finding {
+        let meta = knowledge.rule(id: ruleId)
+        return Finding(ruleId: ruleId, severity: severity ?? meta?.severity ?? .error, tags: meta?.tags.map(\.rawValue) ?? [],
+                       message: message, detail: detail, location: location, related: related, fix: fix)
+    }
+}
+
+/// A rule: a stateless value with the catalogue id it implements. Metadata (title, severity,
+/// tags, documentation, examples) lives in `rules/<domain>/<ID>.yaml`, never in code.
+public protocol Rule: Sendable {
+    /// The catalogue id of the rule.
+    var id: String { get }
+    /// Every id the rule may emit (a rule may own a close variant, like JIT-102 of JIT-101).
+    var emits: [String] { get }
+    func check(_ context: RuleContext) -> [Finding]
+}
+
+extension Rule {
+    public var emits: [String] { [id] }
+}

@@ -1,0 +1,226 @@
+import AuditCore
+import HCL
+import Knowledge
+import Scripts
+import Terraform
+
+/// The start contract of a script, whatever the evidence came from.
+public enum BootContract: String, Sendable, Hashable {
+    /// v3: `config.sh`/`config.cmd` with the SSM value, whatever the agent mode.
+    case tokenOnly
+    /// 4.0.0: `run.sh --jitconfig` for ephemeral runners, no `enable_jit_config`.
+    case jitOnly
+    /// 4.0.1+: branches on `enable_jit_config`.
+    case jitAware
+    /// Embeds the module's own script (`${start_runner}`).
+    case wrapper
+    /// Not a runner start script of the module's contract.
+    case unrelated
+    /// Both `--jitconfig` and `config.sh` with the SSM value for ephemeral JIT runners: broken with JIT.
+    case mixed
+    /// Reads the per-instance parameter but nothing in the file consumes it.
+    case undetermined
+
+    /// Whether runners that get JIT configs fail with this script.
+    public var failsWithJIT: Bool { self == .tokenOnly || self == .mixed }
+}
+
+/// What a rule needs to know about one script on a fleet's boot path.
+public struct ScriptFacts: Sendable {
+    public var path: String
+    public var contract: BootContract
+    /// `config.sh`/`config.cmd` fed with the SSM value.
+    public var configCall: SourceRange?
+    /// The `--jitconfig` word.
+    public var jitConfigWord: SourceRange?
+    /// Where `enable_jit_config` is read.
+    public var jitFlagRead: SourceRange?
+    /// The module release(s) whose script this is, when it is an unedited copy.
+    public var knownReleases: [ModuleVersion]
+    /// The known defect of that release's script, if any.
+    public var knownDefect: String?
+
+    /// The best place to point at for this script.
+    public var anchor: SourceRange {
+        configCall ?? jitConfigWord ?? jitFlagRead ?? .fileStart(path)
+    }
+
+    /// The facts the structural analysis found.
+    public init(report: ScriptReport, path: String) {
+        self.path = path
+        switch report.contract {
+        case .tokenOnly: contract = .tokenOnly
+        case .jitOnly: contract = .jitOnly
+        case .jitAware: contract = .jitAware
+        case .wrapper: contract = .wrapper
+        case .unrelated: contract = .unrelated
+        case .mixed: contract = .mixed
+        case .undetermined: contract = .undetermined
+        }
+        func first(_ role: ContractEvidence.Role) -> SourceRange? { report.evidence.first { $0.role == role }?.range }
+        // Point at the `config.sh` word, not at a `sudo … --` prefix.
+        configCall = first(.configCommand).map { range in
+            guard let cmd = report.script.commands.first(where: { $0.range == range }), let i = cmd.nameIndex, i < cmd.words.count else { return range }
+            return cmd.words[i].range
+        }
+        jitConfigWord = first(.jitConfigFlag)
+        jitFlagRead = first(.jitFlagRead)
+        knownReleases = []
+        knownDefect = nil
+    }
+}
+
+/// A fleet's boot path resolved to scripts.
+public struct ResolvedBoot: Sendable {
+    public enum Script: Sendable {
+        /// The module's own script of the audited release.
+        case module
+        /// A script in the repository.
+        case file(ScriptFacts)
+        /// The script should be in the repository but is not (or its path is unknown).
+        case missing(reason: String, at: SourceRange)
+    }
+
+    public var scripts: [Script]
+    /// The chain that leads from the fleet to the script (userdata input, Packer provisioner...).
+    public var chain: [RelatedNote]
+    public var label: String
+
+    /// The scripts that decide registration: every file that is not a wrapper or unrelated.
+    public var startScripts: [ScriptFacts] {
+        scripts.compactMap { if case .file(let f) = $0, f.contract != .wrapper, f.contract != .unrelated { f } else { nil } }
+    }
+
+    public var usesModuleScript: Bool {
+        scripts.contains { if case .module = $0 { true } else { false } }
+    }
+
+    public var missing: (reason: String, at: SourceRange)? {
+        for s in scripts { if case .missing(let r, let at) = s { return (r, at) } }
+        return nil
+    }
+}
+
+/// Follows a fleet's boot path to the script files in the repository.
+public struct BootScriptResolver: Sendable {
+    public var context: RuleContext
+
+    public init(context: RuleContext) { self.context = context }
+
+    public func scriptFacts(forScript path: String) -> ScriptFacts? {
+        guard let report = context.scripts[path], let source = context.workspace.source(path) else { return nil }
+        var facts = ScriptFacts(report: report, path: path)
+        if let known = context.knowledge.fingerprint(ofScript: source.text) {
+            // An unedited copy of a module file: that release's exact behaviour.
+            facts.knownReleases = known.releases
+            facts.knownDefect = known.defects.first
+            switch known.contract {
+            case .tokenOnly: facts.contract = .tokenOnly
+            case .jitOnly: facts.contract = .jitOnly
+            case .jitAware: facts.contract = .jitAware
+            case .none: break
+            }
+        }
+        return facts
+    }
+
+    public func resolve(_ facts: FleetFacts) -> ResolvedBoot {
+        switch facts.bootPath {
+        case .moduleDefault:
+            return ResolvedBoot(scripts: [.module], chain: [], label: "module-default")
+        case .userdataTemplate(let path, let input):
+            let note = RelatedNote("the fleet's user data is rendered from this template", at: input.range)
+            guard let path else {
+                return ResolvedBoot(scripts: [.missing(reason: "the `userdata_template` path is not known statically", at: input.range)], chain: [note], label: "userdata_template:unknown")
+            }
+            return fromFile(path, chain: [note], at: input.range, label: "userdata_template:\(path)")
+        case .userdataContent(let file, let input):
+            let note = RelatedNote("the fleet's user data is set here", at: input.range)
+            guard let file else {
+                return ResolvedBoot(scripts: [.missing(reason: "`userdata_content` is built inline or from values ghr-audit cannot follow", at: input.range)], chain: [note], label: "userdata_content:inline")
+            }
+            return fromFile(file, chain: [note], at: input.range, label: "userdata_content:\(file)")
+        case .ami(let input):
+            return fromPacker(facts, input: input)
+        }
+    }
+
+    func fromFile(_ path: String, chain: [RelatedNote], at range: SourceRange, label: String) -> ResolvedBoot {
+        guard let f = scriptFacts(forScript: path) else {
+            let reason = context.workspace.source(path) == nil ? "`\(path)` is not in the repository" : "`\(path)` is not a shell or PowerShell script"
+            return ResolvedBoot(scripts: [.missing(reason: reason, at: range)], chain: chain, label: label)
+        }
+        // A wrapper embeds the module's own start script through `${start_runner}`.
+        if f.contract == .wrapper { return ResolvedBoot(scripts: [.file(f), .module], chain: chain, label: label) }
+        return ResolvedBoot(scripts: [.file(f)], chain: chain, label: label)
+    }
+
+    /// The Packer templates of the repository whose images may boot this fleet: same OS, and an
+    /// AMI name that the fleet's AMI name filter matches when both are known.
+    func fromPacker(_ facts: FleetFacts, input: FleetInput) -> ResolvedBoot {
+        let os = facts.os ?? "linux"
+        let filter = Self.amiNameFilter(facts)
+        var candidates: [PackerTemplate] = []
+        for file in context.workspace.files(ofKind: .packer) {
+            guard let hcl = file.hcl else { continue }
+            let t = PackerTemplate(file: hcl, fileSystem: context.workspace.fileSystem)
+            guard t.os == os else { continue }
+            if let filter, let pattern = t.sources.first?.amiNamePattern, !Self.namesMayOverlap(filter: filter, amiName: pattern) { continue }
+            candidates.append(t)
+        }
+        let baseNote = RelatedNote("`enable_userdata = false`: the start script is baked into the AMI", at: input.range)
+        guard !candidates.isEmpty else {
+            return ResolvedBoot(scripts: [.missing(reason: "no Packer template in the repository builds this fleet's AMI", at: input.range)], chain: [baseNote], label: "ami:unknown")
+        }
+        var scripts: [ResolvedBoot.Script] = []
+        var chain = [baseNote]
+        for t in candidates {
+            for ref in t.files {
+                guard let path = ref.path else { continue }
+                // A file provisioner whose content embeds other templates: follow `start_runner`.
+                if let embedded = ref.embedded["start_runner"] {
+                    chain.append(RelatedNote("Packer template `\(t.file)` embeds this start script in the AMI", at: embedded.range))
+                    if let inner = embedded.path, let f = scriptFacts(forScript: inner) {
+                        scripts.append(.file(f))
+                    } else {
+                        scripts.append(.missing(reason: "the start script the Packer template embeds (`\(embedded.path ?? "unknown")`) is not in the repository", at: embedded.range))
+                    }
+                    continue
+                }
+                guard let f = scriptFacts(forScript: path) else { continue }
+                if f.contract == .unrelated && !Self.isBootDestination(ref.destination) { continue }
+                chain.append(RelatedNote("Packer template `\(t.file)` copies this script into the AMI", at: ref.range))
+                scripts.append(.file(f))
+            }
+        }
+        if scripts.isEmpty {
+            return ResolvedBoot(scripts: [.missing(reason: "the Packer template\(candidates.count > 1 ? "s" : "") \(candidates.map { "`\($0.file)`" }.joined(separator: ", ")) copy no start script ghr-audit can read", at: input.range)],
+                                chain: chain, label: "ami:" + candidates.map(\.file).joined(separator: ","))
+        }
+        return ResolvedBoot(scripts: scripts, chain: chain, label: "ami:" + candidates.map(\.file).joined(separator: ","))
+    }
+
+    static func isBootDestination(_ d: String?) -> Bool {
+        guard let d = d?.lowercased() else { return false }
+        return d.contains("per-boot") || d.contains("start-runner") || d.contains("user-data") || d.contains("userdata")
+    }
+
+    /// The first `name` value of the fleet's AMI filter (`ami_filter` or `ami.filter`).
+    static func amiNameFilter(_ facts: FleetFacts) -> String? {
+        if let f = facts.setInput("ami_filter")?.value, let name = f["name"] {
+            return name.listValue?.first?.stringValue ?? name.stringValue
+        }
+        if let a = facts.setInput("ami")?.value, let name = a["filter"]?["name"] {
+            return name.listValue?.first?.stringValue ?? name.stringValue
+        }
+        return nil
+    }
+
+    /// Whether an AMI filter pattern and an AMI name pattern (both with `*`) can name the same
+    /// image: their literal prefixes must agree.
+    static func namesMayOverlap(filter: String, amiName: String) -> Bool {
+        let a = filter.prefix { $0 != "*" && $0 != "?" }
+        let b = amiName.prefix { $0 != "*" && $0 != "?" }
+        return a.hasPrefix(b) || b.hasPrefix(a)
+    }
+}

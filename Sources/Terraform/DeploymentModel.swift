@@ -1,0 +1,132 @@
+import AuditCore
+import HCL
+import Knowledge
+
+/// A module input as a fleet sees it: its value and where it was written.
+public struct FleetInput: Sendable {
+    public var name: String
+    public var value: Value
+    /// The exact place the value was written (a `.tf` attribute, a YAML value, a tfvars entry).
+    public var range: SourceRange
+    /// The name where the input is set (the attribute name or YAML key), when known.
+    public var nameRange: SourceRange?
+
+    public init(name: String, value: Value, range: SourceRange, nameRange: SourceRange? = nil) {
+        self.name = name
+        self.value = value
+        self.range = range
+        self.nameRange = nameRange
+    }
+
+    /// Where the value itself was written: its origin when it came through variables or files,
+    /// else the argument expression.
+    public var valueRange: SourceRange { value.origin ?? range }
+}
+
+/// Where a fleet's runner inputs are written, so a fix can add one.
+public enum InputContainer: Sendable {
+    /// The attributes of a `module` block.
+    case moduleBlock(Block, file: String)
+    /// An HCL object constructor (a `runner_config = { ... }` written in a `.tf` file).
+    case hclObject(SourceRange)
+    /// A YAML mapping (a multi-runner config file read with `yamldecode(file(...))`).
+    case yamlMapping(SourceRange)
+    /// Not known (built by functions from several places).
+    case unknown
+
+    public var range: SourceRange? {
+        switch self {
+        case .moduleBlock(let b, _): b.range
+        case .hclObject(let r), .yamlMapping(let r): r
+        case .unknown: nil
+        }
+    }
+}
+
+/// One runner configuration: a root-module instance, a `runners` submodule call, or one
+/// `multi_runner_config` entry.
+public struct Fleet: Sendable {
+    public var name: String
+    /// The `multi_runner_config` key, for multi-runner fleets.
+    public var configKey: String?
+    /// The runner inputs (the module's inputs for a root call; `runner_config` for multi-runner).
+    public var inputs: [String: FleetInput]
+    /// The module call's own inputs (`ghes_url` lives here for multi-runner).
+    public var moduleInputs: [String: FleetInput]
+    public var container: InputContainer
+    /// The range that names the fleet: the module label, or the multi-runner key.
+    public var anchor: SourceRange
+    /// Whether the multi-runner config entry itself could not be read (unknown map).
+    public var isPlaceholder: Bool
+
+    public init(name: String, configKey: String?, inputs: [String: FleetInput], moduleInputs: [String: FleetInput],
+                container: InputContainer, anchor: SourceRange, isPlaceholder: Bool = false) {
+        self.name = name
+        self.configKey = configKey
+        self.inputs = inputs
+        self.moduleInputs = moduleInputs
+        self.container = container
+        self.anchor = anchor
+        self.isPlaceholder = isPlaceholder
+    }
+
+    /// A runner input, falling back to the module-level input of the same name.
+    public func input(_ name: String) -> FleetInput? { inputs[name] ?? moduleInputs[name] }
+}
+
+/// How the audited-from version of a call was found.
+public struct VersionEvidence: Sendable {
+    public var version: ModuleVersion?
+    /// Human text: "pinned in `version`", "newest release matching `~> 5.0`", "git ref `v4.0.1`".
+    public var how: String
+    public var range: SourceRange?
+}
+
+/// One call of terraform-aws-github-runner (or one of its submodules).
+public struct RunnerModuleCall: Sendable {
+    /// `module.runners`, `module.wrapper.module.runners`.
+    public var address: String
+    public var call: ModuleCallBlock
+    public var source: ModuleSource
+    public var sourceRange: SourceRange
+    public var versionConstraint: VersionConstraint?
+    public var evidence: VersionEvidence
+    public var kind: RunnerModuleKind
+    public var fleets: [Fleet]
+    /// Wrapper module calls that lead here, outermost first.
+    public var callers: [RelatedNote]
+    /// The scope of the module that contains the call (to evaluate anything else there).
+    public var scope: ModuleScope
+    /// For a local source: the directory of the vendored copy's root.
+    public var vendoredRoot: String?
+
+    public var version: ModuleVersion? { evidence.version }
+}
+
+public struct DeploymentModel: Sendable {
+    public var calls: [RunnerModuleCall]
+    /// Root modules evaluated, by directory.
+    public var roots: [String]
+    /// Directories that hold a vendored copy of the runner module (not audited as user code).
+    public var vendoredRoots: [String: VendoredCopy]
+    /// Every module scope evaluated (roots and wrappers), for rules that look beyond module calls.
+    public var scopes: [ModuleScope]
+    public var diagnostics: [Diagnostic]
+
+    public var fleets: [(call: RunnerModuleCall, fleet: Fleet)] {
+        calls.flatMap { c in c.fleets.map { (c, $0) } }
+    }
+
+    /// Whether `path` lies inside a vendored copy of the runner module.
+    public func isVendored(_ path: String) -> Bool {
+        vendoredRoots.keys.contains { root in root.isEmpty || path == root || path.hasPrefix(root + "/") }
+    }
+}
+
+/// A copy of the runner module inside the repository (vendored or a git submodule).
+public struct VendoredCopy: Sendable {
+    public var directory: String
+    public var version: ModuleVersion?
+    /// How the version was found ("CHANGELOG.md", "git submodule").
+    public var how: String
+}

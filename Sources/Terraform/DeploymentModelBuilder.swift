@@ -1,0 +1,324 @@
+import AuditCore
+import Documents
+import Foundation
+import HCL
+import Knowledge
+
+/// Reads the repository's Terraform into a `DeploymentModel`: every call of the runner module,
+/// through the user's own wrapper modules, with one `Fleet` per runner configuration.
+public struct DeploymentModelBuilder: Sendable {
+    public var workspace: Workspace
+    public var knowledge: KnowledgeBase
+    public var rootInputs: RootInputs
+
+    /// How deep wrapper modules are followed.
+    public static let maxWrapperDepth = 8
+
+    public init(workspace: Workspace, knowledge: KnowledgeBase, rootInputs: RootInputs) {
+        self.workspace = workspace
+        self.knowledge = knowledge
+        self.rootInputs = rootInputs
+    }
+
+    public func build() -> DeploymentModel {
+        let modules = workspace.terraformModules()
+        let vendored = findVendoredCopies(modules: modules)
+        func isVendored(_ dir: String) -> Bool {
+            vendored.keys.contains { root in dir == root || dir.hasPrefix(root + "/") || root.isEmpty }
+        }
+        let userModules = modules.filter { !isVendored($0.key) }
+        let called = Set(userModules.values.flatMap(\.localCallTargets))
+        let roots = userModules.keys.filter { !called.contains($0) }.sorted()
+        let manifest = ModulesManifest(workspace: workspace)
+
+        var state = BuildState()
+        for dir in roots {
+            let module = userModules[dir]!
+            let (values, diags) = rootInputs.values(for: module, workspace: workspace)
+            state.diagnostics += diags
+            let scope = ModuleScope(module: module, rootDirectory: dir, given: values, fileSystem: workspace.fileSystem)
+            visit(scope, prefix: "", callers: [], depth: 0, modules: userModules, vendored: vendored, manifest: manifest, state: &state)
+        }
+        return DeploymentModel(calls: state.calls, roots: roots, vendoredRoots: vendored, scopes: state.scopes, diagnostics: state.diagnostics)
+    }
+
+    private struct BuildState {
+        var calls: [RunnerModuleCall] = []
+        var scopes: [ModuleScope] = []
+        var diagnostics: [Diagnostic] = []
+    }
+
+    /// One instance of a module call: its key and the `each`/`count` values.
+    struct Instance {
+        var key: String?
+        var extra: [String: Value]
+    }
+
+    func instances(of call: ModuleCallBlock, in scope: ModuleScope) -> [Instance] {
+        if let fe = call.forEach {
+            let (v, _) = scope.evaluate(fe)
+            switch v.kind {
+            case .object(let o):
+                return o.keys.sorted().map { k in Instance(key: k, extra: ["each": .object(["key": .string(k), "value": o[k]!])]) }
+            case .list(let l):
+                var seen = Set<String>()
+                return l.compactMap { item -> Instance? in
+                    guard let k = item.asString, seen.insert(k).inserted else { return nil }
+                    return Instance(key: k, extra: ["each": .object(["key": .string(k), "value": item])])
+                }.sorted { ($0.key ?? "") < ($1.key ?? "") }
+            default:
+                let unknown = Value.unknown("for_each of module.\(call.name) is not known statically")
+                return [Instance(key: nil, extra: ["each": .object(["key": unknown, "value": unknown])])]
+            }
+        }
+        if let c = call.count {
+            let (v, _) = scope.evaluate(c)
+            if let n = v.numberValue, !v.isUnknown {
+                return (0..<max(0, min(Int(n), 64))).map { Instance(key: String($0), extra: ["count": .object(["index": .number(Double($0))])]) }
+            }
+            return [Instance(key: nil, extra: ["count": .object(["index": .unknown("count of module.\(call.name) is not known statically")])])]
+        }
+        return [Instance(key: nil, extra: [:])]
+    }
+
+    private func visit(_ scope: ModuleScope, prefix: String, callers: [RelatedNote], depth: Int,
+                       modules: [String: TerraformModule], vendored: [String: VendoredCopy],
+                       manifest: ModulesManifest, state: inout BuildState) {
+        state.scopes.append(scope)
+        state.diagnostics += scope.diagnostics
+        for call in scope.module.moduleCalls {
+            guard let srcExpr = call.sourceExpression else { continue }
+            let (srcValue, _) = scope.evaluate(srcExpr)
+            guard let srcText = srcValue.stringValue else { continue }
+            let source = ModuleSource(srcText)
+            let address = prefix + "module.\(call.name)"
+
+            var vendoredRoot: String?
+            var submodule: String?
+            if let local = source.localPath, let target = Paths.join(scope.module.directory, local) {
+                if let root = vendored.keys.sorted(by: { $0.count > $1.count }).first(where: { target == $0 || target.hasPrefix($0 + "/") || $0.isEmpty }) {
+                    vendoredRoot = root
+                    let rest = target == root ? "" : String(target.dropFirst(root.isEmpty ? 0 : root.count + 1))
+                    submodule = rest.hasPrefix("modules/") ? String(rest.dropFirst("modules/".count)) : (rest.isEmpty ? nil : rest)
+                } else if let child = modules[target], depth < Self.maxWrapperDepth {
+                    for inst in instances(of: call, in: scope) {
+                        var given: [String: VariableValue] = [:]
+                        for a in call.inputs {
+                            let (v, _) = scope.evaluate(a.expression, extra: inst.extra)
+                            given[a.name] = VariableValue(value: v, range: a.range, source: .moduleCall)
+                        }
+                        let childScope = ModuleScope(module: child, rootDirectory: scope.rootDirectory, given: given, fileSystem: workspace.fileSystem)
+                        let label = inst.key.map { "\(address)[\"\($0)\"]" } ?? address
+                        let note = RelatedNote("through wrapper module `\(label)`", at: call.block.typeRange.union(call.block.labels.first?.range ?? call.block.typeRange))
+                        visit(childScope, prefix: label + ".", callers: callers + [note], depth: depth + 1,
+                              modules: modules, vendored: vendored, manifest: manifest, state: &state)
+                    }
+                    continue
+                }
+            }
+            guard source.runnerModuleOrganisation != nil || vendoredRoot != nil else { continue }
+
+            let kind: RunnerModuleKind = vendoredRoot != nil ? RunnerModuleKind(submodule: submodule) : source.kind
+            let constraintText: String? = call.versionExpression.flatMap { scope.evaluate($0).0.stringValue }
+            let constraint = constraintText.flatMap(VersionConstraint.init)
+            let evidence = resolveVersion(call: call, source: source, constraint: constraint, address: address,
+                                          vendored: vendoredRoot.flatMap { vendored[$0] }, manifest: manifest, scope: scope)
+            var fleets: [Fleet] = []
+            for inst in instances(of: call, in: scope) {
+                fleets += self.fleets(of: call, kind: kind, instance: inst, address: address, scope: scope)
+            }
+            // Inputs the audit relies on that cannot be evaluated (CORE-003), once per argument.
+            for a in call.inputs {
+                let (_, diags) = scope.evaluate(a.expression, extra: instances(of: call, in: scope).first?.extra ?? [:])
+                state.diagnostics += diags.filter { $0.severity == .error }.map { d in
+                    var d = d
+                    d.detail = (d.detail.map { $0 + " " } ?? "") + "Input `\(a.name)` of `\(address)` is treated as unknown, so checks that need it are skipped."
+                    return d
+                }
+            }
+            state.calls.append(RunnerModuleCall(
+                address: address, call: call, source: source, sourceRange: srcExpr.range,
+                versionConstraint: constraint, evidence: evidence, kind: kind, fleets: fleets,
+                callers: callers, scope: scope, vendoredRoot: vendoredRoot))
+        }
+    }
+
+    // MARK: Fleets
+
+    func fleets(of call: ModuleCallBlock, kind: RunnerModuleKind, instance: Instance, address: String, scope: ModuleScope) -> [Fleet] {
+        guard kind.hasFleets else { return [] }
+        var moduleInputs: [String: FleetInput] = [:]
+        for a in call.inputs {
+            let (v, _) = scope.evaluate(a.expression, extra: instance.extra)
+            moduleInputs[a.name] = FleetInput(name: a.name, value: v, range: a.expression.range, nameRange: a.nameRange)
+        }
+        let label = instance.key.map { "\(address)[\"\($0)\"]" } ?? address
+        let anchor = call.block.labels.first?.range ?? call.block.typeRange
+        if kind != .multiRunner {
+            return [Fleet(name: label, configKey: nil, inputs: moduleInputs, moduleInputs: moduleInputs,
+                          container: .moduleBlock(call.block, file: call.file), anchor: anchor)]
+        }
+        guard let config = moduleInputs["multi_runner_config"] else { return [] }
+        guard case .object(let entries) = config.value.kind else {
+            // The map exists but cannot be read statically: one placeholder fleet says so.
+            return [Fleet(name: label + ".multi_runner_config", configKey: nil, inputs: [:], moduleInputs: moduleInputs,
+                          container: .unknown, anchor: config.range, isPlaceholder: true)]
+        }
+        return entries.keys.sorted().map { key in
+            let entry = entries[key]!
+            let runnerConfig = entry["runner_config"]
+            var inputs: [String: FleetInput] = [:]
+            if case .object(let fields)? = runnerConfig?.kind {
+                for (name, v) in fields {
+                    let at = v.origin ?? runnerConfig?.origin ?? entry.origin ?? config.range
+                    inputs[name] = FleetInput(name: name, value: v, range: at, nameRange: v.origin.flatMap { workspace.keyRange(ofValueAt: $0) })
+                }
+            }
+            let container: InputContainer
+            if let origin = runnerConfig?.origin {
+                let isYAML = workspace[origin.path]?.kind == .yaml
+                container = isYAML ? .yamlMapping(origin) : .hclObject(origin)
+            } else {
+                container = .unknown
+            }
+            return Fleet(name: "\(label)[\"\(key)\"]", configKey: key, inputs: inputs, moduleInputs: moduleInputs,
+                         container: container, anchor: entry.origin ?? config.range)
+        }
+    }
+
+    // MARK: Versions
+
+    func resolveVersion(call: ModuleCallBlock, source: ModuleSource, constraint: VersionConstraint?, address: String,
+                        vendored: VendoredCopy?, manifest: ModulesManifest, scope: ModuleScope) -> VersionEvidence {
+        let manifestKey = address.replacingOccurrences(of: "module.", with: "")
+            .split(separator: ".").joined(separator: ".")
+        if let entry = manifest.entries[manifestKey] {
+            if let v = entry.version.flatMap(ModuleVersion.init) {
+                return VersionEvidence(version: v, how: "installed version in `.terraform/modules/modules.json`", range: entry.range)
+            }
+            if let ref = ModuleSource(entry.source).gitRef, let v = versionFromRef(ref) {
+                return VersionEvidence(version: v, how: "installed git ref `\(ref)` in `.terraform/modules/modules.json`", range: entry.range)
+            }
+        }
+        if let vendored {
+            return VersionEvidence(version: vendored.version, how: vendored.version != nil ? "vendored copy in `\(vendored.directory)` (\(vendored.how))" : "vendored copy in `\(vendored.directory)` whose release could not be read", range: nil)
+        }
+        let versionRange = call.versionExpression?.range
+        if let constraint {
+            if let exact = constraint.exactVersion {
+                return VersionEvidence(version: exact, how: "pinned `version = \"\(constraint.text)\"`", range: versionRange)
+            }
+            if let newest = constraint.newest(in: knowledge.releases.map(\.version)) {
+                return VersionEvidence(version: newest, how: "newest release matching `\(constraint.text)`", range: versionRange)
+            }
+            return VersionEvidence(version: nil, how: "no known release matches `\(constraint.text)`", range: versionRange)
+        }
+        if let ref = source.gitRef {
+            if let v = versionFromRef(ref) {
+                return VersionEvidence(version: v, how: "git ref `\(ref)`", range: call.sourceExpression?.range)
+            }
+            return VersionEvidence(version: nil, how: "git ref `\(ref)` is not a release tag or a known release commit", range: call.sourceExpression?.range)
+        }
+        if source.isRegistry {
+            return VersionEvidence(version: knowledge.latest.version, how: "no `version` constraint: Terraform installs the newest release", range: call.block.labels.first?.range)
+        }
+        return VersionEvidence(version: nil, how: "git source without `?ref=`: it follows the default branch", range: call.sourceExpression?.range)
+    }
+
+    func versionFromRef(_ ref: String) -> ModuleVersion? {
+        if let v = ModuleVersion(ref), ref.contains(".") { return v }
+        if ref.count >= 7, ref.allSatisfy(\.isHexDigit) { return knowledge.release(commitPrefix: ref)?.version }
+        return nil
+    }
+
+    // MARK: Vendored copies
+
+    /// Directories that hold a copy of the runner module: a `modules/runners` folder with Terraform
+    /// next to a `modules/multi-runner` folder.
+    func findVendoredCopies(modules: [String: TerraformModule]) -> [String: VendoredCopy] {
+        var result: [String: VendoredCopy] = [:]
+        for dir in modules.keys {
+            let suffix = "modules/runners"
+            guard dir == suffix || dir.hasSuffix("/" + suffix) else { continue }
+            let root = String(dir.dropLast(suffix.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            guard modules[root.isEmpty ? "modules/multi-runner" : root + "/modules/multi-runner"] != nil
+                || modules[root] != nil else { continue }
+            var version: ModuleVersion?
+            var how = "CHANGELOG.md"
+            if let changelog = workspace.source(root.isEmpty ? "CHANGELOG.md" : root + "/CHANGELOG.md") {
+                version = Self.firstChangelogVersion(changelog.text)
+            }
+            if version == nil, let (v, source) = submoduleRelease(root) {
+                version = v
+                how = source
+            }
+            if version == nil { how = "no release found in its CHANGELOG.md or git submodule commit" }
+            result[root] = VendoredCopy(directory: root, version: version, how: how)
+        }
+        return result
+    }
+
+    /// A vendored copy that is a git submodule: the release whose tag commit the submodule has
+    /// checked out (from `.gitmodules` and the submodule's `HEAD` under `.git/modules/` or its
+    /// own `.git` file).
+    func submoduleRelease(_ root: String) -> (ModuleVersion, String)? {
+        guard let modules = workspace.source(".gitmodules") else { return nil }
+        var name: String?
+        var current: String?
+        for raw in modules.text.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[submodule") {
+                current = line.split(separator: "\"").dropFirst().first.map(String.init)
+            } else if line.hasPrefix("path"), let eq = line.firstIndex(of: "=") {
+                if line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces) == root { name = current }
+            }
+        }
+        guard let name else { return nil }
+        var heads = [".git/modules/\(name)/HEAD"]
+        if let gitFile = workspace.fileSystem.read(root + "/.git").flatMap({ String(data: $0, encoding: .utf8) }),
+           let dir = gitFile.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespacesAndNewlines),
+           let joined = Paths.join(root, dir) {
+            heads.insert(joined + "/HEAD", at: 0)
+        }
+        for head in heads {
+            guard let text = workspace.fileSystem.read(head).flatMap({ String(data: $0, encoding: .utf8) })?.trimmingCharacters(in: .whitespacesAndNewlines),
+                  let release = knowledge.release(commitPrefix: text) else { continue }
+            return (release.version, "git submodule `\(name)` at commit \(text.prefix(12))")
+        }
+        return nil
+    }
+
+    /// The first `## [X.Y.Z]` or `## X.Y.Z` heading of a release-please changelog.
+    static func firstChangelogVersion(_ text: String) -> ModuleVersion? {
+        for line in text.split(separator: "\n").prefix(200) where line.hasPrefix("## ") || line.hasPrefix("### [") {
+            var s = line.drop(while: { $0 == "#" || $0 == " " })
+            if s.hasPrefix("[") { s = s.dropFirst() }
+            let token = s.prefix(while: { $0.isNumber || $0 == "." })
+            if let v = ModuleVersion(String(token)), token.split(separator: ".").count == 3 { return v }
+        }
+        return nil
+    }
+}
+
+/// `.terraform/modules/modules.json`: what `terraform init` really installed.
+struct ModulesManifest {
+    struct Entry {
+        var key: String
+        var source: String
+        var version: String?
+        var range: SourceRange
+    }
+
+    var entries: [String: Entry] = [:]
+
+    init(workspace: Workspace) {
+        for file in workspace.files(ofKind: .modulesManifest) {
+            guard let root = file.json, let items = root["Modules"]?.elements else { continue }
+            for item in items {
+                func str(_ k: String) -> String? { item[k]?.stringValue }
+                guard let key = str("Key"), !key.isEmpty, let source = str("Source") else { continue }
+                entries[key] = Entry(key: key, source: source, version: str("Version"), range: item.range)
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import AuditCore
+import Documents
+import Foundation
+import HCL
+
+/// What a file is, by name and (for scripts) by content.
+public enum FileKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case terraform            // .tf
+    case terraformJSON = "terraform-json"   // .tf.json
+    case tfvars               // .tfvars
+    case tfvarsJSON = "tfvars-json"         // .tfvars.json
+    case packer               // .pkr.hcl
+    case yaml                 // .yml / .yaml
+    case json                 // other .json
+    case bash                 // .sh, .bash, shebang, and shell templates
+    case powershell           // .ps1, .psm1, PowerShell templates
+    case gitmodules           // .gitmodules
+    case modulesManifest = "modules-manifest"   // .terraform/modules/modules.json
+
+    /// Classifies by name alone; nil when the name says nothing (the caller may look for a shebang).
+    public static func byName(_ path: String) -> FileKind? {
+        let name = Paths.fileName(of: path).lowercased()
+        if path == ".terraform/modules/modules.json" || path.hasSuffix("/.terraform/modules/modules.json") { return .modulesManifest }
+        if name == ".gitmodules" { return .gitmodules }
+        if name.hasSuffix(".tf.json") { return .terraformJSON }
+        if name.hasSuffix(".tfvars.json") { return .tfvarsJSON }
+        if name.hasSuffix(".pkr.hcl") { return .packer }
+        if name.hasSuffix(".tf") { return .terraform }
+        if name.hasSuffix(".tfvars") { return .tfvars }
+        if name.hasSuffix(".yml") || name.hasSuffix(".yaml") { return .yaml }
+        if name.hasSuffix(".json") { return .json }
+        if name.hasSuffix(".sh") || name.hasSuffix(".bash") { return .bash }
+        if name.hasSuffix(".ps1") || name.hasSuffix(".psm1") { return .powershell }
+        return nil
+    }
+
+    /// Template files (`.tftpl`, `.tpl`) hold either shell or PowerShell: decide by content.
+    public static func isTemplateName(_ path: String) -> Bool {
+        let name = Paths.fileName(of: path).lowercased()
+        return name.hasSuffix(".tftpl") || name.hasSuffix(".tpl")
+    }
+
+    /// Guesses the script language of text with no telling extension. nil: not a script.
+    public static func scriptKind(ofContent text: String, isTemplate: Bool) -> FileKind? {
+        let firstLine = text.prefix(while: { $0 != "\n" })
+        if firstLine.hasPrefix("#!") {
+            if firstLine.contains("pwsh") || firstLine.contains("powershell") { return .powershell }
+            if firstLine.contains("sh") { return .bash }
+            return nil
+        }
+        if firstLine.lowercased().hasPrefix("<powershell>") { return .powershell }
+        guard isTemplate else { return nil }
+        let lower = text.lowercased()
+        let psSignals = ["$env:", "write-host", "set-location", "invoke-webrequest", "<powershell>", "new-item ", "start-process"]
+        if psSignals.contains(where: lower.contains) { return .powershell }
+        return .bash
+    }
+
+    public var isScript: Bool { self == .bash || self == .powershell }
+    public var isTerraform: Bool { self == .terraform || self == .terraformJSON }
+}
+
+/// A parsed view of one file, produced once.
+public enum ParsedContent: Sendable {
+    case hcl(HCLFile)
+    case json(JSONNode?)
+    case yaml(YAMLNode?)
+    case script
+    case text
+}
+
+public struct WorkspaceFile: Sendable {
+    public var source: SourceFile
+    public var kind: FileKind
+    /// Whether the file is a Terraform template (`.tftpl`, `.tpl`, or referenced by `templatefile`).
+    public var isTemplate: Bool
+    public var content: ParsedContent
+    public var diagnostics: [Diagnostic]
+
+    public init(source: SourceFile, kind: FileKind, isTemplate: Bool, content: ParsedContent, diagnostics: [Diagnostic]) {
+        self.source = source
+        self.kind = kind
+        self.isTemplate = isTemplate
+        self.content = content
+        self.diagnostics = diagnostics
+    }
+
+    public var path: String { source.path }
+
+    public var hcl: HCLFile? { if case .hcl(let f) = content { f } else { nil } }
+    public var yaml: YAMLNode? { if case .yaml(let n) = content { n } else { nil } }
+    public var json: JSONNode? { if case .json(let n) = content { n } else { nil } }
+
+    /// Parses `source` according to `kind`.
+    public static func parse(_ source: SourceFile, kind: FileKind, isTemplate: Bool) -> WorkspaceFile {
+        switch kind {
+        case .terraform, .tfvars, .packer:
+            let f = HCLParser.parse(source)
+            return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .hcl(f), diagnostics: f.diagnostics)
+        case .terraformJSON, .tfvarsJSON:
+            let f = HCLJSONParser.parse(source)
+            return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .hcl(f), diagnostics: f.diagnostics)
+        case .json, .modulesManifest:
+            let (node, diags): (JSONNode?, [Diagnostic])
+            if isTemplate {
+                let t = JSON.parseTemplated(source)
+                (node, diags) = (t.root, t.diagnostics)
+            } else {
+                (node, diags) = JSON.parse(source)
+            }
+            return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .json(node), diagnostics: diags)
+        case .yaml:
+            // Configuration files hold one document; the first one is what `yamldecode` would read.
+            let stream = YAML.parse(source)
+            return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .yaml(stream.documents.first), diagnostics: stream.diagnostics)
+        case .bash, .powershell:
+            return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .script, diagnostics: [])
+        case .gitmodules:
+            return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .text, diagnostics: [])
+        }
+    }
+}
+
+/// Every file of the scan, read and parsed once, plus the file system for anything a configuration
+/// reads that discovery did not classify (a `file("x.txt")`).
+public struct Workspace: Sendable {
+    public var files: [String: WorkspaceFile]
+    public var fileSystem: any FileSystem
+
+    public init(files: [String: WorkspaceFile], fileSystem: any FileSystem) {
+        self.files = files
+        self.fileSystem = fileSystem
+    }
+
+    public subscript(path: String) -> WorkspaceFile? { files[path] }
+
+    public var sortedPaths: [String] { files.keys.sorted() }
+
+    public func files(ofKind kind: FileKind) -> [WorkspaceFile] {
+        files.values.filter { $0.kind == kind }.sorted { $0.path < $1.path }
+    }
+
+    /// The text of any file below the root, from the parsed set when present.
+    public func source(_ path: String) -> SourceFile? {
+        if let f = files[path] { return f.source }
+        guard let data = fileSystem.read(path) else { return nil }
+        return SourceFile(path: path, data: data)
+    }
+}

@@ -1,0 +1,42 @@
+import AuditCore
+import Testing
+
+/// A deterministic pseudo-random generator (SplitMix64) so fuzz runs are reproducible from a seed.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension SourceFile {
+    /// The byte offset of the `occurrence`-th (0-based) appearance of `needle`.
+    func offset(of needle: String, occurrence: Int = 0) -> Int {
+        let n = Array(needle.utf8)
+        var found = 0
+        var i = 0
+        while i + n.count <= bytes.count {
+            if Array(bytes[i..<(i + n.count)]) == n {
+                if found == occurrence { return i }
+                found += 1
+            }
+            i += 1
+        }
+        Issue.record("`\(needle)` (occurrence \(occurrence)) not found")
+        return -1
+    }
+}
+
+/// Checks the invariants every range produced for `source` must satisfy.
+func expectWellFormed(_ range: SourceRange, in source: SourceFile, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(range.path == source.path, sourceLocation: sourceLocation)
+    #expect(range.start.offset >= 0 && range.start.offset <= range.end.offset && range.end.offset <= source.bytes.count,
+            "range \(range) outside the file of \(source.bytes.count) bytes", sourceLocation: sourceLocation)
+    #expect(range.start == source.position(ofOffset: range.start.offset), sourceLocation: sourceLocation)
+    #expect(range.end == source.position(ofOffset: range.end.offset), sourceLocation: sourceLocation)
+}

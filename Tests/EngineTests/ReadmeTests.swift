@@ -1,0 +1,52 @@
+import AuditCore
+import Engine
+import Foundation
+import Gate
+import Knowledge
+import Reporters
+import Rules
+import Testing
+
+/// The README shows real output; these tests regenerate it and fail when it drifted, like
+/// actionlint's check-checks. Update the README from the tool's output when they fail.
+@Suite("README examples are real output")
+struct ReadmeTests {
+    static let readme: String = (try? String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
+
+    static func fenced(_ text: String) -> String { text.trimmingCharacters(in: .newlines) + "\n```" }
+
+    static func audit(_ fixture: String, _ target: String) throws -> AuditResult {
+        let knowledge = try KnowledgeBase.load()
+        let fs = LocalFileSystem(root: packageRoot.appendingPathComponent(fixture))
+        return Auditor(knowledge: knowledge).audit(fileSystem: fs, options: AuditOptions(target: TargetSelection(target)))
+    }
+
+    @Test func quickStartOutput() throws {
+        let result = try Self.audit("fixtures/jit-token-only-ami/repo", "4.1.0")
+        let text = render(result.report, as: .text, options: RenderOptions(color: false, sources: result.sources, informationURI: ToolInfo.informationURI))
+        #expect(Self.readme.contains(Self.fenced(text)), "README quick-start output is stale")
+    }
+
+    @Test(arguments: [OutputFormat.text, .json, .github, .junit, .markdown])
+    func formatExamples(_ format: OutputFormat) throws {
+        let result = try Self.audit("fixtures/ghes-ephemeral/repo", "4.7.0")
+        let text = render(result.report, as: format, options: RenderOptions(color: false, sources: result.sources, informationURI: ToolInfo.informationURI))
+        #expect(Self.readme.contains(Self.fenced(text)), "README example of \(format) is stale")
+    }
+
+    @Test func checklistExample() throws {
+        let result = try Self.audit("fixtures/multi-runner-mixed/repo", "4.1.0")
+        let text = Checklist.render(result, knowledge: try KnowledgeBase.load(), target: ModuleVersion(4, 1, 0))
+        #expect(Self.readme.contains(Self.fenced(text)), "README checklist example is stale")
+    }
+
+    @Test func fixExample() throws {
+        let result = try Self.audit("fixtures/jit-token-only-ami/repo", "4.1.0")
+        let edits = result.report.findings.compactMap(\.fix).flatMap(\.edits)
+        let path = try #require(edits.first?.range.path)
+        let url = packageRoot.appendingPathComponent("fixtures/jit-token-only-ami/repo").appendingPathComponent(path)
+        let source = try #require(SourceFile(path: path, data: try Data(contentsOf: url)))
+        let new = try FixApplier.apply(edits, to: source).get()
+        #expect(Self.readme.contains(Self.fenced(UnifiedDiff.render(path: path, old: source.text, new: new))), "README fix example is stale")
+    }
+}

@@ -1,0 +1,92 @@
+import AuditCore
+import Engine
+import Foundation
+import Knowledge
+import Reporters
+import Rules
+import Terraform
+import Testing
+
+/// Secrets in a user's repository never reach any output: not the messages, not the source
+/// snippets, not the fixes, in no format.
+@Suite("Secrets never reach a report")
+struct SecretsTests {
+    // Fake secrets, made for this test (valid shapes, no real credentials).
+    static let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\nVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n-----END RSA PRIVATE KEY-----\n"
+    static var pemBase64: String { Data(pem.utf8).base64EncodedString() }
+    static let githubToken = "ghp_R8kz3QpL0vW2xYt6NmB4cD7eF9gH1jK5sA0u"
+    static let awsKey = "AKIAIOSFODNN7EXAMPLE"
+    static let awsSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    static let jitConfig = Data(String(repeating: "{\"runner\":{\"id\":42,\"name\":\"i-0abc\"},\"encoded_jit_config\":\"", count: 6).utf8).base64EncodedString()
+
+    static var secrets: [String] {
+        [githubToken, awsKey, awsSecret, String(pemBase64.prefix(60)), "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun", String(jitConfig.prefix(60))]
+    }
+
+    static func repository() -> MemoryFileSystem {
+        MemoryFileSystem([
+            "main.tf": """
+            module "runners" {
+              source  = "philips-labs/github-runner/aws"
+              version = "3.6.1"
+
+              ghes_url                 = "https://x-access-token:\(githubToken)@ghes.example.com"
+              enable_ephemeral_runners = true
+              runner_extra_labels      = "gpu,\(awsKey)"
+              github_app = {
+                key_base64     = "\(pemBase64)"
+                id             = "1"
+                webhook_secret = "\(awsSecret)"
+              }
+              userdata_template = "./user-data.sh"
+            }
+            """,
+            "terraform.tfvars": "github_app_key = \"\(pemBase64)\"\nbroken = \n",
+            "user-data.sh": """
+            #!/bin/bash
+            export AWS_ACCESS_KEY_ID=\(awsKey)
+            export AWS_SECRET_ACCESS_KEY=\(awsSecret)
+            cfg=$(aws ssm get-parameter --name "$token_path/$instance_id" --with-decryption --query Parameter.Value --output text)
+            ./config.sh --unattended --token \(githubToken) $cfg
+            echo '\(jitConfig)' > /tmp/jit
+            """,
+            "key.pem.tf": "locals {\n  key = <<EOT\n\(pem)EOT\n}\nbroken {\n",
+        ])
+    }
+
+    @Test("no secret in any format, message, snippet or fix")
+    func noSecretInAnyOutput() throws {
+        let knowledge = try KnowledgeBase.load()
+        var options = AuditOptions(target: .version(ModuleVersion(4, 1, 0)))
+        options.rootInputs.environment = ["TF_VAR_github_app_key": Self.pemBase64]
+        let result = Auditor(knowledge: knowledge).audit(fileSystem: Self.repository(), options: options)
+        // The audit did look at the secret-bearing lines (otherwise the test proves nothing).
+        #expect(result.report.findings.contains { $0.ruleId == "JIT-106" }, "\(result.report.findings.map(\.ruleId))")
+        #expect(result.report.findings.contains { $0.ruleId == "JIT-101" && $0.location.path == "user-data.sh" })
+        #expect(result.report.findings.contains { $0.tags.contains("parse") })
+        for format in OutputFormat.allCases {
+            for color in [false, true] {
+                let text = render(result.report, as: format, options: RenderOptions(color: color, sources: result.sources))
+                for secret in Self.secrets {
+                    #expect(!text.contains(secret), "\(format) output shows a secret: \(secret.prefix(12))…")
+                }
+            }
+        }
+        for f in result.report.findings {
+            let all = [f.message, f.detail ?? "", f.fix?.description ?? ""] + f.related.map(\.message) + (f.fix?.edits.map(\.newText) ?? [])
+            for secret in Self.secrets { #expect(!all.joined().contains(secret), "\(f.ruleId) carries a secret") }
+        }
+    }
+
+    @Test("masking keeps columns and leaves ordinary configuration alone")
+    func maskingIsPrecise() {
+        let line = #"  ghes_url = "https://x-access-token:\#(Self.githubToken)@ghes.example.com""#
+        let masked = Secrets.mask(line)
+        #expect(masked.utf8.count == line.utf8.count)
+        #expect(!masked.contains(Self.githubToken) && masked.contains("@ghes.example.com"))
+        for ordinary in [#"enable_jit_config = false"#, #"token_path=$(aws ssm get-parameter --name "$cfg/token_path")"#,
+                         #"webhook_secret = var.webhook_secret"#, #"runner_extra_labels = ["docker", "gpu"]"#] {
+            #expect(Secrets.mask(ordinary) == ordinary, "\(ordinary)")
+        }
+    }
+}
