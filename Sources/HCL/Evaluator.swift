@@ -1225,3 +1225,11 @@ enum GoPath {
         return clean(String(path[...slash]))
     }
 }
+
+/// Terraform's `fileset` globbing (`*`, `**`, `?`, `[...]`, `{a,b}`) for callers outside the evaluator.
+public enum FileGlob {
+    /// Whether `path` (relative, `/`-separated) matches `pattern`; an invalid pattern matches nothing.
+    public static func matches(_ pattern: String, _ path: String) -> Bool {
+        Glob(pattern)?.matches(path) ?? false
+    }
+}

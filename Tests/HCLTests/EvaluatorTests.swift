@@ -375,6 +375,23 @@ struct EvaluatorTests {
         #expect(v.listValue?.compactMap(\.stringValue) == expected)
     }
 
+    @Test func fileGlobMatchesPaths() {
+        #expect(FileGlob.matches("**/*.sh", "a/b/c.sh"))
+        #expect(FileGlob.matches("*.sh", "c.sh"))
+        #expect(!FileGlob.matches("*.sh", "a/c.sh"))
+        #expect(FileGlob.matches("{a,b}/*", "b/x"))
+        #expect(!FileGlob.matches("[", "["))
+    }
+
+    @Test func renderUsesOnlyTheGivenVariables() {
+        let (parts, _) = HCLParser.parseTemplate(SourceFile(path: "t.tpl", text: "${a}-${b}"))
+        let range = SourceRange.fileStart("t.tpl")
+        #expect(Evaluator.render(parts, variables: ["a": .number(1), "b": .string("x")], in: Self.context(), range: range).0 == .string("1-x"))
+        let (v, diagnostics) = Evaluator.render(parts, variables: ["a": .number(1)], in: Self.context(), range: range)
+        #expect(v.isUnknown)
+        #expect(diagnostics.map(\.summary) == ["Unknown variable `b`"])
+    }
+
     @Test func templatefileRendersWithOnlyItsVariables() throws {
         let v = value("templatefile(\"templates/user-data.tpl\", { name = var.name, labels = [\"a\", \"b\"] })", fileContext)
         #expect(v == .string("#!/bin/bash\nexport NAME=web\necho a\necho b\n"))
