@@ -930,9 +930,11 @@ description: |
 
   The rule follows each fleet to the script that boots it: a `userdata_template` or
   `userdata_content` file, or (with `enable_userdata = false`) the script a Packer template in the
-  repository bakes into the AMI. It fires when that script feeds the SSM value to `config.sh`
-  without branching on `enable_jit_config` or the agent mode, and the fleet is ephemeral with JIT on
-  at the target release.
+  repository bakes into the AMI. It fires when that script feeds the SSM value to `config.sh` and
+  has no `--jitconfig` path (a check of the agent mode alone does not help: ephemeral runners still
+  reach `config.sh`), or feeds it to `config.sh` for ephemeral runners with JIT on next to a
+  `--jitconfig` path, and the fleet is ephemeral with JIT on at the target release. Unedited copies
+  of the module's own start scripts are recognised by fingerprint and judged by their release.
 rationale: |
   This is the upgrade failure most 3.x users with custom AMIs hit (module issue #3392 and the
   `enable_jit_config` description, which recommends the opt-out to exactly these users).
