@@ -1,0 +1,225 @@
+import AuditCore
+import IAM
+import Knowledge
+import Terraform
+
+/// IAM-301: a role needs a permission at the target that its boundary or its policies do not
+/// give. IAM-302: an explicit Deny blocks one. Both come from one gap analysis per role: the
+/// module's own policies (or the user's, for a role brought with `iam_overrides`) under the
+/// boundary the repository attaches, against what the module needs at the target
+/// (`rules/knowledge/iam-requirements.yaml`). Only definite shortfalls are reported: a need that
+/// depends on unknown parts or undecidable conditions is not called missing.
+public struct PermissionGapRule: Rule {
+    public let id = Self.missingId
+    public static let missingId = "IAM-301"
+    public static let denyId = "IAM-302"
+    public var emits: [String] { [id, Self.denyId] }
+    public init() {}
+
+    public func check(_ context: RuleContext) -> [Finding] {
+        guard let yaml = context.knowledge.iamRequirementsYAML, let table = try? RequiredPermissions(yaml: yaml) else { return [] }
+        var groups: [Group] = []
+        var index: [String: Int] = [:]
+        for subject in RoleSubjects(context: context, table: table).all() {
+            let gaps = IAMAnalysis.missing(required: subject.required, identity: subject.identity, boundary: subject.boundary,
+                                           bindings: subject.bindings)
+            for gap in gaps where gap.isDefinite {
+                let g = Group(gap, subject, table: table, context: context)
+                if let i = index[g.key] {
+                    groups[i].merge(g)
+                } else {
+                    index[g.key] = groups.count
+                    groups.append(g)
+                }
+            }
+        }
+        return groups.map { $0.finding(context) }
+    }
+
+    /// One finding: the shortfalls found at one place. IAM-301 groups by action (every role and
+    /// resource that needs it and is not allowed it by the same statement or document), IAM-302 by
+    /// Deny statement.
+    struct Group {
+        /// One requirement of one role that falls short.
+        struct Need: Hashable {
+            var role: String
+            var action: String
+            /// The resource with the placeholders the audit knows filled in.
+            var resource: String
+            var need: IAM.Need
+            var introduced: ModuleVersion
+            var why: String?
+            var citation: String
+            /// Why it is new with the upgrade; nil when the current release needs it too.
+            var newly: String?
+        }
+
+        var ruleId: String
+        var callAddress: String
+        var location: SourceRange
+        /// "the permission boundary `aws_iam_policy.b`".
+        var layer: String
+        var shortfall: String
+        var needs: [Need]
+        var related: [RelatedNote]
+        var isBoundary: Bool
+
+        var key: String {
+            var parts = [ruleId, callAddress, location.path, String(location.start.offset), String(location.end.offset)]
+            if ruleId == PermissionGapRule.missingId { parts.append(needs[0].action.lowercased()) }
+            return parts.joined(separator: "\u{1F}")
+        }
+
+        init(_ gap: Gap, _ s: RoleSubject, table: RequiredPermissions, context: RuleContext) {
+            callAddress = s.call.address
+            needs = [Need(role: gap.role.rawValue, action: gap.action,
+                          resource: gap.requirement.request(bindings: s.bindings).resource.description,
+                          need: gap.need, introduced: gap.introduced, why: gap.requirement.why,
+                          citation: gap.requirement.citation, newly: Group.newlyNeeded(gap.requirement, s, table: table))]
+            related = []
+            let fallback = s.attachment.input.range
+            func inRepository(_ r: SourceRange?) -> SourceRange? {
+                guard let r, context.workspace.source(r.path) != nil else { return nil }
+                return r
+            }
+            switch gap.shortfall {
+            case .denied(let ref):
+                ruleId = PermissionGapRule.denyId
+                isBoundary = ref.layer == .permissionBoundary
+                layer = s.attachment.describe(ref.layer)
+                location = inRepository(ref.statement.effectRange) ?? inRepository(ref.statement.location) ?? fallback
+                shortfall = "\(ref.name) denies \(Group.actions(ref.statement)) on \(Group.resources(ref.statement)); an explicit Deny wins over every Allow, in any policy"
+            case .notAllowed(let l, let closest):
+                ruleId = PermissionGapRule.missingId
+                isBoundary = l == .permissionBoundary
+                layer = s.attachment.describe(l)
+                let anchor = l == .permissionBoundary ? s.attachment.boundaryAnchor : s.attachment.roleAnchor
+                let near = closest.filter { inRepository($0.statement.location) != nil }
+                location = near.first?.statement.location ?? inRepository(anchor) ?? fallback
+                for ref in near.dropFirst() {
+                    related.append(RelatedNote("\(ref.name) is also near: it allows \(Group.actions(ref.statement)) on \(Group.resources(ref.statement))", at: ref.statement.location!))
+                }
+                if let first = closest.first {
+                    shortfall = "\(IAMWording.sentence(layer)) has no statement allowing it; the nearest, \(first.name), allows \(Group.actions(first.statement)) on \(Group.resources(first.statement))"
+                } else {
+                    shortfall = "\(IAMWording.sentence(layer)) has no statement for `\(gap.action.split(separator: ":").first ?? "")` actions"
+                }
+            case .conditional, .unknown:
+                // Not definite: the caller filters these out.
+                ruleId = PermissionGapRule.missingId
+                isBoundary = true
+                layer = ""
+                location = fallback
+                shortfall = gap.explanation
+            }
+            related += s.attachment.notes
+            related += Group.unknownFeatureNotes(s)
+            related += context.fleetNotes(FleetFacts(call: s.call, fleet: s.fleet, target: s.target))
+        }
+
+        mutating func merge(_ other: Group) {
+            for n in other.needs where !needs.contains(n) { needs.append(n) }
+            for note in other.related where !related.contains(note) { related.append(note) }
+        }
+
+        func finding(_ context: RuleContext) -> Finding {
+            let roles = Group.unique(needs.map(\.role)).sorted()
+            let actions = Group.unique(needs.map(\.action))
+            let resources = Group.unique(needs.map(\.resource))
+            let introduced = needs.map(\.introduced).min()!
+            let who = IAMWording.roles(roles)
+            let message: String
+            if ruleId == PermissionGapRule.denyId {
+                let shown = IAMWording.list(actions.prefix(3)) + (actions.count > 3 ? " and \(actions.count - 3) more actions" : "")
+                message = "explicit Deny in \(layer) blocks \(shown), which \(who) \(roles.count == 1 ? "needs" : "need") from \(introduced)"
+            } else {
+                let on = resources.count == 1 ? "`\(resources[0])`" : "\(resources.count) resources"
+                message = "\(who) \(roles.count == 1 ? "needs" : "need") `\(actions[0])` on \(on) from \(introduced), which \(layer) does not allow"
+            }
+
+            var detail: [String] = [IAMWording.sentence(shortfall) + "."]
+            for (resource, group) in Group.grouped(needs, by: \.resource) {
+                let by = group.map { "`\($0.role)` (since \($0.introduced))" }
+                let what = ruleId == PermissionGapRule.denyId ? IAMWording.list(Group.unique(group.map(\.action))) + " on" : "Needed on"
+                detail.append("\(IAMWording.sentence(what)) `\(resource)` by \(Group.unique(by).joined(separator: ", ")).")
+            }
+            for why in Group.unique(needs.compactMap(\.why)) { detail.append("Without it \(why).") }
+            let newly = Group.unique(needs.compactMap(\.newly))
+            if newly.isEmpty {
+                detail.append("The module needs it since \(introduced), so the deployment may lack it today as well.")
+            } else {
+                detail += newly
+            }
+            let remedy: String
+            if ruleId == PermissionGapRule.denyId {
+                remedy = "Narrow the Deny so it leaves \(IAMWording.list(actions)) alone (a narrower `Action` or `Resource`, or a condition the module's requests do not meet), or remove it"
+            } else if isBoundary {
+                remedy = "Allow `\(actions[0])` on \(IAMWording.list(resources)) (or a pattern covering \(resources.count == 1 ? "it" : "them")) in \(layer)"
+            } else {
+                remedy = "Attach a policy to the role that allows `\(actions[0])` on \(IAMWording.list(resources))"
+            }
+            detail.append("\(remedy). Needs read from \(IAMWording.list(Group.unique(needs.map(\.citation)))).")
+            let severity: Severity = needs.contains { $0.need == .required } ? .error : .warning
+            return context.finding(ruleId, message, at: location, detail: detail.joined(separator: " "), severity: severity,
+                                   related: Array(related.prefix(8)), fix: Fix(remedy))
+        }
+
+        static func unique<T: Hashable>(_ items: [T]) -> [T] {
+            var seen = Set<T>()
+            return items.filter { seen.insert($0).inserted }
+        }
+
+        /// Items grouped by a key, groups in order of first appearance.
+        static func grouped<K: Hashable>(_ items: [Need], by key: KeyPath<Need, K>) -> [(K, [Need])] {
+            var order: [K] = []
+            var groups: [K: [Need]] = [:]
+            for item in items {
+                let k = item[keyPath: key]
+                if groups[k] == nil { order.append(k) }
+                groups[k, default: []].append(item)
+            }
+            return order.map { ($0, groups[$0]!) }
+        }
+
+        // MARK: Wording
+
+        static func actions(_ s: PolicyStatement) -> String {
+            guard let list = s.actions else { return "no action" }
+            let names = IAMWording.list(list.patterns.map(\.text).prefix(4))
+            let more = list.patterns.count > 4 ? " and \(list.patterns.count - 4) more" : ""
+            return (list.negated ? "every action except " : "") + names + more
+        }
+
+        static func resources(_ s: PolicyStatement) -> String {
+            guard let list = s.resources else { return "no resource" }
+            if !list.negated, list.patterns.contains(where: \.isMatchAll) { return "every resource" }
+            let names = IAMWording.list(list.patterns.map(\.text).prefix(3))
+            let more = list.patterns.count > 3 ? " and \(list.patterns.count - 3) more" : ""
+            return (list.negated ? "every resource except " : "") + names + more
+        }
+
+        /// Why the need is new with the upgrade, or nil when the current release has it too (or
+        /// the current release is not known).
+        static func newlyNeeded(_ r: Requirement, _ s: RoleSubject, table: RequiredPermissions) -> String? {
+            guard let current = s.current, current < s.target, s.newlyNeeded.contains(RoleSubject.key(r)) else { return nil }
+            var reasons: [String] = []
+            for term in r.features {
+                let id = term.hasPrefix("!") ? String(term.dropFirst()) : term
+                guard s.features.enabled[id] == nil, let feature = table.feature(id),
+                      feature.defaultValue(at: current) != feature.defaultValue(at: s.target),
+                      let change = feature.defaults.last(where: { d in ModuleVersion(d.from).map { current < $0 && $0 <= s.target } ?? false })
+                else { continue }
+                reasons.append("`\(feature.input)` is not set and defaults to `\(change.value)` from \(change.from) (\(feature.description))")
+            }
+            let head = "New with this upgrade: at \(current) `\(r.role)` does not need it"
+            return reasons.isEmpty ? head + "." : head + ", but " + reasons.joined(separator: "; ") + "."
+        }
+
+        static func unknownFeatureNotes(_ s: RoleSubject) -> [RelatedNote] {
+            s.features.unknown.keys.sorted().map { feature in
+                let input = s.features.unknown[feature]!
+                return RelatedNote("`\(input.name)` is not known statically: permissions that depend on it were not checked", at: input.range)
+            }
+        }
+    }
+}
