@@ -46,6 +46,15 @@ struct FeatureSettings {
         case byDefault
         case value(Bool)
         case unknown
+
+        /// The value, or `fallback` when unset; nil when unknown.
+        func known(default fallback: Bool) -> Bool? {
+            switch self {
+            case .byDefault: fallback
+            case .value(let b): b
+            case .unknown: nil
+            }
+        }
     }
 
     /// A bool input: unset or null takes the default.

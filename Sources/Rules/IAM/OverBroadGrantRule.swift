@@ -100,10 +100,8 @@ public struct OverBroadGrantRule: Rule {
             detail += " At \(target) the module's runner role needs only actions of \(IAMWording.list(services)) (read from the module's own policies)."
         }
         detail += " Remove the policy, or replace it with one that allows the specific actions your jobs need."
-        var related = [RelatedNote(attached.how, at: attached.attachedAt)]
-        if attached.attachedAt != location, let r = Self.inRepository(grant.resourceRange, context), r != location {
-            related.append(RelatedNote("the grant applies to every resource (`*`)", at: r))
-        }
+        // Where the policy is attached, unless the finding already points there.
+        var related = attached.attachedAt == location ? [] : [RelatedNote(attached.how, at: attached.attachedAt)]
         related += context.fleetNotes(FleetFacts(call: call, fleet: fleet, target: target))
         return context.finding(
             id,

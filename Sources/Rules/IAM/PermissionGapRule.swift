@@ -63,6 +63,9 @@ public struct PermissionGapRule: Rule {
         var needs: [Need]
         var related: [RelatedNote]
         var isBoundary: Bool
+        /// The current releases of the fleets involved (when known), and the target.
+        var currents: [ModuleVersion]
+        var target: ModuleVersion
 
         var key: String {
             var parts = [ruleId, callAddress, location.path, String(location.start.offset), String(location.end.offset)]
@@ -72,6 +75,8 @@ public struct PermissionGapRule: Rule {
 
         init(_ gap: Gap, _ s: RoleSubject, table: RequiredPermissions, context: RuleContext) {
             callAddress = s.call.address
+            currents = s.current.map { [$0] } ?? []
+            target = s.target
             needs = [Need(role: gap.role.rawValue, action: gap.action,
                           resource: gap.requirement.request(bindings: s.bindings).resource.description,
                           need: gap.need, introduced: gap.introduced, why: gap.requirement.why,
@@ -119,6 +124,7 @@ public struct PermissionGapRule: Rule {
 
         mutating func merge(_ other: Group) {
             for n in other.needs where !needs.contains(n) { needs.append(n) }
+            currents += other.currents
             for note in other.related where !related.contains(note) { related.append(note) }
         }
 
@@ -130,7 +136,7 @@ public struct PermissionGapRule: Rule {
             let who = IAMWording.roles(roles)
             let message: String
             if ruleId == PermissionGapRule.denyId {
-                let shown = IAMWording.list(actions.prefix(3)) + (actions.count > 3 ? " and \(actions.count - 3) more actions" : "")
+                let shown = IAMWording.list(actions, limit: 3)
                 message = "explicit Deny in \(layer) blocks \(shown), which \(who) \(roles.count == 1 ? "needs" : "need") from \(introduced)"
             } else {
                 let on = resources.count == 1 ? "`\(resources[0])`" : "\(resources.count) resources"
@@ -138,17 +144,19 @@ public struct PermissionGapRule: Rule {
             }
 
             var detail: [String] = [IAMWording.sentence(shortfall) + "."]
-            for (resource, group) in Group.grouped(needs, by: \.resource) {
-                let by = group.map { "`\($0.role)` (since \($0.introduced))" }
-                let what = ruleId == PermissionGapRule.denyId ? IAMWording.list(Group.unique(group.map(\.action))) + " on" : "Needed on"
-                detail.append("\(IAMWording.sentence(what)) `\(resource)` by \(Group.unique(by).joined(separator: ", ")).")
+            var said = Set<String>()
+            for n in needs {
+                let what = ruleId == PermissionGapRule.denyId ? "`\(n.action)`" : "it"
+                var sentence = "`\(n.role)` needs \(what) on `\(n.resource)` since \(n.introduced)"
+                // The same consequence once per role.
+                if let why = n.why, said.insert(n.role + "\u{1F}" + why).inserted { sentence += ": \(why)" }
+                detail.append(sentence + ".")
             }
-            for why in Group.unique(needs.compactMap(\.why)) { detail.append("Without it \(why).") }
             let newly = Group.unique(needs.compactMap(\.newly))
-            if newly.isEmpty {
-                detail.append("The module needs it since \(introduced), so the deployment may lack it today as well.")
-            } else {
+            if !newly.isEmpty {
                 detail += newly
+            } else if let current = currents.min(), current < target {
+                detail.append("The module needs it since \(introduced), so the deployment at \(current) may lack it already.")
             }
             let remedy: String
             if ruleId == PermissionGapRule.denyId {
@@ -169,33 +177,17 @@ public struct PermissionGapRule: Rule {
             return items.filter { seen.insert($0).inserted }
         }
 
-        /// Items grouped by a key, groups in order of first appearance.
-        static func grouped<K: Hashable>(_ items: [Need], by key: KeyPath<Need, K>) -> [(K, [Need])] {
-            var order: [K] = []
-            var groups: [K: [Need]] = [:]
-            for item in items {
-                let k = item[keyPath: key]
-                if groups[k] == nil { order.append(k) }
-                groups[k, default: []].append(item)
-            }
-            return order.map { ($0, groups[$0]!) }
-        }
-
         // MARK: Wording
 
         static func actions(_ s: PolicyStatement) -> String {
             guard let list = s.actions else { return "no action" }
-            let names = IAMWording.list(list.patterns.map(\.text).prefix(4))
-            let more = list.patterns.count > 4 ? " and \(list.patterns.count - 4) more" : ""
-            return (list.negated ? "every action except " : "") + names + more
+            return (list.negated ? "every action except " : "") + IAMWording.list(list.patterns.map(\.text), sorted: false, limit: 4)
         }
 
         static func resources(_ s: PolicyStatement) -> String {
             guard let list = s.resources else { return "no resource" }
             if !list.negated, list.patterns.contains(where: \.isMatchAll) { return "every resource" }
-            let names = IAMWording.list(list.patterns.map(\.text).prefix(3))
-            let more = list.patterns.count > 3 ? " and \(list.patterns.count - 3) more" : ""
-            return (list.negated ? "every resource except " : "") + names + more
+            return (list.negated ? "every resource except " : "") + IAMWording.list(list.patterns.map(\.text), sorted: false, limit: 3)
         }
 
         /// Why the need is new with the upgrade, or nil when the current release has it too (or

@@ -152,6 +152,19 @@ struct RoleSubjects {
             }
         }
         out.merge(ssmPaths(fleet, call: call, prefix: out["prefix"])) { a, _ in a }
+        if let prefix = out["prefix"], call.kind == .root || call.kind == .multiRunner {
+            // The webhook's event bus (5.18.0+, `modules/webhook/eventbridge/main.tf`).
+            out["event_bus_name"] = "\(prefix)-runners"
+            // The build queue (`main.tf`, multi-runner `queues.tf`); before 6.0.0 it may be FIFO.
+            let name = call.kind == .root ? "\(prefix)-queued-builds" : fleet.configKey.map { "\(prefix)-\($0)-queued-builds" }
+            if let name {
+                if target >= ModuleVersion(6, 0, 0) {
+                    out["build_queue_name"] = name
+                } else if call.kind == .root, let fifo = FeatureSettings.bool(fleet.input("enable_fifo_build_queue")?.value).known(default: false) {
+                    out["build_queue_name"] = name + (fifo ? ".fifo" : "")
+                }
+            }
+        }
         return out
     }
 
