@@ -145,7 +145,17 @@ public struct PermissionGapRule: Rule {
 
             var detail: [String] = [IAMWording.sentence(shortfall) + "."]
             var said = Set<String>()
+            // One sentence per role, action and resource: the earliest release, the first reason.
+            var distinct: [Need] = []
             for n in needs {
+                if let i = distinct.firstIndex(where: { $0.role == n.role && $0.action.lowercased() == n.action.lowercased() && $0.resource == n.resource }) {
+                    if n.introduced < distinct[i].introduced { distinct[i].introduced = n.introduced }
+                    if distinct[i].why == nil { distinct[i].why = n.why }
+                } else {
+                    distinct.append(n)
+                }
+            }
+            for n in distinct {
                 let what = ruleId == PermissionGapRule.denyId ? "`\(n.action)`" : "it"
                 var sentence = "`\(n.role)` needs \(what) on `\(n.resource)` since \(n.introduced)"
                 // The same consequence once per role.

@@ -41,6 +41,30 @@ struct PolicyResolver {
         return context.model.scopes.first { s in s.module.files.contains { $0.source.path == path } } ?? fallback
     }
 
+    /// The value of `module.<name>.<output>` for a module of the repository called from `scope`,
+    /// and the scope it is evaluated in. When the module is called several times with different
+    /// inputs (wrapper instances), the instance whose inputs match the call's is taken.
+    func moduleOutput(_ parts: [String], from scope: ModuleScope) -> (Value, ModuleScope)? {
+        guard parts.count >= 3, parts[0] == "module",
+              let call = scope.module.moduleCalls.first(where: { $0.name == parts[1] }),
+              let source = call.sourceExpression.flatMap({ scope.evaluate($0).0.stringValue }),
+              let local = ModuleSource(source).localPath, let dir = Paths.join(scope.module.directory, local) else { return nil }
+        var candidates = context.model.scopes.filter { $0.module.directory == dir }
+        if candidates.count > 1 {
+            let given = call.inputs.map { ($0.name, scope.evaluate($0.expression).0) }
+            candidates = candidates.filter { child in given.allSatisfy { child.variables[$0.0]?.value == $0.1 } }
+        }
+        guard let child = candidates.first, let output = child.module.outputs[parts[2]],
+              let valueExpression = output.body.attribute("value")?.expression else { return nil }
+        var value = child.evaluate(valueExpression).0
+        // `module.x.out.attr`: an attribute of an object output.
+        for key in parts.dropFirst(3) {
+            guard let inner = value[key] else { return nil }
+            value = inner
+        }
+        return (value, child)
+    }
+
     // MARK: Policies by ARN
 
     /// The policy a policy-ARN value stands for: `role_permissions_boundary`, a `policy_arn`, an
@@ -60,6 +84,10 @@ struct PolicyResolver {
             return policy(namedInARN: arn, depth: depth)
         case .unknown(let reason):
             let parts = Self.referenceParts(reason)
+            if let (output, child) = moduleOutput(parts, from: self.scope(holding: value.origin?.path, fallback: scope)) {
+                guard depth < Self.maxDepth else { return .unreadable("`\(reason)` is passed through too many modules") }
+                return policy(arn: output, in: child, depth: depth + 1)
+            }
             if parts.count >= 3, parts[0] == "aws_iam_policy", ["arn", "id"].contains(parts.last!) {
                 return policyResource(parts[1], in: self.scope(holding: value.origin?.path, fallback: scope), depth: depth)
             }

@@ -76,6 +76,10 @@ extension RoleSubjects {
         switch value.kind {
         case .unknown(let reason):
             let parts = PolicyResolver.referenceParts(reason)
+            if let (output, child) = resolver.moduleOutput(parts, from: resolver.scope(holding: value.origin?.path, fallback: scope)),
+               output != value {
+                return find(type, output, in: child, nameFromString: nameFromString)
+            }
             guard parts.count >= 3, parts[0] == type else {
                 return .failure(Hidden(reason: "`\(reason)` is not a `\(type)` of this repository"))
             }
