@@ -81,7 +81,13 @@ struct FeatureSettings {
             v = inner
             if v.isNull { return .value(false) }
         }
-        if v.isUnknown { return .unknown }
+        if case .unknown(let reason) = v.kind {
+            // `aws_kms_key.runners.arn`: a managed resource always has its ARN, so the input is set
+            // even though its value is known only after apply.
+            let parts = PolicyResolver.referenceParts(reason)
+            if parts.count == 3, parts[0].hasPrefix("aws_"), ["arn", "id", "key_id"].contains(parts[2]) { return .value(true) }
+            return .unknown
+        }
         guard let s = v.stringValue else { return .unknown }
         return .value(!s.isEmpty)
     }

@@ -14,10 +14,10 @@ public struct OverBroadGrantRule: Rule {
     /// A user-attached policy of a fleet's runner role.
     struct Attached {
         var resolved: PolicyResolver.Resolved
-        /// Where the policy is attached to the role (the list entry, the attachment).
-        var attachedAt: SourceRange
-        /// What attaches it, for the related note.
-        var how: String
+        /// Where to point when the policy itself is not in the repository (the ARN in the list).
+        var fallback: SourceRange
+        /// How the policy reaches the runner role.
+        var how: RelatedNote
     }
 
     public func check(_ context: RuleContext) -> [Finding] {
@@ -30,7 +30,7 @@ public struct OverBroadGrantRule: Rule {
             for fleet in call.fleets where !fleet.isPlaceholder {
                 for attached in attachedPolicies(fleet, call: call, target: target, context: context, table: table, resolver: resolver) {
                     for grant in IAMAnalysis.overBroad(attached.resolved.document) {
-                        let location = Self.inRepository(grant.actionRange, context) ?? Self.inRepository(grant.statement.location, context) ?? attached.attachedAt
+                        let location = Self.inRepository(grant.actionRange, context) ?? Self.inRepository(grant.statement.location, context) ?? attached.fallback
                         let key = "\(location.path)\u{1F}\(location.start.offset)\u{1F}\(grant.kind.rawValue)\u{1F}\(call.address)"
                         guard seen.insert(key).inserted else { continue }
                         findings.append(finding(grant, attached, call: call, fleet: fleet, target: target, location: location,
@@ -56,7 +56,8 @@ public struct OverBroadGrantRule: Rule {
             switch RoleSubjects(context: context, table: table).runnerOverride(fleet, call: call) {
             case .visible(let user):
                 let anchor = user.attachment.roleAnchor ?? user.attachment.input.range
-                return user.documents.map { Attached(resolved: $0, attachedAt: $0.anchor ?? anchor, how: "`iam_overrides` makes `\(user.address)` the runners' role") }
+                let how = RelatedNote("`iam_overrides` makes `\(user.address)` the runners' role", at: user.attachment.input.range)
+                return user.documents.map { Attached(resolved: $0, fallback: $0.anchor ?? anchor, how: how) }
             case .hidden:
                 return []
             case nil:
@@ -67,7 +68,8 @@ public struct OverBroadGrantRule: Rule {
         return list.compactMap { item in
             let at = item.origin ?? input.range
             return resolver.policy(arn: item, in: call.scope).resolved.map {
-                Attached(resolved: $0, attachedAt: at, how: "`runner_iam_role_managed_policy_arns` attaches \($0.name) to the runner role")
+                Attached(resolved: $0, fallback: at,
+                         how: RelatedNote("`runner_iam_role_managed_policy_arns` attaches \($0.name) to the runner role", at: at))
             }
         }
     }
@@ -100,8 +102,8 @@ public struct OverBroadGrantRule: Rule {
             detail += " At \(target) the module's runner role needs only actions of \(IAMWording.list(services)) (read from the module's own policies)."
         }
         detail += " Remove the policy, or replace it with one that allows the specific actions your jobs need."
-        // Where the policy is attached, unless the finding already points there.
-        var related = attached.attachedAt == location ? [] : [RelatedNote(attached.how, at: attached.attachedAt)]
+        // How the policy reaches the role, unless the finding already points there.
+        var related = attached.how.location == location ? [] : [attached.how]
         related += context.fleetNotes(FleetFacts(call: call, fleet: fleet, target: target))
         return context.finding(
             id,

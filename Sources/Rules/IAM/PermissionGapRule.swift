@@ -59,6 +59,8 @@ public struct PermissionGapRule: Rule {
         var location: SourceRange
         /// "the permission boundary `aws_iam_policy.b`".
         var layer: String
+        /// The end of an IAM-301 message: "which the permission boundary `x` does not allow".
+        var which = ""
         var shortfall: String
         var needs: [Need]
         var related: [RelatedNote]
@@ -104,10 +106,12 @@ public struct PermissionGapRule: Rule {
                 for ref in near.dropFirst() {
                     related.append(RelatedNote("\(ref.name) is also near: it allows \(Group.actions(ref.statement)) on \(Group.resources(ref.statement))", at: ref.statement.location!))
                 }
+                let phrases = s.attachment.shortfall(l)
+                which = phrases.which
                 if let first = closest.first {
-                    shortfall = "\(IAMWording.sentence(layer)) has no statement allowing it; the nearest, \(first.name), allows \(Group.actions(first.statement)) on \(Group.resources(first.statement))"
+                    shortfall = "\(phrases.sentence); the nearest statement, \(first.name), allows \(Group.actions(first.statement)) on \(Group.resources(first.statement))"
                 } else {
-                    shortfall = "\(IAMWording.sentence(layer)) has no statement for `\(gap.action.split(separator: ":").first ?? "")` actions"
+                    shortfall = "\(phrases.sentence), nor any other `\(gap.action.split(separator: ":").first ?? "")` action"
                 }
             case .conditional, .unknown:
                 // Not definite: the caller filters these out.
@@ -119,7 +123,10 @@ public struct PermissionGapRule: Rule {
             }
             related += s.attachment.notes
             related += Group.unknownFeatureNotes(s)
-            related += context.fleetNotes(FleetFacts(call: s.call, fleet: s.fleet, target: s.target))
+            // Roles multi-runner creates once for all fleets are about the module call, not a fleet.
+            var fleet = s.fleet
+            if s.call.kind == .multiRunner, !RoleSubjects.perFleetRoles.contains(s.role) { fleet.configKey = nil }
+            related += context.fleetNotes(FleetFacts(call: s.call, fleet: fleet, target: s.target))
         }
 
         mutating func merge(_ other: Group) {
@@ -140,7 +147,7 @@ public struct PermissionGapRule: Rule {
                 message = "explicit Deny in \(layer) blocks \(shown), which \(who) \(roles.count == 1 ? "needs" : "need") from \(introduced)"
             } else {
                 let on = resources.count == 1 ? "`\(resources[0])`" : "\(resources.count) resources"
-                message = "\(who) \(roles.count == 1 ? "needs" : "need") `\(actions[0])` on \(on) from \(introduced), which \(layer) does not allow"
+                message = "\(who) \(roles.count == 1 ? "needs" : "need") `\(actions[0])` on \(on) from \(introduced), \(which)"
             }
 
             var detail: [String] = [IAMWording.sentence(shortfall) + "."]

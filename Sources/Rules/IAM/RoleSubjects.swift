@@ -59,6 +59,18 @@ struct Attachment {
         case (.identity, .moduleRole): return "the module's own policies"
         }
     }
+
+    /// How to say that a layer does not allow something: the end of a finding's message ("which
+    /// …") and the first sentence of its detail.
+    func shortfall(_ layer: PolicyLayer) -> (which: String, sentence: String) {
+        switch (layer, kind) {
+        case (.identity, .userRole(let address)):
+            return ("which no policy attached to `\(address)` allows", "no policy attached to `\(address)` allows it")
+        default:
+            let name = describe(layer)
+            return ("which \(name) does not allow", "no statement of \(name) allows it")
+        }
+    }
 }
 
 /// Builds the role subjects of the repository's module calls.
@@ -75,12 +87,16 @@ struct RoleSubjects {
 
     static let overridesRelease = ModuleVersion(7, 7, 0)
 
+    /// The roles the runner module creates for each fleet (multi-runner: once per configuration);
+    /// the others exist once per deployment.
+    static let perFleetRoles: Set<ModuleRole> = [.runnerInstance, .scaleUp, .scaleDown, .pool, .ssmHousekeeper, .jobRetry]
+
     /// The roles a module call creates, by kind. Multi-runner and the root module create every
     /// role; the `runners` submodule only the runner-side ones.
     func roles(of kind: RunnerModuleKind) -> [ModuleRole] {
         switch kind {
         case .root, .multiRunner: table.roles
-        case .runners: [.runnerInstance, .scaleUp, .scaleDown, .pool, .ssmHousekeeper, .jobRetry]
+        case .runners: Self.perFleetRoles.sorted()
         default: []
         }
     }
@@ -113,7 +129,7 @@ struct RoleSubjects {
             moduleAttachment = attachment
         }
 
-        let bindings = self.bindings(fleet, call: call, target: target)
+        let bindings = self.bindings(fleet, call: call, target: target, runnerRoleOverridden: runnerOverride != nil)
         var out: [RoleSubject] = []
         for role in roles(of: call.kind) {
             let required = features.requirements(table, role: role, at: target)
@@ -140,7 +156,7 @@ struct RoleSubjects {
     /// The placeholders of the knowledge table whose value the fleet's inputs give: the partition
     /// (`aws_partition`, which the module writes into its own ARNs), the region and the prefix.
     /// Inputs left unset take the module's default at the target.
-    func bindings(_ fleet: Fleet, call: RunnerModuleCall, target: ModuleVersion) -> [String: String] {
+    func bindings(_ fleet: Fleet, call: RunnerModuleCall, target: ModuleVersion, runnerRoleOverridden: Bool = false) -> [String: String] {
         var out: [String: String] = [:]
         for (placeholder, input) in [("partition", "aws_partition"), ("region", "aws_region"), ("prefix", "prefix")] {
             if let i = fleet.input(input), !i.value.isNull {
@@ -150,6 +166,9 @@ struct RoleSubjects {
                       text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\""), !text.dropFirst().dropLast().contains("\"") {
                 out[placeholder] = String(text.dropFirst().dropLast())
             }
+        }
+        for (placeholder, input) in [("kms_key_arn", "kms_key_arn"), ("ami_kms_key_arn", "ami_kms_key_arn")] {
+            if let s = fleet.input(input)?.value.stringValue, !s.isEmpty { out[placeholder] = s }
         }
         out.merge(ssmPaths(fleet, call: call, prefix: out["prefix"])) { a, _ in a }
         if let prefix = out["prefix"], call.kind == .root || call.kind == .multiRunner {
@@ -163,6 +182,20 @@ struct RoleSubjects {
                 } else if call.kind == .root, let fifo = FeatureSettings.bool(fleet.input("enable_fifo_build_queue")?.value).known(default: false) {
                     out["build_queue_name"] = name + (fifo ? ".fifo" : "")
                 }
+            }
+        }
+        // The module's runner role (`modules/runners/main.tf` `role_path`, `policies-runner.tf`
+        // `name`; multi-runner prefixes each fleet with its key). From 6.7.7 the name ends in a
+        // hash and is left open. A role brought with `iam_overrides` has an ARN of its own.
+        if !runnerRoleOverridden, let prefix = out["prefix"] {
+            let runnerPrefix = call.kind == .multiRunner ? fleet.configKey.map { "\(prefix)-\($0)" } : prefix
+            if let runnerPrefix {
+                if let i = fleet.input("role_path"), !i.value.isNull {
+                    if let path = i.value.stringValue { out["runner_role_path"] = path }
+                } else {
+                    out["runner_role_path"] = "/\(runnerPrefix)/"
+                }
+                if target < ModuleVersion(6, 7, 7) { out["runner_role_name"] = "\(runnerPrefix)-runner-role" }
             }
         }
         return out
