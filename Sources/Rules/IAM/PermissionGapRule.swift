@@ -71,9 +71,13 @@ public struct PermissionGapRule: Rule {
 
         var key: String {
             var parts = [ruleId, callAddress, location.path, String(location.start.offset), String(location.end.offset)]
-            if ruleId == PermissionGapRule.missingId { parts.append(needs[0].action.lowercased()) }
+            if ruleId == PermissionGapRule.missingId { parts.append(topic) }
             return parts.joined(separator: "\u{1F}")
         }
+
+        /// What an IAM-301 finding is about: one action, or a whole service when the policy has no
+        /// statement for that service at all (one fix covers every action of it).
+        var topic: String
 
         init(_ gap: Gap, _ s: RoleSubject, table: RequiredPermissions, context: RuleContext) {
             callAddress = s.call.address
@@ -91,6 +95,7 @@ public struct PermissionGapRule: Rule {
             }
             switch gap.shortfall {
             case .denied(let ref):
+                topic = ""
                 ruleId = PermissionGapRule.denyId
                 isBoundary = ref.layer == .permissionBoundary
                 layer = s.attachment.describe(ref.layer)
@@ -101,20 +106,30 @@ public struct PermissionGapRule: Rule {
                 isBoundary = l == .permissionBoundary
                 layer = s.attachment.describe(l)
                 let anchor = l == .permissionBoundary ? s.attachment.boundaryAnchor : s.attachment.roleAnchor
-                let near = closest.filter { inRepository($0.statement.location) != nil }
+                // Of the nearest statements, those about the same resources first.
+                let request = gap.requirement.request(bindings: s.bindings)
+                let sameResources = { (ref: StatementReference) -> Bool in
+                    guard let list = ref.statement.resources, !list.negated else { return false }
+                    return list.patterns.contains { PatternMatch.resourceOverlaps($0.binding(s.bindings), request.resource).truth != .no }
+                }
+                let ranked = closest.filter(sameResources) + closest.filter { !sameResources($0) }
+                let near = ranked.filter { inRepository($0.statement.location) != nil }
                 location = near.first?.statement.location ?? inRepository(anchor) ?? fallback
                 for ref in near.dropFirst() {
                     related.append(RelatedNote("\(ref.name) is also near: it allows \(Group.actions(ref.statement)) on \(Group.resources(ref.statement))", at: ref.statement.location!))
                 }
+                let service = gap.action.split(separator: ":").first.map { $0.lowercased() } ?? gap.action.lowercased()
+                topic = closest.isEmpty ? "service " + service : "action " + gap.action.lowercased()
                 let phrases = s.attachment.shortfall(l)
                 which = phrases.which
-                if let first = closest.first {
-                    shortfall = "\(phrases.sentence); the nearest statement, \(first.name), allows \(Group.actions(first.statement)) on \(Group.resources(first.statement))"
+                if let first = ranked.first {
+                    shortfall = "\(phrases.subject) allows it; the nearest statement, \(first.name), allows \(Group.actions(first.statement)) on \(Group.resources(first.statement))"
                 } else {
-                    shortfall = "\(phrases.sentence), nor any other `\(gap.action.split(separator: ":").first ?? "")` action"
+                    shortfall = "\(phrases.subject) allows any `\(service)` action"
                 }
             case .conditional, .unknown:
                 // Not definite: the caller filters these out.
+                topic = ""
                 ruleId = PermissionGapRule.missingId
                 isBoundary = true
                 layer = ""
@@ -147,7 +162,7 @@ public struct PermissionGapRule: Rule {
                 message = "explicit Deny in \(layer) blocks \(shown), which \(who) \(roles.count == 1 ? "needs" : "need") from \(introduced)"
             } else {
                 let on = resources.count == 1 ? "`\(resources[0])`" : "\(resources.count) resources"
-                message = "\(who) \(roles.count == 1 ? "needs" : "need") `\(actions[0])` on \(on) from \(introduced), \(which)"
+                message = "\(who) \(roles.count == 1 ? "needs" : "need") \(IAMWording.list(actions, sorted: false, limit: 3)) on \(on) from \(introduced), \(which)"
             }
 
             var detail: [String] = [IAMWording.sentence(shortfall) + "."]
@@ -162,8 +177,19 @@ public struct PermissionGapRule: Rule {
                     distinct.append(n)
                 }
             }
+            // One sentence per role, resource and release, naming the actions.
+            var sentences: [(key: String, actions: [String], need: Need)] = []
             for n in distinct {
-                let what = ruleId == PermissionGapRule.denyId ? "`\(n.action)`" : "it"
+                let key = [n.role, n.resource, n.introduced.description].joined(separator: "\u{1F}")
+                if let i = sentences.firstIndex(where: { $0.key == key }) {
+                    sentences[i].actions.append(n.action)
+                    if sentences[i].need.why == nil { sentences[i].need.why = n.why }
+                } else {
+                    sentences.append((key, [n.action], n))
+                }
+            }
+            for (_, acts, n) in sentences {
+                let what = ruleId == PermissionGapRule.denyId || actions.count > 1 ? IAMWording.list(acts, sorted: false) : "it"
                 var sentence = "`\(n.role)` needs \(what) on `\(n.resource)` since \(n.introduced)"
                 // The same consequence once per role.
                 if let why = n.why, said.insert(n.role + "\u{1F}" + why).inserted { sentence += ": \(why)" }
@@ -179,9 +205,9 @@ public struct PermissionGapRule: Rule {
             if ruleId == PermissionGapRule.denyId {
                 remedy = "Narrow the Deny so it leaves \(IAMWording.list(actions)) alone (a narrower `Action` or `Resource`, or a condition the module's requests do not meet), or remove it"
             } else if isBoundary {
-                remedy = "Allow `\(actions[0])` on \(IAMWording.list(resources)) (or a pattern covering \(resources.count == 1 ? "it" : "them")) in \(layer)"
+                remedy = "Allow \(IAMWording.list(actions)) on \(IAMWording.list(resources)) (or a pattern covering \(resources.count == 1 ? "it" : "them")) in \(layer)"
             } else {
-                remedy = "Attach a policy to the role that allows `\(actions[0])` on \(IAMWording.list(resources))"
+                remedy = "Attach a policy to the role that allows \(IAMWording.list(actions)) on \(IAMWording.list(resources))"
             }
             detail.append("\(remedy). Needs read from \(IAMWording.list(Group.unique(needs.map(\.citation)))).")
             let severity: Severity = needs.contains { $0.need == .required } ? .error : .warning

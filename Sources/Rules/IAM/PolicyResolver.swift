@@ -113,7 +113,9 @@ struct PolicyResolver {
         for scope in context.model.scopes {
             for (address, block) in scope.module.resources.sorted(by: { $0.key < $1.key }) where address.hasPrefix("aws_iam_policy.") {
                 guard let n = block.body.attribute("name"), scope.evaluate(n.expression).0.stringValue == name else { continue }
-                if let p = block.body.attribute("path"), let written = scope.evaluate(p.expression).0.stringValue, written != path { continue }
+                // Terraform's default path is `/`.
+                let written = block.body.attribute("path").map { scope.evaluate($0.expression).0.stringValue } ?? "/"
+                if let written, written != path { continue }
                 return policyResource(String(address.dropFirst("aws_iam_policy.".count)), in: scope, depth: depth)
             }
         }

@@ -62,13 +62,15 @@ struct Attachment {
 
     /// How to say that a layer does not allow something: the end of a finding's message ("which
     /// …") and the first sentence of its detail.
-    func shortfall(_ layer: PolicyLayer) -> (which: String, sentence: String) {
+    /// `subject` starts a sentence saying what does not allow it: "no statement of the permission
+    /// boundary `b`", "no policy attached to `aws_iam_role.r`".
+    func shortfall(_ layer: PolicyLayer) -> (which: String, subject: String) {
         switch (layer, kind) {
         case (.identity, .userRole(let address)):
-            return ("which no policy attached to `\(address)` allows", "no policy attached to `\(address)` allows it")
+            return ("which no policy attached to `\(address)` allows", "no policy attached to `\(address)`")
         default:
             let name = describe(layer)
-            return ("which \(name) does not allow", "no statement of \(name) allows it")
+            return ("which \(name) does not allow", "no statement of \(name)")
         }
     }
 }
