@@ -491,8 +491,17 @@ description: |
 
   A finding names the role, the action, the resource, and the release that introduced the need,
   and points at the nearest statement (one allowing the action on other resources, or one for the
-  same service), else at the boundary or role as a whole. Several roles that lack the same action
-  at the same place share one finding.
+  same service, those about the same resources first), else at the boundary or policy as a whole.
+  Roles that lack the same action at the same place share one finding; when the policy has no
+  statement for a service at all, its missing actions share one finding too. When the need is new
+  with the upgrade, the finding says so, and why (a new release, or a default that changes, as
+  EventBridge in 6.0.0).
+
+  The module's resource names are filled in where the audit knows them (partition, region,
+  prefix, SSM paths, the event bus, the build queue, the runner role's path), so resource-scoped
+  statements are judged exactly; the account stays open, and matches an account written as
+  `data.aws_caller_identity` in the policy. A policy allowing the action on part of a wildcard
+  resource the module asks for (`ssm:PutParameter` on `*`) may be enough and is not reported.
 
   Only definite shortfalls are reported. A need is not called missing when the answer depends
   on something the audit cannot know: a template placeholder or Terraform value it cannot

@@ -23,8 +23,8 @@ public struct PermissionGapRule: Rule {
         for subject in RoleSubjects(context: context, table: table).all() {
             let gaps = IAMAnalysis.missing(required: subject.required, identity: subject.identity, boundary: subject.boundary,
                                            bindings: subject.bindings)
-            for gap in gaps where gap.isDefinite {
-                let g = Group(gap, subject, table: table, context: context)
+            for gap in gaps {
+                guard let g = Group(gap, subject, table: table, context: context) else { continue }
                 if let i = index[g.key] {
                     groups[i].merge(g)
                 } else {
@@ -37,11 +37,11 @@ public struct PermissionGapRule: Rule {
     }
 
     /// One finding: the shortfalls found at one place. IAM-301 groups by action (every role and
-    /// resource that needs it and is not allowed it by the same statement or document), IAM-302 by
-    /// Deny statement.
+    /// resource that needs it and is not allowed it by the same statement or document), or by
+    /// service when the policy has no statement for that service at all; IAM-302 by Deny statement.
     struct Group {
         /// One requirement of one role that falls short.
-        struct Need: Hashable {
+        struct Entry: Hashable {
             var role: String
             var action: String
             /// The resource with the placeholders the audit knows filled in.
@@ -62,7 +62,7 @@ public struct PermissionGapRule: Rule {
         /// The end of an IAM-301 message: "which the permission boundary `x` does not allow".
         var which = ""
         var shortfall: String
-        var needs: [Need]
+        var needs: [Entry]
         var related: [RelatedNote]
         var isBoundary: Bool
         /// The current releases of the fleets involved (when known), and the target.
@@ -79,11 +79,13 @@ public struct PermissionGapRule: Rule {
         /// statement for that service at all (one fix covers every action of it).
         var topic: String
 
-        init(_ gap: Gap, _ s: RoleSubject, table: RequiredPermissions, context: RuleContext) {
+        /// Nil for a gap that is not definite (it depends on conditions or unknown parts).
+        init?(_ gap: Gap, _ s: RoleSubject, table: RequiredPermissions, context: RuleContext) {
+            guard gap.isDefinite else { return nil }
             callAddress = s.call.address
             currents = s.current.map { [$0] } ?? []
             target = s.target
-            needs = [Need(role: gap.role.rawValue, action: gap.action,
+            needs = [Entry(role: gap.role.rawValue, action: gap.action,
                           resource: gap.requirement.request(bindings: s.bindings).resource.description,
                           need: gap.need, introduced: gap.introduced, why: gap.requirement.why,
                           citation: gap.requirement.citation, newly: Group.newlyNeeded(gap.requirement, s, table: table))]
@@ -128,13 +130,7 @@ public struct PermissionGapRule: Rule {
                     shortfall = "\(phrases.subject) allows any `\(service)` action"
                 }
             case .conditional, .unknown:
-                // Not definite: the caller filters these out.
-                topic = ""
-                ruleId = PermissionGapRule.missingId
-                isBoundary = true
-                layer = ""
-                location = fallback
-                shortfall = gap.explanation
+                return nil
             }
             related += s.attachment.notes
             related += Group.unknownFeatureNotes(s)
@@ -168,7 +164,7 @@ public struct PermissionGapRule: Rule {
             var detail: [String] = [IAMWording.sentence(shortfall) + "."]
             var said = Set<String>()
             // One sentence per role, action and resource: the earliest release, the first reason.
-            var distinct: [Need] = []
+            var distinct: [Entry] = []
             for n in needs {
                 if let i = distinct.firstIndex(where: { $0.role == n.role && $0.action.lowercased() == n.action.lowercased() && $0.resource == n.resource }) {
                     if n.introduced < distinct[i].introduced { distinct[i].introduced = n.introduced }
@@ -178,12 +174,12 @@ public struct PermissionGapRule: Rule {
                 }
             }
             // One sentence per role, resource and release, naming the actions.
-            var sentences: [(key: String, actions: [String], need: Need)] = []
+            var sentences: [(key: String, actions: [String], entry: Entry)] = []
             for n in distinct {
                 let key = [n.role, n.resource, n.introduced.description].joined(separator: "\u{1F}")
                 if let i = sentences.firstIndex(where: { $0.key == key }) {
                     sentences[i].actions.append(n.action)
-                    if sentences[i].need.why == nil { sentences[i].need.why = n.why }
+                    if sentences[i].entry.why == nil { sentences[i].entry.why = n.why }
                 } else {
                     sentences.append((key, [n.action], n))
                 }
