@@ -94,13 +94,38 @@ struct RoleSubjects {
     static let perFleetRoles: Set<ModuleRole> = [.runnerInstance, .scaleUp, .scaleDown, .pool, .ssmHousekeeper, .jobRetry]
 
     /// The roles a module call creates, by kind. Multi-runner and the root module create every
-    /// role; the `runners` submodule only the runner-side ones.
+    /// role; the submodules theirs.
     func roles(of kind: RunnerModuleKind) -> [ModuleRole] {
         switch kind {
         case .root, .multiRunner: table.roles
         case .runners: Self.perFleetRoles.sorted()
+        case .webhook: [.webhook, .dispatcher]
+        case .runnerBinariesSyncer: [.binariesSyncer]
+        case .amiHousekeeper: [.amiHousekeeper]
         default: []
         }
+    }
+
+    /// Features a submodule turns on by being called at all.
+    static func impliedFeatures(_ kind: RunnerModuleKind) -> [String: Bool] {
+        switch kind {
+        case .runnerBinariesSyncer: ["binaries-syncer": true]
+        case .amiHousekeeper: ["ami-housekeeper": true]
+        default: [:]
+        }
+    }
+
+    /// The fleets of a call; a submodule without fleets (the webhook, the syncer) is one
+    /// configuration made of its own inputs.
+    func fleets(of call: RunnerModuleCall) -> [Fleet] {
+        if call.kind.hasFleets { return call.fleets.filter { !$0.isPlaceholder } }
+        var inputs: [String: FleetInput] = [:]
+        for a in call.call.inputs {
+            inputs[a.name] = FleetInput(name: a.name, value: call.scope.evaluate(a.expression).0, range: a.expression.range, nameRange: a.nameRange)
+        }
+        let block = call.call.block
+        return [Fleet(name: call.address, configKey: nil, inputs: inputs, moduleInputs: inputs,
+                      container: .moduleBlock(block, file: call.call.file), anchor: block.labels.first?.range ?? block.typeRange)]
     }
 
     /// Every role of every fleet whose policies the repository shows falling short or not: roles
@@ -111,7 +136,7 @@ struct RoleSubjects {
         for call in context.model.calls where !roles(of: call.kind).isEmpty {
             guard let target = context.targetVersion(for: call), target >= table.firstRelease else { continue }
             let current = context.currentVersion(for: call)
-            for fleet in call.fleets where !fleet.isPlaceholder {
+            for fleet in fleets(of: call) {
                 out += subjects(call: call, fleet: fleet, target: target, current: current)
             }
         }
@@ -119,7 +144,8 @@ struct RoleSubjects {
     }
 
     func subjects(call: RunnerModuleCall, fleet: Fleet, target: ModuleVersion, current: ModuleVersion?) -> [RoleSubject] {
-        let features = FeatureSettings(fleet: fleet)
+        var features = FeatureSettings(fleet: fleet)
+        features.enabled.merge(Self.impliedFeatures(call.kind)) { _, implied in implied }
         let boundaryInput = fleet.input("role_permissions_boundary").flatMap { $0.value.isNull ? nil : $0 }
         let runnerOverride = target >= Self.overridesRelease ? self.runnerOverride(fleet, call: call) : nil
         guard boundaryInput != nil || runnerOverride != nil else { return [] }
