@@ -40,7 +40,7 @@ struct Attachment {
     }
 
     var kind: Kind
-    /// Names for messages.
+    /// The boundary's name for messages (`aws_iam_policy.b`), when it could be read.
     var boundaryName: String?
     /// Where the boundary's document is written, to point at when it falls short as a whole.
     var boundaryAnchor: SourceRange?
@@ -60,10 +60,9 @@ struct Attachment {
         }
     }
 
-    /// How to say that a layer does not allow something: the end of a finding's message ("which
-    /// …") and the first sentence of its detail.
-    /// `subject` starts a sentence saying what does not allow it: "no statement of the permission
-    /// boundary `b`", "no policy attached to `aws_iam_role.r`".
+    /// How to say that a layer does not allow something: `which` ends a finding's message ("which
+    /// the permission boundary `b` does not allow"), `subject` starts the detail ("no statement of
+    /// the permission boundary `b`", "no policy attached to `aws_iam_role.r`").
     func shortfall(_ layer: PolicyLayer) -> (which: String, subject: String) {
         switch (layer, kind) {
         case (.identity, .userRole(let address)):
@@ -181,9 +180,11 @@ struct RoleSubjects {
         return out
     }
 
-    /// The placeholders of the knowledge table whose value the fleet's inputs give: the partition
-    /// (`aws_partition`, which the module writes into its own ARNs), the region and the prefix.
-    /// Inputs left unset take the module's default at the target.
+    /// The placeholders of the knowledge table whose value the fleet's inputs give, built as the
+    /// module builds them: the partition (`aws_partition`, which the module writes into its own
+    /// ARNs), the region, the prefix, the KMS keys, the SSM paths, the event bus and build queue
+    /// names and the runner role's path (and name before 6.7.7). Inputs left unset take the
+    /// module's default at the target; anything not known statically stays open.
     func bindings(_ fleet: Fleet, call: RunnerModuleCall, target: ModuleVersion, runnerRoleOverridden: Bool = false) -> [String: String] {
         var out: [String: String] = [:]
         for (placeholder, input) in [("partition", "aws_partition"), ("region", "aws_region"), ("prefix", "prefix")] {
