@@ -114,18 +114,23 @@ public enum IAMAnalysis {
             case .allowed: return nil
             case .denied(let s): return Gap(requirement: r, shortfall: .denied(by: s))
             case .notAllowed(let layer, let closest):
-                // The module grants some actions on `*` although it only touches some resources
-                // (`ssm:PutParameter` writes tokens). A policy allowing the action on narrower
-                // resources may be enough: say so instead of calling it missing.
+                // The module grants some actions on `*` or on a wildcard pattern although it only
+                // touches some of those resources (`ssm:PutParameter` on `*` writes tokens,
+                // `ssm:DeleteParameter` on `<tokens>*` deletes `<tokens>/<instance id>`). A policy
+                // allowing the action on a narrower part of them may be enough: say so instead of
+                // calling it missing.
                 let narrower = closest.filter { ref in
-                    ref.statement.actions.map { list in
-                        !list.negated && list.patterns.contains { PatternMatch.actionCovers($0, request.action).truth == .yes }
-                    } ?? false
+                    guard let list = ref.statement.actions, !list.negated,
+                          list.patterns.contains(where: { PatternMatch.actionCovers($0, request.action).truth == .yes }) else { return false }
+                    if request.resource.isMatchAll { return true }
+                    guard request.resource.hasWildcard, let resources = ref.statement.resources, !resources.negated else { return false }
+                    return resources.patterns.contains { PatternMatch.resourceOverlaps($0.binding(bindings), request.resource).truth != .no }
                 }
-                if request.resource.isMatchAll, !narrower.isEmpty {
+                if !narrower.isEmpty {
                     let where_ = narrower.flatMap { $0.statement.resources?.patterns.map { "`\($0.text)`" } ?? [] }
+                    let granted = request.resource.isMatchAll ? "every resource" : "`\(request.resource.description)`"
                     return Gap(requirement: r, shortfall: .unknown(
-                        reason: "the module grants `\(r.action)` on every resource, \(layer) allows it only on \(where_.joined(separator: ", ")); whether that is enough depends on the resources the role actually touches",
+                        reason: "the module grants `\(r.action)` on \(granted), \(layer) allows it only on \(where_.joined(separator: ", ")); whether that is enough depends on the resources the role actually touches",
                         statements: narrower))
                 }
                 return Gap(requirement: r, shortfall: .notAllowed(layer: layer, closest: closest))

@@ -42,6 +42,8 @@ public enum RuleRegistry {
         ProviderConstraintRule(),
         RegistrySourceRule(),
         WorkflowLabelRule(),
+        PermissionGapRule(),
+        OverBroadGrantRule(),
     ]
 
     /// Rule ids whose detection lives in the engine (parse and read problems).

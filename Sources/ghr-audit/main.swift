@@ -363,7 +363,10 @@ struct Explain: ParsableCommand {
             let hint = kb.suggestion(for: ruleId.uppercased(), among: ids).map { "; did you mean `\($0)`?" } ?? ""
             throw EnvironmentError("no rule `\(ruleId)`\(hint) (`ghr-audit rules` lists them)")
         }
-        writeStdout(RuleDocRenderer.render(rule))
+        // The page without its "generated" banner.
+        let page = RuleDocRenderer.render(rule).split(separator: "\n", omittingEmptySubsequences: false)
+            .drop { $0.hasPrefix("<!--") || $0.isEmpty }.joined(separator: "\n")
+        writeStdout(page)
     }
 }
 

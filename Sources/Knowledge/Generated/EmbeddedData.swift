@@ -661,6 +661,336 @@ examples:
         }
 
 """##,
+        "iam/IAM-301.yaml": #"""
+id: IAM-301
+title: Role lacks a permission the module needs at the target release
+severity: error
+tags: [iam]
+summary: A role of the module needs an action at the target release that its permission boundary, or the policies of a role brought with `iam_overrides`, do not allow
+relies_on: ["4.0.0", "5.11.0", "5.18.0", "6.0.0", "7.7.0"]
+facts:
+  - "v4.0.0:modules/runners/policies/lambda-scale-up.json (scale-up reads `<config>/*` for the JIT runner-group cache)"
+  - "v5.11.0:modules/runners/policies/instance-ssm-parameters-policy.json (token access limited to the instance's own parameter)"
+  - "v5.18.0:modules/webhook/policies/lambda-publish-eventbridge-policy.json (`events:PutEvents` on the bus)"
+  - "v6.0.0:variables.tf (`eventbridge.enable` defaults to true)"
+  - "v7.7.0:modules/runners/policies-runner.tf (with `iam_overrides` the module attaches no policy to the runner role)"
+description: |
+  For every role the module creates at the target release (runner instances, scale-up,
+  scale-down, pool, webhook, dispatcher, the housekeepers, job retry, the termination watcher and
+  the binaries syncer), the audit takes what the role needs, for the features the fleet turns on
+  (`rules/knowledge/iam-requirements.yaml`, read from the module's own policy templates), and
+  evaluates it the way AWS does against:
+
+  - the permission boundary given as `role_permissions_boundary` (the module puts it on every role
+    it creates), followed to its `aws_iam_policy` in the repository: a
+    `data "aws_iam_policy_document"`, `jsonencode({...})`, a heredoc, `file()` or
+    `templatefile()` of a JSON policy (template placeholders take the values Terraform would
+    give them when those are known);
+  - for a runner role brought with `iam_overrides` (7.7.0+), the policies the repository attaches
+    to that role (inline, `aws_iam_role_policy`, attachments of repository or AWS-managed
+    policies) and the role's own boundary.
+
+  A finding names the role, the action, the resource, and the release that introduced the need,
+  and points at the nearest statement (one allowing the action on other resources, or one for the
+  same service, those about the same resources first), else at the boundary or policy as a whole.
+  Roles that lack the same action at the same place share one finding; when the policy has no
+  statement for a service at all, its missing actions share one finding too. When the need is new
+  with the upgrade, the finding says so, and why (a new release, or a default that changes, as
+  EventBridge in 6.0.0).
+
+  The module's resource names are filled in where the audit knows them (partition, region,
+  prefix, SSM paths, the event bus, the build queue, the runner role's path), so resource-scoped
+  statements are judged exactly; the account stays open, and matches an account written as
+  `data.aws_caller_identity` in the policy. A policy allowing the action on part of a wildcard
+  resource the module asks for (`ssm:PutParameter` on `*`) may be enough and is not reported.
+
+  Only definite shortfalls are reported. A need is not called missing when the answer depends
+  on something the audit cannot know: a template placeholder or Terraform value it cannot
+  evaluate, a condition it cannot decide, a policy it cannot see (an ARN that is not in the
+  repository, an AWS-managed policy it does not know), or a feature whose setting is unknown.
+  Parts that could not be read are named in related notes. A role brought with `iam_overrides`
+  to which the repository attaches no policy at all is taken to be managed elsewhere and is not
+  checked.
+
+  The severity is `error` when the role cannot do its job without the permission (runners do not
+  start, jobs are not queued) and `warning` when the module only degrades (no logs, no
+  self-termination, no cache).
+rationale: |
+  A boundary that was written for one release silently breaks the next: from 6.0.0 the webhook
+  publishes to an EventBridge bus by default, so a boundary without `events:PutEvents` drops every
+  job event; a role brought with `iam_overrides` must grant everything the module's own runner
+  role would. AWS reports these failures only at run time, in the logs of the lambda or the
+  instance, after the upgrade is applied.
+remediation: |
+  Allow the action on the resource (or a pattern covering it) in the permission boundary, or in a
+  policy attached to the role you bring. Alternatively keep the feature that needs it off (for
+  EventBridge: `eventbridge = { enable = false }`).
+suppress_when: |
+  The role gets the permission from somewhere the repository does not show (a policy attached
+  by another stack), or the boundary is managed centrally and already updated.
+references:
+  - "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html"
+  - "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"
+examples:
+  - name: boundary-without-eventbridge
+    kind: triggering
+    target: "6.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                    = "philips-labs/github-runner/aws"
+          version                   = "5.21.0"
+          prefix                    = "ci"
+          aws_region                = "eu-west-1"
+          role_permissions_boundary = aws_iam_policy.runner_boundary.arn
+        }
+
+        resource "aws_iam_policy" "runner_boundary" {
+          name   = "ci-runner-boundary"
+          policy = data.aws_iam_policy_document.runner_boundary.json
+        }
+
+        1️⃣data "aws_iam_policy_document" "runner_boundary" {
+          statement {
+            actions   = ["cloudwatch:*", "ec2:*", "logs:*", "s3:*", "sqs:*", "ssm:*"]
+            resources = ["*"]
+          }
+          statement {
+            actions   = ["iam:PassRole"]
+            resources = ["arn:aws:iam::*:role/ci/*"]
+          }
+        }
+    expect:
+      - marker: 1️⃣
+        message: "role `webhook` needs `events:PutEvents`"
+  - name: boundary-with-eventbridge
+    kind: non_triggering
+    target: "6.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                    = "philips-labs/github-runner/aws"
+          version                   = "5.21.0"
+          prefix                    = "ci"
+          aws_region                = "eu-west-1"
+          role_permissions_boundary = aws_iam_policy.runner_boundary.arn
+        }
+
+        resource "aws_iam_policy" "runner_boundary" {
+          name   = "ci-runner-boundary"
+          policy = data.aws_iam_policy_document.runner_boundary.json
+        }
+
+        data "aws_iam_policy_document" "runner_boundary" {
+          statement {
+            actions   = ["cloudwatch:*", "ec2:*", "events:PutEvents", "logs:*", "s3:*", "sqs:*", "ssm:*"]
+            resources = ["*"]
+          }
+          statement {
+            actions   = ["iam:PassRole"]
+            resources = ["arn:aws:iam::*:role/ci/*"]
+          }
+        }
+  - name: nearest-statement-in-a-policy-file
+    kind: triggering
+    target: "7.11.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                    = "github-aws-runners/github-runner/aws"
+          version                   = "7.11.0"
+          prefix                    = "ci"
+          aws_region                = "eu-west-1"
+          eventbridge               = { enable = false }
+          role_permissions_boundary = aws_iam_policy.runner_boundary.arn
+        }
+
+        data "aws_caller_identity" "current" {}
+
+        resource "aws_iam_policy" "runner_boundary" {
+          name = "ci-runner-boundary"
+          policy = templatefile("${path.module}/boundary.json", {
+            account_id = data.aws_caller_identity.current.account_id
+          })
+        }
+      boundary.json: |
+        {
+          "Version": "2012-10-17",
+          "Statement": [
+            {
+              "Sid": "Compute",
+              "Effect": "Allow",
+              "Action": ["cloudwatch:*", "ec2:*", "logs:*", "s3:*", "sqs:*", "iam:PassRole"],
+              "Resource": "*"
+            },
+            1️⃣{
+              "Sid": "RunnerParameters",
+              "Effect": "Allow",
+              "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:PutParameter", "ssm:AddTagsToResource"],
+              "Resource": "arn:aws:ssm:eu-west-1:${account_id}:parameter/github-action-runners/ci/*"
+            }
+          ]
+        }
+    expect:
+      - marker: 1️⃣
+        message: "`ssm:DeleteParameter`"
+
+"""#,
+        "iam/IAM-302.yaml": ##"""
+id: IAM-302
+title: Explicit Deny blocks a permission the module needs
+severity: error
+tags: [iam]
+summary: A Deny statement in a permission boundary, or in a policy of a role brought with `iam_overrides`, blocks an action a module role needs at the target release
+relies_on: ["5.11.0", "7.7.0"]
+facts:
+  - "v5.11.0:modules/runners/policies/instance-ssm-parameters-policy.json (runners read and delete their own token parameter)"
+  - "v7.7.0:modules/runners/policies-runner.tf (with `iam_overrides` the module attaches no policy to the runner role)"
+description: |
+  The same analysis as IAM-301 (what every role of the module needs at the target, against the
+  boundary and the policies the repository attaches), for the other way a permission goes missing:
+  a `Deny` statement that applies to the request. An explicit Deny wins over every Allow, so no
+  grant anywhere can make up for it.
+
+  One finding per Deny statement, pointing at its `Effect`, listing the actions it blocks and the
+  roles that need them. A Deny whose effect depends on a condition the audit cannot decide, or on
+  a value it cannot evaluate, is not reported.
+
+  The severity is `error` when a blocked action is one a role cannot do its job without, and
+  `warning` when every blocked action only degrades the module (logs, self-termination).
+rationale: |
+  Guard-rail Denies (protect parameters from deletion, forbid terminating instances) are written
+  with people in mind and catch the module's lambdas and instances too: runners that cannot delete
+  their one-time token, or a scale-down that can no longer terminate idle runners, fail only at
+  run time.
+remediation: |
+  Narrow the Deny: exclude the module's resources (`NotResource`, a path or tag condition), or
+  the roles it creates (a condition on `aws:PrincipalArn` or the role path), or remove it from
+  the boundary the module's roles get.
+suppress_when: |
+  The Deny is deliberate and the degraded behaviour is accepted (for example runners that may not
+  terminate themselves because scale-down does it).
+references:
+  - "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow"
+examples:
+  - name: deny-deleting-parameters
+    kind: triggering
+    target: "5.21.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                    = "philips-labs/github-runner/aws"
+          version                   = "5.21.0"
+          prefix                    = "ci"
+          role_permissions_boundary = aws_iam_policy.runner_boundary.arn
+        }
+
+        resource "aws_iam_policy" "runner_boundary" {
+          name = "ci-runner-boundary"
+          policy = jsonencode({
+            Version = "2012-10-17"
+            Statement = [
+              { Effect = "Allow", Action = "*", Resource = "*" },
+              { Sid = "KeepParameters", Effect = 1️⃣"Deny", Action = "ssm:DeleteParameter", Resource = "*" },
+            ]
+          })
+        }
+    expect:
+      - marker: 1️⃣
+        message: "explicit Deny in the permission boundary `aws_iam_policy.runner_boundary` blocks `ssm:DeleteParameter`"
+  - name: deny-unrelated-action
+    kind: non_triggering
+    target: "5.21.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                    = "philips-labs/github-runner/aws"
+          version                   = "5.21.0"
+          prefix                    = "ci"
+          role_permissions_boundary = aws_iam_policy.runner_boundary.arn
+        }
+
+        resource "aws_iam_policy" "runner_boundary" {
+          name = "ci-runner-boundary"
+          policy = jsonencode({
+            Version = "2012-10-17"
+            Statement = [
+              { Effect = "Allow", Action = "*", Resource = "*" },
+              { Sid = "NoUsers", Effect = "Deny", Action = ["iam:CreateUser", "iam:CreateAccessKey"], Resource = "*" },
+            ]
+          })
+        }
+
+"""##,
+        "iam/IAM-303.yaml": ##"""
+id: IAM-303
+title: Runner role gets every action or every IAM action
+severity: warning
+tags: [iam, security]
+summary: "A policy the user attaches to the runner role grants `\"Action\": \"*\"`, `iam:*` or everything but a few actions, none of which the module needs"
+facts:
+  - "v7.11.0:modules/runners/policies-runner.tf (`runner_iam_role_managed_policy_arns` are attached to the runner role)"
+  - "v7.7.0:modules/runners/policies-runner.tf (`iam_overrides` replaces the runner role)"
+description: |
+  Looks at the policies a user attaches to the role of the runner instances:
+
+  - every entry of `runner_iam_role_managed_policy_arns`: AWS-managed policies the audit knows
+    by name (`AdministratorAccess`, `PowerUserAccess`, `IAMFullAccess`, ...), and policies of the
+    repository (`aws_iam_policy.x.arn`);
+  - from 7.7.0, the policies attached to a role brought with `iam_overrides`.
+
+  It reports each Allow statement on `"Resource": "*"` that grants every action (`*`, `*:*`),
+  every IAM action (`iam:*`), or every action except a list (`NotAction`), pointing at the action
+  (or at the ARN in the list when the policy is AWS-managed). The module's own runner role needs a
+  handful of actions of `ec2`, `ssm`, `s3`, `logs` and `cloudwatch`; none of these grants is
+  needed by the module.
+rationale: |
+  Every workflow job that runs on the runner, and every third-party action or script it pulls in,
+  can use the instance role's credentials. With `*` a job can do anything in the account; with
+  `iam:*` it can give itself anything. Ephemeral runners do not change that: the credentials are
+  valid for the job's whole run.
+remediation: |
+  Remove the policy from the runner role and attach one with the specific actions your jobs need,
+  on the resources they need; for deployments from jobs, prefer OIDC roles assumed by the
+  workflow over permissions on the runner.
+suppress_when: |
+  The runners are dedicated to trusted, reviewed workflows of a sandbox account whose whole
+  purpose is administration.
+references:
+  - "https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#hardening-for-self-hosted-runners"
+examples:
+  - name: administrator-access-on-runners
+    kind: triggering
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "7.11.0"
+          prefix  = "ci"
+
+          runner_iam_role_managed_policy_arns = [
+            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            1️⃣"arn:aws:iam::aws:policy/AdministratorAccess",
+          ]
+        }
+    expect:
+      - marker: 1️⃣
+        message: "AWS-managed policy `AdministratorAccess` grants every action on every resource"
+  - name: session-manager-only
+    kind: non_triggering
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "7.11.0"
+          prefix  = "ci"
+
+          runner_iam_role_managed_policy_arns = [
+            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+          ]
+        }
+
+"""##,
         "inputs/INP-201.yaml": #"""
 id: INP-201
 title: Input that does not exist at the target release
@@ -930,9 +1260,11 @@ description: |
 
   The rule follows each fleet to the script that boots it: a `userdata_template` or
   `userdata_content` file, or (with `enable_userdata = false`) the script a Packer template in the
-  repository bakes into the AMI. It fires when that script feeds the SSM value to `config.sh`
-  without branching on `enable_jit_config` or the agent mode, and the fleet is ephemeral with JIT on
-  at the target release.
+  repository bakes into the AMI. It fires when that script feeds the SSM value to `config.sh` and
+  has no `--jitconfig` path (a check of the agent mode alone does not help: ephemeral runners still
+  reach `config.sh`), or feeds it to `config.sh` for ephemeral runners with JIT on next to a
+  `--jitconfig` path, and the fleet is ephemeral with JIT on at the target release. Unedited copies
+  of the module's own start scripts are recognised by fingerprint and judged by their release.
 rationale: |
   This is the upgrade failure most 3.x users with custom AMIs hit (module issue #3392 and the
   `enable_jit_config` description, which recommends the opt-out to exactly these users).

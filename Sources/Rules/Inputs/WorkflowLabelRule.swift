@@ -61,8 +61,6 @@ public struct WorkflowLabelRule: Rule {
                 case .sequence(let items): labelNodes = items
                 case .mapping:
                     if let l = runsOn["labels"] { labelNodes = l.elements ?? [l] }
-                default:
-                    continue
                 }
                 let labels = labelNodes.compactMap(\.string)
                 // Expressions are decided at run time: never guess.

@@ -17,7 +17,7 @@ public struct TokenOnlyScriptRule: Rule {
         for facts in context.fleetFacts {
             guard facts.jit == true, let target = facts.target else { continue }
             let boot = resolver.resolve(facts)
-            for script in boot.startScripts where script.contract == .tokenOnly {
+            for script in boot.startScripts where script.contract.failsWithJIT {
                 var related = boot.chain
                 if let e = facts.ephemeralInput { related.append(RelatedNote("ephemeral runners are enabled here", at: e.valueRange)) }
                 related += context.fleetNotes(facts)
@@ -36,7 +36,9 @@ public struct TokenOnlyScriptRule: Rule {
                     let edits = Fixes.addInput("enable_jit_config", value: "false", to: facts.fleet, after: facts.ephemeralInput, workspace: context.workspace)
                     out.append(context.finding(
                         id,
-                        "fleet `\(facts.fleet.name)` gets JIT configs at \(target) but its start script `\(script.path)` is token-only",
+                        script.contract == .mixed
+                            ? "fleet `\(facts.fleet.name)` gets JIT configs at \(target) but its start script `\(script.path)` can still pass them to `config.sh`"
+                            : "fleet `\(facts.fleet.name)` gets JIT configs at \(target) but its start script `\(script.path)` is token-only",
                         at: script.anchor,
                         detail: "From 4.0.0 the scale-up lambda stores a JIT config, not the `--url … --token …` argument string, for ephemeral runners. This script passes the SSM value to `config.sh` without checking `enable_jit_config`, so the runner never registers. Set `enable_jit_config = false` for the fleet, or update the script to run `run.sh --jitconfig <value>` when `enable_jit_config` is `true` (and rebuild the AMI if it is baked in).",
                         related: related,

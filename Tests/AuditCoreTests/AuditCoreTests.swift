@@ -1,0 +1,102 @@
+import AuditCore
+import Foundation
+import Testing
+
+@Suite("Positions")
+struct PositionTests {
+    @Test func columnsCountScalarsOffsetsCountBytes() {
+        let f = SourceFile(path: "a.tf", text: "x = \"é🚀\"\r\ny = 1\n")
+        let y = f.position(ofOffset: Array(f.text.utf8).firstIndex(of: UInt8(ascii: "y"))!)
+        #expect(y.line == 2 && y.column == 1)
+        let quoteEnd = f.position(ofOffset: 4 + 1 + 2 + 4)   // after `"`, é (2 bytes), 🚀 (4 bytes)
+        #expect(quoteEnd.line == 1 && quoteEnd.column == 8)
+        #expect(f.lineText(1) == "x = \"é🚀\"", "CR is not part of the line text")
+        #expect(f.lineCount == 3)
+        #expect(f.position(ofOffset: 10_000).offset == f.bytes.count, "offsets are clamped")
+    }
+
+    @Test func rangesOrderAndUnion() {
+        let f = SourceFile(path: "a", text: "abcdef")
+        let a = f.range(from: 1, to: 2), b = f.range(from: 4, to: 6)
+        #expect(a.union(b) == f.range(from: 1, to: 6))
+        #expect(b.contains(f.position(ofOffset: 5)) && !b.contains(f.position(ofOffset: 6)))
+    }
+}
+
+@Suite("Versions")
+struct VersionTests {
+    @Test(arguments: [
+        ("4.0.1", "4.0.1", true), ("= 4.0.1", "4.0.2", false), (">= 4.0, < 5.0.0", "4.7.0", true),
+        (">= 4.0, < 5.0.0", "5.0.0", false), ("~> 5.2", "5.9.1", true), ("~> 5.2", "6.0.0", false),
+        ("~> 5.2.1", "5.2.9", true), ("~> 5.2.1", "5.3.0", false), ("!= 4.0.0", "4.0.0", false),
+        ("> 3.6.1", "4.0.0-rc1", true), ("v6.1.1", "6.1.1", true),
+    ])
+    func constraints(_ text: String, _ version: String, _ ok: Bool) throws {
+        let c = try #require(VersionConstraint(text))
+        #expect(c.isSatisfied(by: try #require(ModuleVersion(version))) == ok)
+    }
+
+    @Test func ordering() {
+        #expect(ModuleVersion("4.0.0-rc1")! < ModuleVersion("4.0.0")!)
+        #expect(ModuleVersion("v5.16.3")! > ModuleVersion("5.16.2")!)
+        #expect(ModuleVersion("main") == nil && VersionConstraint("") == nil && VersionConstraint(">= x") == nil)
+        let c = VersionConstraint("~> 4.0")!
+        #expect(c.newest(in: ["3.6.1", "4.0.0", "4.7.0", "5.0.0"].map { ModuleVersion($0)! }) == ModuleVersion("4.7.0"))
+    }
+}
+
+@Suite("Paths and file systems")
+struct PathTests {
+    @Test func joinNeverLeavesTheRoot() {
+        #expect(Paths.join("envs/prod", "../../modules/x") == "modules/x")
+        #expect(Paths.join("", "../outside") == nil)
+        #expect(Paths.join("a", "./b/../c") == "a/c")
+        #expect(Paths.relative(from: "envs/prod", to: "modules/x") == "../../modules/x")
+        #expect(Paths.relative(from: "a", to: "a") == ".")
+    }
+
+    @Test func memoryFileSystemLists() {
+        let fs = MemoryFileSystem(["a/b.tf": "", "a/c/d.yaml": "", "e": ""])
+        #expect(fs.list("")?.map(\.name) == ["a", "e"])
+        #expect(fs.list("a")?.map(\.kind) == [.file, .directory])
+        #expect(fs.list("missing") == nil)
+    }
+
+    @Test func localFileSystemStaysInside() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ghr-audit-fs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("root"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("secret".utf8).write(to: dir.appendingPathComponent("outside.txt"))
+        try Data("x".utf8).write(to: dir.appendingPathComponent("root/in.tf"))
+        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("root/link.txt"), withDestinationURL: dir.appendingPathComponent("outside.txt"))
+        let fs = LocalFileSystem(root: dir.appendingPathComponent("root"))
+        #expect(fs.read("in.tf") == Data("x".utf8))
+        #expect(fs.read("link.txt") == nil, "a symlink out of the root is never followed")
+        #expect(fs.read("../outside.txt") == nil)
+        #expect(fs.list("")?.first { $0.name == "link.txt" }?.kind == .symlinkOutside)
+    }
+}
+
+@Suite("Findings")
+struct FindingTests {
+    @Test func orderIsTotal() {
+        let f = SourceFile(path: "a.tf", text: "0123456789")
+        func finding(_ id: String, _ s: Int, _ e: Int, _ m: String = "m") -> Finding {
+            Finding(ruleId: id, severity: .error, message: m, location: f.range(from: s, to: e))
+        }
+        let sorted = [finding("B-001", 2, 3), finding("A-001", 2, 3), finding("A-001", 2, 8), finding("A-001", 0, 1)].sorted(by: Finding.ordered)
+        #expect(sorted.map { "\($0.ruleId)@\($0.location.start.offset)-\($0.location.end.offset)" } == ["A-001@0-1", "A-001@2-8", "A-001@2-3", "B-001@2-3"])
+    }
+
+    @Test func fingerprintsIgnoreWhitespaceButNotContent() {
+        let a = Fingerprint.compute(ruleId: "JIT-101", path: "a.sh", lineText: "  ./config.sh  $cfg", message: "m", occurrence: 0)
+        #expect(a == Fingerprint.compute(ruleId: "JIT-101", path: "a.sh", lineText: "./config.sh $cfg", message: "m", occurrence: 0))
+        #expect(a != Fingerprint.compute(ruleId: "JIT-101", path: "a.sh", lineText: "./config.sh $cfg", message: "m", occurrence: 1))
+        #expect(a != Fingerprint.compute(ruleId: "JIT-101", path: "b.sh", lineText: "./config.sh $cfg", message: "m", occurrence: 0))
+        #expect(a.count == 32)
+    }
+
+    @Test func severityOrder() {
+        #expect(Severity.note < .warning && Severity.warning < .error)
+    }
+}
