@@ -119,7 +119,7 @@ public struct DeploymentModel: Sendable {
 
     /// Whether `path` lies inside a vendored copy of the runner module.
     public func isVendored(_ path: String) -> Bool {
-        vendoredRoots.keys.contains { root in root.isEmpty || path == root || path.hasPrefix(root + "/") }
+        vendoredRoots.values.contains { $0.contains(path) }
     }
 }
 
@@ -129,4 +129,18 @@ public struct VendoredCopy: Sendable {
     public var version: ModuleVersion?
     /// How the version was found ("CHANGELOG.md", "git submodule").
     public var how: String
+
+    /// The folder of a copy at the scan root (the module's own repository) whose Terraform calls the
+    /// copy as a user would (`source = "../../"`).
+    public static let examplesDirectory = "examples"
+
+    /// Whether `path` (a file or directory relative to the scan root) belongs to this copy. A copy at
+    /// the scan root is the module's own repository: its `examples/` are callers of the copy, audited
+    /// like user code; a copy deeper in the repository is vendored whole, examples included.
+    public func contains(_ path: String) -> Bool {
+        if directory.isEmpty {
+            return !(path == Self.examplesDirectory || path.hasPrefix(Self.examplesDirectory + "/"))
+        }
+        return path == directory || path.hasPrefix(directory + "/")
+    }
 }

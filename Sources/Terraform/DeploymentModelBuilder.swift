@@ -24,7 +24,7 @@ public struct DeploymentModelBuilder: Sendable {
         let modules = workspace.terraformModules()
         let vendored = findVendoredCopies(modules: modules)
         func isVendored(_ dir: String) -> Bool {
-            vendored.keys.contains { root in dir == root || dir.hasPrefix(root + "/") || root.isEmpty }
+            vendored.values.contains { $0.contains(dir) }
         }
         let userModules = modules.filter { !isVendored($0.key) }
         let called = Set(userModules.values.flatMap(\.localCallTargets))
@@ -96,7 +96,7 @@ public struct DeploymentModelBuilder: Sendable {
             var vendoredRoot: String?
             var submodule: String?
             if let local = source.localPath, let target = Paths.join(scope.module.directory, local) {
-                if let root = vendored.keys.sorted(by: { $0.count > $1.count }).first(where: { target == $0 || target.hasPrefix($0 + "/") || $0.isEmpty }) {
+                if let root = vendored.keys.sorted(by: { $0.count > $1.count }).first(where: { vendored[$0]!.contains(target) }) {
                     vendoredRoot = root
                     let rest = target == root ? "" : String(target.dropFirst(root.isEmpty ? 0 : root.count + 1))
                     submodule = rest.hasPrefix("modules/") ? String(rest.dropFirst("modules/".count)) : (rest.isEmpty ? nil : rest)

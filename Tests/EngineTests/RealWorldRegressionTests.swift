@@ -1,0 +1,85 @@
+import AuditCore
+import Engine
+import Foundation
+import Knowledge
+import Rules
+import Testing
+
+/// Regressions found by running ghr-audit on the module's own releases and on public
+/// repositories that deploy it. Every case is a small hand-written repository.
+@Suite("Real-world regressions")
+struct RealWorldRegressionTests {
+    static let knowledge: KnowledgeBase = try! KnowledgeBase.load()
+
+    static func audit(_ files: [String: String], target: String = "latest") throws -> AuditResult {
+        let selection = try #require(TargetSelection(target))
+        return Auditor(knowledge: knowledge).audit(fileSystem: MemoryFileSystem(files), options: AuditOptions(target: selection))
+    }
+
+    static func describe(_ findings: [Finding]) -> [String] {
+        findings.map { "\($0.ruleId) \($0.location.path):\($0.location.start.line): \($0.message)" }
+    }
+
+    // MARK: The module's own repository
+
+    /// A skeleton of the module's repository layout: the root module, the submodules the root calls,
+    /// a release-please changelog, and `examples/` that call the root with `source = "../../"`.
+    static func moduleRepository(release: String, extra: [String: String] = [:]) -> [String: String] {
+        var files: [String: String] = [
+            "CHANGELOG.md": "# Changelog\n\n## [\(release)](https://example.invalid/compare) (2024-01-01)\n\n* a change\n",
+            "main.tf": """
+            module "runners" {
+              source = "./modules/runners"
+              enable_ephemeral_runners = var.enable_ephemeral_runners
+            }
+            """,
+            "variables.tf": """
+            variable "enable_ephemeral_runners" {
+              type    = bool
+              default = false
+            }
+            """,
+            "modules/runners/main.tf": "resource \"null_resource\" \"runner\" {}\n",
+            "modules/multi-runner/main.tf": "resource \"null_resource\" \"multi\" {}\n",
+            "examples/ephemeral/main.tf": """
+            module "runners" {
+              source                   = "../../"
+              github_app               = { id = "1", key_base64 = "a2V5", webhook_secret = "s" }
+              enable_ephemeral_runners = true
+            }
+            """,
+        ]
+        files.merge(extra) { _, new in new }
+        return files
+    }
+
+    @Test("the examples of the module's own repository are audited as callers of the copy at the root")
+    func moduleRepositoryExamplesAreCallers() throws {
+        let result = try Self.audit(Self.moduleRepository(release: "4.1.0"), target: "pinned")
+        let summary = try #require(result.report.modules.first { $0.path.hasPrefix("examples/ephemeral/") })
+        #expect(summary.version == "4.1.0")
+        let fleet = try #require(summary.fleets.first)
+        #expect(fleet.ephemeral == true)
+        #expect(fleet.jit == true)
+        // The module's own scripts at its own release handle JIT configs: nothing to say.
+        let jit = result.report.findings.filter { $0.tags.contains("jit") }
+        #expect(jit.isEmpty, "\(Self.describe(jit))")
+        // The module's internal calls (`./modules/runners` from the root) are not user code.
+        #expect(!result.report.modules.contains { $0.path.hasPrefix("main.tf") })
+    }
+
+    @Test("the examples of a copy vendored below the scan root stay part of the copy")
+    func nestedVendoredExamplesAreNotAudited() throws {
+        var files: [String: String] = [:]
+        for (path, text) in Self.moduleRepository(release: "4.1.0") { files["vendor/ghr/" + path] = text }
+        files["main.tf"] = """
+        module "runners" {
+          source                   = "./vendor/ghr"
+          enable_ephemeral_runners = true
+        }
+        """
+        let result = try Self.audit(files, target: "pinned")
+        #expect(result.report.modules.map(\.path) == ["main.tf:module.runners"])
+        #expect(result.report.modules.first?.version == "4.1.0")
+    }
+}
