@@ -101,14 +101,21 @@ public struct WorkspaceFile: Sendable {
             let f = HCLJSONParser.parse(source)
             return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .hcl(f), diagnostics: f.diagnostics)
         case .json, .modulesManifest:
+            if kind == .json, source.text.allSatisfy(\.isWhitespace) {
+                // An empty `.json` file (a test stub, a placeholder) is no document anyone reads as
+                // configuration; a `jsondecode(file(...))` of it is reported at the call.
+                return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .json(nil), diagnostics: [])
+            }
+            let dialect = kind == .json ? JSONDialect.of(path: source.path) : .strict
+            let template = isTemplate || (kind == .json && dialect == .strict && Self.looksLikeTemplate(source.text))
             let (node, diags): (JSONNode?, [Diagnostic])
-            if isTemplate {
+            if template {
                 let t = JSON.parseTemplated(source)
                 (node, diags) = (t.root, t.diagnostics)
             } else {
-                (node, diags) = JSON.parse(source)
+                (node, diags) = JSON.parse(source, dialect: dialect)
             }
-            return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .json(node), diagnostics: diags)
+            return WorkspaceFile(source: source, kind: kind, isTemplate: template, content: .json(node), diagnostics: diags)
         case .yaml:
             // Configuration files hold one document; the first one is what `yamldecode` would read.
             let stream = YAML.parse(source)
@@ -118,6 +125,14 @@ public struct WorkspaceFile: Sendable {
         case .gitmodules:
             return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .text, diagnostics: [])
         }
+    }
+}
+
+extension WorkspaceFile {
+    /// Whether a `.json` file is a Terraform template (a policy or document rendered with
+    /// `templatefile()`): it holds a `${...}` interpolation or a `%{...}` directive.
+    static func looksLikeTemplate(_ text: String) -> Bool {
+        text.contains("${") || text.contains("%{")
     }
 }
 

@@ -83,3 +83,47 @@ struct RealWorldRegressionTests {
         #expect(result.report.modules.first?.version == "4.1.0")
     }
 }
+
+// MARK: JSON files that are not strict JSON documents
+
+extension RealWorldRegressionTests {
+    @Test("JSON templates, JSONC tool configuration and empty stubs are valid input")
+    func jsonFilesOfOtherDialects() throws {
+        let files: [String: String] = [
+            // A policy rendered with templatefile(): an unquoted interpolation and an if directive.
+            "policies/scale-up.json": """
+            {
+              "Version": "2012-10-17",
+              "Statement": [
+                {
+                  "Effect": "Allow",
+                  "Action": ["ssm:GetParameter"],
+                  "Resource": ${parameter_arns}
+            %{ if kms_key_arn != "" ~}
+                },
+                {
+                  "Effect": "Allow",
+                  "Action": ["kms:Decrypt"],
+                  "Resource": "${kms_key_arn}"
+            %{ endif ~}
+                }
+              ]
+            }
+            """,
+            "lambdas/tsconfig.json": "{\n  // strict mode\n  \"compilerOptions\": { \"strict\": true, },\n}\n",
+            ".vscode/extensions.json": "{\n  /* shared */\n  \"recommendations\": [\"hashicorp.terraform\",]\n}\n",
+            "lambdas/test/empty-response.json": "",
+            "main.tf": "locals { a = 1 }\n",
+        ]
+        let result = try Self.audit(files)
+        let parse = result.report.findings.filter { $0.tags.contains("parse") }
+        #expect(parse.isEmpty, "\(Self.describe(parse))")
+    }
+
+    @Test("a strict JSON file with a mistake is still reported, at the mistake")
+    func brokenStrictJSONIsReported() throws {
+        let result = try Self.audit(["config/settings.json": "{\n  \"a\": 1,\n}\n", "main.tf": "locals { a = 1 }\n"])
+        let parse = result.report.findings.filter { $0.tags.contains("parse") }
+        #expect(Self.describe(parse) == ["CORE-001 config/settings.json:2: Trailing comma"])
+    }
+}
