@@ -129,18 +129,37 @@ public struct VendoredCopy: Sendable {
     public var version: ModuleVersion?
     /// How the version was found ("CHANGELOG.md", "git submodule").
     public var how: String
+    /// Whether the copy holds the module's root (Terraform files in `directory`), or only its
+    /// `modules/` folder was copied.
+    public var hasRootModule: Bool
+
+    public init(directory: String, version: ModuleVersion?, how: String, hasRootModule: Bool = true) {
+        self.directory = directory
+        self.version = version
+        self.how = how
+        self.hasRootModule = hasRootModule
+    }
+
+    /// The copy's folder for messages: "`vendor/ghr`", "the repository root", or "`modules`" when only
+    /// the module's `modules/` folder was copied.
+    public var displayName: String {
+        if !hasRootModule { return "`" + (directory.isEmpty ? "modules" : directory + "/modules") + "`" }
+        return directory.isEmpty ? "the repository root" : "`\(directory)`"
+    }
 
     /// The folder of a copy at the scan root (the module's own repository) whose Terraform calls the
     /// copy as a user would (`source = "../../"`).
     public static let examplesDirectory = "examples"
 
-    /// Whether `path` (a file or directory relative to the scan root) belongs to this copy. A copy at
-    /// the scan root is the module's own repository: its `examples/` are callers of the copy, audited
-    /// like user code; a copy deeper in the repository is vendored whole, examples included.
+    /// Whether `path` (a file or directory relative to the scan root) belongs to this copy. When only
+    /// the module's `modules/` folder was copied, the copy is that folder and nothing else around it.
+    /// A whole copy at the scan root is the module's own repository: its `examples/` are callers of
+    /// the copy, audited like user code; a whole copy deeper in the repository is vendored whole,
+    /// examples included.
     public func contains(_ path: String) -> Bool {
-        if directory.isEmpty {
-            return !(path == Self.examplesDirectory || path.hasPrefix(Self.examplesDirectory + "/"))
-        }
-        return path == directory || path.hasPrefix(directory + "/")
+        func isWithin(_ dir: String) -> Bool { dir.isEmpty || path == dir || path.hasPrefix(dir + "/") }
+        if !hasRootModule { return isWithin(directory.isEmpty ? "modules" : directory + "/modules") }
+        if directory.isEmpty { return !isWithin(Self.examplesDirectory) }
+        return isWithin(directory)
     }
 }

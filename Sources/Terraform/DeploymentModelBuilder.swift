@@ -201,7 +201,7 @@ public struct DeploymentModelBuilder: Sendable {
             }
         }
         if let vendored {
-            return VersionEvidence(version: vendored.version, how: vendored.version != nil ? "vendored copy in `\(vendored.directory)` (\(vendored.how))" : "vendored copy in `\(vendored.directory)` whose release could not be read", range: nil)
+            return VersionEvidence(version: vendored.version, how: vendored.version != nil ? "vendored copy in \(vendored.displayName) (\(vendored.how))" : "vendored copy in \(vendored.displayName) whose release could not be read", range: nil)
         }
         let versionRange = call.versionExpression?.range
         if let constraint {
@@ -233,13 +233,19 @@ public struct DeploymentModelBuilder: Sendable {
 
     // MARK: Vendored copies
 
-    /// Directories that hold a copy of the runner module: a `modules/runners` folder with Terraform
-    /// next to a `modules/multi-runner` folder.
+    /// A variable every release's `modules/runners` declares: it tells the module's own submodule
+    /// from a user's wrapper that happens to live in `modules/runners`.
+    static let runnersSubmoduleVariable = "sqs_build_queue"
+
+    /// Directories that hold a copy of the runner module: a `modules/runners` folder that is the
+    /// module's own (it declares `sqs_build_queue`) next to a `modules/multi-runner` folder or the
+    /// module's root.
     func findVendoredCopies(modules: [String: TerraformModule]) -> [String: VendoredCopy] {
         var result: [String: VendoredCopy] = [:]
-        for dir in modules.keys {
+        for (dir, module) in modules {
             let suffix = "modules/runners"
-            guard dir == suffix || dir.hasSuffix("/" + suffix) else { continue }
+            guard dir == suffix || dir.hasSuffix("/" + suffix),
+                  module.variables[Self.runnersSubmoduleVariable] != nil else { continue }
             let root = String(dir.dropLast(suffix.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             guard modules[root.isEmpty ? "modules/multi-runner" : root + "/modules/multi-runner"] != nil
                 || modules[root] != nil else { continue }
@@ -249,7 +255,7 @@ public struct DeploymentModelBuilder: Sendable {
                 version = Self.firstChangelogVersion(changelog.text)
             }
             if version == nil { how = "no release found in its CHANGELOG.md" }
-            result[root] = VendoredCopy(directory: root, version: version, how: how)
+            result[root] = VendoredCopy(directory: root, version: version, how: how, hasRootModule: modules[root] != nil)
         }
         return result
     }

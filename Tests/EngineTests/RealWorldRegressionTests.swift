@@ -40,6 +40,7 @@ struct RealWorldRegressionTests {
             }
             """,
             "modules/runners/main.tf": "resource \"null_resource\" \"runner\" {}\n",
+            "modules/runners/variables.tf": "variable \"sqs_build_queue\" {}\n",
             "modules/multi-runner/main.tf": "resource \"null_resource\" \"multi\" {}\n",
             "examples/ephemeral/main.tf": """
             module "runners" {
@@ -81,6 +82,58 @@ struct RealWorldRegressionTests {
         let result = try Self.audit(files, target: "pinned")
         #expect(result.report.modules.map(\.path) == ["main.tf:module.runners"])
         #expect(result.report.modules.first?.version == "4.1.0")
+    }
+}
+
+// MARK: What counts as a copy of the module
+
+extension RealWorldRegressionTests {
+    @Test("a repository that copied only the module's `modules/` folder keeps its own code")
+    func copiedSubmodulesFolderIsNotTheWholeRepository() throws {
+        let files: [String: String] = [
+            "modules/runners/variables.tf": "variable \"sqs_build_queue\" {}\n",
+            "modules/multi-runner/main.tf": "resource \"null_resource\" \"multi\" {}\n",
+            "modules/download-lambda/main.tf": "variable \"lambdas\" {}\n",
+            "deploy/lambdas.tf": "module \"lambdas\" {\n  source  = \"../modules/download-lambda\"\n  lambdas = []\n}\n",
+            "deploy/main.tf": """
+            module "runners" {
+              source                   = "github-aws-runners/github-runner/aws"
+              version                  = "6.1.0"
+              enable_ephemeral_runners = true
+            }
+            """,
+        ]
+        let result = try Self.audit(files, target: "pinned")
+        #expect(result.report.modules.map(\.path) == ["deploy/lambdas.tf:module.lambdas", "deploy/main.tf:module.runners"])
+        #expect(result.report.modules.last?.fleets.first?.jit == true)
+        let unknown = result.report.findings.filter { $0.ruleId == "CORE-004" }.map(\.message)
+        #expect(unknown == ["version could not be determined for module `module.lambdas`: vendored copy in `modules` whose release could not be read"])
+    }
+
+    @Test("a user's own wrapper in `modules/runners` is not mistaken for a copy of the module")
+    func userWrapperNamedRunners() throws {
+        let files: [String: String] = [
+            "main.tf": """
+            module "ci" {
+              source    = "./modules/runners"
+              ephemeral = true
+            }
+            """,
+            "modules/runners/main.tf": """
+            variable "ephemeral" { type = bool }
+            module "runner" {
+              source                   = "github-aws-runners/github-runner/aws"
+              version                  = "6.1.0"
+              enable_ephemeral_runners = var.ephemeral
+            }
+            """,
+            "modules/multi-runner/main.tf": "resource \"null_resource\" \"other\" {}\n",
+        ]
+        let result = try Self.audit(files, target: "pinned")
+        let summary = try #require(result.report.modules.first)
+        #expect(result.report.modules.count == 1)
+        #expect(summary.path == "modules/runners/main.tf:module.ci.module.runner")
+        #expect(summary.fleets.first?.ephemeral == true)
     }
 }
 
