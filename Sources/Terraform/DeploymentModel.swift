@@ -133,11 +133,15 @@ public struct VendoredCopy: Sendable {
     /// `modules/` folder was copied.
     public var hasRootModule: Bool
 
-    public init(directory: String, version: ModuleVersion?, how: String, hasRootModule: Bool = true) {
+    /// A git submodule of the module's repository whose folder is empty (not checked out).
+    public var isMissingSubmodule: Bool
+
+    public init(directory: String, version: ModuleVersion?, how: String, hasRootModule: Bool = true, isMissingSubmodule: Bool = false) {
         self.directory = directory
         self.version = version
         self.how = how
         self.hasRootModule = hasRootModule
+        self.isMissingSubmodule = isMissingSubmodule
     }
 
     /// The copy's folder for messages: "`vendor/ghr`", "the repository root", or "`modules`" when only

@@ -201,7 +201,15 @@ public struct DeploymentModelBuilder: Sendable {
             }
         }
         if let vendored {
-            return VersionEvidence(version: vendored.version, how: vendored.version != nil ? "vendored copy in \(vendored.displayName) (\(vendored.how))" : "vendored copy in \(vendored.displayName) whose release could not be read", range: nil)
+            let how: String
+            if vendored.version != nil {
+                how = "vendored copy in \(vendored.displayName) (\(vendored.how))"
+            } else if vendored.isMissingSubmodule {
+                how = vendored.how
+            } else {
+                how = "vendored copy in \(vendored.displayName) whose release could not be read"
+            }
+            return VersionEvidence(version: vendored.version, how: how, range: nil)
         }
         let versionRange = call.versionExpression?.range
         if let constraint {
@@ -256,6 +264,22 @@ public struct DeploymentModelBuilder: Sendable {
             }
             if version == nil { how = "no release found in its CHANGELOG.md" }
             result[root] = VendoredCopy(directory: root, version: version, how: how, hasRootModule: modules[root] != nil)
+        }
+        // Git submodules of the module's repository. A checkout without `--recurse-submodules` (the
+        // default of most CI checkouts) leaves the folder empty: the calls into it are still calls
+        // of the runner module, whose release cannot be read here.
+        for file in workspace.files(ofKind: .gitmodules) {
+            for sub in GitSubmodules.parse(file.source) where sub.isRunnerModule {
+                if var copy = result[sub.path] {
+                    copy.how = "git submodule, " + copy.how
+                    result[sub.path] = copy
+                } else if !modules.keys.contains(where: { $0 == sub.path || $0.hasPrefix(sub.path + "/") }) {
+                    result[sub.path] = VendoredCopy(
+                        directory: sub.path, version: nil,
+                        how: "git submodule `\(sub.path)` is not checked out (`git submodule update --init` fetches it)",
+                        isMissingSubmodule: true)
+                }
+            }
         }
         return result
     }

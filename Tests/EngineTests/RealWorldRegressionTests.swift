@@ -137,6 +137,50 @@ extension RealWorldRegressionTests {
     }
 }
 
+// MARK: Git submodules
+
+extension RealWorldRegressionTests {
+    @Test("a call into a git submodule of the module that is not checked out is still a runner module call")
+    func uncheckedOutSubmodule() throws {
+        let files: [String: String] = [
+            ".gitmodules": """
+            [submodule "vendor/ghr"]
+            \tpath = vendor/ghr
+            \turl = https://github.com/github-aws-runners/terraform-aws-github-runner.git
+            """,
+            "infra/main.tf": """
+            module "runners" {
+              source = "../vendor/ghr/modules/multi-runner"
+              multi_runner_config = {
+                linux = {
+                  matcherConfig = { labelMatchers = [["self-hosted"]] }
+                  runner_config = { runner_os = "linux", enable_ephemeral_runners = true }
+                }
+              }
+            }
+            """,
+        ]
+        let result = try Self.audit(files)
+        let summary = try #require(result.report.modules.first)
+        #expect(summary.kind == "multi-runner")
+        #expect(summary.version == nil)
+        #expect(summary.fleets.map(\.name) == ["module.runners[\"linux\"]"])
+        #expect(summary.fleets.first?.jit == true)
+        let unknown = result.report.findings.filter { $0.ruleId == "CORE-004" }.map(\.message)
+        #expect(unknown == ["version could not be determined for module `module.runners`: git submodule `vendor/ghr` is not checked out (`git submodule update --init` fetches it)"])
+    }
+
+    @Test("a submodule of another repository is not a runner module")
+    func otherSubmoduleIsIgnored() throws {
+        let files: [String: String] = [
+            ".gitmodules": "[submodule \"x\"]\n\tpath = vendor/x\n\turl = https://github.com/example/x.git\n",
+            "main.tf": "module \"x\" {\n  source = \"./vendor/x\"\n}\n",
+        ]
+        let result = try Self.audit(files)
+        #expect(result.report.modules.isEmpty)
+    }
+}
+
 // MARK: JSON files that are not strict JSON documents
 
 extension RealWorldRegressionTests {
