@@ -181,6 +181,47 @@ extension RealWorldRegressionTests {
     }
 }
 
+// MARK: Variable types
+
+extension RealWorldRegressionTests {
+    @Test("optional attributes of a wrapper's object variable are filled in, so the fleet is read")
+    func optionalAttributesOfWrapperVariables() throws {
+        let files: [String: String] = [
+            "main.tf": """
+            module "ci" {
+              source = "./runner"
+              runner = { labels = ["ci"] }
+            }
+            """,
+            "runner/main.tf": """
+            variable "runner" {
+              type = object({
+                labels    = list(string)
+                ephemeral = optional(bool, true)
+                jit       = optional(bool)
+              })
+              default = {}
+            }
+            module "runners" {
+              source                   = "github-aws-runners/github-runner/aws"
+              version                  = "6.1.0"
+              enable_ephemeral_runners = var.runner.ephemeral
+              enable_jit_config        = var.runner.jit
+            }
+            """,
+        ]
+        let result = try Self.audit(files, target: "pinned")
+        let unreadable = result.report.findings.filter { $0.ruleId == "CORE-003" }
+        #expect(unreadable.isEmpty, "\(Self.describe(unreadable))")
+        let fleet = try #require(result.model.fleets.first?.fleet)
+        #expect(fleet.input("enable_ephemeral_runners")?.value == .bool(true))
+        // The value was written as the default inside the type.
+        let origin = try #require(fleet.input("enable_ephemeral_runners")?.valueRange)
+        #expect(origin.path == "runner/main.tf" && origin.start.line == 4 && origin.start.column == 32, "\(origin)")
+        #expect(result.report.modules.first?.fleets.first?.jit == true)
+    }
+}
+
 // MARK: JSON files that are not strict JSON documents
 
 extension RealWorldRegressionTests {
