@@ -414,6 +414,10 @@ public enum Evaluator {
             }
             let fn = ctx.functions[name] ?? Functions.table[name]
                 ?? name.split(separator: ":").last.flatMap { Functions.table[String($0)] }
+            if fn == nil, Functions.notEvaluated.contains(name) || name.hasPrefix("provider::") {
+                // A valid Terraform (or provider-defined) function ghr-audit does not compute.
+                return .unknown("\(name)() is not evaluated by ghr-audit", origin: range)
+            }
             guard let fn else {
                 let hint = Functions.suggestion(for: name, extraNames: Evaluator.ownFunctions).map { " Did you mean `\($0)`?" } ?? ""
                 return error("Call to unknown function", "There is no function named `\(name)`.\(hint)", at: nameRange)
