@@ -222,6 +222,111 @@ extension RealWorldRegressionTests {
     }
 }
 
+// MARK: Packer templates split over several files
+
+extension RealWorldRegressionTests {
+    static let tokenOnlyBoot = """
+    #!/bin/bash -e
+    id=$(curl -sf http://169.254.169.254/latest/meta-data/instance-id)
+    path=$(aws ssm get-parameter --name /ci/token_path --query Parameter.Value --output text)
+    value=$(aws ssm get-parameter --name "$path/$id" --with-decryption --query Parameter.Value --output text)
+    cd /opt/actions-runner
+    ./config.sh --unattended --name "ci-$id" $value
+    ./run.sh
+    """
+
+    /// A template split like `packer build folder/` expects: sources, build and variables apart.
+    static func splitTemplate(_ dir: String, amiName: String, script: String) -> [String: String] {
+        [
+            "\(dir)/variables.pkr.hcl": "variable \"region\" {\n  type    = string\n  default = \"eu-west-1\"\n}\n",
+            "\(dir)/sources.pkr.hcl": """
+            source "amazon-ebs" "runner" {
+              ami_name      = "\(amiName)-${formatdate("YYYYMMDD", timestamp())}"
+              instance_type = "t3.medium"
+              region        = var.region
+              ssh_username  = "ec2-user"
+            }
+            """,
+            "\(dir)/build.pkr.hcl": """
+            build {
+              sources = ["source.amazon-ebs.runner"]
+              provisioner "file" {
+                source      = "${path.root}/boot.sh"
+                destination = "/tmp/boot.sh"
+              }
+              provisioner "shell" {
+                inline = ["sudo mv /tmp/boot.sh /var/lib/cloud/scripts/per-boot/boot.sh"]
+              }
+            }
+            """,
+            "\(dir)/boot.sh": script,
+        ]
+    }
+
+    @Test("a Packer template split over a folder is one template, matched by the AMI name its sources build")
+    func splitPackerTemplates() throws {
+        var files: [String: String] = [
+            "main.tf": """
+            module "runners" {
+              source                   = "philips-labs/github-runner/aws"
+              version                  = "3.6.1"
+              enable_ephemeral_runners = true
+              enable_userdata          = false
+              ami_filter               = { name = ["ci-gpu-*"], state = ["available"] }
+            }
+            """,
+        ]
+        // The GPU image boots a token-only script; the general image is not this fleet's.
+        files.merge(Self.splitTemplate("packer/gpu", amiName: "ci-gpu", script: Self.tokenOnlyBoot)) { $1 }
+        files.merge(Self.splitTemplate("packer/general", amiName: "ci-general", script: "#!/bin/bash\necho unrelated\n")) { $1 }
+        let result = try Self.audit(files, target: "4.1.0")
+        #expect(result.report.modules.first?.fleets.first?.bootScript == "ami:packer/gpu")
+        let jit = result.report.findings.filter { $0.ruleId == "JIT-101" }
+        #expect(jit.map(\.location.path) == ["packer/gpu/boot.sh"])
+        #expect(jit.first?.related.contains { $0.message.contains("Packer template `packer/gpu` copies this script") } == true)
+
+        // The same fleet looking for the general image: the GPU script is not on its boot path.
+        files["main.tf"] = files["main.tf"]!.replacingOccurrences(of: "ci-gpu-*", with: "ci-general-*")
+        let other = try Self.audit(files, target: "4.1.0")
+        #expect(other.report.modules.first?.fleets.first?.bootScript == "ami:packer/general")
+        #expect(other.report.findings.filter { $0.ruleId == "JIT-101" }.isEmpty)
+    }
+
+    @Test("single-file Packer templates that share a folder stay separate templates")
+    func singleFilePackerTemplatesInOneFolder() throws {
+        let template = { (name: String, script: String) in """
+            source "amazon-ebs" "\(name)" {
+              ami_name = "ci-\(name)-${timestamp()}"
+            }
+            build {
+              sources = ["source.amazon-ebs.\(name)"]
+              provisioner "file" {
+                source      = "\(script)"
+                destination = "/var/lib/cloud/scripts/per-boot/start.sh"
+              }
+            }
+            """ }
+        let files: [String: String] = [
+            "main.tf": """
+            module "runners" {
+              source                   = "philips-labs/github-runner/aws"
+              version                  = "3.6.1"
+              enable_ephemeral_runners = true
+              enable_userdata          = false
+              ami_filter               = { name = ["ci-arm-*"] }
+            }
+            """,
+            "packer/arm.pkr.hcl": template("arm", "arm-start.sh"),
+            "packer/x86.pkr.hcl": template("x86", "x86-start.sh"),
+            "packer/arm-start.sh": "#!/bin/bash\necho unrelated\n",
+            "packer/x86-start.sh": Self.tokenOnlyBoot,
+        ]
+        let result = try Self.audit(files, target: "4.1.0")
+        #expect(result.report.modules.first?.fleets.first?.bootScript == "ami:packer/arm.pkr.hcl")
+        #expect(result.report.findings.filter { $0.ruleId == "JIT-101" }.isEmpty)
+    }
+}
+
 // MARK: JSON files that are not strict JSON documents
 
 extension RealWorldRegressionTests {
