@@ -153,7 +153,7 @@ extension RootInputs {
 
         let dir = module.directory.isEmpty ? "" : module.directory + "/"
         var auto: [String] = []
-        for path in workspace.files.keys where Paths.directory(of: path) == module.directory {
+        for path in workspace.paths(inDirectory: module.directory) {
             let name = Paths.fileName(of: path)
             if name.hasSuffix(".auto.tfvars") || name.hasSuffix(".auto.tfvars.json") { auto.append(path) }
         }

@@ -327,6 +327,34 @@ extension RealWorldRegressionTests {
     }
 }
 
+// MARK: Variable files
+
+extension RealWorldRegressionTests {
+    @Test("`*.auto.tfvars` apply to their own root module only, in lexical order")
+    func autoTfvarsStayInTheirFolder() throws {
+        let root = { (dir: String) in [
+            "\(dir)/main.tf": """
+            variable "ephemeral" {
+              type    = bool
+              default = false
+            }
+            module "runners" {
+              source                   = "github-aws-runners/github-runner/aws"
+              version                  = "6.1.0"
+              enable_ephemeral_runners = var.ephemeral
+            }
+            """,
+        ] }
+        var files = root("prod").merging(root("staging")) { $1 }
+        files["prod/a.auto.tfvars"] = "ephemeral = false\n"
+        files["prod/b.auto.tfvars"] = "ephemeral = true\n"
+        files["staging/nested/c.auto.tfvars"] = "ephemeral = true\n"
+        let result = try Self.audit(files, target: "pinned")
+        let ephemeral = Dictionary(uniqueKeysWithValues: result.report.modules.map { ($0.path, $0.fleets.first?.ephemeral) })
+        #expect(ephemeral == ["prod/main.tf:module.runners": true, "staging/main.tf:module.runners": false])
+    }
+}
+
 // MARK: JSON files that are not strict JSON documents
 
 extension RealWorldRegressionTests {
