@@ -355,6 +355,29 @@ extension RealWorldRegressionTests {
     }
 }
 
+// MARK: Releases the knowledge base does not cover
+
+extension RealWorldRegressionTests {
+    @Test("inputs are not judged at a release older than the knowledge base covers")
+    func noInputVerdictBeforeTheFirstCoveredRelease() throws {
+        let files = [
+            "main.tf": """
+            module "runners" {
+              source        = "philips-labs/github-runner/aws"
+              version       = "0.10.0"
+              instance_type = "m5.large"
+            }
+            """,
+        ]
+        let pinned = try Self.audit(files, target: "pinned")
+        #expect(pinned.report.findings.filter { $0.ruleId == "INP-201" }.isEmpty)
+        // At a covered release the input is judged (it became `instance_types`).
+        let upgraded = try Self.audit(files, target: "4.1.0")
+        #expect(upgraded.report.findings.filter { $0.ruleId == "INP-201" }.map(\.message)
+            == ["`instance_type` is not an input of the root module at 4.1.0; did you mean `instance_types`?"])
+    }
+}
+
 // MARK: JSON files that are not strict JSON documents
 
 extension RealWorldRegressionTests {

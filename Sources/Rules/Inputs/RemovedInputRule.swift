@@ -42,7 +42,9 @@ public struct RemovedInputRule: Rule {
         var out: [Finding] = []
         let kb = context.knowledge
         for input in context.writtenInputs() {
-            guard let target = context.targetVersion(for: input.call) else { continue }
+            // Before the first release the knowledge base covers, it cannot say what exists.
+            guard let target = context.targetVersion(for: input.call),
+                  let first = kb.releases.first?.version, target >= first else { continue }
             let known = kb.inputs(scope: input.scope, at: target)
             guard !known.contains(input.name), !Self.ownedElsewhere.contains(input.name) else { continue }
             let consequence = input.silentlyDropped
