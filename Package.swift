@@ -42,6 +42,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "ghr-audit-dev", dependencies: ["Knowledge", "Reporters"], swiftSettings: strict),
+        // How the auditor scales with the input: `swift run -c release ghr-audit-bench`.
+        .executableTarget(name: "ghr-audit-bench", dependencies: ["Engine", "Knowledge", "AuditCore", "Rules", "Terraform"], swiftSettings: strict),
 
         .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore"], swiftSettings: strict),
         .testTarget(name: "HCLTests", dependencies: ["HCL", "AuditCore"], swiftSettings: strict),

@@ -95,6 +95,27 @@ public struct TemplateSpan: Sendable, Hashable {
     }
 }
 
+/// Which JSON a file is written in.
+public enum JSONDialect: Sendable, Hashable {
+    /// RFC 8259: what Terraform's `jsondecode`, AWS IAM and most readers accept.
+    case strict
+    /// JSON with comments (JSONC): `//` and `/* */` comments and trailing commas, as VS Code,
+    /// dev containers and the TypeScript compiler read their configuration files.
+    case withComments
+
+    /// The dialect a file's name implies: the configuration files of tools that read JSONC
+    /// (`tsconfig*.json`, `jsconfig*.json`, everything under `.vscode/` and `.devcontainer/`,
+    /// `devcontainer.json`, `.eslintrc.json`); strict JSON otherwise.
+    public static func of(path: String) -> JSONDialect {
+        let components = path.split(separator: "/")
+        let name = components.last.map { $0.lowercased() } ?? ""
+        if components.dropLast().contains(where: { $0 == ".vscode" || $0 == ".devcontainer" }) { return .withComments }
+        if (name.hasPrefix("tsconfig") || name.hasPrefix("jsconfig")) && name.hasSuffix(".json") { return .withComments }
+        if name == "devcontainer.json" || name == ".devcontainer.json" || name == ".eslintrc.json" { return .withComments }
+        return .strict
+    }
+}
+
 /// The result of `JSON.parseTemplated`.
 public struct TemplatedJSON: Sendable {
     public var root: JSONNode?
@@ -120,7 +141,13 @@ public enum JSON {
     public static let maxNestingDepth = 256
 
     public static func parse(_ source: SourceFile) -> (JSONNode?, [Diagnostic]) {
-        var parser = JSONParser(source: source, templated: false)
+        parse(source, dialect: .strict)
+    }
+
+    /// Parses `source` in `dialect`: strict JSON, or JSON with comments (comments and trailing
+    /// commas are then read silently; every other mistake is still reported).
+    public static func parse(_ source: SourceFile, dialect: JSONDialect) -> (JSONNode?, [Diagnostic]) {
+        var parser = JSONParser(source: source, templated: false, allowsComments: dialect == .withComments)
         let root = parser.parseDocument()
         return (root, parser.diagnostics)
     }

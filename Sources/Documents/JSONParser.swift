@@ -24,6 +24,9 @@ struct JSONParser {
     let source: SourceFile
     let bytes: [UInt8]
     let templated: Bool
+    /// JSON with comments (JSONC, as VS Code and TypeScript read it): comments and trailing
+    /// commas are part of the dialect, not mistakes.
+    let allowsComments: Bool
     var pos = 0
     var diagnostics: [Diagnostic] = []
     var spans: [TemplateSpan] = []
@@ -36,10 +39,11 @@ struct JSONParser {
     /// mistake and is not reported again.
     private var forgiveMissingComma = false
 
-    init(source: SourceFile, templated: Bool) {
+    init(source: SourceFile, templated: Bool, allowsComments: Bool = false) {
         self.source = source
         self.bytes = source.bytes
         self.templated = templated
+        self.allowsComments = allowsComments
         self.cursor = PositionCursor(source)
     }
 
@@ -111,11 +115,14 @@ struct JSONParser {
             }
             if !closed {
                 pos = bytes.count
-                error("Unterminated comment", "The `/*` comment here is never closed with `*/`; JSON has no comments at all, so remove it.",
+                error("Unterminated comment",
+                      allowsComments ? "The `/*` comment here is never closed with `*/`; close it, or remove it."
+                          : "The `/*` comment here is never closed with `*/`; JSON has no comments at all, so remove it.",
                       at: start, length: 2)
                 return
             }
         }
+        if allowsComments { return }
         error("Comments are not allowed in JSON",
               "JSON has no comment syntax; most readers (Terraform's `jsondecode`, AWS IAM) reject the document. "
                   + "Remove the comment, or move the note into a field such as `Sid`.",
@@ -399,7 +406,7 @@ struct JSONParser {
     }
 
     private mutating func reportTrailingComma(_ comma: Int, forgiven: Bool, closer: String) {
-        if templated && forgiven { return }
+        if (templated && forgiven) || allowsComments { return }
         error("Trailing comma", "JSON does not allow a comma before the closing `\(closer)`; remove it.", at: comma)
     }
 

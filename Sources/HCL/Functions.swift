@@ -326,7 +326,17 @@ extension Value {
 // MARK: - The functions
 
 extension Functions {
-    static let specs: [Spec] = encoding + collections + conversions + strings + numbers
+    static let specs: [Spec] = encoding + collections + conversions + strings + numbers + patterns + sets + sensitivity
+
+    /// Terraform functions ghr-audit does not compute (hashes, CIDR arithmetic, time, file digests):
+    /// a call is valid and yields an unknown value, never a "no such function" error.
+    public static let notEvaluated: Set<String> = Set([
+        "md5", "sha1", "sha256", "sha512", "base64sha256", "base64sha512", "bcrypt", "uuidv5",
+        "filemd5", "filesha1", "filesha256", "filesha512", "filebase64", "filebase64sha256", "filebase64sha512",
+        "cidrhost", "cidrnetmask", "cidrsubnet", "cidrsubnets", "formatdate", "timeadd", "timecmp", "plantimestamp",
+        "textencodebase64", "textdecodebase64", "base64gzip", "urlencode", "templatestring", "ephemeralasnull",
+        "issensitive",
+    ]).subtracting(specs.map(\.name))
 
     // MARK: Encoding
 
@@ -681,6 +691,149 @@ extension Functions {
     ]
 }
 
+// MARK: - Patterns, sets, sensitivity
+
+extension Functions {
+    static let patterns: [Spec] = [
+        Spec("regex", [Parameter(name: "pattern", type: .string), Parameter(name: "string", type: .string)]) { call in
+            switch GoRegex.matches(in: call.args[1].stringValue!, pattern: call.args[0].stringValue!, all: false) {
+            case .success(let results):
+                guard let first = results.first else { return call.error("pattern did not match any part of the given string", argument: 0) }
+                return first
+            case .failure(let e):
+                return call.error("invalid regular expression: \(e.message)", argument: 0)
+            }
+        },
+        Spec("regexall", [Parameter(name: "pattern", type: .string), Parameter(name: "string", type: .string)]) { call in
+            switch GoRegex.matches(in: call.args[1].stringValue!, pattern: call.args[0].stringValue!, all: true) {
+            case .success(let results): return .list(results)
+            case .failure(let e): return call.error("invalid regular expression: \(e.message)", argument: 0)
+            }
+        },
+        Spec("strcontains", [Parameter(name: "str", type: .string), Parameter(name: "substr", type: .string)]) { call in
+            let s = call.args[0].stringValue!, sub = call.args[1].stringValue!
+            return .bool(sub.isEmpty || s.contains(sub))
+        },
+        Spec("chomp", [Parameter(name: "str", type: .string)]) { call in
+            var scalars = Substring(call.args[0].stringValue!).unicodeScalars
+            while let last = scalars.last, last == "\n" || last == "\r" { scalars.removeLast() }
+            return .string(String(scalars))
+        },
+        Spec("indent", [Parameter(name: "spaces", type: .number), Parameter(name: "str", type: .string)]) { call in
+            guard let n = call.integer(0) else { return .unknown("invalid call to indent") }
+            let pad = String(repeating: " ", count: max(0, n))
+            return .string(call.args[1].stringValue!.components(separatedBy: "\n").enumerated()
+                .map { $0.offset == 0 ? $0.element : pad + $0.element }.joined(separator: "\n"))
+        },
+        Spec("strrev", [Parameter(name: "str", type: .string)]) { call in .string(String(call.args[0].stringValue!.reversed())) },
+    ]
+
+    static let sets: [Spec] = [
+        Spec("alltrue", [Parameter(name: "list", type: .list)]) { call in
+            let l = call.args[0].listValue!
+            if let u = call.firstUnknown(in: l) { return u }
+            return .bool(l.allSatisfy { $0.boolValue == true })
+        },
+        Spec("anytrue", [Parameter(name: "list", type: .list)]) { call in
+            let l = call.args[0].listValue!
+            if l.contains(where: { $0.boolValue == true }) { return .bool(true) }
+            if let u = call.firstUnknown(in: l) { return u }
+            return .bool(false)
+        },
+        Spec("sum", [Parameter(name: "list", type: .list)]) { call in
+            let l = call.args[0].listValue!
+            if let u = call.firstUnknown(in: l) { return u }
+            guard !l.isEmpty else { return call.error("cannot sum an empty list", argument: 0) }
+            var total = 0.0
+            for (i, e) in l.enumerated() {
+                guard let n = e.numberValue else { return call.fail(argument: 0, "must hold numbers, found \(call.describe(e)) at index \(i)") }
+                total += n
+            }
+            return .number(total)
+        },
+        Spec("index", [Parameter(name: "list", type: .list), Parameter(name: "value", type: .any)]) { call in
+            let l = call.args[0].listValue!
+            if let u = call.firstUnknown(in: l) { return u }
+            guard let i = l.firstIndex(where: { Collections.equal($0, call.args[1]) }) else {
+                return call.error("item not found", argument: 1)
+            }
+            return .number(Double(i))
+        },
+        Spec("chunklist", [Parameter(name: "list", type: .list), Parameter(name: "size", type: .number)]) { call in
+            guard let size = call.integer(1) else { return .unknown("invalid call to chunklist") }
+            guard size >= 0 else { return call.error("the size argument must be positive", argument: 1) }
+            let l = call.args[0].listValue!
+            if size == 0 { return .list([.list(l)]) }
+            return .list(stride(from: 0, to: l.count, by: size).map { .list(Array(l[$0..<min(l.count, $0 + size)])) })
+        },
+        Spec("setproduct", [], variadic: Parameter(name: "sets", type: .list), minimum: 1) { call in
+            if let u = call.firstUnknown(in: call.args) { return u }
+            var product: [[Value]] = [[]]
+            for set in call.args {
+                product = product.flatMap { prefix in set.listValue!.map { prefix + [$0] } }
+                if product.count > 10_000 { return call.error("the product has more than 10000 elements") }
+            }
+            return .list(product.map { .list($0) })
+        },
+        Spec("setintersection", [], variadic: Parameter(name: "sets", type: .list), minimum: 1) { call in
+            if let u = call.firstUnknown(in: call.args) { return u }
+            var result = Conversion.setOrdered(call.args[0].listValue!)
+            for set in call.args.dropFirst() {
+                let other = set.listValue!
+                result = result.filter { e in other.contains { Collections.equal($0, e) } }
+            }
+            return .list(result)
+        },
+        Spec("setsubtract", [Parameter(name: "a", type: .list), Parameter(name: "b", type: .list)]) { call in
+            if let u = call.firstUnknown(in: call.args) { return u }
+            let b = call.args[1].listValue!
+            return .list(Conversion.setOrdered(call.args[0].listValue!).filter { e in !b.contains { Collections.equal($0, e) } })
+        },
+        Spec("transpose", [Parameter(name: "values", type: .object)]) { call in
+            let map = call.args[0].objectValue!
+            if let u = call.firstUnknown(in: Array(map.values)) { return u }
+            var out: [String: [String]] = [:]
+            for key in JSONEncoding.sortedKeys(map) {
+                guard let l = map[key]!.listValue else { return call.fail(argument: 0, "must be a map of lists of strings") }
+                for e in l {
+                    guard let s = Conversion.string(e) else { return call.fail(argument: 0, "must be a map of lists of strings") }
+                    out[s, default: []].append(key)
+                }
+            }
+            return .object(out.mapValues { .list($0.map { .string($0) }) })
+        },
+        Spec("matchkeys", [Parameter(name: "values", type: .list), Parameter(name: "keys", type: .list),
+                                   Parameter(name: "searchset", type: .list)]) { call in
+            if let u = call.firstUnknown(in: call.args) { return u }
+            let values = call.args[0].listValue!, keys = call.args[1].listValue!, search = call.args[2].listValue!
+            guard values.count == keys.count else { return call.error("length of keys and values should be equal", argument: 1) }
+            return .list(zip(values, keys).filter { _, k in search.contains { Collections.equal($0, k) } }.map(\.0))
+        },
+        Spec("pow", [Parameter(name: "num1", type: .number), Parameter(name: "num2", type: .number)]) { call in
+            .number(Foundation.pow(call.args[0].numberValue!, call.args[1].numberValue!))
+        },
+        Spec("signum", [Parameter(name: "num", type: .number)]) { call in
+            let n = call.args[0].numberValue!
+            return .number(n > 0 ? 1 : (n < 0 ? -1 : 0))
+        },
+        Spec("parseint", [Parameter(name: "number", type: .string), Parameter(name: "base", type: .number)]) { call in
+            guard let base = call.integer(1) else { return .unknown("invalid call to parseint") }
+            guard (2...62).contains(base) else { return call.error("base must be a whole number between 2 and 62 inclusive", argument: 1) }
+            let text = call.args[0].stringValue!
+            guard base <= 36, let n = Int(text, radix: base) else {
+                return call.error("cannot parse \"\(text)\" as a base \(base) integer", argument: 0)
+            }
+            return .number(Double(n))
+        },
+    ]
+
+    /// ghr-audit does not track sensitivity: these pass their value through.
+    static let sensitivity: [Spec] = [
+        Spec("sensitive", [Parameter(name: "value", type: .any, allowNull: true, allowUnknown: true)]) { call in call.args[0] },
+        Spec("nonsensitive", [Parameter(name: "value", type: .any, allowNull: true, allowUnknown: true)]) { call in call.args[0] },
+    ]
+}
+
 // MARK: - Helpers of individual functions
 
 extension Functions {
@@ -842,6 +995,35 @@ extension Functions {
                 if name.isEmpty { out += "$" } else { out += group(name) }
             }
             return out
+        }
+
+        /// Terraform's `regex`/`regexall` results for each match (only the first unless `all`): the
+        /// matched text when the pattern has no groups, a list of captures (null for a group that did
+        /// not take part), or an object of named captures.
+        static func matches(in s: String, pattern: String, all: Bool) -> Result<[Value], Failure> {
+            let icuPattern = pattern.replacingOccurrences(of: "(?P<", with: "(?<")
+            let expression: NSRegularExpression
+            do {
+                expression = try NSRegularExpression(pattern: icuPattern)
+            } catch {
+                return .failure(Failure(message: "the pattern does not compile"))
+            }
+            let names = groupNames(in: icuPattern)
+            let groups = expression.numberOfCaptureGroups
+            if !names.isEmpty, names.count != groups {
+                return .failure(Failure(message: "cannot mix both named and unnamed capture groups"))
+            }
+            let ns = s as NSString
+            let found = all ? expression.matches(in: s, range: NSRange(location: 0, length: ns.length))
+                : expression.firstMatch(in: s, range: NSRange(location: 0, length: ns.length)).map { [$0] } ?? []
+            return .success(found.map { match in
+                func text(_ range: NSRange) -> Value { range.location == NSNotFound ? .null : .string(ns.substring(with: range)) }
+                if groups == 0 { return text(match.range) }
+                if !names.isEmpty {
+                    return .object(Dictionary(uniqueKeysWithValues: names.map { ($0, text(match.range(withName: $0))) }))
+                }
+                return .list((1...groups).map { text(match.range(at: $0)) })
+            })
         }
 
         private static func isNameScalar(_ s: Unicode.Scalar) -> Bool {

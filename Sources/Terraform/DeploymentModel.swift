@@ -119,7 +119,7 @@ public struct DeploymentModel: Sendable {
 
     /// Whether `path` lies inside a vendored copy of the runner module.
     public func isVendored(_ path: String) -> Bool {
-        vendoredRoots.keys.contains { root in root.isEmpty || path == root || path.hasPrefix(root + "/") }
+        vendoredRoots.values.contains { $0.contains(path) }
     }
 }
 
@@ -129,4 +129,41 @@ public struct VendoredCopy: Sendable {
     public var version: ModuleVersion?
     /// How the version was found ("CHANGELOG.md", "git submodule").
     public var how: String
+    /// Whether the copy holds the module's root (Terraform files in `directory`), or only its
+    /// `modules/` folder was copied.
+    public var hasRootModule: Bool
+
+    /// A git submodule of the module's repository whose folder is empty (not checked out).
+    public var isMissingSubmodule: Bool
+
+    public init(directory: String, version: ModuleVersion?, how: String, hasRootModule: Bool = true, isMissingSubmodule: Bool = false) {
+        self.directory = directory
+        self.version = version
+        self.how = how
+        self.hasRootModule = hasRootModule
+        self.isMissingSubmodule = isMissingSubmodule
+    }
+
+    /// The copy's folder for messages: "`vendor/ghr`", "the repository root", or "`modules`" when only
+    /// the module's `modules/` folder was copied.
+    public var displayName: String {
+        if !hasRootModule { return "`" + (directory.isEmpty ? "modules" : directory + "/modules") + "`" }
+        return directory.isEmpty ? "the repository root" : "`\(directory)`"
+    }
+
+    /// The folder of a copy at the scan root (the module's own repository) whose Terraform calls the
+    /// copy as a user would (`source = "../../"`).
+    public static let examplesDirectory = "examples"
+
+    /// Whether `path` (a file or directory relative to the scan root) belongs to this copy. When only
+    /// the module's `modules/` folder was copied, the copy is that folder and nothing else around it.
+    /// A whole copy at the scan root is the module's own repository: its `examples/` are callers of
+    /// the copy, audited like user code; a whole copy deeper in the repository is vendored whole,
+    /// examples included.
+    public func contains(_ path: String) -> Bool {
+        func isWithin(_ dir: String) -> Bool { dir.isEmpty || path == dir || path.hasPrefix(dir + "/") }
+        if !hasRootModule { return isWithin(directory.isEmpty ? "modules" : directory + "/modules") }
+        if directory.isEmpty { return !isWithin(Self.examplesDirectory) }
+        return isWithin(directory)
+    }
 }

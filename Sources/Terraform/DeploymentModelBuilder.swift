@@ -24,7 +24,7 @@ public struct DeploymentModelBuilder: Sendable {
         let modules = workspace.terraformModules()
         let vendored = findVendoredCopies(modules: modules)
         func isVendored(_ dir: String) -> Bool {
-            vendored.keys.contains { root in dir == root || dir.hasPrefix(root + "/") || root.isEmpty }
+            vendored.values.contains { $0.contains(dir) }
         }
         let userModules = modules.filter { !isVendored($0.key) }
         let called = Set(userModules.values.flatMap(\.localCallTargets))
@@ -96,7 +96,7 @@ public struct DeploymentModelBuilder: Sendable {
             var vendoredRoot: String?
             var submodule: String?
             if let local = source.localPath, let target = Paths.join(scope.module.directory, local) {
-                if let root = vendored.keys.sorted(by: { $0.count > $1.count }).first(where: { target == $0 || target.hasPrefix($0 + "/") || $0.isEmpty }) {
+                if let root = vendored.keys.sorted(by: { $0.count > $1.count }).first(where: { vendored[$0]!.contains(target) }) {
                     vendoredRoot = root
                     let rest = target == root ? "" : String(target.dropFirst(root.isEmpty ? 0 : root.count + 1))
                     submodule = rest.hasPrefix("modules/") ? String(rest.dropFirst("modules/".count)) : (rest.isEmpty ? nil : rest)
@@ -201,7 +201,15 @@ public struct DeploymentModelBuilder: Sendable {
             }
         }
         if let vendored {
-            return VersionEvidence(version: vendored.version, how: vendored.version != nil ? "vendored copy in `\(vendored.directory)` (\(vendored.how))" : "vendored copy in `\(vendored.directory)` whose release could not be read", range: nil)
+            let how: String
+            if vendored.version != nil {
+                how = "vendored copy in \(vendored.displayName) (\(vendored.how))"
+            } else if vendored.isMissingSubmodule {
+                how = vendored.how
+            } else {
+                how = "vendored copy in \(vendored.displayName) whose release could not be read"
+            }
+            return VersionEvidence(version: vendored.version, how: how, range: nil)
         }
         let versionRange = call.versionExpression?.range
         if let constraint {
@@ -233,13 +241,19 @@ public struct DeploymentModelBuilder: Sendable {
 
     // MARK: Vendored copies
 
-    /// Directories that hold a copy of the runner module: a `modules/runners` folder with Terraform
-    /// next to a `modules/multi-runner` folder.
+    /// A variable every release's `modules/runners` declares: it tells the module's own submodule
+    /// from a user's wrapper that happens to live in `modules/runners`.
+    static let runnersSubmoduleVariable = "sqs_build_queue"
+
+    /// Directories that hold a copy of the runner module: a `modules/runners` folder that is the
+    /// module's own (it declares `sqs_build_queue`) next to a `modules/multi-runner` folder or the
+    /// module's root.
     func findVendoredCopies(modules: [String: TerraformModule]) -> [String: VendoredCopy] {
         var result: [String: VendoredCopy] = [:]
-        for dir in modules.keys {
+        for (dir, module) in modules {
             let suffix = "modules/runners"
-            guard dir == suffix || dir.hasSuffix("/" + suffix) else { continue }
+            guard dir == suffix || dir.hasSuffix("/" + suffix),
+                  module.variables[Self.runnersSubmoduleVariable] != nil else { continue }
             let root = String(dir.dropLast(suffix.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             guard modules[root.isEmpty ? "modules/multi-runner" : root + "/modules/multi-runner"] != nil
                 || modules[root] != nil else { continue }
@@ -253,7 +267,25 @@ public struct DeploymentModelBuilder: Sendable {
                 how = source
             }
             if version == nil { how = "no release found in its CHANGELOG.md or git submodule commit" }
-            result[root] = VendoredCopy(directory: root, version: version, how: how)
+            result[root] = VendoredCopy(directory: root, version: version, how: how, hasRootModule: modules[root] != nil)
+        }
+        // Git submodules of the module's repository. A checkout without `--recurse-submodules` (the
+        // default of most CI checkouts) leaves the folder empty: the calls into it are still calls
+        // of the runner module, whose release is read from the recorded submodule commit when the
+        // tree has it.
+        for file in workspace.files(ofKind: .gitmodules) {
+            for sub in GitSubmodules.parse(file.source) where sub.isRunnerModule {
+                if var copy = result[sub.path] {
+                    if !copy.how.hasPrefix("git submodule") { copy.how = "git submodule, " + copy.how }
+                    result[sub.path] = copy
+                } else if !modules.keys.contains(where: { $0 == sub.path || $0.hasPrefix(sub.path + "/") }) {
+                    let recorded = submoduleRelease(sub.path)
+                    result[sub.path] = VendoredCopy(
+                        directory: sub.path, version: recorded?.0,
+                        how: recorded?.1 ?? "git submodule `\(sub.path)` is not checked out (`git submodule update --init` fetches it)",
+                        isMissingSubmodule: true)
+                }
+            }
         }
         return result
     }

@@ -27,9 +27,14 @@ public struct PackerSource: Sendable {
     public var os: String
 }
 
-/// A Packer template (`*.pkr.hcl`) as far as runner AMIs are concerned.
+/// A Packer template (`*.pkr.hcl`) as far as runner AMIs are concerned: one file that builds its own
+/// sources, or a folder whose files Packer loads together (`sources.pkr.hcl`, `build.pkr.hcl`,
+/// `variables.pkr.hcl`).
 public struct PackerTemplate: Sendable {
+    /// The template file, or the folder for a template split over several files.
     public var file: String
+    /// Every `.pkr.hcl` file the template is read from.
+    public var paths: [String]
     public var sources: [PackerSource]
     /// Files copied onto the image by `file` provisioners.
     public var files: [PackerFileReference]
@@ -38,12 +43,52 @@ public struct PackerTemplate: Sendable {
 
     public var os: String { sources.first?.os ?? "linux" }
 
-    /// Reads one parsed `.pkr.hcl` file; `variables` are the defaults of the template's variables.
+    /// Reads one parsed `.pkr.hcl` file as a template of its own.
     public init(file: HCLFile, fileSystem: any FileSystem) {
-        self.file = file.source.path
-        let dir = Paths.directory(of: file.source.path)
+        self.init(files: [file], name: file.source.path, fileSystem: fileSystem)
+    }
+
+    /// The templates among parsed `.pkr.hcl` files. A file with a `build` block whose sources are
+    /// all declared in that file is a template of its own (run as `packer build file.pkr.hcl`);
+    /// a `build` that names sources declared elsewhere makes its whole folder one template (run as
+    /// `packer build folder/`). Files without a `build` block only contribute to folder templates.
+    public static func templates(from files: [HCLFile], fileSystem: any FileSystem) -> [PackerTemplate] {
+        var byDirectory: [String: [HCLFile]] = [:]
+        for f in files { byDirectory[Paths.directory(of: f.source.path), default: []].append(f) }
+        var result: [PackerTemplate] = []
+        for dir in byDirectory.keys.sorted() {
+            let group = byDirectory[dir]!.sorted { $0.source.path < $1.source.path }
+            let builders = group.filter { !$0.body.blocks(ofType: "build").isEmpty }
+            if builders.contains(where: { !buildsOnlyOwnSources($0) }) {
+                result.append(PackerTemplate(files: group, name: dir.isEmpty ? "." : dir, fileSystem: fileSystem))
+            } else {
+                result += builders.map { PackerTemplate(file: $0, fileSystem: fileSystem) }
+            }
+        }
+        return result
+    }
+
+    /// Whether every source a file's `build` blocks name (`sources = ["source.T.N"]`, or
+    /// `source "source.T.N" {}` blocks) is declared in that file.
+    static func buildsOnlyOwnSources(_ file: HCLFile) -> Bool {
+        let declared = Set(file.body.blocks(ofType: "source").filter { $0.labels.count >= 2 }.map { "source.\($0.labels[0].value).\($0.labels[1].value)" })
+        for build in file.body.blocks(ofType: "build") {
+            var named: [String] = build.body.blocks(ofType: "source").compactMap { $0.labels.first?.value }
+            if let list = build.body.attribute("sources"), case .tuple(let items) = list.expression.kind {
+                named += items.compactMap { (item: Expression) in item.staticString }
+            }
+            if named.contains(where: { !declared.contains($0) }) { return false }
+        }
+        return true
+    }
+
+    /// Reads the files Packer loads together as one template.
+    public init(files group: [HCLFile], name: String, fileSystem: any FileSystem) {
+        self.file = name
+        self.paths = group.map(\.source.path)
+        let dir = Paths.directory(of: group.first?.source.path ?? name)
         var varDefaults: [String: Value] = [:]
-        for b in file.body.blocks(ofType: "variable") {
+        for b in group.flatMap({ $0.body.blocks(ofType: "variable") }) {
             guard let name = b.labels.first?.value, let def = b.body.attribute("default") else { continue }
             varDefaults[name] = Evaluator.evaluate(def.expression, in: EvalContext(variables: [:], fileSystem: fileSystem, moduleDirectory: dir)).0
         }
@@ -54,6 +99,7 @@ public struct PackerTemplate: Sendable {
         ], fileSystem: fileSystem, moduleDirectory: dir)
 
         var sources: [PackerSource] = []
+        for file in group {
         for b in file.body.blocks(ofType: "source") where b.labels.count >= 2 {
             let text = file.source.text(of: b.range).lowercased()
             let amiName = b.body.attribute("ami_name").map { Self.pattern(of: $0.expression, ctx: ctx) }
@@ -68,11 +114,12 @@ public struct PackerTemplate: Sendable {
             sources.append(PackerSource(type: b.labels[0].value, name: b.labels[1].value, range: b.range,
                                         amiNamePattern: amiName, sourceAMIName: filterName, os: windows ? "windows" : "linux"))
         }
+        }
         self.sources = sources
 
         var files: [PackerFileReference] = []
         var moves: [(String, SourceRange)] = []
-        for build in file.body.blocks(ofType: "build") {
+        for build in group.flatMap({ $0.body.blocks(ofType: "build") }) {
             for p in build.body.blocks(ofType: "provisioner") {
                 let type = p.labels.first?.value ?? ""
                 let destination = p.body.attribute("destination").flatMap { Evaluator.evaluate($0.expression, in: ctx).0.stringValue }

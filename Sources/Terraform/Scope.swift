@@ -57,6 +57,14 @@ public struct ModuleScope: Sendable {
                 variables[name] = VariableValue(value: .unknown("var.\(name) has no value in this repository", origin: decl.block.range), range: nil, source: .defaultValue)
             }
         }
+        // Every value reaches the module converted to the declared type (optional attributes
+        // filled in, undeclared attributes dropped), whoever gave it.
+        for (name, decl) in module.variables {
+            guard let type = decl.typeConstraint, let given = variables[name] else { continue }
+            variables[name]?.value = type.convert(given.value) { def in
+                Self.evaluateConstant(def, module: module, fileSystem: fileSystem, rootDirectory: rootDirectory)
+            }
+        }
         evaluateLocals()
     }
 
@@ -145,7 +153,7 @@ extension RootInputs {
 
         let dir = module.directory.isEmpty ? "" : module.directory + "/"
         var auto: [String] = []
-        for path in workspace.files.keys where Paths.directory(of: path) == module.directory {
+        for path in workspace.paths(inDirectory: module.directory) {
             let name = Paths.fileName(of: path)
             if name.hasSuffix(".auto.tfvars") || name.hasSuffix(".auto.tfvars.json") { auto.append(path) }
         }

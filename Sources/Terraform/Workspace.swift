@@ -101,14 +101,21 @@ public struct WorkspaceFile: Sendable {
             let f = HCLJSONParser.parse(source)
             return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .hcl(f), diagnostics: f.diagnostics)
         case .json, .modulesManifest:
+            if kind == .json, source.text.allSatisfy(\.isWhitespace) {
+                // An empty `.json` file (a test stub, a placeholder) is no document anyone reads as
+                // configuration; a `jsondecode(file(...))` of it is reported at the call.
+                return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .json(nil), diagnostics: [])
+            }
+            let dialect = kind == .json ? JSONDialect.of(path: source.path) : .strict
+            let template = isTemplate || (kind == .json && dialect == .strict && Self.looksLikeTemplate(source.text))
             let (node, diags): (JSONNode?, [Diagnostic])
-            if isTemplate {
+            if template {
                 let t = JSON.parseTemplated(source)
                 (node, diags) = (t.root, t.diagnostics)
             } else {
-                (node, diags) = JSON.parse(source)
+                (node, diags) = JSON.parse(source, dialect: dialect)
             }
-            return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .json(node), diagnostics: diags)
+            return WorkspaceFile(source: source, kind: kind, isTemplate: template, content: .json(node), diagnostics: diags)
         case .yaml:
             // Configuration files hold one document; the first one is what `yamldecode` would read.
             let stream = YAML.parse(source)
@@ -121,23 +128,59 @@ public struct WorkspaceFile: Sendable {
     }
 }
 
+extension WorkspaceFile {
+    /// Whether a `.json` file is a Terraform template (a policy or document rendered with
+    /// `templatefile()`): it holds a `${...}` interpolation or a `%{...}` directive.
+    static func looksLikeTemplate(_ text: String) -> Bool {
+        text.contains("${") || text.contains("%{")
+    }
+}
+
 /// Every file of the scan, read and parsed once, plus the file system for anything a configuration
 /// reads that discovery did not classify (a `file("x.txt")`).
 public struct Workspace: Sendable {
-    public var files: [String: WorkspaceFile]
+    public var files: [String: WorkspaceFile] {
+        didSet { index = Index(files) }
+    }
     public var fileSystem: any FileSystem
+    /// Paths by kind and by folder, sorted, so that rules asking per fleet stay linear.
+    private var index: Index
+
+    private struct Index: Sendable {
+        var sortedPaths: [String]
+        var byKind: [FileKind: [String]]
+        var byDirectory: [String: [String]]
+
+        init(_ files: [String: WorkspaceFile]) {
+            sortedPaths = files.keys.sorted()
+            var byKind: [FileKind: [String]] = [:]
+            var byDirectory: [String: [String]] = [:]
+            for path in sortedPaths {
+                byKind[files[path]!.kind, default: []].append(path)
+                byDirectory[Paths.directory(of: path), default: []].append(path)
+            }
+            self.byKind = byKind
+            self.byDirectory = byDirectory
+        }
+    }
 
     public init(files: [String: WorkspaceFile], fileSystem: any FileSystem) {
         self.files = files
         self.fileSystem = fileSystem
+        self.index = Index(files)
     }
 
     public subscript(path: String) -> WorkspaceFile? { files[path] }
 
-    public var sortedPaths: [String] { files.keys.sorted() }
+    public var sortedPaths: [String] { index.sortedPaths }
 
     public func files(ofKind kind: FileKind) -> [WorkspaceFile] {
-        files.values.filter { $0.kind == kind }.sorted { $0.path < $1.path }
+        (index.byKind[kind] ?? []).map { files[$0]! }
+    }
+
+    /// The paths of the files directly in `directory` ("" for the scan root), sorted.
+    public func paths(inDirectory directory: String) -> [String] {
+        index.byDirectory[directory] ?? []
     }
 
     /// The text of any file below the root, from the parsed set when present.

@@ -125,6 +125,34 @@ private struct FunctionCase: CustomTestStringConvertible, Sendable {
         FunctionCase("abs", [n(-2.5)], n(2.5)),
         FunctionCase("ceil", [n(1.2)], n(2)),
         FunctionCase("floor", [n(-1.2)], n(-2)),
+        // Patterns
+        FunctionCase("regex", [s("[a-z]+"), s("node20.x")], s("node")),
+        FunctionCase("regex", [s(#"(\d+)\.(\d+)(-rc)?"#), s("v4.12")], l(s("4"), s("12"), null)),
+        FunctionCase("regex", [s(#"(?P<major>\d+)\.(?P<minor>\d+)"#), s("v4.12")], o(["major": s("4"), "minor": s("12")])),
+        FunctionCase("regexall", [s("east|west"), s("us-east-1 and us-west-2")], l(s("east"), s("west"))),
+        FunctionCase("regexall", [s("x"), s("abc")], l()),
+        FunctionCase("strcontains", [s("ubuntu-jammy"), s("jammy")], b(true)),
+        FunctionCase("chomp", [s("line\r\n\n")], s("line")),
+        FunctionCase("indent", [n(2), s("a\nb\n")], s("a\n  b\n  ")),
+        FunctionCase("strrev", [s("abc")], s("cba")),
+        // Sets and lists
+        FunctionCase("alltrue", [l(b(true), s("true"))], b(true)),
+        FunctionCase("alltrue", [l()], b(true)),
+        FunctionCase("anytrue", [l(b(false), b(true))], b(true)),
+        FunctionCase("sum", [l(n(1), n(2.5))], n(3.5)),
+        FunctionCase("index", [l(s("a"), s("b")), s("b")], n(1)),
+        FunctionCase("chunklist", [l(n(1), n(2), n(3)), n(2)], l(l(n(1), n(2)), l(n(3)))),
+        FunctionCase("setproduct", [l(s("a"), s("b")), l(n(1))], l(l(s("a"), n(1)), l(s("b"), n(1)))),
+        FunctionCase("setintersection", [l(s("b"), s("a")), l(s("a"), s("c"))], l(s("a"))),
+        FunctionCase("setsubtract", [l(s("a"), s("b")), l(s("b"))], l(s("a"))),
+        FunctionCase("transpose", [o(["a": l(s("1"), s("2")), "b": l(s("2"))])], o(["1": l(s("a")), "2": l(s("a"), s("b"))])),
+        FunctionCase("matchkeys", [l(s("i-1"), s("i-2")), l(s("a"), s("b")), l(s("b"))], l(s("i-2"))),
+        FunctionCase("pow", [n(2), n(10)], n(1024)),
+        FunctionCase("signum", [n(-3)], n(-1)),
+        FunctionCase("parseint", [s("ff"), n(16)], n(255)),
+        // Sensitivity is not tracked
+        FunctionCase("sensitive", [s("secret")], s("secret")),
+        FunctionCase("nonsensitive", [o(["a": n(1)])], o(["a": n(1)])),
     ]
 
     @Test(arguments: cases)

@@ -197,7 +197,7 @@ struct DeploymentModelTests {
     @Test func vendoredCopyVersionFromChangelogAndSubmodule() throws {
         let base: [String: String] = [
             "vendor/ghr/main.tf": "variable \"x\" {}\n",
-            "vendor/ghr/modules/runners/main.tf": "variable \"y\" {}\n",
+            "vendor/ghr/modules/runners/main.tf": "variable \"sqs_build_queue\" {}\n",
             "vendor/ghr/modules/multi-runner/main.tf": "variable \"y\" {}\n",
             "main.tf": "module \"r\" {\n  source = \"./vendor/ghr\"\n}\n",
         ]

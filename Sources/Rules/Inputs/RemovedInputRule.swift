@@ -11,6 +11,26 @@ public struct RemovedInputRule: Rule {
     /// Inputs other rules own (JIT-103 explains `enable_jit_config` before 4.0.1).
     static let ownedElsewhere: Set<String> = ["enable_jit_config"]
 
+    /// "an input …", "a field …".
+    static func article(_ phrase: String) -> String {
+        phrase.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+    }
+
+    /// Where a multi-runner setting written at the wrong level belongs: a `runner_config` field
+    /// written next to `runner_config` (the entry level), or an entry-level field (`fifo`,
+    /// `redrive_build_queue`...) written inside `runner_config`.
+    static func rightLevel(of name: String, writtenIn scope: InputScope, at target: ModuleVersion,
+                           knowledge kb: KnowledgeBase) -> (scope: InputScope, place: String, writtenPlace: String)? {
+        switch scope {
+        case .multiRunnerConfig where kb.inputs(scope: .runnerConfig, at: target).contains(name):
+            return (.runnerConfig, "inside `runner_config`", "next to `runner_config`")
+        case .runnerConfig where kb.inputs(scope: .multiRunnerConfig, at: target).contains(name):
+            return (.multiRunnerConfig, "next to `runner_config`, in the `multi_runner_config` entry", "inside `runner_config`")
+        default:
+            return nil
+        }
+    }
+
     /// Same value, new name: `enabled_userdata` → `enable_userdata`.
     static func isOneToOne(_ r: InputRename) -> Bool {
         guard let new = r.replacement, !new.contains(".") else { return false }
@@ -22,7 +42,9 @@ public struct RemovedInputRule: Rule {
         var out: [Finding] = []
         let kb = context.knowledge
         for input in context.writtenInputs() {
-            guard let target = context.targetVersion(for: input.call) else { continue }
+            // Before the first release the knowledge base covers, it cannot say what exists.
+            guard let target = context.targetVersion(for: input.call),
+                  let first = kb.releases.first?.version, target >= first else { continue }
             let known = kb.inputs(scope: input.scope, at: target)
             guard !known.contains(input.name), !Self.ownedElsewhere.contains(input.name) else { continue }
             let consequence = input.silentlyDropped
@@ -45,15 +67,21 @@ public struct RemovedInputRule: Rule {
                     } else {
                         fixText = "Remove `\(input.name)`"
                     }
-                    detail = "At \(target) `\(input.name)` is no longer an \(input.scope.phrase): \(consequence). \(rename?.note ?? "")"
+                    detail = "At \(target) `\(input.name)` is no longer \(Self.article(input.scope.phrase)) \(input.scope.phrase): \(consequence). \(rename?.note ?? "")"
                 } else {
                     message = "`\(input.name)` only exists from \(life.first) (\(input.scope.phrase)), audited at \(target)"
                     detail = "At \(target) \(consequence). Target \(life.first) or later, or remove the setting."
                     fixText = "Target \(life.first) or later, or remove `\(input.name)`"
                 }
+            } else if let level = Self.rightLevel(of: input.name, writtenIn: input.scope, at: target, knowledge: kb) {
+                // A multi-runner setting written one level too high or too low: the object type
+                // drops it, and the fleet runs with the default.
+                message = "`\(input.name)` is written \(level.writtenPlace) but belongs \(level.place): Terraform silently drops it there"
+                detail = "At \(target) `\(input.name)` is \(Self.article(level.scope.phrase)) \(level.scope.phrase). Written \(level.writtenPlace), it has no effect: the object type drops attributes it does not declare, without an error, so the fleet runs with the module's default. Move it \(level.place)."
+                fixText = "Move `\(input.name)` \(level.place)"
             } else {
                 let suggestion = kb.suggestion(for: input.name, among: known)
-                message = "`\(input.name)` is not an \(input.scope.phrase) at \(target)" + (suggestion.map { "; did you mean `\($0)`?" } ?? "")
+                message = "`\(input.name)` is not \(Self.article(input.scope.phrase)) \(input.scope.phrase) at \(target)" + (suggestion.map { "; did you mean `\($0)`?" } ?? "")
                 detail = "\(consequence.prefix(1).uppercased() + consequence.dropFirst())." + (suggestion.map { " The closest input is `\($0)`." } ?? "")
                 if let s = suggestion { edits = [TextEdit(range: input.nameRange, newText: s)] }
                 fixText = suggestion.map { "Rename to `\($0)`" } ?? "Remove `\(input.name)`"

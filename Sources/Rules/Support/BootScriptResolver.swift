@@ -161,9 +161,8 @@ public struct BootScriptResolver: Sendable {
         let os = facts.os ?? "linux"
         let filter = Self.amiNameFilter(facts)
         var candidates: [PackerTemplate] = []
-        for file in context.workspace.files(ofKind: .packer) {
-            guard let hcl = file.hcl else { continue }
-            let t = PackerTemplate(file: hcl, fileSystem: context.workspace.fileSystem)
+        let packerFiles = context.workspace.files(ofKind: .packer).compactMap(\.hcl)
+        for t in PackerTemplate.templates(from: packerFiles, fileSystem: context.workspace.fileSystem) {
             guard t.os == os else { continue }
             if let filter, let pattern = t.sources.first?.amiNamePattern, !Self.namesMayOverlap(filter: filter, amiName: pattern) { continue }
             candidates.append(t)

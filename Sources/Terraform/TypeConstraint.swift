@@ -1,0 +1,142 @@
+import AuditCore
+import HCL
+
+/// A variable's `type` constraint, as far as the audit needs it: enough to convert a given value the
+/// way Terraform does before the module sees it. Terraform fills optional object attributes (with
+/// their default or null), drops attributes the object type does not declare, and converts
+/// primitives (`"true"` to a bool where a bool is expected). Without this, `var.x.attr` of an
+/// optional attribute the caller left out would look like a reference to a missing attribute.
+public indirect enum TypeConstraint: Sendable {
+    case any
+    case string
+    case number
+    case bool
+    case list(TypeConstraint)
+    case set(TypeConstraint)
+    case map(TypeConstraint)
+    case tuple([TypeConstraint])
+    case object([String: ObjectAttribute])
+
+    /// One attribute of an `object({...})` type.
+    public struct ObjectAttribute: Sendable {
+        public var type: TypeConstraint
+        public var optional: Bool
+        /// The second argument of `optional(type, default)`.
+        public var defaultValue: Expression?
+    }
+
+    /// Reads a type expression; nil when it is not a type expression ghr-audit can read (the value
+    /// is then used as given).
+    public init?(_ e: Expression) {
+        switch e.kind {
+        case .variable(let name):
+            switch name {
+            case "any": self = .any
+            case "string": self = .string
+            case "number": self = .number
+            case "bool": self = .bool
+            // Bare collection keywords are shorthand for their `any` element type.
+            case "list": self = .list(.any)
+            case "set": self = .set(.any)
+            case "map": self = .map(.any)
+            default: return nil
+            }
+        case .parenthesized(let inner):
+            self.init(inner)
+        case .functionCall(let name, _, let args, _):
+            switch name {
+            case "list", "set", "map":
+                guard args.count == 1, let element = TypeConstraint(args[0]) else { return nil }
+                self = name == "list" ? .list(element) : (name == "set" ? .set(element) : .map(element))
+            case "tuple":
+                guard args.count == 1, case .tuple(let items) = args[0].kind else { return nil }
+                var types: [TypeConstraint] = []
+                for item in items {
+                    guard let t = TypeConstraint(item) else { return nil }
+                    types.append(t)
+                }
+                self = .tuple(types)
+            case "object":
+                guard args.count == 1, case .object(let items) = args[0].kind else { return nil }
+                var attributes: [String: ObjectAttribute] = [:]
+                for item in items {
+                    guard let key = item.key.staticString ?? item.key.traversalPath.flatMap({ $0.count == 1 ? $0[0] : nil }),
+                          let attribute = Self.attribute(item.value) else { return nil }
+                    attributes[key] = attribute
+                }
+                self = .object(attributes)
+            default:
+                return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    private static func attribute(_ e: Expression) -> ObjectAttribute? {
+        if case .functionCall("optional", _, let args, _) = e.kind {
+            guard (1...2).contains(args.count), let type = TypeConstraint(args[0]) else { return nil }
+            return ObjectAttribute(type: type, optional: true, defaultValue: args.count == 2 ? args[1] : nil)
+        }
+        return TypeConstraint(e).map { ObjectAttribute(type: $0, optional: false, defaultValue: nil) }
+    }
+
+    /// `value` converted to this type, as Terraform converts a variable's value. Leaves keep their
+    /// origin; a default filled in for an optional attribute has the default's place in the type as
+    /// its origin. Values that do not convert are left as they are: the audit reports no type errors.
+    /// `evaluateDefault` evaluates the constant default of an `optional(type, default)`.
+    public func convert(_ value: Value, evaluateDefault: (Expression) -> Value) -> Value {
+        if value.isUnknown || value.isNull { return value }
+        switch self {
+        case .any:
+            return value
+        case .string:
+            guard let text = value.asString, value.stringValue == nil else { return value }
+            return Value(.string(text), origin: value.origin)
+        case .number:
+            guard case .string(let s) = value.kind, let n = Double(s) else { return value }
+            return Value(.number(n), origin: value.origin)
+        case .bool:
+            guard case .string(let s) = value.kind, s == "true" || s == "false" else { return value }
+            return Value(.bool(s == "true"), origin: value.origin)
+        case .list(let element), .set(let element):
+            guard let items = value.listValue else { return value }
+            return Value(.list(items.map { element.convert($0, evaluateDefault: evaluateDefault) }), origin: value.origin)
+        case .tuple(let types):
+            guard let items = value.listValue, items.count == types.count else { return value }
+            return Value(.list(zip(items, types).map { $1.convert($0, evaluateDefault: evaluateDefault) }), origin: value.origin)
+        case .map(let element):
+            guard let fields = value.objectValue else { return value }
+            return Value(.object(fields.mapValues { element.convert($0, evaluateDefault: evaluateDefault) }), origin: value.origin)
+        case .object(let attributes):
+            guard let fields = value.objectValue else { return value }
+            var result: [String: Value] = [:]
+            for (name, attribute) in attributes {
+                if let given = fields[name], !(given.isNull && attribute.optional && attribute.defaultValue != nil) {
+                    result[name] = attribute.type.convert(given, evaluateDefault: evaluateDefault)
+                } else if attribute.optional {
+                    // Terraform fills an omitted (or null) optional attribute with its default, itself
+                    // converted (so nested optional attributes get their defaults too), else null.
+                    if let def = attribute.defaultValue {
+                        var filled = attribute.type.convert(evaluateDefault(def), evaluateDefault: evaluateDefault)
+                        if filled.origin == nil { filled.origin = def.range }
+                        result[name] = filled
+                    } else {
+                        result[name] = Value(.null, origin: nil)
+                    }
+                }
+                // A required attribute that is missing stays missing (Terraform rejects the value).
+            }
+            // Attributes the type does not declare are dropped, as Terraform drops them.
+            return Value(.object(result), origin: value.origin)
+        }
+    }
+}
+
+extension VariableDeclaration {
+    /// The `type` expression.
+    public var typeExpression: Expression? { block.body.attribute("type")?.expression }
+
+    /// The declared type, when it is one ghr-audit can read.
+    public var typeConstraint: TypeConstraint? { typeExpression.flatMap(TypeConstraint.init) }
+}

@@ -1,0 +1,79 @@
+import AuditCore
+import HCL
+import Testing
+@testable import Terraform
+
+@Suite struct TypeConstraintTests {
+    static func expression(_ text: String) -> Expression {
+        HCLParser.parseExpression(SourceFile(path: "t.tf", text: text)).0
+    }
+
+    static func value(_ text: String) -> Value {
+        Evaluator.evaluate(expression(text), in: EvalContext(variables: [:], fileSystem: MemoryFileSystem([:]), moduleDirectory: "")).0
+    }
+
+    static func convert(_ valueText: String, to typeText: String) throws -> Value {
+        let type = try #require(TypeConstraint(expression(typeText)), "not a type: \(typeText)")
+        return type.convert(value(valueText)) { value(SourceFile(path: "t.tf", text: typeText).text(of: $0.range)) }
+    }
+
+    @Test func optionalAttributesAreFilledAndUndeclaredOnesDropped() throws {
+        let v = try Self.convert(
+            #"{ name = "a", extra = 1 }"#,
+            to: #"object({ name = string, ephemeral = optional(bool, true), group = optional(string) })"#)
+        #expect(v == .object(["name": .string("a"), "ephemeral": .bool(true), "group": .null]))
+    }
+
+    @Test func aNullOptionalAttributeTakesItsDefault() throws {
+        let v = try Self.convert(#"{ size = null }"#, to: #"object({ size = optional(number, 30) })"#)
+        #expect(v["size"] == .number(30))
+    }
+
+    @Test func defaultsApplyInsideMapsListsAndNestedDefaults() throws {
+        let type = #"map(object({ runner = optional(object({ jit = optional(bool, false), os = optional(string, "linux") }), {}) }))"#
+        let v = try Self.convert(#"{ a = {}, b = { runner = { jit = true } } }"#, to: type)
+        #expect(v["a"]?["runner"] == .object(["jit": .bool(false), "os": .string("linux")]))
+        #expect(v["b"]?["runner"] == .object(["jit": .bool(true), "os": .string("linux")]))
+        let list = try Self.convert(#"[{}, { n = 2 }]"#, to: #"list(object({ n = optional(number, 1) }))"#)
+        #expect(list == .list([.object(["n": .number(1)]), .object(["n": .number(2)])]))
+    }
+
+    @Test func primitivesConvertAsTerraformConvertsThem() throws {
+        #expect(try Self.convert(#""true""#, to: "bool") == .bool(true))
+        #expect(try Self.convert(#""5""#, to: "number") == .number(5))
+        #expect(try Self.convert("5", to: "string") == .string("5"))
+        #expect(try Self.convert("true", to: "string") == .string("true"))
+        // What does not convert is left alone: the audit reports no type errors.
+        #expect(try Self.convert(#""yes""#, to: "bool") == .string("yes"))
+    }
+
+    @Test func convertedValuesKeepTheirOrigin() throws {
+        let source = SourceFile(path: "t.tf", text: #"{ on = "true" }"#)
+        let given = Evaluator.evaluate(HCLParser.parseExpression(source).0, in: EvalContext(variables: [:], fileSystem: MemoryFileSystem([:]), moduleDirectory: "")).0
+        let type = try #require(TypeConstraint(HCLParser.parseExpression(SourceFile(path: "t.tf", text: #"object({ on = bool, off = optional(bool, false) })"#)).0))
+        let typeSource = SourceFile(path: "t.tf", text: #"object({ on = bool, off = optional(bool, false) })"#)
+        let ctx = EvalContext(variables: [:], fileSystem: MemoryFileSystem([:]), moduleDirectory: "")
+        let v = type.convert(given) { Evaluator.evaluate($0, in: ctx).0 }
+        #expect(v["on"] == .bool(true))
+        #expect(v["on"]?.origin.map { source.text(of: $0) } == #""true""#)
+        #expect(v["off"]?.origin.map { typeSource.text(of: $0) } == "false")
+        #expect(v.origin == given.origin)
+    }
+
+    @Test(arguments: ["any", "string", "list(string)", "map(any)", "set(number)", "tuple([string, number])", "list", "map"])
+    func readsTypeExpressions(_ text: String) {
+        #expect(TypeConstraint(Self.expression(text)) != nil)
+    }
+
+    @Test(arguments: ["var.x", "\"string\"", "object(1)", "list(string, number)", "optional(bool)"])
+    func otherExpressionsAreNotTypes(_ text: String) {
+        #expect(TypeConstraint(Self.expression(text)) == nil)
+    }
+
+    @Test func unknownAndNullValuesPassThrough() throws {
+        let type = try #require(TypeConstraint(Self.expression("object({ a = optional(bool, true) })")))
+        let unknown = Value.unknown("not known")
+        #expect(type.convert(unknown) { _ in .null }.isUnknown)
+        #expect(type.convert(.null) { _ in .null }.isNull)
+    }
+}
