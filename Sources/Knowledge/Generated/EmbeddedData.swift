@@ -1101,16 +1101,17 @@ examples:
         }
 
 """#,
-        "inputs/INP-203.yaml": #"""
+        "inputs/INP-203.yaml": ##"""
 id: INP-203
 title: A default changes under the configuration
 severity: warning
 tags: [inputs]
 summary: An input left at its default changes behaviour between the current release and the target (EventBridge in 6.0, batch size in 7.0, a pinned older lambda runtime)
-relies_on: ["6.0.0", "7.0.0"]
+relies_on: ["4.6.0", "6.0.0", "7.0.0"]
 facts:
   - "v6.0.0:variables.tf (eventbridge.enable default true)"
   - "v7.0.0:modules/runners/scale-up.tf (batch size from lambda_event_source_mapping_batch_size, default 10)"
+  - "v4.6.0:variables.tf (runner_metadata_options.http_tokens default required)"
   - "v5.9.0:variables.tf (lambda_runtime default nodejs20.x)"
   - "v6.0.0:variables.tf (lambda_runtime default nodejs22.x)"
   - "v7.0.0:variables.tf (lambda_runtime default nodejs24.x)"
@@ -1139,6 +1140,25 @@ examples:
     expect:
       - marker: 1️⃣
         message: "EventBridge"
+  - name: imds-v1-script-at-4-6
+    kind: triggering
+    target: "4.6.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source            = "philips-labs/github-runner/aws"
+          version           = "4.5.0"
+          userdata_template = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash
+        instance_id=$(curl -s 1️⃣http://169.254.169.254/latest/meta-data/instance-id)
+        cfg=$(aws ssm get-parameter --name "$token_path/$instance_id" --with-decryption --query Parameter.Value --output text)
+        ./config.sh --unattended $cfg
+        ./svc.sh install
+    expect:
+      - marker: 1️⃣
+        message: "IMDSv2"
   - name: eventbridge-explicit
     kind: non_triggering
     target: "6.0.0"
@@ -1151,7 +1171,7 @@ examples:
           eventbridge = { enable = false }
         }
 
-"""#,
+"""##,
         "inputs/INP-204.yaml": #"""
 id: INP-204
 title: Input deprecated at the target release

@@ -44,6 +44,11 @@ public struct DefaultChangeRule: Rule {
                     related: call.callers,
                     fix: Fix("Set `\(change.input) = \(change.keep)` to keep today's behaviour", edits: edits ?? [])))
             }
+            // IMDSv2 required by default from 4.6.0: a boot script of the repository that reads
+            // instance metadata without a token stops working unless the setting is explicit.
+            if current < Self.imdsRequired, Self.imdsRequired <= target {
+                out += imdsFindings(call, target: target, context: context)
+            }
             // A pinned `lambda_runtime` below the target's default.
             if let a = call.call.block.body.attribute("lambda_runtime") {
                 let (v, _) = call.scope.evaluate(a.expression)
@@ -57,6 +62,29 @@ public struct DefaultChangeRule: Rule {
                         related: call.callers,
                         fix: Fix("Remove `lambda_runtime` or set it to `\(def)`", edits: [TextEdit(range: v.origin ?? a.expression.range, newText: "\"\(def)\"")])))
                 }
+            }
+        }
+        return out
+    }
+
+    static let imdsRequired = ModuleVersion(4, 6, 0)
+
+    func imdsFindings(_ call: RunnerModuleCall, target: ModuleVersion, context: RuleContext) -> [Finding] {
+        var out: [Finding] = []
+        let resolver = BootScriptResolver(context: context)
+        for fleet in call.fleets where !fleet.isPlaceholder {
+            let facts = FleetFacts(call: call, fleet: fleet, target: target)
+            guard facts.setInput("runner_metadata_options") == nil else { continue }
+            for script in resolver.resolve(facts).scripts {
+                guard case .file(let f) = script, let report = context.scripts[f.path],
+                      let v1 = report.markers(.imdsV1Access).first else { continue }
+                out.append(context.finding(
+                    id,
+                    "start script `\(f.path)` of fleet `\(fleet.name)` reads instance metadata without a token, but from 4.6.0 the module requires IMDSv2 by default",
+                    at: v1.range,
+                    detail: "4.6.0 changed the default of `runner_metadata_options.http_tokens` from `optional` to `required` (\(call.address) moves from \(context.currentVersion(for: call).map { "\($0)" } ?? "?") to \(target)). Requests to `169.254.169.254` without an `X-aws-ec2-metadata-token` header then fail. Fetch a token first (`PUT /latest/api/token`), or set `runner_metadata_options` with `http_tokens = \"optional\"` to keep today's behaviour.",
+                    related: context.fleetNotes(facts),
+                    fix: Fix("Use IMDSv2 in the script, or set `runner_metadata_options` explicitly")))
             }
         }
         return out
