@@ -42,6 +42,9 @@ public struct RuleContext: Sendable {
     /// The analysis of every script file, by path.
     public var scripts: [String: ScriptReport]
 
+    /// The repository's Packer templates, read once for every fleet and rule that follows an AMI.
+    public var packerTemplates: [PackerTemplate]
+
     public init(workspace: Workspace, model: DeploymentModel, knowledge: KnowledgeBase, target: TargetSelection,
                 fromOverride: ModuleVersion?, scripts: [String: ScriptReport]) {
         self.workspace = workspace
@@ -50,6 +53,7 @@ public struct RuleContext: Sendable {
         self.target = target
         self.fromOverride = fromOverride
         self.scripts = scripts
+        self.packerTemplates = PackerTemplate.templates(from: workspace.files(ofKind: .packer).compactMap(\.hcl), fileSystem: workspace.fileSystem)
     }
 
     /// The release a call is audited against.

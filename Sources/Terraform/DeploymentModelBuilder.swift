@@ -123,13 +123,14 @@ public struct DeploymentModelBuilder: Sendable {
             let constraint = constraintText.flatMap(VersionConstraint.init)
             let evidence = resolveVersion(call: call, source: source, constraint: constraint, address: address,
                                           vendored: vendoredRoot.flatMap { vendored[$0] }, manifest: manifest, scope: scope)
+            let callInstances = instances(of: call, in: scope)
             var fleets: [Fleet] = []
-            for inst in instances(of: call, in: scope) {
+            for inst in callInstances {
                 fleets += self.fleets(of: call, kind: kind, instance: inst, address: address, scope: scope)
             }
             // Inputs the audit relies on that cannot be evaluated (CORE-003), once per argument.
             for a in call.inputs {
-                let (_, diags) = scope.evaluate(a.expression, extra: instances(of: call, in: scope).first?.extra ?? [:])
+                let (_, diags) = scope.evaluate(a.expression, extra: callInstances.first?.extra ?? [:])
                 state.diagnostics += diags.filter { $0.severity == .error }.map { d in
                     var d = d
                     d.detail = (d.detail.map { $0 + " " } ?? "") + "Input `\(a.name)` of `\(address)` is treated as unknown, so checks that need it are skipped."

@@ -161,8 +161,7 @@ public struct BootScriptResolver: Sendable {
         let os = facts.os ?? "linux"
         let filter = Self.amiNameFilter(facts)
         var candidates: [PackerTemplate] = []
-        let packerFiles = context.workspace.files(ofKind: .packer).compactMap(\.hcl)
-        for t in PackerTemplate.templates(from: packerFiles, fileSystem: context.workspace.fileSystem) {
+        for t in context.packerTemplates {
             guard t.os == os else { continue }
             if let filter, let pattern = t.sources.first?.amiNamePattern, !Self.namesMayOverlap(filter: filter, amiName: pattern) { continue }
             candidates.append(t)
