@@ -21,6 +21,9 @@ public struct AuditOptions: Sendable {
     /// Rule ids (or aliases) switched off.
     public var disabledRules: Set<String>
     public var severityOverrides: [String: Severity]
+    /// How many files are read, parsed and analysed at once; nil: one per core. The report is
+    /// the same whatever the number.
+    public var workers: Int?
 
     public init(target: TargetSelection? = nil, fromOverride: ModuleVersion? = nil, rootInputs: RootInputs = RootInputs(),
                 disabledRules: Set<String> = [], severityOverrides: [String: Severity] = [:]) {

@@ -1,19 +1,32 @@
 // ghr-audit-bench: how the auditor scales with the size of the repository it reads (not shipped).
 //
-//   swift run -c release ghr-audit-bench [--scales 1,2,4,8] [--fleets 40] [--runs 3] [--keep]
+//   swift run -c release ghr-audit-bench [--scales 1,2,4,8] [--fleets 40] [--copies 100] [--runs 3]
+//                                        [--only monorepo,roots,frontend,large,startup,checkov]
+//                                        [--fixtures DIR] [--keep]
 //
-// For each scale k it writes a synthetic infrastructure repository with k × --fleets runner fleets
-// into a temporary folder: root modules that call the runner module directly (typed variables,
-// tfvars, a start script each), a wrapper module instantiated with `for_each`, a multi-runner call
-// whose fleets come from YAML files read with `fileset`/`yamldecode`, Packer templates and
-// workflow files. It audits each repository --runs times at target 4.1.0 and prints the median
-// time, files per second, milliseconds per fleet and peak resident memory, then the ratio of each
-// scale's time to the smallest one's. A linear auditor shows ratios close to k (4× the input, ~4×
-// the time), not k².
+// Sections (each can be chosen with --only):
+// - monorepo: for each scale k a synthetic infrastructure repository with k × --fleets runner
+//   fleets (root modules calling the runner module directly with typed variables, tfvars and a
+//   start script each; a wrapper module instantiated with `for_each`; a multi-runner call whose
+//   fleets come from YAML files read with `fileset`/`yamldecode`; Packer templates; workflow
+//   files). Median time, CPU time over wall time (2.0 = both cores busy), time over `cat` of the
+//   same files, peak RSS, and the ratio of each scale's time to the smallest one's.
+// - roots: many small Terraform roots (issue 20 §1): --copies and twice as many copies of five
+//   fixture repositories under one scan root; the time and peak-RSS ratios of 2N to N (linear:
+//   about 2) and peak RSS against the goal of twice the input plus 50 MB.
+// - frontend: single-core throughput of the HCL lexer and parser and of secret masking, in MB/s.
+// - large: one 25 MB `.tf` (read and parsed) and a repository with a 25 MB file over the size
+//   limit (reported unread): both must take well under a second or two.
+// - startup: `ghr-audit version` (the binary next to this one), against spawning `true`.
+// - checkov: checkov on the same generated repository, side by side (skipped when not installed).
+//
+// Every audit runs in a child process (this executable with --measure), so each peak RSS is that
+// audit's own. Times are medians of --runs runs.
 
 import AuditCore
 import Engine
 import Foundation
+import HCL
 import Knowledge
 import Rules
 import Terraform
@@ -21,10 +34,17 @@ import Terraform
 struct UsageError: Error, CustomStringConvertible { var description: String }
 
 struct Options {
+    static let sections = ["monorepo", "roots", "frontend", "large", "startup", "checkov"]
     var scales: [Int] = [1, 2, 4, 8]
     var fleets = 40
+    var copies = 100
     var runs = 3
     var keep = false
+    var only: Set<String> = Set(sections)
+    var fixtures: URL?
+    /// Child mode: audit this folder --runs times and print one `RESULT` line.
+    var measure: URL?
+    var workers: Int?
 
     init(_ arguments: [String]) throws {
         var i = 0
@@ -33,253 +53,36 @@ struct Options {
             i += 1
             return arguments[i]
         }
+        func positive(_ name: String, minimum: Int = 1) throws -> Int {
+            guard let n = Int(try value()), n >= minimum else { throw UsageError(description: "\(name) takes an integer of at least \(minimum)") }
+            return n
+        }
         while i < arguments.count {
             switch arguments[i] {
             case "--scales":
                 let list = try value().split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard !list.isEmpty, list.allSatisfy({ $0 > 0 }) else { throw UsageError(description: "--scales takes positive integers, e.g. 1,2,4") }
                 scales = list.sorted()
-            case "--fleets":
-                guard let n = Int(try value()), n >= 4 else { throw UsageError(description: "--fleets takes an integer of at least 4") }
-                fleets = n
-            case "--runs":
-                guard let n = Int(try value()), n >= 1 else { throw UsageError(description: "--runs takes a positive integer") }
-                runs = n
-            case "--keep":
-                keep = true
+            case "--fleets": fleets = try positive("--fleets", minimum: 4)
+            case "--copies": copies = try positive("--copies")
+            case "--runs": runs = try positive("--runs")
+            case "--workers": workers = try positive("--workers")
+            case "--keep": keep = true
+            case "--fixtures": fixtures = URL(fileURLWithPath: try value())
+            case "--measure": measure = URL(fileURLWithPath: try value())
+            case "--only":
+                let list = Set(try value().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                guard !list.isEmpty, list.isSubset(of: Options.sections) else {
+                    throw UsageError(description: "--only takes a comma-separated list of \(Options.sections.joined(separator: ", "))")
+                }
+                only = list
             case "-h", "--help":
-                print("usage: ghr-audit-bench [--scales 1,2,4,8] [--fleets 40] [--runs 3] [--keep]")
+                print("usage: ghr-audit-bench [--scales 1,2,4,8] [--fleets 40] [--copies 100] [--runs 3] [--only \(Options.sections.joined(separator: ","))] [--fixtures DIR] [--keep]")
                 exit(0)
             default:
-                throw UsageError(description: "unknown argument `\(arguments[i])`; expected --scales, --fleets, --runs, --keep")
+                throw UsageError(description: "unknown argument `\(arguments[i])`; expected --scales, --fleets, --copies, --runs, --only, --fixtures, --keep")
             }
             i += 1
-        }
-    }
-}
-
-// MARK: The synthetic repository
-
-/// Writes the files of one repository: `fleets` fleets, split between direct root calls, wrapper
-/// instances and multi-runner YAML entries.
-enum SyntheticRepository {
-    static func files(fleets: Int) -> [String: String] {
-        var files: [String: String] = [:]
-        let direct = fleets / 4, wrapped = fleets / 4, yaml = fleets - direct - wrapped
-
-        // Root modules that call the runner module directly, one per environment.
-        for i in 0..<direct {
-            let dir = "environments/env-\(i)"
-            let ephemeral = i % 2 == 0
-            files["\(dir)/main.tf"] = """
-            module "runners" {
-              source  = "philips-labs/github-runner/aws"
-              version = "3.6.1"
-
-              aws_region = var.region
-              vpc_id     = var.network.vpc_id
-              subnet_ids = var.network.subnets
-              prefix     = "env-\(i)"
-
-              github_app = {
-                key_base64     = var.github_app.key
-                id             = var.github_app.id
-                webhook_secret = var.github_app.secret
-              }
-
-              enable_ephemeral_runners = var.runner.ephemeral
-              runner_extra_labels      = join(",", var.runner.labels)
-              instance_types           = var.runner.instance_types
-              userdata_template        = "./templates/start-runner.sh"
-              ami_filter               = { name = ["al2023-ami-*-x86_64"], state = ["available"] }
-            }
-            """
-            files["\(dir)/variables.tf"] = """
-            variable "region" {
-              type    = string
-              default = "eu-west-1"
-            }
-            variable "network" {
-              type = object({
-                vpc_id  = string
-                subnets = list(string)
-              })
-            }
-            variable "github_app" {
-              type = object({ key = string, id = string, secret = string })
-            }
-            variable "runner" {
-              type = object({
-                ephemeral      = optional(bool, false)
-                labels         = optional(list(string), ["self-hosted"])
-                instance_types = optional(list(string), ["m7a.large", "m6a.large"])
-              })
-              default = {}
-            }
-            """
-            files["\(dir)/terraform.tfvars"] = """
-            network    = { vpc_id = "vpc-\(i)", subnets = ["subnet-\(i)a", "subnet-\(i)b"] }
-            github_app = { key = "a2V5", id = "\(1000 + i)", secret = "s" }
-            runner     = { ephemeral = \(ephemeral), labels = ["self-hosted", "env-\(i)"] }
-            """
-            files["\(dir)/templates/start-runner.sh"] = i % 4 == 0 ? tokenOnlyScript(i) : jitAwareScript(i)
-            files["\(dir)/versions.tf"] = """
-            terraform {
-              required_version = ">= 1.5.0"
-              required_providers {
-                aws = { source = "hashicorp/aws", version = "~> 5.0" }
-              }
-            }
-            """
-        }
-
-        // A wrapper module instantiated once per team with for_each.
-        files["platform/wrapper/main.tf"] = """
-        variable "team" {
-          type = object({
-            name      = string
-            ephemeral = optional(bool, true)
-            jit       = optional(bool)
-            os        = optional(string, "linux")
-          })
-        }
-        module "runner" {
-          source  = "github-aws-runners/github-runner/aws"
-          version = "6.10.1"
-
-          prefix                   = var.team.name
-          runner_os                = var.team.os
-          enable_ephemeral_runners = var.team.ephemeral
-          enable_jit_config        = var.team.jit
-          runner_extra_labels      = ["self-hosted", var.team.name]
-        }
-        """
-        var teams: [String] = []
-        for i in 0..<wrapped {
-            teams.append("    team-\(i) = { name = \"team-\(i)\", ephemeral = \(i % 3 != 0)\(i % 5 == 0 ? ", os = \"windows\"" : "") }")
-        }
-        files["platform/main.tf"] = """
-        locals {
-          teams = {
-        \(teams.joined(separator: "\n"))
-          }
-        }
-        module "team" {
-          for_each = local.teams
-          source   = "./wrapper"
-          team     = each.value
-        }
-        """
-
-        // A multi-runner call whose fleets are YAML files.
-        files["multi/main.tf"] = """
-        locals {
-          configs = {
-            for f in fileset("${path.module}/configs", "*.yaml") :
-            trimsuffix(f, ".yaml") => yamldecode(file("${path.module}/configs/${f}"))
-          }
-        }
-        module "multi" {
-          source              = "github-aws-runners/github-runner/aws//modules/multi-runner"
-          version             = "5.21.0"
-          prefix              = "multi"
-          multi_runner_config = local.configs
-        }
-        """
-        for i in 0..<yaml {
-            files["multi/configs/fleet-\(i).yaml"] = """
-            matcherConfig:
-              exactMatch: true
-              labelMatchers:
-                - [self-hosted, linux, x64, fleet-\(i)]
-            runner_config:
-              runner_os: linux
-              runner_architecture: x64
-              runner_extra_labels: [fleet-\(i)]
-              enable_ephemeral_runners: \(i % 2 == 0)
-              instance_types: [m7a.large, m6a.large]
-              runners_maximum_count: \(2 + i % 7)
-              delay_webhook_event: 5
-            \(i % 3 == 0 ? "  enable_userdata: false\n  ami_filter:\n    name: [ci-runner-\(i % 2)-*]\n" : "")
-            """
-        }
-
-        // Packer templates (one per image) and workflow files that use the labels.
-        for image in 0..<2 {
-            files["images/runner-\(image)/runner.pkr.hcl"] = """
-            source "amazon-ebs" "runner" {
-              ami_name      = "ci-runner-\(image)-${formatdate("YYYYMMDDhhmm", timestamp())}"
-              instance_type = "t3.medium"
-              region        = "eu-west-1"
-              ssh_username  = "ec2-user"
-            }
-            build {
-              sources = ["source.amazon-ebs.runner"]
-              provisioner "file" {
-                source      = "${path.root}/boot.sh"
-                destination = "/tmp/boot.sh"
-              }
-              provisioner "shell" {
-                inline = ["sudo mv /tmp/boot.sh /var/lib/cloud/scripts/per-boot/boot.sh"]
-              }
-            }
-            """
-            files["images/runner-\(image)/boot.sh"] = image == 0 ? tokenOnlyScript(image) : jitAwareScript(image)
-        }
-        for i in 0..<max(1, fleets / 10) {
-            files[".github/workflows/ci-\(i).yml"] = """
-            name: ci-\(i)
-            on: [push]
-            jobs:
-              build:
-                runs-on: [self-hosted, linux, x64, fleet-\(i)]
-                steps:
-                  - run: make test
-            """
-        }
-        return files
-    }
-
-    static func tokenOnlyScript(_ i: Int) -> String {
-        """
-        #!/bin/bash -e
-        # Boot script \(i): registers with the value the scale-up lambda stored for this instance.
-        id=$(curl -sf http://169.254.169.254/latest/meta-data/instance-id)
-        token_path=$(aws ssm get-parameter --name "/ci/\(i)/token_path" --query Parameter.Value --output text)
-        value=$(aws ssm get-parameter --name "$token_path/$id" --with-decryption --query Parameter.Value --output text)
-        cd /opt/actions-runner
-        ./config.sh --unattended --name "runner-$id" $value
-        ./run.sh
-        """
-    }
-
-    static func jitAwareScript(_ i: Int) -> String {
-        """
-        #!/bin/bash -e
-        # Boot script \(i): follows the scale-up lambda's choice between a JIT config and a token.
-        id=$(curl -sf http://169.254.169.254/latest/meta-data/instance-id)
-        params=$(aws ssm get-parameters-by-path --path "/ci/\(i)" --query "Parameters[*].{Name:Name,Value:Value}")
-        enable_jit_config=$(echo "$params" | jq -r '.[] | select(.Name == "/ci/\(i)/enable_jit_config") | .Value')
-        agent_mode=$(echo "$params" | jq -r '.[] | select(.Name == "/ci/\(i)/agent_mode") | .Value')
-        token_path=$(echo "$params" | jq -r '.[] | select(.Name == "/ci/\(i)/token_path") | .Value')
-        value=$(aws ssm get-parameter --name "$token_path/$id" --with-decryption --query Parameter.Value --output text)
-        cd /opt/actions-runner
-        if [[ "$enable_jit_config" == "false" || "$agent_mode" != "ephemeral" ]]; then
-          ./config.sh --unattended --name "runner-$id" $value
-        fi
-        if [[ "$agent_mode" == "ephemeral" && "$enable_jit_config" == "true" ]]; then
-          ./run.sh --jitconfig "$value"
-        else
-          ./run.sh
-        fi
-        """
-    }
-
-    static func write(_ files: [String: String], to root: URL) throws {
-        for (path, text) in files {
-            let url = root.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: url)
         }
     }
 }
@@ -296,61 +99,281 @@ func memoryMiB(_ field: String) -> Double? {
     return nil
 }
 
+/// User plus system CPU seconds of this process so far.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return s(usage.ru_utime) + s(usage.ru_stime)
+}
+
 func milliseconds(_ d: Duration) -> Double {
     Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
 }
+
+func time(_ body: () throws -> Void) rethrows -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    try body()
+    return milliseconds(clock.now - start)
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
 func formatted(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
 
 func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : String(repeating: " ", count: width - s.count) + s }
 
+func row(_ cells: [(String, Int)]) -> String { cells.map { pad($0.0, $0.1) }.joined(separator: " ") }
+
+/// What one child process measured.
 struct Measurement {
-    var scale: Int
+    var medianMs: Double
+    /// CPU seconds per run over wall seconds per run: 1.0 is one core busy, 2.0 both.
+    var cpuPerWall: Double
+    var peakMiB: Double
     var files: Int
+    var roots: Int
     var fleets: Int
     var findings: Int
-    var medianMs: Double
-    var peakMiB: Double?
+
+    init?(line: String) {
+        var fields: [String: Double] = [:]
+        for part in line.split(separator: " ").dropFirst() {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            if kv.count == 2, let v = Double(kv[1]) { fields[String(kv[0])] = v }
+        }
+        guard let ms = fields["ms"], let cpu = fields["cpu"], let rss = fields["rss"] else { return nil }
+        medianMs = ms
+        cpuPerWall = cpu
+        peakMiB = rss
+        files = Int(fields["files"] ?? 0)
+        roots = Int(fields["roots"] ?? 0)
+        fleets = Int(fields["fleets"] ?? 0)
+        findings = Int(fields["findings"] ?? 0)
+    }
+}
+
+/// Child mode: audits `root` `runs` times in this process and prints one line.
+func measureInProcess(_ root: URL, runs: Int, workers: Int?) throws {
+    let knowledge = try KnowledgeBase.load()
+    let auditor = Auditor(knowledge: knowledge)
+    let fileSystem = LocalFileSystem(root: root)
+    var options = AuditOptions(target: .version(ModuleVersion(4, 1, 0)))
+    if let workers { options.workers = workers }
+    var times: [Double] = []
+    var cpu: [Double] = []
+    var last: AuditResult?
+    for _ in 0..<runs {
+        let before = cpuSeconds()
+        times.append(time { last = auditor.audit(fileSystem: fileSystem, options: options) })
+        cpu.append(cpuSeconds() - before)
+    }
+    guard let result = last else { return }
+    let ms = median(times)
+    let cpuPerWall = cpu.reduce(0, +) * 1000 / times.reduce(0, +)
+    print("RESULT ms=\(ms) cpu=\(cpuPerWall) rss=\(memoryMiB("VmHWM") ?? 0) files=\(result.report.filesScanned) roots=\(result.model.roots.count) fleets=\(result.model.fleets.count) findings=\(result.report.findings.count)")
+}
+
+/// The path of this executable (to run it again as a child).
+func selfExecutable() -> String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+}
+
+/// Runs `executable arguments`, returns its standard output (nil when it failed).
+@discardableResult
+func spawn(_ executable: String, _ arguments: [String], discardOutput: Bool = false) -> String? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = discardOutput ? FileHandle.nullDevice : pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return nil }
+    let data = discardOutput ? Data() : pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 || process.terminationStatus == 1 else { return nil }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Audits `root` in a child process.
+func measure(_ root: URL, runs: Int, workers: Int? = nil) throws -> Measurement {
+    var args = ["--measure", root.path, "--runs", String(runs)]
+    if let workers { args += ["--workers", String(workers)] }
+    guard let out = spawn(selfExecutable(), args),
+          let line = out.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }),
+          let m = Measurement(line: String(line)) else {
+        throw UsageError(description: "the measuring child process failed for \(root.path)")
+    }
+    return m
+}
+
+/// Median milliseconds of `cat` over every file below `root` (the floor any reader has).
+func catMilliseconds(_ root: URL, runs: Int) -> Double? {
+    guard FileManager.default.isExecutableFile(atPath: "/bin/sh") else { return nil }
+    var times: [Double] = []
+    for _ in 0..<runs {
+        times.append(time { spawn("/bin/sh", ["-c", "find \"$0\" -type f -print0 | xargs -0 cat > /dev/null", root.path], discardOutput: true) })
+    }
+    return median(times)
+}
+
+func mebibytes(_ bytes: Int) -> Double { Double(bytes) / 1_048_576 }
+
+func writeFiles(_ files: [String: String], to root: URL) throws -> Int {
+    try SyntheticRepository.write(files, to: root)
+    return files.values.reduce(0) { $0 + $1.utf8.count }
+}
+
+// MARK: Sections
+
+func monorepo(_ options: Options, base: URL) throws {
+    print("== Generated monorepo: \(options.fleets) fleets per scale step, target 4.1.0, median of \(options.runs) run\(options.runs == 1 ? "" : "s")")
+    print(row([("scale", 5), ("files", 6), ("MiB", 6), ("fleets", 6), ("findings", 8), ("median ms", 10), ("cpu/wall", 8), ("× cat", 6),
+               ("files/s", 8), ("ms/fleet", 8), ("peak RSS MiB", 12)]))
+    var results: [(scale: Int, m: Measurement)] = []
+    for scale in options.scales {
+        let root = base.appendingPathComponent("monorepo-\(scale)")
+        let bytes = try writeFiles(SyntheticRepository.files(fleets: options.fleets * scale), to: root)
+        let m = try measure(root, runs: options.runs)
+        let cat = catMilliseconds(root, runs: options.runs)
+        results.append((scale, m))
+        print(row([("\(scale)x", 5), ("\(m.files)", 6), (formatted(mebibytes(bytes), 2), 6), ("\(m.fleets)", 6), ("\(m.findings)", 8),
+                   (formatted(m.medianMs), 10), (formatted(m.cpuPerWall, 2), 8), (cat.map { formatted(m.medianMs / $0, 1) } ?? "n/a", 6),
+                   (formatted(Double(m.files) / (m.medianMs / 1000), 0), 8), (formatted(m.medianMs / Double(max(1, m.fleets)), 2), 8),
+                   (formatted(m.peakMiB), 12)]))
+    }
+    guard let first = results.first, results.count > 1 else { return }
+    print("time ratio to \(first.scale)x (linear: the input ratio; quadratic: its square)")
+    for (scale, m) in results.dropFirst() {
+        let inputRatio = Double(m.fleets) / Double(max(1, first.m.fleets))
+        print("  \(scale)x / \(first.scale)x: input \(formatted(inputRatio, 2))×, time \(formatted(m.medianMs / first.m.medianMs, 2))×, peak RSS \(formatted(m.peakMiB / first.m.peakMiB, 2))× (quadratic would be \(formatted(inputRatio * inputRatio, 1))×)")
+    }
+}
+
+func manyRoots(_ options: Options, base: URL) throws {
+    guard let fixturesDir = options.fixtures ?? defaultFixtures() else {
+        print("== Many small roots: skipped (no fixtures/ folder found; give --fixtures DIR)")
+        return
+    }
+    let fixtures = try FixtureCopies.load(from: fixturesDir)
+    let n = options.copies
+    print("== Many small roots: \(n) and \(2 * n) copies of \(FixtureCopies.names.joined(separator: ", ")) under one scan root")
+    print(row([("copies", 6), ("roots", 6), ("files", 6), ("MiB", 6), ("findings", 8), ("median ms", 10), ("cpu/wall", 8), ("× cat", 6),
+               ("peak RSS MiB", 12), ("RSS goal MiB", 12)]))
+    var results: [Measurement] = []
+    for copies in [n, 2 * n] {
+        let root = base.appendingPathComponent("roots-\(copies)")
+        let bytes = try FixtureCopies.write(fixtures, copies: copies, to: root)
+        let m = try measure(root, runs: options.runs)
+        let cat = catMilliseconds(root, runs: options.runs)
+        let goal = 2 * mebibytes(bytes) + 50
+        results.append(m)
+        print(row([("\(copies)", 6), ("\(m.roots)", 6), ("\(m.files)", 6), (formatted(mebibytes(bytes), 2), 6), ("\(m.findings)", 8),
+                   (formatted(m.medianMs), 10), (formatted(m.cpuPerWall, 2), 8), (cat.map { formatted(m.medianMs / $0, 1) } ?? "n/a", 6),
+                   (formatted(m.peakMiB), 12), (formatted(goal), 12)]))
+    }
+    let timeRatio = results[1].medianMs / results[0].medianMs
+    let rssRatio = results[1].peakMiB / results[0].peakMiB
+    func verdict(_ ok: Bool) -> String { ok ? "meets the goal" : "MISSES the goal" }
+    print("ratio \(2 * n)/\(n): time \(formatted(timeRatio, 2))×, peak RSS \(formatted(rssRatio, 2))× (goal: both ≤ 2.3; \(verdict(timeRatio <= 2.3 && rssRatio <= 2.3)))")
+}
+
+/// `fixtures/` of the working directory, else of the package this file was compiled from.
+func defaultFixtures() -> URL? {
+    let candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("fixtures"),
+                      URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures")]
+    return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent(FixtureCopies.names[0]).path) }
+}
+
+/// Runs `body` repeatedly for at least `seconds`, returns MB/s over `bytes` per call.
+func throughput(bytes: Int, seconds: Double = 0.5, _ body: () -> Void) -> Double {
+    body()  // warm-up
+    var calls = 0
+    var elapsed = 0.0
+    while elapsed < seconds * 1000 {
+        elapsed += time(body)
+        calls += 1
+    }
+    return Double(bytes * calls) / 1e6 / (elapsed / 1000)
+}
+
+func frontEnd(_ options: Options) {
+    print("== Front ends, one core (MB/s of input; 1 MB = 10^6 bytes)")
+    let repository = SyntheticRepository.files(fleets: options.fleets * (options.scales.last ?? 1))
+    let hclSources = repository.keys.sorted().filter { $0.hasSuffix(".tf") || $0.hasSuffix(".tfvars") || $0.hasSuffix(".pkr.hcl") }
+        .map { SourceFile(path: $0, text: repository[$0]!) }
+    let large = SourceFile(path: "large.tf", text: LargeFile.terraform(bytes: 4 << 20))
+    let hclBytes = hclSources.reduce(0) { $0 + $1.bytes.count }
+    let sets: [(String, [SourceFile], Int)] = [
+        ("\(hclSources.count) small HCL files", hclSources, hclBytes),
+        ("one \(large.bytes.count >> 20) MiB .tf", [large], large.bytes.count),
+    ]
+    print(row([("input", 24), ("decode+index", 12), ("lex", 8), ("lex+parse", 9), ("mask secrets", 12)]))
+    for (name, files, bytes) in sets {
+        let texts = files.map(\.text)
+        let paths = files.map(\.path)
+        let decode = throughput(bytes: bytes) { for (p, t) in zip(paths, texts) { _ = SourceFile(path: p, data: Data(t.utf8)) } }
+        let lex = throughput(bytes: bytes) { for f in files { _ = HCLLexer.tokenize(f) } }
+        let parse = throughput(bytes: bytes) { for f in files { _ = HCLParser.parse(f) } }
+        let mask = throughput(bytes: bytes) { for f in files { _ = f.redacted } }
+        print(row([(name, 24), (formatted(decode, 0), 12), (formatted(lex, 0), 8), (formatted(parse, 0), 9), (formatted(mask, 0), 12)]))
+    }
+}
+
+func largeFiles(_ options: Options, base: URL) throws {
+    print("== Large files")
+    let parsed = base.appendingPathComponent("large-parsed")
+    let size = 25 << 20
+    let text = LargeFile.terraform(bytes: size)
+    let fits = text.utf8.count <= Limits.maxFileSize
+    _ = try writeFiles(["main.tf": text, "runner.tf": SyntheticRepository.files(fleets: 4)["environments/env-0/main.tf"]!], to: parsed)
+    let m = try measure(parsed, runs: options.runs)
+    print("  a \(formatted(mebibytes(text.utf8.count))) MiB .tf \(fits ? "(parsed)" : "(over the \(Limits.maxFileSize >> 20) MiB limit: reported unread)"): \(formatted(m.medianMs)) ms, peak RSS \(formatted(m.peakMiB)) MiB, \(m.findings) findings")
+}
+
+func startup(_ options: Options) {
+    print("== Startup: `ghr-audit version`")
+    let binary = URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent().appendingPathComponent("ghr-audit").path
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+        print("  skipped: no ghr-audit next to this executable (build it: swift build -c release --product ghr-audit)")
+        return
+    }
+    let runs = max(11, options.runs * 5)
+    let floor = median((0..<runs).map { _ in time { spawn("/bin/true", [], discardOutput: true) } })
+    let version = median((0..<runs).map { _ in time { spawn(binary, ["version"], discardOutput: true) } })
+    print("  \(binary): median \(formatted(version)) ms over \(runs) runs (spawning /bin/true: \(formatted(floor)) ms; goal < 20 ms)")
+}
+
+func checkov(_ options: Options, base: URL) throws {
+    print("== checkov side by side")
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    guard let checkov = path.split(separator: ":").map({ "\($0)/checkov" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        print("  skipped: checkov is not installed (pip install checkov)")
+        return
+    }
+    let root = base.appendingPathComponent("checkov-monorepo")
+    _ = try writeFiles(SyntheticRepository.files(fleets: options.fleets), to: root)
+    let ours = try measure(root, runs: options.runs)
+    let theirs = time { spawn(checkov, ["-d", root.path, "--quiet", "--compact", "--skip-download", "-o", "json"], discardOutput: true) }
+    print("  \(ours.files) files: ghr-audit \(formatted(ours.medianMs)) ms, checkov \(formatted(theirs)) ms (one run): ghr-audit is \(formatted(theirs / ours.medianMs, 0))× faster (goal ≥ 100×)")
 }
 
 func run() throws {
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
-    let knowledge = try KnowledgeBase.load()
-    let auditor = Auditor(knowledge: knowledge)
+    if let root = options.measure {
+        try measureInProcess(root, runs: options.runs, workers: options.workers)
+        return
+    }
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("ghr-audit-bench-\(ProcessInfo.processInfo.processIdentifier)")
     defer { if !options.keep { try? FileManager.default.removeItem(at: base) } }
-
-    print("ghr-audit-bench: \(options.fleets) fleets per scale step, scales \(options.scales.map(String.init).joined(separator: ", ")), median of \(options.runs) run\(options.runs == 1 ? "" : "s"), target 4.1.0")
-    print("\(pad("scale", 5)) \(pad("files", 6)) \(pad("fleets", 6)) \(pad("findings", 8)) \(pad("median ms", 10)) \(pad("files/s", 9)) \(pad("ms/fleet", 9)) \(pad("peak RSS MiB", 12))")
-    var results: [Measurement] = []
-    for scale in options.scales {
-        let root = base.appendingPathComponent("scale-\(scale)")
-        try SyntheticRepository.write(SyntheticRepository.files(fleets: options.fleets * scale), to: root)
-        let fileSystem = LocalFileSystem(root: root)
-        var times: [Double] = []
-        var last: AuditResult?
-        for _ in 0..<options.runs {
-            let clock = ContinuousClock()
-            let start = clock.now
-            last = auditor.audit(fileSystem: fileSystem, options: AuditOptions(target: .version(ModuleVersion(4, 1, 0))))
-            times.append(milliseconds(clock.now - start))
-        }
-        guard let result = last else { continue }
-        let median = times.sorted()[times.count / 2]
-        let fleets = result.model.fleets.count
-        let m = Measurement(scale: scale, files: result.report.filesScanned, fleets: fleets,
-                            findings: result.report.findings.count, medianMs: median, peakMiB: memoryMiB("VmHWM"))
-        results.append(m)
-        print("\(pad("\(scale)x", 5)) \(pad("\(m.files)", 6)) \(pad("\(m.fleets)", 6)) \(pad("\(m.findings)", 8)) \(pad(formatted(median), 10)) \(pad(formatted(Double(m.files) / (median / 1000), 0), 9)) \(pad(formatted(median / Double(max(1, fleets)), 2), 9)) \(pad(m.peakMiB.map { formatted($0) } ?? "n/a", 12))")
-    }
-    guard let first = results.first, results.count > 1 else { return }
-    print("")
-    print("time ratio to \(first.scale)x (linear: the input ratio; quadratic: its square)")
-    for m in results.dropFirst() {
-        let inputRatio = Double(m.fleets) / Double(max(1, first.fleets))
-        let timeRatio = m.medianMs / first.medianMs
-        print("  \(m.scale)x / \(first.scale)x: input \(formatted(inputRatio, 2))×, time \(formatted(timeRatio, 2))× (quadratic would be \(formatted(inputRatio * inputRatio, 1))×)")
-    }
+    print("ghr-audit-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores; every audit at target 4.1.0 in its own process")
+    if options.only.contains("monorepo") { try monorepo(options, base: base); print("") }
+    if options.only.contains("roots") { try manyRoots(options, base: base); print("") }
+    if options.only.contains("frontend") { frontEnd(options); print("") }
+    if options.only.contains("large") { try largeFiles(options, base: base); print("") }
+    if options.only.contains("startup") { startup(options); print("") }
+    if options.only.contains("checkov") { try checkov(options, base: base) }
     if options.keep { print("\nrepositories kept in \(base.path)") }
 }
 
