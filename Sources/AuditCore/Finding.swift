@@ -99,11 +99,22 @@ public enum Fingerprint {
         let normalised = lineText.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
         let key = [ruleId, path, normalised, message, String(occurrence)].joined(separator: "\u{1F}")
         let digest = SHA256.hash(data: Data(key.utf8))
-        return digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return hex(digest.prefix(16))
     }
 
     public static func sha256Hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: data))
+    }
+
+    /// Lower-case hexadecimal, two digits a byte (`String(format:)` per byte costs microseconds).
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The SHA-256 digest in base64, as Content-Security-Policy hash sources write it.

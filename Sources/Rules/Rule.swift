@@ -40,10 +40,20 @@ public struct RuleContext: Sendable {
     /// `--from`: overrides the detected current version of every call.
     public var fromOverride: ModuleVersion?
     /// The analysis of every script file, by path.
-    public var scripts: [String: ScriptReport]
+    public var scripts: [String: ScriptReport] {
+        didSet { scriptFingerprints = Self.fingerprints(of: scripts, in: workspace, knowledge: knowledge) }
+    }
+    /// The module release whose unedited script each script file is, by path (absent: none): read
+    /// once per file, not once per fleet that boots it.
+    public private(set) var scriptFingerprints: [String: ScriptFingerprintEntry] = [:]
 
     /// The repository's Packer templates, read once for every fleet and rule that follows an AMI.
-    public var packerTemplates: [PackerTemplate]
+    public var packerTemplates: [PackerTemplate] {
+        didSet { packerTemplatesUnder = Self.foldersIndex(packerTemplates) }
+    }
+    /// For each folder ("" for the scan root), the indices in `packerTemplates` of the templates
+    /// anywhere below it: a fleet finds the templates nearest to it without comparing with all.
+    public private(set) var packerTemplatesUnder: [String: [Int]] = [:]
 
     public init(workspace: Workspace, model: DeploymentModel, knowledge: KnowledgeBase, target: TargetSelection,
                 fromOverride: ModuleVersion?, scripts: [String: ScriptReport]) {
@@ -54,6 +64,29 @@ public struct RuleContext: Sendable {
         self.fromOverride = fromOverride
         self.scripts = scripts
         self.packerTemplates = PackerTemplate.templates(from: workspace.files(ofKind: .packer).compactMap(\.hcl), fileSystem: workspace.fileSystem)
+        self.packerTemplatesUnder = Self.foldersIndex(packerTemplates)
+        self.scriptFingerprints = Self.fingerprints(of: scripts, in: workspace, knowledge: knowledge)
+    }
+
+    static func fingerprints(of scripts: [String: ScriptReport], in workspace: Workspace, knowledge: KnowledgeBase) -> [String: ScriptFingerprintEntry] {
+        var out: [String: ScriptFingerprintEntry] = [:]
+        for path in scripts.keys {
+            if let text = workspace.source(path)?.text, let known = knowledge.fingerprint(ofScript: text) { out[path] = known }
+        }
+        return out
+    }
+
+    static func foldersIndex(_ templates: [PackerTemplate]) -> [String: [Int]] {
+        var index: [String: [Int]] = [:]
+        for (i, t) in templates.enumerated() {
+            var folder = Paths.directory(of: t.file)
+            while true {
+                index[folder, default: []].append(i)
+                if folder.isEmpty { break }
+                folder = Paths.directory(of: folder)
+            }
+        }
+        return index
     }
 
     /// The release a call is audited against.

@@ -25,8 +25,14 @@ struct WrittenInput {
     /// Whether Terraform silently drops an unknown name here (object attributes) instead of
     /// rejecting it (module arguments).
     var silentlyDropped: Bool
-    var call: RunnerModuleCall
-    var fleet: Fleet?
+    /// The model's calls (one shared buffer) and which of them this input belongs to: a copy of
+    /// the call and its fleet per input made this list grow far faster than the inputs.
+    let calls: [RunnerModuleCall]
+    let callIndex: Int
+    let fleetIndex: Int?
+
+    var call: RunnerModuleCall { calls[callIndex] }
+    var fleet: Fleet? { fleetIndex.map { calls[callIndex].fleets[$0] } }
 }
 
 extension RuleContext {
@@ -34,30 +40,31 @@ extension RuleContext {
     /// `multi_runner_config` entry (`runner_config`, `matcherConfig`, the entry's own keys).
     func writtenInputs() -> [WrittenInput] {
         var out: [WrittenInput] = []
-        for call in model.calls {
+        let calls = model.calls
+        for (index, call) in calls.enumerated() {
             guard let scope = call.kind.inputScope else { continue }
             for a in call.call.inputs {
                 let (v, _) = call.scope.evaluate(a.expression)
                 out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: v, valueRange: a.expression.range,
-                                        silentlyDropped: false, call: call, fleet: nil))
+                                        silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: nil))
             }
             guard call.kind == .multiRunner, let config = call.fleets.first?.moduleInputs["multi_runner_config"],
                   case .object(let entries) = config.value.kind else { continue }
             for key in entries.keys.sorted() {
                 let entry = entries[key]!
-                let fleet = call.fleets.first { $0.configKey == key }
+                let fleet = call.fleets.firstIndex { $0.configKey == key }
                 guard case .object(let fields) = entry.kind else { continue }
                 for (name, v) in fields {
                     if let range = v.origin {
                         out.append(WrittenInput(scope: .multiRunnerConfig, name: name, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
-                                                value: v, valueRange: range, silentlyDropped: true, call: call, fleet: fleet))
+                                                value: v, valueRange: range, silentlyDropped: true, calls: calls, callIndex: index, fleetIndex: fleet))
                     }
                     let nested: InputScope? = name == "runner_config" ? .runnerConfig : (name == "matcherConfig" ? .matcherConfig : nil)
                     guard let nestedScope = nested, case .object(let inner) = v.kind else { continue }
                     for (field, fv) in inner {
                         guard let range = fv.origin else { continue }
                         out.append(WrittenInput(scope: nestedScope, name: field, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
-                                                value: fv, valueRange: range, silentlyDropped: true, call: call, fleet: fleet))
+                                                value: fv, valueRange: range, silentlyDropped: true, calls: calls, callIndex: index, fleetIndex: fleet))
                     }
                 }
             }

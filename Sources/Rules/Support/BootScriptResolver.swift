@@ -83,9 +83,9 @@ public struct BootScriptResolver: Sendable {
     public init(context: RuleContext) { self.context = context }
 
     public func scriptFacts(forScript path: String) -> ScriptFacts? {
-        guard let report = context.scripts[path], let source = context.workspace.source(path) else { return nil }
+        guard let report = context.scripts[path], context.workspace.source(path) != nil else { return nil }
         var facts = ScriptFacts(report: report, path: path)
-        if let known = context.knowledge.fingerprint(ofScript: source.text) {
+        if let known = context.scriptFingerprints[path] {
             // An unedited copy of a module file: that release's exact behaviour.
             facts.knownReleases = known.releases
             facts.knownDefect = known.defects.first
@@ -130,12 +130,13 @@ public struct BootScriptResolver: Sendable {
     func fromPacker(_ facts: FleetFacts, input: FleetInput) -> ResolvedBoot {
         let os = facts.os ?? "linux"
         let filter = Self.amiNameFilter(facts)
-        var candidates: [PackerTemplate] = []
-        for t in context.packerTemplates {
-            guard t.os == os else { continue }
-            if let filter, let pattern = t.sources.first?.amiNamePattern, !Self.namesMayOverlap(filter: filter, amiName: pattern) { continue }
-            candidates.append(t)
+        func matches(_ t: PackerTemplate) -> Bool {
+            guard t.os == os else { return false }
+            if let filter, let pattern = t.sources.first?.amiNamePattern, !Self.namesMayOverlap(filter: filter, amiName: pattern) { return false }
+            return true
         }
+        let candidates = Self.nearest(context.packerTemplates, under: context.packerTemplatesUnder, matching: matches,
+                                      to: [facts.call.scope.rootDirectory, facts.call.scope.module.directory])
         let baseNote = RelatedNote("`enable_userdata = false`: the start script is baked into the AMI", at: input.range)
         guard !candidates.isEmpty else {
             return ResolvedBoot(scripts: [.missing(reason: "no Packer template in the repository builds this fleet's AMI", at: input.range)], chain: [baseNote], label: "ami:unknown")
@@ -170,6 +171,34 @@ public struct BootScriptResolver: Sendable {
                                 chain: chain, label: "ami:" + templates.joined(separator: ","), packerTemplates: templates)
         }
         return ResolvedBoot(scripts: scripts, chain: chain, label: "ami:" + templates.joined(separator: ","), packerTemplates: templates, bakedBy: bakedBy)
+    }
+
+    /// The matching templates closest to the fleet's configuration: those sharing the deepest
+    /// folder with its root module or with the module that calls the runner module. A monorepo
+    /// holding several projects, each with its own images, matches each fleet with its own
+    /// project's templates (and stays linear in the number of projects); templates in one shared
+    /// `images/` folder are equally close to every root and all stay candidates. In the order of
+    /// `templates`.
+    static func nearest(_ templates: [PackerTemplate], under index: [String: [Int]], matching: (PackerTemplate) -> Bool,
+                        to directories: [String]) -> [PackerTemplate] {
+        var bestDepth = -1
+        var chosen = Set<Int>()
+        for directory in directories {
+            // The deepest folder above `directory` (itself included) with a matching template below it.
+            var parts = directory.split(separator: "/")
+            while parts.count >= bestDepth {
+                let found = (index[parts.joined(separator: "/")] ?? []).filter { matching(templates[$0]) }
+                if !found.isEmpty {
+                    if parts.count > bestDepth { chosen = [] }
+                    bestDepth = parts.count
+                    chosen.formUnion(found)
+                    break
+                }
+                if parts.isEmpty { break }
+                parts.removeLast()
+            }
+        }
+        return chosen.sorted().map { templates[$0] }
     }
 
     static func isBootDestination(_ d: String?) -> Bool {
