@@ -1,0 +1,163 @@
+import AuditCore
+import Foundation
+import Testing
+
+/// The byte-level secret scanners against the regular expressions they replace (ICU, through
+/// `NSRegularExpression`): the same masked text for the repository's own files and for many
+/// generated strings made of the pieces each pattern turns on (PEM headers, token prefixes,
+/// separators, base64 runs, combining and format characters, `ſ` and the Kelvin sign...).
+@Suite("Secret scanners agree with their regular expressions")
+struct SecretsScannerTests {
+    /// The regular expressions and masking the scanners replace, kept here as the reference.
+    enum Reference {
+        static let patterns: [NSRegularExpression] = [
+            #"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|\z)"#,
+            #"LS0tLS1CRUdJTi[A-Za-z0-9+/=\\\s]*"#,
+            #"\bgh[pousr]_[A-Za-z0-9]{20,}"#,
+            #"\bgithub_pat_[A-Za-z0-9_]{20,}"#,
+            #"\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b"#,
+            #"(?i)(aws_secret_access_key|secret_access_key|secretaccesskey)(["'\s:=]+)[A-Za-z0-9/+=]{40}"#,
+            #"[A-Za-z0-9+/]{120,}={0,2}"#,
+            #"(?i)\b([a-z0-9_]*(secret|token|password|passwd|private_key|key_base64|jitconfig|jit_config_value)[a-z0-9_]*)(\s*["']?\s*[:=]\s*["']?)([^\s"',}@]{8,})"#,
+        ].map { try! NSRegularExpression(pattern: $0) }
+
+        static func ranges(in text: String) -> [NSRange] {
+            let ns = text as NSString
+            var out: [NSRange] = []
+            let whole = NSRange(location: 0, length: ns.length)
+            for (i, re) in patterns.enumerated() {
+                for m in re.matches(in: text, range: whole) {
+                    if i == patterns.count - 1 {
+                        let value = m.range(at: 4)
+                        let v = ns.substring(with: value)
+                        if v.hasPrefix("var.") || v.hasPrefix("local.") || v.hasPrefix("data.") || v.hasPrefix("module.") || v.hasPrefix("$") || v.hasPrefix("aws_") { continue }
+                        if v.allSatisfy({ $0.isLetter || $0 == "_" || $0 == "-" }) && v.count < 24 { continue }
+                        out.append(value)
+                    } else if i == 5 {
+                        out.append(NSRange(location: m.range(at: 2).upperBound, length: m.range.upperBound - m.range(at: 2).upperBound))
+                    } else {
+                        out.append(m.range)
+                    }
+                }
+            }
+            return out
+        }
+
+        static func mask(_ text: String) -> String {
+            let found = ranges(in: text)
+            guard !found.isEmpty else { return text }
+            var units = Array(text.utf16)
+            for r in found {
+                for i in r.location..<min(units.count, r.location + r.length) where units[i] != 10 && units[i] != 13 {
+                    units[i] = UInt16(UInt8(ascii: "*"))
+                }
+            }
+            return String(decoding: units, as: UTF16.self)
+        }
+    }
+
+    /// A small deterministic generator (SplitMix64), so a failure is reproducible from its seed.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let pieces: [String] = [
+        "-----BEGIN ", "RSA ", "EC ", "OPENSSH ", "PRIVATE KEY", "-----", "-----END ", "PUBLIC KEY", "\n", "\r\n", "\r",
+        "LS0tLS1CRUdJTi", "gh", "ghp_", "gho_", "ghs_", "ghx_", "github_pat_", "AKIA", "ASIA", "AROA", "AKIB",
+        "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", "secret_access_key", "SecretAccessKey", "ſecret", "\u{212A}ey",
+        "secret", "token", "TOKEN", "password", "passwd", "private_key", "key_base64", "jitconfig", "jit_config_value", "webhook_", "_",
+        " ", "  ", "\t", "\u{A0}", "\u{85}", "\u{2028}", "\u{3000}", "\u{0B}", "\u{1C}", "=", "==", ":", "\"", "'", ",", "}", "@", "\\",
+        "var.", "local.", "data.", "module.", "${", "$", "aws_", "-", ".", "/", "+",
+        "é", "e\u{301}", "\u{301}", "\u{200B}", "\u{200C}", "\u{200D}", "\u{FEFF}", "\u{AD}", "İ", "ı", "ß", "Ω", "😀", "𝔸", "٣", "‿",
+        "0", "7", "A", "Z", "a", "z", "Q", "x9", "K", "k", "S", "s",
+    ]
+
+    static func alphanumerics(_ count: Int, using g: inout Generator, upper: Bool = false) -> String {
+        let alphabet = Array(upper ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<count).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
+    }
+
+    static func sample(seed: UInt64) -> String {
+        var g = Generator(state: seed)
+        var text = ""
+        for _ in 0..<Int(g.next() % 24) {
+            switch g.next() % 12 {
+            case 10:
+                let headers = ["-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----",
+                               "-----END PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY----", "-----BEGIN PRIVATE KEY -----"]
+                text += headers[Int(g.next() % UInt64(headers.count))]
+            case 11:
+                let prefixes = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA"]
+                text += prefixes[Int(g.next() % UInt64(prefixes.count))] + alphanumerics([15, 16, 16, 17][Int(g.next() % 4)], using: &g, upper: true)
+            case 0:
+                // Runs around the lengths the patterns count: 16, 20, 40, 120.
+                let lengths = [7, 8, 9, 15, 16, 17, 19, 20, 21, 38, 39, 40, 41, 119, 120, 121, 130]
+                text += alphanumerics(lengths[Int(g.next() % UInt64(lengths.count))], using: &g, upper: g.next() % 2 == 0)
+            case 1:
+                text += alphanumerics(Int(g.next() % 12), using: &g)
+            default:
+                text += pieces[Int(g.next() % UInt64(pieces.count))]
+            }
+        }
+        return text
+    }
+
+    @Test("generated strings: the same masked text as the regular expressions")
+    func generated() {
+        var differences: [String] = []
+        // How many samples each pattern matched: the comparison means something only if all do.
+        var matchedBy = [Int](repeating: 0, count: Reference.patterns.count)
+        for seed in 0..<UInt64(20_000) {
+            let text = Self.sample(seed: seed)
+            for (i, re) in Reference.patterns.enumerated() where re.firstMatch(in: text, range: NSRange(location: 0, length: (text as NSString).length)) != nil {
+                matchedBy[i] += 1
+            }
+            let expected = Reference.mask(text)
+            let actual = Secrets.mask(text)
+            if actual != expected || Secrets.contains(text) != !Reference.ranges(in: text).isEmpty {
+                differences.append("seed \(seed): \(text.debugDescription)\n  regex:   \(expected.debugDescription)\n  scanner: \(actual.debugDescription)")
+            }
+        }
+        #expect(differences.isEmpty, "\(differences.count) differ; first: \(differences.prefix(5).joined(separator: "\n"))")
+        #expect(matchedBy.allSatisfy { $0 >= 20 }, "samples matched per pattern: \(matchedBy)")
+    }
+
+    @Test("secrets of every shape, in context", arguments: [
+        "key = \"-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\" rest",
+        "-----BEGIN PRIVATE KEY-----\nunterminated",
+        "-----BEGIN PRIVATE KEY----- a -----END PUBLIC KEY----- b -----END PRIVATE KEY----- c",
+        "key_base64 = \"LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo=\"",
+        "url = \"https://x-access-token:ghp_R8kz3QpL0vW2xYt6NmB4cD7eF9gH1jK5sA0u@ghes\"",
+        "xghp_R8kz3QpL0vW2xYt6NmB4cD7eF9gH1jK5sA0u ghp_short github_pat_11ABCDEFG0123456789_abcdefghij",
+        "AKIAIOSFODNN7EXAMPLE AKIAIOSFODNN7EXAMPLEX éAKIAIOSFODNN7EXAMPLE AKIAIOSFODNN7EXAMPL\u{301}",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "SECRET_ACCESS_KEY: ==wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEK",
+        "webhook_secret = \"s3cr3t-value\" token = var.token password: \"${var.p}\" jit_config_value='short'",
+        "\u{FEFF}token=abcdefgh12 \u{301}token=abcdefgh12 é_token=abcdefgh12",
+    ])
+    func shapes(_ text: String) {
+        #expect(Secrets.mask(text) == Reference.mask(text))
+    }
+
+    @Test("the repository's own files and fixtures: the same masked text")
+    func repositoryFiles() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var checked = 0
+        for folder in ["fixtures", "rules", "Tests"] {
+            guard let walker = FileManager.default.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil) else { continue }
+            for case let url as URL in walker where ["tf", "tfvars", "sh", "ps1", "yaml", "yml", "json", "hcl", "swift", "tpl", "md"].contains(url.pathExtension) {
+                guard let data = try? Data(contentsOf: url), data.count < 2_000_000, let text = String(data: data, encoding: .utf8) else { continue }
+                #expect(Secrets.mask(text) == Reference.mask(text), "\(url.path)")
+                checked += 1
+            }
+        }
+        #expect(checked > 100)
+    }
+}
