@@ -85,6 +85,9 @@ public struct Report: Sendable {
     public var filesScanned: Int
     /// How many files of each kind were read (`terraform`, `yaml`, `bash`, ...).
     public var filesByKind: [String: Int]
+    /// Files found but not read, by kind: nothing in the runner deployment reaches them (a
+    /// CloudFormation template, a Helm chart next to the Terraform).
+    public var filesNotReached: [String: Int]
     public var modules: [ModuleSummary]
     /// Sorted with `Finding.ordered` and deduplicated.
     public var findings: [Finding]
@@ -98,12 +101,14 @@ public struct Report: Sendable {
     public var checklist: UpgradeChecklist?
 
     public init(toolName: String = "ghr-audit", toolVersion: String, target: String, filesScanned: Int,
-                filesByKind: [String: Int], modules: [ModuleSummary], findings: [Finding], rules: [RuleDescriptor]) {
+                filesByKind: [String: Int], filesNotReached: [String: Int] = [:], modules: [ModuleSummary], findings: [Finding],
+                rules: [RuleDescriptor]) {
         self.toolName = toolName
         self.toolVersion = toolVersion
         self.target = target
         self.filesScanned = filesScanned
         self.filesByKind = filesByKind
+        self.filesNotReached = filesNotReached
         self.modules = modules
         self.findings = findings
         self.rules = rules
