@@ -21,6 +21,9 @@ public struct AuditOptions: Sendable {
     /// Rule ids (or aliases) switched off.
     public var disabledRules: Set<String>
     public var severityOverrides: [String: Severity]
+    /// `--require-module`: no runner module call found (CORE-008) is an error. nil: the config
+    /// file's `require_module`, else false.
+    public var requireModule: Bool?
 
     public init(target: TargetSelection? = nil, fromOverride: ModuleVersion? = nil, rootInputs: RootInputs = RootInputs(),
                 disabledRules: Set<String> = [], severityOverrides: [String: Severity] = [:]) {
@@ -161,6 +164,7 @@ public struct Auditor: Sendable {
             load(batch)
         }
         let workspace = Workspace(files: files, fileSystem: fileSystem)
+        pending[GateConfig.fileName] = nil   // read above, as the configuration
         var notReached: [String: Int] = [:]
         for d in pending.values { if let kind = Reach.countedKind(d) { notReached[kind, default: 0] += 1 } }
         let deployment = DeploymentScope(model: model)
@@ -192,7 +196,9 @@ public struct Auditor: Sendable {
         let (kept, suppressed) = applySuppressions(findings, workspace: workspace, known: known, options: options)
         findings = kept
 
+        let requireModule = options.requireModule ?? config.requireModule?.value ?? false
         for i in findings.indices {
+            if requireModule, findings[i].ruleId == RuleID.core008.rawValue { findings[i].severity = .error; continue }
             if let s = options.severityOverrides[findings[i].ruleId], !findings[i].tags.contains("parse") { findings[i].severity = s }
         }
         findings = Self.finalise(findings, workspace: workspace)
@@ -212,6 +218,7 @@ public struct Auditor: Sendable {
         report.commit = GitHead.commit(in: fileSystem)
         report.checklist = Checklist.plan(findings: findings, calls: model.calls, knowledge: knowledge,
                                           target: ModuleVersion(report.target) ?? knowledge.latest.version)
+        report.unresolved = ModelSummary.unresolved(model, context: context)
         var sources: [String: SourceFile] = [:]
         for f in findings {
             for path in [f.location.path] + f.related.map(\.location.path) where sources[path] == nil {

@@ -2,6 +2,7 @@ import AuditCore
 import Engine
 import Foundation
 import Knowledge
+import Reporters
 import Rules
 import Testing
 
@@ -124,5 +125,41 @@ struct ScopeTests {
         #expect(read.isDisjoint(with: ["templates/notes.yaml", "packer/scripts/unused.sh", "docs/example.json"]), "\(read.sorted())")
         #expect(!result.report.findings.contains { $0.ruleId == "CORE-001" }, "\(result.report.findings.map(Self.key))")
         #expect(result.report.filesNotReached == ["yaml": 1, "bash": 1, "json": 1])
+    }
+}
+
+/// Issue 18 §2: a run with nothing to audit says so; `--require-module` makes it an error.
+extension ScopeTests {
+    @Test("no runner module call: CORE-008 names what was scanned and the lookalike; require_module makes it an error")
+    func noRunnerModule() throws {
+        var files = try Self.tree("no-runner-module")
+        let warned = try Self.audit(files, target: "7.11.0")
+        let found = try #require(warned.report.findings.first { $0.ruleId == "CORE-008" })
+        #expect(found.severity == .warning)
+        #expect(found.message.contains("scanned 2 Terraform files"))
+        #expect(found.detail?.contains("../vendor/github-runner-fork") == true)
+        #expect(warned.report.scopeLines == ["audited: no runner module call found"])
+        var options = AuditOptions(target: TargetSelection("7.11.0"))
+        options.requireModule = true
+        let knowledge = try KnowledgeBase.load()
+        let strict = Auditor(knowledge: knowledge).audit(fileSystem: MemoryFileSystem(data: files), options: options)
+        #expect(strict.report.findings.first { $0.ruleId == "CORE-008" }?.severity == .error)
+        files[".ghr-audit.yml"] = Data("require_module: true\n".utf8)
+        let configured = try Self.audit(files, target: "7.11.0")
+        #expect(configured.report.findings.first { $0.ruleId == "CORE-008" }?.severity == .error)
+    }
+
+    @Test("every format carries what was audited, including what was not resolved")
+    func everyFormatCarriesTheScope() throws {
+        let files = try Self.tree("prebuilt-ami-unknown")
+        let result = try Self.audit(files, target: "5.0.0")
+        #expect(result.report.unresolved.contains { $0.hasPrefix("start script of `module.runners`") }, "\(result.report.unresolved)")
+        let lines = result.report.scopeLines
+        #expect(lines.count == 2 && lines[0].contains("main.tf:module.runners") && lines[1].hasPrefix("not resolved: "))
+        for format in [OutputFormat.text, .json, .sarif, .junit, .markdown] {
+            let out = render(result.report, as: format, options: RenderOptions(color: false, sources: result.sources))
+            #expect(out.contains("main.tf:module.runners"), "\(format)")
+            #expect(out.contains("no Packer template in the repository builds this fleet"), "\(format)")
+        }
     }
 }

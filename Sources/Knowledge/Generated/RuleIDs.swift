@@ -18,6 +18,8 @@ extension RuleID {
     public static let core006 = RuleID(rawValue: "CORE-006")
     /// `CORE-007`
     public static let core007 = RuleID(rawValue: "CORE-007")
+    /// `CORE-008`
+    public static let core008 = RuleID(rawValue: "CORE-008")
     /// `CORE-010`
     public static let core010 = RuleID(rawValue: "CORE-010")
     /// `CORE-011`
@@ -122,6 +124,7 @@ extension RuleID {
         .core005,
         .core006,
         .core007,
+        .core008,
         .core010,
         .core011,
         .core012,
