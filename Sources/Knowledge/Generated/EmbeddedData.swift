@@ -8131,5 +8131,47 @@ examples:
         }
 
 """#,
+        "version/VER-208.yaml": #"""
+id: VER-208
+title: Target older than the pinned release
+severity: note
+tags: [version]
+summary: The audit target is older than the release a module call uses, so the upgrade checks describe a downgrade
+description: |
+  Reported once per runner module call whose current release (pinned, resolved from a constraint,
+  or read from a vendored copy) is newer than the audit target. Every other finding of the call
+  then describes moving back to the older release: inputs that do not exist yet, defaults that
+  change back.
+rationale: |
+  A target below the pinned release is usually a typo (`--target 5.2.0` for `7.2.0`) or a stale
+  `target:` in `.ghr-audit.yml`; without saying so the report reads like an upgrade checklist.
+remediation: |
+  Check the target: use `--target latest`, `--target pinned`, or the release you mean to move to.
+examples:
+  - name: downgrade
+    kind: triggering
+    target: "6.2.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = 1️⃣"7.2.0"
+          lambda_event_source_mapping_batch_size = 1
+        }
+    expect:
+      - marker: 1️⃣
+        message: "downgrade"
+  - name: upgrade
+    kind: non_triggering
+    target: "7.11.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "7.2.0"
+          lambda_event_source_mapping_batch_size = 1
+        }
+
+"""#,
     ]
 }

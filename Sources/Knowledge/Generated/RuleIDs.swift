@@ -114,6 +114,8 @@ extension RuleID {
     public static let ver206 = RuleID(rawValue: "VER-206")
     /// `VER-207`
     public static let ver207 = RuleID(rawValue: "VER-207")
+    /// `VER-208`
+    public static let ver208 = RuleID(rawValue: "VER-208")
 
     /// Every id of the catalogue, sorted.
     public static let catalogued: [RuleID] = [
@@ -172,5 +174,6 @@ extension RuleID {
         .prb411,
         .ver206,
         .ver207,
+        .ver208,
     ]
 }
