@@ -92,6 +92,9 @@ public struct Report: Sendable {
     /// What the audit could not resolve in the model (a release, a fleet map, a start script),
     /// one short phrase each, e.g. "start script of fleet `module.ci`: the AMI is built outside the repository".
     public var unresolved: [String] = []
+    /// false for a report that describes no repository (`probe` without a repository path): it
+    /// then says nothing about what was audited.
+    public var auditsRepository = true
     /// Sorted with `Finding.ordered` and deduplicated.
     public var findings: [Finding]
     /// The catalogue entries of every rule that may appear (for SARIF `tool.driver.rules`).
@@ -137,6 +140,7 @@ extension Report {
 
     /// One line on what was audited and, when something was not resolved, a second one.
     public var scopeLines: [String] {
+        guard auditsRepository else { return [] }
         func n(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
         let calls = runnerCalls
         var first: String

@@ -132,6 +132,11 @@ final class RecordingFileSystem: FileSystem, @unchecked Sendable {
     }
 
     func list(_ path: String) -> [DirectoryEntry]? { base.list(path) }
+    // The base's own answers: its `stat` sizes (a huge file is refused unread) and its absolute
+    // root (`abspath()`), not the protocol's defaults.
+    func size(_ path: String) -> Int? { base.size(path) }
+    func identity(_ path: String) -> FileIdentity? { base.identity(path) }
+    var absoluteRoot: String? { base.absoluteRoot }
 
     var paths: Set<String> {
         lock.lock()
