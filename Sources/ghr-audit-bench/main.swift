@@ -44,7 +44,6 @@ struct Options {
     var fixtures: URL?
     /// Child mode: audit this folder --runs times and print one `RESULT` line.
     var measure: URL?
-    var workers: Int?
 
     init(_ arguments: [String]) throws {
         var i = 0
@@ -66,7 +65,6 @@ struct Options {
             case "--fleets": fleets = try positive("--fleets", minimum: 4)
             case "--copies": copies = try positive("--copies")
             case "--runs": runs = try positive("--runs")
-            case "--workers": workers = try positive("--workers")
             case "--keep": keep = true
             case "--fixtures": fixtures = URL(fileURLWithPath: try value())
             case "--measure": measure = URL(fileURLWithPath: try value())
@@ -155,12 +153,11 @@ struct Measurement {
 }
 
 /// Child mode: audits `root` `runs` times in this process and prints one line.
-func measureInProcess(_ root: URL, runs: Int, workers: Int?) throws {
+func measureInProcess(_ root: URL, runs: Int) throws {
     let knowledge = try KnowledgeBase.load()
     let auditor = Auditor(knowledge: knowledge)
     let fileSystem = LocalFileSystem(root: root)
-    var options = AuditOptions(target: .version(ModuleVersion(4, 1, 0)))
-    if let workers { options.workers = workers }
+    let options = AuditOptions(target: .version(ModuleVersion(4, 1, 0)))
     var times: [Double] = []
     var cpu: [Double] = []
     var last: AuditResult?
@@ -197,9 +194,8 @@ func spawn(_ executable: String, _ arguments: [String], discardOutput: Bool = fa
 }
 
 /// Audits `root` in a child process.
-func measure(_ root: URL, runs: Int, workers: Int? = nil) throws -> Measurement {
-    var args = ["--measure", root.path, "--runs", String(runs)]
-    if let workers { args += ["--workers", String(workers)] }
+func measure(_ root: URL, runs: Int) throws -> Measurement {
+    let args = ["--measure", root.path, "--runs", String(runs)]
     guard let out = spawn(selfExecutable(), args),
           let line = out.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }),
           let m = Measurement(line: String(line)) else {
@@ -362,7 +358,7 @@ func checkov(_ options: Options, base: URL) throws {
 func run() throws {
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
     if let root = options.measure {
-        try measureInProcess(root, runs: options.runs, workers: options.workers)
+        try measureInProcess(root, runs: options.runs)
         return
     }
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("ghr-audit-bench-\(ProcessInfo.processInfo.processIdentifier)")
