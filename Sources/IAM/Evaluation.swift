@@ -109,6 +109,8 @@ public enum Decision: Sendable, Hashable {
     case allowed(by: [StatementReference])
     /// An explicit Deny applies.
     case denied(by: StatementReference)
+    /// Otherwise allowed, but an explicit Deny covers part of the request's resources (a Deny on `parameter/x/runners/config/*` for a need on `parameter/x/*`): requests there fail.
+    case partlyDenied(by: StatementReference)
     /// No statement of `layer` allows it (an implicit deny). `closest` are the statements of that
     /// layer that come nearest (the right action on other resources, or the same service).
     case notAllowed(layer: PolicyLayer, closest: [StatementReference])
@@ -121,7 +123,7 @@ public enum Decision: Sendable, Hashable {
     public var statements: [StatementReference] {
         switch self {
         case .allowed(let s): s
-        case .denied(let s): [s]
+        case .denied(let s), .partlyDenied(let s): [s]
         case .notAllowed(_, let s): s
         case .conditional(let g): g.map(\.statement)
         case .unknown(_, let s): s
@@ -153,13 +155,17 @@ public struct PolicyEvaluator: Sendable {
         var unknownReasons: [String] = []
         var unknownStatements: [StatementReference] = []
         var pending: [ConditionalGrant] = []
+        var partial: StatementReference?
 
         // 1. Explicit denies, in every layer.
         for (layer, docs) in layers {
             for (doc, index, statement) in Self.statements(docs) where statement.effect == .deny {
                 let ref = StatementReference(layer: layer, origin: doc.origin, index: index, statement: statement)
                 switch outcome(statement, request, effect: .deny) {
-                case .applies: return .denied(by: ref)
+                case .applies:
+                    // A Deny that touches only part of what is asked does not deny all of it.
+                    if covers(statement, request) { return .denied(by: ref) }
+                    partial = partial ?? ref
                 case .conditional(let c): pending.append(ConditionalGrant(statement: ref, conditions: c, effect: .deny))
                 case .unknown(let deps):
                     unknownReasons.append("whether \(ref.name) denies it depends on \(Self.describe(deps))")
@@ -211,7 +217,16 @@ public struct PolicyEvaluator: Sendable {
             return .unknown(reason: unknownReasons.joined(separator: "; "), statements: unknownStatements)
         }
         if !pending.isEmpty { return .conditional(pending) }
+        if let partial { return .partlyDenied(by: partial) }
         return .allowed(by: allowing)
+    }
+
+    /// Whether a Deny's resources take in every resource of the request. Actions are asked for in
+    /// full (a Deny of one action of `kms:ReEncrypt*` denies the need), but a resource pattern is
+    /// the range the module may touch: a Deny of part of it denies only that part.
+    func covers(_ s: PolicyStatement, _ r: AccessRequest) -> Bool {
+        guard let resources = s.resources else { return false }
+        return listMatch(resources, r.resource, forDeny: false, r.context, cover: PatternMatch.resourceCovers, overlap: PatternMatch.resourceOverlaps).truth == .yes
     }
 
     // MARK: Statements

@@ -62,6 +62,30 @@ import Testing
         #expect(by.layer == .permissionBoundary)
     }
 
+    /// A Deny scoped to part of the resources a need ranges over denies that part, not the need.
+    @Test func denyOfPartOfTheResourcesIsAPartialDeny() {
+        let doc = document(allow(["ssm:*"]), deny(["ssm:GetParameter"], ["arn:aws:ssm:*:*:parameter/github-action-runners/ci/runners/config/*"], sid: "NoConfig"))
+        let wide = "arn:aws:ssm:eu-west-1:123456789012:parameter/github-action-runners/ci/*"
+        guard case .partlyDenied(let by) = decide([doc], action: "ssm:GetParameter", resource: wide) else {
+            Issue.record("expected partly denied, got \(decide([doc], action: "ssm:GetParameter", resource: wide))"); return
+        }
+        #expect(by.statement.sid?.value == "NoConfig")
+        // Covering what is needed, a scoped Deny denies it like a Deny on `*`.
+        guard case .denied = decide([doc], action: "ssm:GetParameter", resource: paramARN) else {
+            Issue.record("a Deny covering the resource must deny it"); return
+        }
+        guard case .denied = decide([doc], action: "ssm:GetParameter", resource: "arn:aws:ssm:eu-west-1:123456789012:parameter/github-action-runners/ci/runners/config/*") else {
+            Issue.record("a Deny covering the needed pattern must deny it"); return
+        }
+        // Elsewhere it does not apply at all.
+        #expect(decide([doc], action: "ssm:GetParameter", resource: "arn:aws:ssm:eu-west-1:123456789012:parameter/other/x").isAllowed)
+        // Not allowed stays not allowed (the partial Deny does not hide a missing Allow).
+        guard case .notAllowed = decide([document(allow(["ssm:PutParameter"]), deny(["ssm:GetParameter"], ["arn:aws:ssm:*:*:parameter/github-action-runners/ci/runners/config/*"]))],
+                                        action: "ssm:GetParameter", resource: wide) else {
+            Issue.record("expected not allowed"); return
+        }
+    }
+
     @Test func denyOfPartOfARequestedPatternDenies() {
         let doc = document(allow(["kms:*"]), deny(["kms:ReEncryptFrom"]))
         guard case .denied = decide([doc], action: "kms:ReEncrypt*", resource: "*") else {
