@@ -226,7 +226,35 @@ public struct PolicyEvaluator: Sendable {
     /// the range the module may touch: a Deny of part of it denies only that part.
     func covers(_ s: PolicyStatement, _ r: AccessRequest) -> Bool {
         guard let resources = s.resources else { return false }
-        return listMatch(resources, r.resource, forDeny: false, r.context, cover: PatternMatch.resourceCovers, overlap: PatternMatch.resourceOverlaps).truth == .yes
+        if listMatch(resources, r.resource, forDeny: false, r.context, cover: PatternMatch.resourceCovers, overlap: PatternMatch.resourceOverlaps).truth == .yes {
+            return true
+        }
+        // A Deny of every resource of a type (`arn:aws:ec2:*:*:instance/*`) takes in every request
+        // of the action's service on that type, however the need writes its resource (often `*`):
+        // the action only ever acts on resources of its own types, so nothing is left allowed.
+        guard !resources.negated, let service = Self.service(of: r.action) else { return false }
+        return resources.patterns.contains { Self.isWholeType($0, service: service) }
+    }
+
+    /// The service prefix of an action (`ec2` of `ec2:TerminateInstances`), when written literally.
+    static func service(of action: PolicyPattern) -> String? {
+        guard case .literal(let text)? = action.pieces.first, let colon = text.firstIndex(of: ":") else { return nil }
+        return String(text[..<colon]).lowercased()
+    }
+
+    /// `arn:<partition>:<service>:*:*:<type>/*` (or `<type>:*`, or `*` as the resource part): every
+    /// resource of a type, in every region and account. The partition may be a placeholder.
+    static func isWholeType(_ pattern: PolicyPattern, service: String) -> Bool {
+        let parts = pattern.text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 6, parts[0] == "arn", parts[2].lowercased() == service,
+              parts[3] == "*", parts[4] == "*" else { return false }
+        let resource = parts[5]
+        if resource == "*" { return true }
+        for separator in ["/", ":"] where resource.hasSuffix(separator + "*") {
+            let type = resource.dropLast(2)
+            if !type.isEmpty, !type.contains("*"), !type.contains("?"), !type.contains("/"), !type.contains("$") { return true }
+        }
+        return false
     }
 
     // MARK: Statements

@@ -86,6 +86,28 @@ import Testing
         }
     }
 
+    @Test func denyOfEveryResourceOfATypeDeniesANeedOnStar() {
+        // Guard rails are written per type: every instance in every region and account. The need on
+        // `*` acts only on instances, so nothing is left allowed.
+        let doc = document(allow(["ec2:*"]), deny(["ec2:TerminateInstances"], ["arn:aws:ec2:*:*:instance/*"], sid: "NoTermination"))
+        guard case .denied(let by) = decide([doc], action: "ec2:TerminateInstances", resource: "*") else {
+            Issue.record("expected denied, got \(decide([doc], action: "ec2:TerminateInstances", resource: "*"))"); return
+        }
+        #expect(by.statement.sid?.value == "NoTermination")
+        // Pinned to one account or a name prefix, it is only part of the range.
+        for scoped in ["arn:aws:ec2:*:123456789012:instance/*", "arn:aws:ec2:*:*:instance/i-0abc*"] {
+            let d = document(allow(["ec2:*"]), deny(["ec2:TerminateInstances"], [scoped]))
+            guard case .partlyDenied = decide([d], action: "ec2:TerminateInstances", resource: "*") else {
+                Issue.record("\(scoped) should deny only part of `*`"); continue
+            }
+        }
+        // Another service's type does not take in the action's resources: never a full denial.
+        let other = document(allow(["ec2:*"]), deny(["ec2:TerminateInstances"], ["arn:aws:ssm:*:*:parameter/*"]))
+        if case .denied = decide([other], action: "ec2:TerminateInstances", resource: "*") {
+            Issue.record("a Deny on another service's resources must not deny the need")
+        }
+    }
+
     @Test func denyOfPartOfARequestedPatternDenies() {
         let doc = document(allow(["kms:*"]), deny(["kms:ReEncryptFrom"]))
         guard case .denied = decide([doc], action: "kms:ReEncrypt*", resource: "*") else {
