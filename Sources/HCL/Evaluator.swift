@@ -364,7 +364,7 @@ final class Evaluation {
 
     func variable(_ name: String, _ range: SourceRange) -> Value {
         if let v = lookup(name) {
-            if case .unknown = v.kind { return Value(v.kind, origin: v.origin ?? range) }
+            if case .unknown = v.kind { return v.relocated(to: v.origin ?? range) }
             return v
         }
         if isAbsentRoot(name) { return unknown(name, range) }
@@ -659,7 +659,7 @@ final class Evaluation {
         let collection = eval(f.collection)
         let pairs: [(key: Value, value: Value)]
         switch collection.kind {
-        case .unknown: return Value(collection.kind, origin: range)
+        case .unknown(let reason): return unknownForTemplate(f, reason: reason, range)
         case .list(let l): pairs = l.enumerated().map { (Value(.number(Double($0.offset))), $0.element) }
         case .object(let o): pairs = o.keys.sorted(by: Evaluation.precedes).map { (Value(.string($0)), o[$0]!) }
         case .null:
@@ -716,6 +716,20 @@ final class Evaluation {
         if f.keyResult == nil { return Value(.list(listOut), origin: range) }
         if f.grouping { return Value(.object(groups.mapValues { Value(.list($0), origin: range) }), origin: range) }
         return Value(.object(objectOut), origin: range)
+    }
+
+    /// A `for` over an unknown collection is unknown, but its body still has a shape: evaluated
+    /// once with the iteration variables unknown, it says what every element carries.
+    func unknownForTemplate(_ f: ForExpression, reason: String, _ range: SourceRange) -> Value {
+        let element = Value.unknown("each element of \(Self.text(of: f.collection)) (\(reason))", origin: f.collection.range)
+        var scope: [String: Value] = [f.valueVariable: element]
+        if let k = f.keyVariable { scope[k] = .unknown("each key of \(Self.text(of: f.collection)) (\(reason))", origin: f.collection.range) }
+        scopes.append(scope)
+        defer { scopes.removeLast() }
+        let body = eval(f.valueResult)
+        let template = ForTemplate(element: body, collectionRange: f.collection.range, reason: reason,
+                                   bodyRange: f.valueResult.range, isObject: f.keyResult != nil)
+        return Value(.unknown(reason: reason), origin: range, template: template)
     }
 
     // MARK: Templates

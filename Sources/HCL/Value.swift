@@ -19,10 +19,21 @@ public struct Value: Sendable, Hashable, CustomStringConvertible {
 
     public var kind: Kind
     public var origin: SourceRange?
+    /// For an unknown built by a `for` over an unknown collection: what every element looks like
+    /// (the body evaluated once with the iteration variables unknown). Not part of equality.
+    public var template: ForTemplate?
 
-    public init(_ kind: Kind, origin: SourceRange? = nil) {
+    public init(_ kind: Kind, origin: SourceRange? = nil, template: ForTemplate? = nil) {
         self.kind = kind
         self.origin = origin
+        self.template = template
+    }
+
+    /// The same value written elsewhere (its template kept).
+    public func relocated(to origin: SourceRange?) -> Value {
+        var v = self
+        v.origin = origin
+        return v
     }
 
     public static func == (a: Value, b: Value) -> Bool { a.kind == b.kind }
@@ -104,5 +115,30 @@ public struct Value: Sendable, Hashable, CustomStringConvertible {
         case .object(let o): "{" + o.keys.sorted().map { "\($0) = \(o[$0]!.description)" }.joined(separator: ", ") + "}"
         case .unknown(let reason): "(unknown: \(reason))"
         }
+    }
+}
+
+/// The shape of the elements of a collection built by a `for` whose source collection is unknown
+/// (`{ for k, v in var.specs : k => { ... } }` with `var.specs` unset): the element as the body
+/// gives it with the iteration variables unknown, so what the body writes literally is known for
+/// every element.
+public final class ForTemplate: Sendable {
+    /// The body's value (the `=>` value of an object `for`, the value of a list `for`).
+    public let element: Value
+    /// Where the `for`'s collection is written (`var.specs` in `for k, v in var.specs`).
+    public let collectionRange: SourceRange
+    /// Why the collection is unknown.
+    public let reason: String
+    /// Where the body is written.
+    public let bodyRange: SourceRange
+    /// An object-producing `{for ...}`.
+    public let isObject: Bool
+
+    public init(element: Value, collectionRange: SourceRange, reason: String, bodyRange: SourceRange, isObject: Bool) {
+        self.element = element
+        self.collectionRange = collectionRange
+        self.reason = reason
+        self.bodyRange = bodyRange
+        self.isObject = isObject
     }
 }

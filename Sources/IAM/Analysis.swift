@@ -8,6 +8,8 @@ public struct Gap: Sendable, Hashable {
         case notAllowed(layer: PolicyLayer, closest: [StatementReference])
         /// An explicit Deny applies.
         case denied(by: StatementReference)
+        /// An explicit Deny covers part of the resources needed.
+        case partlyDenied(by: StatementReference)
         /// Allowed only under conditions the audit cannot decide.
         case conditional([ConditionalGrant])
         /// The answer depends on parts of the policies or the request not known statically.
@@ -33,7 +35,7 @@ public struct Gap: Sendable, Hashable {
     /// depends on conditions or unknown parts.
     public var isDefinite: Bool {
         switch shortfall {
-        case .notAllowed, .denied: true
+        case .notAllowed, .denied, .partlyDenied: true
         case .conditional, .unknown: false
         }
     }
@@ -42,7 +44,7 @@ public struct Gap: Sendable, Hashable {
     public var statements: [StatementReference] {
         switch shortfall {
         case .notAllowed(_, let s): s
-        case .denied(let s): [s]
+        case .denied(let s), .partlyDenied(let s): [s]
         case .conditional(let g): g.map(\.statement)
         case .unknown(_, let s): s
         }
@@ -57,6 +59,8 @@ public struct Gap: Sendable, Hashable {
             return "No statement allows `\(action)` on `\(resource)`" + Gap.near(closest) + "."
         case .denied(let s):
             return "\(s.name) in \(s.layer) explicitly denies `\(action)`; an explicit Deny wins over any Allow."
+        case .partlyDenied(let s):
+            return "\(s.name) in \(s.layer) explicitly denies `\(action)` on part of `\(resource)`; requests there fail, the rest is allowed."
         case .conditional(let grants):
             let parts = grants.map { g -> String in
                 let conds = g.conditions.map(\.description).joined(separator: " and ")
@@ -113,6 +117,7 @@ public enum IAMAnalysis {
             switch evaluator.decide(request) {
             case .allowed: return nil
             case .denied(let s): return Gap(requirement: r, shortfall: .denied(by: s))
+            case .partlyDenied(let s): return Gap(requirement: r, shortfall: .partlyDenied(by: s))
             case .notAllowed(let layer, let closest):
                 // The module grants some actions on `*` or on a wildcard pattern although it only
                 // touches some of those resources (`ssm:PutParameter` on `*` writes tokens,

@@ -109,6 +109,8 @@ public enum Decision: Sendable, Hashable {
     case allowed(by: [StatementReference])
     /// An explicit Deny applies.
     case denied(by: StatementReference)
+    /// Otherwise allowed, but an explicit Deny covers part of the request's resources (a Deny on `parameter/x/runners/config/*` for a need on `parameter/x/*`): requests there fail.
+    case partlyDenied(by: StatementReference)
     /// No statement of `layer` allows it (an implicit deny). `closest` are the statements of that
     /// layer that come nearest (the right action on other resources, or the same service).
     case notAllowed(layer: PolicyLayer, closest: [StatementReference])
@@ -121,7 +123,7 @@ public enum Decision: Sendable, Hashable {
     public var statements: [StatementReference] {
         switch self {
         case .allowed(let s): s
-        case .denied(let s): [s]
+        case .denied(let s), .partlyDenied(let s): [s]
         case .notAllowed(_, let s): s
         case .conditional(let g): g.map(\.statement)
         case .unknown(_, let s): s
@@ -153,13 +155,17 @@ public struct PolicyEvaluator: Sendable {
         var unknownReasons: [String] = []
         var unknownStatements: [StatementReference] = []
         var pending: [ConditionalGrant] = []
+        var partial: StatementReference?
 
         // 1. Explicit denies, in every layer.
         for (layer, docs) in layers {
             for (doc, index, statement) in Self.statements(docs) where statement.effect == .deny {
                 let ref = StatementReference(layer: layer, origin: doc.origin, index: index, statement: statement)
                 switch outcome(statement, request, effect: .deny) {
-                case .applies: return .denied(by: ref)
+                case .applies:
+                    // A Deny that touches only part of what is asked does not deny all of it.
+                    if covers(statement, request) { return .denied(by: ref) }
+                    partial = partial ?? ref
                 case .conditional(let c): pending.append(ConditionalGrant(statement: ref, conditions: c, effect: .deny))
                 case .unknown(let deps):
                     unknownReasons.append("whether \(ref.name) denies it depends on \(Self.describe(deps))")
@@ -211,7 +217,44 @@ public struct PolicyEvaluator: Sendable {
             return .unknown(reason: unknownReasons.joined(separator: "; "), statements: unknownStatements)
         }
         if !pending.isEmpty { return .conditional(pending) }
+        if let partial { return .partlyDenied(by: partial) }
         return .allowed(by: allowing)
+    }
+
+    /// Whether a Deny's resources take in every resource of the request. Actions are asked for in
+    /// full (a Deny of one action of `kms:ReEncrypt*` denies the need), but a resource pattern is
+    /// the range the module may touch: a Deny of part of it denies only that part.
+    func covers(_ s: PolicyStatement, _ r: AccessRequest) -> Bool {
+        guard let resources = s.resources else { return false }
+        if listMatch(resources, r.resource, forDeny: false, r.context, cover: PatternMatch.resourceCovers, overlap: PatternMatch.resourceOverlaps).truth == .yes {
+            return true
+        }
+        // A Deny of every resource of a type (`arn:aws:ec2:*:*:instance/*`) takes in every request
+        // of the action's service on that type, however the need writes its resource (often `*`):
+        // the action only ever acts on resources of its own types, so nothing is left allowed.
+        guard !resources.negated, let service = Self.service(of: r.action) else { return false }
+        return resources.patterns.contains { Self.isWholeType($0, service: service) }
+    }
+
+    /// The service prefix of an action (`ec2` of `ec2:TerminateInstances`), when written literally.
+    static func service(of action: PolicyPattern) -> String? {
+        guard case .literal(let text)? = action.pieces.first, let colon = text.firstIndex(of: ":") else { return nil }
+        return String(text[..<colon]).lowercased()
+    }
+
+    /// `arn:<partition>:<service>:*:*:<type>/*` (or `<type>:*`, or `*` as the resource part): every
+    /// resource of a type, in every region and account. The partition may be a placeholder.
+    static func isWholeType(_ pattern: PolicyPattern, service: String) -> Bool {
+        let parts = pattern.text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 6, parts[0] == "arn", parts[2].lowercased() == service,
+              parts[3] == "*", parts[4] == "*" else { return false }
+        let resource = parts[5]
+        if resource == "*" { return true }
+        for separator in ["/", ":"] where resource.hasSuffix(separator + "*") {
+            let type = resource.dropLast(2)
+            if !type.isEmpty, !type.contains("*"), !type.contains("?"), !type.contains("/"), !type.contains("$") { return true }
+        }
+        return false
     }
 
     // MARK: Statements

@@ -58,6 +58,9 @@ public struct Fleet: Sendable {
     public var anchor: SourceRange
     /// Whether the multi-runner config entry itself could not be read (unknown map).
     public var isPlaceholder: Bool
+    /// For the one fleet that stands for every fleet a `for` over an unknown collection builds:
+    /// that `for`'s template (what its body writes for every fleet).
+    public var template: ForTemplate?
 
     public init(name: String, configKey: String?, inputs: [String: FleetInput], moduleInputs: [String: FleetInput],
                 container: InputContainer, anchor: SourceRange, isPlaceholder: Bool = false) {

@@ -180,6 +180,9 @@ public struct DeploymentModelBuilder: Sendable {
             if kind.hasFleets, fleets.allSatisfy(\.isPlaceholder) {
                 state.diagnostics.append(noFleet(call, kind: kind, address: address, instances: callInstances, fleets: fleets, scope: scope))
             }
+            for fleet in fleets {
+                if let template = fleet.template { state.diagnostics.append(templateFleet(fleet, template: template, address: address)) }
+            }
             // Inputs the audit relies on that cannot be evaluated (CORE-003), once per argument.
             for a in call.inputs {
                 let (_, diags) = scope.evaluate(a.expression, extra: callInstances.first?.extra ?? [:])
@@ -218,11 +221,7 @@ public struct DeploymentModelBuilder: Sendable {
     /// warning (CORE-003) naming the call, the expression and the value that blocked it.
     func noFleet(_ call: ModuleCallBlock, kind: RunnerModuleKind, address: String, instances: [Instance],
                  fleets: [Fleet], scope: ModuleScope) -> Diagnostic {
-        func text(_ e: HCL.Expression) -> String {
-            let t = workspace.source(e.range.path)?.text(from: e.range.start.offset, to: e.range.end.offset) ?? "…"
-            let line = t.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? t
-            return line.count > 80 || line.count < t.count ? String(line.prefix(80)) + "…" : line
-        }
+        func text(_ e: HCL.Expression) -> String { workspace.text(of: e.range) ?? "…" }
         func why(_ v: Value) -> String {
             if case .unknown(let reason) = v.kind { return "its value is unknown: \(reason)" }
             return "it is \(v.description.count > 80 ? String(v.description.prefix(80)) + "…" : v.description)"
@@ -244,6 +243,30 @@ public struct DeploymentModelBuilder: Sendable {
                           range: call.block.labels.first?.range ?? call.block.typeRange)
     }
 
+    /// The settings rules need from a fleet, in the order a template fleet's warning names them.
+    static let templateSettings = ["runner_os", "enable_ephemeral_runners", "enable_jit_config", "enable_userdata",
+                                   "userdata_template", "ami_id_ssm_parameter_name", "runner_extra_labels"]
+
+    /// No silent pass for fleets built by a `for` over an unknown collection: a warning on the
+    /// collection says the fleets could not be enumerated, that the rules check one template for
+    /// all of them, and which settings the rules need depend on each element.
+    func templateFleet(_ fleet: Fleet, template: ForTemplate, address: String) -> Diagnostic {
+        let of = workspace.text(of: template.collectionRange) ?? "…"
+        let perElement = Self.templateSettings.filter { fleet.inputs[$0]?.value.containsUnknown == true }
+        var detail = "`multi_runner_config` of `\(address)` is built by a `for` over `\(of)`, whose value the audit cannot know (\(template.reason)), so how many fleets there are and their names are unknown. "
+        detail += "The rules check one template, every fleet built from `\(of)`, with what the body of the `for` writes for all of them. "
+        let known = Self.templateSettings.filter { fleet.inputs[$0] != nil && !perElement.contains($0) }
+        if !known.isEmpty { detail += "Known for every fleet: " + known.map { "`\($0)`" }.joined(separator: ", ") + ". " }
+        if !perElement.isEmpty {
+            detail += "Depending on each element, so not checked: " + perElement.map { "`\($0)`" }.joined(separator: ", ") + ". "
+        }
+        detail += "Give the audit the value (`--var`, `--var-file`, a default) to check each fleet."
+        let summary = !perElement.isEmpty
+            ? "fleets of `\(address)` cannot be enumerated and some of their settings depend on each element: `multi_runner_config` is built by a `for` over `\(of)`, which is unknown"
+            : "fleets of `\(address)` cannot be enumerated: `multi_runner_config` is built by a `for` over `\(of)`, which is unknown; checked as one template"
+        return Diagnostic(.warning, summary, detail: detail, range: template.collectionRange)
+    }
+
     func fleets(of call: ModuleCallBlock, kind: RunnerModuleKind, instance: Instance, address: String, scope: ModuleScope) -> [Fleet] {
         guard kind.hasFleets else { return [] }
         var moduleInputs: [String: FleetInput] = [:]
@@ -259,30 +282,44 @@ public struct DeploymentModelBuilder: Sendable {
         }
         guard let config = moduleInputs["multi_runner_config"] else { return [] }
         guard case .object(let entries) = config.value.kind else {
+            if let template = config.value.template, template.isObject, case .object? = template.element["runner_config"]?.kind {
+                // Built by a `for` over an unknown collection: one fleet carries what the body
+                // writes for every fleet.
+                let of = workspace.text(of: template.collectionRange).map { "`\($0)`" } ?? "an unknown collection"
+                var fleet = fleet(entry: template.element, fleetName: "\(label)[every fleet built from \(of)]", key: nil,
+                                  config: config, moduleInputs: moduleInputs)
+                fleet.anchor = template.bodyRange
+                fleet.template = template
+                return [fleet]
+            }
             // The map exists but cannot be read statically: one placeholder fleet says so.
             return [Fleet(name: label + ".multi_runner_config", configKey: nil, inputs: [:], moduleInputs: moduleInputs,
                           container: .unknown, anchor: config.range, isPlaceholder: true)]
         }
         return entries.keys.sorted().map { key in
-            let entry = entries[key]!
-            let runnerConfig = entry["runner_config"]
-            var inputs: [String: FleetInput] = [:]
-            if case .object(let fields)? = runnerConfig?.kind {
-                for (name, v) in fields {
-                    let at = v.origin ?? runnerConfig?.origin ?? entry.origin ?? config.range
-                    inputs[name] = FleetInput(name: name, value: v, range: at, nameRange: v.origin.flatMap { workspace.keyRange(ofValueAt: $0) })
-                }
-            }
-            let container: InputContainer
-            if let origin = runnerConfig?.origin {
-                let isYAML = workspace[origin.path]?.kind == .yaml
-                container = isYAML ? .yamlMapping(origin) : .hclObject(origin)
-            } else {
-                container = .unknown
-            }
-            return Fleet(name: "\(label)[\"\(key)\"]", configKey: key, inputs: inputs, moduleInputs: moduleInputs,
-                         container: container, anchor: entry.origin ?? config.range)
+            fleet(entry: entries[key]!, fleetName: "\(label)[\"\(key)\"]", key: key, config: config, moduleInputs: moduleInputs)
         }
+    }
+
+    /// The fleet of one `multi_runner_config` entry.
+    func fleet(entry: Value, fleetName: String, key: String?, config: FleetInput, moduleInputs: [String: FleetInput]) -> Fleet {
+        let runnerConfig = entry["runner_config"]
+        var inputs: [String: FleetInput] = [:]
+        if case .object(let fields)? = runnerConfig?.kind {
+            for (name, v) in fields {
+                let at = v.origin ?? runnerConfig?.origin ?? entry.origin ?? config.range
+                inputs[name] = FleetInput(name: name, value: v, range: at, nameRange: v.origin.flatMap { workspace.keyRange(ofValueAt: $0) })
+            }
+        }
+        let container: InputContainer
+        if let origin = runnerConfig?.origin {
+            let isYAML = workspace[origin.path]?.kind == .yaml
+            container = isYAML ? .yamlMapping(origin) : .hclObject(origin)
+        } else {
+            container = .unknown
+        }
+        return Fleet(name: fleetName, configKey: key, inputs: inputs, moduleInputs: moduleInputs,
+                     container: container, anchor: entry.origin ?? config.range)
     }
 
     // MARK: Versions

@@ -9,7 +9,7 @@ public struct VariableValue: Sendable {
     public var range: SourceRange?
     public var source: Source
 
-    public enum Source: String, Sendable { case defaultValue = "default", environment, tfvars, commandLine = "command line", moduleCall = "module call" }
+    public enum Source: String, Sendable { case defaultValue = "default", environment, workflow, tfvars, commandLine = "command line", moduleCall = "module call" }
 
     public init(value: Value, range: SourceRange?, source: Source) {
         self.value = value
@@ -200,7 +200,7 @@ public struct ModuleScope: Sendable {
 
 extension RootInputs {
     /// The values of a root module's variables, in Terraform's precedence: environment
-    /// (`TF_VAR_name`), then `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)` in
+    /// (`TF_VAR_name` set by the repository's GitHub Actions workflows, then the audit's own), then `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)` in
     /// lexical order, then `--var-file` and `--var` (later wins).
     public func values(for module: TerraformModule, workspace: Workspace) -> (values: [String: VariableValue], diagnostics: [Diagnostic]) {
         var values: [String: VariableValue] = [:]
@@ -220,6 +220,10 @@ extension RootInputs {
             }
         }
 
+        // `TF_VAR_*` the repository's workflows set for this root, then the audit's own environment.
+        for (name, given) in WorkflowVariables.values(for: module, from: WorkflowVariables.collect(workspace)) {
+            values[name] = given.1
+        }
         for key in environment.keys.sorted() where key.hasPrefix("TF_VAR_") {
             cliValue(String(key.dropFirst("TF_VAR_".count)), environment[key]!, origin: key)
         }

@@ -189,4 +189,12 @@ public struct Workspace: Sendable {
         guard let data = fileSystem.read(path) else { return nil }
         return SourceFile(path: path, data: data)
     }
+
+    /// The text written at `range`, on one line (the first line and `…` when it spans more, cut
+    /// at 80 characters), for messages that name an expression.
+    public func text(of range: SourceRange) -> String? {
+        guard let t = source(range.path)?.text(from: range.start.offset, to: range.end.offset) else { return nil }
+        let line = t.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? t
+        return line.count > 80 || line.count < t.count ? String(line.prefix(80)) + "…" : line
+    }
 }

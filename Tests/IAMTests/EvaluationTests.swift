@@ -62,6 +62,52 @@ import Testing
         #expect(by.layer == .permissionBoundary)
     }
 
+    /// A Deny scoped to part of the resources a need ranges over denies that part, not the need.
+    @Test func denyOfPartOfTheResourcesIsAPartialDeny() {
+        let doc = document(allow(["ssm:*"]), deny(["ssm:GetParameter"], ["arn:aws:ssm:*:*:parameter/github-action-runners/ci/runners/config/*"], sid: "NoConfig"))
+        let wide = "arn:aws:ssm:eu-west-1:123456789012:parameter/github-action-runners/ci/*"
+        guard case .partlyDenied(let by) = decide([doc], action: "ssm:GetParameter", resource: wide) else {
+            Issue.record("expected partly denied, got \(decide([doc], action: "ssm:GetParameter", resource: wide))"); return
+        }
+        #expect(by.statement.sid?.value == "NoConfig")
+        // Covering what is needed, a scoped Deny denies it like a Deny on `*`.
+        guard case .denied = decide([doc], action: "ssm:GetParameter", resource: paramARN) else {
+            Issue.record("a Deny covering the resource must deny it"); return
+        }
+        guard case .denied = decide([doc], action: "ssm:GetParameter", resource: "arn:aws:ssm:eu-west-1:123456789012:parameter/github-action-runners/ci/runners/config/*") else {
+            Issue.record("a Deny covering the needed pattern must deny it"); return
+        }
+        // Elsewhere it does not apply at all.
+        #expect(decide([doc], action: "ssm:GetParameter", resource: "arn:aws:ssm:eu-west-1:123456789012:parameter/other/x").isAllowed)
+        // Not allowed stays not allowed (the partial Deny does not hide a missing Allow).
+        guard case .notAllowed = decide([document(allow(["ssm:PutParameter"]), deny(["ssm:GetParameter"], ["arn:aws:ssm:*:*:parameter/github-action-runners/ci/runners/config/*"]))],
+                                        action: "ssm:GetParameter", resource: wide) else {
+            Issue.record("expected not allowed"); return
+        }
+    }
+
+    @Test func denyOfEveryResourceOfATypeDeniesANeedOnStar() {
+        // Guard rails are written per type: every instance in every region and account. The need on
+        // `*` acts only on instances, so nothing is left allowed.
+        let doc = document(allow(["ec2:*"]), deny(["ec2:TerminateInstances"], ["arn:aws:ec2:*:*:instance/*"], sid: "NoTermination"))
+        guard case .denied(let by) = decide([doc], action: "ec2:TerminateInstances", resource: "*") else {
+            Issue.record("expected denied, got \(decide([doc], action: "ec2:TerminateInstances", resource: "*"))"); return
+        }
+        #expect(by.statement.sid?.value == "NoTermination")
+        // Pinned to one account or a name prefix, it is only part of the range.
+        for scoped in ["arn:aws:ec2:*:123456789012:instance/*", "arn:aws:ec2:*:*:instance/i-0abc*"] {
+            let d = document(allow(["ec2:*"]), deny(["ec2:TerminateInstances"], [scoped]))
+            guard case .partlyDenied = decide([d], action: "ec2:TerminateInstances", resource: "*") else {
+                Issue.record("\(scoped) should deny only part of `*`"); continue
+            }
+        }
+        // Another service's type does not take in the action's resources: never a full denial.
+        let other = document(allow(["ec2:*"]), deny(["ec2:TerminateInstances"], ["arn:aws:ssm:*:*:parameter/*"]))
+        if case .denied = decide([other], action: "ec2:TerminateInstances", resource: "*") {
+            Issue.record("a Deny on another service's resources must not deny the need")
+        }
+    }
+
     @Test func denyOfPartOfARequestedPatternDenies() {
         let doc = document(allow(["kms:*"]), deny(["kms:ReEncryptFrom"]))
         guard case .denied = decide([doc], action: "kms:ReEncrypt*", resource: "*") else {

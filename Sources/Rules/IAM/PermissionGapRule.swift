@@ -65,6 +65,8 @@ public struct PermissionGapRule: Rule {
         var needs: [Entry]
         var related: [RelatedNote]
         var isBoundary: Bool
+        /// A Deny that covers only part of what is needed (a warning, not an error).
+        var isPartial = false
         /// The current releases of the fleets involved (when known), and the target.
         var currents: [ModuleVersion]
         var target: ModuleVersion
@@ -96,13 +98,18 @@ public struct PermissionGapRule: Rule {
                 return r
             }
             switch gap.shortfall {
-            case .denied(let ref):
+            case .denied(let ref), .partlyDenied(let ref):
                 topic = ""
                 ruleId = PermissionGapRule.denyId
                 isBoundary = ref.layer == .permissionBoundary
                 layer = s.attachment.describe(ref.layer)
                 location = inRepository(ref.statement.effectRange) ?? inRepository(ref.statement.location) ?? fallback
-                shortfall = "\(ref.name) denies \(Group.actions(ref.statement)) on \(Group.resources(ref.statement)); an explicit Deny wins over every Allow, in any policy"
+                if case .partlyDenied = gap.shortfall {
+                    isPartial = true
+                    shortfall = "\(ref.name) denies \(Group.actions(ref.statement)) on \(Group.resources(ref.statement)), part of what the role needs; requests for those resources fail, the rest is allowed"
+                } else {
+                    shortfall = "\(ref.name) denies \(Group.actions(ref.statement)) on \(Group.resources(ref.statement)); an explicit Deny wins over every Allow, in any policy"
+                }
             case .notAllowed(let l, let closest):
                 ruleId = PermissionGapRule.missingId
                 isBoundary = l == .permissionBoundary
@@ -142,6 +149,7 @@ public struct PermissionGapRule: Rule {
 
         mutating func merge(_ other: Group) {
             for n in other.needs where !needs.contains(n) { needs.append(n) }
+            isPartial = isPartial && other.isPartial
             currents += other.currents
             for note in other.related where !related.contains(note) { related.append(note) }
         }
@@ -155,7 +163,7 @@ public struct PermissionGapRule: Rule {
             let message: String
             if ruleId == PermissionGapRule.denyId {
                 let shown = Wording.quotedList(actions, limit: 3, conjunction: "and")
-                message = "explicit Deny in \(layer) blocks \(shown), which \(who) \(roles.count == 1 ? "needs" : "need") from \(introduced)"
+                message = "explicit Deny in \(layer) blocks \(shown)\(isPartial ? " on part of the resources" : ""), which \(who) \(roles.count == 1 ? "needs" : "need") from \(introduced)"
             } else {
                 let on = resources.count == 1 ? "`\(resources[0])`" : "\(resources.count) resources"
                 message = "\(who) \(roles.count == 1 ? "needs" : "need") \(Wording.quotedList(actions, sorted: false, limit: 3, conjunction: "and")) on \(on) from \(introduced), \(which)"
@@ -206,7 +214,7 @@ public struct PermissionGapRule: Rule {
                 remedy = "Attach a policy to the role that allows \(Wording.quotedList(actions, conjunction: "and")) on \(Wording.quotedList(resources, conjunction: "and"))"
             }
             detail.append("\(remedy). Needs read from \(Wording.quotedList(Group.unique(needs.map(\.citation)), conjunction: "and")).")
-            let severity: Severity = needs.contains { $0.need == .required } ? .error : .warning
+            let severity: Severity = needs.contains { $0.need == .required } && !isPartial ? .error : .warning
             return context.finding(ruleId, message, at: location, detail: detail.joined(separator: " "), severity: severity,
                                    related: Array(related.prefix(8)), fix: Fix(remedy))
         }

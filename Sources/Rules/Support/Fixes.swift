@@ -93,6 +93,15 @@ extension RuleContext {
         notes.append(RelatedNote("module call `\(facts.call.address)` (\(facts.call.evidence.how))", at: facts.call.call.block.typeRange.union(facts.call.call.block.labels.first?.range ?? facts.call.call.block.typeRange)))
         if let key = facts.fleet.configKey {
             notes.append(RelatedNote("runner configuration `\(key)`", at: facts.fleet.anchor))
+        } else if facts.fleet.template != nil {
+            notes.append(RelatedNote("the body of the `for` that builds every fleet of this call", at: facts.fleet.anchor))
+        }
+        // Inputs whose value a workflow of the repository sets (`TF_VAR_*`).
+        let inputs = facts.fleet.moduleInputs.merging(facts.fleet.inputs) { _, runner in runner }
+        for name in inputs.keys.sorted() {
+            let at = inputs[name]!.valueRange
+            guard WorkflowVariables.isWorkflow(at.path) else { continue }
+            notes.append(RelatedNote("`\(name)` gets its value from `\(WorkflowVariables.prefix)…` set in workflow `\(at.path)`", at: at))
         }
         return notes
     }
