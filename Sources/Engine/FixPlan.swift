@@ -1,6 +1,8 @@
 import AuditCore
 import Foundation
 import Gate
+import Rules
+import Terraform
 
 /// Every machine-applicable fix of one audit, file by file: built from the files' original text
 /// as the audit read it (never from masked text), shown as a diff with secrets masked, written
@@ -22,6 +24,10 @@ public struct FixPlan: Sendable {
     public var files: [File]
     /// Files that fixes point into but the audit did not read (never written).
     public var unaudited: [String]
+    /// What the user must change by hand so the fixed configuration runs the target: runner
+    /// module calls whose release pin `fix` cannot move (a constraint range, a git ref that does
+    /// not name the release once, a vendored copy). Shown before the diff.
+    public var pinInstructions: [String]
 
     public init(_ result: AuditResult) {
         var edits: [String: [TextEdit]] = [:]
@@ -32,6 +38,17 @@ public struct FixPlan: Sendable {
             for e in fix.edits { edits[e.range.path, default: []].append(e) }
             for p in Set(fix.edits.map(\.range.path)) { described[p, default: []].append("\(finding.ruleId): \(shown.description)") }
         }
+        // The release pin of every runner module call moves to the target in the same diff: the
+        // renamed inputs are those of the target, so the old pin would reject them. The lambda
+        // lockstep fix (JIT-109) writes the same edit for the same pin; one edit per pin is kept.
+        let (moves, instructions) = Self.pinMoves(result)
+        for (edit, description) in moves {
+            let path = edit.range.path
+            guard !edits[path, default: []].contains(edit) else { continue }
+            edits[path, default: []].append(edit)
+            described[path, default: []].append(description)
+        }
+        self.pinInstructions = instructions
         var files: [File] = []
         var unaudited: [String] = []
         for path in edits.keys.sorted() {
@@ -39,7 +56,7 @@ public struct FixPlan: Sendable {
                 unaudited.append(path)
                 continue
             }
-            let newText: String
+            var newText: String
             var overlapping = 0
             switch FixApplier.apply(edits[path]!, to: original) {
             case .success(let text): newText = text
@@ -47,11 +64,55 @@ public struct FixPlan: Sendable {
                 newText = conflict.partialText
                 overlapping = conflict.dropped.count
             }
+            if path.hasSuffix(".tf") || path.hasSuffix(".tfvars") {
+                // Renamed and inserted arguments take the `=` alignment of their group.
+                newText = HCLAlignment.realign(newText, touching: UnifiedDiff.insertedLines(old: original.text, new: newText))
+            }
             guard newText != original.text else { continue }
             files.append(File(path: path, original: original, newText: newText, descriptions: described[path, default: []], overlapping: overlapping))
         }
         self.files = files
         self.unaudited = unaudited
+    }
+
+    /// The runner module calls audited at a release other than the one they run: the edit that
+    /// moves each pin to the target, or what the user must change where no edit can.
+    static func pinMoves(_ result: AuditResult) -> (edits: [(TextEdit, String)], instructions: [String]) {
+        guard let target = ModuleVersion(result.report.target) else { return ([], []) }
+        var edits: [(TextEdit, String)] = []
+        var instructions: [String] = []
+        var seen = Set<SourceRange>()
+        for call in result.model.calls where NoRunnerModuleRule.runnerKinds.contains(call.kind) || call.kind == .downloadLambda {
+            guard let current = call.version, current != target else { continue }
+            let block = call.call.block.typeRange
+            let at = "`\(call.address)` (\(block.path):\(block.start.line))"
+            if let copy = call.vendoredRoot {
+                instructions.append("\(at) uses the copy of the module in `\(copy)` (release \(current)): replace it with release \(target)")
+                continue
+            }
+            // The pin written in the call: an exact `version`, or the release of a git ref.
+            var pin: (range: SourceRange, release: ModuleVersion)?
+            if let constraint = call.versionConstraint, let range = call.call.versionExpression?.range {
+                if let exact = constraint.exactVersion { pin = (range, exact) } else {
+                    instructions.append("\(at) selects its release with the range `version = \"\(constraint.text)\"`: set `version = \"\(target)\"`")
+                    continue
+                }
+            } else if call.source.gitRef != nil, let range = call.call.sourceExpression?.range {
+                pin = (range, current)
+            } else if call.source.isRegistry {
+                instructions.append("\(at) has no `version` and installs the newest release: add `version = \"\(target)\"`")
+                continue
+            }
+            guard let pin, !seen.contains(pin.range) else { continue }
+            guard pin.release != target else { continue }
+            guard let edit = LambdaVersionRule.bump(pin.range, from: pin.release, to: target, workspace: result.workspace) else {
+                instructions.append("\(at): the release pin could not be rewritten (\(call.evidence.how)): pin release \(target) there")
+                continue
+            }
+            seen.insert(pin.range)
+            edits.append((edit, "module pin: `\(call.address)` from \(pin.release) to \(target)"))
+        }
+        return (edits, instructions)
     }
 
     /// A unified diff of every file (`git apply` accepts it), with secrets masked in every line:

@@ -39,8 +39,16 @@ public enum UnifiedDiff {
         return out
     }
 
+    /// The 0-based indexes of the lines of `new` that the shortest edit script inserts (the
+    /// lines a change of `old` wrote).
+    public static func insertedLines(old: String, new: String) -> Set<Int> {
+        let a = lines(old), b = lines(new)
+        guard a != b else { return [] }
+        return Set(script(a, b).filter { $0.kind == .insert }.map(\.new))
+    }
+
     /// The lines of `text`, each with its `\n` (the last one may lack it).
-    static func lines(_ text: String) -> [String] {
+    public static func lines(_ text: String) -> [String] {
         var result: [String] = []
         let utf8 = text.utf8
         var start = utf8.startIndex

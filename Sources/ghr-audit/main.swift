@@ -172,6 +172,8 @@ struct FixCommand: ParsableCommand {
     func run() throws {
         let knowledge = try loadKnowledge()
         let plan = FixPlan(try flags.audit(paths: [path], knowledge: knowledge).result)
+        // First what the user must change by hand: without it the fixed files do not run the target.
+        for line in plan.pinInstructions { writeStderr("ghr-audit: change by hand: \(line)\n") }
         guard !plan.files.isEmpty || !plan.unaudited.isEmpty else {
             writeStderr("ghr-audit: no machine-applicable fix\n")
             return

@@ -243,7 +243,7 @@ public struct LambdaVersionRule: Rule {
 
     /// Replaces the one release `from` written inside `range` (`v4.1.0`, `lambdas/4.1.0/x.zip`,
     /// `?ref=v4.1.0`) with `to`; nil when the text there does not name it exactly once.
-    static func bump(_ range: SourceRange, from: ModuleVersion, to: ModuleVersion, workspace: Workspace) -> TextEdit? {
+    public static func bump(_ range: SourceRange, from: ModuleVersion, to: ModuleVersion, workspace: Workspace) -> TextEdit? {
         guard let source = workspace.source(range.path) else { return nil }
         let text = Array(source.text(from: range.start.offset, to: range.end.offset).utf8)
         let needle = Array(from.description.utf8)

@@ -32,6 +32,12 @@ public enum Fixes {
             return [edit]
         }
         guard let source = workspace.source(file), !block.closeBraceRange.isEmpty else { return nil }
+        // After the last argument (or nested block), not after comments that close the block.
+        let last = (block.body.attributes.map(\.range) + block.body.blocks.map(\.range)).max { $0.end.offset < $1.end.offset }
+        if let last, last.path == file, last.end.line < block.closeBraceRange.start.line,
+           let edit = insertAfterLine(of: last, text: "\(name) = \(value)", workspace: workspace) {
+            return [edit]
+        }
         let indent = block.body.attributes.first.map { indentation(ofLine: $0.range.start.line, in: source) } ?? "  "
         let closeLineStart = source.lineStarts[block.closeBraceRange.start.line - 1]
         let before = source.text(from: closeLineStart, to: block.closeBraceRange.start.offset)

@@ -1,0 +1,124 @@
+import AuditCore
+import Engine
+import Foundation
+import Gate
+import Knowledge
+import Rules
+import Terraform
+import Testing
+
+/// `fix` at a target yields a configuration valid at that target (issue 18 §4): the release pins
+/// move with the renamed inputs, lines keep `terraform fmt`'s alignment, and a second run has
+/// nothing left to do.
+@Suite("fix: fixes that hold together")
+struct FixHoldsTogetherTests {
+    static func audit(_ fs: any FileSystem, _ target: TargetSelection) throws -> AuditResult {
+        Auditor(knowledge: try KnowledgeBase.load()).audit(fileSystem: fs, options: AuditOptions(target: target))
+    }
+
+    static let v4 = """
+        module "runners" {
+          source  = "philips-labs/github-runner/aws"
+          version = "4.7.0"
+
+          aws_region  = "eu-west-1"
+          environment = "ci"
+
+          fifo_build_queue    = true
+          runner_extra_labels = "docker,build"
+          # trailing comment
+        }
+
+        """
+
+    @Test("the module pin moves to the target with the renamed inputs, aligned, and a second run is empty")
+    func pinMovesAndAligns() throws {
+        let root = MemoryScanRoot(MemoryFileSystem(["main.tf": Self.v4]))
+        let plan = FixPlan(try Self.audit(root.fileSystem, .version(ModuleVersion(5, 0, 0))))
+        #expect(plan.pinInstructions.isEmpty)
+        let diff = plan.diff
+        #expect(diff.contains("-  version = \"4.7.0\"\n+  version = \"5.0.0\"\n"), "\(diff)")
+        #expect(diff.contains("+  aws_region = \"eu-west-1\"\n+  prefix     = \"ci\"\n"), "\(diff)")
+        #expect(diff.contains("+  enable_fifo_build_queue = true\n+  runner_extra_labels     = [\"docker\", \"build\"]\n"), "\(diff)")
+        #expect(!diff.split(separator: "\n", omittingEmptySubsequences: false).contains("-"), "an empty `-` line: \(diff)")
+        #expect(plan.apply(to: root).status == .clean)
+        #expect(FixPlan(try Self.audit(root.fileSystem, .version(ModuleVersion(5, 0, 0)))).files.isEmpty)
+    }
+
+    @Test("a version range is not rewritten: the plan says first what to change by hand")
+    func rangeIsAnInstruction() throws {
+        let fs = MemoryFileSystem(["main.tf": Self.v4.replacingOccurrences(of: "\"4.7.0\"", with: "\"~> 4.7\"")])
+        let plan = FixPlan(try Self.audit(fs, .version(ModuleVersion(5, 0, 0))))
+        #expect(plan.pinInstructions.count == 1)
+        #expect(plan.pinInstructions.first?.contains("set `version = \"5.0.0\"`") == true, "\(plan.pinInstructions)")
+        #expect(!plan.diff.contains("+  version"), "\(plan.diff)")
+    }
+
+    @Test("lines are aligned as terraform fmt aligns the group they join")
+    func alignment() {
+        let text = "a {\n  x = 1\n  longer_name = 2\n\n  y    = 3\n  zz   = 4\n  c = <<EOF\n  q = 1\nEOF\n}\n"
+        let out = HCLAlignment.realign(text, touching: [2])
+        #expect(out == "a {\n  x           = 1\n  longer_name = 2\n\n  y    = 3\n  zz   = 4\n  c = <<EOF\n  q = 1\nEOF\n}\n")
+        #expect(HCLAlignment.realign(text, touching: []) == text)
+        #expect(HCLAlignment.realign("  m = {\n    k = 1\n  }\n", touching: [0, 1]) == "  m = {\n    k = 1\n  }\n")
+    }
+
+    @Test("an added argument goes after the last argument, not after trailing comments")
+    func insertionAfterLastArgument() throws {
+        let fs = MemoryFileSystem(["main.tf": Self.v4])
+        let result = try Self.audit(fs, .version(ModuleVersion(5, 0, 0)))
+        let call = try #require(result.model.calls.first)
+        let edit = try #require(Fixes.addArgument("new_input", value: "true", to: call.call.block, file: "main.tf", after: nil, workspace: result.workspace)?.first)
+        #expect(edit.range.start.line == 10, "inserted at line \(edit.range.start.line)")
+    }
+
+    static let metaArguments: Set<String> = ["source", "version", "providers", "count", "for_each", "depends_on"]
+
+    static func files(under dir: URL) -> [String: Data] {
+        var out: [String: Data] = [:]
+        guard let e = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: [.isRegularFileKey]) else { return out }
+        for case let url as URL in e where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            out[String(url.standardizedFileURL.path.dropFirst(dir.standardizedFileURL.path.count + 1))] = try? Data(contentsOf: url)
+        }
+        return out
+    }
+
+    @Test("property: every fixture, fixed at its target, leaves no fixed error, uses only the target's inputs, and fixes to nothing", arguments: Fixture.all)
+    func fixedFixtureHolds(_ fixture: Fixture) throws {
+        let kb = try KnowledgeBase.load()
+        let target = try #require(TargetSelection(fixture.target))
+        let root = MemoryScanRoot(MemoryFileSystem(data: Self.files(under: fixture.directory.appendingPathComponent("repo"))))
+        let before = try Self.audit(root.fileSystem, target)
+        let plan = FixPlan(before)
+        for f in plan.files {
+            let diff = UnifiedDiff.render(path: f.path, old: f.original.text, new: f.newText)
+            #expect(!diff.split(separator: "\n", omittingEmptySubsequences: false).contains("-"), "\(fixture.name): an empty `-` line in \(f.path)")
+        }
+        _ = plan.apply(to: root)
+        let after = try Self.audit(root.fileSystem, target)
+        // No error that a fix claimed to address remains (same rule at the same place).
+        let claimed = Set(before.report.findings.filter { $0.severity == .error && $0.fix?.isMachineApplicable == true }.map { "\($0.ruleId) \($0.location.path) \($0.message)" })
+        let left = after.report.findings.filter { claimed.contains("\($0.ruleId) \($0.location.path) \($0.message)") }
+        #expect(left.isEmpty, "\(fixture.name): fixed errors remain: \(left.map(\.message))")
+        // Every input of a fixed runner module call exists at the target.
+        let context = RuleContext(workspace: after.workspace, model: after.model, knowledge: kb, target: target, fromOverride: nil, scripts: [:])
+        for call in after.model.calls where call.vendoredRoot == nil && plan.files.contains(where: { $0.path == call.call.file }) {
+            guard let scope: InputScope = switch call.kind { case .root: .root; case .multiRunner: .multiRunner; case .runners: .runners; default: nil },
+                  let version = context.targetVersion(for: call) else { continue }
+            let known = kb.inputs(scope: scope, at: version)
+            let unknown = call.call.block.body.attributes.map(\.name).filter { !Self.metaArguments.contains($0) && !known.contains($0) }
+            #expect(unknown.isEmpty, "\(fixture.name): `\(call.address)` has inputs \(unknown) that \(version) does not accept")
+        }
+        // A second run has nothing left to write.
+        let again = FixPlan(after)
+        if fixture.name == "suppressions" {
+            // Known defect: the first run fixes the finding a suppression covered, so the second
+            // run removes that suppression as unused (CORE-013); both belong in the first diff.
+            withKnownIssue("suppressions: a second fix removes the suppression the first fix made unused (CORE-013)") {
+                #expect(again.files.isEmpty, "\(fixture.name): a second fix changes \(again.files.map(\.path))")
+            }
+        } else {
+            #expect(again.files.isEmpty, "\(fixture.name): a second fix changes \(again.files.map(\.path)):\n\(again.diff)")
+        }
+    }
+}
