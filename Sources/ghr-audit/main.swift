@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import Gate
 import Knowledge
+import Rehearsal
 import Reporters
 import Rules
 
@@ -260,6 +261,12 @@ struct VersionCommand: ParsableCommand {
         let kb = try loadKnowledge()
         writeStdout("ghr-audit \(ToolInfo.version) (knows terraform-aws-github-runner up to v\(kb.latest.version))\n")
     }
+}
+
+// Inside a rehearsal sandbox this binary also plays the commands a boot touches (`curl`, `aws`,
+// `config.sh`, …): started under such a name with GHR_REHEARSAL set, it is that stub and nothing else.
+if let stub = RehearsalStub.name(forArgv0: CommandLine.arguments[0], environment: ProcessInfo.processInfo.environment) {
+    exit(RehearsalStub.main(name: stub, args: Array(CommandLine.arguments.dropFirst()), argv0: CommandLine.arguments[0]))
 }
 
 // Exit statuses: ArgumentParser's usage errors become 2, as do environment errors; findings are 1.
