@@ -123,6 +123,12 @@ struct StubProcess {
         }
         p.waitUntilExit()
         record(.exited, nil, tool: "script", args: [], status: p.terminationStatus)
+        // What the script logged under /var/log (a boot script often sends its output there).
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: "/var/log")) ?? []).sorted() {
+            guard let data = FileManager.default.contents(atPath: "/var/log/" + name), !data.isEmpty else { continue }
+            h?.write(Data("==> /var/log/\(name) <==\n".utf8))
+            h?.write(data.suffix(16_384))
+        }
         // Background processes (a runner started with nohup) run to their end.
         let me = getpid()
         while true {
