@@ -129,7 +129,7 @@ public struct FleetRehearsals: Sendable {
         }
     }
 
-    struct Why: Error { var message: String }
+    public struct Why: Error { public var message: String }
 
     /// The script as the instance gets it (rendered as Terraform's `templatefile` would when it is
     /// a template), and the files next to it (a script may source them).
@@ -144,14 +144,9 @@ public struct FleetRehearsals: Sendable {
         // when it reads as a template and renders (else it is used as written).
         let mustRender: Bool = { if case .userdataTemplate = facts.bootPath { return true } else { return false } }()
         if mustRender || TemplateDetection.looksLikeTemplate(source.text) {
-            let (parts, problems) = HCLParser.parseTemplate(source)
-            let (value, diagnostics) = problems.isEmpty
-                ? Evaluator.render(parts, variables: Self.templateVariables, in: EvalContext(), range: .fileStart(script.path))
-                : (Value.null, problems)
-            if let rendered = value.stringValue {
-                text = rendered
-            } else if mustRender {
-                return .failure(Why(message: "the template could not be rendered as Terraform would\(diagnostics.first.map { ": " + $0.summary } ?? "")"))
+            switch Self.render(source) {
+            case .success(let rendered): text = rendered
+            case .failure(let why): if mustRender { return .failure(why) }
             }
         }
         var siblings: [String: Data] = [:]
@@ -165,6 +160,19 @@ public struct FleetRehearsals: Sendable {
             siblings[entry.name] = data
         }
         return .success((text, siblings))
+    }
+
+    /// `source` rendered as Terraform's `templatefile` renders a start script or user-data template
+    /// of the module (its variables set so that the boot stays offline).
+    public static func render(_ source: SourceFile) -> Result<String, Why> {
+        let (parts, problems) = HCLParser.parseTemplate(source)
+        let (value, diagnostics) = problems.isEmpty
+            ? Evaluator.render(parts, variables: templateVariables, in: EvalContext(), range: .fileStart(source.path))
+            : (Value.null, problems)
+        guard let rendered = value.stringValue else {
+            return .failure(Why(message: "the template could not be rendered as Terraform would\(diagnostics.first.map { ": " + $0.summary } ?? "")"))
+        }
+        return .success(rendered)
     }
 
     func notRehearsable(_ context: RuleContext, _ facts: FleetFacts, boot: ResolvedBoot, why: String, at: SourceRange) -> Finding {
@@ -203,7 +211,9 @@ public struct FleetRehearsals: Sendable {
             }
             let staticBreaks = script.contract.failsWithJIT
             let verdictIsJIT = run.situation.secret == .jit
-            if verdictIsJIT && !staticBreaks {
+            if script.contract == .undetermined {
+                detail += " The static analysis could not tell which contract the script follows (`undetermined`: the value travels through functions or files it does not follow); the rehearsal shows it."
+            } else if verdictIsJIT && !staticBreaks {
                 detail += " The static analysis reads the script as `\(script.contract.rawValue)`, which would work with JIT configs; the rehearsal shows otherwise (a shell difference, a sourced file or a function the reading cannot follow)."
             } else {
                 detail += " The static analysis reads the script as `\(script.contract.rawValue)`."
@@ -220,6 +230,30 @@ public struct FleetRehearsals: Sendable {
                 at: location, detail: detail, related: related,
                 fix: Fix("Update the start script to the 4.0.1 contract (`enable_jit_config`, `run.sh --jitconfig`), or set `enable_jit_config = false`")))
         }
+        return out
+    }
+}
+
+/// The text output of `ghr-audit rehearse`: per fleet, one line per run, the runner trace of each
+/// failing run (fake secrets redacted). Deterministic (no timings), so the README can show it.
+public enum RehearsalText {
+    public static func render(_ fleets: [FleetRehearsal]) -> String {
+        var out = ""
+        if fleets.isEmpty { out += "No fleet found.\n" }
+        for f in fleets {
+            out += "fleet \(f.fleet)" + (f.call == f.fleet ? "" : " (\(f.call))")
+            out += " at \(f.target.map { "\($0)" } ?? "an unknown release")"
+            if let s = f.script { out += ", script \(s) (static: \(f.staticContract?.rawValue ?? "unknown"))" }
+            out += "\n"
+            if let why = f.skipped { out += "  not rehearsed: \(why)\n" }
+            for r in f.runs {
+                out += "  \(r.verdict.breaks ? "FAIL" : "ok  ")  \(r.situation.label); /bin/sh is \(r.shell.rawValue)\n"
+                out += "        \(r.verdict.text)\n"
+                if r.verdict.breaks { for line in r.runnerTrace { out += "          \(line)\n" } }
+            }
+        }
+        let runs = fleets.flatMap(\.runs)
+        out += "\(runs.count) run\(runs.count == 1 ? "" : "s"), \(runs.filter(\.verdict.breaks).count) failing.\n"
         return out
     }
 }

@@ -66,28 +66,10 @@ struct RehearseCommand: ParsableCommand {
         let audit = try flags.audit(paths: [path], knowledge: knowledge)
         guard let (fleets, findings) = RehearsalRun.rehearse(audit.result, knowledge: knowledge, shell: shell, timeout: timeout.value) else { return }
         switch format {
-        case .text: writeStdout(Self.text(fleets, findings: findings))
+        case .text: writeStdout(RehearsalText.render(fleets))
         case .json: writeStdout(Self.json(fleets))
         }
         if findings.contains(where: { $0.severity == .error }) { throw ExitCode(ExitStatus.findings.rawValue) }
-    }
-
-    static func text(_ fleets: [FleetRehearsal], findings: [Finding]) -> String {
-        var out = ""
-        if fleets.isEmpty { out += "No fleet found.\n" }
-        for f in fleets {
-            out += "fleet \(f.fleet) (\(f.call)) at \(f.target.map { "\($0)" } ?? "an unknown release")"
-            if let s = f.script { out += ", script \(s) (static: \(f.staticContract?.rawValue ?? "unknown"))" }
-            out += "\n"
-            if let why = f.skipped { out += "  not rehearsed: \(why)\n" }
-            for r in f.runs {
-                out += "  \(r.verdict.breaks ? "FAIL" : "ok  ")  \(r.situation.label); /bin/sh is \(r.shell.rawValue): \(r.verdict.text) (\(String(format: "%.1f", r.seconds)) s)\n"
-                if r.verdict.breaks { for line in r.runnerTrace { out += "          \(line)\n" } }
-            }
-        }
-        let errors = findings.filter { $0.severity == .error }.count
-        out += "\(fleets.reduce(0) { $0 + $1.runs.count }) run(s), \(errors) failing verdict(s).\n"
-        return out
     }
 
     static func json(_ fleets: [FleetRehearsal]) -> String {
