@@ -46,8 +46,11 @@ let package = Package(
         // The probe's checks: live facts (AWS, GitHub) turned into findings, through the same
         // start-script and IAM analysis as `check`. No I/O of its own: it talks through ProbeClient.
         .target(name: "Probe", dependencies: ["AuditCore", "ProbeClient", "Scripts", "IAM", "Knowledge", "Terraform", "Documents"], swiftSettings: strict),
+        // Boot rehearsal: runs start scripts in a bubblewrap sandbox against stubs (the ghr-audit
+        // binary under other names) and judges the registration contract they follow.
+        .target(name: "Rehearsal", dependencies: ["AuditCore", "HCL", "Scripts", "Knowledge", "Terraform", "Rules", "Engine"], swiftSettings: strict),
         .executableTarget(name: "ghr-audit", dependencies: [
-            "AuditCore", "Engine", "Reporters", "Knowledge", "Terraform", "Gate", "HCL", "Rules", "Probe", "ProbeClient",
+            "AuditCore", "Engine", "Rehearsal", "Reporters", "Knowledge", "Terraform", "Gate", "HCL", "Rules", "Probe", "ProbeClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         // Maintenance code the shipped binary must not link: extracting rules/knowledge from the
@@ -75,6 +78,8 @@ let package = Package(
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "ProbeClient", "AuditCore", "Knowledge", "Scripts", "IAM", "Reporters", "Rules",
                                                        .product(name: "_CryptoExtras", package: "swift-crypto")],
                     exclude: ["Server", "Fixtures"], swiftSettings: strict),
+        .testTarget(name: "RehearsalTests", dependencies: ["Rehearsal", "AuditCore", "Engine", "Knowledge", "Rules", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ReportersTests", dependencies: ["Reporters", "AuditCore", "TestSupport"], exclude: ["Snapshots"], swiftSettings: strict),
     ]
 )

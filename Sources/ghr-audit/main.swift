@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import Gate
 import Knowledge
+import Rehearsal
 import Reporters
 import Rules
 
@@ -21,7 +22,7 @@ struct GHRAudit: ParsableCommand {
         commandName: "ghr-audit",
         abstract: "Audit a terraform-aws-github-runner deployment before a module upgrade.",
         version: ToolInfo.version,
-        subcommands: [CheckCommand.self, ChecklistCommand.self, FixCommand.self, ProbeCommand.self, RulesCommand.self, ExplainCommand.self,
+        subcommands: [CheckCommand.self, ChecklistCommand.self, FixCommand.self, ProbeCommand.self, RehearseCommand.self, RulesCommand.self, ExplainCommand.self,
                       SchemaCommand.self, VersionCommand.self],
         defaultSubcommand: CheckCommand.self)
 }
@@ -112,6 +113,13 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "Never colour the text output (NO_COLOR is honoured too).")
     var noColor = false
 
+    @Flag(help: "Also run each Linux fleet's start script in a bubblewrap sandbox (see `rehearse`) and report what breaks (one path only).")
+    var rehearse = false
+
+    func validate() throws {
+        if rehearse && paths.count > 1 { throw ValidationError("`--rehearse` takes one path") }
+    }
+
     func run() throws {
         let plan: OutputPlan
         do { plan = try OutputPlan.pair(arguments: Array(CommandLine.arguments.dropFirst())) } catch { throw ValidationError(error.description) }
@@ -119,7 +127,10 @@ struct CheckCommand: ParsableCommand {
             throw ValidationError("cannot tell which `--output` belongs to which `--format`; write `--format F --output FILE` pairs")
         }
         let knowledge = try loadKnowledge()
-        let run = try flags.audit(paths: paths, knowledge: knowledge)
+        var run = try flags.audit(paths: paths, knowledge: knowledge)
+        if rehearse, let (_, findings) = RehearsalRun.rehearse(run.result, knowledge: knowledge, shell: .auto, timeout: 20) {
+            run.result = run.result.addingFindings(findings)
+        }
         if let path = writeBaseline { try writeUserFile(Baseline.make(run.result.report.findings), to: path, what: "baseline ") }
         var report = run.result.report
         report.findings = run.newFindings(commandLine: try baseline.map { path throws in try Invocation.readBaseline(path, host: LocalHostFiles()) })
@@ -265,6 +276,12 @@ struct VersionCommand: ParsableCommand {
         let kb = try loadKnowledge()
         writeStdout("ghr-audit \(ToolInfo.version) (knows terraform-aws-github-runner up to v\(kb.latest.version))\n")
     }
+}
+
+// Inside a rehearsal sandbox this binary also plays the commands a boot touches (`curl`, `aws`,
+// `config.sh`, …): started under such a name with GHR_REHEARSAL set, it is that stub and nothing else.
+if let stub = RehearsalStub.name(forArgv0: CommandLine.arguments[0], environment: ProcessInfo.processInfo.environment) {
+    exit(RehearsalStub.main(name: stub, args: Array(CommandLine.arguments.dropFirst()), argv0: CommandLine.arguments[0]))
 }
 
 // Exit statuses: ArgumentParser's usage errors become 2, as do environment errors; findings are 1.

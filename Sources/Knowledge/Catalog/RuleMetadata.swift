@@ -3,7 +3,7 @@ import Foundation
 
 /// The tags a rule may carry (`rules/README.md` explains each).
 public enum RuleTag: String, Sendable, Hashable, Codable, CaseIterable {
-    case parse, config, jit, ghes, script, iam, inputs, version, security, probe, suppression
+    case parse, config, jit, ghes, script, iam, inputs, version, security, probe, rehearsal, suppression
 }
 
 /// A citation of the module's source, `TAG:path[:lines]`, e.g. `v4.0.1:README.md:95` or

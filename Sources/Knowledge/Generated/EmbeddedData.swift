@@ -113,6 +113,7 @@ Unknown keys are errors (with a "did you mean" for near misses), as are duplicat
 | `version` | module versions, constraints, sources, provider versions |
 | `security` | findings that weaken security (token handling, IMDS, permissions) |
 | `probe` | findings that need the optional live probe |
+| `rehearsal` | findings of the boot rehearsal (`ghr-audit rehearse`, `check --rehearse`) |
 | `suppression` | the suppression comments themselves |
 
 ### Examples
@@ -8026,6 +8027,165 @@ examples:
         /github-action-runners/prod/runners/config/agent_mode
 
 """#,
+        "rehearsal/RHS-501.yaml": ##"""
+id: RHS-501
+title: The start script fails to register a runner when rehearsed
+severity: error
+tags: [rehearsal, jit, script]
+summary: Run in a sandbox with the values the target release gives an instance, the fleet's start script hands the wrong value to the runner or never starts it
+relies_on: ["4.0.0", "4.0.1"]
+facts:
+  - "v4.0.1:modules/runners/templates/start-runner.sh (reads enable_jit_config; config.sh or run.sh --jitconfig)"
+  - "v4.0.1:lambdas/functions/control-plane/src/scale-runners/scale-up.ts (JIT config or token argument string per instance)"
+  - "v4.0.1:modules/runners/runner-config.tf (the enable_jit_config parameter)"
+description: |
+  `ghr-audit rehearse` (and `check --rehearse`) runs the start script of every Linux fleet whose
+  script is in the repository (a `userdata_template` or `userdata_content` file, or a script a
+  Packer template bakes into the AMI) in a bubblewrap sandbox: no network, the host read-only,
+  stubs for the instance metadata service, the AWS CLI, `sudo`, systemd, package managers and the
+  runner's `config.sh`, `run.sh` and `svc.sh`. The stubs answer with what the target release gives
+  the instance: the per-instance SSM value (a JIT config for ephemeral fleets with JIT on, else the
+  registration-token argument string) and the config parameters (`agent_mode`, `token_path`, and
+  `enable_jit_config` from 4.0.1). The runner stubs check their arguments as actions/runner does.
+
+  The rule fires when a run ends in a verdict that leaves the fleet without runners: the JIT config
+  reached `config.sh`, the token string reached `run.sh --jitconfig`, `run.sh` ran without
+  registration, or the script never started a runner (it failed first, or was still running at the
+  timeout). The finding sits at the runner call the static analysis located in the script and lists
+  the runner commands of the run; when the static reading of the script disagrees, it says so.
+rationale: |
+  Reading a script cannot see everything a shell does: sourced files, functions, `set -e`, and
+  `/bin/sh` being dash on Ubuntu. Running it with the target's values shows which contract it
+  really follows before the upgrade, offline and in about a second.
+remediation: |
+  Follow the 4.0.1 contract: read `<config>/enable_jit_config`; when it is `true` and `agent_mode`
+  is `ephemeral`, start with `run.sh --jitconfig <value>`; otherwise pass the value to `config.sh`.
+  Or keep registration tokens with `enable_jit_config = false` (4.0.1 or later). Write scripts for
+  the shell that runs them (`#!/bin/bash` when they use `[[` or `==`).
+suppress_when: |
+  The script behaves differently on the real instance for a reason the sandbox cannot show (it
+  downloads a different script at boot, or depends on the distribution's packages).
+examples:
+  - name: token-only-script-with-jit
+    kind: triggering
+    runnable: false
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "github-aws-runners/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          userdata_template        = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash -e
+        ${install_runner}
+        token=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60")
+        id=$(curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id)
+        cfg_path=$(curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/tags/instance/ghr:ssm_config_path)
+        token_path=$(aws ssm get-parameter --name "$cfg_path/token_path" --query Parameter.Value --output text)
+        cfg=$(aws ssm get-parameter --name "$token_path/$id" --with-decryption --query Parameter.Value --output text)
+        aws ssm delete-parameter --name "$token_path/$id"
+        cd /opt/actions-runner
+        export RUNNER_ALLOW_RUNASROOT=1
+        1️⃣./config.sh --unattended --name "runner-$id" $cfg
+        ./run.sh
+    expect:
+      - marker: 1️⃣
+        message: "the JIT config was passed to `config.sh`"
+  - name: token-only-script-opted-out
+    kind: non_triggering
+    runnable: false
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "github-aws-runners/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          enable_jit_config        = false
+          userdata_template        = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash -e
+        ${install_runner}
+        token=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60")
+        id=$(curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id)
+        cfg_path=$(curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/tags/instance/ghr:ssm_config_path)
+        token_path=$(aws ssm get-parameter --name "$cfg_path/token_path" --query Parameter.Value --output text)
+        cfg=$(aws ssm get-parameter --name "$token_path/$id" --with-decryption --query Parameter.Value --output text)
+        aws ssm delete-parameter --name "$token_path/$id"
+        cd /opt/actions-runner
+        export RUNNER_ALLOW_RUNASROOT=1
+        ./config.sh --unattended --name "runner-$id" $cfg
+        ./run.sh
+
+"""##,
+        "rehearsal/RHS-502.yaml": ##"""
+id: RHS-502
+title: A start script could not be rehearsed
+severity: note
+tags: [rehearsal, script]
+summary: The boot rehearsal could not tell which registration contract a fleet's start script follows
+description: |
+  Reported by `ghr-audit rehearse` and `check --rehearse` when a run cannot be judged: the script
+  calls a command or an option the stubs do not model (recorded as `unmodelled`), needs the
+  network (a download), is a Windows or PowerShell script, embeds the module's own start script
+  through `${start_runner}`, or could not be rendered as Terraform would. The finding names the
+  reason; the static analysis of the script still applies.
+rationale: |
+  A rehearsal that cannot see what happens must say so rather than guess a verdict.
+remediation: |
+  Check the script by hand for the 4.0.1 contract, or move the part the sandbox cannot run (a
+  download) out of the boot path. Nothing to do when the static findings already cover the script.
+examples:
+  - name: downloads-at-boot
+    kind: triggering
+    runnable: false
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "github-aws-runners/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          userdata_template        = "./user-data.sh"
+        }
+      user-data.sh: |
+        1️⃣#!/bin/bash -e
+        curl -fsSL -o /tmp/boot.sh https://example.com/boot.sh
+        bash /tmp/boot.sh
+    expect:
+      - marker: 1️⃣
+        message: "needs the network"
+  - name: self-contained-script
+    kind: non_triggering
+    runnable: false
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                   = "github-aws-runners/github-runner/aws"
+          version                  = "4.1.0"
+          enable_ephemeral_runners = true
+          enable_jit_config        = false
+          userdata_template        = "./user-data.sh"
+        }
+      user-data.sh: |
+        #!/bin/bash -e
+        token=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60")
+        id=$(curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id)
+        cfg_path=$(curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/tags/instance/ghr:ssm_config_path)
+        token_path=$(aws ssm get-parameter --name "$cfg_path/token_path" --query Parameter.Value --output text)
+        cfg=$(aws ssm get-parameter --name "$token_path/$id" --with-decryption --query Parameter.Value --output text)
+        aws ssm delete-parameter --name "$token_path/$id"
+        cd /opt/actions-runner
+        export RUNNER_ALLOW_RUNASROOT=1
+        ./config.sh --unattended --name "runner-$id" $cfg
+        ./run.sh
+
+"""##,
         "version/VER-206.yaml": #"""
 id: VER-206
 title: aws provider constraint excludes what the target release requires

@@ -110,6 +110,10 @@ extension RuleID {
     public static let prb410 = RuleID(rawValue: "PRB-410")
     /// `PRB-411`
     public static let prb411 = RuleID(rawValue: "PRB-411")
+    /// `RHS-501`
+    public static let rhs501 = RuleID(rawValue: "RHS-501")
+    /// `RHS-502`
+    public static let rhs502 = RuleID(rawValue: "RHS-502")
     /// `VER-206`
     public static let ver206 = RuleID(rawValue: "VER-206")
     /// `VER-207`
@@ -172,6 +176,8 @@ extension RuleID {
         .prb409,
         .prb410,
         .prb411,
+        .rhs501,
+        .rhs502,
         .ver206,
         .ver207,
         .ver208,

@@ -1,0 +1,28 @@
+import AuditCore
+import Knowledge
+import Rules
+
+extension AuditResult {
+    /// The rules' view of this result (workspace, model, script analyses), for work that follows
+    /// the fleets after the audit (the boot rehearsal).
+    public func ruleContext(knowledge: KnowledgeBase, target: TargetSelection, fromOverride: ModuleVersion? = nil) -> RuleContext {
+        RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target, fromOverride: fromOverride,
+                    scripts: ParallelLoader.analyseScripts(workspace))
+    }
+}
+
+extension AuditResult {
+    /// This result with `extra` findings (from work after the audit) sorted in, fingerprinted and
+    /// redacted like the audit's own, and their files among the sources.
+    public func addingFindings(_ extra: [Finding]) -> AuditResult {
+        guard !extra.isEmpty else { return self }
+        var copy = self
+        copy.report.findings = Auditor.finalise(report.findings + extra.map(\.redacted), workspace: workspace)
+        for f in extra {
+            for path in [f.location.path] + f.related.map(\.location.path) where copy.sources[path] == nil {
+                copy.sources[path] = workspace.source(path)?.redacted
+            }
+        }
+        return copy
+    }
+}

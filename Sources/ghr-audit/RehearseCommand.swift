@@ -1,0 +1,93 @@
+import ArgumentParser
+import AuditCore
+import Engine
+import Foundation
+import Knowledge
+import Rules
+import Rehearsal
+
+extension ShellChoice: ExpressibleByArgument {}
+
+/// `--timeout 20s` or `--timeout 20`.
+struct Seconds: ExpressibleByArgument {
+    var value: Double
+    init?(argument: String) {
+        let t = argument.hasSuffix("s") ? String(argument.dropLast()) : argument
+        guard let v = Double(t), v > 0, v <= 600 else { return nil }
+        value = v
+    }
+}
+
+enum RehearsalFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// What `rehearse` and `check --rehearse` share: running the fleets' start scripts.
+enum RehearsalRun {
+    /// The sandbox, or nil after saying once why rehearsal cannot run here.
+    static func rehearser(timeout: Double) -> Rehearser? {
+        if let why = Sandbox.unavailableReason() {
+            writeStderr("ghr-audit: rehearsal skipped: \(why)\n")
+            return nil
+        }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return Rehearser(sandbox: Sandbox(stubExecutable: exe, timeout: timeout))
+    }
+
+    static func rehearse(_ result: AuditResult, knowledge: KnowledgeBase, shell: ShellChoice, timeout: Double) -> (fleets: [FleetRehearsal], findings: [Finding])? {
+        guard let rehearser = rehearser(timeout: timeout) else { return nil }
+        let target = TargetSelection(result.report.target) ?? .latest
+        let context = result.ruleContext(knowledge: knowledge, target: target)
+        return FleetRehearsals(rehearser: rehearser, shells: shell).rehearse(context)
+    }
+}
+
+struct RehearseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rehearse",
+        abstract: "Run each Linux fleet's start script in a bubblewrap sandbox and show which registration contract it follows.")
+
+    @Argument(help: "The repository to rehearse (default: the current directory).")
+    var path: String = "."
+
+    @OptionGroup var flags: AuditFlags
+
+    @Option(help: "`/bin/sh` in the sandbox: auto (dash for Ubuntu fleets, else bash), bash, dash or both.")
+    var shell: ShellChoice = .auto
+
+    @Option(help: "Seconds a run may take before it counts as never starting (`20s` or `20`, at most 600).")
+    var timeout: Seconds = Seconds(argument: "20")!
+
+    @Option(help: "Output format: text or json.")
+    var format: RehearsalFormat = .text
+
+    func run() throws {
+        let knowledge = try loadKnowledge()
+        let audit = try flags.audit(paths: [path], knowledge: knowledge)
+        guard let (fleets, findings) = RehearsalRun.rehearse(audit.result, knowledge: knowledge, shell: shell, timeout: timeout.value) else { return }
+        switch format {
+        case .text: writeStdout(RehearsalText.render(fleets))
+        case .json: writeStdout(Self.json(fleets))
+        }
+        if findings.contains(where: { $0.severity == .error }) { throw ExitCode(ExitStatus.findings.rawValue) }
+    }
+
+    static func json(_ fleets: [FleetRehearsal]) -> String {
+        let items: [[String: Any]] = fleets.map { f in
+            var o: [String: Any] = ["fleet": f.fleet, "call": f.call]
+            if let t = f.target { o["target"] = "\(t)" }
+            if let s = f.script { o["script"] = s }
+            if let c = f.staticContract { o["static_contract"] = c.rawValue }
+            if let s = f.skipped { o["skipped"] = s }
+            o["runs"] = f.runs.map { r -> [String: Any] in
+                ["situation": ["secret": r.situation.secret.rawValue, "ephemeral": r.situation.ephemeral,
+                               "enable_jit_config": r.situation.jitFlag as Any? ?? NSNull()],
+                 "shell": r.shell.rawValue, "verdict": r.verdict.key, "text": r.verdict.text, "breaks": r.verdict.breaks,
+                 "seconds": (r.seconds * 10).rounded() / 10, "trace": r.runnerTrace]
+            }
+            return o
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: ["fleets": items], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
