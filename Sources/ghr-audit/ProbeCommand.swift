@@ -165,6 +165,7 @@ struct ProbeCommand: ParsableCommand {
             }
         }
         var findings: [Finding] = []
+        var live = LiveFacts()
         if awsWanted {
             let client = try aws.client(environment: environment)
             let settings = AWSProbeSettings(prefixes: aws.prefixes, fleets: fleets, ssmRoot: aws.ssmRoot, since: since.flatMap(LiveResource.parseDuration),
@@ -186,6 +187,7 @@ struct ProbeCommand: ParsableCommand {
                 }
             }
             findings += result.findings
+            live.aws = LiveFacts(aws: result, github: nil, window: since.flatMap(LiveResource.parseDuration)).aws
             sources.merge(result.sources) { a, _ in a }
         }
         var catalogued = Set(findings.map(\.ruleId))
@@ -198,6 +200,7 @@ struct ProbeCommand: ParsableCommand {
             switch outcome {
             case let .success(result):
                 findings += result.findings
+                live.github = LiveFacts(aws: nil, github: result.facts, window: nil).github
                 writeStderr(Self.summary(result.facts))
             case let .failure(error as GitHubProbeFailure):
                 throw EnvironmentError("GitHub probe: \(error.description)")
@@ -209,6 +212,7 @@ struct ProbeCommand: ParsableCommand {
         var report = Report(toolVersion: ToolInfo.version, target: target.description, filesScanned: 0, filesByKind: [:], modules: [],
                             findings: findings.sorted(by: Finding.ordered),
                             rules: knowledge.descriptors.filter { catalogued.contains($0.id) })
+        report.live = live
         if let baseline {
             report.findings = try Invocation.readBaseline(baseline, host: LocalHostFiles()).filter(report.findings).new
         }
