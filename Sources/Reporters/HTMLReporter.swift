@@ -343,7 +343,8 @@ struct HTMLPage {
             if !list.isEmpty { out += "<ul>" + list.map { "<li>\($0)</li>" }.joined() + "</ul>" }
             list = []
         }
-        for raw in s.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Masked as a whole first: a secret spanning lines (a PEM block) is only recognised whole.
+        for raw in Secrets.mask(s).split(separator: "\n", omittingEmptySubsequences: false) {
             let line = raw.drop { $0 == " " || $0 == "\t" }
             if line.hasPrefix("- ") || line.hasPrefix("* ") {
                 list.append(prose(String(line.dropFirst(2))))
