@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates docs/html-report.png, the README's screenshot of `--format html`: audits the
-# multi-fleet fixture, writes the page, and photographs it in headless Chromium with networking
-# disabled (the page needs none). Run from anywhere; needs Chromium (`apt-get install chromium`,
+# Regenerates docs/html-report.png and docs/html-live.png, the README's screenshots of `--format
+# html`: audits the multi-fleet fixture (and the probe results fixture with `--probe-results`),
+# writes the pages, and photographs them in headless Chromium with networking disabled (the pages
+# need none). Run from anywhere; needs Chromium (`apt-get install chromium`,
 # or CHROMIUM=/path/to/browser) and either a built ghr-audit (GHR_AUDIT=/path/to/ghr-audit) or
 # `swift build`.
 set -euo pipefail
@@ -29,10 +30,20 @@ status=0
 "$tool" check fixtures/multi-fleet-packer/repo --target 4.7.0 --format html --output "$work/report.html" || status=$?
 [ "$status" -le 1 ] || { echo "readme-screenshot: ghr-audit failed with exit status $status" >&2; exit "$status"; }
 
-"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --user-data-dir="$work/profile" \
-  --disable-background-networking --disable-component-update --disable-sync --disable-default-apps \
-  --host-resolver-rules="MAP * ~NOTFOUND" --proxy-server="socks5://127.0.0.1:9" \
-  --force-device-scale-factor=1 --window-size=1100,1250 --screenshot="$work/shot.png" "file://$work/report.html" 2>/dev/null
-mkdir -p docs
-mv "$work/shot.png" docs/html-report.png
-echo "wrote docs/html-report.png"
+shoot() { # PAGE URL-FRAGMENT WIDTH HEIGHT OUTPUT
+  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --user-data-dir="$work/profile" \
+    --disable-background-networking --disable-component-update --disable-sync --disable-default-apps \
+    --host-resolver-rules="MAP * ~NOTFOUND" --proxy-server="socks5://127.0.0.1:9" \
+    --force-device-scale-factor=1 --window-size="$3,$4" --screenshot="$work/shot.png" "file://$1$2" 2>/dev/null
+  mkdir -p docs
+  mv "$work/shot.png" "$5"
+  echo "wrote $5"
+}
+shoot "$work/report.html" "" 1100 1250 docs/html-report.png
+
+# The README's probe results example: the live section, scrolled to by its fragment.
+status=0
+"$tool" check Tests/ProbeTests/Fixtures/live/repo --target 6.5.0 --format html \
+  --probe-results Tests/ProbeTests/Fixtures/live/probe.json --output "$work/live.html" || status=$?
+[ "$status" -le 1 ] || { echo "readme-screenshot: ghr-audit failed with exit status $status" >&2; exit "$status"; }
+shoot "$work/live.html" "#live-1" 1100 1250 docs/html-live.png

@@ -41,9 +41,15 @@ public struct FleetSummary: Sendable, Hashable, Codable {
     public var boot: [FleetPart]
     /// The IAM the repository decides for the fleet: a permission boundary, a role of its own.
     public var roles: [FleetPart]
+    /// The name prefix of the fleet's AWS resources (`<prefix>` or `<prefix>-<multi-runner key>`):
+    /// how the probe's live fleet is matched with it. nil when the prefix is not known.
+    public var namePrefix: String?
+    /// The AMI name pattern the fleet selects its image with (`ami_filter` or `ami.filter`).
+    public var amiNameFilter: String?
 
     public init(name: String, os: String?, ephemeral: Bool?, jit: Bool?, bootScript: String,
-                anchor: SourceRange? = nil, boot: [FleetPart] = [], roles: [FleetPart] = []) {
+                anchor: SourceRange? = nil, boot: [FleetPart] = [], roles: [FleetPart] = [],
+                namePrefix: String? = nil, amiNameFilter: String? = nil) {
         self.name = name
         self.os = os
         self.ephemeral = ephemeral
@@ -52,6 +58,8 @@ public struct FleetSummary: Sendable, Hashable, Codable {
         self.anchor = anchor
         self.boot = boot
         self.roles = roles
+        self.namePrefix = namePrefix
+        self.amiNameFilter = amiNameFilter
     }
 }
 
@@ -105,6 +113,10 @@ public struct Report: Sendable {
     public var commit: String?
     /// The upgrade plan by major release (the `checklist` command's content), when planned.
     public var checklist: UpgradeChecklist?
+    /// What `ghr-audit probe` read from the deployed fleet: set by the probe (its JSON report
+    /// carries it as `live`) and by `check --probe-results FILE` (the HTML page shows it beside
+    /// the repository).
+    public var live: LiveFacts?
 
     public init(toolName: String = "ghr-audit", toolVersion: String, target: String, filesScanned: Int,
                 filesByKind: [String: Int], filesNotReached: [String: Int] = [:], modules: [ModuleSummary], findings: [Finding],

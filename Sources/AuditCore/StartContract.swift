@@ -24,6 +24,19 @@ public enum StartContract: String, Sendable, Hashable, Codable, CaseIterable {
     /// it in this file (another script may).
     case undetermined
 
+    /// The contract in a few words, as the fleet map and the live comparison show it.
+    public var phrase: String {
+        switch self {
+        case .tokenOnly: "token-only"
+        case .jitOnly: "JIT only (4.0.0 contract)"
+        case .jitAware: "reads enable_jit_config"
+        case .wrapper: "embeds the module's script"
+        case .unrelated: "not a runner start script"
+        case .mixed: "token and JIT mixed"
+        case .undetermined: "contract not determined"
+        }
+    }
+
     /// Whether runners that get JIT configurations fail with this script.
     public var failsWithJIT: Bool { self == .tokenOnly || self == .mixed }
 }

@@ -12,13 +12,28 @@ enum ModelSummary {
                 let boot = BootScriptResolver(context: context).resolve(facts)
                 return FleetSummary(name: fleet.name, os: facts.os, ephemeral: facts.ephemeral, jit: facts.jit, bootScript: boot.label,
                                     anchor: fleet.container.range, boot: parts(boot, target: target),
-                                    roles: roles(fleet, context: context))
+                                    roles: roles(fleet, context: context), namePrefix: namePrefix(fleet),
+                                    amiNameFilter: BootScriptResolver.amiNameFilter(facts))
             }
             return ModuleSummary(
                 path: "\(call.call.file):\(call.address)", source: call.source.text,
                 version: context.currentVersion(for: call)?.description, kind: call.kind.rawValue, fleets: fleets,
                 anchor: call.call.block.range)
         }.sorted { $0.path < $1.path }
+    }
+
+    /// The name prefix of the fleet's AWS resources, as the module derives it: `prefix` (default
+    /// `github-actions`), plus `-<key>` for a `multi_runner_config` entry. nil when `prefix` is set
+    /// to something the audit cannot evaluate.
+    static func namePrefix(_ fleet: Fleet) -> String? {
+        let prefix: String
+        if let input = fleet.input("prefix") {
+            guard let s = input.value.stringValue else { return nil }
+            prefix = s
+        } else {
+            prefix = "github-actions"
+        }
+        return fleet.configKey.map { "\(prefix)-\($0)" } ?? prefix
     }
 
     /// The boot path as steps: Packer templates first, then the scripts (each under the template
@@ -43,25 +58,13 @@ enum ModelSummary {
                 out.append(FleetPart(kind: .moduleScript, label: "module start script", detail: target.map { "of v\($0)" }, parent: wrapper))
             case .file(let f):
                 if f.contract == .wrapper { wrapper = out.count }
-                out.append(FleetPart(kind: .script, label: f.path, detail: contract(f.contract), location: .fileStart(f.path), parent: parent))
+                out.append(FleetPart(kind: .script, label: f.path, detail: f.contract.phrase, location: .fileStart(f.path), parent: parent))
             case .missing(let reason, let at):
                 guard boot.label != "ami:unknown" else { continue }
                 out.append(FleetPart(kind: .missing, label: "start script not found", detail: reason, location: at, parent: parent))
             }
         }
         return out
-    }
-
-    static func contract(_ c: StartContract) -> String {
-        switch c {
-        case .tokenOnly: "token-only"
-        case .jitOnly: "JIT only (4.0.0 contract)"
-        case .jitAware: "reads enable_jit_config"
-        case .wrapper: "embeds the module's script"
-        case .unrelated: "not a runner start script"
-        case .mixed: "token and JIT mixed"
-        case .undetermined: "contract not determined"
-        }
     }
 
     /// The IAM the repository decides for a fleet: the boundary the module puts on its roles and

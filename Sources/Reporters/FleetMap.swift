@@ -49,6 +49,8 @@ struct FleetMap {
 
     var nodes: [Node] = []
     var edges: [Edge] = []
+    /// The fleet nodes of each module call, in the report's order (`fleetNodes[m][f]`).
+    var fleetNodes: [[Int]] = []
     var rows = 0
     var columns = 0
 
@@ -134,6 +136,7 @@ struct FleetMap {
             let mid = add(.module, moduleTitle, moduleSubtitle, column: 0, row: first + (cursor - 1 - first) / 2, location: module.anchor)
             nodes[mid].source = module.source
             for f in fleetIds { link(mid, f) }
+            fleetNodes.append(fleetIds)
         }
 
         // Findings belong to every node they point into, by their location or a related note.

@@ -16,31 +16,230 @@ enum HTMLReporter {
     }
 }
 
-/// Live facts beside the repository's (`ghr-audit probe`): the hook for the page. The report has
-/// no probe facts yet, so `init?(report:)` gives nil and the page shows nothing; when the Report
-/// gains them, build the rows here and the page renders them (drift marked).
+/// Live facts beside the repository's: what `ghr-audit probe` read from the deployed fleet
+/// (`Report.live`, from `check --probe-results FILE`), fleet by fleet against what the
+/// repository declares, with every disagreement marked and every probe finding placed with the
+/// fleet it is about (else with the AWS account or the GitHub side).
 struct LiveComparison {
+    enum Status: String {
+        /// Both sides say the same.
+        case same
+        /// The sides disagree: highlighted.
+        case mismatch
+        /// One side only, or nothing to compare.
+        case info
+    }
+
     struct Row {
-        /// What is compared: `deployed release`, `launch template start script`...
+        /// What is compared: `module release`, `JIT configs`...
         var fact: String
         /// What the repository says, nil when it says nothing.
         var repository: String?
         /// What the live system says, nil when the probe could not tell.
         var live: String?
-        var drift: Bool
+        var status: Status
+        /// Why the row is marked, or what the values mean.
+        var note: String? = nil
     }
 
-    /// Where the facts come from (account, region, GitHub host), as the probe names it.
+    struct Fleet {
+        /// `<prefix>` or `<prefix>-<key>`: the live fleet's name prefix, or the declared one.
+        var namePrefix: String
+        /// The repository's fleet: its module call's address, its name, its node on the map.
+        var declared: (module: String, fleet: String, node: Int?)?
+        var deployed: Bool
+        var rows: [Row]
+        /// Indices into `LiveFacts.findings`.
+        var findings: [Int]
+
+        var mismatches: Int { rows.filter { $0.status == .mismatch }.count }
+    }
+
+    /// Where the facts come from (account, region, GitHub server), as the probe names them.
     var source: String
-    var rows: [Row]
+    var fleets: [Fleet]
+    /// AWS findings about no single fleet (discovery, account-wide reads).
+    var account: [Int]
+    var github: [Row]
+    var githubFindings: [Int]
+    let facts: LiveFacts
 
-    init(source: String, rows: [Row]) {
-        self.source = source
-        self.rows = rows
+    init?(report: Report, map: FleetMap) {
+        guard let live = report.live else { return nil }
+        facts = live
+        var placed = Set<Int>()
+        var byFingerprint: [String: [Int]] = [:]
+        for (i, f) in live.findings.enumerated() { byFingerprint[f.fingerprint, default: []].append(i) }
+        func take(_ fingerprints: [String]) -> [Int] {
+            fingerprints.flatMap { byFingerprint[$0] ?? [] }.filter { placed.insert($0).inserted }.sorted()
+        }
+
+        var sources: [String] = []
+        if let aws = live.aws {
+            sources.append("AWS account \(aws.account ?? "unknown") in \(aws.region)" + (aws.window.map { " (window \($0))" } ?? ""))
+        }
+        if let g = live.github { sources.append("\(g.server) at \(g.apiRoot)") }
+        source = sources.isEmpty ? "nothing (the probe ran no half)" : sources.joined(separator: " and ")
+
+        // The repository's fleets by name prefix.
+        var declared: [String: (module: ModuleSummary, fleet: FleetSummary, node: Int?)] = [:]
+        var declaredOrder: [String] = []
+        for (m, module) in report.modules.enumerated() {
+            for (f, fleet) in module.fleets.enumerated() {
+                guard let prefix = fleet.namePrefix, declared[prefix] == nil else { continue }
+                let node = m < map.fleetNodes.count && f < map.fleetNodes[m].count ? map.fleetNodes[m][f] : nil
+                declared[prefix] = (module, fleet, node)
+                declaredOrder.append(prefix)
+            }
+        }
+
+        var fleets: [Fleet] = []
+        func notDeployed(_ prefix: String, _ d: (module: ModuleSummary, fleet: FleetSummary, node: Int?)?, findings: [Int]) -> Fleet {
+            let address = d.map { FleetMap.split($0.module.path).address }
+            return Fleet(namePrefix: prefix, declared: d.map { (address!, FleetMap.fleetTitle($0.fleet.name, address: address!), $0.node) }, deployed: false,
+                         rows: [Row(fact: "deployed", repository: d == nil ? nil : "fleet with name prefix \(prefix)", live: nil, status: d == nil ? .info : .mismatch,
+                                    note: "the probe found nothing of this fleet (no SSM `…/runners/config` parameter, lambda, launch template, instance or queue): it is not deployed in this account and region, or under another prefix or SSM root")],
+                         findings: findings)
+        }
+        for lf in live.aws?.fleets ?? [] {
+            let d = declared.removeValue(forKey: lf.namePrefix)
+            guard lf.found else {
+                fleets.append(notDeployed(lf.namePrefix, d, findings: take(lf.findings)))
+                continue
+            }
+            let address = d.map { FleetMap.split($0.module.path).address }
+            fleets.append(Fleet(namePrefix: lf.namePrefix,
+                                declared: d.map { (address!, FleetMap.fleetTitle($0.fleet.name, address: address!), $0.node) },
+                                deployed: true, rows: Self.rows(live: lf, declared: d.map { ($0.module, $0.fleet) }, target: report.target),
+                                findings: take(lf.findings)))
+        }
+        if live.aws != nil {
+            for prefix in declaredOrder {
+                guard let d = declared[prefix] else { continue }
+                fleets.append(notDeployed(prefix, d, findings: []))
+            }
+        }
+        self.fleets = fleets
+        let rest = live.findings.indices.filter { !placed.contains($0) }
+        func isGitHub(_ f: Finding) -> Bool { f.ruleId.hasPrefix("GHP-") || f.tags.contains("github") || f.location.path.hasPrefix("github") }
+        account = rest.filter { !isGitHub(live.findings[$0]) }
+        githubFindings = rest.filter { isGitHub(live.findings[$0]) }
+        github = live.github.map(Self.rows) ?? []
     }
 
-    /// Probe facts are not part of the Report yet: nothing to show.
-    init?(report: Report) { return nil }
+    static func yesNo(_ b: Bool?, _ yes: String, _ no: String) -> String? { b.map { $0 ? yes : no } }
+
+    static func compare(_ fact: String, _ repository: String?, _ live: String?, agree: Bool?, note: String? = nil) -> Row {
+        Row(fact: fact, repository: repository, live: live, status: agree.map { $0 ? .same : .mismatch } ?? .info, note: note)
+    }
+
+    /// One deployed fleet against the repository's fleet of the same name prefix (if any).
+    static func rows(live f: LiveFacts.Fleet, declared: (module: ModuleSummary, fleet: FleetSummary)?, target: String) -> [Row] {
+        var rows: [Row] = []
+        let fleet = declared?.fleet
+        // Release: the repository's pin against the deployed fingerprints.
+        let pinned = declared?.module.version ?? f.pinned
+        let admits = f.deployed.admits(pinned)
+        rows.append(compare("module release", pinned.map { "v" + $0 }, f.deployed.summary == "unknown" ? nil : f.deployed.summary, agree: admits,
+                            note: f.deployed.evidence.isEmpty ? nil : "evidence: " + f.deployed.evidence.joined(separator: "; ")))
+        // Ephemeral and JIT: the repository's settings against SSM (else the scale-up lambda).
+        let ephemeral = fleet?.ephemeral, liveEphemeral = f.ephemeral
+        rows.append(compare("runners", yesNo(ephemeral, "ephemeral", "persistent"), yesNo(liveEphemeral, "ephemeral", "persistent"),
+                            agree: ephemeral.flatMap { e in liveEphemeral.map { $0 == e } },
+                            note: f.ssmConfig["agent_mode"] != nil ? "live: SSM `agent_mode`" : (liveEphemeral != nil ? "live: the scale-up lambda's ENABLE_EPHEMERAL_RUNNERS" : nil)))
+        let jit = fleet?.jit, liveJIT = f.jit
+        let targetNote = ModuleVersion(target) != nil ? "repository: at the target v\(target)" : "repository: at the target"
+        rows.append(compare("JIT configs", yesNo(jit, "on", "off"), yesNo(liveJIT, "on", "off"),
+                            agree: jit.flatMap { j in liveJIT.map { $0 == j } },
+                            note: [targetNote, f.ssmConfig["enable_jit_config"] != nil ? "live: SSM `enable_jit_config`"
+                                : (liveJIT != nil ? "live: the scale-up lambda's ENABLE_JIT_CONFIG" : nil)].compactMap { $0 }.joined(separator: "; ")))
+        // The start script: what the repository boots with against the launch template's user data.
+        let scripts = fleet?.boot.filter { $0.kind == .script || $0.kind == .moduleScript } ?? []
+        let repoScript = fleet.map { fl in
+            scripts.isEmpty ? fl.bootScript : scripts.map { p in p.kind == .moduleScript ? "module start script" : "\(p.label) (\(p.detail ?? "?"))" }.joined(separator: ", ")
+        }
+        let liveContract = f.launchTemplate?.startScript.flatMap(StartContract.init(rawValue:))
+        let liveScript = f.launchTemplate.map { lt in
+            "launch template \(lt.name) v\(lt.version): " + (liveContract?.phrase ?? (lt.startScript == nil ? "no user data" : lt.startScript!))
+        }
+        var scriptAgree: Bool?
+        var scriptNote: String?
+        if let c = liveContract, c.failsWithJIT, liveJIT == true || jit == true {
+            scriptAgree = false
+            scriptNote = "the deployed user data cannot start runners that get JIT configs"
+        } else if let c = liveContract, scripts.contains(where: { $0.kind == .script && $0.detail == c.phrase }) {
+            scriptAgree = true
+        }
+        rows.append(compare("start script", repoScript, liveScript, agree: scriptAgree, note: scriptNote))
+        // The AMI: the repository's name filter against the launch template's image.
+        let filter = fleet?.amiNameFilter
+        let packer = fleet?.boot.filter { $0.kind == .packerTemplate }.map(\.label) ?? []
+        let repoAMI = filter.map { "name filter \($0)" + (packer.isEmpty ? "" : ", built by " + packer.joined(separator: ", ")) }
+            ?? (packer.isEmpty ? nil : "built by " + packer.joined(separator: ", "))
+        var liveAMI: String?
+        var amiAgree: Bool?
+        var amiNote: String?
+        if let image = f.image {
+            liveAMI = image.id + (image.name.map { " (\($0))" } ?? "") + (image.missing ? ": does not exist" : "")
+            if image.missing {
+                amiAgree = false
+                amiNote = "the launch template's AMI does not exist (any more): no runner can start"
+            } else if let filter, let name = image.name {
+                amiAgree = LiveFacts.wildcardMatches(filter, name)
+                if amiAgree == false { amiNote = "the deployed image's name does not match the repository's filter: the next apply changes the AMI" }
+            }
+        } else if let id = f.launchTemplate?.imageId {
+            liveAMI = id
+        }
+        rows.append(compare("AMI", repoAMI, liveAMI, agree: amiAgree, note: amiNote))
+        // What only the live side shows.
+        let config = f.ssmConfigNames.map { name in f.ssmConfig[name].map { "\(name) = \($0)" } ?? name }
+        rows.append(Row(fact: "SSM runner config", repository: nil,
+                        live: f.ssmConfigRead ? (config.isEmpty ? "no parameter" : config.joined(separator: ", ")) : nil, status: .info,
+                        note: "`\(f.ssmBase)/runners/config`"))
+        if f.lambdasRead || !f.lambdas.isEmpty {
+            rows.append(Row(fact: "lambdas", repository: nil, live: f.lambdas.isEmpty ? "none" : f.lambdas.map { l in
+                let short = l.name.hasPrefix(f.namePrefix + "-") ? String(l.name.dropFirst(f.namePrefix.count + 1)) : l.name
+                return short + (l.runtime.map { " (\($0))" } ?? "")
+            }.joined(separator: ", "), status: .info))
+            if let env = f.lambda("scale-up")?.environment, !env.isEmpty {
+                rows.append(Row(fact: "scale-up environment", repository: nil,
+                                live: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "), status: .info))
+            }
+        }
+        var states: [String: Int] = [:]
+        for i in f.instances { states[i.state, default: 0] += 1 }
+        let legacy = f.instances.filter(\.legacyTags).count
+        rows.append(Row(fact: "instances", repository: nil,
+                        live: f.instances.isEmpty ? "none" : states.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                            + (legacy > 0 ? "; \(legacy) with pre-4.5 tags" : ""),
+                        status: legacy > 0 ? .mismatch : .info, note: legacy > 0 ? "tags without `ghr:` are not recognised from 4.5.0" : nil))
+        rows.append(Row(fact: "token parameters waiting", repository: nil, live: String(f.tokenParameters), status: .info))
+        if !f.queues.isEmpty {
+            rows.append(Row(fact: "queues", repository: nil, live: f.queues.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "),
+                            status: f.queues.contains { $0.key.contains("_dead_letter") && $0.value > 0 } ? .mismatch : .info))
+        }
+        if !f.metrics.isEmpty || !f.logSignatures.isEmpty {
+            let metrics = f.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            let logs = f.logSignatures.map { "\($0.signature) ×\($0.count) in \($0.group)" }
+            rows.append(Row(fact: "over the window", repository: nil, live: (metrics + logs).joined(separator: ", "),
+                            status: f.metrics.values.contains { $0 > 0 } || !f.logSignatures.isEmpty ? .mismatch : .info))
+        }
+        return rows
+    }
+
+    static func rows(_ g: LiveFacts.GitHub) -> [Row] {
+        var rows = [Row(fact: "server", repository: nil, live: g.server + (g.ghesVersion.map { " (GHES \($0))" } ?? ""), status: .info, note: g.apiRoot)]
+        if let app = g.appSlug { rows.append(Row(fact: "GitHub App", repository: nil, live: app + (g.installationID.map { ", installation \($0)" } ?? ""), status: .info)) }
+        if let n = g.runnerCount {
+            let offline = g.offlineRunnerCount ?? 0
+            rows.append(Row(fact: "runners registered", repository: nil, live: "\(n) (\(offline) offline)", status: offline > 0 ? .mismatch : .info))
+        }
+        if let trip = g.jitRoundTrip {
+            rows.append(Row(fact: "JIT round trip", repository: nil, live: trip, status: g.jitRoundTripPassed.map { $0 ? .same : .mismatch } ?? .info))
+        }
+        return rows
+    }
 }
 
 /// The page's model and its rendering.
@@ -55,7 +254,7 @@ struct HTMLPage {
         self.report = report
         self.options = options
         self.map = FleetMap(report)
-        self.live = live ?? LiveComparison(report: report)
+        self.live = live ?? LiveComparison(report: report, map: map)
     }
 
     func render() -> String {
@@ -144,7 +343,8 @@ struct HTMLPage {
             if !list.isEmpty { out += "<ul>" + list.map { "<li>\($0)</li>" }.joined() + "</ul>" }
             list = []
         }
-        for raw in s.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Masked as a whole first: a secret spanning lines (a PEM block) is only recognised whole.
+        for raw in Secrets.mask(s).split(separator: "\n", omittingEmptySubsequences: false) {
             let line = raw.drop { $0 == " " || $0 == "\t" }
             if line.hasPrefix("- ") || line.hasPrefix("* ") {
                 list.append(prose(String(line.dropFirst(2))))
@@ -203,6 +403,10 @@ struct HTMLPage {
         fact("Current release", currents.isEmpty ? "no module call found" : currents.joined(separator: ", "))
         fact("Target release", ModuleVersion(report.target) != nil ? text("v" + report.target) : text(report.target))
         fact("Verdict", text("\(v.title), exit status \(v.exitStatus)"))
+        if let live {
+            let mismatches = live.fleets.reduce(0) { $0 + $1.mismatches } + live.github.filter { $0.status == .mismatch }.count
+            fact("Live (probe)", "<a href=\"#live\">\(text(live.source))</a>: \(text(Counting.phrase(mismatches, "mismatch", plural: "mismatches"))), \(text(Counting.phrase(live.facts.findings.count, "probe finding")))")
+        }
         out.append("</dl>")
         out.append("<nav aria-label=\"Contents\"><ul>")
         out.append("<li><a href=\"#map\">Fleet map</a></li>")
@@ -280,6 +484,11 @@ struct HTMLPage {
             if !parents.isEmpty {
                 line += " <span class=\"sub\">from " + parents.map { "<a href=\"#node-\($0.id)\">\(text($0.title))</a>" }.joined(separator: ", ") + "</span>"
             }
+            if let live, node.kind == .fleet, let n = live.fleets.firstIndex(where: { $0.declared?.node == node.id }) {
+                let fleet = live.fleets[n]
+                line += " <a class=\"sub\" href=\"#live-\(n + 1)\">" + (fleet.deployed ? "deployed as <code>\(text(fleet.namePrefix))</code>" : "not deployed")
+                    + (fleet.mismatches > 0 ? ": \(text(Counting.phrase(fleet.mismatches, "mismatch", plural: "mismatches")))" : "") + "</a>"
+            }
             if node.findings.isEmpty {
                 line += "<br><span class=\"none\">no findings</span>"
             } else {
@@ -313,14 +522,78 @@ struct HTMLPage {
     // MARK: - Live facts
 
     func liveSection(_ live: LiveComparison) -> [String] {
-        var out = ["<section id=\"live\" aria-labelledby=\"live-title\">", "<h2 id=\"live-title\">Live</h2>"]
-        out.append("<p>What <code>ghr-audit probe</code> read from \(text(live.source)), beside what the repository says.</p>")
-        out.append("<ul class=\"live\">")
-        for row in live.rows {
-            out.append("<li class=\"\(row.drift ? "drift" : "same")\"><strong>\(text(row.fact))</strong>: repository \(row.repository.map { "<code>\(text($0))</code>" } ?? "not set"), live \(row.live.map { "<code>\(text($0))</code>" } ?? "unknown")\(row.drift ? " <span class=\"badge sev-warning\">drift</span>" : "")</li>")
+        var out = ["<section id=\"live\" aria-labelledby=\"live-title\">", "<h2 id=\"live-title\">Live: declared and deployed</h2>"]
+        let findings = live.facts.findings
+        let mismatches = live.fleets.reduce(0) { $0 + $1.mismatches } + live.github.filter { $0.status == .mismatch }.count
+        out.append("<p>What <code>ghr-audit probe</code> read from \(text(live.source)), beside what the repository declares. "
+            + "\(text(Counting.phrase(mismatches, "mismatch", plural: "mismatches"))) marked; \(text(findings.isEmpty ? "no probe findings" : Counting.phrase(findings.count, "probe finding") + " (" + Counting.severityList(findings) + ")")). "
+            + "The verdict above is the repository's; the probe's own run exits on its findings.</p>")
+        func findingList(_ indices: [Int]) -> [String] {
+            indices.flatMap { finding(findings[$0], anchor: "p\($0 + 1)") }
         }
-        out.append("</ul>")
+        if let aws = live.facts.aws {
+            var facts = ["Region <code>\(text(aws.region))</code>"]
+            if let account = aws.account { facts.append("account <code>\(text(account))</code>") }
+            if let arn = aws.callerArn { facts.append("read as <code>\(text(arn))</code>") }
+            if let source = aws.credentialSource { facts.append("credentials from \(text(source))") }
+            if let window = aws.window { facts.append("window \(text(window))") }
+            out.append("<p class=\"sub\">AWS: \(facts.joined(separator: ", ")).</p>")
+        }
+        for (n, fleet) in live.fleets.enumerated() {
+            out.append("<article class=\"live-fleet\(fleet.mismatches > 0 ? " has-mismatch" : "")\" id=\"live-\(n + 1)\">")
+            var title = "<h3>Fleet <code>\(text(fleet.namePrefix))</code>"
+            if let d = fleet.declared {
+                let name = d.node.map { "<a href=\"#node-\($0)\">\(text(d.fleet))</a>" } ?? text(d.fleet)
+                title += " <span class=\"sub\">declared as \(name)" + (d.fleet == d.module ? "" : " of <code>\(text(d.module))</code>") + "</span>"
+            } else {
+                title += " <span class=\"sub\">not declared in the scanned repository</span>"
+            }
+            if !fleet.deployed { title += " <span class=\"badge sev-error\">not deployed</span>" }
+            if fleet.mismatches > 0 { title += " <span class=\"badge sev-warning\">\(text(Counting.phrase(fleet.mismatches, "mismatch", plural: "mismatches")))</span>" }
+            out.append(title + "</h3>")
+            out += comparison(fleet.rows, label: "fleet " + fleet.namePrefix)
+            if !fleet.findings.isEmpty {
+                out.append("<h4 class=\"live-findings\">Probe findings on this fleet (\(Counting.severityList(fleet.findings.map { findings[$0] })))</h4>")
+                out += findingList(fleet.findings)
+            }
+            out.append("</article>")
+        }
+        if !live.account.isEmpty {
+            out.append("<article class=\"live-fleet\" id=\"live-aws\"><h3>AWS account and region</h3>")
+            out.append("<p class=\"sub\">Probe findings about no single fleet.</p>")
+            out += findingList(live.account)
+            out.append("</article>")
+        }
+        if live.facts.github != nil || !live.githubFindings.isEmpty {
+            out.append("<article class=\"live-fleet\" id=\"live-github\"><h3>GitHub</h3>")
+            if !live.github.isEmpty { out += comparison(live.github, label: "GitHub") }
+            if !live.githubFindings.isEmpty {
+                out.append("<h4 class=\"live-findings\">Probe findings on GitHub (\(Counting.severityList(live.githubFindings.map { findings[$0] })))</h4>")
+                out += findingList(live.githubFindings)
+            }
+            out.append("</article>")
+        }
         out.append("</section>")
+        return out
+    }
+
+    /// A comparison table: fact, repository, deployed, and the row's status in words.
+    func comparison(_ rows: [LiveComparison.Row], label: String) -> [String] {
+        var out = ["<table class=\"cmp\" aria-label=\"\(text(label + ": declared and deployed"))\">",
+                   "<thead><tr><th scope=\"col\">Fact</th><th scope=\"col\">Repository</th><th scope=\"col\">Deployed</th><th scope=\"col\">Status</th></tr></thead>", "<tbody>"]
+        for row in rows {
+            let status: String
+            switch row.status {
+            case .same: status = "<span class=\"ok\">✓ same</span>"
+            case .mismatch: status = "<span class=\"badge sev-error\">✗ mismatch</span>"
+            case .info: status = ""
+            }
+            let repo = row.repository.map { "<code>\(text($0))</code>" } ?? "<span class=\"none\">—</span>"
+            let deployed = row.live.map { "<code>\(text($0))</code>" } ?? "<span class=\"none\">\(row.status == .info && row.repository == nil ? "not read" : "unknown")</span>"
+            let note = row.note.map { "<br><span class=\"sub\">\(prose($0))</span>" } ?? ""
+            out.append("<tr class=\"\(row.status.rawValue)\"><th scope=\"row\">\(text(row.fact))</th><td data-label=\"Repository\">\(repo)</td><td data-label=\"Deployed\">\(deployed)\(note)</td><td data-label=\"Status\">\(status)</td></tr>")
+        }
+        out.append("</tbody></table>")
         return out
     }
 
@@ -340,7 +613,7 @@ struct HTMLPage {
             out.append("<h3><code>\(text(group.path.isEmpty ? "." : group.path))</code> <span class=\"sub\">\(Counting.severityList(group.findings))</span></h3>")
             for f in group.findings {
                 index += 1
-                out += finding(f, id: index)
+                out += finding(f, anchor: "f\(index)")
             }
             out.append("</section>")
         }
@@ -348,10 +621,10 @@ struct HTMLPage {
         return out
     }
 
-    func finding(_ f: Finding, id: Int) -> [String] {
-        var out = ["<article class=\"finding \(Self.severityClass(f.severity))\" id=\"f\(id)\">"]
+    func finding(_ f: Finding, anchor id: String) -> [String] {
+        var out = ["<article class=\"finding \(Self.severityClass(f.severity))\" id=\"\(id)\">"]
         let title = report.rules.first { $0.id == f.ruleId }?.title
-        out.append("<h4><span class=\"badge \(Self.severityClass(f.severity))\">\(f.severity.rawValue)</span> <span class=\"rule\">\(text(f.ruleId))</span>\(title.map { " <span class=\"title\">\(text($0))</span>" } ?? "") <a class=\"loc\" href=\"#f\(id)\">\(text(location(f.location)))</a></h4>")
+        out.append("<h4><span class=\"badge \(Self.severityClass(f.severity))\">\(f.severity.rawValue)</span> <span class=\"rule\">\(text(f.ruleId))</span>\(title.map { " <span class=\"title\">\(text($0))</span>" } ?? "") <a class=\"loc\" href=\"#\(id)\">\(text(location(f.location)))</a></h4>")
         out.append("<p class=\"msg\">\(prose(f.message))</p>")
         if let snippet = snippet(f.location) { out.append(snippet) }
         if let detail = f.detail, !detail.isEmpty { out.append("<div class=\"detail\">\(paragraphs(detail))</div>") }
@@ -558,10 +831,21 @@ ins{background:var(--ins)}
 .hunk{color:var(--muted)}
 .related{font-size:.9rem;padding-left:1.25rem}
 .steps li{margin:.35rem 0}
-.live .drift{font-weight:600}
+.live-fleet{border:1px solid var(--line);border-left:4px solid var(--ok);border-radius:6px;padding:.75rem;margin:1rem 0}
+.live-fleet.has-mismatch{border-left-color:var(--err)}
+.live-fleet h3{margin:0 0 .5rem}
+.cmp{width:100%;border-collapse:collapse;font-size:.9rem}
+.cmp th,.cmp td{border-top:1px solid var(--line);padding:.3rem .4rem;text-align:left;vertical-align:top}
+.cmp thead th{color:var(--muted);font-size:.8rem;border-top:0}
+.cmp tr.mismatch{background:var(--err-bg)}
+.cmp tr.mismatch th{box-shadow:inset 4px 0 var(--err)}
+.cmp .ok{color:var(--ok);font-weight:600}
+.live-findings{margin:1rem 0 .25rem}
+@media (max-width:40rem){.cmp thead{display:none}.cmp tr,.cmp th,.cmp td{display:block}.cmp td{border-top:0;padding-top:0}\
+.cmp td::before{content:attr(data-label) ": ";color:var(--muted);font-size:.8rem}.cmp td:empty{display:none}}
 footer{margin-top:3rem;color:var(--muted);font-size:.875rem}
 @media print{body{max-width:none;font-size:11pt}nav,.skip{display:none}a{color:inherit;text-decoration:none}\
-pre{white-space:pre-wrap;overflow:visible}.finding,.nodes>li{break-inside:avoid}.map{break-inside:avoid}}
+pre{white-space:pre-wrap;overflow:visible}.finding,.nodes>li,.cmp tr{break-inside:avoid}.map{break-inside:avoid}}
 
 """
 }

@@ -10,7 +10,18 @@ import AuditCore
 ///                     location: {path, startLine, startColumn, endLine, endColumn},
 ///                     related: [{message, location}],
 ///                     fix?: {description, edits: [{location, newText}]},
-///                     fingerprint}] }
+///                     fingerprint}],
+///       "live"?: {aws: {account, callerArn, credentialSource, region, window, fleets: [{namePrefix, ssmBase, pinned,
+///                  deployed: {atLeast, below, summary, evidence}, ssmConfigRead, ssmConfig: {name: value}, ssmConfigNames,
+///                  tokenParameters, lambdasRead, lambdas: [{name, runtime, environment}],
+///                  launchTemplate: {name, version, imageId, startScript}|null, image: {id, name, missing}|null,
+///                  instances: [{id, state, imageId, legacyTags}], queues: {name: depth}, metrics: {name: sum},
+///                  logSignatures: [{signature, group, count}], findings: [fingerprint]}]}|null,
+///                 github: {apiRoot, server, ghesVersion, appSlug, installationID, runnerCount, offlineRunnerCount,
+///                          jitRoundTrip, jitRoundTripPassed}|null} }
+///
+/// `live` is written by `ghr-audit probe` only (what it read from the deployed fleet; `check
+/// --probe-results FILE` reads it back, see `LiveFacts`). Optional values inside it are `null`.
 ///
 /// Columns are 1-based Unicode scalar counts, end positions exclusive. `fix` is absent when the
 /// finding has none.
@@ -20,7 +31,13 @@ enum JSONReporter {
     }
 
     static func document(_ report: Report) -> JSONValue {
-        .object([
+        var members = base(report)
+        if let live = report.live { members["live"] = self.live(live) }
+        return .object(members)
+    }
+
+    static func base(_ report: Report) -> [String: JSONValue] {
+        [
             "tool": .object(["name": .string(report.toolName), "version": .string(report.toolVersion)]),
             "target": .string(report.target),
             "summary": .object([
@@ -33,6 +50,71 @@ enum JSONReporter {
             "modules": .array(report.modules.map(module)),
             "scope": scope(report),
             "findings": .array(report.findings.map(finding)),
+        ]
+    }
+
+    // MARK: - Live facts (the probe)
+
+    static func live(_ live: LiveFacts) -> JSONValue {
+        .object([
+            "aws": live.aws.map { aws in
+                .object([
+                    "account": .optional(aws.account),
+                    "callerArn": .optional(aws.callerArn),
+                    "credentialSource": .optional(aws.credentialSource),
+                    "region": .string(aws.region),
+                    "window": .optional(aws.window),
+                    "fleets": .array(aws.fleets.map(liveFleet)),
+                ])
+            } ?? .null,
+            "github": live.github.map { g in
+                .object([
+                    "apiRoot": .string(g.apiRoot),
+                    "server": .string(g.server),
+                    "ghesVersion": .optional(g.ghesVersion),
+                    "appSlug": .optional(g.appSlug),
+                    "installationID": g.installationID.map(JSONValue.int) ?? .null,
+                    "runnerCount": g.runnerCount.map(JSONValue.int) ?? .null,
+                    "offlineRunnerCount": g.offlineRunnerCount.map(JSONValue.int) ?? .null,
+                    "jitRoundTrip": .optional(g.jitRoundTrip),
+                    "jitRoundTripPassed": .optional(g.jitRoundTripPassed),
+                ])
+            } ?? .null,
+        ])
+    }
+
+    static func liveFleet(_ f: LiveFacts.Fleet) -> JSONValue {
+        .object([
+            "namePrefix": .string(f.namePrefix),
+            "ssmBase": .string(f.ssmBase),
+            "pinned": .optional(f.pinned),
+            "deployed": .object([
+                "atLeast": .optional(f.deployed.atLeast),
+                "below": .optional(f.deployed.below),
+                "summary": .string(f.deployed.summary),
+                "evidence": .strings(f.deployed.evidence),
+            ]),
+            "ssmConfigRead": .bool(f.ssmConfigRead),
+            "ssmConfig": .object(f.ssmConfig.mapValues(JSONValue.string)),
+            "ssmConfigNames": .strings(f.ssmConfigNames),
+            "tokenParameters": .int(f.tokenParameters),
+            "lambdasRead": .bool(f.lambdasRead),
+            "lambdas": .array(f.lambdas.map { l in
+                .object(["name": .string(l.name), "runtime": .optional(l.runtime), "environment": .object(l.environment.mapValues(JSONValue.string))])
+            }),
+            "launchTemplate": f.launchTemplate.map { lt in
+                .object(["name": .string(lt.name), "version": .int(lt.version), "imageId": .optional(lt.imageId), "startScript": .optional(lt.startScript)])
+            } ?? .null,
+            "image": f.image.map { i in .object(["id": .string(i.id), "name": .optional(i.name), "missing": .bool(i.missing)]) } ?? .null,
+            "instances": .array(f.instances.map { i in
+                .object(["id": .string(i.id), "state": .string(i.state), "imageId": .optional(i.imageId), "legacyTags": .bool(i.legacyTags)])
+            }),
+            "queues": .object(f.queues.mapValues(JSONValue.int)),
+            "metrics": .object(f.metrics.mapValues(JSONValue.int)),
+            "logSignatures": .array(f.logSignatures.map { h in
+                .object(["signature": .string(h.signature), "group": .string(h.group), "count": .int(h.count)])
+            }),
+            "findings": .strings(f.findings),
         ])
     }
 

@@ -83,8 +83,8 @@ extension Finding {
 
 enum Counting {
     /// `1 error`, `2 errors`, `0 notes`.
-    static func phrase(_ count: Int, _ noun: String) -> String {
-        "\(count) \(noun)\(count == 1 ? "" : "s")"
+    static func phrase(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+        count == 1 ? "1 \(noun)" : "\(count) \(plural ?? noun + "s")"
     }
 
     /// `2 errors, 1 warning, 0 notes in 3 files`, or `no findings (12 files scanned)`.

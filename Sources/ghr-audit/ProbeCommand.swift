@@ -168,6 +168,7 @@ struct ProbeCommand: ParsableCommand {
             }
         }
         var findings: [Finding] = []
+        var live = LiveFacts()
         if awsWanted {
             let client = try aws.client(environment: environment)
             let settings = AWSProbeSettings(prefixes: aws.prefixes, fleets: fleets, ssmRoot: aws.ssmRoot, since: since.flatMap(LiveResource.parseDuration),
@@ -189,6 +190,7 @@ struct ProbeCommand: ParsableCommand {
                 }
             }
             findings += result.findings
+            live.aws = LiveFacts(aws: result, github: nil, window: since.flatMap(LiveResource.parseDuration)).aws
             sources.merge(result.sources) { a, _ in a }
         }
         var catalogued = Set(findings.map(\.ruleId))
@@ -204,6 +206,7 @@ struct ProbeCommand: ParsableCommand {
             switch outcome {
             case let .success(result):
                 findings += result.findings
+                live.github = LiveFacts(aws: nil, github: result.facts, window: nil).github
                 writeStderr(Self.summary(result.facts))
             case let .failure(error as GitHubProbeFailure):
                 throw EnvironmentError("GitHub probe: \(error.description)")
@@ -216,6 +219,7 @@ struct ProbeCommand: ParsableCommand {
                             findings: findings.sorted(by: Finding.ordered),
                             rules: knowledge.descriptors.filter { catalogued.contains($0.id) })
         report.auditsRepository = false   // live resources only: the repository's own audit is `check`
+        report.live = live
         if let baseline {
             report.findings = try Invocation.readBaseline(baseline, host: LocalHostFiles()).filter(report.findings).new
         }

@@ -110,6 +110,15 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("write-baseline"), help: "Record the current findings (by fingerprint) in FILE.")
     var writeBaseline: String?
 
+    @Option(name: .customLong("probe-results"), help: "The JSON report of `ghr-audit probe` (`--format json`): the `html` page shows the live fleet beside the repository.")
+    var probeResults: String?
+
+    func validate() throws {
+        if probeResults != nil && !format.contains(.html) {
+            throw ValidationError("`--probe-results` is shown only by the html page: add `--format html`")
+        }
+    }
+
     @Flag(name: .customLong("no-color"), help: "Never colour the text output (NO_COLOR is honoured too).")
     var noColor = false
 
@@ -127,6 +136,7 @@ struct CheckCommand: ParsableCommand {
             throw ValidationError("cannot tell which `--output` belongs to which `--format`; write `--format F --output FILE` pairs")
         }
         let knowledge = try loadKnowledge()
+        let live = try probeResults.map { path throws in try ProbeResults.read(path, host: LocalHostFiles()) }
         var run = try flags.audit(paths: paths, knowledge: knowledge)
         if rehearse, let (_, findings) = RehearsalRun.rehearse(run.result, knowledge: knowledge, shell: .auto, timeout: 20) {
             run.result = run.result.addingFindings(findings)
@@ -140,7 +150,9 @@ struct CheckCommand: ParsableCommand {
         for entry in plan.entries {
             let color = entry.format == .text && entry.file == nil && !noColor
                 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
-            let text = render(report, as: entry.format, options: RenderOptions(
+            var shown = report
+            if entry.format == .html { shown.live = live }
+            let text = render(shown, as: entry.format, options: RenderOptions(
                 color: color, sources: run.result.sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue)))
             if let file = entry.file { try writeUserFile(Data(text.utf8), to: file) } else { writeStdout(text) }
         }

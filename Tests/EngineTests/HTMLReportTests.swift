@@ -31,6 +31,30 @@ struct HTMLReportTests {
         #expect(html == (try String(contentsOf: snapshot, encoding: .utf8)), "page differs from \(snapshot.lastPathComponent) (RECORD_SNAPSHOTS=1 rewrites it)")
     }
 
+    /// The page of `check Tests/ProbeTests/Fixtures/live/repo --target 6.5.0 --format html
+    /// --probe-results Tests/ProbeTests/Fixtures/live/probe.json` (probe results recorded from the
+    /// real probe against moto and the fake GitHub, see that folder's NOTE.md).
+    static func livePage() throws -> String {
+        let dir = packageRoot.appendingPathComponent("Tests/ProbeTests/Fixtures/live")
+        var result = Auditor(knowledge: try KnowledgeBase.load()).audit(fileSystem: LocalFileSystem(root: dir.appendingPathComponent("repo")),
+                                                                        options: AuditOptions(target: .version(ModuleVersion(6, 5, 0))))
+        result.report.scannedPaths = ["Tests/ProbeTests/Fixtures/live/repo"]
+        result.report.live = try ProbeResults.read(dir.appendingPathComponent("probe.json").path, host: LocalHostFiles())
+        return render(result.report, as: .html, options: RenderOptions(sources: result.sources, informationURI: ToolInfo.informationURI))
+    }
+
+    @Test func liveSnapshot() throws {
+        let html = try Self.livePage()
+        #expect(html == (try Self.livePage()), "not deterministic")
+        let snapshot = packageRoot.appendingPathComponent("Tests/EngineTests/Snapshots/html-live-probe.html")
+        if recordGoldens || !FileManager.default.fileExists(atPath: snapshot.path) {
+            try Data(html.utf8).write(to: snapshot)
+            Issue.record("recorded \(snapshot.lastPathComponent); re-run")
+            return
+        }
+        #expect(html == (try String(contentsOf: snapshot, encoding: .utf8)), "page differs from \(snapshot.lastPathComponent) (RECORD_SNAPSHOTS=1 rewrites it)")
+    }
+
     @Test func multiFleetPageShowsTheWholeChain() throws {
         let html = try Self.page("multi-fleet-packer")
         for fleet in ["linux-default", "linux-ami", "linux-persistent", "windows"] {
@@ -156,6 +180,50 @@ struct HTMLReportTests {
         #expect(data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), "not a PNG")
         let colours = try PNGColours.count(data)
         #expect(colours >= 16, "the screenshot has \(colours) colours: blank")
+    }
+}
+
+extension HTMLReportTests {
+    /// The page with probe results in the same headless Chromium: the live fleets, their
+    /// mismatch rows and the probe findings are in the DOM, nothing is requested, and at 360 px
+    /// the comparison tables do not make the page scroll sideways.
+    @Test(.enabled(if: chromium != nil || ci, "Chromium is not installed (apt-get install chromium); skipped outside CI"))
+    func pageWithProbeResultsLoadsInHeadlessChromium() throws {
+        guard Self.chromium != nil else {
+            Issue.record("CI=true but no Chromium was found on PATH: .ci/run installs it")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ghr-audit-live-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = dir.appendingPathComponent("report.html")
+        try Data(try Self.livePage().utf8).write(to: page)
+        let dom = try Self.chromium(["--dump-dom"], url: page, in: dir)
+        #expect(dom.status == 0, "chromium --dump-dom failed: \(dom.stderr.suffix(2000))")
+        for fleet in ["legacy", "modern", "spare"] {
+            #expect(dom.stdout.contains("<h3>Fleet <code>\(fleet)</code>"), "live fleet \(fleet) not in the DOM")
+        }
+        #expect(dom.stdout.contains("<tr class=\"mismatch\"><th scope=\"row\">module release</th>"))
+        #expect(dom.stdout.contains("<tr class=\"mismatch\"><th scope=\"row\">AMI</th>"))
+        let probeFindings = dom.stdout.components(separatedBy: "\" id=\"p").count - 1
+        #expect(probeFindings == 12, "expected the 12 probe findings in the DOM, found \(probeFindings)")
+        #expect(dom.stdout.contains("GHP-606") && dom.stdout.contains("PRB-404"))
+        #expect(!dom.stderr.contains("Content Security Policy"), "CSP violation: \(dom.stderr.suffix(1500))")
+        let harness = dir.appendingPathComponent("at-360.html")
+        try Data("""
+            <!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="report.html" style="width:360px;height:800px;border:0"></iframe>
+            <script>document.getElementById('f').addEventListener('load', () => { const d = document.getElementById('f').contentDocument;
+            document.body.setAttribute('data-width', d ? d.documentElement.scrollWidth + '/' + d.documentElement.clientWidth : 'no-access') })</script>
+            </body></html>
+            """.utf8).write(to: harness)
+        let narrow = try Self.chromium(["--allow-file-access-from-files", "--virtual-time-budget=5000", "--dump-dom"], url: harness, in: dir)
+        let widths = narrow.stdout.components(separatedBy: "data-width=\"").dropFirst().first.map { String($0.prefix { $0 != "\"" }) } ?? "missing"
+        let parts = widths.split(separator: "/").compactMap { Int($0) }
+        #expect(parts.count == 2 && parts[0] <= parts[1], "at 360 px the page with probe results scrolls sideways: scroll/client width \(widths)")
+        let png = dir.appendingPathComponent("shot.png")
+        let shot = try Self.chromium(["--screenshot=\(png.path)", "--window-size=1200,1600"], url: page, in: dir)
+        #expect(shot.status == 0, "chromium --screenshot failed: \(shot.stderr.suffix(2000))")
+        #expect(try PNGColours.count(Data(contentsOf: png)) >= 16, "the screenshot is blank")
     }
 }
 

@@ -105,6 +105,42 @@ struct SecretsTests {
         }
     }
 
+    /// Probe results on the page: every string of a real probe report (the committed fixture)
+    /// carries a secret, and none reaches the page.
+    @Test("the HTML page masks secrets in probe results")
+    func htmlPageMasksSecretsInProbeResults() throws {
+        let fixture = packageRoot.appendingPathComponent("Tests/ProbeTests/Fixtures/live/probe.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: fixture))
+        // As the probe would meet them: a token, a key id, a secret key in its variable, a PEM block
+        // and its base64, a JIT config (a bare random string without context is not recognisable).
+        let secrets = [Self.githubToken, Self.awsKey, "AWS_SECRET_ACCESS_KEY=\(Self.awsSecret)", Self.pemBase64, Self.pem, Self.jitConfig]
+        func poison(_ value: Any, key: String) -> Any {
+            switch value {
+            case let s as String where !["severity", "startScript"].contains(key):
+                return s + " " + secrets[s.utf8.count % secrets.count]
+            case let a as [Any]: return a.map { poison($0, key: key) }
+            case let o as [String: Any]: return Dictionary(uniqueKeysWithValues: o.map { ($0.key, poison($0.value, key: $0.key)) })
+            default: return value
+            }
+        }
+        var document = try #require(poison(json, key: "") as? [String: Any])
+        document["tool"] = ["name": "ghr-audit", "version": "0"]
+        let live = try ProbeResults.decode(JSONSerialization.data(withJSONObject: document))
+        let knowledge = try KnowledgeBase.load()
+        var result = Auditor(knowledge: knowledge).audit(fileSystem: LocalFileSystem(root: fixture.deletingLastPathComponent().appendingPathComponent("repo")),
+                                                         options: AuditOptions(target: .version(ModuleVersion(6, 5, 0))))
+        result.report.live = live
+        let html = render(result.report, as: .html, options: RenderOptions(sources: result.sources))
+        let decoded = ["&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'", "&amp;": "&"].reduce(html) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+        // The probe's text did reach the page (otherwise this proves nothing).
+        #expect(decoded.contains("<section id=\"live\""))
+        #expect(decoded.contains("legacy-action-runner"))
+        #expect(live.findings.count > 5 && decoded.contains("id=\"p\(live.findings.count)\""))
+        for secret in Self.secrets {
+            #expect(!decoded.contains(secret), "the HTML page shows a secret from the probe results: \(secret.prefix(12))…")
+        }
+    }
+
     @Test("masking keeps columns and leaves ordinary configuration alone")
     func maskingIsPrecise() {
         let line = #"  ghes_url = "https://x-access-token:\#(Self.githubToken)@ghes.example.com""#

@@ -35,7 +35,7 @@ import Testing
     static let allowedTags: Set<String> = [
         "!doctype", "html", "head", "meta", "title", "style", "body", "a", "header", "h1", "h2", "h3", "h4", "p", "strong", "dl",
         "div", "dt", "dd", "code", "nav", "ul", "ol", "li", "main", "section", "svg", "text", "path", "rect", "span", "br",
-        "article", "pre", "mark", "del", "ins", "footer",
+        "article", "pre", "mark", "del", "ins", "footer", "table", "thead", "tbody", "tr", "th", "td",
     ]
 
     @Test func requestsNothingAndAllowsOnlyItsOwnStylesheet() throws {
@@ -208,20 +208,108 @@ import Testing
         #expect(!html.contains(String(token.dropFirst(4).prefix(20))))
     }
 
-    @Test func liveSectionIsAHookThatRendersOnlyWhenGiven() {
-        let none = HTMLPage(report: Fixture.report, options: RenderOptions()).render()
+    /// Probe results for the fixture report: `runners-linux-x64` is the repository's `linux-x64`
+    /// (deployed by an older release, token-only user data, JIT off live), `runners-gpu` is
+    /// deployed but not declared, `windows` is declared (prefix `runners-windows`) but not deployed.
+    static func probed(_ s: (String) -> String = { $0 }) -> Report {
+        var report = Fixture.report
+        report.modules[0].fleets[0].namePrefix = "runners-linux-x64"
+        report.modules[0].fleets[0].amiNameFilter = s("al2023-ami-*")
+        report.modules[0].fleets[1].namePrefix = "runners-windows"
+        let fleetFinding = Finding(ruleId: "PRB-404", severity: .error, tags: ["probe", "aws"], message: s("the user data of `lt` is token-only"),
+                                   detail: s("details"), location: .fileStart(s("aws/eu-west-1/ec2/launch-template/runners-linux-x64-action-runner")),
+                                   related: [RelatedNote(s("fleet `linux-x64`"), at: .fileStart("main.tf"))], fingerprint: "fp-1")
+        let accountFinding = Finding(ruleId: "PRB-408", severity: .warning, tags: ["probe", "aws"], message: s("may not call `iam:ListRoles`"),
+                                     location: .fileStart("aws/global/iam/role/runners-*"), fingerprint: "fp-2")
+        let githubFinding = Finding(ruleId: "GHP-606", severity: .warning, tags: ["probe", "github"], message: s("1 offline ephemeral runner"),
+                                    location: .fileStart("github:/orgs/acme/actions/runners"), fingerprint: "fp-3")
+        let linux = LiveFacts.Fleet(
+            namePrefix: "runners-linux-x64", ssmBase: s("/github-action-runners/runners/linux-x64"), pinned: "3.6.1",
+            deployed: LiveFacts.Release(atLeast: nil, below: "3.0.0", summary: "< 3.0.0", evidence: [s("the scale-up lambda has `X`")]),
+            ssmConfigRead: true, ssmConfig: ["agent_mode": s("ephemeral"), "enable_jit_config": s("false")],
+            ssmConfigNames: ["agent_mode", "enable_jit_config", s("token_path")], tokenParameters: 2, lambdasRead: true,
+            lambdas: [LiveFacts.Lambda(name: "runners-linux-x64-scale-up", runtime: s("nodejs16.x"), environment: ["RUNNER_LABELS": s("self-hosted,linux")])],
+            launchTemplate: LiveFacts.LaunchTemplate(name: s("runners-linux-x64-action-runner"), version: 3, imageId: s("ami-0abc"), startScript: "tokenOnly"),
+            image: LiveFacts.Image(id: s("ami-0abc"), name: s("ubuntu-jammy-22.04"), missing: false),
+            instances: [LiveFacts.Instance(id: s("i-01"), state: s("running"), imageId: s("ami-0abc"), legacyTags: true)],
+            queues: [s("runners-linux-x64-queued-builds_dead_letter"): 2], metrics: [s("runners-linux-x64-scale-up Errors"): 3],
+            logSignatures: [LiveFacts.LogHit(signature: s("not-configured"), group: s("/github-self-hosted-runners/x/runner"), count: 4)],
+            findings: ["fp-1"])
+        let gpu = LiveFacts.Fleet(namePrefix: s("runners-gpu"), ssmBase: s("/github-action-runners/runners/gpu"),
+                                  deployed: LiveFacts.Release(atLeast: "4.0.1", below: nil, summary: ">= 4.0.1", evidence: ["SSM"]))
+        report.live = LiveFacts(
+            aws: LiveFacts.AWS(account: s("123456789012"), callerArn: s("arn:aws:sts::123456789012:assumed-role/audit"), credentialSource: s("environment"),
+                               region: s("eu-west-1"), window: s("1d"), fleets: [linux, gpu]),
+            github: LiveFacts.GitHub(apiRoot: s("https://ghe.example.com/api/v3"), server: s("GHES 3.12.1"), ghesVersion: s("3.12.1"), appSlug: s("runners-app"),
+                                     installationID: 1, runnerCount: 2, offlineRunnerCount: 1, jitRoundTrip: s("created and deleted"), jitRoundTripPassed: true),
+            findings: [accountFinding, fleetFinding, githubFinding])
+        return report
+    }
+
+    @Test func liveSectionRendersOnlyWithProbeResults() throws {
+        let none = Self.page(Fixture.report)
         #expect(!none.contains("id=\"live\""))
-        #expect(LiveComparison(report: Fixture.report) == nil)
-        let live = LiveComparison(source: "account <1234>", rows: [
-            .init(fact: "deployed release", repository: "3.6.1", live: "3.6.0", drift: true),
-            .init(fact: "GHES version", repository: nil, live: nil, drift: false),
-        ])
-        let page = HTMLPage(report: Fixture.report, options: RenderOptions(), live: live).render()
-        #expect(page.contains("<section id=\"live\""))
-        #expect(page.contains("<a href=\"#live\">Live</a>"))
-        #expect(page.contains("account &lt;1234&gt;"))
-        #expect(page.contains("<li class=\"drift\"><strong>deployed release</strong>: repository <code>3.6.1</code>, live <code>3.6.0</code> <span class=\"badge sev-warning\">drift</span></li>"))
-        #expect(page.contains("<li class=\"same\"><strong>GHES version</strong>: repository not set, live unknown</li>"))
+        #expect(LiveComparison(report: Fixture.report, map: FleetMap(Fixture.report)) == nil)
+        let html = Self.page(Self.probed())
+        #expect(html.contains("<section id=\"live\""))
+        #expect(html.contains("<li><a href=\"#live\">Live</a></li>"))
+        // The deployed fleet is matched with the declared one, linked both ways.
+        let linux = try #require(html.components(separatedBy: "<article class=\"live-fleet").first { $0.contains("id=\"live-1\"") })
+        #expect(linux.contains("<h3>Fleet <code>runners-linux-x64</code> <span class=\"sub\">declared as <a href=\"#node-"))
+        #expect(html.contains("<a class=\"sub\" href=\"#live-1\">deployed as <code>runners-linux-x64</code>: "))
+        // Declared against deployed, mismatches marked.
+        #expect(linux.contains("<tr class=\"mismatch\"><th scope=\"row\">module release</th><td data-label=\"Repository\"><code>v3.6.1</code></td><td data-label=\"Deployed\"><code>&lt; 3.0.0</code>"))
+        #expect(linux.contains("<tr class=\"same\"><th scope=\"row\">runners</th><td data-label=\"Repository\"><code>ephemeral</code></td><td data-label=\"Deployed\"><code>ephemeral</code>"))
+        #expect(linux.contains("<tr class=\"mismatch\"><th scope=\"row\">JIT configs</th><td data-label=\"Repository\"><code>on</code></td><td data-label=\"Deployed\"><code>off</code>"))
+        #expect(linux.contains("<tr class=\"mismatch\"><th scope=\"row\">start script</th>"))
+        #expect(linux.contains("launch template runners-linux-x64-action-runner v3: token-only"))
+        #expect(linux.contains("<tr class=\"mismatch\"><th scope=\"row\">AMI</th><td data-label=\"Repository\"><code>name filter al2023-ami-*</code></td><td data-label=\"Deployed\"><code>ami-0abc (ubuntu-jammy-22.04)</code>"))
+        #expect(linux.contains("agent_mode = ephemeral, enable_jit_config = false, token_path"))
+        #expect(linux.contains("1 running; 1 with pre-4.5 tags"))
+        // Every probe finding is placed once: with its fleet, the account, or GitHub.
+        #expect(linux.contains("id=\"p2\"") && linux.contains("PRB-404"))
+        let account = try #require(html.components(separatedBy: "id=\"live-aws\"").dropFirst().first)
+        #expect(account.contains("id=\"p1\"") && account.contains("PRB-408"))
+        let github = try #require(html.components(separatedBy: "id=\"live-github\"").dropFirst().first)
+        #expect(github.contains("id=\"p3\"") && github.contains("GHP-606") && github.contains("2 (1 offline)"))
+        for n in 1...3 { #expect(html.components(separatedBy: "id=\"p\(n)\"").count == 2, "probe finding \(n) placed more than once") }
+        // Deployed but not declared; declared but not deployed.
+        #expect(html.contains("<h3>Fleet <code>runners-gpu</code> <span class=\"sub\">not declared in the scanned repository</span>"))
+        #expect(html.contains("<h3>Fleet <code>runners-windows</code> <span class=\"sub\">declared as <a href=\"#node-") && html.contains("not deployed</span>"))
+        // The header says where the live facts come from.
+        #expect(html.contains("<dt>Live (probe)</dt><dd><a href=\"#live\">AWS account 123456789012 in eu-west-1 (window 1d) and GHES 3.12.1 at https://ghe.example.com/api/v3</a>"))
+        #expect(html == Self.page(Self.probed()), "not deterministic")
+        let unexpected = Set(Self.tagNames(html)).subtracting(Self.allowedTags)
+        #expect(unexpected.isEmpty, "unexpected tags: \(unexpected.sorted())")
+    }
+
+    @Test func everyLiveFieldIsEscaped() {
+        let hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>"
+        let html = Self.page(Self.probed { $0 + hostile })
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("<img"))
+        let unexpected = Set(Self.tagNames(html)).subtracting(Self.allowedTags)
+        #expect(unexpected.isEmpty, "injected tags: \(unexpected.sorted())")
+        let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"
+        // The hostile text reached the page in each kind of field (otherwise this proves nothing).
+        for field in ["runners-gpu", "ami-0abc", "ubuntu-jammy-22.04", "nodejs16.x", "self-hosted,linux", "not-configured", "1d", "GHES 3.12.1",
+                      "runners-app", "created and deleted", "1 offline ephemeral runner", "may not call <code>iam:ListRoles</code>", "al2023-ami-*",
+                      "/github-action-runners/runners/linux-x64", "ephemeral", "token_path", "eu-west-1", "environment"] {
+            #expect(html.contains(field + escaped), "\(field) is not on the page escaped")
+        }
+        let tags = try! NSRegularExpression(pattern: "<[a-zA-Z][^>]*>")
+        for m in tags.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
+            let tag = String(html[Range(m.range, in: html)!]).replacingOccurrences(of: #""[^"]*""#, with: "\"\"", options: .regularExpression)
+            #expect(tag.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) == nil, "event handler in \(tag)")
+        }
+    }
+
+    @Test func liveSecretsAreMasked() {
+        let token = "ghp_R8kz3QpL0vW2xYt6NmB4cD7eF9gH1jK5sA0u"
+        let html = Self.page(Self.probed { "\($0) token=\(token)" })
+        #expect(html.contains("<section id=\"live\""))
+        #expect(!html.contains(token))
+        #expect(!html.contains(String(token.dropFirst(4).prefix(20))))
     }
 
     @Test func checklistKeepsOnlyFindingsStillInTheReport() {

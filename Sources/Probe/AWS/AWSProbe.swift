@@ -96,7 +96,9 @@ public enum AWSProbe {
             let facts = try await FleetReader(reader: fleetReader, fleet: fleet, options: options, now: now).read()
             var checks = FleetChecks(facts: facts, fleet: fleet, context: context)
             let findings = checks.all() + fleetReader.findings
-            return (checks.facts, findings, checks.sources)
+            var facts_ = checks.facts
+            facts_.findingFingerprints = findings.map(\.fingerprint)
+            return (facts_, findings, checks.sources)
         }
         var findings = reader.findings + results.flatMap(\.1)
         if fleets.isEmpty {

@@ -48,6 +48,8 @@ public struct AWSFleetFacts: Sendable {
     public var logHits: [LogSignatureHit] = []
     /// The release the fingerprints point at (filled in by the checks).
     public var deployed = DeployedRelease()
+    /// Fingerprints of the findings about this fleet (filled in by `AWSProbe.run`).
+    public var findingFingerprints: [String] = []
 
     public func lambda(_ suffix: String) -> LambdaFunction? { lambdas.first { $0.name == "\(fleet.namePrefix)-\(suffix)" } }
 }

@@ -207,7 +207,7 @@ public struct BootScriptResolver: Sendable {
     }
 
     /// The first `name` value of the fleet's AMI filter (`ami_filter` or `ami.filter`).
-    static func amiNameFilter(_ facts: FleetFacts) -> String? {
+    public static func amiNameFilter(_ facts: FleetFacts) -> String? {
         if let f = facts.setInput("ami_filter")?.value, let name = f["name"] {
             return name.listValue?.first?.stringValue ?? name.stringValue
         }
