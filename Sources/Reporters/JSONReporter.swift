@@ -4,6 +4,7 @@ import AuditCore
 ///
 ///     { "tool": {name, version}, "target",
 ///       "summary": {files, byKind: {kind: count}, error, warning, note},
+///       "scope": {runnerModuleCalls, fleets, startScriptsResolved, unresolved: [text], filesNotReached: {kind: n}, text: [line]},
 ///       "modules": [{path, source, version|null, kind, fleets: [{name, os|null, ephemeral|null, jit|null, bootScript}]}],
 ///       "findings": [{ruleId, severity, tags, message, detail|null,
 ///                     location: {path, startLine, startColumn, endLine, endColumn},
@@ -30,7 +31,20 @@ enum JSONReporter {
                 "note": .int(report.count(.note)),
             ]),
             "modules": .array(report.modules.map(module)),
+            "scope": scope(report),
             "findings": .array(report.findings.map(finding)),
+        ])
+    }
+
+    /// What was audited (the same data the text format prints after the findings).
+    static func scope(_ report: Report) -> JSONValue {
+        .object([
+            "runnerModuleCalls": .int(report.runnerCalls.count),
+            "fleets": .int(report.fleetCount),
+            "startScriptsResolved": .int(report.startScriptsResolved),
+            "unresolved": .strings(report.unresolved),
+            "filesNotReached": .object(report.filesNotReached.mapValues(JSONValue.int)),
+            "text": .strings(report.scopeLines),
         ])
     }
 

@@ -13,6 +13,8 @@ import AuditCore
 ///   making warnings failures would contradict the tool's own exit code; both systems show
 ///   `<system-out>` on the test case's page, so the warning is visible without failing CI.
 /// - A run without findings has one passing test case, so CI shows that the audit ran.
+/// - Every suite carries the audited scope as `<properties>` (`audited`, and `unresolved` when
+///   something was not resolved).
 enum JUnitReporter {
     static func render(_ report: Report) -> String {
         var suites: [Suite] = Counting.groupedByFile(report.findings).map { group in
@@ -31,6 +33,12 @@ enum JUnitReporter {
         out += "<testsuites name=\"\(XML.attribute(report.toolName))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"0\">\n"
         for suite in suites {
             out += "  <testsuite name=\"\(XML.attribute(suite.name))\" tests=\"\(suite.cases.count)\" failures=\"\(suite.failures)\" errors=\"\(suite.errors)\" skipped=\"0\">\n"
+            // What was audited, on every suite (both CI systems show a suite's properties).
+            out += "    <properties>\n"
+            for (i, line) in report.scopeLines.enumerated() {
+                out += "      <property name=\"\(i == 0 ? "audited" : "unresolved")\" value=\"\(XML.attribute(line))\"/>\n"
+            }
+            out += "    </properties>\n"
             for c in suite.cases {
                 let open = "    <testcase classname=\"\(XML.attribute(c.classname))\" name=\"\(XML.attribute(c.name))\""
                 switch c.outcome {

@@ -50,6 +50,7 @@ enum SARIFReporter {
                 srcRoot: .object(["description": .object(["text": .string("The root of the audited repository; result paths are relative to it.")])])
             ]),
             "invocations": .array([.object(invocation)]),
+            "properties": .object(["auditedScope": JSONReporter.scope(report)]),
             "results": .array(report.findings.map { result($0, ruleIndex: ruleIndex) }),
         ]
         return .object([

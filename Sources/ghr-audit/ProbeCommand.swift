@@ -209,6 +209,7 @@ struct ProbeCommand: ParsableCommand {
         var report = Report(toolVersion: ToolInfo.version, target: target.description, filesScanned: 0, filesByKind: [:], modules: [],
                             findings: findings.sorted(by: Finding.ordered),
                             rules: knowledge.descriptors.filter { catalogued.contains($0.id) })
+        report.auditsRepository = false   // live resources only: the repository's own audit is `check`
         if let baseline {
             report.findings = try Invocation.readBaseline(baseline, host: LocalHostFiles()).filter(report.findings).new
         }
