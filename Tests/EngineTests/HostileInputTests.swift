@@ -60,12 +60,12 @@ struct HostileInputTests {
         Case("invalid UTF-8", ["latin1.tf": Data("locals {\n  name = \"caf".utf8) + Data([0xE9]) + Data("\"\n}\n".utf8)],
              ["CORE-002 error latin1.tf:2:14: file is not valid UTF-8"]),
         Case("BOM and CRLF", text: ["bom/main.tf": "\u{FEFF}module \"bom\" {\r\n  source  = \"github-aws-runners/github-runner/aws\"\r\n  version = \"3.6.1\"\r\n  runner_extra_labels = \"a,b\"\r\n}\r\n"], []),
-        Case("20,000-deep brackets", text: ["deep/brackets.tf": "locals {\n  x = " + String(repeating: "[", count: nested) + String(repeating: "]", count: nested) + "\n}\n"],
-             ["CORE-001 error deep/brackets.tf:2:262: Nesting too deep"]),
-        Case("20,000-deep blocks", text: ["deep/blocks.tf": String(repeating: "a {\n", count: nested) + String(repeating: "}\n", count: nested)],
-             ["CORE-001 error deep/blocks.tf:257:1: Nesting too deep"]),
-        Case("20,000-deep parentheses", text: ["deep/parens.tf": "locals {\n  x = " + String(repeating: "(", count: nested) + "1" + String(repeating: ")", count: nested) + "\n}\n"],
-             ["CORE-001 error deep/parens.tf:2:262: Nesting too deep"]),
+        Case("20,000-deep brackets", text: ["deep-brackets.tf": "locals {\n  x = " + String(repeating: "[", count: nested) + String(repeating: "]", count: nested) + "\n}\n"],
+             ["CORE-001 error deep-brackets.tf:2:262: Nesting too deep"]),
+        Case("20,000-deep blocks", text: ["deep-blocks.tf": String(repeating: "a {\n", count: nested) + String(repeating: "}\n", count: nested)],
+             ["CORE-001 error deep-blocks.tf:257:1: Nesting too deep"]),
+        Case("20,000-deep parentheses", text: ["deep-parens.tf": "locals {\n  x = " + String(repeating: "(", count: nested) + "1" + String(repeating: ")", count: nested) + "\n}\n"],
+             ["CORE-001 error deep-parens.tf:2:262: Nesting too deep"]),
         Case("20,000-deep JSON", text: ["deep/policy.json": String(repeating: "[", count: nested) + String(repeating: "]", count: nested)],
              ["CORE-001 error deep/policy.json:1:257: JSON nested too deeply"]),
         Case("20,000-deep YAML", text: ["deep/config.yaml": String(repeating: "[", count: nested) + String(repeating: "]", count: nested) + "\n"],
@@ -90,11 +90,19 @@ struct HostileInputTests {
              ["CORE-001 warning start.ps1:1:6: unterminated here-string"]),
     ]
 
+    /// The runner call, plus a local reading each file that is not Terraform: the audit reads
+    /// YAML, JSON and scripts only when the deployment reaches them.
+    static func main(reaching paths: [String]) -> String {
+        let reached = paths.filter { !$0.hasSuffix(".tf") }.sorted()
+        guard !reached.isEmpty else { return BoundedWorkTests.runners }
+        return BoundedWorkTests.runners + "locals {\n  reached = [\n" + reached.map { "    file(\"\($0)\"),\n" }.joined() + "  ]\n}\n"
+    }
+
     @Test(arguments: cases)
     func hostileFileGetsALocatedFindingAndTheRestIsAudited(_ hostile: Case) throws {
         let tree = try Tree()
         defer { tree.remove() }
-        try tree.write("main.tf", BoundedWorkTests.runners)
+        try tree.write("main.tf", Self.main(reaching: Array(hostile.files.keys)))
         for (path, data) in hostile.files {
             let url = tree.root.appendingPathComponent(path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -343,7 +351,7 @@ struct HostileInputTests {
     @Test func wholeHostileTreeIsAudited() throws {
         let tree = try Tree()
         defer { Self.removeDeepTree(tree) }
-        try tree.write("main.tf", BoundedWorkTests.runners)
+        try tree.write("main.tf", Self.main(reaching: Self.cases.flatMap { $0.files.keys } + ["bomb/laughs.yaml"]))
         for hostile in Self.cases {
             for (path, data) in hostile.files {
                 let url = tree.root.appendingPathComponent(path)
