@@ -35,7 +35,16 @@ public struct FileIdentity: Sendable, Hashable {
 }
 
 public struct DirectoryEntry: Sendable, Hashable {
-    public enum Kind: Sendable, Hashable { case file, directory, symlinkOutside, other }
+    public enum Kind: Sendable, Hashable {
+        case file, directory, symlinkOutside
+        /// A symbolic link that cannot be resolved: it leads back to itself (`ELOOP`) or to
+        /// nothing. Never followed.
+        case linkLoop, danglingLink
+        /// Neither a regular file nor a directory (a FIFO, a socket, a device): never read.
+        case special
+        /// Anything else (an entry gone before it could be examined).
+        case other
+    }
     public var name: String
     public var kind: Kind
     public init(name: String, kind: Kind) {
@@ -155,16 +164,19 @@ public struct LocalFileSystem: FileSystem {
             let type = attrs?[.type] as? FileAttributeType
             if type == .typeSymbolicLink {
                 guard isInside(child) else { return DirectoryEntry(name: name, kind: .symlinkOutside) }
-                var isDir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: child.path, isDirectory: &isDir) {
-                    return DirectoryEntry(name: name, kind: isDir.boolValue ? .directory : .file)
+                var st = stat()
+                guard stat(child.path, &st) == 0 else { return DirectoryEntry(name: name, kind: errno == ELOOP ? .linkLoop : .danglingLink) }
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR: return DirectoryEntry(name: name, kind: .directory)
+                case S_IFREG: return DirectoryEntry(name: name, kind: .file)
+                default: return DirectoryEntry(name: name, kind: .special)
                 }
-                return DirectoryEntry(name: name, kind: .other)
             }
             switch type {
             case .typeDirectory?: return DirectoryEntry(name: name, kind: .directory)
             case .typeRegular?: return DirectoryEntry(name: name, kind: .file)
-            default: return DirectoryEntry(name: name, kind: .other)
+            case nil: return DirectoryEntry(name: name, kind: .other)
+            default: return DirectoryEntry(name: name, kind: .special)
             }
         }
     }

@@ -4,7 +4,7 @@
 /// `CORE-002` for a file not read), never a crash and never a silent pass.
 public enum Limits {
     /// Files larger than this are reported, not read (checked with `stat` before reading).
-    public static let maxFileSize = 8 << 20
+    public static let maxFileSize = 64 << 20
     /// The longest string an expression may build, in UTF-8 bytes.
     public static let maxStringBytes = 8 << 20
     /// The most elements a list, set, map or object built by an expression may hold.
@@ -20,6 +20,10 @@ public enum Limits {
     public static let maxConfigBytes = 1 << 20
     /// Directories a walk enters.
     public static let maxDirectories = 200_000
+    /// How deep a walk goes below the scan root. A chain of thousands of folders would otherwise
+    /// cost time growing with the cube of its depth (each path is resolved component by component)
+    /// and end in paths longer than the system accepts.
+    public static let maxDirectoryDepth = 256
 }
 
 /// Tells whether a diagnostic reports an exceeded limit (`CORE-007`) or a cycle (`CORE-006`).

@@ -27,6 +27,26 @@ public struct SourceFile: Sendable {
 
     public var lineCount: Int { lineStarts.count }
 
+    /// Where `data` stops being UTF-8: the range of the first byte sequence that is not a
+    /// character (line and column count the characters before it), nil when all of it decodes.
+    public static func firstInvalidUTF8(in data: Data, path: String) -> SourceRange? {
+        var iterator = data.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var offset = 0, line = 1, column = 1
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                offset += encoded.count
+                if encoded.count == 1 && encoded.first == 0x0A { line += 1; column = 1 } else { column += 1 }
+            case .error(let length):
+                return SourceRange(path: path, start: SourcePosition(line: line, column: column, offset: offset),
+                                   end: SourcePosition(line: line, column: column + 1, offset: offset + length))
+            case .emptyInput:
+                return nil
+            }
+        }
+    }
+
     /// The 1-based line containing byte `offset`.
     public func line(ofOffset offset: Int) -> Int {
         var lo = 0, hi = lineStarts.count - 1

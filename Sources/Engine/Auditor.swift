@@ -133,7 +133,7 @@ public struct Auditor: Sendable {
             for item in ParallelLoader.load(batch, fileSystem: fileSystem) {
                 switch item {
                 case .file(let f): files[f.path] = f
-                case .unreadable(let path, let why): findings.append(coreFinding("CORE-002", why, at: .fileStart(path)))
+                case .unreadable(let path, let why, let range): findings.append(coreFinding("CORE-002", why, at: range ?? .fileStart(path)))
                 case .skipped: break
                 }
             }
@@ -183,6 +183,16 @@ public struct Auditor: Sendable {
         for d in model.diagnostics { findings.append(diagnosticFinding(d, ruleId: d.code ?? "CORE-003")) }
 
         let scripts = ParallelLoader.analyseScripts(workspace)
+        // What the script scanners could not read (an unterminated here-document or quote swallows
+        // the rest of the script): warnings, since the shell may still run the script, but the
+        // audit's reading of it stops there.
+        for path in scripts.keys.sorted() {
+            for d in scripts[path]!.diagnostics {
+                var f = diagnosticFinding(d)
+                f.severity = .warning
+                findings.append(f)
+            }
+        }
         let context = RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target,
                                   fromOverride: options.fromOverride, scripts: scripts)
         for rule in rules where !rule.emits.allSatisfy({ options.disabledRules.contains($0.rawValue) }) {
@@ -332,7 +342,8 @@ public enum ToolInfo {
 enum ParallelLoader {
     enum Loaded: Sendable {
         case file(WorkspaceFile)
-        case unreadable(String, String)
+        /// The path, why, and where in the file when the problem has a place (an invalid byte).
+        case unreadable(String, String, SourceRange? = nil)
         case skipped
     }
 
@@ -369,7 +380,7 @@ enum ParallelLoader {
         }
         guard let source = SourceFile(path: d.path, data: data) else {
             if mayBeScript && !d.isTemplate { return .skipped }
-            return .unreadable(d.path, "file is not valid UTF-8")
+            return .unreadable(d.path, "file is not valid UTF-8", SourceFile.firstInvalidUTF8(in: data, path: d.path))
         }
         var kind = d.kind
         if kind == nil {

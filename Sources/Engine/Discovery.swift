@@ -54,6 +54,10 @@ public struct Discovery: Sendable {
                 switch entry.kind {
                 case .directory:
                     if Self.skippedDirectories.contains(entry.name) { continue }
+                    if path.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count >= Limits.maxDirectoryDepth {
+                        problems.append(DiscoveryProblem(path: path, message: "folders nest more than \(Limits.maxDirectoryDepth) levels deep here; the walk did not enter this one and nothing below it is audited"))
+                        continue
+                    }
                     if entry.name == ".terraform" {
                         let manifest = path + "/modules/modules.json"
                         if fileSystem.read(manifest) != nil {
@@ -73,8 +77,20 @@ public struct Discovery: Sendable {
                     // Never followed: it would leave the scan root. Said once per link (the walk
                     // enters each directory once).
                     problems.append(DiscoveryProblem(path: path, message: "symbolic link points outside the scan root and was not followed", isWarning: true))
+                case .linkLoop:
+                    problems.append(DiscoveryProblem(path: path, message: "symbolic link loops back on itself and was not followed", isWarning: true))
+                case .danglingLink:
+                    problems.append(DiscoveryProblem(path: path, message: "symbolic link points to a file that does not exist", isWarning: true))
+                case .special:
+                    // A FIFO named `main.tf` would block a reader: never opened, but said when its
+                    // name says the audit would read it.
+                    if FileKind.byName(path) != nil || FileKind.isTemplateName(path) {
+                        problems.append(DiscoveryProblem(path: path, message: "not a regular file (a FIFO, socket or device) and was not read", isWarning: true))
+                    }
                 case .other:
-                    continue
+                    // Listed, but its type could not be read: a path longer than the system allows
+                    // (a folder chain thousands deep) or an entry removed meanwhile.
+                    problems.append(DiscoveryProblem(path: path, message: "could not be examined (its path is too long, or it vanished during the scan); it is not audited"))
                 }
             }
         }

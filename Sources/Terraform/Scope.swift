@@ -91,7 +91,9 @@ public struct ModuleScope: Sendable {
             for member in cycle { cyclicLocals[member.name] = chain }
         }
         // Locals depending on a cycle carry its text too.
-        for name in module.locals.keys.sorted() where !order.contains(name) && cyclicLocals[name] == nil {
+        // A set: a module may hold a hundred thousand locals (the order array made this quadratic).
+        let ordered = Set(order)
+        for name in module.locals.keys.sorted() where !ordered.contains(name) && cyclicLocals[name] == nil {
             cyclicLocals[name] = cycles.first.map { ($0.map(\.name) + [$0[0].name]).map { "local.\($0)" }.joined(separator: " → ") } ?? "a cycle"
         }
         let names = order + module.locals.keys.sorted().filter { cyclicLocals[$0] != nil }

@@ -84,7 +84,7 @@ struct BoundedWorkTests {
         let (result, seconds) = try tree.audit()
         #expect(seconds < 30)
         #expect(Self.peakMemoryMB() < 2_000)
-        #expect(Self.lines(result, "CORE-002") == ["sparse.tf:1: file is larger than 8 MiB and was not read"])
+        #expect(Self.lines(result, "CORE-002") == ["sparse.tf:1: file is larger than 64 MiB and was not read"])
         #expect(Self.lines(result, "CORE-007").first?.hasPrefix("main.tf:7:") == true, "\(result.report.findings.map(\.message))")
         #expect(result.model.calls.map(\.address) == ["module.runners"])
     }

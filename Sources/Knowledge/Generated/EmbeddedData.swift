@@ -271,6 +271,12 @@ description: |
 
   The parser recovers after an error and keeps reading, so one mistake does not hide the rest of
   the file, but nothing is concluded from the part it could not read.
+
+  Start scripts (bash and PowerShell) get the same finding as a warning where their scanner could
+  not read on: an unterminated here-document, quote or substitution swallows the rest of the
+  script, and nesting deeper than the scanner follows is skipped. The shell may still run such a
+  script (bash only warns about a here-document ended by the end of the file), but what the audit
+  says about the script stops at that point.
 rationale: |
   Every other verdict depends on reading the configuration correctly. A module call, a
   `multi_runner_config` entry or an `enable_jit_config` setting inside an unreadable region is
@@ -319,9 +325,11 @@ summary: A file the audit needs is unreadable or is not UTF-8 text, so it was sk
 description: |
   Reported for a file that matched the scan (Terraform, YAML, JSON, a start script or a Packer
   template) but could not be used: its bytes are not valid UTF-8 (for example a script saved as
-  Latin-1 or UTF-16 by a Windows editor), it could not be opened (permissions, a dangling or
-  escaping symbolic link), or it vanished during the scan. The finding is placed at the start of
-  the file, or at the first invalid byte when there is one.
+  Latin-1 or UTF-16 by a Windows editor), it could not be opened (permissions), it vanished during
+  the scan, or its path is longer than the system allows (a folder chain thousands deep). The
+  finding is placed at the start of the file, or at the first invalid byte when there is one.
+  Symbolic links that leave the scan root, loop back on themselves or lead to nothing, and FIFOs,
+  sockets or devices named like configuration, are never followed or opened: each gets a warning.
 rationale: |
   Terraform reads configuration as UTF-8 only, and the audit cannot classify a start script it
   cannot decode. A skipped file may hold exactly the setting or the script that decides whether

@@ -1,0 +1,410 @@
+import AuditCore
+import Engine
+import Foundation
+import Knowledge
+import Rules
+import Testing
+import TestSupport
+
+/// Hostile inputs (issue 15): each one, next to an ordinary runner module call, gets a located
+/// finding or a clear error while the module call is still audited, on a real file system. Time is
+/// bounded only loosely (a bound that catches hangs, far above the normal cost, which the
+/// benchmark measures); what is asserted is what the audit says and that it finishes.
+/// Symbolic links out of the root, YAML alias bombs, huge sparse files and evaluation bombs are in
+/// `BoundedWorkTests`.
+@Suite("Hostile inputs")
+struct HostileInputTests {
+    typealias Tree = BoundedWorkTests.Tree
+
+    /// Generous: a run that takes longer is stuck, not slow.
+    static let hangBound: TimeInterval = 120
+
+    /// Findings of these rules, as `RULE severity path:line:col: message`.
+    static func located(_ result: AuditResult, _ rules: Set<String> = ["CORE-001", "CORE-002", "CORE-007"], under prefix: String = "") -> [String] {
+        result.report.findings.filter { rules.contains($0.ruleId) && $0.location.path.hasPrefix(prefix) }.map {
+            "\($0.ruleId) \($0.severity.rawValue) \($0.location.path):\($0.location.start.line):\($0.location.start.column): \($0.message)"
+        }
+    }
+
+    /// Bytes that are not UTF-8 anywhere: 0xFF and 0xFE never occur in it.
+    static func randomBytes(_ count: Int, seed: UInt64) -> Data {
+        var rng = SeededGenerator(seed: seed)
+        var bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        bytes[count / 2] = 0xFF
+        return Data(bytes)
+    }
+
+    /// One hostile input: the files it writes (beside `main.tf`) and the findings it must get.
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var files: [String: Data]
+        var expected: [String]
+        var testDescription: String { name }
+
+        init(_ name: String, _ files: [String: Data], _ expected: [String]) {
+            self.name = name
+            self.files = files
+            self.expected = expected
+        }
+
+        init(_ name: String, text files: [String: String], _ expected: [String]) {
+            self.init(name, files.mapValues { Data($0.utf8) }, expected)
+        }
+    }
+
+    static let nested = 20_000
+
+    static let cases: [Case] = [
+        Case("random bytes named .tf", ["random.tf": randomBytes(4096, seed: 15)], ["CORE-002 error random.tf:1:6: file is not valid UTF-8"]),
+        // Latin-1 `é`: the finding points at the byte, not the file's start.
+        Case("invalid UTF-8", ["latin1.tf": Data("locals {\n  name = \"caf".utf8) + Data([0xE9]) + Data("\"\n}\n".utf8)],
+             ["CORE-002 error latin1.tf:2:14: file is not valid UTF-8"]),
+        Case("BOM and CRLF", text: ["bom/main.tf": "\u{FEFF}module \"bom\" {\r\n  source  = \"github-aws-runners/github-runner/aws\"\r\n  version = \"3.6.1\"\r\n  runner_extra_labels = \"a,b\"\r\n}\r\n"], []),
+        Case("20,000-deep brackets", text: ["deep-brackets.tf": "locals {\n  x = " + String(repeating: "[", count: nested) + String(repeating: "]", count: nested) + "\n}\n"],
+             ["CORE-001 error deep-brackets.tf:2:262: Nesting too deep"]),
+        Case("20,000-deep blocks", text: ["deep-blocks.tf": String(repeating: "a {\n", count: nested) + String(repeating: "}\n", count: nested)],
+             ["CORE-001 error deep-blocks.tf:257:1: Nesting too deep"]),
+        Case("20,000-deep parentheses", text: ["deep-parens.tf": "locals {\n  x = " + String(repeating: "(", count: nested) + "1" + String(repeating: ")", count: nested) + "\n}\n"],
+             ["CORE-001 error deep-parens.tf:2:262: Nesting too deep"]),
+        Case("20,000-deep JSON", text: ["deep/policy.json": String(repeating: "[", count: nested) + String(repeating: "]", count: nested)],
+             ["CORE-001 error deep/policy.json:1:257: JSON nested too deeply"]),
+        Case("20,000-deep YAML", text: ["deep/config.yaml": String(repeating: "[", count: nested) + String(repeating: "]", count: nested) + "\n"],
+             ["CORE-001 error deep/config.yaml:1:255: YAML nested too deeply"]),
+        Case("20,000-deep shell substitutions", text: ["deep/start.sh": "#!/bin/bash\necho " + String(repeating: "$(", count: nested) + String(repeating: ")", count: nested) + "\n"],
+             // The scanner stops at its depth limit; the substitutions it had opened stay open.
+             (0..<40).map { "CORE-001 warning deep/start.sh:2:\(6 + 2 * $0): unterminated `$(`" } + ["CORE-001 warning deep/start.sh:2:86: nesting too deep"]),
+        Case("unterminated heredoc", text: ["heredoc.tf": "locals {\n  x = <<EOT\nhello\n"],
+             ["CORE-001 error heredoc.tf:1:8: Unclosed block", "CORE-001 error heredoc.tf:2:7: Unclosed heredoc"]),
+        Case("unterminated string", text: ["string.tf": "locals {\n  x = \"abc\n  y = 1\n}\n"],
+             ["CORE-001 error string.tf:2:7: Unclosed string"]),
+        Case("broken YAML", text: ["runners/linux.yaml": "a: [1, 2\nb: {c: d\n"],
+             ["CORE-001 error runners/linux.yaml:2:2: Invalid YAML: did not find expected ',' or ']'"]),
+        Case("truncated JSON", text: ["policy.json": #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:"#],
+             ["CORE-001 error policy.json:1:1: Unclosed object", "CORE-001 error policy.json:1:40: Unclosed array",
+              "CORE-001 error policy.json:1:41: Unclosed object", "CORE-001 error policy.json:1:71: Unclosed array",
+              "CORE-001 error policy.json:1:72: Unterminated string"]),
+        // Bash runs the rest of the file as the document's text: the audit says its reading stops there.
+        Case("unterminated shell heredoc", text: ["start.sh": "#!/bin/bash\ncat <<EOF > /etc/runner.env\nA=1\n./config.sh --ephemeral\n"],
+             ["CORE-001 warning start.sh:2:5: here-document `EOF` is not terminated"]),
+        Case("unterminated PowerShell here-string", text: ["start.ps1": "$x = @\"\nnot closed\n"],
+             ["CORE-001 warning start.ps1:1:6: unterminated here-string"]),
+    ]
+
+    /// The runner call, plus a local reading each file that is not Terraform: the audit reads
+    /// YAML, JSON and scripts only when the deployment reaches them.
+    static func main(reaching paths: [String]) -> String {
+        let reached = paths.filter { !$0.hasSuffix(".tf") }.sorted()
+        guard !reached.isEmpty else { return BoundedWorkTests.runners }
+        return BoundedWorkTests.runners + "locals {\n  reached = [\n" + reached.map { "    file(\"\($0)\"),\n" }.joined() + "  ]\n}\n"
+    }
+
+    @Test(arguments: cases)
+    func hostileFileGetsALocatedFindingAndTheRestIsAudited(_ hostile: Case) throws {
+        let tree = try Tree()
+        defer { tree.remove() }
+        try tree.write("main.tf", Self.main(reaching: Array(hostile.files.keys)))
+        for (path, data) in hostile.files {
+            let url = tree.root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url)
+        }
+        let (result, seconds) = try tree.audit()
+        #expect(seconds < Self.hangBound)
+        #expect(BoundedWorkTests.peakMemoryMB() < 2_000)
+        #expect(Self.located(result).sorted() == hostile.expected.sorted())
+        #expect(result.model.calls.contains { $0.address == "module.runners" && $0.fleets.count == 1 })
+    }
+
+    /// A UTF-8 BOM and CRLF line ends parse as if they were not there: no finding, lines counted
+    /// right, no `\r` in values.
+    @Test func bomAndCRLFParseCleanly() throws {
+        let tree = try Tree()
+        defer { tree.remove() }
+        let bom = try #require(Self.cases.first { $0.name == "BOM and CRLF" })
+        for (path, data) in bom.files {
+            try FileManager.default.createDirectory(at: tree.root.appendingPathComponent(path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: tree.root.appendingPathComponent(path))
+        }
+        let (result, _) = try tree.audit()
+        #expect(Self.located(result, ["CORE-001", "CORE-002", "CORE-003"]).isEmpty)
+        let call = try #require(result.model.calls.first { $0.address == "module.bom" })
+        #expect(call.version == ModuleVersion(3, 6, 1))
+        #expect(call.sourceRange.start.line == 2 && call.sourceRange.start.column == 13)
+        let labels = try #require(call.fleets.first?.inputs["runner_extra_labels"])
+        #expect(labels.value.stringValue == "a,b")
+        #expect(labels.range.start.line == 4)
+    }
+
+    /// Links that loop or lead nowhere, and a FIFO named like configuration: never followed or
+    /// opened (a FIFO would block the reader), each said once as a warning.
+    @Test func linkLoopsDanglingLinksAndFIFOsAreReported() throws {
+        let tree = try Tree()
+        defer { tree.remove() }
+        try tree.write("main.tf", BoundedWorkTests.runners)
+        try tree.link("loop.tf", to: "loop.tf")
+        try tree.link("modules/a", to: "b")
+        try tree.link("modules/b", to: "a")
+        try tree.link("gone.tf", to: "missing.tf")
+        #expect(mkfifo(tree.root.appendingPathComponent("fifo.tf").path, 0o644) == 0)
+        #expect(mkfifo(tree.root.appendingPathComponent("notes.fifo").path, 0o644) == 0)
+        let (result, seconds) = try tree.audit()
+        #expect(seconds < Self.hangBound)
+        #expect(Self.located(result).sorted() == [
+            "CORE-002 warning fifo.tf:1:1: not a regular file (a FIFO, socket or device) and was not read",
+            "CORE-002 warning gone.tf:1:1: symbolic link points to a file that does not exist",
+            "CORE-002 warning loop.tf:1:1: symbolic link loops back on itself and was not followed",
+            "CORE-002 warning modules/a:1:1: symbolic link loops back on itself and was not followed",
+            "CORE-002 warning modules/b:1:1: symbolic link loops back on itself and was not followed",
+        ])
+        #expect(result.model.calls.map(\.address) == ["module.runners"])
+    }
+
+    /// A file deleted between the walk and the read (a checkout changing under the run).
+    @Test func fileThatDisappearsDuringTheRunIsReported() throws {
+        let tree = try Tree()
+        defer { tree.remove() }
+        try tree.write("main.tf", BoundedWorkTests.runners)
+        try tree.write("env/vanishing.tf", "locals {\n  x = 1\n}\n")
+        let fileSystem = DeletingAfterListing(base: LocalFileSystem(root: tree.root), directory: "env",
+                                              victim: tree.root.appendingPathComponent("env/vanishing.tf"))
+        let result = Auditor(knowledge: BoundedWorkTests.knowledge).audit(
+            fileSystem: fileSystem, options: AuditOptions(target: try #require(TargetSelection("4.1.0"))))
+        #expect(!FileManager.default.fileExists(atPath: tree.root.appendingPathComponent("env/vanishing.tf").path))
+        #expect(Self.located(result) == ["CORE-002 error env/vanishing.tf:1:1: file could not be read"])
+        #expect(result.model.calls.map(\.address) == ["module.runners"])
+    }
+
+    /// The real file system, except that listing `directory` deletes `victim` from the disk right
+    /// after it was listed: the walk has seen the file, the read will not find it.
+    struct DeletingAfterListing: FileSystem {
+        let base: LocalFileSystem
+        let directory: String
+        let victim: URL
+        func read(_ path: String) -> Data? { base.read(path) }
+        func size(_ path: String) -> Int? { base.size(path) }
+        func identity(_ path: String) -> FileIdentity? { base.identity(path) }
+        var absoluteRoot: String? { base.absoluteRoot }
+        func list(_ path: String) -> [DirectoryEntry]? {
+            let entries = base.list(path)
+            if path == directory { try? FileManager.default.removeItem(at: victim) }
+            return entries
+        }
+    }
+
+    /// A file the process may not read. Root reads every file whatever its mode, so as root the
+    /// built `ghr-audit` runs as `nobody` (`setpriv`); otherwise the audit runs here.
+    @Test func unreadableFileIsReported() throws {
+        let tree = try Tree()
+        defer { tree.remove() }
+        try tree.write("main.tf", BoundedWorkTests.runners)
+        try tree.write("secret.tf", "locals {\n  x = 1\n}\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: tree.root.appendingPathComponent("secret.tf").path)
+        guard geteuid() == 0 else {
+            let (result, _) = try tree.audit()
+            #expect(Self.located(result) == ["CORE-002 error secret.tf:1:1: file could not be read"])
+            #expect(result.model.calls.map(\.address) == ["module.runners"])
+            return
+        }
+        let binary = try #require(Self.binary, "the built ghr-audit is needed to run the audit as another user")
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            print("skipped: running as root without setpriv, so no file is unreadable to this process")
+            return
+        }
+        // `nobody` must reach the tree: the temporary folders are world-readable.
+        for dir in [tree.base, tree.root] { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                             binary.path, "check", tree.root.path, "--target", "4.1.0", "--format", "json", "--fail-on", "none"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let findings = (report["findings"] as? [[String: Any]] ?? []).compactMap { f -> String? in
+            guard let rule = f["ruleId"] as? String, rule.hasPrefix("CORE-00"), let location = f["location"] as? [String: Any] else { return nil }
+            return "\(rule) \(location["path"] ?? ""):\(location["startLine"] ?? 0): \(f["message"] ?? "")"
+        }
+        #expect(findings == ["CORE-002 secret.tf:1: file could not be read"])
+        let modules = (report["modules"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
+        #expect(modules == ["main.tf:module.runners"])
+    }
+
+    /// A 25 MB configuration (generated Terraform is that large) is read and parsed, not refused.
+    /// It runs in a child process, so its memory is measured alone and does not count against
+    /// the bounds other tests of this process assert.
+    @Test func twentyFiveMegabyteFileIsParsed() throws {
+        let tree = try Tree()
+        defer { tree.remove() }
+        try tree.write("main.tf", BoundedWorkTests.runners)
+        let url = tree.root.appendingPathComponent("generated.tf")
+        #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: url)
+        var size = 0, i = 0
+        while size < 25_000_000 {
+            var chunk = ""
+            for _ in 0..<1_000 {
+                chunk += "resource \"aws_ssm_parameter\" \"p\(i)\" {\n  name  = \"/runners/config/p\(i)\"\n  type  = \"String\"\n"
+                    + "  value = jsonencode({ id = \(i), labels = [\"a\", \"b\"], enabled = true })\n  tags  = { Name = \"p\(i)\", Team = \"ci\" }\n}\n\n"
+                i += 1
+            }
+            try handle.write(contentsOf: Data(chunk.utf8))
+            size += chunk.utf8.count
+        }
+        try handle.close()
+        let binary = try #require(Self.binary, "the built ghr-audit is needed")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["check", tree.root.path, "--target", "4.1.0", "--format", "json", "--fail-on", "none"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        let start = Date()
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(start)
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+        let childMB = Int(usage.ru_maxrss) / 1024
+        #else
+        getrusage(RUSAGE_CHILDREN, &usage)
+        let childMB = Int(usage.ru_maxrss) / (1024 * 1024)
+        #endif
+        print("\(size / 1_000_000) MB file: audited in \(String(format: "%.1f", seconds)) s, largest child RSS \(childMB) MB")
+        #expect(process.terminationStatus == 0)
+        #expect(seconds < Self.hangBound)
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let summary = try #require(report["summary"] as? [String: Any])
+        #expect(summary["byKind"] as? [String: Int] == ["terraform": 2])
+        let core = (report["findings"] as? [[String: Any]] ?? []).filter { ($0["ruleId"] as? String)?.hasPrefix("CORE-") == true }
+        #expect(core.isEmpty, "\(core)")
+    }
+
+    /// The `ghr-audit` the build made, next to the test bundle or in `.build/debug`.
+    static var binary: URL? {
+        var dirs = [packageRoot.appendingPathComponent(".build/debug")]
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") { dirs.insert(bundle.bundleURL.deletingLastPathComponent(), at: 0) }
+        return dirs.map { $0.appendingPathComponent("ghr-audit") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    /// 100,000 small files in one folder, each declaring a local: one module of 100,000 files.
+    /// (Ordering the locals was quadratic: seven minutes for this folder.)
+    @Test func hundredThousandSmallFilesInOneFolder() throws {
+        let tree = try Tree()
+        defer { tree.remove() }
+        try tree.write("main.tf", BoundedWorkTests.runners)
+        try Self.writeManyFiles(in: tree.root.appendingPathComponent("many"))
+        let (result, seconds) = try tree.audit()
+        print("100,000 small files: audited in \(String(format: "%.1f", seconds)) s")
+        #expect(seconds < Self.hangBound)
+        #expect(result.report.filesScanned == 100_001)
+        #expect(Self.located(result).isEmpty)
+        #expect(result.model.calls.map(\.address) == ["module.runners"])
+    }
+
+    static func writeManyFiles(in dir: URL, count: Int = 100_000) throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for i in 0..<count {
+            let path = dir.appendingPathComponent(String(format: "f%06d.tf", i)).path
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("locals {\n  l\(i) = \(i)\n}\n".utf8)))
+        }
+    }
+
+    /// A folder chain deeper than the system's path limit (`PATH_MAX`): the walk goes
+    /// `Limits.maxDirectoryDepth` levels down, names the folder where it stops, and audits the rest.
+    /// (It used to go on until paths grew too long, silently, in time growing with the cube of the
+    /// depth: 45 s for this chain in a debug build.)
+    @Test func directoryTreeDeeperThanThePathLimit() throws {
+        let tree = try Tree()
+        defer { Self.removeDeepTree(tree) }
+        try tree.write("main.tf", BoundedWorkTests.runners)
+        try tree.write("shallow/d/leaf.tf", "locals {\n  x = 1\n}\n")
+        let depth = try Self.writeDeepTree(in: tree.root.appendingPathComponent("deep"), levels: 2_500)
+        let (result, seconds) = try tree.audit()
+        print("\(depth)-level folder chain: audited in \(String(format: "%.1f", seconds)) s")
+        #expect(seconds < Self.hangBound)
+        #expect(Self.located(result) == [
+            "CORE-002 error deep\(String(repeating: "/d", count: Limits.maxDirectoryDepth)):1:1: folders nest more than 256 levels deep here; the walk did not enter this one and nothing below it is audited",
+        ])
+        // Every `leaf.tf` above the limit was read, and the two others.
+        #expect(result.report.filesScanned == Limits.maxDirectoryDepth + 2)
+        #expect(result.model.calls.map(\.address) == ["module.runners"])
+    }
+
+    /// `rm -rf`, which removes folder chains deeper than `PATH_MAX` (Foundation's removal does not).
+    static func removeDeepTree(_ tree: Tree) {
+        let rm = Process()
+        rm.executableURL = URL(fileURLWithPath: "/bin/rm")
+        rm.arguments = ["-rf", tree.base.path]
+        try? rm.run()
+        rm.waitUntilExit()
+    }
+
+    /// The whole hostile tree in one scan root: every file above, the link loops and the FIFO, the
+    /// 100,000-file folder, the deep folder chain, a YAML alias bomb and a link out of the root.
+    /// Every finding each of them gets alone is there, and the two module calls are audited.
+    @Test func wholeHostileTreeIsAudited() throws {
+        let tree = try Tree()
+        defer { Self.removeDeepTree(tree) }
+        try tree.write("main.tf", Self.main(reaching: Self.cases.flatMap { $0.files.keys } + ["bomb/laughs.yaml"]))
+        for hostile in Self.cases {
+            for (path, data) in hostile.files {
+                let url = tree.root.appendingPathComponent(path)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try data.write(to: url)
+            }
+        }
+        try tree.link("loop.tf", to: "loop.tf")
+        #expect(mkfifo(tree.root.appendingPathComponent("fifo.tf").path, 0o644) == 0)
+        try tree.write("elsewhere/main.tf", BoundedWorkTests.runners, outside: true)
+        try tree.link("shared", to: tree.outside.appendingPathComponent("elsewhere").path)
+        var yaml = ["a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
+        for i in 1...9 { yaml.append("a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ",") + "]") }
+        try tree.write("bomb/laughs.yaml", yaml.joined(separator: "\n") + "\n")
+        try Self.writeManyFiles(in: tree.root.appendingPathComponent("many"))
+        _ = try Self.writeDeepTree(in: tree.root.appendingPathComponent("chain"), levels: 2_500)
+
+        let (result, seconds) = try tree.audit()
+        print("whole hostile tree: audited in \(String(format: "%.1f", seconds)) s, peak RSS \(BoundedWorkTests.peakMemoryMB()) MB")
+        #expect(seconds < Self.hangBound)
+        #expect(BoundedWorkTests.peakMemoryMB() < 2_000)
+        let found = Set(Self.located(result))
+        let expected = Self.cases.flatMap(\.expected) + [
+            "CORE-002 warning loop.tf:1:1: symbolic link loops back on itself and was not followed",
+            "CORE-002 warning fifo.tf:1:1: not a regular file (a FIFO, socket or device) and was not read",
+            "CORE-002 warning shared:1:1: symbolic link points outside the scan root and was not followed",
+        ]
+        #expect(Set(expected).subtracting(found).isEmpty, "missing: \(Set(expected).subtracting(found).sorted())")
+        #expect(found.contains { $0.hasPrefix("CORE-002 error chain/d/d/") && $0.hasSuffix("nothing below it is audited") })
+        #expect(found.contains { $0.hasPrefix("CORE-007 ") && $0.contains(" bomb/laughs.yaml:6:") && $0.hasSuffix("YAML aliases expand too far") }, "\(found.filter { $0.contains("bomb") })")
+        #expect(result.report.filesScanned > 100_000)
+        #expect(result.model.calls.map(\.address).sorted() == ["module.bom", "module.runners"])
+    }
+
+    /// `levels` nested `d` folders, each with a small `.tf` file, made with `mkdirat`/`openat` so
+    /// no path passed to the system exceeds its limit. Returns the levels made.
+    static func writeDeepTree(in dir: URL, levels: Int) throws -> Int {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var fd = open(dir.path, O_RDONLY | O_DIRECTORY)
+        #expect(fd >= 0)
+        let text = Array("locals {\n  x = 1\n}\n".utf8)
+        for _ in 0..<levels {
+            let file = openat(fd, "leaf.tf", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            #expect(file >= 0)
+            _ = text.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
+            close(file)
+            #expect(mkdirat(fd, "d", 0o755) == 0)
+            let next = openat(fd, "d", O_RDONLY | O_DIRECTORY)
+            close(fd)
+            fd = next
+            #expect(fd >= 0)
+        }
+        close(fd)
+        return levels
+    }
+}
