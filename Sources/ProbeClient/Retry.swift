@@ -13,10 +13,13 @@ public struct RetryPolicy: Sendable {
     public var maxServerWait: Double
     /// A number in `[0, 1)`; injected so tests are deterministic.
     public var random: @Sendable () -> Double
+    /// Retries shared by every request made with this policy (one run); nil: unbounded.
+    public var budget: RetryBudget?
 
     public init(maxAttempts: Int = 4, baseDelay: Double = 0.2, maxDelay: Double = 20, maxServerWait: Double = 60,
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, retryQuota: Int? = nil) {
         self.maxAttempts = max(1, maxAttempts)
+        self.budget = retryQuota.map(RetryBudget.init(limit:))
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
         self.maxServerWait = maxServerWait
@@ -49,11 +52,17 @@ public struct RetryPolicy: Sendable {
     public static func retryAfter(_ value: String?, now: Date) -> Double? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         if let s = Double(value) { return max(0, s) }
+        return httpDate(value).map { max(0, $0.timeIntervalSince(now)) }
+    }
+
+    /// An HTTP date (`Sun, 06 Dec 2026 17:40:00 GMT`), as in `Date` and `Retry-After`.
+    public static func httpDate(_ value: String?) -> Date? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "GMT")
         f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return f.date(from: value).map { max(0, $0.timeIntervalSince(now)) }
+        return f.date(from: value)
     }
 }
 
@@ -63,7 +72,8 @@ public enum RetryVerdict: Sendable, Hashable {
     case fail
 }
 
-/// Runs `operation` until it succeeds, `classify` says `.fail`, or the policy runs out; waits on
+/// Runs `operation` until it succeeds, `classify` says `.fail`, or the policy (or its run's retry
+/// budget) runs out; waits on
 /// `clock` between attempts. `operation` gets the 1-based attempt number (sign inside it, so each
 /// attempt carries a fresh date).
 public func withRetries<T: Sendable>(
@@ -76,7 +86,8 @@ public func withRetries<T: Sendable>(
             return try await operation(attempt)
         } catch {
             guard case .retry(let after) = classify(error),
-                  let wait = policy.delay(afterAttempt: attempt, retryAfter: after, random: random()) else { throw error }
+                  let wait = policy.delay(afterAttempt: attempt, retryAfter: after, random: random()),
+                  policy.budget?.take() ?? true else { throw error }
             try await clock.sleep(seconds: wait)
             attempt += 1
         }

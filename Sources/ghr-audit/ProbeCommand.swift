@@ -55,7 +55,8 @@ struct AWSProbeOptions: ParsableArguments {
         let transport = URLSessionTransport(timeout: awsTimeout)
         let chain = CredentialChain.standard(profile: profile, environment: environment, files: files, region: region,
                                              transport: transport, metadataTransport: URLSessionTransport(timeout: 1))
-        return AWSClient(transport: transport, credentials: chain, endpoints: AWSEndpoints(region: region, environment: environment))
+        return AWSClient(transport: transport, credentials: chain, endpoints: AWSEndpoints(region: region, environment: environment),
+                         skew: ClockSkew(report: { writeStderr("\($0)\n") }))
     }
 
     /// Fleets the deployment model knows: name prefix, SSM base, pinned release, the module call.
@@ -137,6 +138,10 @@ struct ProbeCommand: ParsableCommand {
             throw ValidationError("nothing to probe: give PATH or `--prefix` for AWS, or `--github-app-id` (with `--github-app-key-file`) or `--org`/`--repo` for GitHub")
         }
         if let since, LiveResource.parseDuration(since) == nil { throw ValidationError("`--since \(since)` is not a duration such as 24h or 3d") }
+        // The pins are read from the repository: without one, `pinned` would silently mean `latest`.
+        if path == nil, flags.target.flatMap(TargetSelection.init) == .pinned {
+            throw ValidationError("`--target pinned` needs PATH (the repository whose module calls pin the releases); give PATH or a release such as 4.0.1")
+        }
     }
 
     func run() throws {

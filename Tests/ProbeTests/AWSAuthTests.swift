@@ -43,6 +43,38 @@ import Testing
         }
     }
 
+    @Test func aSkewedClockIsCorrectedOnceFromTheDateHeaderAndSaid() async throws {
+        guard let server = try MotoServer.start() else { return }
+        defer { server.stop() }
+        guard let lambdaServer = try MotoServer.start() else { return }
+        defer { lambdaServer.stop() }
+        try server.seed()
+        try lambdaServer.seed()
+        let key = try server.createUser("skewed", allowed: AWSActions.reads)
+        #expect(try server.post("/moto-api/reset-auth", body: "0").status == 200)
+        defer { _ = try? server.post("/moto-api/reset-auth", body: "inf") }
+
+        // This machine 20 minutes fast: AWS (the gate in front of moto) refuses the first request.
+        let gate = SkewGate(URLSessionTransport())
+        let said = Lines()
+        var client = ProbeFixture.client(server, transport: gate, clock: SkewedClock(offset: 1200),
+                                         extraEnvironment: ["AWS_ENDPOINT_URL_LAMBDA": lambdaServer.endpoint.absoluteString], credentials: key)
+        client.skew = ClockSkew(report: { said.append($0) })
+        let result = try await AWSProbe.run(client: client, settings: AWSProbeSettings(prefixes: ["modern"], target: ModuleVersion(7, 11, 0)),
+                                            knowledge: try KnowledgeBase.load())
+        // Re-signed with the corrected clock, moto (checking signatures) accepted it, and the
+        // offset was kept: no later request was refused.
+        #expect(gate.rejected == 1)
+        #expect(result.callerArn?.contains("user/skewed") == true)
+        #expect(!result.findings.contains { $0.ruleId == "PRB-408" }, "\(result.findings.map(\.message))")
+        #expect(result.fleets.first?.config["agent_mode"] == "ephemeral")
+        #expect(abs(client.skew.offset + 1200) <= 2)
+        let lines = said.all
+        #expect(lines.count == 1, "\(lines)")
+        #expect(lines.first.map { $0.hasPrefix("AWS: this machine's clock is 1") && $0.contains("s ahead of AWS's") && $0.contains("offset of -1") } == true, "\(lines)")
+        #expect(!lines.joined().contains(key.secretAccessKey.revealed))
+    }
+
     @Test func assumeRoleFromASourceProfileAndWebIdentity() async throws {
         guard let server = try MotoServer.start() else { return }
         defer { server.stop() }
@@ -83,4 +115,12 @@ extension MotoServer {
               let id = obj["AccessKeyId"], let secret = obj["SecretAccessKey"] else { throw SeedError(output: r.output) }
         return AWSCredentials(accessKeyId: id, secretAccessKey: secret)
     }
+}
+
+/// Lines a callback said, kept in order.
+final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ s: String) { lock.withLock { lines.append(s) } }
+    var all: [String] { lock.withLock { lines } }
 }

@@ -210,6 +210,27 @@ import Testing
         #expect(partial.fleets.first?.instances.count == 2)
     }
 
+    @Test func theRunsRetryQuotaBoundsRetriesAcrossRequests() async throws {
+        guard let server = try MotoServer.start() else { return }
+        defer { server.stop() }
+        try server.seed()
+        // A quota of one retry for the whole run: the first throttle is retried, the second
+        // becomes a finding at once, though the policy would allow three retries per request.
+        let clock = ProbeFixture.clock()
+        let throttle = Throttle(URLSessionTransport(), matching: "AmazonSSM.GetParametersByPath", count: 2)
+        let client = ProbeFixture.client(server, transport: throttle, clock: clock, retry: RetryPolicy(retryQuota: 1))
+        let result = try await AWSProbe.run(client: client, settings: AWSProbeSettings(prefixes: ["modern"], target: ModuleVersion(7, 11, 0)),
+                                            knowledge: Self.knowledge)
+        #expect(throttle.left == 0)
+        #expect(clock.sleeps == [0.1])
+        #expect(client.retry.budget?.remaining == 0)
+        let f = try #require(result.findings.first { $0.ruleId == "PRB-408" })
+        #expect(f.message == "could not read with `ssm:GetParametersByPath`: ThrottlingException (HTTP 400)")
+        #expect(result.fleets.first?.instances.count == 2)
+        // A client given no quota gets the default one.
+        #expect(ProbeFixture.client(server, transport: throttle, clock: clock).retry.budget?.limit == AWSClient.defaultRetryQuota)
+    }
+
     @Test func aHangingEndpointTimesOutIntoAFindingAndAnUnreachableOneStopsTheProbe() async throws {
         guard let server = try MotoServer.start() else { return }
         defer { server.stop() }

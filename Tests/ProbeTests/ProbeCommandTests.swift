@@ -187,6 +187,12 @@ struct ProbeCommandTests {
         #expect(skipped.status == 2, "\(skipped.stderr)")
         #expect(skipped.stderr.contains("nothing to probe"), "\(skipped.stderr)")
         #expect(skipped.stdout.isEmpty)
+        // `pinned` reads the pins from PATH: without one it is refused, never taken as `latest`.
+        let pinned = try runCLI(["probe", "--prefix", "legacy", "--region", "eu-west-1", "--target", "pinned", "--format", "json"],
+                                environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9"])
+        #expect(pinned.status == 2, "\(pinned.stderr)")
+        #expect(pinned.stderr.contains("`--target pinned` needs PATH"), "\(pinned.stderr)")
+        #expect(pinned.stdout.isEmpty)
     }
 
     /// With a repository PATH, whether the fleet uses JIT comes from the static audit: the same

@@ -153,16 +153,23 @@ public struct AWSClient: Sendable {
     public var clock: any WallClock
     public var retry: RetryPolicy
     public var random: @Sendable () -> Double
+    /// The signing clock's correction, learnt from the first skew error and kept for the run.
+    public var skew: ClockSkew
+
+    /// Retries across all of one client's requests when the policy sets no quota of its own.
+    public static let defaultRetryQuota = 50
 
     public init(transport: any HTTPTransport, credentials: any AWSCredentialProvider, endpoints: AWSEndpoints,
                 clock: any WallClock = SystemClock(), retry: RetryPolicy = RetryPolicy(),
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, skew: ClockSkew = ClockSkew()) {
         self.transport = transport
         self.credentials = credentials
         self.endpoints = endpoints
         self.clock = clock
         self.retry = retry
+        if self.retry.budget == nil { self.retry.budget = RetryBudget(limit: Self.defaultRetryQuota) }
         self.random = random
+        self.skew = skew
     }
 
     public var region: String { endpoints.region }
@@ -224,7 +231,8 @@ public struct AWSClient: Sendable {
         return u.path.isEmpty ? u.appendingPathComponent("") : u
     }
 
-    /// Signs (per attempt), sends, retries; a 2xx response or a thrown error.
+    /// Signs (per attempt, with the run's clock correction), sends, retries; a 2xx response or a
+    /// thrown error. A skew error re-signs once with the offset from the answer's `Date`.
     func send(_ service: AWSService, _ operation: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         guard AWSActions.all.contains("\(service.actionPrefix):\(operation)") else {
             throw AWSClientError("\(service.actionPrefix):\(operation) is not an action the probe may call")
@@ -232,8 +240,13 @@ public struct AWSClient: Sendable {
         let signer = SigV4Signer(service: service.name, region: endpoints.signingRegion(for: service))
         let creds = try await credentials.credentials()
         return try await withRetries(policy: retry, clock: clock, random: random, classify: Self.classify) { _ in
-            let signed = signer.sign(request, credentials: creds, date: clock.now)
-            let response = try await transport.send(signed)
+            var response = try await transport.send(signer.sign(request, credentials: creds, date: clock.now.addingTimeInterval(skew.offset)))
+            if !(200..<300).contains(response.status),
+               ClockSkew.isSkewError(AWSServiceError.decode(service: service, operation: operation, response: response)),
+               let serverDate = RetryPolicy.httpDate(response.headers["Date"]) {
+                skew.correct(serverDate: serverDate, localNow: clock.now, service: service.actionPrefix)
+                response = try await transport.send(signer.sign(request, credentials: creds, date: clock.now.addingTimeInterval(skew.offset)))
+            }
             guard (200..<300).contains(response.status) else {
                 throw AWSServiceError.decode(service: service, operation: operation, response: response)
             }
