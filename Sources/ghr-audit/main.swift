@@ -113,11 +113,7 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("probe-results"), help: "The JSON report of `ghr-audit probe` (`--format json`): the `html` page shows the live fleet beside the repository.")
     var probeResults: String?
 
-    func validate() throws {
-        if probeResults != nil && !format.contains(.html) {
-            throw ValidationError("`--probe-results` is shown only by the html page: add `--format html`")
-        }
-    }
+
 
     @Flag(name: .customLong("no-color"), help: "Never colour the text output (NO_COLOR is honoured too).")
     var noColor = false
@@ -126,6 +122,9 @@ struct CheckCommand: ParsableCommand {
     var rehearse = false
 
     func validate() throws {
+        if probeResults != nil && !format.contains(.html) {
+            throw ValidationError("`--probe-results` is shown only by the html page: add `--format html`")
+        }
         if rehearse && paths.count > 1 { throw ValidationError("`--rehearse` takes one path") }
     }
 
