@@ -3,13 +3,14 @@ import AuditCore
 /// The machine-readable contract. Shape (keys sorted in the output):
 ///
 ///     { "tool": {name, version}, "target",
-///       "summary": {files, byKind: {kind: count}, error, warning, note},
+///       "summary": {files, byKind: {kind: count}, error, warning, note, suppressed, baselined},
 ///       "modules": [{path, source, version|null, kind, fleets: [{name, os|null, ephemeral|null, jit|null, bootScript}]}],
 ///       "findings": [{ruleId, severity, tags, message, detail|null,
 ///                     location: {path, startLine, startColumn, endLine, endColumn},
 ///                     related: [{message, location}],
 ///                     fix?: {description, edits: [{location, newText}]},
-///                     fingerprint}] }
+///                     fingerprint}],
+///       "suppressed": [{…the fields of a finding…, suppression: {kind: inSource|external, justification}}] }
 ///
 /// Columns are 1-based Unicode scalar counts, end positions exclusive. `fix` is absent when the
 /// finding has none.
@@ -28,9 +29,16 @@ enum JSONReporter {
                 "error": .int(report.count(.error)),
                 "warning": .int(report.count(.warning)),
                 "note": .int(report.count(.note)),
+                "suppressed": .int(report.count(.inSource)),
+                "baselined": .int(report.count(.external)),
             ]),
             "modules": .array(report.modules.map(module)),
             "findings": .array(report.findings.map(finding)),
+            "suppressed": .array(report.dismissed.map { d in
+                guard case .object(var members) = finding(d.finding) else { return finding(d.finding) }
+                members["suppression"] = .object(["kind": .string(d.kind.rawValue), "justification": .string(d.justification)])
+                return .object(members)
+            }),
         ])
     }
 

@@ -106,6 +106,12 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("write-baseline"), help: "Record the current findings (by fingerprint) in FILE.")
     var writeBaseline: String?
 
+    @Flag(name: .customLong("update-baseline"), help: "Rewrite the baseline in use (`--baseline`, else the config's) with the current fingerprints of the findings it still accepts, dropping the entries nothing matches; migrates baselines written by older versions.")
+    var updateBaseline = false
+
+    @Flag(name: .customLong("show-suppressed"), help: "List the suppressed and baselined findings too (text, compact and markdown; every format counts them).")
+    var showSuppressed = false
+
     @Flag(name: .customLong("no-color"), help: "Never colour the text output (NO_COLOR is honoured too).")
     var noColor = false
 
@@ -118,8 +124,20 @@ struct CheckCommand: ParsableCommand {
         let knowledge = try loadKnowledge()
         let run = try flags.audit(paths: paths, knowledge: knowledge)
         if let path = writeBaseline { try writeUserFile(Baseline.make(run.result.report.findings), to: path, what: "baseline ") }
-        var report = run.result.report
-        report.findings = run.newFindings(commandLine: try baseline.map { path throws in try Invocation.readBaseline(path, host: LocalHostFiles()) })
+        let commandLine = try baseline.map { path throws in try Invocation.baselineInUse(path, host: LocalHostFiles()) }
+        var report = run.gatedReport(commandLine: commandLine)
+        if updateBaseline {
+            let updates = run.updatedBaselines(commandLine: commandLine)
+            if updates.isEmpty { throw ValidationError("`--update-baseline` needs a baseline: give `--baseline FILE` or name one in the configuration") }
+            for u in updates {
+                try writeUserFile(u.data, to: u.use.hostPath, what: "baseline ")
+                writeStderr("ghr-audit: updated baseline \(u.use.shown)" + (u.dropped > 0 ? " (\(u.dropped) entr\(u.dropped == 1 ? "y" : "ies") no finding matches removed)" : "") + "\n")
+            }
+        } else {
+            for use in run.baselinesInUse(commandLine: commandLine) where use.baseline.needsMigration {
+                writeStderr("ghr-audit: note: baseline \(use.shown) has format-1 fingerprints, which change with `--target`; `--update-baseline` rewrites it\n")
+            }
+        }
 
         let threshold = ExitStatus.threshold(failOn: failOn, config: run.result.config)
         report.scannedPaths = paths
@@ -127,7 +145,8 @@ struct CheckCommand: ParsableCommand {
             let color = entry.format == .text && entry.file == nil && !noColor
                 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
             let text = render(report, as: entry.format, options: RenderOptions(
-                color: color, sources: run.result.sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue)))
+                color: color, sources: run.result.sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue),
+                showSuppressed: showSuppressed))
             if let file = entry.file { try writeUserFile(Data(text.utf8), to: file) } else { writeStdout(text) }
         }
         let status = ExitStatus.of(report.findings, failOn: threshold, config: run.result.config)

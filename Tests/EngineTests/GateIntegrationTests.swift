@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Gate
 import Knowledge
+import Reporters
 import Rules
 import Testing
 
@@ -79,6 +80,18 @@ struct GateIntegrationTests {
         let with = try audit(fs, target: f.target)
         #expect(!with.report.findings.contains { $0.ruleId == "JIT-106" })
         #expect(with.suppressed.map(\.ruleId) == ["JIT-106"])
+        // The report carries it with the directive's reason, and every format counts it.
+        let dismissed = try #require(with.report.dismissed.first)
+        #expect(dismissed.kind == .inSource && dismissed.justification == "GHES 3.12 serves the generate-jitconfig API (checked 2026-10)")
+        #expect(!dismissed.finding.fingerprint.isEmpty)
+        for format in OutputFormat.allCases {
+            let out = render(with.report, as: format)
+            #expect(out.contains("1 suppressed") || out.contains("\"suppressed\": 1") || out.contains("skipped=\"1\"") || out.contains("\"inSource\""), "\(format)")
+        }
+        let sarif = render(with.report, as: .sarif)
+        #expect(sarif.contains("\"kind\": \"inSource\"") && sarif.contains("GHES 3.12 serves the generate-jitconfig API"))
+        #expect(render(with.report, as: .text, options: RenderOptions(showSuppressed: true)).contains("suppressed: GHES 3.12 serves"))
+        #expect(!render(with.report, as: .text).contains("suppressed: GHES 3.12 serves"))
         let text = String(decoding: fs.files["main.tf"]!, as: UTF8.self)
         fs.files["main.tf"] = Data(text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains("ignore JIT-106") }.joined(separator: "\n").utf8)
         let without = try audit(fs, target: f.target)
