@@ -45,6 +45,25 @@ func writeUserFile(_ data: Data, to path: String, what: String = "") throws {
 }
 
 extension OutputFormat: ExpressibleByArgument {}
+extension ColorChoice: ExpressibleByArgument {}
+extension Severity: ExpressibleByArgument {}
+
+/// `--min-severity`, `--rule`, `--skip-rule`: what `check` and `checklist` show and which fixes
+/// `fix` applies (never what the gate judges).
+struct FilterFlags: ParsableArguments {
+    @Option(name: .customLong("min-severity"), help: "Show only findings at or above this severity: note, warning or error (does not change the exit status).")
+    var minSeverity: Severity?
+
+    @Option(name: .customLong("rule"), help: "Show only findings of this rule id or tag (repeatable).")
+    var rules: [String] = []
+
+    @Option(name: .customLong("skip-rule"), help: "Hide findings of this rule id or tag (repeatable).")
+    var skipRules: [String] = []
+
+    func filter(_ knowledge: KnowledgeBase) throws -> FindingFilter {
+        try FindingFilter.make(minSeverity: minSeverity, rules: rules, skipRules: skipRules, knowledge: knowledge)
+    }
+}
 extension FailThreshold: ExpressibleByArgument {}
 
 /// The options `check`, `checklist` and `fix` share: what to audit and how.
@@ -112,7 +131,12 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .customLong("show-suppressed"), help: "List the suppressed and baselined findings too (text, compact and markdown; every format counts them).")
     var showSuppressed = false
 
-    @Flag(name: .customLong("no-color"), help: "Never colour the text output (NO_COLOR is honoured too).")
+    @OptionGroup var filterFlags: FilterFlags
+
+    @Option(help: "Colour the text output: auto (on a terminal, unless NO_COLOR is set and not empty or TERM is dumb), always or never.")
+    var color: ColorChoice = .auto
+
+    @Flag(name: .customLong("no-color"), help: "Same as `--color never`.")
     var noColor = false
 
     func run() throws {
@@ -122,6 +146,7 @@ struct CheckCommand: ParsableCommand {
             throw ValidationError("cannot tell which `--output` belongs to which `--format`; write `--format F --output FILE` pairs")
         }
         let knowledge = try loadKnowledge()
+        let filter = try filterFlags.filter(knowledge)
         let run = try flags.audit(paths: paths, knowledge: knowledge)
         if let path = writeBaseline { try writeUserFile(Baseline.make(run.result.report.findings), to: path, what: "baseline ") }
         let commandLine = try baseline.map { path throws in try Invocation.baselineInUse(path, host: LocalHostFiles()) }
@@ -141,10 +166,11 @@ struct CheckCommand: ParsableCommand {
 
         let threshold = ExitStatus.threshold(failOn: failOn, config: run.result.config)
         report.scannedPaths = paths
+        let shown = filter.apply(to: report)
         for entry in plan.entries {
-            let color = entry.format == .text && entry.file == nil && !noColor
-                && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
-            let text = render(report, as: entry.format, options: RenderOptions(
+            let color = entry.format == .text && entry.file == nil
+                && (noColor ? ColorChoice.never : color).enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
+            let text = render(shown, as: entry.format, options: RenderOptions(
                 color: color, sources: run.result.sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue),
                 showSuppressed: showSuppressed))
             if let file = entry.file { try writeUserFile(Data(text.utf8), to: file) } else { writeStdout(text) }
@@ -165,9 +191,13 @@ struct ChecklistCommand: ParsableCommand {
     @Option(name: [.customLong("output"), .customShort("o")], help: "Write the checklist to FILE instead of standard output.")
     var output: String?
 
+    @OptionGroup var filterFlags: FilterFlags
+
     func run() throws {
         let knowledge = try loadKnowledge()
-        let result = try flags.audit(paths: [path], knowledge: knowledge).result
+        let filter = try filterFlags.filter(knowledge)
+        var result = try flags.audit(paths: [path], knowledge: knowledge).result
+        result.report = filter.apply(to: result.report)
         let target = flags.target.flatMap(ModuleVersion.init) ?? ModuleVersion(result.report.target) ?? knowledge.latest.version
         let text = Checklist.render(result, knowledge: knowledge, target: target)
         if let output { try writeUserFile(Data(text.utf8), to: output) } else { writeStdout(text) }
@@ -185,9 +215,20 @@ struct FixCommand: ParsableCommand {
     @Flag(help: "Write the fixed files (atomically, keeping line endings, encoding, owner and mode; only files unchanged since the audit, never through a symbolic link) instead of printing the diff.")
     var apply = false
 
+    @OptionGroup var filterFlags: FilterFlags
+
     func run() throws {
         let knowledge = try loadKnowledge()
-        let plan = FixPlan(try flags.audit(paths: [path], knowledge: knowledge).result)
+        let filter = try filterFlags.filter(knowledge)
+        var result = try flags.audit(paths: [path], knowledge: knowledge).result
+        result.report = filter.apply(to: result.report)
+        let plan = FixPlan(result)
+        // What the fixes leave undone, after the diff (stderr, so the diff stays applicable).
+        defer {
+            if !plan.notFixed.isEmpty {
+                writeStderr("ghr-audit: \(plan.notFixed.count) finding(s) not fixed:\n" + plan.notFixedLines.map { "  " + $0 + "\n" }.joined())
+            }
+        }
         guard !plan.files.isEmpty || !plan.unaudited.isEmpty else {
             writeStderr("ghr-audit: no machine-applicable fix\n")
             return
