@@ -103,7 +103,17 @@ struct AuditFlags: ParsableArguments {
 }
 
 struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "Audit one or more repositories (default: the current directory).")
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Audit one or more repositories (default: the current directory).",
+        discussion: """
+        EXIT STATUS:
+          0  nothing at or above the threshold
+          1  findings at or above `--fail-on` (default: error)
+          2  a usage or environment error
+
+        EXAMPLES:
+          ghr-audit check infra/ --target 7.11.0
+          ghr-audit check . --format sarif -o audit.sarif --baseline base.json
+        """)
 
     @Argument(help: "Repositories or folders to audit.")
     var paths: [String] = ["."]
@@ -181,7 +191,16 @@ struct CheckCommand: ParsableCommand {
 }
 
 struct ChecklistCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "checklist", abstract: "Write a Markdown upgrade checklist tailored to the repository.")
+    static let configuration = CommandConfiguration(commandName: "checklist", abstract: "Write a Markdown upgrade checklist tailored to the repository.",
+        discussion: """
+        EXIT STATUS:
+          0  the checklist was written
+          2  a usage or environment error
+
+        EXAMPLES:
+          ghr-audit checklist infra/ --target 7.11.0
+          ghr-audit checklist . --target 6.0.0 --rule jit --output UPGRADE.md
+        """)
 
     @Argument(help: "The repository to plan for.")
     var path: String = "."
@@ -205,7 +224,16 @@ struct ChecklistCommand: ParsableCommand {
 }
 
 struct FixCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "fix", abstract: "Print a unified diff of every machine-applicable fix; `--apply` writes the files.")
+    static let configuration = CommandConfiguration(commandName: "fix", abstract: "Print a unified diff of every machine-applicable fix; `--apply` writes the files.",
+        discussion: """
+        EXIT STATUS:
+          0  the diff was printed, or every file was written
+          2  a usage or environment error, or a file left unwritten by --apply
+
+        EXAMPLES:
+          ghr-audit fix infra/ --target 7.11.0 | git apply
+          ghr-audit fix . --rule INP-202 --apply
+        """)
 
     @Argument(help: "The repository to fix.")
     var path: String = "."
@@ -246,7 +274,16 @@ struct FixCommand: ParsableCommand {
 }
 
 struct RulesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rules", abstract: "List the rule catalogue.")
+    static let configuration = CommandConfiguration(commandName: "rules", abstract: "List the rule catalogue.",
+        discussion: """
+        EXIT STATUS:
+          0  the catalogue was printed
+          2  a usage error
+
+        EXAMPLES:
+          ghr-audit rules
+          ghr-audit rules --format json
+        """)
 
     @Option(help: "text or json")
     var format: String = "text"
@@ -274,7 +311,16 @@ struct RulesCommand: ParsableCommand {
 }
 
 struct ExplainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "explain", abstract: "Print a rule's documentation.")
+    static let configuration = CommandConfiguration(commandName: "explain", abstract: "Print a rule's documentation.",
+        discussion: """
+        EXIT STATUS:
+          0  the page was printed
+          2  an unknown rule id
+
+        EXAMPLES:
+          ghr-audit explain JIT-101
+          ghr-audit explain inp-201
+        """)
 
     @Argument(help: "A rule id such as JIT-101.")
     var ruleId: String
@@ -314,7 +360,15 @@ struct SchemaCommand: ParsableCommand {
 }
 
 struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version and the newest module release known.")
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version and the newest module release known.",
+        discussion: """
+        EXIT STATUS:
+          0  always
+
+        EXAMPLES:
+          ghr-audit version
+          ghr-audit --version
+        """)
 
     func run() throws {
         let kb = try loadKnowledge()
@@ -337,6 +391,9 @@ do {
         writeStdout(GHRAudit.fullMessage(for: error) + "\n")
         exit(ExitStatus.clean.rawValue)
     }
-    writeStderr(GHRAudit.fullMessage(for: error) + "\n")
+    // One error prefix everywhere: the argument parser's "Error: " becomes ours.
+    var message = GHRAudit.fullMessage(for: error)
+    if message.hasPrefix("Error: ") { message = "ghr-audit: error: " + message.dropFirst("Error: ".count) }
+    writeStderr(message + "\n")
     exit(ExitStatus.environment.rawValue)
 }
