@@ -8,18 +8,21 @@ import Testing
 /// `--min-severity`, `--rule`, `--skip-rule` (ids and tags) and `--color`.
 @Suite("display filters and colour")
 struct FindingFilterTests {
+    /// Findings of several rules and severities, among them advice (JIT-106) and a real fix (INP-202).
+    static let ghesMain = """
+        module "runners" {
+          source  = "philips-labs/github-runner/aws"
+          version = "3.6.1"
+
+          ghes_url                 = "https://ghes.example.com"
+          enable_ephemeral_runners = true
+          runner_extra_labels      = "arm64,large"
+        }
+
+        """
+
     static func findings() throws -> Report {
-        let fs = MemoryFileSystem(["main.tf": """
-            module "runners" {
-              source  = "philips-labs/github-runner/aws"
-              version = "3.6.1"
-
-              ghes_url                 = "https://ghes.example.com"
-              enable_ephemeral_runners = true
-              runner_extra_labels      = "arm64,large"
-            }
-
-            """])
+        let fs = MemoryFileSystem(["main.tf": ghesMain])
         return Auditor(knowledge: try KnowledgeBase.load()).audit(fileSystem: fs, options: AuditOptions(target: .version(ModuleVersion(6, 0, 0)))).report
     }
 

@@ -165,17 +165,7 @@ struct FixPlanTests {
 
     @Test("a fix that asks the user to confirm is never written; the findings left are listed with their locations")
     func adviceIsNotWritten() throws {
-        let fs = MemoryFileSystem(["main.tf": """
-            module "runners" {
-              source  = "philips-labs/github-runner/aws"
-              version = "3.6.1"
-
-              ghes_url                 = "https://ghes.example.com"
-              enable_ephemeral_runners = true
-              runner_extra_labels      = "arm64,large"
-            }
-
-            """])
+        let fs = MemoryFileSystem(["main.tf": FindingFilterTests.ghesMain])
         let result = try Self.audit(fs)
         let advice = try #require(result.report.findings.first { $0.fix.map { $0.isMachineApplicable && FixPlan.asksForDecision($0) } == true },
                                   "\(result.report.findings.map { "\($0.ruleId): \($0.fix?.description ?? "-")" })")
