@@ -130,10 +130,16 @@ public struct AuditRun: Sendable {
     /// The report the gate judges: the findings no baseline in use accepts; those a baseline
     /// accepts join the suppressed ones in `dismissed` (kind `external`, the baseline named).
     public func gatedReport(commandLine: BaselineInUse?) -> Report {
-        var report = result.report
+        Self.gated(result.report, by: baselinesInUse(commandLine: commandLine), legacyFingerprints: result.legacyFingerprints)
+    }
+
+    /// `report` with the findings one of `baselines` accepts moved to `dismissed` (kind
+    /// `external`, the baseline named); `check` and `probe` gate the same way.
+    public static func gated(_ report: Report, by baselines: [BaselineInUse], legacyFingerprints: [String: String] = [:]) -> Report {
+        var report = report
         var remaining = report.findings
-        for use in baselinesInUse(commandLine: commandLine) {
-            let (new, known) = use.baseline.filter(remaining, legacyFingerprint: { result.legacyFingerprints[$0.fingerprint] })
+        for use in baselines {
+            let (new, known) = use.baseline.filter(remaining, legacyFingerprint: { legacyFingerprints[$0.fingerprint] })
             remaining = new
             let why = use.shown.isEmpty ? "accepted by the baseline" : "accepted by the baseline \(use.shown)"
             report.dismissed += known.map { DismissedFinding($0, kind: .external, justification: why) }

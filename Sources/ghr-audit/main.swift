@@ -66,6 +66,64 @@ struct FilterFlags: ParsableArguments {
 }
 extension FailThreshold: ExpressibleByArgument {}
 
+/// The report options `check` and `probe` share: formats and their files, the gate's threshold
+/// and baseline, and what is shown (`--show-suppressed`, the display filter, colour).
+struct ReportFlags: ParsableArguments {
+    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")). Repeatable, each followed by its own `--output`.")
+    var format: [OutputFormat] = []
+
+    @Option(name: [.customLong("output"), .customShort("o")], help: "Write the report of the preceding `--format` to FILE instead of standard output.")
+    var output: [String] = []
+
+    @Option(name: .customLong("fail-on"), help: "Lowest severity that makes the exit code 1: error, warning, note or none (default: the config's `fail_on`, else error).")
+    var failOn: FailThreshold?
+
+    @Option(help: "Report only findings that are not in this baseline file.")
+    var baseline: String?
+
+    @Flag(name: .customLong("show-suppressed"), help: "List the suppressed and baselined findings too (text, compact, markdown and html; every format counts them).")
+    var showSuppressed = false
+
+    @OptionGroup var filterFlags: FilterFlags
+
+    @Option(help: "Colour the text output: auto (on a terminal, unless NO_COLOR is set and not empty or TERM is dumb), always or never.")
+    var color: ColorChoice = .auto
+
+    @Flag(name: .customLong("no-color"), help: "Same as `--color never`.")
+    var noColor = false
+
+    /// Which format goes where, from the command line as written (`--format F --output FILE` pairs).
+    func outputPlan() throws -> OutputPlan {
+        let plan: OutputPlan
+        do { plan = try OutputPlan.pair(arguments: Array(CommandLine.arguments.dropFirst())) } catch { throw ValidationError(error.description) }
+        guard plan.agrees(withParsedFormats: format, outputs: output) else {
+            throw ValidationError("cannot tell which `--output` belongs to which `--format`; write `--format F --output FILE` pairs")
+        }
+        return plan
+    }
+
+    func filter(_ knowledge: KnowledgeBase) throws -> FindingFilter { try filterFlags.filter(knowledge) }
+
+    /// `--baseline FILE`, read.
+    func commandLineBaseline() throws -> BaselineInUse? {
+        try baseline.map { path throws in try Invocation.baselineInUse(path, host: LocalHostFiles()) }
+    }
+
+    /// Renders `report` (what `filter` keeps) in every format of `plan`, to its file or stdout.
+    func write(_ report: Report, plan: OutputPlan, filter: FindingFilter, sources: [String: SourceFile], threshold: FailThreshold) throws {
+        let shown = filter.apply(to: report)
+        let environment = ProcessInfo.processInfo.environment
+        for entry in plan.entries {
+            let colored = entry.format == .text && entry.file == nil
+                && (noColor ? ColorChoice.never : color).enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: environment)
+            let text = render(shown, as: entry.format, options: RenderOptions(
+                color: colored, sources: sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue),
+                showSuppressed: showSuppressed))
+            if let file = entry.file { try writeUserFile(Data(text.utf8), to: file) } else { writeStdout(text) }
+        }
+    }
+}
+
 /// The options `check`, `checklist` and `fix` share: what to audit and how.
 struct AuditFlags: ParsableArguments {
     @Option(help: "Module release to audit against: a version such as 4.0.1, `latest` (the newest release known), or `pinned` (each module call at the version it pins). Default: the config file's `target`, else `latest`.")
@@ -120,17 +178,7 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var flags: AuditFlags
 
-    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")). Repeatable, each followed by its own `--output`.")
-    var format: [OutputFormat] = []
-
-    @Option(name: [.customLong("output"), .customShort("o")], help: "Write the report of the preceding `--format` to FILE instead of standard output.")
-    var output: [String] = []
-
-    @Option(name: .customLong("fail-on"), help: "Lowest severity that makes the exit code 1: error, warning, note or none (default: the config's `fail_on`, else error).")
-    var failOn: FailThreshold?
-
-    @Option(help: "Report only findings that are not in this baseline file.")
-    var baseline: String?
+    @OptionGroup var reporting: ReportFlags
 
     @Option(name: .customLong("write-baseline"), help: "Record the current findings (by fingerprint) in FILE.")
     var writeBaseline: String?
@@ -138,28 +186,13 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .customLong("update-baseline"), help: "Rewrite the baseline in use (`--baseline`, else the config's) with the current fingerprints of the findings it still accepts, dropping the entries nothing matches; migrates baselines written by older versions.")
     var updateBaseline = false
 
-    @Flag(name: .customLong("show-suppressed"), help: "List the suppressed and baselined findings too (text, compact and markdown; every format counts them).")
-    var showSuppressed = false
-
-    @OptionGroup var filterFlags: FilterFlags
-
-    @Option(help: "Colour the text output: auto (on a terminal, unless NO_COLOR is set and not empty or TERM is dumb), always or never.")
-    var color: ColorChoice = .auto
-
-    @Flag(name: .customLong("no-color"), help: "Same as `--color never`.")
-    var noColor = false
-
     func run() throws {
-        let plan: OutputPlan
-        do { plan = try OutputPlan.pair(arguments: Array(CommandLine.arguments.dropFirst())) } catch { throw ValidationError(error.description) }
-        guard plan.agrees(withParsedFormats: format, outputs: output) else {
-            throw ValidationError("cannot tell which `--output` belongs to which `--format`; write `--format F --output FILE` pairs")
-        }
+        let plan = try reporting.outputPlan()
         let knowledge = try loadKnowledge()
-        let filter = try filterFlags.filter(knowledge)
+        let filter = try reporting.filter(knowledge)
         let run = try flags.audit(paths: paths, knowledge: knowledge)
         if let path = writeBaseline { try writeUserFile(Baseline.make(run.result.report.findings), to: path, what: "baseline ") }
-        let commandLine = try baseline.map { path throws in try Invocation.baselineInUse(path, host: LocalHostFiles()) }
+        let commandLine = try reporting.commandLineBaseline()
         var report = run.gatedReport(commandLine: commandLine)
         if updateBaseline {
             let updates = run.updatedBaselines(commandLine: commandLine)
@@ -173,20 +206,10 @@ struct CheckCommand: ParsableCommand {
                 writeStderr("ghr-audit: note: baseline \(use.shown) has format-1 fingerprints, which change with `--target`; `--update-baseline` rewrites it\n")
             }
         }
-
-        let threshold = ExitStatus.threshold(failOn: failOn, config: run.result.config)
         report.scannedPaths = paths
-        let shown = filter.apply(to: report)
-        for entry in plan.entries {
-            let color = entry.format == .text && entry.file == nil
-                && (noColor ? ColorChoice.never : color).enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
-            let text = render(shown, as: entry.format, options: RenderOptions(
-                color: color, sources: run.result.sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue),
-                showSuppressed: showSuppressed))
-            if let file = entry.file { try writeUserFile(Data(text.utf8), to: file) } else { writeStdout(text) }
-        }
-        let status = ExitStatus.of(report.findings, failOn: threshold, config: run.result.config)
-        if status != .clean { throw ExitCode(status.rawValue) }
+        let threshold = ExitStatus.threshold(failOn: reporting.failOn, config: run.result.config)
+        try reporting.write(report, plan: plan, filter: filter, sources: run.result.sources, threshold: threshold)
+        if threshold.fails(report.findings) { throw ExitCode(ExitStatus.findings.rawValue) }
     }
 }
 
