@@ -105,7 +105,16 @@ public struct Report: Sendable {
     public var filesScanned: Int
     /// How many files of each kind were read (`terraform`, `yaml`, `bash`, ...).
     public var filesByKind: [String: Int]
+    /// Files found but not read, by kind: nothing in the runner deployment reaches them (a
+    /// CloudFormation template, a Helm chart next to the Terraform).
+    public var filesNotReached: [String: Int]
     public var modules: [ModuleSummary]
+    /// What the audit could not resolve in the model (a release, a fleet map, a start script),
+    /// one short phrase each, e.g. "start script of fleet `module.ci`: the AMI is built outside the repository".
+    public var unresolved: [String] = []
+    /// false for a report that describes no repository (`probe` without a repository path): it
+    /// then says nothing about what was audited.
+    public var auditsRepository = true
     /// Sorted with `Finding.ordered` and deduplicated.
     public var findings: [Finding]
     /// The catalogue entries of every rule that may appear (for SARIF `tool.driver.rules`).
@@ -120,12 +129,14 @@ public struct Report: Sendable {
     public var dismissed: [DismissedFinding] = []
 
     public init(toolName: String = "ghr-audit", toolVersion: String, target: String, filesScanned: Int,
-                filesByKind: [String: Int], modules: [ModuleSummary], findings: [Finding], rules: [RuleDescriptor]) {
+                filesByKind: [String: Int], filesNotReached: [String: Int] = [:], modules: [ModuleSummary], findings: [Finding],
+                rules: [RuleDescriptor]) {
         self.toolName = toolName
         self.toolVersion = toolVersion
         self.target = target
         self.filesScanned = filesScanned
         self.filesByKind = filesByKind
+        self.filesNotReached = filesNotReached
         self.modules = modules
         self.findings = findings
         self.rules = rules
@@ -135,4 +146,39 @@ public struct Report: Sendable {
 
     /// How many findings a suppression (`inSource`) or a baseline (`external`) dismissed.
     public func count(_ kind: DismissedFinding.Kind) -> Int { dismissed.filter { $0.kind == kind }.count }
+}
+
+/// What was audited (issue 18 §2), computed once from the report so that every reporter says the
+/// same: runner module calls with path, source and release, fleets, start scripts resolved, what
+/// could not be resolved, files not reached.
+extension Report {
+    /// Kinds of module call that deploy runners (the others are helper submodules).
+    public static let runnerKinds: Set<String> = ["root", "multi-runner", "runners"]
+
+    public var runnerCalls: [ModuleSummary] { modules.filter { Self.runnerKinds.contains($0.kind) } }
+    public var fleetCount: Int { runnerCalls.reduce(0) { $0 + $1.fleets.count } }
+    /// Fleets whose boot path was followed to a script (or the module's own).
+    public var startScriptsResolved: Int {
+        runnerCalls.reduce(0) { $0 + $1.fleets.filter { !$0.bootScript.hasSuffix(":unknown") && !$0.bootScript.hasSuffix(":inline") }.count }
+    }
+    public var filesNotReachedCount: Int { filesNotReached.values.reduce(0, +) }
+
+    /// One line on what was audited and, when something was not resolved, a second one.
+    public var scopeLines: [String] {
+        guard auditsRepository else { return [] }
+        func n(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+        let calls = runnerCalls
+        var first: String
+        if calls.isEmpty {
+            first = "audited: no runner module call found"
+        } else {
+            let shown = calls.prefix(3).map { "\($0.path) (\($0.source) \($0.version ?? "release unknown"))" }
+            first = "audited: " + n(calls.count, "runner module call") + ": " + shown.joined(separator: ", ")
+            if calls.count > 3 { first += " and \(calls.count - 3) more" }
+            first += "; " + n(fleetCount, "fleet") + ", " + "\(startScriptsResolved) of \(fleetCount) start script\(fleetCount == 1 ? "" : "s") resolved"
+        }
+        if filesNotReachedCount > 0 { first += "; " + n(filesNotReachedCount, "file") + " not reached by the deployment" }
+        guard !unresolved.isEmpty else { return [first] }
+        return [first, "not resolved: " + unresolved.joined(separator: "; ")]
+    }
 }

@@ -89,6 +89,8 @@ extension AuditResult {
             copy.report.checklist = nil
         }
         for (k, v) in other.report.filesByKind { copy.report.filesByKind[k, default: 0] += v }
+        for (k, v) in other.report.filesNotReached { copy.report.filesNotReached[k, default: 0] += v }
+        copy.report.unresolved += other.report.unresolved
         copy.sources.merge(other.sources) { a, _ in a }
         copy.unmaskedFixes.merge(other.unmaskedFixes) { a, _ in a }
         return copy

@@ -21,6 +21,9 @@ public struct AuditOptions: Sendable {
     /// Rule ids (or aliases) switched off.
     public var disabledRules: Set<String>
     public var severityOverrides: [String: Severity]
+    /// `--require-module`: no runner module call found (CORE-008) is an error. nil: the config
+    /// file's `require_module`, else false.
+    public var requireModule: Bool?
 
     public init(target: TargetSelection? = nil, fromOverride: ModuleVersion? = nil, rootInputs: RootInputs = RootInputs(),
                 disabledRules: Set<String> = [], severityOverrides: [String: Severity] = [:]) {
@@ -127,24 +130,60 @@ public struct Auditor: Sendable {
             return f
         }
 
-        // Read and parse every file once, in parallel.
-        let loaded = ParallelLoader.load(found, fileSystem: fileSystem)
+        // Read and parse, in parallel, what describes the deployment; then what it reaches
+        // (issue 18 §1): a file nothing reaches is counted, never parsed or reported.
         var files: [String: WorkspaceFile] = [:]
-        for item in loaded {
-            switch item {
-            case .file(let f): files[f.path] = f
-            case .unreadable(let path, let why): findings.append(coreFinding("CORE-002", why, at: .fileStart(path)))
-            case .skipped: break
+        func load(_ batch: [DiscoveredFile]) {
+            for item in ParallelLoader.load(batch, fileSystem: fileSystem) {
+                switch item {
+                case .file(let f): files[f.path] = f
+                case .unreadable(let path, let why): findings.append(coreFinding("CORE-002", why, at: .fileStart(path)))
+                case .skipped: break
+                }
             }
         }
-        let workspace = Workspace(files: files, fileSystem: fileSystem)
-        for path in workspace.sortedPaths {
-            for d in workspace[path]!.diagnostics { findings.append(diagnosticFinding(d, ruleId: d.code ?? "CORE-001")) }
+        let (always, others) = (found.filter(Reach.alwaysRead), found.filter { !Reach.alwaysRead($0) })
+        load(always)
+        var pending = Dictionary(others.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        let named = Reach.literalReferences(in: Workspace(files: files, fileSystem: fileSystem), candidates: pending.keys.sorted())
+        load(named.sorted().compactMap { pending.removeValue(forKey: $0) })
+        // What Terraform evaluation reads (`file`, `templatefile`, `yamldecode(file(...))`, `fileset`)
+        // and the paths the fleets name (a `userdata_template` in a multi-runner YAML file). The
+        // model refers to what those files hold (YAML key ranges), so it is built again with them.
+        let recorder = RecordingFileSystem(base: fileSystem)
+        // One evaluation budget for the run: the final model's evaluations and the rules' (each
+        // round builds its model afresh, so each round starts a budget of its own).
+        var model: DeploymentModel
+        var budget: EvaluationBudget
+        var round = 0
+        while true {
+            round += 1
+            budget = EvaluationBudget()
+            model = DeploymentModelBuilder(workspace: Workspace(files: files, fileSystem: recorder), knowledge: knowledge,
+                                           rootInputs: options.rootInputs, budget: budget).build()
+            guard round < 4 else { break }
+            let reached = recorder.paths.union(Reach.namedByFleets(model, candidates: pending.keys))
+            let batch = reached.sorted().compactMap { pending.removeValue(forKey: $0) }
+            if batch.isEmpty { break }
+            load(batch)
         }
-
-        // One evaluation budget for the run: the model's evaluations and the rules'.
-        let budget = EvaluationBudget()
-        let model = DeploymentModelBuilder(workspace: workspace, knowledge: knowledge, rootInputs: options.rootInputs, budget: budget).build()
+        let workspace = Workspace(files: files, fileSystem: fileSystem)
+        pending[GateConfig.fileName] = nil   // read above, as the configuration
+        var notReached: [String: Int] = [:]
+        for d in pending.values { if let kind = Reach.countedKind(d) { notReached[kind, default: 0] += 1 } }
+        let deployment = DeploymentScope(model: model)
+        for path in workspace.sortedPaths {
+            let file = workspace[path]!
+            for d in file.diagnostics {
+                var f = diagnosticFinding(d, ruleId: d.code ?? "CORE-001")
+                if !deployment.reportsParseErrors(in: file) {
+                    // Terraform would fail too, but not in the runner deployment: a note at most.
+                    f.severity = .note
+                    f.message += " (outside the runner deployment: no runner module call in this Terraform root)"
+                }
+                findings.append(f)
+            }
+        }
         for d in model.diagnostics { findings.append(diagnosticFinding(d, ruleId: d.code ?? "CORE-003")) }
 
         let scripts = ParallelLoader.analyseScripts(workspace)
@@ -161,7 +200,9 @@ public struct Auditor: Sendable {
         let (kept, suppressed) = applySuppressions(findings, workspace: workspace, known: known, options: options)
         findings = kept
 
+        let requireModule = options.requireModule ?? config.requireModule?.value ?? false
         for i in findings.indices {
+            if requireModule, findings[i].ruleId == RuleID.core008.rawValue { findings[i].severity = .error; continue }
             if let s = options.severityOverrides[findings[i].ruleId], !findings[i].tags.contains("parse") { findings[i].severity = s }
         }
         var legacyFingerprints: [String: String] = [:]
@@ -181,13 +222,14 @@ public struct Auditor: Sendable {
         var report = Report(
             toolVersion: toolVersion,
             target: target.description == "latest" ? knowledge.latest.version.description : target.description,
-            filesScanned: files.count, filesByKind: byKind,
+            filesScanned: files.count, filesByKind: byKind, filesNotReached: notReached,
             modules: ModelSummary.summaries(model, context: context),
             findings: findings, rules: knowledge.descriptors)
         report.commit = GitHead.commit(in: fileSystem)
         report.checklist = Checklist.plan(findings: findings, calls: model.calls, knowledge: knowledge,
                                           target: ModuleVersion(report.target) ?? knowledge.latest.version)
         report.dismissed = dismissed
+        report.unresolved = ModelSummary.unresolved(model, context: context)
         var sources: [String: SourceFile] = [:]
         for f in findings {
             for path in [f.location.path] + f.related.map(\.location.path) where sources[path] == nil {

@@ -72,9 +72,12 @@ public struct AuditRequest: Sendable {
     public var config: String?
     /// `TF_VAR_*` come from here.
     public var environment: [String: String]
+    /// `--require-module`; nil: the config file decides.
+    public var requireModule: Bool?
 
     public init(paths: [String] = ["."], target: TargetSelection? = nil, from: ModuleVersion? = nil, varFiles: [String] = [],
-                vars: [(name: String, value: String)] = [], config: String? = nil, environment: [String: String] = [:]) {
+                vars: [(name: String, value: String)] = [], config: String? = nil, environment: [String: String] = [:],
+                requireModule: Bool? = nil) {
         self.paths = paths
         self.target = target
         self.from = from
@@ -82,6 +85,7 @@ public struct AuditRequest: Sendable {
         self.vars = vars
         self.config = config
         self.environment = environment
+        self.requireModule = requireModule
     }
 
     /// `NAME=VALUE` split at the first `=`; nil when there is none.
@@ -178,6 +182,7 @@ public enum Invocation {
         var options = AuditOptions(target: request.target, fromOverride: request.from,
                                    rootInputs: RootInputs(varFiles: varFiles, vars: request.vars, environment: request.environment))
         options.configFile = configFile
+        options.requireModule = request.requireModule
         let auditor = Auditor(knowledge: knowledge)
         var merged: AuditResult?
         var baselines: [BaselineInUse] = []

@@ -80,4 +80,25 @@ enum ModelSummary {
         }
         return out
     }
+
+    /// What the model could not resolve, for the report's `unresolved`.
+    static func unresolved(_ model: DeploymentModel, context: RuleContext) -> [String] {
+        var out: [String] = []
+        for call in model.calls.sorted(by: { ($0.call.file, $0.address) < ($1.call.file, $1.address) }) {
+            let path = "\(call.call.file):\(call.address)"
+            if context.currentVersion(for: call) == nil { out.append("release of `\(path)`") }
+            for fleet in call.fleets {
+                if fleet.isPlaceholder {
+                    out.append("fleets of `\(path)` (`multi_runner_config` cannot be read)")
+                    continue
+                }
+                guard NoRunnerModuleRule.runnerKinds.contains(call.kind) else { continue }
+                let facts = FleetFacts(call: call, fleet: fleet, target: context.targetVersion(for: call))
+                if let missing = BootScriptResolver(context: context).resolve(facts).missing {
+                    out.append("start script of `\(fleet.name)`: \(missing.reason)")
+                }
+            }
+        }
+        return out
+    }
 }

@@ -57,7 +57,7 @@ public indirect enum ConfigValue: Sendable, Hashable {
 /// it); each `Located` range points at the text as written.
 public struct GateConfig: Sendable, Hashable {
     public static let fileName = ".ghr-audit.yml"
-    public static let keys = ["baseline", "exclude", "fail_on", "include", "rules", "target", "var_files", "vars"]
+    public static let keys = ["baseline", "exclude", "fail_on", "include", "require_module", "rules", "target", "var_files", "vars"]
     public static let ruleKeys = ["disable", "enable", "severity"]
 
     /// The module release to audit against, as written (`4.1.0`, `latest`…).
@@ -79,6 +79,8 @@ public struct GateConfig: Sendable, Hashable {
     public var failOn: Located<FailThreshold>?
     /// Baseline file, relative to the scan root.
     public var baseline: Located<String>?
+    /// `require_module: true`: no runner module call found (CORE-008) is an error.
+    public var requireModule: Located<Bool>?
 
     public init() {}
 
@@ -194,6 +196,12 @@ private struct ConfigReader {
                 if let s = scalarText(value, "fail_on", example: "fail_on: warning") {
                     if let t = FailThreshold(rawValue: s) { config.failOn = Located(t, at: yaml.range(of: value)) }
                     else { badChoice(s, for: "`fail_on`", choices: FailThreshold.allCases.map(\.rawValue), synonyms: failSynonyms, value) }
+                }
+            case "require_module":
+                if case .bool(let b) = YAMLKind(value) {
+                    config.requireModule = Located(b, at: yaml.range(of: value))
+                } else {
+                    problem("Expected `true` or `false` for `require_module`", "Found \(YAMLKind(value).noun) (\(quote(value))). Write `require_module: true`.", value)
                 }
             case "baseline":
                 if let s = scalarText(value, "baseline", example: "baseline: .ghr-audit-baseline.json") {

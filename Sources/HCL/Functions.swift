@@ -1143,10 +1143,13 @@ extension Functions {
                     let decoded = Value.decoding(yaml: document)
                     value = decoded.value
                     diagnostics += decoded.diagnostics
-                } else {
-                    // Terraform's decoder finds no document in an empty (or comment-only) text.
+                } else if !diagnostics.contains(where: { $0.severity == .error }) {
+                    // Terraform's decoder finds no document in an empty (or comment-only) text
+                    // (a text that does not parse has its own error, and no document either).
                     diagnostics.append(Diagnostic(.error, "Empty YAML document", detail: "`yamldecode` needs one YAML document; this text holds none.",
                                                   range: source.range(from: 0, to: 0)))
+                    value = .null
+                } else {
                     value = .null
                 }
             }

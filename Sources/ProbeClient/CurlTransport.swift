@@ -27,10 +27,12 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let curl = self.curl, caBundle = self.caBundle, timeout = self.timeout
-        return try await withCheckedThrowingContinuation { continuation in
+        // An interrupt returns at once; the transfer itself ends at its timeout, unread.
+        return try await withInterruptibleWait { finish in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try curl.perform(request, caBundle: caBundle, timeout: timeout) })
+                finish(Result { try curl.perform(request, caBundle: caBundle, timeout: timeout) })
             }
+            return {}
         }
     }
 }

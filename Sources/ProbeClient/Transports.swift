@@ -29,8 +29,11 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         let host = request.url.host ?? request.url.absoluteString
         let (data, response): (Data, URLResponse)
         do {
-            (data, response) = try await session.data(for: r)
+            (data, response) = try await exchange(r)
+        } catch is CancellationError {
+            throw CancellationError()
         } catch let error as URLError {
+            if error.code == .cancelled && Task.isCancelled { throw CancellationError() }
             if error.code == .timedOut { throw TransportError.timedOut(host: host, seconds: timeout) }
             throw TransportError.unreachable(host: host, reason: error.localizedDescription)
         } catch {
@@ -42,6 +45,90 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
             if let k = k as? String, let v = v as? String { headers.add(k, v) }
         }
         return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+    }
+}
+
+extension URLSessionTransport {
+    /// One data task that an interrupt ends at once (see `withInterruptibleWait`).
+    private func exchange(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        try await withInterruptibleWait { (finish: @escaping @Sendable (Result<(Data, URLResponse), any Error>) -> Void) in
+            let task = session.dataTask(with: request) { data, response, error in
+                if let error {
+                    finish(.failure(error))
+                } else if let response {
+                    finish(.success((data ?? Data(), response)))
+                } else {
+                    finish(.failure(URLError(.badServerResponse)))
+                }
+            }
+            task.resume()
+            return { task.cancel() }
+        }
+    }
+}
+
+/// Waits for work started by `start` (which gets the one-shot completion and returns how to cancel
+/// the work), resuming exactly once: with the work's result, or at once with `CancellationError`
+/// when the calling task is cancelled, also before the work starts. The work is then cancelled
+/// and its late completion ignored, so an interrupt never waits on the network.
+func withInterruptibleWait<T: Sendable>(
+    _ start: (@escaping @Sendable (Result<T, any Error>) -> Void) -> @Sendable () -> Void
+) async throws -> T {
+    let once = OnceResume<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            guard once.arm(continuation) else { return }
+            once.setCancel(start { once.resume($0) })
+        }
+    } onCancel: {
+        once.cancel()
+    }
+}
+
+/// The hand-over between some work's completion, the caller's cancellation and the waiting
+/// continuation: whichever comes first resumes it; the others find it gone.
+private final class OnceResume<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var cancelWork: (@Sendable () -> Void)?
+    private var cancelled = false
+
+    /// Keeps the continuation; false (and resumed with `CancellationError`) when the caller was
+    /// cancelled already.
+    func arm(_ c: CheckedContinuation<T, any Error>) -> Bool {
+        let already = lock.withLock { () -> Bool in
+            if !cancelled { continuation = c }
+            return cancelled
+        }
+        if already { c.resume(throwing: CancellationError()) }
+        return !already
+    }
+
+    /// The work's cancel action; run at once when the cancellation came while it was starting.
+    func setCancel(_ action: @escaping @Sendable () -> Void) {
+        let now = lock.withLock { () -> Bool in
+            if !cancelled { cancelWork = action }
+            return cancelled
+        }
+        if now { action() }
+    }
+
+    func resume(_ result: Result<T, any Error>) {
+        let c = lock.withLock { () -> CheckedContinuation<T, any Error>? in
+            defer { continuation = nil; cancelWork = nil }
+            return continuation
+        }
+        c?.resume(with: result)
+    }
+
+    func cancel() {
+        let (c, action) = lock.withLock { () -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+            cancelled = true
+            defer { continuation = nil; cancelWork = nil }
+            return (continuation, cancelWork)
+        }
+        action?()
+        c?.resume(throwing: CancellationError())
     }
 }
 

@@ -4,6 +4,7 @@ import AuditCore
 ///
 ///     { "tool": {name, version}, "target",
 ///       "summary": {files, byKind: {kind: count}, error, warning, note, suppressed, baselined},
+///       "scope": {runnerModuleCalls, fleets, startScriptsResolved, unresolved: [text], filesNotReached: {kind: n}, text: [line]},
 ///       "modules": [{path, source, version|null, kind, fleets: [{name, os|null, ephemeral|null, jit|null, bootScript}]}],
 ///       "findings": [{ruleId, severity, tags, message, detail|null,
 ///                     location: {path, startLine, startColumn, endLine, endColumn},
@@ -33,12 +34,25 @@ enum JSONReporter {
                 "baselined": .int(report.count(.external)),
             ]),
             "modules": .array(report.modules.map(module)),
+            "scope": scope(report),
             "findings": .array(report.findings.map(finding)),
             "suppressed": .array(report.dismissed.map { d in
                 guard case .object(var members) = finding(d.finding) else { return finding(d.finding) }
                 members["suppression"] = .object(["kind": .string(d.kind.rawValue), "justification": .string(d.justification)])
                 return .object(members)
             }),
+        ])
+    }
+
+    /// What was audited (the same data the text format prints after the findings).
+    static func scope(_ report: Report) -> JSONValue {
+        .object([
+            "runnerModuleCalls": .int(report.runnerCalls.count),
+            "fleets": .int(report.fleetCount),
+            "startScriptsResolved": .int(report.startScriptsResolved),
+            "unresolved": .strings(report.unresolved),
+            "filesNotReached": .object(report.filesNotReached.mapValues(JSONValue.int)),
+            "text": .strings(report.scopeLines),
         ])
     }
 

@@ -15,6 +15,8 @@ import AuditCore
 /// - Suppressed and baselined findings are `<skipped>` test cases (message = the reason) in
 ///   their file's suite, so CI counts them without failing.
 /// - A run without findings has one passing test case, so CI shows that the audit ran.
+/// - Every suite carries the audited scope as `<properties>` (`audited`, and `unresolved` when
+///   something was not resolved).
 enum JUnitReporter {
     static func render(_ report: Report) -> String {
         var suites: [Suite] = Counting.groupedByFile(report.findings).map { group in
@@ -41,6 +43,12 @@ enum JUnitReporter {
         out += "<testsuites name=\"\(XML.attribute(report.toolName))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\">\n"
         for suite in suites {
             out += "  <testsuite name=\"\(XML.attribute(suite.name))\" tests=\"\(suite.cases.count)\" failures=\"\(suite.failures)\" errors=\"\(suite.errors)\" skipped=\"\(suite.skipped)\">\n"
+            // What was audited, on every suite (both CI systems show a suite's properties).
+            out += "    <properties>\n"
+            for (i, line) in report.scopeLines.enumerated() {
+                out += "      <property name=\"\(i == 0 ? "audited" : "unresolved")\" value=\"\(XML.attribute(line))\"/>\n"
+            }
+            out += "    </properties>\n"
             for c in suite.cases {
                 let open = "    <testcase classname=\"\(XML.attribute(c.classname))\" name=\"\(XML.attribute(c.name))\""
                 switch c.outcome {

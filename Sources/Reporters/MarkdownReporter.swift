@@ -65,10 +65,11 @@ enum MarkdownReporter {
 
     static func context(_ report: Report) -> String {
         let files = Counting.phrase(report.filesScanned, "file") + " scanned."
+        let scope = report.scopeLines.map { " " + inline($0.prefix(1).uppercased() + $0.dropFirst()) + "." }.joined()
         if ModuleVersion(report.target) != nil {
-            return "Audited against module release \(code(report.target)); " + files
+            return "Audited against module release \(code(report.target)); " + files + scope
         }
-        return "Audit target: \(code(report.target)); " + files
+        return "Audit target: \(code(report.target)); " + files + scope
     }
 
     static func label(_ severity: Severity) -> String {

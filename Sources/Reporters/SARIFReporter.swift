@@ -52,6 +52,7 @@ enum SARIFReporter {
                 srcRoot: .object(["description": .object(["text": .string("The root of the audited repository; result paths are relative to it.")])])
             ]),
             "invocations": .array([.object(invocation)]),
+            "properties": .object(["auditedScope": JSONReporter.scope(report)]),
             "results": .array(report.findings.map { result($0, ruleIndex: ruleIndex) } + report.dismissed.map { d in
                 // Dismissed findings are results with a suppression, which code scanning shows as dismissed.
                 guard case .object(var members) = result(d.finding, ruleIndex: ruleIndex) else { return result(d.finding, ruleIndex: ruleIndex) }

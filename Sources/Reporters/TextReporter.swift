@@ -48,6 +48,7 @@ struct TextReporter {
             }
         }
         out.append(Counting.summaryLine(report))
+        out += report.scopeLines.map { style.dim($0) }
         return out.joined(separator: "\n") + "\n"
     }
 

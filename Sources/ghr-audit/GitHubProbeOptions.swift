@@ -2,8 +2,11 @@ import ArgumentParser
 import AuditCore
 import Engine
 import Foundation
+import Knowledge
 import Probe
 import ProbeClient
+import Rules
+import Terraform
 
 /// The GitHub half of `probe`: which App, which owner, which server, and what the fleet expects
 /// when the repository (PATH) or the AWS half cannot tell.
@@ -73,10 +76,16 @@ struct GitHubProbeOptions: ParsableArguments {
         if !(timeout > 0 && timeout <= 600) { throw ValidationError("`--github-timeout` must be between 0 and 600 seconds") }
     }
 
-    /// The probe's inputs; `fleetJIT` from the repository when `--fleet-jit` is not given.
+    /// Whether an App or an owner was named (with a PATH, the App id may come from the repository).
+    var named: Bool { appID != nil || org != nil || repo != nil }
+
+    /// The probe's inputs; `fleetJIT`, the App id, the server, the labels, the runner group and
+    /// the name prefix from the repository when their options are not given (options override).
     /// Problems are environment errors (exit 2) that never quote the key.
-    func inputs(repositoryJIT: Bool?, environment: [String: String]) throws -> GitHubProbeInputs {
-        guard let appID else { throw EnvironmentError("the GitHub probe needs `--github-app-id` (or `--skip-github`)") }
+    func inputs(repositoryJIT: Bool?, repository: RepositoryGitHubSettings = .init(), environment: [String: String]) throws -> GitHubProbeInputs {
+        guard let appID = appID ?? repository.appID else {
+            throw EnvironmentError("the GitHub probe needs `--github-app-id`\(repository.appIDProblem.map { " (\($0))" } ?? "") (or `--skip-github`)")
+        }
         guard let owner = org.map(GitHubOwner.organization) ?? repo.flatMap(GitHubOwner.repository) else {
             throw EnvironmentError("the GitHub probe needs `--org ORG` or `--repo OWNER/REPO` (or `--skip-github`)")
         }
@@ -97,14 +106,68 @@ struct GitHubProbeOptions: ParsableArguments {
         }
         let endpoint: GitHubEndpoint
         do {
-            endpoint = try githubAPIURL.map(GitHubEndpoint.api) ?? githubURL.map(GitHubEndpoint.server) ?? .dotcom
+            endpoint = try githubAPIURL.map(GitHubEndpoint.api) ?? (githubURL ?? repository.githubURL).map(GitHubEndpoint.server) ?? .dotcom
         } catch {
             throw EnvironmentError("\(error)")
         }
-        let labels = (runnerLabels ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let fleet = GitHubChecks.FleetRunners(namePrefix: runnerNamePrefix, ephemeral: nil, labels: labels,
+        let labels = runnerLabels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            ?? repository.labels ?? []
+        let fleet = GitHubChecks.FleetRunners(namePrefix: runnerNamePrefix ?? repository.namePrefix, ephemeral: nil, labels: labels,
                                               minimumVersion: minRunnerVersion.flatMap(ModuleVersion.init))
         return GitHubProbeInputs(endpoint: endpoint, appID: appID, key: key, owner: owner, fleetJIT: fleetJIT ?? repositoryJIT, fleet: fleet,
-                                 runnerGroup: runnerGroup, webhookURL: webhookURL, jitRoundTrip: jitRoundTrip)
+                                 runnerGroup: runnerGroup ?? repository.runnerGroup, webhookURL: webhookURL, jitRoundTrip: jitRoundTrip)
+    }
+}
+
+/// What the repository's module calls say about the GitHub side: the App id (`github_app.id`),
+/// the server (`ghes_url`), the runners' labels, group (`runner_group_name`) and name prefix
+/// (`runner_name_prefix`). A value is taken only when every fleet that writes it writes the same
+/// literal; labels only from a repository with one fleet (the probe checks one label set).
+struct RepositoryGitHubSettings {
+    var appID: String?
+    var githubURL: String?
+    var labels: [String]?
+    var runnerGroup: String?
+    var namePrefix: String?
+    /// Why no App id was taken (several ids, or one ghr-audit cannot know), for the error message.
+    var appIDProblem: String?
+
+    init() {}
+
+    init(model: DeploymentModel, target: ModuleVersion) {
+        let fleets = model.calls.flatMap { call in call.fleets.filter { !$0.isPlaceholder }.map { (call, $0) } }
+        func agreed(_ name: String, _ read: (Fleet) -> FleetInput?) -> (value: String?, problem: String?) {
+            var values = Set<String>()
+            for (_, fleet) in fleets {
+                guard let input = read(fleet), !input.value.isNull else { continue }
+                guard let v = input.value.asString, !v.isEmpty else { return (nil, "`\(name)` of fleet `\(fleet.name)` is not known statically") }
+                values.insert(v)
+            }
+            if values.count > 1 { return (nil, "the fleets set different `\(name)` values") }
+            return (values.first, nil)
+        }
+        let app = agreed("github_app.id") { fleet in
+            (fleet.moduleInputs["github_app"] ?? fleet.inputs["github_app"]).flatMap { i in i.value["id"].map { FleetInput(name: "id", value: $0, range: i.range) } }
+        }
+        appID = app.value
+        appIDProblem = app.problem ?? (app.value == nil ? "the repository does not set `github_app.id` to a literal" : nil)
+        githubURL = agreed("ghes_url") { $0.input("ghes_url") }.value
+        runnerGroup = agreed("runner_group_name") { $0.input("runner_group_name") }.value
+        namePrefix = agreed("runner_name_prefix") { $0.input("runner_name_prefix") }.value
+        if fleets.count == 1, let (call, fleet) = fleets.first,
+           let set = FleetFacts(call: call, fleet: fleet, target: target).runnerLabels {
+            labels = set.sorted()
+        }
+    }
+
+    /// What was taken, for the probe's progress line.
+    var summary: [String] {
+        var out: [String] = []
+        if let appID { out.append("App id \(appID)") }
+        if let githubURL { out.append("server \(githubURL)") }
+        if let labels { out.append("labels \(labels.joined(separator: ","))") }
+        if let runnerGroup { out.append("runner group \(runnerGroup)") }
+        if let namePrefix { out.append("runner name prefix \(namePrefix)") }
+        return out
     }
 }

@@ -124,11 +124,12 @@ struct ProbeCommand: ParsableCommand {
     /// The AWS half runs when it has fleets to look for: a PATH or a `--prefix`.
     var awsWanted: Bool { !skipAWS && (path != nil || !aws.prefixes.isEmpty) }
     /// The GitHub half runs when an App is named.
-    var githubWanted: Bool { !skipGitHub && github.appID != nil }
+    /// The GitHub half runs when an App or an owner is named (the App id may come from PATH).
+    var githubWanted: Bool { !skipGitHub && github.named }
 
     func validate() throws {
         if !awsWanted && !githubWanted {
-            throw ValidationError("nothing to probe: give PATH or `--prefix` for AWS, or `--github-app-id` (with `--github-app-key-file`) for GitHub")
+            throw ValidationError("nothing to probe: give PATH or `--prefix` for AWS, or `--github-app-id` (with `--github-app-key-file`) or `--org`/`--repo` for GitHub")
         }
         if let since, LiveResource.parseDuration(since) == nil { throw ValidationError("`--since \(since)` is not a duration such as 24h or 3d") }
     }
@@ -145,6 +146,7 @@ struct ProbeCommand: ParsableCommand {
         var repositoryJIT: Bool?
         var repositoryEphemeral: Bool?
         var config = GateConfig()
+        var repositoryGitHub = RepositoryGitHubSettings()
         if let path {
             let result = try flags.audit(paths: [path], knowledge: knowledge).result
             config = result.config
@@ -154,6 +156,7 @@ struct ProbeCommand: ParsableCommand {
             let summaries = result.report.modules.flatMap(\.fleets)
             repositoryJIT = Self.combine(summaries.map(\.jit))
             repositoryEphemeral = Self.combine(summaries.map(\.ephemeral))
+            repositoryGitHub = RepositoryGitHubSettings(model: result.model, target: target)
             if fleets.isEmpty && aws.prefixes.isEmpty && awsWanted && !githubWanted {
                 throw EnvironmentError("`\(path)` has no terraform-aws-github-runner fleet; give `--prefix`")
             }
@@ -184,7 +187,10 @@ struct ProbeCommand: ParsableCommand {
         }
         var catalogued = Set(findings.map(\.ruleId))
         if githubWanted {
-            var inputs = try github.inputs(repositoryJIT: repositoryJIT, environment: environment)
+            var inputs = try github.inputs(repositoryJIT: repositoryJIT, repository: repositoryGitHub, environment: environment)
+            if !repositoryGitHub.summary.isEmpty {
+                writeStderr("github: from the repository: \(repositoryGitHub.summary.joined(separator: "; ")) (options override)\n")
+            }
             inputs.fleet.ephemeral = repositoryEphemeral
             let transport = try github.transport(environment: environment)
             let probeInputs = inputs
@@ -203,6 +209,7 @@ struct ProbeCommand: ParsableCommand {
         var report = Report(toolVersion: ToolInfo.version, target: target.description, filesScanned: 0, filesByKind: [:], modules: [],
                             findings: findings.sorted(by: Finding.ordered),
                             rules: knowledge.descriptors.filter { catalogued.contains($0.id) })
+        report.auditsRepository = false   // live resources only: the repository's own audit is `check`
         report = AuditRun.gated(report, by: try reporting.commandLineBaseline().map { [$0] } ?? [])
         let threshold = ExitStatus.threshold(failOn: reporting.failOn, config: config)
         try reporting.write(report, plan: plan, filter: filter, sources: sources, threshold: threshold)

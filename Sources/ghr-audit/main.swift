@@ -141,6 +141,9 @@ struct AuditFlags: ParsableArguments {
     @Option(help: "Configuration file (default: `.ghr-audit.yml` at the scan root).")
     var config: String?
 
+    @Flag(name: .customLong("require-module"), help: "Make \"no runner module call found\" (CORE-008) an error (config: `require_module: true`).")
+    var requireModule = false
+
     func validate() throws {
         if let target, TargetSelection(target) == nil {
             throw ValidationError("`--target \(target)` is not a release (like 4.0.1), `latest` or `pinned`")
@@ -152,7 +155,7 @@ struct AuditFlags: ParsableArguments {
     func request(paths: [String]) -> AuditRequest {
         AuditRequest(paths: paths, target: target.flatMap(TargetSelection.init), from: from.flatMap(ModuleVersion.init),
                      varFiles: varFiles, vars: vars.compactMap(AuditRequest.variable), config: config,
-                     environment: ProcessInfo.processInfo.environment)
+                     environment: ProcessInfo.processInfo.environment, requireModule: requireModule ? true : nil)
     }
 
     func audit(paths: [String], knowledge: KnowledgeBase) throws -> AuditRun {

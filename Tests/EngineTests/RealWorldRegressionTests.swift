@@ -407,16 +407,28 @@ extension RealWorldRegressionTests {
             "lambdas/tsconfig.json": "{\n  // strict mode\n  \"compilerOptions\": { \"strict\": true, },\n}\n",
             ".vscode/extensions.json": "{\n  /* shared */\n  \"recommendations\": [\"hashicorp.terraform\",]\n}\n",
             "lambdas/test/empty-response.json": "",
-            "main.tf": "locals { a = 1 }\n",
+            // Each is read by the deployment, so each is parsed (a file nothing reaches is not).
+            "main.tf": """
+            locals {
+              policy   = "${path.module}/policies/scale-up.json"
+              tsconfig = "${path.module}/lambdas/tsconfig.json"
+              vscode   = "${path.module}/.vscode/extensions.json"
+              stub     = "${path.module}/lambdas/test/empty-response.json"
+            }
+            """,
         ]
         let result = try Self.audit(files)
+        #expect(result.report.filesByKind["json"] == 4)
         let parse = result.report.findings.filter { $0.tags.contains("parse") }
         #expect(parse.isEmpty, "\(Self.describe(parse))")
     }
 
-    @Test("a strict JSON file with a mistake is still reported, at the mistake")
+    @Test("a strict JSON file the Terraform reads, with a mistake, is still reported, at the mistake")
     func brokenStrictJSONIsReported() throws {
-        let result = try Self.audit(["config/settings.json": "{\n  \"a\": 1,\n}\n", "main.tf": "locals { a = 1 }\n"])
+        let result = try Self.audit([
+            "config/settings.json": "{\n  \"a\": 1,\n}\n",
+            "main.tf": "locals { a = file(\"${path.module}/config/settings.json\") }\n",
+        ])
         let parse = result.report.findings.filter { $0.tags.contains("parse") }
         #expect(Self.describe(parse) == ["CORE-001 config/settings.json:2: Trailing comma"])
     }

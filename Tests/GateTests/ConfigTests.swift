@@ -80,7 +80,7 @@ struct ConfigTests {
         let p = try #require(r.problems.first)
         #expect(r.problems.count == 1)
         #expect(p.summary == "Unknown key `fail-on`")
-        #expect(p.detail == "`.ghr-audit.yml` has no setting `fail-on`. Did you mean `fail_on`? Valid keys are `baseline`, `exclude`, `fail_on`, `include`, `rules`, `target`, `var_files` and `vars`.")
+        #expect(p.detail == "`.ghr-audit.yml` has no setting `fail-on`. Did you mean `fail_on`? Valid keys are `baseline`, `exclude`, `fail_on`, `include`, `require_module`, `rules`, `target`, `var_files` and `vars`.")
         #expect(p.range.start == SourcePosition(line: 2, column: 1, offset: 14))
         #expect(p.range.end == SourcePosition(line: 2, column: 8, offset: 21))
         #expect(r.config.failOn == nil)

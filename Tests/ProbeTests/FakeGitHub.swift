@@ -145,6 +145,34 @@ final class FakeGitHub: @unchecked Sendable {
             throw FakeGitHubError.didNotStart(String(decoding: line, as: UTF8.self))
         }
         self.port = port
+        // The rest of stdout is the server's events, read on a thread of their own.
+        let events = self.events, handle = output.fileHandleForReading
+        let leftover = Data(line.drop { $0 != UInt8(ascii: "\n") }.dropFirst())
+        let reader = Thread {
+            var rest = leftover
+            while true {
+                while let end = rest.firstIndex(of: UInt8(ascii: "\n")) {
+                    events.append(String(decoding: rest[rest.startIndex..<end], as: UTF8.self))
+                    rest = Data(rest[rest.index(after: end)...])
+                }
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                rest.append(chunk)
+            }
+            events.close()
+        }
+        reader.start()
+    }
+
+    /// What the server announced on stdout after its port (`{"event": "held", ...}`).
+    let events = ServerEvents()
+
+    /// Waits until the server announces `event`, on a thread of its own (never one of the
+    /// concurrency pool's, which a busy test run may have starved); false after `timeout`
+    /// seconds or when the server exited first.
+    func waitFor(event: String, timeout: TimeInterval) async -> Bool {
+        let events = self.events
+        return await onDedicatedThread { events.wait(for: event, until: Date().addingTimeInterval(timeout)) }
     }
 
     /// The server as `--github-url` names it (a GHES host) and the API root.
@@ -196,3 +224,44 @@ final class FakeGitHub: @unchecked Sendable {
 }
 
 enum FakeGitHubError: Error { case didNotStart(String) }
+
+/// The event lines a test server wrote, for threads that block until one arrives.
+final class ServerEvents: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var names: [String] = []
+    private var closed = false
+
+    func append(_ line: String) {
+        let name = (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["event"] as? String ?? line
+        condition.lock()
+        names.append(name)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks the calling thread until `event` was announced (true), or the deadline passed or
+    /// the server's output ended without it (false).
+    func wait(for event: String, until deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !names.contains(event) {
+            if closed || !condition.wait(until: deadline) { return names.contains(event) }
+        }
+        return true
+    }
+}
+
+/// Runs a blocking `wait` on a new thread and hands its result back to the awaiting task: the
+/// task is suspended meanwhile, so no thread of the concurrency pool is held.
+func onDedicatedThread<T: Sendable>(_ wait: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: wait()) }.start()
+    }
+}

@@ -324,46 +324,75 @@ struct GitHubProbeTests {
     }
 }
 
-/// Passes requests to the network, but after the generate-jitconfig POST has been answered it
-/// waits until the task is cancelled: an interrupt that arrives between the server's 201 and the
-/// probe reading it.
-final class InterruptAfterJITTransport: HTTPTransport, @unchecked Sendable {
-    let next = URLSessionTransport(timeout: 10)
+/// Passes requests to the network; once the generate-jitconfig POST has been answered it signals
+/// `parked` and sleeps until its task is cancelled: an interrupt that arrives between GitHub's 201
+/// and the probe reading it. (Sleeping suspends the task; nothing polls.)
+final class ParkAfterJITTransport: HTTPTransport, @unchecked Sendable {
+    let next = URLSessionTransport(timeout: 30)
+    let parked = DispatchSemaphore(value: 0)
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let response = try await next.send(request)
         if request.method == "POST" && request.url.path.hasSuffix("/generate-jitconfig") {
-            while !Task.isCancelled { try? await Task.sleep(nanoseconds: 10_000_000) }
+            parked.signal()
+            try await Task.sleep(nanoseconds: 3_600_000_000_000)
             throw CancellationError()
         }
         return response
     }
 }
 
+/// The probe is cancelled (what SIGINT does to `ghr-audit probe`) once GitHub has created the test
+/// runner. The tests wait for that moment on a signal (the server's stdout, or the transport's
+/// semaphore) read by a thread of their own, so a starved concurrency pool delays them at worst.
 @Suite("JIT round trip interrupted", .serialized)
 struct JITInterruptTests {
-    // Disabled: it hung in CI (alone and under the full suite on 2 cores); the interrupt path
-    // must be tested without a polling wait on the cooperative pool. Tracked in the session note.
-    @Test(.disabled("hangs in CI: the wait for the runner's creation polls on the cooperative pool"))
-    func interruptAfterCreationStillDeletesTheRunner() async throws {
-        let server = try FakeGitHub(Scenario())
-        defer { server.stop() }
-        let inputs = GitHubProbeInputs(endpoint: server.endpoint, appID: testAppID, key: try appKey(), owner: .organization("acme"), jitRoundTrip: true)
-        let task = Task { try await GitHubProbe.run(inputs, transport: InterruptAfterJITTransport(), clock: InstantClock()) }
-        // Cancel once the server has created the runner.
-        // (Generous: the whole suite runs in parallel on small machines.)
-        let deadline = Date().addingTimeInterval(180)
-        while !server.requests.contains(where: { $0.path.hasSuffix("/generate-jitconfig") && $0.status == 201 }) && Date() < deadline {
-            try await Task.sleep(nanoseconds: 20_000_000)
-        }
-        let created = Date() < deadline
-        task.cancel()
-        try #require(created, "the runner was never created")
-        let result = try await task.value
+    func inputs(_ server: FakeGitHub) throws -> GitHubProbeInputs {
+        GitHubProbeInputs(endpoint: server.endpoint, appID: testAppID, key: try appKey(), owner: .organization("acme"), jitRoundTrip: true)
+    }
+
+    /// After the deletion: the lost answer made the probe look the runner up by name, then delete it.
+    func expectRunnerFoundAndDeleted(_ result: GitHubProbeResult, _ server: FakeGitHub) {
         #expect(result.facts.jitRoundTripPassed == false)
         #expect(result.facts.jitRoundTrip?.contains("interrupted") == true, "\(result.facts.jitRoundTrip ?? "")")
         let log = server.requests
-        // The answer was lost, so the runner was found by name and deleted.
-        #expect(log.contains { $0.method == "GET" && $0.query.hasPrefix("name=ghr-audit-probe-") })
+        let post = log.firstIndex { $0.path.hasSuffix("/generate-jitconfig") && $0.status == 201 }
+        let lookup = log.firstIndex { $0.method == "GET" && $0.query.hasPrefix("name=ghr-audit-probe-") }
+        #expect(post != nil && lookup != nil && post! < lookup!, "\(log)")
         #expect(log.last?.method == "DELETE" && log.last?.status == 204, "\(log)")
+        #expect(log.filter(isWrite).map(\.method) == ["POST", "POST", "DELETE"], "nothing else written")
+    }
+
+    /// The interrupt comes while GitHub holds the 201 (the runner exists): the request in flight
+    /// is abandoned at once, not after the transport's timeout.
+    @Test(.timeLimit(.minutes(3)))
+    func interruptAfterCreationStillDeletesTheRunner() async throws {
+        var scenario = Scenario()
+        scenario.overlay["hold_jit_answer"] = true
+        let server = try FakeGitHub(scenario)
+        defer { server.stop() }
+        let inputs = try inputs(server)
+        let task = Task { try await GitHubProbe.run(inputs, transport: URLSessionTransport(timeout: 30), clock: InstantClock()) }
+        let held = await server.waitFor(event: "held", timeout: 120)
+        let cancelled = Date()
+        task.cancel()
+        try #require(held, "the runner was never created")
+        let result = try await task.value
+        #expect(Date().timeIntervalSince(cancelled) < 20, "the held request was abandoned, not timed out")
+        #expect(await server.waitFor(event: "released", timeout: 30), "the probe closed the held connection")
+        expectRunnerFoundAndDeleted(result, server)
+    }
+
+    /// The interrupt comes after the 201 reached the transport, before the probe read it.
+    @Test(.timeLimit(.minutes(3)))
+    func interruptAfterTheAnswerArrivedStillDeletesTheRunner() async throws {
+        let server = try FakeGitHub(Scenario())
+        defer { server.stop() }
+        let inputs = try inputs(server)
+        let transport = ParkAfterJITTransport()
+        let task = Task { try await GitHubProbe.run(inputs, transport: transport, clock: InstantClock()) }
+        let parked = await onDedicatedThread { transport.parked.wait(timeout: .now() + 120) == .success }
+        task.cancel()
+        try #require(parked, "the runner was never created")
+        expectRunnerFoundAndDeleted(try await task.value, server)
     }
 }

@@ -125,6 +125,56 @@ struct ProbeCommandTests {
         #expect(server.requests.filter { $0.path.hasSuffix("/app") }.count == 1, "no request with a key that does not parse")
     }
 
+    /// With a PATH and no `--github-app-id`/`--github-url`/`--runner-labels`, the App id, the GHES,
+    /// the labels and the runner group come from the module call; options override them.
+    @Test func appServerLabelsAndGroupFromTheRepository() throws {
+        var scenario = Scenario()
+        scenario.ghesVersion = "3.12.1"
+        scenario.runners = [runner(7, "ci-i-07", status: "online", ephemeral: true, labels: ["self-hosted", "linux", "x64"])]
+        let server = try FakeGitHub(scenario)
+        defer { server.stop() }
+        let key = try keyFile(testAppKey.pemRepresentation)
+        defer { try? FileManager.default.removeItem(at: key) }
+        let repo = FileManager.default.temporaryDirectory.appendingPathComponent("probe-repo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: repo) }
+        try """
+        variable "app_id" {
+          default = "\(testAppID)"
+        }
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "6.5.0"
+          prefix  = "ci"
+          github_app = {
+            id             = var.app_id
+            key_base64     = "c2VjcmV0"
+            webhook_secret = "hush"
+          }
+          ghes_url                 = "\(server.serverURL)"
+          enable_ephemeral_runners = true
+          runner_extra_labels      = ["gpu"]
+          runner_group_name        = "ci-group"
+          runner_name_prefix       = "ci-"
+        }
+        """.write(to: repo.appendingPathComponent("main.tf"), atomically: true, encoding: .utf8)
+        let run = try runCLI(["probe", repo.path, "--skip-aws", "--github-app-key-file", key.path, "--org", "acme", "--jit-roundtrip", "--format", "json"])
+        #expect(run.stderr.contains("from the repository: App id \(testAppID); server \(server.serverURL); labels gpu,linux,self-hosted,x64; runner group ci-group; runner name prefix ci-"), "\(run.stderr)")
+        // The JWT's `iss` was the repository's App id and every request went to the GHES API.
+        #expect(server.requests.contains { $0.path == "/api/v3/app" && $0.status == 200 && $0.auth == "jwt" }, "\(server.requests)")
+        #expect(server.requests.allSatisfy { $0.path.hasPrefix("/api/v3/") })
+        // The fleet's labels (gpu) and group (ci-group) were used.
+        #expect(run.stdout.contains("lack the fleet's label `gpu`"), "\(run.stdout)")
+        #expect(run.stdout.contains("the runner group `ci-group` does not exist"), "\(run.stdout)")
+        for secret in ["c2VjcmV0", "hush"] { #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret), "a repository secret was printed") }
+
+        // Options override the repository.
+        let overridden = try runCLI(["probe", repo.path, "--skip-aws", "--github-app-key-file", key.path, "--org", "acme", "--github-app-id", "999",
+                                     "--runner-labels", "self-hosted,linux,x64", "--format", "json"])
+        #expect(overridden.status == 2, "the server checks iss: \(overridden.stderr)")
+        #expect(overridden.stderr.contains("GitHub refused the App's JWT"), "\(overridden.stderr)")
+    }
+
     @Test func usageErrors() throws {
         let both = try runCLI(["probe", "--org", "a", "--repo", "a/b", "--github-app-id", "1"])
         #expect(both.status == 2)

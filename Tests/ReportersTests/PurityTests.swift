@@ -60,7 +60,8 @@ import TestSupport
         Field(marker: "fingerprintmark", allowed: [.json, .sarif]),
         Field(marker: "TAGMARK", allowed: [.json, .sarif]),
         Field(marker: "KINDMARK", allowed: [.json, .html]),
-        Field(marker: "MODULEMARK", allowed: [.json, .html]),
+        // What was audited is in every format but GitHub's annotations (issue 18 §2).
+        Field(marker: "MODULEMARK", allowed: [.json, .html, .text, .junit, .sarif, .markdown]),
         Field(marker: "FLEETMARK", allowed: [.json, .html]),
         Field(marker: "HELPMARK", allowed: [.sarif]),
         Field(marker: "HELPURIMARK", allowed: [.sarif]),

@@ -99,7 +99,10 @@ import Testing
         }
         func summary(_ findings: [Finding]) -> String {
             let report = Report(toolVersion: "0", target: "t", filesScanned: 3, filesByKind: [:], modules: [], findings: findings, rules: [])
-            return String(Reporters.render(report, as: .text).split(separator: "\n").last!)
+            // The totals line comes before what was audited (issue 18 §2).
+            let lines = Reporters.render(report, as: .text).split(separator: "\n")
+            #expect(lines.last == "audited: no runner module call found")
+            return String(lines[lines.count - 2])
         }
         #expect(summary([finding(.error)]) == "1 error, 0 warnings, 0 notes in 1 file")
         #expect(summary([finding(.error), finding(.warning, "b.tf"), finding(.warning, "b.tf"), finding(.note)]) == "1 error, 2 warnings, 1 note in 2 files")

@@ -629,6 +629,50 @@ examples:
         }
 
 """#,
+        "core/CORE-008.yaml": #"""
+id: CORE-008
+title: No runner module call found
+severity: warning
+tags: [config]
+summary: No call of terraform-aws-github-runner was found, so nothing of a runner deployment was audited
+description: |
+  Reported once when the scanned tree holds no module call of `terraform-aws-github-runner` (its
+  root module, `modules/multi-runner` or `modules/runners`, from the registry, git or a vendored
+  copy the audit recognises). The message names what was scanned; the detail names what looked
+  like the module but was not recognised: a call of a local folder that holds the module's layout
+  (`modules/runners`, `lambdas/`) or is named after it, or a vendored copy that no call uses.
+
+  With `--require-module` (or `require_module: true` in `.ghr-audit.yml`) the finding is an error,
+  for CI gates that must never pass because there was nothing to audit.
+rationale: |
+  A green run must mean "audited and fine", never "found nothing to audit": a gate pointed at the
+  wrong folder, or at a fork the audit does not recognise, would otherwise pass every upgrade.
+remediation: |
+  Run the audit on the folder that deploys the runners (or the repository root), or call the
+  module from its registry or git source with a release so the audit can recognise it. A copy of
+  the module kept in the repository is audited when it keeps the module's layout.
+examples:
+  - name: no-runner-module
+    kind: triggering
+    files:
+      main.tf: |
+        1️⃣resource "aws_s3_bucket" "logs" {
+          bucket = "logs"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "no call of the runner module found"
+  - name: runner-module-called
+    kind: non_triggering
+    files:
+      main.tf: |
+        module "runners" {
+          source                                 = "github-aws-runners/github-runner/aws"
+          version                                = "7.11.0"
+          lambda_event_source_mapping_batch_size = 1
+        }
+
+"""#,
         "core/CORE-010.yaml": ##"""
 id: CORE-010
 title: Suppression names an unknown rule
@@ -8084,6 +8128,48 @@ examples:
         module "runners" {
           source  = "github-aws-runners/github-runner/aws"
           version = "6.2.0"
+        }
+
+"""#,
+        "version/VER-208.yaml": #"""
+id: VER-208
+title: Target older than the pinned release
+severity: note
+tags: [version]
+summary: The audit target is older than the release a module call uses, so the upgrade checks describe a downgrade
+description: |
+  Reported once per runner module call whose current release (pinned, resolved from a constraint,
+  or read from a vendored copy) is newer than the audit target. Every other finding of the call
+  then describes moving back to the older release: inputs that do not exist yet, defaults that
+  change back.
+rationale: |
+  A target below the pinned release is usually a typo (`--target 5.2.0` for `7.2.0`) or a stale
+  `target:` in `.ghr-audit.yml`; without saying so the report reads like an upgrade checklist.
+remediation: |
+  Check the target: use `--target latest`, `--target pinned`, or the release you mean to move to.
+examples:
+  - name: downgrade
+    kind: triggering
+    target: "6.2.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = 1️⃣"7.2.0"
+          lambda_event_source_mapping_batch_size = 1
+        }
+    expect:
+      - marker: 1️⃣
+        message: "downgrade"
+  - name: upgrade
+    kind: non_triggering
+    target: "7.11.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "7.2.0"
+          lambda_event_source_mapping_batch_size = 1
         }
 
 """#,

@@ -18,6 +18,8 @@ extension RuleID {
     public static let core006 = RuleID(rawValue: "CORE-006")
     /// `CORE-007`
     public static let core007 = RuleID(rawValue: "CORE-007")
+    /// `CORE-008`
+    public static let core008 = RuleID(rawValue: "CORE-008")
     /// `CORE-010`
     public static let core010 = RuleID(rawValue: "CORE-010")
     /// `CORE-011`
@@ -112,6 +114,8 @@ extension RuleID {
     public static let ver206 = RuleID(rawValue: "VER-206")
     /// `VER-207`
     public static let ver207 = RuleID(rawValue: "VER-207")
+    /// `VER-208`
+    public static let ver208 = RuleID(rawValue: "VER-208")
 
     /// Every id of the catalogue, sorted.
     public static let catalogued: [RuleID] = [
@@ -122,6 +126,7 @@ extension RuleID {
         .core005,
         .core006,
         .core007,
+        .core008,
         .core010,
         .core011,
         .core012,
@@ -169,5 +174,6 @@ extension RuleID {
         .prb411,
         .ver206,
         .ver207,
+        .ver208,
     ]
 }

@@ -99,3 +99,9 @@ public struct WorkflowLabelRule: Rule {
         return out
     }
 }
+
+extension FleetFacts {
+    /// The labels the fleet's runners carry at `target` (lower-cased), as GHA-208 computes them;
+    /// nil when they cannot be known. The probe compares live runners with them.
+    public var runnerLabels: Set<String>? { WorkflowLabelRule.labels(self) }
+}

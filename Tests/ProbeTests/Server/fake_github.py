@@ -13,7 +13,9 @@ scenario's changes on top. It checks what the real API checks and the probe must
 * installation tokens are granted only for permissions the installation has (else 422);
 * GHES: everything under /api/v3, `X-GitHub-Enterprise-Version` on every response, `installed_version`
   in /meta, and no generate-jitconfig before 3.10 (404);
-* injected faults (401/403/404/422/429/5xx with headers) for named requests, a given number of times.
+* injected faults (401/403/404/422/429/5xx with headers) for named requests, a given number of times;
+* with `hold_jit_answer`, a generate-jitconfig that creates the runner but holds its answer until the
+  client goes away (an interrupted probe), announced on stdout as `{"event": "held", ...}`.
 
 Every request is appended to the log file as one JSON line (method, path, query, auth kind, status):
 the tests assert on it. It listens on 127.0.0.1 only, on a free port it prints as `{"port": N}` on
@@ -139,7 +141,8 @@ class Handler(BaseHTTPRequestHandler):
     def reply(self, status, body=None, headers=None):
         st = self.server.state
         self.status = status
-        self.write_log()  # before the response leaves, so a client that has it finds it logged
+        if not getattr(self, "logged", False):
+            self.write_log()  # before the response leaves, so a client that has it finds it logged
         data = b"" if body is None else json.dumps(body).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -190,6 +193,28 @@ class Handler(BaseHTTPRequestHandler):
             self.server.log_lines.append(entry)
             with open(self.server.log_path, "a", encoding="utf-8") as f:
                 f.write(json.dumps(entry) + "\n")
+
+    def hold_answer(self, status):
+        """The runner exists, its answer has not left: logs the request, tells the test on stdout
+        (`{"event": "held", ...}`), and waits until the client closes the connection (an
+        interrupted probe) or 60 s pass. The answer is then sent to whoever is still there."""
+        import select
+        import socket
+        self.status = status
+        self.write_log()
+        self.logged = True
+        method, path, _ = self.request_line
+        self.server.emit({"event": "held", "method": method, "path": path})
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            readable, _, _ = select.select([self.connection], [], [], 0.05)
+            if readable:
+                try:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        break
+                except (OSError, ValueError):  # reset, or TLS (no peeking): treat as gone
+                    break
+        self.server.emit({"event": "released", "method": method, "path": path})
 
     def do_GET(self):
         self.handle_any("GET")
@@ -403,6 +428,8 @@ class Handler(BaseHTTPRequestHandler):
                 st.runners[rid] = runner
             jit = base64.b64encode(json.dumps({".runner": secrets.token_hex(8), ".credentials": secrets.token_hex(16)}).encode()).decode()
             self.remember("jit_configs", jit)
+            if st.scenario.get("hold_jit_answer"):
+                self.hold_answer(201)
             self.reply(201, {"runner": runner, "encoded_jit_config": jit})
         elif method in ("GET", "DELETE") and re.fullmatch(r"/actions/runners/\d+", rest):
             if not self.require_token(permission, "read" if method == "GET" else "write"):
@@ -462,7 +489,14 @@ def main():
 
     if args.watch_stdin:
         threading.Thread(target=watch_stdin, daemon=True).start()
-    print(json.dumps({"port": server.server_address[1]}), flush=True)
+    stdout_lock = threading.Lock()
+
+    def emit(event):
+        with stdout_lock:
+            print(json.dumps(event), flush=True)
+
+    server.emit = emit
+    emit({"port": server.server_address[1]})
     server.serve_forever(poll_interval=0.1)
 
 

@@ -1,0 +1,203 @@
+import AuditCore
+import Foundation
+import HCL
+import Terraform
+
+/// Which files the runner deployment reaches (issue 18 §1). ghr-audit is not a linter for every
+/// YAML, JSON or script file of a monorepo: Terraform, tfvars, Packer, module manifests and GitHub
+/// Actions workflows are always read; any other file is read only when the deployment reaches it
+/// (Terraform reads it with `file`/`templatefile`/`yamldecode`/`fileset`, or a Terraform or Packer
+/// file names it), and otherwise only counted.
+enum Reach {
+    /// Read whatever references them: the deployment is described by these.
+    static func alwaysRead(_ file: DiscoveredFile) -> Bool {
+        switch file.kind {
+        case .terraform?, .terraformJSON?, .tfvars?, .tfvarsJSON?, .packer?, .gitmodules?, .modulesManifest?: return true
+        case .yaml?: return isWorkflow(file.path)
+        default: return false
+        }
+    }
+
+    static func isWorkflow(_ path: String) -> Bool {
+        path.hasPrefix(".github/workflows/") || path.contains("/.github/workflows/")
+    }
+
+    /// The name a file not reached is counted under.
+    static func countedKind(_ file: DiscoveredFile) -> String? {
+        if let kind = file.kind { return kind.rawValue }
+        return file.isTemplate ? "template" : nil
+    }
+
+    /// Candidate files named by a string literal of a Terraform or Packer file: the literal, with
+    /// `${path.module}`/`${path.root}`/`${path.cwd}` removed and any other interpolation taken as
+    /// `*`, resolved against the file's folder and each folder above it. A literal that names a
+    /// folder reaches what is in it (a Packer `file` provisioner copying a folder).
+    static func literalReferences(in workspace: Workspace, candidates: [String]) -> Set<String> {
+        var byDirectory: [String: [String]] = [:]
+        let candidateSet = Set(candidates)
+        for path in candidates { byDirectory[Paths.directory(of: path), default: []].append(path) }
+        var reached: Set<String> = []
+        for path in workspace.sortedPaths {
+            guard let file = workspace[path], file.kind.isTerraform || file.kind == .packer || file.kind == .tfvars else { continue }
+            var bases: [String] = []
+            var dir = Paths.directory(of: path)
+            while true {
+                bases.append(dir)
+                if dir.isEmpty { break }
+                dir = Paths.directory(of: dir)
+            }
+            for literal in stringLiterals(file.source.text) {
+                guard let pattern = pathPattern(literal) else { continue }
+                for base in bases {
+                    guard let joined = Paths.join(base, pattern) else { continue }
+                    if pattern.contains("*") {
+                        guard let glob = try? Glob(joined, syntax: .fileset) else { continue }
+                        for c in byDirectory[Paths.directory(of: joined)] ?? [] where glob.matches(c) { reached.insert(c) }
+                    } else if candidateSet.contains(joined) {
+                        reached.insert(joined)
+                    } else if file.kind == .packer, !joined.isEmpty, !Paths.fileName(of: joined).contains(".") {
+                        // A folder a Packer provisioner copies: everything below it.
+                        for (d, paths) in byDirectory where d == joined || d.hasPrefix(joined + "/") { reached.formUnion(paths) }
+                    }
+                }
+            }
+        }
+        return reached
+    }
+
+    /// The literal as a relative path pattern, or nil when it cannot name a file.
+    static func pathPattern(_ literal: String) -> String? {
+        var s = literal
+        for prefix in ["${path.module}", "${path.root}", "${path.cwd}", "${abspath(path.module)}", "${abspath(path.root)}"] {
+            s = s.replacingOccurrences(of: prefix, with: ".")
+        }
+        // Any other interpolation is unknown text within one path segment.
+        var out = ""
+        var i = s.startIndex
+        while i < s.endIndex {
+            if s[i] == "$" || s[i] == "%", s.index(after: i) < s.endIndex, s[s.index(after: i)] == "{" {
+                guard let close = s[i...].firstIndex(of: "}") else { return nil }
+                out += "*"
+                i = s.index(after: close)
+                continue
+            }
+            out.append(s[i])
+            i = s.index(after: i)
+        }
+        guard out.contains("/") || out.contains("."), !out.contains("://"), !out.contains(" "), out.count < 300,
+              out.contains(where: { $0.isLetter || $0.isNumber }) else { return nil }
+        // A pattern made only of wildcards and dots reaches nothing in particular.
+        if out.hasPrefix("/") { return nil }
+        return out
+    }
+
+    /// The contents of double-quoted strings (without escapes resolved), heredocs excluded.
+    static func stringLiterals(_ text: String) -> [String] {
+        var out: [String] = []
+        var current: String?
+        var depth = 0
+        var escaped = false
+        for c in text {
+            if var s = current {
+                if escaped { s.append(c); escaped = false; current = s; continue }
+                if c == "\\" { escaped = true; current = s; continue }
+                if c == "{" && (s.hasSuffix("$") || s.hasSuffix("%")) { depth += 1 }
+                if c == "}" && depth > 0 { depth -= 1 }
+                if c == "\"" && depth == 0 { out.append(s); current = nil; continue }
+                if c == "\n" { current = nil; depth = 0; continue }
+                s.append(c)
+                current = s
+            } else if c == "\"" {
+                current = ""
+                depth = 0
+            }
+        }
+        return out
+    }
+}
+
+/// A file system that remembers which files were read, to learn what Terraform evaluation reaches.
+final class RecordingFileSystem: FileSystem, @unchecked Sendable {
+    let base: any FileSystem
+    private let lock = NSLock()
+    private var readPaths: Set<String> = []
+
+    init(base: any FileSystem) { self.base = base }
+
+    func read(_ path: String) -> Data? {
+        lock.lock()
+        readPaths.insert(path)
+        lock.unlock()
+        return base.read(path)
+    }
+
+    func list(_ path: String) -> [DirectoryEntry]? { base.list(path) }
+    // The base's own answers: its `stat` sizes (a huge file is refused unread) and its absolute
+    // root (`abspath()`), not the protocol's defaults.
+    func size(_ path: String) -> Int? { base.size(path) }
+    func identity(_ path: String) -> FileIdentity? { base.identity(path) }
+    var absoluteRoot: String? { base.absoluteRoot }
+
+    var paths: Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        return readPaths
+    }
+}
+
+/// The Terraform the runner deployment uses (issue 18 §1): the modules of every root that calls
+/// the runner module, the vendored copies those calls use, and every folder with such a call
+/// below it. A Terraform parse error there fails the audit as it would fail `terraform`; elsewhere
+/// (a root with no runner module call below it) it is a note.
+struct DeploymentScope {
+    var directories: Set<String>
+    var callDirectories: [String]
+    var hasCalls: Bool
+
+    init(model: DeploymentModel) {
+        let roots = Set(model.calls.map(\.scope.rootDirectory))
+        directories = Set(model.scopes.filter { roots.contains($0.rootDirectory) }.map(\.module.directory))
+        directories.formUnion(roots)
+        directories.formUnion(model.calls.compactMap(\.vendoredRoot))
+        callDirectories = model.calls.map { Paths.directory(of: $0.call.file) }
+        hasCalls = !model.calls.isEmpty
+    }
+
+    func reportsParseErrors(in file: WorkspaceFile) -> Bool {
+        guard file.kind.isTerraform || file.kind == .tfvars || file.kind == .tfvarsJSON else { return true }
+        let dir = Paths.directory(of: file.path)
+        if directories.contains(dir) { return true }
+        if callDirectories.contains(where: { dir.isEmpty || $0 == dir || $0.hasPrefix(dir + "/") }) { return true }
+        // With no call found, a broken file that names the module may be the deployment itself.
+        return !hasCalls && (file.source.text.contains("github-runner") || file.source.text.contains("github_runner"))
+    }
+}
+
+extension Reach {
+    /// Candidate files that a fleet's string inputs name (`userdata_template`, `*_lambda_zip`,
+    /// a policy path), relative to the calling module, its root or the scan root.
+    static func namedByFleets(_ model: DeploymentModel, candidates: Dictionary<String, DiscoveredFile>.Keys) -> Set<String> {
+        var reached: Set<String> = []
+        func strings(_ v: Value, into out: inout [String]) {
+            switch v.kind {
+            case .string(let s): out.append(s)
+            case .list(let l): for e in l { strings(e, into: &out) }
+            case .object(let o): for e in o.values { strings(e, into: &out) }
+            default: break
+            }
+        }
+        for (call, fleet) in model.fleets {
+            var texts: [String] = []
+            for input in fleet.inputs.values { strings(input.value, into: &texts) }
+            for input in fleet.moduleInputs.values { strings(input.value, into: &texts) }
+            let bases = [call.scope.module.directory, call.scope.rootDirectory, Paths.directory(of: call.call.file), ""]
+            for text in texts {
+                guard let pattern = pathPattern(text), !pattern.contains("*") else { continue }
+                for base in bases {
+                    if let joined = Paths.join(base, pattern), candidates.contains(joined) { reached.insert(joined) }
+                }
+            }
+        }
+        return reached
+    }
+}
