@@ -92,14 +92,60 @@ public struct Finding: Sendable, Hashable, Codable {
 }
 
 public enum Fingerprint {
-    /// A fingerprint that survives edits which only move the finding: it hashes the rule, the file,
-    /// the whitespace-normalised text of the flagged lines and the message, plus `occurrence`
-    /// (how many equal keys precede it in the file) to keep repeated lines apart.
+    /// The fingerprint baselines record: it hashes the rule, the file, the construct (the
+    /// whitespace-normalised text of the flagged lines, not their numbers) and the subject (the
+    /// names the message quotes, see `subject(of:)`), plus `occurrence` (how many equal keys
+    /// precede it in the file) to keep repeated constructs apart. The message's prose is left
+    /// out, so a finding keeps its fingerprint when only the target (which messages name) changes.
+    public static func stable(ruleId: String, path: String, construct: String, message: String, occurrence: Int) -> String {
+        let key = ["v2", ruleId, path, normalised(construct), subject(of: message).joined(separator: "\u{1E}"), String(occurrence)]
+        return digest(key.joined(separator: "\u{1F}"))
+    }
+
+    /// The names a message quotes in backticks (inputs, module calls, fleets, files), in order,
+    /// without those holding a version number: a release or a constraint the rule computed from
+    /// the target (`>= 6.33`) is not what the finding is about.
+    public static func subject(of message: String) -> [String] {
+        var out: [String] = []
+        var current: String?
+        for c in message {
+            if c == "`" {
+                if let span = current {
+                    if !containsVersion(span) { out.append(span) }
+                    current = nil
+                } else {
+                    current = ""
+                }
+            } else if current != nil {
+                current!.append(c)
+            }
+        }
+        return out
+    }
+
+    /// `5.0`, `6.33`, `7.11.0`: digits, a dot, digits.
+    static func containsVersion(_ s: String) -> Bool {
+        let chars = Array(s)
+        guard chars.count >= 3 else { return false }
+        for i in 1..<(chars.count - 1) where chars[i] == "." && chars[i - 1].isASCII && chars[i - 1].isNumber && chars[i + 1].isASCII && chars[i + 1].isNumber {
+            return true
+        }
+        return false
+    }
+
+    /// The fingerprint of baseline format 1 (kept to read old baselines): rule, file, flagged
+    /// lines, the whole message and `occurrence`. It changes with the target whenever the
+    /// message names it.
     public static func compute(ruleId: String, path: String, lineText: String, message: String, occurrence: Int) -> String {
-        let normalised = lineText.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
-        let key = [ruleId, path, normalised, message, String(occurrence)].joined(separator: "\u{1F}")
-        let digest = SHA256.hash(data: Data(key.utf8))
-        return hex(digest.prefix(16))
+        digest([ruleId, path, normalised(lineText), message, String(occurrence)].joined(separator: "\u{1F}"))
+    }
+
+    static func normalised(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
+    }
+
+    static func digest(_ key: String) -> String {
+        hex(SHA256.hash(data: Data(key.utf8)).prefix(16))
     }
 
     public static func sha256Hex(_ data: Data) -> String {

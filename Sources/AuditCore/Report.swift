@@ -85,6 +85,26 @@ public struct ModuleSummary: Sendable, Hashable, Codable {
     }
 }
 
+/// A finding the gate does not judge: suppressed by a `ghr-audit:ignore` directive in the file
+/// (`inSource`) or accepted by a baseline (`external`). Reports count them and can list them.
+public struct DismissedFinding: Sendable, Hashable {
+    /// The names SARIF gives these kinds of suppression.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case inSource, external
+    }
+
+    public var finding: Finding
+    public var kind: Kind
+    /// Why: the directive's reason, or which baseline accepted it.
+    public var justification: String
+
+    public init(_ finding: Finding, kind: Kind, justification: String) {
+        self.finding = finding
+        self.kind = kind
+        self.justification = justification
+    }
+}
+
 public struct Report: Sendable {
     public var toolName: String
     public var toolVersion: String
@@ -117,6 +137,8 @@ public struct Report: Sendable {
     /// carries it as `live`) and by `check --probe-results FILE` (the HTML page shows it beside
     /// the repository).
     public var live: LiveFacts?
+    /// Findings left out of `findings` by a suppression or a baseline, in `Finding.ordered` order.
+    public var dismissed: [DismissedFinding] = []
 
     public init(toolName: String = "ghr-audit", toolVersion: String, target: String, filesScanned: Int,
                 filesByKind: [String: Int], filesNotReached: [String: Int] = [:], modules: [ModuleSummary], findings: [Finding],
@@ -133,6 +155,9 @@ public struct Report: Sendable {
     }
 
     public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
+
+    /// How many findings a suppression (`inSource`) or a baseline (`external`) dismissed.
+    public func count(_ kind: DismissedFinding.Kind) -> Int { dismissed.filter { $0.kind == kind }.count }
 }
 
 /// What was audited (issue 18 §2), computed once from the report so that every reporter says the

@@ -14,8 +14,7 @@ extension AuditResult {
             r.path = prefix + "/" + r.path
             return r
         }
-        var copy = self
-        copy.report.findings = report.findings.map { f in
+        func prefixed(_ f: Finding) -> Finding {
             var f = f
             f.location = p(f.location)
             f.related = f.related.map { RelatedNote($0.message, at: p($0.location)) }
@@ -25,6 +24,9 @@ extension AuditResult {
             }
             return f
         }
+        var copy = self
+        copy.report.findings = report.findings.map(prefixed)
+        copy.report.dismissed = report.dismissed.map { DismissedFinding(prefixed($0.finding), kind: $0.kind, justification: $0.justification) }
         copy.unmaskedFixes = unmaskedFixes.mapValues { fix in
             var fix = fix
             fix.edits = fix.edits.map { TextEdit(range: p($0.range), newText: $0.newText) }
@@ -66,6 +68,8 @@ extension AuditResult {
     public func merging(_ other: AuditResult) -> AuditResult {
         var copy = self
         copy.report.findings = (report.findings + other.report.findings).sorted(by: Finding.ordered)
+        copy.report.dismissed = (report.dismissed + other.report.dismissed).sorted { Finding.ordered($0.finding, $1.finding) }
+        copy.legacyFingerprints.merge(other.legacyFingerprints) { a, _ in a }
         copy.report.modules += other.report.modules
         copy.report.filesScanned += other.report.filesScanned
         // One commit and one plan only when both roots agree on them.

@@ -40,14 +40,18 @@ public struct AuditResult: Sendable {
     public var report: Report
     /// The configuration the run used (the file's settings; problems are findings).
     public var config: GateConfig
-    /// Findings that inline `ghr-audit:ignore` directives suppressed.
-    public var suppressed: [Finding] = []
+    /// Findings that inline `ghr-audit:ignore` directives suppressed (`report.dismissed` holds
+    /// them with their reasons).
+    public var suppressed: [Finding] { report.dismissed.filter { $0.kind == .inSource }.map(\.finding) }
     public var workspace: Workspace
     public var model: DeploymentModel
     /// The text of every file a finding may point into.
     public var sources: [String: SourceFile]
     /// Each finding's fix before secrets were masked, by fingerprint: what `fix` writes.
     public var unmaskedFixes: [String: Fix] = [:]
+    /// The format-1 fingerprint (`Fingerprint.compute`) of each finding, by its fingerprint:
+    /// what baselines written before format 2 recorded.
+    public var legacyFingerprints: [String: String] = [:]
 }
 
 /// Runs the whole pipeline: discover, read and parse once (in parallel), build the deployment
@@ -211,7 +215,13 @@ public struct Auditor: Sendable {
             if requireModule, findings[i].ruleId == RuleID.core008.rawValue { findings[i].severity = .error; continue }
             if let s = options.severityOverrides[findings[i].ruleId], !findings[i].tags.contains("parse") { findings[i].severity = s }
         }
-        findings = Self.finalise(findings, workspace: workspace)
+        var legacyFingerprints: [String: String] = [:]
+        findings = Self.finalise(findings, workspace: workspace, legacy: &legacyFingerprints)
+        var dismissed: [DismissedFinding] = []
+        for (i, f) in Self.finalise(suppressed.map(\.finding), workspace: workspace, legacy: &legacyFingerprints, dedupe: false).enumerated() {
+            dismissed.append(DismissedFinding(f.redacted, kind: .inSource, justification: suppressed[i].justification))
+        }
+        dismissed.sort { Finding.ordered($0.finding, $1.finding) }
         // Fixes keep the original text for `fix` (which writes it back into the user's files);
         // nothing a user's files hold as a secret may reach a report, a log or a terminal.
         let unmaskedFixes = Dictionary(findings.compactMap { f in f.fix.map { (f.fingerprint, $0) } }, uniquingKeysWith: { a, _ in a })
@@ -228,6 +238,7 @@ public struct Auditor: Sendable {
         report.commit = GitHead.commit(in: fileSystem)
         report.checklist = Checklist.plan(findings: findings, calls: model.calls, knowledge: knowledge,
                                           target: ModuleVersion(report.target) ?? knowledge.latest.version)
+        report.dismissed = dismissed
         report.unresolved = ModelSummary.unresolved(model, context: context)
         var sources: [String: SourceFile] = [:]
         for f in findings {
@@ -236,8 +247,8 @@ public struct Auditor: Sendable {
                 sources[path] = (path == configSource?.path ? configSource : workspace.source(path))?.redacted
             }
         }
-        return AuditResult(report: report, config: config, suppressed: suppressed, workspace: workspace, model: model, sources: sources,
-                           unmaskedFixes: unmaskedFixes)
+        return AuditResult(report: report, config: config, workspace: workspace, model: model, sources: sources,
+                           unmaskedFixes: unmaskedFixes, legacyFingerprints: legacyFingerprints)
     }
 
     /// CORE-005 for a config path that leaves the scan root (the file is not read).
@@ -247,7 +258,9 @@ public struct Auditor: Sendable {
     }
 
     /// Reads `ghr-audit:ignore` directives from every file that can hold comments and applies them.
-    func applySuppressions(_ findings: [Finding], workspace: Workspace, known: KnownRuleIds, options: AuditOptions) -> (kept: [Finding], suppressed: [Finding]) {
+    func applySuppressions(_ findings: [Finding], workspace: Workspace, known: KnownRuleIds, options: AuditOptions)
+        -> (kept: [Finding], suppressed: [(finding: Finding, justification: String)])
+    {
         var suppressions: [Suppression] = []
         var problems: [Suppression.Problem] = []
         for path in workspace.sortedPaths {
@@ -276,7 +289,7 @@ public struct Auditor: Sendable {
             if let meta = knowledge.rule(id: f.ruleId) { f.tags = meta.tags.map(\.rawValue) }
             return f
         }
-        return (result.kept + generated, result.suppressed)
+        return (result.kept + generated, Array(zip(result.suppressed, result.reasons)).map { ($0.0, $0.1) })
     }
 
     /// A config `vars` value as the text `--var` would carry.
@@ -307,14 +320,20 @@ public struct Auditor: Sendable {
         return f
     }
 
-    /// Sorts, removes duplicates and computes fingerprints (stable across line shifts).
-    static func finalise(_ findings: [Finding], workspace: Workspace) -> [Finding] {
-        var sorted = findings.sorted(by: Finding.ordered)
-        var unique: [Finding] = []
-        for f in sorted where unique.last.map({ !($0.ruleId == f.ruleId && $0.location == f.location && $0.message == f.message) }) ?? true {
-            unique.append(f)
+    /// Sorts, removes duplicates (unless `dedupe` is false, when the order is kept too) and
+    /// computes fingerprints (stable across line shifts and target changes), recording each
+    /// finding's format-1 fingerprint in `legacy`.
+    static func finalise(_ findings: [Finding], workspace: Workspace, legacy: inout [String: String], dedupe: Bool = true) -> [Finding] {
+        var sorted = findings
+        if dedupe {
+            sorted.sort(by: Finding.ordered)
+            var unique: [Finding] = []
+            for f in sorted where unique.last.map({ !($0.ruleId == f.ruleId && $0.location == f.location && $0.message == f.message) }) ?? true {
+                unique.append(f)
+            }
+            sorted = unique
         }
-        sorted = unique
+        var seenLegacy: [String: Int] = [:]
         var seen: [String: Int] = [:]
         for i in sorted.indices {
             let f = sorted[i]
@@ -323,10 +342,14 @@ public struct Auditor: Sendable {
                 (f.location.start.line...max(f.location.start.line, min(f.location.end.line, f.location.start.line + 4)))
                     .map { src.lineText($0) }.joined(separator: "\n")
             } ?? ""
-            let key = [f.ruleId, f.location.path, lines, f.message].joined(separator: "\u{1F}")
+            let legacyKey = [f.ruleId, f.location.path, lines, f.message].joined(separator: "\u{1F}")
+            let legacyOccurrence = seenLegacy[legacyKey, default: 0]
+            seenLegacy[legacyKey] = legacyOccurrence + 1
+            let key = [f.ruleId, f.location.path, lines, Fingerprint.subject(of: f.message).joined(separator: "\u{1E}")].joined(separator: "\u{1F}")
             let occurrence = seen[key, default: 0]
             seen[key] = occurrence + 1
-            sorted[i].fingerprint = Fingerprint.compute(ruleId: f.ruleId, path: f.location.path, lineText: lines, message: f.message, occurrence: occurrence)
+            sorted[i].fingerprint = Fingerprint.stable(ruleId: f.ruleId, path: f.location.path, construct: lines, message: f.message, occurrence: occurrence)
+            legacy[sorted[i].fingerprint] = Fingerprint.compute(ruleId: f.ruleId, path: f.location.path, lineText: lines, message: f.message, occurrence: legacyOccurrence)
         }
         return sorted
     }

@@ -28,12 +28,27 @@ public struct FixPlan: Sendable {
     /// module calls whose release pin `fix` cannot move (a constraint range, a git ref that does
     /// not name the release once, a vendored copy). Shown before the diff.
     public var pinInstructions: [String]
+    /// Findings this plan does not fix: no machine-applicable fix, or one that asks the user to
+    /// decide (see `asksForDecision`). `fix` lists them after the diff so a dry run never looks
+    /// like the whole job.
+    public var notFixed: [Finding]
+
+    /// Whether a fix's text asks the user to confirm, verify or choose something: advice, which
+    /// is never written into a file even when it carries edits.
+    public static func asksForDecision(_ fix: Fix) -> Bool {
+        let text = fix.description.lowercased()
+        return ["confirm", "verify", "decide", "choose", "make sure", "check whether", "check that"].contains { text.contains($0) }
+    }
 
     public init(_ result: AuditResult) {
         var edits: [String: [TextEdit]] = [:]
         var described: [String: [String]] = [:]
+        var notFixed: [Finding] = []
         for finding in result.report.findings {
-            guard let shown = finding.fix, shown.isMachineApplicable else { continue }
+            guard let shown = finding.fix, shown.isMachineApplicable, !Self.asksForDecision(shown) else {
+                notFixed.append(finding)
+                continue
+            }
             let fix = result.unmaskedFixes[finding.fingerprint] ?? shown
             for e in fix.edits { edits[e.range.path, default: []].append(e) }
             for p in Set(fix.edits.map(\.range.path)) { described[p, default: []].append("\(finding.ruleId): \(shown.description)") }
@@ -73,6 +88,17 @@ public struct FixPlan: Sendable {
         }
         self.files = files
         self.unaudited = unaudited
+        self.notFixed = notFixed
+    }
+
+    /// `path:line:col: severity[RULE-ID] message (why not fixed)` for each of `notFixed`.
+    public var notFixedLines: [String] {
+        notFixed.map { f in
+            let why = f.fix.map { Self.asksForDecision($0) ? "needs your decision: " + $0.description : "fix by hand: " + $0.description } ?? "no fix"
+            let line = "\(f.location.path):\(f.location.start.line):\(f.location.start.column): \(f.severity.rawValue)[\(f.ruleId)] \(f.message) (\(why))"
+            // One line, no control characters (messages quote the scanned files).
+            return String(String.UnicodeScalarView(line.unicodeScalars.map { CharacterSet.controlCharacters.contains($0) ? " " : $0 }))
+        }
     }
 
     /// The runner module calls audited at a release other than the one they run: the edit that

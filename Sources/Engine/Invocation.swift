@@ -95,19 +95,72 @@ public struct AuditRequest: Sendable {
     }
 }
 
+/// A baseline a run uses, with where it came from.
+public struct BaselineInUse: Sendable {
+    public var baseline: Baseline
+    /// The path as the user wrote it (`--baseline FILE`, or the config's `baseline:`).
+    public var shown: String
+    /// The path on the host, for rewriting it (`--update-baseline`).
+    public var hostPath: String
+
+    public init(_ baseline: Baseline, shown: String, hostPath: String) {
+        self.baseline = baseline
+        self.shown = shown
+        self.hostPath = hostPath
+    }
+}
+
 /// One run over every requested path, with the baselines the scan roots' configs name.
 public struct AuditRun: Sendable {
     /// Every finding of every root (paths prefixed with the root when there are several).
     public var result: AuditResult
     /// Baselines named by `baseline:` in each root's config, read from inside that root.
-    public var configBaselines: [Baseline]
+    public var configBaselineFiles: [BaselineInUse]
+
+    public var configBaselines: [Baseline] { configBaselineFiles.map(\.baseline) }
+
+    /// The baselines the gate uses: `commandLine` (`--baseline FILE`) when given, else those
+    /// the configs name.
+    public func baselinesInUse(commandLine: BaselineInUse?) -> [BaselineInUse] {
+        commandLine.map { [$0] } ?? configBaselineFiles
+    }
 
     /// The findings the gate judges: those not in `commandLine` (`--baseline FILE`), or when it
     /// is nil, not in the baselines the configs name.
     public func newFindings(commandLine: Baseline?) -> [Finding] {
-        let baselines = commandLine.map { [$0] } ?? configBaselines
-        guard !baselines.isEmpty else { return result.report.findings }
-        return Baseline(entries: baselines.flatMap(\.entries)).filter(result.report.findings).new
+        gatedReport(commandLine: commandLine.map { BaselineInUse($0, shown: "", hostPath: "") }).findings
+    }
+
+    /// The report the gate judges: the findings no baseline in use accepts; those a baseline
+    /// accepts join the suppressed ones in `dismissed` (kind `external`, the baseline named).
+    public func gatedReport(commandLine: BaselineInUse?) -> Report {
+        Self.gated(result.report, by: baselinesInUse(commandLine: commandLine), legacyFingerprints: result.legacyFingerprints)
+    }
+
+    /// `report` with the findings one of `baselines` accepts moved to `dismissed` (kind
+    /// `external`, the baseline named); `check` and `probe` gate the same way.
+    public static func gated(_ report: Report, by baselines: [BaselineInUse], legacyFingerprints: [String: String] = [:]) -> Report {
+        var report = report
+        var remaining = report.findings
+        for use in baselines {
+            let (new, known) = use.baseline.filter(remaining, legacyFingerprint: { legacyFingerprints[$0.fingerprint] })
+            remaining = new
+            let why = use.shown.isEmpty ? "accepted by the baseline" : "accepted by the baseline \(use.shown)"
+            report.dismissed += known.map { DismissedFinding($0, kind: .external, justification: why) }
+        }
+        report.findings = remaining
+        report.dismissed.sort { Finding.ordered($0.finding, $1.finding) }
+        return report
+    }
+
+    /// Each baseline in use rewritten in the current format with the current fingerprints of
+    /// the findings it accepts (entries no finding matches are dropped), and how many were dropped.
+    public func updatedBaselines(commandLine: BaselineInUse?) -> [(use: BaselineInUse, data: Data, dropped: Int)] {
+        baselinesInUse(commandLine: commandLine).map { use in
+            let legacy: (Finding) -> String? = { result.legacyFingerprints[$0.fingerprint] }
+            let migrated = use.baseline.migrated(to: result.report.findings, legacyFingerprint: legacy)
+            return (use, migrated.data(), use.baseline.entries.count - migrated.entries.count)
+        }
     }
 }
 
@@ -132,7 +185,7 @@ public enum Invocation {
         options.requireModule = request.requireModule
         let auditor = Auditor(knowledge: knowledge)
         var merged: AuditResult?
-        var baselines: [Baseline] = []
+        var baselines: [BaselineInUse] = []
         for path in request.paths {
             guard let fs = host.scanRoot(path) else { throw EnvironmentError("`\(path)` is not a directory that can be read") }
             var result = auditor.audit(fileSystem: fs, options: options)
@@ -140,19 +193,24 @@ public enum Invocation {
             if let named = result.config.baseline, case .success(let inside) = ScanRootPath.resolve(named.value, in: fs) {
                 let shown = request.paths.count == 1 ? named.value : (path as NSString).appendingPathComponent(named.value)
                 guard let data = fs.read(inside) else { throw EnvironmentError("cannot read baseline \(shown) (named in the configuration)") }
-                baselines.append(try loadBaseline(data, path: shown))
+                baselines.append(BaselineInUse(try loadBaseline(data, path: shown), shown: shown, hostPath: (path as NSString).appendingPathComponent(inside)))
             }
             if request.paths.count > 1 { result = result.prefixingPaths(with: path) }
             merged = merged.map { $0.merging(result) } ?? result
         }
         guard let result = merged else { throw EnvironmentError("no path to audit") }
-        return AuditRun(result: result, configBaselines: baselines)
+        return AuditRun(result: result, configBaselineFiles: baselines)
     }
 
     /// The baseline at a path given on the command line.
     public static func readBaseline(_ path: String, host: any HostFiles) throws(EnvironmentError) -> Baseline {
         guard let data = host.read(path) else { throw EnvironmentError("cannot read baseline \(path)") }
         return try loadBaseline(data, path: path)
+    }
+
+    /// `readBaseline` with its origin, for reporting and rewriting it.
+    public static func baselineInUse(_ path: String, host: any HostFiles) throws(EnvironmentError) -> BaselineInUse {
+        BaselineInUse(try readBaseline(path, host: host), shown: path, hostPath: path)
     }
 
     static func loadBaseline(_ data: Data, path: String) throws(EnvironmentError) -> Baseline {

@@ -2,8 +2,13 @@ import AuditCore
 import Foundation
 
 /// The findings a team has accepted for now: a CI gate fails only on findings that are not in
-/// the baseline. Findings are matched by fingerprint (see `Fingerprint.compute`), which ignores
-/// line numbers, so unrelated edits above a finding do not make it "new".
+/// the baseline. Findings are matched by fingerprint (see `Fingerprint.stable`), which ignores
+/// line numbers and the message's prose, so unrelated edits above a finding and a change of
+/// `--target` do not make it "new".
+///
+/// Format version 1 recorded `Fingerprint.compute` (which hashed the message, so it changed
+/// with the target). Such files are still read and matched through each finding's format-1
+/// fingerprint; `migrated(to:legacyFingerprint:)` rewrites them.
 ///
 /// The file is JSON, pretty-printed with sorted keys and sorted entries, so regenerating an
 /// unchanged baseline gives identical bytes and reviews show real changes only:
@@ -14,24 +19,41 @@ import Foundation
 ///       ],
 ///       "format" : "ghr-audit-baseline",
 ///       "tool" : "ghr-audit",
-///       "version" : 1
+///       "version" : 2
 ///     }
 public struct Baseline: Sendable, Hashable {
     public static let format = "ghr-audit-baseline"
-    public static let version = 1
+    public static let version = 2
+    /// The oldest format version still read.
+    public static let oldestVersion = 1
 
     public struct Entry: Sendable, Hashable, Codable, Comparable {
         public var fingerprint: String
         public var ruleId: String
         public var path: String
         public var message: String
+        /// Whether `fingerprint` is a format-1 fingerprint (the entry was read from a version 1
+        /// file); never written.
+        public var isLegacy: Bool
 
-        public init(fingerprint: String, ruleId: String, path: String, message: String) {
+        public init(fingerprint: String, ruleId: String, path: String, message: String, isLegacy: Bool = false) {
             self.fingerprint = fingerprint
             self.ruleId = ruleId
             self.path = path
             self.message = message
+            self.isLegacy = isLegacy
         }
+
+        enum CodingKeys: String, CodingKey { case fingerprint, ruleId, path, message }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(fingerprint: try c.decode(String.self, forKey: .fingerprint), ruleId: try c.decode(String.self, forKey: .ruleId),
+                      path: try c.decode(String.self, forKey: .path), message: try c.decode(String.self, forKey: .message))
+        }
+
+        /// The key `filter` matches on: format-1 fingerprints apart from current ones.
+        var key: String { (isLegacy ? "1:" : "2:") + fingerprint }
 
         public static func < (a: Entry, b: Entry) -> Bool {
             (a.path, a.ruleId, a.message, a.fingerprint) < (b.path, b.ruleId, b.message, b.fingerprint)
@@ -76,15 +98,19 @@ public struct Baseline: Sendable, Hashable {
         return data
     }
 
+    /// Whether some entry was read from a format-1 file (its fingerprints change with the target).
+    public var needsMigration: Bool { entries.contains { $0.isLegacy } }
+
     /// Splits `findings` into those the baseline does not know (they fail the gate) and those it
     /// does. Each entry accepts one finding, so a problem that now occurs twice as often shows up
-    /// as new. Order within each list follows `findings`.
-    public func filter(_ findings: [Finding]) -> (new: [Finding], known: [Finding]) {
+    /// as new. Format-1 entries match a finding through `legacyFingerprint` (its format-1
+    /// fingerprint, when known). Order within each list follows `findings`.
+    public func filter(_ findings: [Finding], legacyFingerprint: (Finding) -> String? = { _ in nil }) -> (new: [Finding], known: [Finding]) {
         var remaining = counts()
         var new: [Finding] = [], known: [Finding] = []
         for f in findings {
-            if !f.fingerprint.isEmpty, let n = remaining[f.fingerprint], n > 0 {
-                remaining[f.fingerprint] = n - 1
+            if let key = Self.keys(f, legacyFingerprint).first(where: { (remaining[$0] ?? 0) > 0 }) {
+                remaining[key]! -= 1
                 known.append(f)
             } else {
                 new.append(f)
@@ -94,19 +120,33 @@ public struct Baseline: Sendable, Hashable {
     }
 
     /// The entries no finding matched: fixed since the baseline was written (worth pruning).
-    public func resolved(by findings: [Finding]) -> [Entry] {
+    public func resolved(by findings: [Finding], legacyFingerprint: (Finding) -> String? = { _ in nil }) -> [Entry] {
         var remaining = counts()
-        for f in findings { if let n = remaining[f.fingerprint], n > 0 { remaining[f.fingerprint] = n - 1 } }
+        for f in findings {
+            if let key = Self.keys(f, legacyFingerprint).first(where: { (remaining[$0] ?? 0) > 0 }) { remaining[key]! -= 1 }
+        }
         var out: [Entry] = []
-        for e in entries where (remaining[e.fingerprint] ?? 0) > 0 {
-            remaining[e.fingerprint]! -= 1
+        for e in entries where (remaining[e.key] ?? 0) > 0 {
+            remaining[e.key]! -= 1
             out.append(e)
         }
         return out
     }
 
+    /// The baseline rewritten in the current format: one entry (with the current fingerprint)
+    /// for each of `findings` it accepts. Entries no finding matches are dropped (see
+    /// `resolved(by:legacyFingerprint:)`); findings it does not accept are not added.
+    public func migrated(to findings: [Finding], legacyFingerprint: (Finding) -> String? = { _ in nil }) -> Baseline {
+        Baseline(findings: filter(findings, legacyFingerprint: legacyFingerprint).known, tool: tool)
+    }
+
+    private static func keys(_ f: Finding, _ legacyFingerprint: (Finding) -> String?) -> [String] {
+        guard !f.fingerprint.isEmpty else { return [] }
+        return ["2:" + f.fingerprint] + (legacyFingerprint(f).map { ["1:" + $0] } ?? [])
+    }
+
     private func counts() -> [String: Int] {
-        entries.reduce(into: [:]) { $0[$1.fingerprint, default: 0] += 1 }
+        entries.reduce(into: [:]) { $0[$1.key, default: 0] += 1 }
     }
 }
 
@@ -130,7 +170,7 @@ extension Baseline {
             case .notABaseline(let why):
                 return "the file is not a ghr-audit baseline: \(why)"
             case .unsupportedVersion(let v):
-                return "the baseline has format version \(v), but this ghr-audit reads version \(Baseline.version); update ghr-audit or regenerate the baseline"
+                return "the baseline has format version \(v), but this ghr-audit reads versions \(Baseline.oldestVersion) to \(Baseline.version); update ghr-audit or regenerate the baseline"
             case .invalidEntry(let i, let problem):
                 return "finding #\(i) in the baseline \(problem); regenerate the baseline"
             }
@@ -168,7 +208,7 @@ extension Baseline {
         guard case .number(let number)? = root["version"], let version = Int(exactly: number) else {
             throw .notABaseline("`version` is missing or not an integer")
         }
-        guard version == Self.version else {
+        guard (Self.oldestVersion...Self.version).contains(version) else {
             if version > Self.version { throw .unsupportedVersion(version) }
             throw .notABaseline("`version` \(version) is not a baseline format version")
         }
@@ -190,7 +230,8 @@ extension Baseline {
             }
             let fingerprint = try field("fingerprint")
             guard !fingerprint.isEmpty else { throw .invalidEntry(index: i + 1, problem: "has an empty `fingerprint`") }
-            entries.append(Entry(fingerprint: fingerprint, ruleId: try field("ruleId"), path: try field("path"), message: try field("message")))
+            entries.append(Entry(fingerprint: fingerprint, ruleId: try field("ruleId"), path: try field("path"), message: try field("message"),
+                                 isLegacy: version < 2))
         }
         var tool = "ghr-audit"
         if case .string(let t)? = root["tool"] { tool = t }

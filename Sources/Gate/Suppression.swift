@@ -400,7 +400,8 @@ extension Suppression {
     ///   seen the whole file), nor for rules `isEnabled` says are off.
     /// - `problems` from `parse` are turned into findings and returned among `generated`.
     ///
-    /// `kept` and `suppressed` keep the order of `findings`; `generated` is sorted.
+    /// `kept` and `suppressed` keep the order of `findings`; `generated` is sorted; `reasons[i]` is
+    /// the reason of the directive that suppressed `suppressed[i]`.
     public static func apply(
         findings: [Finding],
         suppressions: [Suppression],
@@ -409,7 +410,7 @@ extension Suppression {
         today: Date,
         unsuppressible: (String) -> Bool = { _ in false },
         isEnabled: (String) -> Bool = { _ in true }
-    ) -> (kept: [Finding], suppressed: [Finding], generated: [Finding]) {
+    ) -> (kept: [Finding], suppressed: [Finding], generated: [Finding], reasons: [String]) {
         let day = CalendarDate(today)
         var neverSuppressed = GateRules.own
         var filesWithParseProblems = Set<String>()
@@ -468,7 +469,7 @@ extension Suppression {
         }
 
         var used = Set<[Int]>()
-        var kept: [Finding] = [], suppressed: [Finding] = []
+        var kept: [Finding] = [], suppressed: [Finding] = [], reasons: [String] = []
         for f in findings {
             guard !isProtected(f), let candidates = index[Key(path: f.location.path, line: f.location.start.line)] else {
                 kept.append(f)
@@ -477,6 +478,7 @@ extension Suppression {
             let id = knownRuleIds.canonical(f.ruleId)
             if let hit = candidates.first(where: { knownRuleIds.canonical(suppressions[$0.suppression].rules[$0.rule].id) == id }) {
                 suppressed.append(f)
+                reasons.append(suppressions[hit.suppression].reason ?? "")
                 used.insert([hit.suppression, hit.rule])
             } else {
                 kept.append(f)
@@ -511,7 +513,7 @@ extension Suppression {
                        at, fix: Fix("Remove \(ids) from the directive", edits: [TextEdit(range: span, newText: rewritten)]))
             }
         }
-        return (kept, suppressed, generated.sorted(by: Finding.ordered))
+        return (kept, suppressed, generated.sorted(by: Finding.ordered), reasons)
     }
 
     /// `apply` with a membership test instead of the catalogue's list (suggestions for unknown
@@ -522,7 +524,7 @@ extension Suppression {
         problems: [Problem] = [],
         knownRuleIds: @escaping @Sendable (String) -> Bool,
         today: Date
-    ) -> (kept: [Finding], suppressed: [Finding], generated: [Finding]) {
+    ) -> (kept: [Finding], suppressed: [Finding], generated: [Finding], reasons: [String]) {
         apply(findings: findings, suppressions: suppressions, problems: problems,
               knownRuleIds: KnownRuleIds(contains: knownRuleIds), today: today)
     }

@@ -12,7 +12,11 @@ import AuditCore
 /// another one.
 enum GitHubReporter {
     static func render(_ report: Report) -> String {
-        report.findings.map(command).map { $0 + "\n" }.joined()
+        var lines = report.findings.map(command)
+        if let counts = Counting.dismissedPhrase(report) {
+            lines.append("::notice title=\(escapeProperty(report.toolName))::\(escapeData(counts + " finding(s) not annotated"))")
+        }
+        return lines.map { $0 + "\n" }.joined()
     }
 
     static func command(_ f: Finding) -> String {

@@ -603,6 +603,7 @@ struct HTMLPage {
         var out = ["<section id=\"findings\" aria-labelledby=\"findings-title\">", "<h2 id=\"findings-title\">Findings</h2>"]
         guard !report.findings.isEmpty else {
             out.append("<p>No findings: \(text(Counting.summaryLine(report))).</p>")
+            out += dismissed()
             out.append("</section>")
             return out
         }
@@ -617,7 +618,22 @@ struct HTMLPage {
             }
             out.append("</section>")
         }
+        out += dismissed()
         out.append("</section>")
+        return out
+    }
+
+    /// The suppressed and baselined findings, one line each with the reason, when asked for
+    /// (`--show-suppressed`); the summary line counts them either way.
+    func dismissed() -> [String] {
+        guard options.showSuppressed, let counts = Counting.dismissedPhrase(report) else { return [] }
+        var out = ["<section class=\"dismissed\" aria-labelledby=\"dismissed-title\">",
+                   "<h3 id=\"dismissed-title\">Suppressed and baselined (\(text(counts)))</h3>", "<ul>"]
+        for d in report.dismissed {
+            let f = d.finding
+            out.append("<li><span class=\"loc\">\(text(location(f.location)))</span> \(f.severity.rawValue) <span class=\"rule\">\(text(f.ruleId))</span> \(prose(f.message)) <span class=\"sub\">(\(text(Counting.dismissal(d))))</span></li>")
+        }
+        out += ["</ul>", "</section>"]
         return out
     }
 

@@ -3,7 +3,7 @@ import AuditCore
 /// The machine-readable contract. Shape (keys sorted in the output):
 ///
 ///     { "tool": {name, version}, "target",
-///       "summary": {files, byKind: {kind: count}, error, warning, note},
+///       "summary": {files, byKind: {kind: count}, error, warning, note, suppressed, baselined},
 ///       "scope": {runnerModuleCalls, fleets, startScriptsResolved, unresolved: [text], filesNotReached: {kind: n}, text: [line]},
 ///       "modules": [{path, source, version|null, kind, fleets: [{name, os|null, ephemeral|null, jit|null, bootScript}]}],
 ///       "findings": [{ruleId, severity, tags, message, detail|null,
@@ -11,6 +11,7 @@ import AuditCore
 ///                     related: [{message, location}],
 ///                     fix?: {description, edits: [{location, newText}]},
 ///                     fingerprint}],
+///       "suppressed": [{…the fields of a finding…, suppression: {kind: inSource|external, justification}}],
 ///       "live"?: {aws: {account, callerArn, credentialSource, region, window, fleets: [{namePrefix, ssmBase, pinned,
 ///                  deployed: {atLeast, below, summary, evidence}, ssmConfigRead, ssmConfig: {name: value}, ssmConfigNames,
 ///                  tokenParameters, lambdasRead, lambdas: [{name, runtime, environment}],
@@ -46,10 +47,17 @@ enum JSONReporter {
                 "error": .int(report.count(.error)),
                 "warning": .int(report.count(.warning)),
                 "note": .int(report.count(.note)),
+                "suppressed": .int(report.count(.inSource)),
+                "baselined": .int(report.count(.external)),
             ]),
             "modules": .array(report.modules.map(module)),
             "scope": scope(report),
             "findings": .array(report.findings.map(finding)),
+            "suppressed": .array(report.dismissed.map { d in
+                guard case .object(var members) = finding(d.finding) else { return finding(d.finding) }
+                members["suppression"] = .object(["kind": .string(d.kind.rawValue), "justification": .string(d.justification)])
+                return .object(members)
+            }),
         ]
     }
 

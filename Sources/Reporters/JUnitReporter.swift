@@ -12,6 +12,8 @@ import AuditCore
 ///   Jenkins turns any failure into an UNSTABLE build and GitLab lists them as failed tests, so
 ///   making warnings failures would contradict the tool's own exit code; both systems show
 ///   `<system-out>` on the test case's page, so the warning is visible without failing CI.
+/// - Suppressed and baselined findings are `<skipped>` test cases (message = the reason) in
+///   their file's suite, so CI counts them without failing.
 /// - A run without findings has one passing test case, so CI shows that the audit ran.
 /// - Every suite carries the audited scope as `<properties>` (`audited`, and `unresolved` when
 ///   something was not resolved).
@@ -19,6 +21,13 @@ enum JUnitReporter {
     static func render(_ report: Report) -> String {
         var suites: [Suite] = Counting.groupedByFile(report.findings).map { group in
             Suite(name: group.path.isEmpty ? "." : group.path, cases: group.findings.map(testCase))
+        }
+        for group in Counting.groupedByFile(report.dismissed.map(\.finding)) {
+            let name = group.path.isEmpty ? "." : group.path
+            let cases = report.dismissed.filter { $0.finding.location.path == group.path }.map { d in
+                Case(classname: d.finding.ruleId, name: place(d.finding), outcome: .skipped(Counting.dismissal(d)))
+            }
+            if let i = suites.firstIndex(where: { $0.name == name }) { suites[i].cases += cases } else { suites.append(Suite(name: name, cases: cases)) }
         }
         if suites.isEmpty {
             suites = [Suite(name: report.toolName, cases: [
@@ -28,11 +37,12 @@ enum JUnitReporter {
         let tests = suites.reduce(0) { $0 + $1.cases.count }
         let failures = suites.reduce(0) { $0 + $1.failures }
         let errors = suites.reduce(0) { $0 + $1.errors }
+        let skipped = suites.reduce(0) { $0 + $1.skipped }
 
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuites name=\"\(XML.attribute(report.toolName))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"0\">\n"
+        out += "<testsuites name=\"\(XML.attribute(report.toolName))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\">\n"
         for suite in suites {
-            out += "  <testsuite name=\"\(XML.attribute(suite.name))\" tests=\"\(suite.cases.count)\" failures=\"\(suite.failures)\" errors=\"\(suite.errors)\" skipped=\"0\">\n"
+            out += "  <testsuite name=\"\(XML.attribute(suite.name))\" tests=\"\(suite.cases.count)\" failures=\"\(suite.failures)\" errors=\"\(suite.errors)\" skipped=\"\(suite.skipped)\">\n"
             // What was audited, on every suite (both CI systems show a suite's properties).
             out += "    <properties>\n"
             for (i, line) in report.scopeLines.enumerated() {
@@ -44,6 +54,8 @@ enum JUnitReporter {
                 switch c.outcome {
                 case .passed:
                     out += open + "/>\n"
+                case .skipped(let message):
+                    out += open + ">\n      <skipped message=\"\(XML.attribute(message))\"/>\n    </testcase>\n"
                 case .output(let text):
                     out += open + ">\n      <system-out>\(XML.text(text))</system-out>\n    </testcase>\n"
                 case .failure(let message, let type, let text), .error(let message, let type, let text):
@@ -63,12 +75,14 @@ enum JUnitReporter {
         var cases: [Case]
         var failures: Int { cases.filter { if case .failure = $0.outcome { true } else { false } }.count }
         var errors: Int { cases.filter { if case .error = $0.outcome { true } else { false } }.count }
+        var skipped: Int { cases.filter { if case .skipped = $0.outcome { true } else { false } }.count }
     }
 
     struct Case {
         enum Outcome {
             case passed
             case output(String)
+            case skipped(String)
             case failure(message: String, type: String, text: String)
             case error(message: String, type: String, text: String)
         }
@@ -77,8 +91,10 @@ enum JUnitReporter {
         var outcome: Outcome
     }
 
+    static func place(_ f: Finding) -> String { "\(f.location.path):\(f.location.start.line):\(f.location.start.column)" }
+
     static func testCase(_ f: Finding) -> Case {
-        let place = "\(f.location.path):\(f.location.start.line):\(f.location.start.column)"
+        let place = place(f)
         let body = description(f, place: place)
         let outcome: Case.Outcome =
             switch f.severity {

@@ -8,13 +8,14 @@ import AuditCore
 /// literally, with one deliberate exception, backtick code spans, which messages use to quote
 /// identifiers and which render literally by nature.
 enum MarkdownReporter {
-    static func render(_ report: Report) -> String {
+    static func render(_ report: Report, showSuppressed: Bool = false) -> String {
         var out: [String] = []
         let tool = inline(report.toolName)
         guard !report.findings.isEmpty else {
             out.append("### \(tool): No findings")
             out.append("")
             out.append(context(report))
+            out += dismissed(report, list: showSuppressed)
             return out.joined(separator: "\n") + "\n"
         }
         out.append("### \(tool): " + Counting.summaryLine(report))
@@ -45,7 +46,21 @@ enum MarkdownReporter {
             out.append("")
             for f in group.findings { out += item(f) }
         }
+        out += dismissed(report, list: showSuppressed)
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The dismissed findings: counted when there are any, listed when `list` is set.
+    static func dismissed(_ report: Report, list: Bool) -> [String] {
+        guard let counts = Counting.dismissedPhrase(report) else { return [] }
+        var out = ["", "#### Suppressed and baselined (\(counts))"]
+        guard list else { return out + ["", "Not shown; `--show-suppressed` lists them."] }
+        out.append("")
+        for d in report.dismissed {
+            out += item(d.finding).prefix(1)
+            out.append("  - " + inline(oneLine(Counting.dismissal(d))))
+        }
+        return out
     }
 
     static func context(_ report: Report) -> String {

@@ -16,6 +16,8 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     case markdown
     /// One self-contained HTML page: the run, the fleet map, the findings, the upgrade checklist.
     case html
+    /// One line per finding, `path:line:col: severity[RULE-ID] message`, for editors and grep.
+    case compact
 
     /// The conventional file extension for a file holding this format.
     public var fileExtension: String {
@@ -27,6 +29,7 @@ public enum OutputFormat: String, CaseIterable, Sendable {
         case .github: "txt"
         case .markdown: "md"
         case .html: "html"
+        case .compact: "txt"
         }
     }
 }
@@ -47,14 +50,18 @@ public struct RenderOptions: Sendable {
     /// The lowest severity that makes the run fail (exit status 1); nil: nothing fails it. The
     /// `html` format states the verdict and exit status from it.
     public var failOn: Severity?
+    /// Whether `text`, `compact`, `markdown` and `html` list the report's dismissed (suppressed and
+    /// baselined) findings; every format counts them, and `json`, `sarif` and `junit` always list them.
+    public var showSuppressed: Bool
 
     public init(color: Bool = false, sources: [String: SourceFile] = [:], lineWidth: Int = 100, informationURI: String? = nil,
-                failOn: Severity? = .error) {
+                failOn: Severity? = .error, showSuppressed: Bool = false) {
         self.color = color
         self.sources = sources
         self.lineWidth = max(40, lineWidth)
         self.informationURI = informationURI
         self.failOn = failOn
+        self.showSuppressed = showSuppressed
     }
 }
 
@@ -68,8 +75,9 @@ public func render(_ report: Report, as format: OutputFormat, options: RenderOpt
     case .sarif: SARIFReporter.render(report, informationURI: options.informationURI)
     case .junit: JUnitReporter.render(report)
     case .github: GitHubReporter.render(report)
-    case .markdown: MarkdownReporter.render(report)
+    case .markdown: MarkdownReporter.render(report, showSuppressed: options.showSuppressed)
     case .html: HTMLReporter.render(report, options: options)
+    case .compact: CompactReporter.render(report, showSuppressed: options.showSuppressed)
     }
 }
 
@@ -87,14 +95,29 @@ enum Counting {
         count == 1 ? "1 \(noun)" : "\(count) \(plural ?? noun + "s")"
     }
 
-    /// `2 errors, 1 warning, 0 notes in 3 files`, or `no findings (12 files scanned)`.
+    /// `2 errors, 1 warning, 0 notes in 3 files`, or `no findings (12 files scanned)`, followed
+    /// by the dismissed findings when there are any: `…; 2 suppressed, 1 baselined`.
     static func summaryLine(_ report: Report) -> String {
+        let dismissed = dismissedPhrase(report).map { "; " + $0 } ?? ""
         if report.findings.isEmpty {
-            return "no findings (\(phrase(report.filesScanned, "file")) scanned)"
+            return "no findings (\(phrase(report.filesScanned, "file")) scanned\(dismissed))"
         }
         let files = Set(report.findings.map(\.location.path)).count
         return [Severity.error, .warning, .note].map { phrase(report.count($0), $0.rawValue) }.joined(separator: ", ")
-            + " in \(phrase(files, "file"))"
+            + " in \(phrase(files, "file"))" + dismissed
+    }
+
+    /// `2 suppressed, 1 baselined` (the non-zero counts), or nil when nothing was dismissed.
+    static func dismissedPhrase(_ report: Report) -> String? {
+        let parts = [(DismissedFinding.Kind.inSource, "suppressed"), (.external, "baselined")].compactMap { kind, word in
+            report.count(kind) == 0 ? nil : "\(report.count(kind)) \(word)"
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    /// `suppressed: <reason>` or `baselined: <which baseline>`.
+    static func dismissal(_ d: DismissedFinding) -> String {
+        (d.kind == .inSource ? "suppressed: " : "baselined: ") + d.justification
     }
 
     /// The non-zero severity counts of `findings`, most severe first: `2 errors, 1 note`.

@@ -7,13 +7,15 @@ import AuditCore
 ///   which the run states in `columnKind`.
 /// - Locations are relative URIs under `%SRCROOT%`, which `originalUriBaseIds` describes without
 ///   an absolute path (the upload action resolves it to the checkout).
+/// - Suppressed and baselined findings are results too, with a `suppressions` entry (`inSource`
+///   or `external`, the justification), so code scanning shows them as dismissed.
 /// - Findings tagged `parse` stay results (the reader must see them next to the code) and are
 ///   repeated as `invocations[0].toolExecutionNotifications`; a parse error makes
 ///   `executionSuccessful` false.
 enum SARIFReporter {
     static let schema = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
     static let srcRoot = "%SRCROOT%"
-    static let fingerprintKey = "ghrAudit/v1"
+    static let fingerprintKey = "ghrAudit/v2"
 
     static func render(_ report: Report, informationURI: String? = nil) -> String {
         document(report, informationURI: informationURI).serialized()
@@ -51,7 +53,13 @@ enum SARIFReporter {
             ]),
             "invocations": .array([.object(invocation)]),
             "properties": .object(["auditedScope": JSONReporter.scope(report)]),
-            "results": .array(report.findings.map { result($0, ruleIndex: ruleIndex) }),
+            "results": .array(report.findings.map { result($0, ruleIndex: ruleIndex) } + report.dismissed.map { d in
+                // Dismissed findings are results with a suppression, which code scanning shows as dismissed.
+                guard case .object(var members) = result(d.finding, ruleIndex: ruleIndex) else { return result(d.finding, ruleIndex: ruleIndex) }
+                members["suppressions"] = .array([.object(["kind": .string(d.kind.rawValue), "status": .string("accepted"),
+                                                           "justification": .string(d.justification)])])
+                return .object(members)
+            }),
         ]
         return .object([
             "$schema": .string(schema),

@@ -35,6 +35,18 @@ struct TextReporter {
                 out.append("")
             }
         }
+        if options.showSuppressed && !report.dismissed.isEmpty {
+            out.append(style.bold("Suppressed and baselined") + " (" + (Counting.dismissedPhrase(report) ?? "") + ")")
+            out.append("")
+            for d in report.dismissed {
+                let f = d.finding
+                out.append(location(f.location) + ": " + f.severity.rawValue + "[" + TerminalText.sanitized(f.ruleId) + "]: " + TerminalText.sanitized(f.message))
+                for line in TerminalText.wrap(Counting.dismissal(d), width: width - Self.indent.count) {
+                    out.append(line.isEmpty ? "" : Self.indent + line)
+                }
+                out.append("")
+            }
+        }
         out.append(Counting.summaryLine(report))
         out += report.scopeLines.map { style.dim($0) }
         return out.joined(separator: "\n") + "\n"

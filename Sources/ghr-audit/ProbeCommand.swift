@@ -90,8 +90,16 @@ struct ProbeCommand: ParsableCommand {
         baseline and exit codes as `check`. The GitHub half authenticates as the GitHub App (`--github-app-id`, \
         `--github-app-key-file`): it reads only, apart from one installation-token request (read-only \
         permissions) and, with --jit-roundtrip, one JIT runner that is deleted at once. Keys, JWTs, tokens \
-        and JIT configs are never printed. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 the \
-        probe could not run (unreachable API, refused credentials, bad options).
+        and JIT configs are never printed.
+
+        EXIT STATUS:
+          0  nothing at or above the threshold
+          1  findings at or above `--fail-on` (default: error)
+          2  the probe could not run (unreachable API, refused credentials, bad options)
+
+        EXAMPLES:
+          ghr-audit probe infra/ --region eu-west-1
+          ghr-audit probe --prefix my-runners --since 24h --format sarif -o probe.sarif
         """)
 
     @Argument(help: "The infrastructure repository (optional).")
@@ -112,20 +120,7 @@ struct ProbeCommand: ParsableCommand {
     @Flag(name: .customLong("skip-github"), help: "Do not probe GitHub.")
     var skipGitHub = false
 
-    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")). Repeatable, each followed by its own `--output`.")
-    var format: [OutputFormat] = []
-
-    @Option(name: [.customLong("output"), .customShort("o")], help: "Write the report of the preceding `--format` to FILE instead of standard output.")
-    var output: [String] = []
-
-    @Option(name: .customLong("fail-on"), help: "Lowest severity that makes the exit code 1: error, warning, note or none (default: error).")
-    var failOn: FailThreshold?
-
-    @Option(help: "Report only findings that are not in this baseline file.")
-    var baseline: String?
-
-    @Flag(name: .customLong("no-color"), help: "Never colour the text output (NO_COLOR is honoured too).")
-    var noColor = false
+    @OptionGroup var reporting: ReportFlags
 
     /// The AWS half runs when it has fleets to look for: a PATH or a `--prefix`.
     var awsWanted: Bool { !skipAWS && (path != nil || !aws.prefixes.isEmpty) }
@@ -145,12 +140,9 @@ struct ProbeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let plan: OutputPlan
-        do { plan = try OutputPlan.pair(arguments: Array(CommandLine.arguments.dropFirst())) } catch { throw ValidationError(error.description) }
-        guard plan.agrees(withParsedFormats: format, outputs: output) else {
-            throw ValidationError("cannot tell which `--output` belongs to which `--format`; write `--format F --output FILE` pairs")
-        }
+        let plan = try reporting.outputPlan()
         let knowledge = try loadKnowledge()
+        let filter = try reporting.filter(knowledge)
         let environment = ProcessInfo.processInfo.environment
         let interactive = isatty(STDERR_FILENO) == 1
         var fleets: [AWSFleetTarget] = []
@@ -158,9 +150,11 @@ struct ProbeCommand: ParsableCommand {
         var target = flags.target.flatMap(ModuleVersion.init) ?? knowledge.latest.version
         var repositoryJIT: Bool?
         var repositoryEphemeral: Bool?
+        var config = GateConfig()
         var repositoryGitHub = RepositoryGitHubSettings()
         if let path {
             let result = try flags.audit(paths: [path], knowledge: knowledge).result
+            config = result.config
             fleets = aws.fleets(from: result.model)
             sources = result.sources
             if flags.target == nil, let t = ModuleVersion(result.report.target) { target = t }
@@ -225,16 +219,9 @@ struct ProbeCommand: ParsableCommand {
                             rules: knowledge.descriptors.filter { catalogued.contains($0.id) })
         report.auditsRepository = false   // live resources only: the repository's own audit is `check`
         report.live = live
-        if let baseline {
-            report.findings = try Invocation.readBaseline(baseline, host: LocalHostFiles()).filter(report.findings).new
-        }
-        let threshold = failOn ?? .error
-        for entry in plan.entries {
-            let color = entry.format == .text && entry.file == nil && !noColor && environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
-            let text = render(report, as: entry.format, options: RenderOptions(
-                color: color, sources: sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue)))
-            if let file = entry.file { try writeUserFile(Data(text.utf8), to: file) } else { writeStdout(text) }
-        }
+        report = AuditRun.gated(report, by: try reporting.commandLineBaseline().map { [$0] } ?? [])
+        let threshold = ExitStatus.threshold(failOn: reporting.failOn, config: config)
+        try reporting.write(report, plan: plan, filter: filter, sources: sources, threshold: threshold)
         if threshold.fails(report.findings) { throw ExitCode(ExitStatus.findings.rawValue) }
     }
 

@@ -46,7 +46,84 @@ func writeUserFile(_ data: Data, to path: String, what: String = "") throws {
 }
 
 extension OutputFormat: ExpressibleByArgument {}
+extension ColorChoice: ExpressibleByArgument {}
+extension Severity: ExpressibleByArgument {}
+
+/// `--min-severity`, `--rule`, `--skip-rule`: what `check` and `checklist` show and which fixes
+/// `fix` applies (never what the gate judges).
+struct FilterFlags: ParsableArguments {
+    @Option(name: .customLong("min-severity"), help: "Show only findings at or above this severity: note, warning or error (does not change the exit status).")
+    var minSeverity: Severity?
+
+    @Option(name: .customLong("rule"), help: "Show only findings of this rule id or tag (repeatable).")
+    var rules: [String] = []
+
+    @Option(name: .customLong("skip-rule"), help: "Hide findings of this rule id or tag (repeatable).")
+    var skipRules: [String] = []
+
+    func filter(_ knowledge: KnowledgeBase) throws -> FindingFilter {
+        try FindingFilter.make(minSeverity: minSeverity, rules: rules, skipRules: skipRules, knowledge: knowledge)
+    }
+}
 extension FailThreshold: ExpressibleByArgument {}
+
+/// The report options `check` and `probe` share: formats and their files, the gate's threshold
+/// and baseline, and what is shown (`--show-suppressed`, the display filter, colour).
+struct ReportFlags: ParsableArguments {
+    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")). Repeatable, each followed by its own `--output`.")
+    var format: [OutputFormat] = []
+
+    @Option(name: [.customLong("output"), .customShort("o")], help: "Write the report of the preceding `--format` to FILE instead of standard output.")
+    var output: [String] = []
+
+    @Option(name: .customLong("fail-on"), help: "Lowest severity that makes the exit code 1: error, warning, note or none (default: the config's `fail_on`, else error).")
+    var failOn: FailThreshold?
+
+    @Option(help: "Report only findings that are not in this baseline file.")
+    var baseline: String?
+
+    @Flag(name: .customLong("show-suppressed"), help: "List the suppressed and baselined findings too (text, compact, markdown and html; every format counts them).")
+    var showSuppressed = false
+
+    @OptionGroup var filterFlags: FilterFlags
+
+    @Option(help: "Colour the text output: auto (on a terminal, unless NO_COLOR is set and not empty or TERM is dumb), always or never.")
+    var color: ColorChoice = .auto
+
+    @Flag(name: .customLong("no-color"), help: "Same as `--color never`.")
+    var noColor = false
+
+    /// Which format goes where, from the command line as written (`--format F --output FILE` pairs).
+    func outputPlan() throws -> OutputPlan {
+        let plan: OutputPlan
+        do { plan = try OutputPlan.pair(arguments: Array(CommandLine.arguments.dropFirst())) } catch { throw ValidationError(error.description) }
+        guard plan.agrees(withParsedFormats: format, outputs: output) else {
+            throw ValidationError("cannot tell which `--output` belongs to which `--format`; write `--format F --output FILE` pairs")
+        }
+        return plan
+    }
+
+    func filter(_ knowledge: KnowledgeBase) throws -> FindingFilter { try filterFlags.filter(knowledge) }
+
+    /// `--baseline FILE`, read.
+    func commandLineBaseline() throws -> BaselineInUse? {
+        try baseline.map { path throws in try Invocation.baselineInUse(path, host: LocalHostFiles()) }
+    }
+
+    /// Renders `report` (what `filter` keeps) in every format of `plan`, to its file or stdout.
+    func write(_ report: Report, plan: OutputPlan, filter: FindingFilter, sources: [String: SourceFile], threshold: FailThreshold) throws {
+        let shown = filter.apply(to: report)
+        let environment = ProcessInfo.processInfo.environment
+        for entry in plan.entries {
+            let colored = entry.format == .text && entry.file == nil
+                && (noColor ? ColorChoice.never : color).enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: environment)
+            let text = render(shown, as: entry.format, options: RenderOptions(
+                color: colored, sources: sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue),
+                showSuppressed: showSuppressed))
+            if let file = entry.file { try writeUserFile(Data(text.utf8), to: file) } else { writeStdout(text) }
+        }
+    }
+}
 
 /// The options `check`, `checklist` and `fix` share: what to audit and how.
 struct AuditFlags: ParsableArguments {
@@ -88,24 +165,24 @@ struct AuditFlags: ParsableArguments {
 }
 
 struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "Audit one or more repositories (default: the current directory).")
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Audit one or more repositories (default: the current directory).",
+        discussion: """
+        EXIT STATUS:
+          0  nothing at or above the threshold
+          1  findings at or above `--fail-on` (default: error)
+          2  a usage or environment error
+
+        EXAMPLES:
+          ghr-audit check infra/ --target 7.11.0
+          ghr-audit check . --format sarif -o audit.sarif --baseline base.json
+        """)
 
     @Argument(help: "Repositories or folders to audit.")
     var paths: [String] = ["."]
 
     @OptionGroup var flags: AuditFlags
 
-    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")). Repeatable, each followed by its own `--output`.")
-    var format: [OutputFormat] = []
-
-    @Option(name: [.customLong("output"), .customShort("o")], help: "Write the report of the preceding `--format` to FILE instead of standard output.")
-    var output: [String] = []
-
-    @Option(name: .customLong("fail-on"), help: "Lowest severity that makes the exit code 1: error, warning, note or none (default: the config's `fail_on`, else error).")
-    var failOn: FailThreshold?
-
-    @Option(help: "Report only findings that are not in this baseline file.")
-    var baseline: String?
+    @OptionGroup var reporting: ReportFlags
 
     @Option(name: .customLong("write-baseline"), help: "Record the current findings (by fingerprint) in FILE.")
     var writeBaseline: String?
@@ -113,55 +190,62 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("probe-results"), help: "The JSON report of `ghr-audit probe` (`--format json`): the `html` page shows the live fleet beside the repository.")
     var probeResults: String?
 
-
-
-    @Flag(name: .customLong("no-color"), help: "Never colour the text output (NO_COLOR is honoured too).")
-    var noColor = false
+    @Flag(name: .customLong("update-baseline"), help: "Rewrite the baseline in use (`--baseline`, else the config's) with the current fingerprints of the findings it still accepts, dropping the entries nothing matches; migrates baselines written by older versions.")
+    var updateBaseline = false
 
     @Flag(help: "Also run each Linux fleet's start script in a bubblewrap sandbox (see `rehearse`) and report what breaks (one path only).")
     var rehearse = false
 
     func validate() throws {
-        if probeResults != nil && !format.contains(.html) {
+        if probeResults != nil && !reporting.format.contains(.html) {
             throw ValidationError("`--probe-results` is shown only by the html page: add `--format html`")
         }
         if rehearse && paths.count > 1 { throw ValidationError("`--rehearse` takes one path") }
     }
 
     func run() throws {
-        let plan: OutputPlan
-        do { plan = try OutputPlan.pair(arguments: Array(CommandLine.arguments.dropFirst())) } catch { throw ValidationError(error.description) }
-        guard plan.agrees(withParsedFormats: format, outputs: output) else {
-            throw ValidationError("cannot tell which `--output` belongs to which `--format`; write `--format F --output FILE` pairs")
-        }
+        let plan = try reporting.outputPlan()
         let knowledge = try loadKnowledge()
+        let filter = try reporting.filter(knowledge)
         let live = try probeResults.map { path throws in try ProbeResults.read(path, host: LocalHostFiles()) }
         var run = try flags.audit(paths: paths, knowledge: knowledge)
         if rehearse, let (_, findings) = RehearsalRun.rehearse(run.result, knowledge: knowledge, shell: .auto, timeout: 20) {
             run.result = run.result.addingFindings(findings)
         }
         if let path = writeBaseline { try writeUserFile(Baseline.make(run.result.report.findings), to: path, what: "baseline ") }
-        var report = run.result.report
-        report.findings = run.newFindings(commandLine: try baseline.map { path throws in try Invocation.readBaseline(path, host: LocalHostFiles()) })
-
-        let threshold = ExitStatus.threshold(failOn: failOn, config: run.result.config)
-        report.scannedPaths = paths
-        for entry in plan.entries {
-            let color = entry.format == .text && entry.file == nil && !noColor
-                && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
-            var shown = report
-            if entry.format == .html { shown.live = live }
-            let text = render(shown, as: entry.format, options: RenderOptions(
-                color: color, sources: run.result.sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue)))
-            if let file = entry.file { try writeUserFile(Data(text.utf8), to: file) } else { writeStdout(text) }
+        let commandLine = try reporting.commandLineBaseline()
+        var report = run.gatedReport(commandLine: commandLine)
+        report.live = live
+        if updateBaseline {
+            let updates = run.updatedBaselines(commandLine: commandLine)
+            if updates.isEmpty { throw ValidationError("`--update-baseline` needs a baseline: give `--baseline FILE` or name one in the configuration") }
+            for u in updates {
+                try writeUserFile(u.data, to: u.use.hostPath, what: "baseline ")
+                writeStderr("ghr-audit: updated baseline \(u.use.shown)" + (u.dropped > 0 ? " (\(u.dropped) entr\(u.dropped == 1 ? "y" : "ies") no finding matches removed)" : "") + "\n")
+            }
+        } else {
+            for use in run.baselinesInUse(commandLine: commandLine) where use.baseline.needsMigration {
+                writeStderr("ghr-audit: note: baseline \(use.shown) has format-1 fingerprints, which change with `--target`; `--update-baseline` rewrites it\n")
+            }
         }
-        let status = ExitStatus.of(report.findings, failOn: threshold, config: run.result.config)
-        if status != .clean { throw ExitCode(status.rawValue) }
+        report.scannedPaths = paths
+        let threshold = ExitStatus.threshold(failOn: reporting.failOn, config: run.result.config)
+        try reporting.write(report, plan: plan, filter: filter, sources: run.result.sources, threshold: threshold)
+        if threshold.fails(report.findings) { throw ExitCode(ExitStatus.findings.rawValue) }
     }
 }
 
 struct ChecklistCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "checklist", abstract: "Write a Markdown upgrade checklist tailored to the repository.")
+    static let configuration = CommandConfiguration(commandName: "checklist", abstract: "Write a Markdown upgrade checklist tailored to the repository.",
+        discussion: """
+        EXIT STATUS:
+          0  the checklist was written
+          2  a usage or environment error
+
+        EXAMPLES:
+          ghr-audit checklist infra/ --target 7.11.0
+          ghr-audit checklist . --target 6.0.0 --rule jit --output UPGRADE.md
+        """)
 
     @Argument(help: "The repository to plan for.")
     var path: String = "."
@@ -171,9 +255,13 @@ struct ChecklistCommand: ParsableCommand {
     @Option(name: [.customLong("output"), .customShort("o")], help: "Write the checklist to FILE instead of standard output.")
     var output: String?
 
+    @OptionGroup var filterFlags: FilterFlags
+
     func run() throws {
         let knowledge = try loadKnowledge()
-        let result = try flags.audit(paths: [path], knowledge: knowledge).result
+        let filter = try filterFlags.filter(knowledge)
+        var result = try flags.audit(paths: [path], knowledge: knowledge).result
+        result.report = filter.apply(to: result.report)
         let target = flags.target.flatMap(ModuleVersion.init) ?? ModuleVersion(result.report.target) ?? knowledge.latest.version
         let text = Checklist.render(result, knowledge: knowledge, target: target)
         if let output { try writeUserFile(Data(text.utf8), to: output) } else { writeStdout(text) }
@@ -181,7 +269,16 @@ struct ChecklistCommand: ParsableCommand {
 }
 
 struct FixCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "fix", abstract: "Print a unified diff of every machine-applicable fix; `--apply` writes the files.")
+    static let configuration = CommandConfiguration(commandName: "fix", abstract: "Print a unified diff of every machine-applicable fix; `--apply` writes the files.",
+        discussion: """
+        EXIT STATUS:
+          0  the diff was printed, or every file was written
+          2  a usage or environment error, or a file left unwritten by --apply
+
+        EXAMPLES:
+          ghr-audit fix infra/ --target 7.11.0 | git apply
+          ghr-audit fix . --rule INP-202 --apply
+        """)
 
     @Argument(help: "The repository to fix.")
     var path: String = "."
@@ -191,11 +288,22 @@ struct FixCommand: ParsableCommand {
     @Flag(help: "Write the fixed files (atomically, keeping line endings, encoding, owner and mode; only files unchanged since the audit, never through a symbolic link) instead of printing the diff.")
     var apply = false
 
+    @OptionGroup var filterFlags: FilterFlags
+
     func run() throws {
         let knowledge = try loadKnowledge()
-        let plan = FixPlan(try flags.audit(paths: [path], knowledge: knowledge).result)
+        let filter = try filterFlags.filter(knowledge)
+        var result = try flags.audit(paths: [path], knowledge: knowledge).result
+        result.report = filter.apply(to: result.report)
+        let plan = FixPlan(result)
         // First what the user must change by hand: without it the fixed files do not run the target.
         for line in plan.pinInstructions { writeStderr("ghr-audit: change by hand: \(line)\n") }
+        // What the fixes leave undone, after the diff (stderr, so the diff stays applicable).
+        defer {
+            if !plan.notFixed.isEmpty {
+                writeStderr("ghr-audit: \(plan.notFixed.count) finding(s) not fixed:\n" + plan.notFixedLines.map { "  " + $0 + "\n" }.joined())
+            }
+        }
         guard !plan.files.isEmpty || !plan.unaudited.isEmpty else {
             writeStderr("ghr-audit: no machine-applicable fix\n")
             return
@@ -213,7 +321,16 @@ struct FixCommand: ParsableCommand {
 }
 
 struct RulesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rules", abstract: "List the rule catalogue.")
+    static let configuration = CommandConfiguration(commandName: "rules", abstract: "List the rule catalogue.",
+        discussion: """
+        EXIT STATUS:
+          0  the catalogue was printed
+          2  a usage error
+
+        EXAMPLES:
+          ghr-audit rules
+          ghr-audit rules --format json
+        """)
 
     @Option(help: "text or json")
     var format: String = "text"
@@ -241,7 +358,16 @@ struct RulesCommand: ParsableCommand {
 }
 
 struct ExplainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "explain", abstract: "Print a rule's documentation.")
+    static let configuration = CommandConfiguration(commandName: "explain", abstract: "Print a rule's documentation.",
+        discussion: """
+        EXIT STATUS:
+          0  the page was printed
+          2  an unknown rule id
+
+        EXAMPLES:
+          ghr-audit explain JIT-101
+          ghr-audit explain inp-201
+        """)
 
     @Argument(help: "A rule id such as JIT-101.")
     var ruleId: String
@@ -281,7 +407,15 @@ struct SchemaCommand: ParsableCommand {
 }
 
 struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version and the newest module release known.")
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version and the newest module release known.",
+        discussion: """
+        EXIT STATUS:
+          0  always
+
+        EXAMPLES:
+          ghr-audit version
+          ghr-audit --version
+        """)
 
     func run() throws {
         let kb = try loadKnowledge()
@@ -310,6 +444,9 @@ do {
         writeStdout(GHRAudit.fullMessage(for: error) + "\n")
         exit(ExitStatus.clean.rawValue)
     }
-    writeStderr(GHRAudit.fullMessage(for: error) + "\n")
+    // One error prefix everywhere: the argument parser's "Error: " becomes ours.
+    var message = GHRAudit.fullMessage(for: error)
+    if message.hasPrefix("Error: ") { message = "ghr-audit: error: " + message.dropFirst("Error: ".count) }
+    writeStderr(message + "\n")
     exit(ExitStatus.environment.rawValue)
 }

@@ -61,7 +61,8 @@ struct FixPlanTests {
         let after = try Self.audit(root.fileSystem)
         let fixedIds = before.report.findings.filter { $0.fix?.isMachineApplicable == true }.map(\.ruleId)
         #expect(!fixedIds.isEmpty)
-        #expect(!after.report.findings.contains { f in f.fix?.isMachineApplicable == true }, "\(after.report.findings.map(\.ruleId))")
+        #expect(!after.report.findings.contains { f in f.fix.map { $0.isMachineApplicable && !FixPlan.asksForDecision($0) } == true },
+                "\(after.report.findings.map(\.ruleId))")
         #expect(FixPlan(after).files.isEmpty)
     }
 
@@ -160,5 +161,21 @@ struct FixPlanTests {
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
         #expect(text.contains(#"["arm64", "large"]"#))
         #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "a bare LF crept in")
+    }
+
+    @Test("a fix that asks the user to confirm is never written; the findings left are listed with their locations")
+    func adviceIsNotWritten() throws {
+        let fs = MemoryFileSystem(["main.tf": FindingFilterTests.ghesMain])
+        let result = try Self.audit(fs)
+        let advice = try #require(result.report.findings.first { $0.fix.map { $0.isMachineApplicable && FixPlan.asksForDecision($0) } == true },
+                                  "\(result.report.findings.map { "\($0.ruleId): \($0.fix?.description ?? "-")" })")
+        let plan = FixPlan(result)
+        #expect(!plan.diff.contains("enable_jit_config"), "advice was written: \(plan.diff)")
+        #expect(plan.diff.contains(#"["arm64", "large"]"#))
+        #expect(plan.notFixed.contains { $0.fingerprint == advice.fingerprint })
+        let line = try #require(plan.notFixedLines.first { $0.contains("[\(advice.ruleId)]") })
+        #expect(line.hasPrefix("main.tf:\(advice.location.start.line):\(advice.location.start.column): ") && line.contains("needs your decision: "))
+        #expect(FixPlan.asksForDecision(Fix("Confirm GHES is 3.10 or later, or set `enable_jit_config = false`")))
+        #expect(!FixPlan.asksForDecision(Fix("Replace `environment` with `prefix`")))
     }
 }

@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Gate
 import Knowledge
+import Reporters
 import Rules
 import Testing
 
@@ -31,13 +32,15 @@ func audit(_ fs: MemoryFileSystem, target: String) throws -> AuditResult {
 @Suite("Fixes, baselines and checklists on fixture repositories")
 struct GateIntegrationTests {
     /// Every machine-applicable fix, applied, makes its finding disappear on a re-run.
-    @Test(arguments: ["jit-token-only-ami", "multi-runner-mixed", "ghes-ephemeral", "v4-to-v5-inputs", "v6-to-v7-ami-object", "windows-ephemeral-v4", "lambda-lockstep"])
+    @Test(arguments: ["jit-token-only-ami", "multi-runner-mixed", "v4-to-v5-inputs", "v6-to-v7-ami-object", "windows-ephemeral-v4", "lambda-lockstep"])
     func fixesRemoveTheirFindings(_ name: String) throws {
         let f = try fixture(name)
         let root = MemoryScanRoot(try memoryCopy(of: f))
         let before = try audit(root.fileSystem, target: f.target)
-        let fixable = before.report.findings.filter { $0.fix?.isMachineApplicable == true }
+        // Fixes that ask the user to decide are advice: never written, and listed as not fixed.
+        let fixable = before.report.findings.filter { $0.fix.map { $0.isMachineApplicable && !FixPlan.asksForDecision($0) } == true }
         #expect(!fixable.isEmpty, "\(name) has no machine-applicable fix to test")
+        #expect(FixPlan(before).notFixed.count == before.report.findings.count - fixable.count)
         let plan = FixPlan(before)
         #expect(plan.overlapMessages.isEmpty, "conflicting fixes: \(plan.overlapMessages)")
         let outcome = plan.apply(to: root)
@@ -79,6 +82,18 @@ struct GateIntegrationTests {
         let with = try audit(fs, target: f.target)
         #expect(!with.report.findings.contains { $0.ruleId == "JIT-106" })
         #expect(with.suppressed.map(\.ruleId) == ["JIT-106"])
+        // The report carries it with the directive's reason, and every format counts it.
+        let dismissed = try #require(with.report.dismissed.first)
+        #expect(dismissed.kind == .inSource && dismissed.justification == "GHES 3.12 serves the generate-jitconfig API (checked 2026-10)")
+        #expect(!dismissed.finding.fingerprint.isEmpty)
+        for format in OutputFormat.allCases {
+            let out = render(with.report, as: format)
+            #expect(out.contains("1 suppressed") || out.contains("\"suppressed\": 1") || out.contains("skipped=\"1\"") || out.contains("\"inSource\""), "\(format)")
+        }
+        let sarif = render(with.report, as: .sarif)
+        #expect(sarif.contains("\"kind\": \"inSource\"") && sarif.contains("GHES 3.12 serves the generate-jitconfig API"))
+        #expect(render(with.report, as: .text, options: RenderOptions(showSuppressed: true)).contains("suppressed: GHES 3.12 serves"))
+        #expect(!render(with.report, as: .text).contains("suppressed: GHES 3.12 serves"))
         let text = String(decoding: fs.files["main.tf"]!, as: UTF8.self)
         fs.files["main.tf"] = Data(text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains("ignore JIT-106") }.joined(separator: "\n").utf8)
         let without = try audit(fs, target: f.target)

@@ -109,6 +109,43 @@ struct InvocationTests {
         #expect(Self.error { _ = try Self.run(host, AuditRequest(paths: ["repo"])) } == "cannot read baseline ci/missing.json (named in the configuration)")
     }
 
+    @Test("a baseline written at one target hides the same findings at another; a format-1 baseline still works and --update-baseline migrates it")
+    func baselinesSurviveATargetChange() throws {
+        // A repository whose JIT-101 message names the target.
+        var host = MemoryHostFiles([:])
+        for (path, data) in try memoryCopy(of: try fixture("pin-4-0-0-token-script")).files { host.files["repo/" + path] = data }
+        let at6 = try Self.run(host, AuditRequest(paths: ["repo"], target: .version(ModuleVersion(5, 0, 0))))
+        let at7 = try Self.run(host, AuditRequest(paths: ["repo"], target: .version(ModuleVersion(7, 11, 0))))
+        func jit(_ run: AuditRun) throws -> Finding { try #require(run.result.report.findings.first { $0.ruleId == "JIT-101" }) }
+        #expect(try jit(at6).message.contains("5.0.0") && jit(at7).message.contains("7.11.0"))
+        #expect(try jit(at6).fingerprint == jit(at7).fingerprint)
+        let shared = at6.result.report.findings.filter { f in at7.result.report.findings.contains { $0.fingerprint == f.fingerprint } }
+        #expect(shared.count == at6.result.report.findings.count)
+        host.files["base.json"] = Baseline.make(at6.result.report.findings)
+        let use = try Invocation.baselineInUse("base.json", host: host)
+        let gated = at7.gatedReport(commandLine: use)
+        #expect(!gated.findings.contains { $0.ruleId == "JIT-101" })
+        for f in shared { #expect(!gated.findings.contains { $0.fingerprint == f.fingerprint }, "\(f.ruleId) \(f.message)") }
+        #expect(gated.dismissed.count == shared.count && gated.dismissed.allSatisfy { $0.kind == .external && $0.justification == "accepted by the baseline base.json" })
+        #expect(gated.findings.count + gated.dismissed.count == at7.result.report.findings.count)
+
+        // The same baseline in format 1 (fingerprints that hashed the message).
+        let legacyEntries = at6.result.report.findings.map { f in
+            #"{"fingerprint": "\#(at6.result.legacyFingerprints[f.fingerprint]!)", "ruleId": "\#(f.ruleId)", "path": "\#(f.location.path)", "message": "m"}"#
+        }
+        host.files["old.json"] = Data(#"{"format": "ghr-audit-baseline", "version": 1, "findings": [\#(legacyEntries.joined(separator: ","))]}"#.utf8)
+        let old = try Invocation.baselineInUse("old.json", host: host)
+        #expect(old.baseline.needsMigration)
+        #expect(at6.gatedReport(commandLine: old).findings.isEmpty)
+        let updated = try #require(at6.updatedBaselines(commandLine: old).first)
+        #expect(updated.dropped == 0 && updated.use.hostPath == "old.json")
+        host.files["old.json"] = updated.data
+        let migrated = try Invocation.baselineInUse("old.json", host: host)
+        #expect(!migrated.baseline.needsMigration)
+        // Once migrated, the target no longer matters.
+        #expect(at7.gatedReport(commandLine: migrated).dismissed.count == shared.count)
+    }
+
     // MARK: The config stays inside the repository
 
     @Test("a config path that leaves the scan root is a finding and is not read", arguments: [

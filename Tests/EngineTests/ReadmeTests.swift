@@ -45,4 +45,19 @@ struct ReadmeTests {
         #expect(plan.files.count == 1)
         #expect(Self.readme.contains(Self.fenced(plan.diff)), "README fix example is stale")
     }
+
+    /// The JSON section's list of tags names exactly the tags rules carry.
+    @Test func tagsListNamesOnlyTagsRulesCarry() throws {
+        let sentence = try #require(Self.readme.range(of: "Tags: ").map { Self.readme[$0.upperBound...] }?.prefix { $0 != "." })
+        var listed = Set<String>()
+        var rest = Substring(sentence)
+        while let open = rest.firstIndex(of: "`") {
+            let after = rest[rest.index(after: open)...]
+            guard let close = after.firstIndex(of: "`") else { break }
+            listed.insert(String(after[..<close]))
+            rest = after[after.index(after: close)...]
+        }
+        let carried = Set(try KnowledgeBase.load().rules.flatMap { $0.tags.map(\.rawValue) })
+        #expect(listed == carried, "README lists \(listed.sorted()), rules carry \(carried.sorted())")
+    }
 }

@@ -109,7 +109,7 @@ struct BaselineTests {
           ],
           "format" : "ghr-audit-baseline",
           "tool" : "ghr-audit",
-          "version" : 1
+          "version" : 2
         }
 
         """)
@@ -126,7 +126,8 @@ struct BaselineTests {
         (#"{"failed_checks": []}"#, .notABaseline("it looks like a checkov baseline; ghr-audit baselines are written by ghr-audit")),
         (#"{"format": "other", "version": 1, "findings": []}"#, .notABaseline("`format` is a string, expected \"ghr-audit-baseline\"")),
         (#"{"version": 1, "findings": []}"#, .notABaseline("it has no `format` field (expected \"ghr-audit-baseline\")")),
-        (#"{"format": "ghr-audit-baseline", "version": 2, "findings": []}"#, .unsupportedVersion(2)),
+        (#"{"format": "ghr-audit-baseline", "version": 3, "findings": []}"#, .unsupportedVersion(3)),
+        (#"{"format": "ghr-audit-baseline", "version": 0, "findings": []}"#, .notABaseline("`version` 0 is not a baseline format version")),
         (#"{"format": "ghr-audit-baseline", "version": true, "findings": []}"#, .notABaseline("`version` is missing or not an integer")),
         (#"{"format": "ghr-audit-baseline", "version": 1}"#, .notABaseline("it has no `findings` list")),
         (#"{"format": "ghr-audit-baseline", "version": 1, "findings": {}}"#, .notABaseline("`findings` is an object, expected a list")),
@@ -161,5 +162,49 @@ struct BaselineTests {
     @Test func aByteOrderMarkIsTolerated() throws {
         let data = Data([0xEF, 0xBB, 0xBF]) + Baseline.make([])
         #expect(try Baseline.load(data).entries.isEmpty)
+    }
+}
+
+/// Fingerprints that survive a change of `--target`, and baselines of format 1 still read.
+@Suite("Baselines across targets")
+struct BaselineTargetTests {
+    @Test func theStableFingerprintIgnoresTheProseAndTheVersionsItQuotes() {
+        func fp(_ message: String, construct: String = "  runner_os = \"windows\"") -> String {
+            Fingerprint.stable(ruleId: "JIT-101", path: "main.tf", construct: construct, message: message, occurrence: 0)
+        }
+        let at5 = fp("fleet `module.github_runner` gets JIT configs at 5.0.0 but its start script `runner.sh` is token-only")
+        let at7 = fp("fleet `module.github_runner` gets JIT configs at 7.11.0 but its start script `runner.sh` is token-only")
+        #expect(at5 == at7)
+        // A constraint computed from the target is not the subject either.
+        #expect(fp("aws provider constraint `~> 5.80` excludes the `>= 6.33` that module 7.11.0 requires")
+                == fp("aws provider constraint `~> 5.80` excludes the `>= 5.2` that module 5.0.0 requires"))
+        // Another subject, another construct, or reindented text.
+        #expect(at5 != fp("fleet `module.other` gets JIT configs at 5.0.0 but its start script `runner.sh` is token-only"))
+        #expect(at5 != fp("fleet `module.github_runner` gets JIT configs at 5.0.0 but its start script `runner.sh` is token-only", construct: "x = 1"))
+        #expect(at5 == fp("fleet `module.github_runner` gets JIT configs at 5.0.0 but its start script `runner.sh` is token-only", construct: "runner_os   =   \"windows\""))
+        #expect(Fingerprint.subject(of: "`a` was removed in `6.0.0`; use `b.c`") == ["a", "b.c"])
+    }
+
+    @Test func aFormatOneBaselineIsReadMatchedThroughLegacyFingerprintsAndMigrated() throws {
+        let found = [
+            Finding(ruleId: "JIT-101", severity: .error, message: "m at 7.11.0", location: .fileStart("main.tf"), fingerprint: "new-1"),
+            Finding(ruleId: "INP-201", severity: .error, message: "n", location: .fileStart("main.tf"), fingerprint: "new-2"),
+        ]
+        let legacy = ["new-1": "old-1", "new-2": "old-2"]
+        let v1 = #"{"format": "ghr-audit-baseline", "version": 1, "findings": [{"fingerprint": "old-1", "ruleId": "JIT-101", "path": "main.tf", "message": "m at 5.0.0"}, {"fingerprint": "gone", "ruleId": "JIT-102", "path": "main.tf", "message": "x"}]}"#
+        let baseline = try Baseline.load(Data(v1.utf8))
+        #expect(baseline.needsMigration)
+        // Without the findings' format-1 fingerprints nothing matches (a format-1 entry never
+        // matches a current fingerprint by accident).
+        #expect(baseline.filter(found).known.isEmpty)
+        let split = baseline.filter(found, legacyFingerprint: { legacy[$0.fingerprint] })
+        #expect(split.known.map(\.ruleId) == ["JIT-101"] && split.new.map(\.ruleId) == ["INP-201"])
+        #expect(baseline.resolved(by: found, legacyFingerprint: { legacy[$0.fingerprint] }).map(\.ruleId) == ["JIT-102"])
+        let migrated = baseline.migrated(to: found, legacyFingerprint: { legacy[$0.fingerprint] })
+        #expect(!migrated.needsMigration)
+        #expect(migrated.entries.map(\.fingerprint) == ["new-1"])
+        let reread = try Baseline.load(migrated.data())
+        #expect(!reread.needsMigration && reread.filter(found).known.map(\.ruleId) == ["JIT-101"])
+        #expect(String(decoding: migrated.data(), as: UTF8.self).contains("\"version\" : 2"))
     }
 }

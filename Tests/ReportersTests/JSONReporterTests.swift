@@ -11,7 +11,7 @@ import Testing
 
     @Test func contractTopLevelAndSummary() throws {
         let json = try parse(render(Fixture.report, as: .json))
-        #expect(json.keys.sorted() == ["findings", "modules", "scope", "summary", "target", "tool"])
+        #expect(json.keys.sorted() == ["findings", "modules", "scope", "summary", "suppressed", "target", "tool"])
         #expect(json["tool"] as? [String: String] == ["name": "ghr-audit", "version": "0.1.0"])
         #expect(json["target"] as? String == "5.0.0")
         let summary = try #require(json["summary"] as? [String: Any])

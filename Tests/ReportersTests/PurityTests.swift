@@ -47,13 +47,15 @@ import TestSupport
     }
 
     static let everywhere = Set(OutputFormat.allCases)
+    /// `compact` is one line per finding: no detail, notes or fix.
+    static let beyondOneLine = everywhere.subtracting([.compact])
     static let fields: [Field] = [
         Field(marker: "MSGMARK", allowed: everywhere),
-        Field(marker: "DETAILMARK", allowed: everywhere),
+        Field(marker: "DETAILMARK", allowed: beyondOneLine),
         Field(marker: "RULEMARK", allowed: everywhere),
         Field(marker: "PATHMARK", allowed: everywhere),
-        Field(marker: "NOTEMARK", allowed: everywhere),
-        Field(marker: "FIXMARK", allowed: everywhere),
+        Field(marker: "NOTEMARK", allowed: beyondOneLine),
+        Field(marker: "FIXMARK", allowed: beyondOneLine),
         Field(marker: "EDITMARK", allowed: [.text, .json, .sarif, .html]),
         Field(marker: "fingerprintmark", allowed: [.json, .sarif]),
         Field(marker: "TAGMARK", allowed: [.json, .sarif]),

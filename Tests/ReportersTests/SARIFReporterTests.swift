@@ -102,7 +102,7 @@ import TestSupport
         let region = try #require(location["region"] as? [String: Int])
         #expect(region == ["startLine": 6, "startColumn": 25, "endLine": 6, "endColumn": 34])
         #expect(location["artifactLocation"] as? [String: String] == ["uri": "main.tf", "uriBaseId": "%SRCROOT%"])
-        #expect(tf101["partialFingerprints"] as? [String: String] == ["ghrAudit/v1": "f00000000000000000000000000000d4"])
+        #expect(tf101["partialFingerprints"] as? [String: String] == ["ghrAudit/v2": "f00000000000000000000000000000d4"])
         let related = try #require(tf101["relatedLocations"] as? [[String: Any]])
         #expect(related.map { $0["id"] as? Int } == [1, 2])
         #expect((related[1]["message"] as? [String: String])?["text"] == "fleet labels written as a list here")
