@@ -17,7 +17,9 @@ extension AuditResult {
     public func addingFindings(_ extra: [Finding]) -> AuditResult {
         guard !extra.isEmpty else { return self }
         var copy = self
-        copy.report.findings = Auditor.finalise(report.findings + extra.map(\.redacted), workspace: workspace)
+        var legacy = legacyFingerprints
+        copy.report.findings = Auditor.finalise(report.findings + extra.map(\.redacted), workspace: workspace, legacy: &legacy)
+        copy.legacyFingerprints = legacy
         for f in extra {
             for path in [f.location.path] + f.related.map(\.location.path) where copy.sources[path] == nil {
                 copy.sources[path] = workspace.source(path)?.redacted
