@@ -119,8 +119,11 @@ public enum RuleRegistry {
         .prb401, .prb402, .prb403, .prb404, .prb405, .prb406, .prb407, .prb408, .prb409, .prb410, .prb411,
     ]
 
+    /// Rule ids the boot rehearsal (target `Rehearsal`) emits; RehearsalTests runs their examples.
+    public static let rehearsalIds: Set<RuleID> = [.rhs501, .rhs502]
+
     /// Every id some code can emit.
     public static var implementedIds: Set<RuleID> {
-        Set(all.flatMap(\.emits)).union(engineIds).union(probeIds)
+        Set(all.flatMap(\.emits)).union(engineIds).union(probeIds).union(rehearsalIds)
     }
 }

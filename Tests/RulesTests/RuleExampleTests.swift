@@ -122,7 +122,8 @@ struct CatalogueTests {
     @Test("every catalogue rule is implemented and every implemented id is in the catalogue")
     func bijection() throws {
         let kb = ExampleCase.knowledge
-        // Rules tagged `probe` are implemented by the Probe target; ProbeTests checks those.
+        // Rules tagged `probe` are implemented by the Probe target (ProbeTests checks those), rules
+        // tagged `rehearsal` by the Rehearsal target (RehearsalTests runs their examples).
         let catalogue = Set(kb.rules.filter { !$0.tags.contains(.probe) }.map(\.id))
         let implemented = Set(RuleRegistry.implementedIds.subtracting(RuleRegistry.probeIds).map(\.rawValue))
         #expect(catalogue.subtracting(implemented).sorted() == [], "in rules/ but not implemented")
