@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates docs/html-report.png and docs/html-live.png, the README's screenshots of `--format
-# html`: audits the multi-fleet fixture (and the probe results fixture with `--probe-results`),
-# writes the pages, and photographs them in headless Chromium with networking disabled (the pages
-# need none). Run from anywhere; needs Chromium (`apt-get install chromium`,
+# Regenerates docs/html-report.png, the README's screenshot of `--format html`: audits the
+# multi-fleet fixture, writes the page, and photographs it in headless Chromium with networking disabled (the page
+# needs none). Run from anywhere; needs Chromium (`apt-get install chromium`,
 # or CHROMIUM=/path/to/browser) and either a built ghr-audit (GHR_AUDIT=/path/to/ghr-audit) or
 # `swift build`.
 set -euo pipefail
@@ -41,9 +40,3 @@ shoot() { # PAGE URL-FRAGMENT WIDTH HEIGHT OUTPUT
 }
 shoot "$work/report.html" "" 1100 1250 docs/html-report.png
 
-# The README's probe results example: the live section, scrolled to by its fragment.
-status=0
-"$tool" check Tests/ProbeTests/Fixtures/live/repo --target 6.5.0 --format html \
-  --probe-results Tests/ProbeTests/Fixtures/live/probe.json --output "$work/live.html" || status=$?
-[ "$status" -le 1 ] || { echo "readme-screenshot: ghr-audit failed with exit status $status" >&2; exit "$status"; }
-shoot "$work/live.html" "#live-1" 1100 1250 docs/html-live.png
