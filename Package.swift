@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .executableTarget(name: "ghr-audit-bench", dependencies: ["Engine", "Knowledge", "AuditCore", "Rules", "Terraform", "HCL"], swiftSettings: strict),
 
-        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore"], swiftSettings: strict),
+        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HCLTests", dependencies: ["HCL", "Documents", "AuditCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "AuditCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ScriptsTests", dependencies: ["Scripts", "AuditCore", "DevTools", "TestSupport"], swiftSettings: strict),

@@ -1,6 +1,7 @@
 import AuditCore
 import Foundation
 import Testing
+import TestSupport
 
 /// The byte-level secret scanners against the regular expressions they replace (ICU, through
 /// `NSRegularExpression`): the same masked text for the repository's own files and for many
@@ -56,18 +57,6 @@ struct SecretsScannerTests {
         }
     }
 
-    /// A small deterministic generator (SplitMix64), so a failure is reproducible from its seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let pieces: [String] = [
         "-----BEGIN ", "RSA ", "EC ", "OPENSSH ", "PRIVATE KEY", "-----", "-----END ", "PUBLIC KEY", "\n", "\r\n", "\r",
         "LS0tLS1CRUdJTi", "gh", "ghp_", "gho_", "ghs_", "ghx_", "github_pat_", "AKIA", "ASIA", "AROA", "AKIB",
@@ -79,13 +68,13 @@ struct SecretsScannerTests {
         "0", "7", "A", "Z", "a", "z", "Q", "x9", "K", "k", "S", "s",
     ]
 
-    static func alphanumerics(_ count: Int, using g: inout Generator, upper: Bool = false) -> String {
+    static func alphanumerics(_ count: Int, using g: inout SeededGenerator, upper: Bool = false) -> String {
         let alphabet = Array(upper ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         return String((0..<count).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
     }
 
     static func sample(seed: UInt64) -> String {
-        var g = Generator(state: seed)
+        var g = SeededGenerator(seed: seed)  // SplitMix64: a failure is reproducible from its seed
         var text = ""
         for _ in 0..<Int(g.next() % 24) {
             switch g.next() % 12 {

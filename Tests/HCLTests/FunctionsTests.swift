@@ -2,6 +2,7 @@ import AuditCore
 import Documents
 import HCL
 import Testing
+import TestSupport
 
 // Short value builders for the tables below.
 private func s(_ v: String) -> Value { .string(v) }
@@ -284,7 +285,7 @@ private func call(_ name: String, _ args: [Value]) -> (Value, [Diagnostic]) {
     /// arguments always comes with an error.
     @Test(arguments: [UInt64(7), 8, 9])
     func randomArgumentsNeverTrap(seed: UInt64) {
-        var rng = SplitMix(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let pool: [Value] = [
             null, unknown(), b(true), n(0), n(-1), n(2.5), n(1e300), n(-.infinity), n(.nan), n(9e18), s(""), s("a,b"), s("%"),
             s("%[1]s %v %d"), s("/(a+)+$/"), s("{\"a\": [1]}"), s("- x\n- y"), s("true"), s("12"), l(), l(s("a"), n(1)),
@@ -455,14 +456,3 @@ private func call(_ name: String, _ args: [Value]) -> (Value, [Diagnostic]) {
     }
 }
 
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

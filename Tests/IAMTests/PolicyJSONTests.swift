@@ -1,5 +1,6 @@
 import AuditCore
 import Testing
+import TestSupport
 @testable import IAM
 
 @Suite struct PolicyJSONTests {
@@ -152,7 +153,7 @@ import Testing
     }
 
     @Test func arbitraryBytesNeverCrash() {
-        var rng = SplitMix(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         let alphabet = Array("{}[]\":,\\ aA1$%*?-\n\t/ü".unicodeScalars)
         for _ in 0..<2_000 {
             var s = String.UnicodeScalarView()
@@ -250,15 +251,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator for the fuzz test.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
