@@ -110,7 +110,7 @@ struct HostileInputTests {
         }
         let (result, seconds) = try tree.audit()
         #expect(seconds < Self.hangBound)
-        #expect(BoundedWorkTests.peakMemoryMB() < 2_000)
+        #expect(try tree.auditPeakMB() < 2_000)
         #expect(Self.located(result).sorted() == hostile.expected.sorted())
         #expect(result.model.calls.contains { $0.address == "module.runners" && $0.fleets.count == 1 })
     }
@@ -234,8 +234,8 @@ struct HostileInputTests {
     }
 
     /// A 25 MB configuration (generated Terraform is that large) is read and parsed, not refused.
-    /// It runs in a child process, so its memory is measured alone and does not count against
-    /// the bounds other tests of this process assert.
+    /// It runs in a child process, so its memory is measured alone (and this process's stays
+    /// small).
     @Test func twentyFiveMegabyteFileIsParsed() throws {
         let tree = try Tree()
         defer { tree.remove() }
@@ -256,27 +256,10 @@ struct HostileInputTests {
         }
         try handle.close()
         let binary = try #require(Self.binary, "the built ghr-audit is needed")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["check", tree.root.path, "--target", "4.1.0", "--format", "json", "--fail-on", "none"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        let start = Date()
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let seconds = Date().timeIntervalSince(start)
-        var usage = rusage()
-        #if os(Linux)
-        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
-        let childMB = Int(usage.ru_maxrss) / 1024
-        #else
-        getrusage(RUSAGE_CHILDREN, &usage)
-        let childMB = Int(usage.ru_maxrss) / (1024 * 1024)
-        #endif
-        print("\(size / 1_000_000) MB file: audited in \(String(format: "%.1f", seconds)) s, largest child RSS \(childMB) MB")
-        #expect(process.terminationStatus == 0)
+        let run = try MeasuredChild.run(binary, ["check", tree.root.path, "--target", "4.1.0", "--format", "json", "--fail-on", "none"])
+        let (data, seconds) = (run.stdout, run.seconds)
+        print("\(size / 1_000_000) MB file: audited in \(String(format: "%.1f", seconds)) s, peak RSS of the audit \(run.peakMB) MB")
+        #expect(run.status == 0)
         #expect(seconds < Self.hangBound)
         let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let summary = try #require(report["summary"] as? [String: Any])
@@ -286,11 +269,7 @@ struct HostileInputTests {
     }
 
     /// The `ghr-audit` the build made, next to the test bundle or in `.build/debug`.
-    static var binary: URL? {
-        var dirs = [packageRoot.appendingPathComponent(".build/debug")]
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") { dirs.insert(bundle.bundleURL.deletingLastPathComponent(), at: 0) }
-        return dirs.map { $0.appendingPathComponent("ghr-audit") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    static var binary: URL? { TestPaths.builtProduct("ghr-audit") }
 
     /// 100,000 small files in one folder, each declaring a local: one module of 100,000 files.
     /// (Ordering the locals was quadratic: seven minutes for this folder.)
@@ -370,9 +349,10 @@ struct HostileInputTests {
         _ = try Self.writeDeepTree(in: tree.root.appendingPathComponent("chain"), levels: 2_500)
 
         let (result, seconds) = try tree.audit()
-        print("whole hostile tree: audited in \(String(format: "%.1f", seconds)) s, peak RSS \(BoundedWorkTests.peakMemoryMB()) MB")
+        let peak = try tree.auditPeakMB()
+        print("whole hostile tree: audited in \(String(format: "%.1f", seconds)) s, peak RSS of the audit alone \(peak) MB")
         #expect(seconds < Self.hangBound)
-        #expect(BoundedWorkTests.peakMemoryMB() < 2_000)
+        #expect(peak < 2_000)
         let found = Set(Self.located(result))
         let expected = Self.cases.flatMap(\.expected) + [
             "CORE-002 warning loop.tf:1:1: symbolic link loops back on itself and was not followed",
