@@ -52,6 +52,9 @@ public struct AuditResult: Sendable {
     /// The format-1 fingerprint (`Fingerprint.compute`) of each finding, by its fingerprint:
     /// what baselines written before format 2 recorded.
     public var legacyFingerprints: [String: String] = [:]
+    /// The module releases the knowledge base knows: where a rewritten `version` constraint
+    /// must resolve to the target (`PinMove`).
+    public var releases: [ModuleVersion] = []
 }
 
 /// Runs the whole pipeline: discover, read and parse once (in parallel), build the deployment
@@ -248,7 +251,8 @@ public struct Auditor: Sendable {
             }
         }
         return AuditResult(report: report, config: config, workspace: workspace, model: model, sources: sources,
-                           unmaskedFixes: unmaskedFixes, legacyFingerprints: legacyFingerprints)
+                           unmaskedFixes: unmaskedFixes, legacyFingerprints: legacyFingerprints,
+                           releases: knowledge.releases.map(\.version))
     }
 
     /// CORE-005 for a config path that leaves the scan root (the file is not read).
