@@ -92,7 +92,11 @@ public struct Auditor: Sendable {
         }
         var options = options
         if options.target == nil, let t = config.target {
-            if let sel = TargetSelection(t.value) { options.target = sel } else {
+            // Validated as `--target` is: a release ghr-audit knows, `latest` or `pinned`. A value
+            // that is none of them is a finding and the default target is used.
+            if case .version(let v)? = TargetSelection(t.value), let unknown = Invocation.unknownRelease(v, knowledge: knowledge) {
+                findings.append(coreFinding(GateRules.configProblem, "`target: \(t.value)` " + unknown, at: t.range))
+            } else if let sel = TargetSelection(t.value) { options.target = sel } else {
                 findings.append(coreFinding(GateRules.configProblem, "`target: \(t.value)` is not a release, `latest` or `pinned`", at: t.range))
             }
         }

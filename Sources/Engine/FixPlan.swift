@@ -25,8 +25,9 @@ public struct FixPlan: Sendable {
     /// Files that fixes point into but the audit did not read (never written).
     public var unaudited: [String]
     /// What the user must change by hand so the fixed configuration runs the target: runner
-    /// module calls whose release pin `fix` cannot move (a constraint range, a git ref that does
-    /// not name the release once, a vendored copy). Shown before the diff.
+    /// module calls whose release pin `fix` cannot move (a range that admits the target but
+    /// installs another release, a constraint not written as one string, a git ref that does not
+    /// name the release once, a vendored copy). Shown before the diff.
     public var pinInstructions: [String]
     /// Findings this plan does not fix: no machine-applicable fix, or one that asks the user to
     /// decide (see `asksForDecision`). `fix` lists them after the diff so a dry run never looks
