@@ -17,15 +17,9 @@ public struct VersionConstraintRule: Rule {
                   !constraint.isSatisfied(by: target), seen.insert(range).inserted else { continue }
             let admitted = releases.filter(constraint.isSatisfied)
             let admits = admitted.max().map { "its newest known release is \($0)" } ?? "it admits no known release"
-            let fix: Fix
-            switch PinMove.of(call, to: target, releases: releases, workspace: context.workspace) {
-            case .edit(let edit, _):
-                fix = Fix("Set `version = \(edit.newText)` so Terraform installs \(target)", edits: [edit])
-            case .byHand(let instruction):
-                fix = Fix(instruction)
-            case .none:
-                fix = Fix("Set `version = \"\(PinMove.rewrite(constraint, toAdmit: target, releases: releases))\"`")
-            }
+            let fix = PinMove.of(call, to: target, releases: releases, workspace: context.workspace).fix(
+                edited: { "Set `version = \($0.newText)` so Terraform installs \(target)" },
+                otherwise: "Set `version = \"\(PinMove.rewrite(constraint, toAdmit: target, releases: releases))\"`")
             out.append(context.finding(
                 id, "`version = \"\(constraint.text)\"` of `\(call.address)` excludes the target \(target)",
                 at: range,
@@ -51,15 +45,8 @@ public struct GitRefPinRule: Rule {
                   let named = PinMove.releaseTag(ref) ?? (call.evidence.how.hasPrefix("git ref") ? call.version : nil),
                   let target = context.targetVersion(for: call), named != target,
                   seen.insert(range).inserted else { continue }
-            let fix: Fix
-            switch PinMove.of(call, to: target, releases: releases, workspace: context.workspace) {
-            case .edit(let edit, _):
-                fix = Fix("Move `?ref=` from \(named) to \(target)", edits: [edit])
-            case .byHand(let instruction):
-                fix = Fix(instruction)
-            case .none:
-                fix = Fix("Point `?ref=` at the tag of \(target)")
-            }
+            let fix = PinMove.of(call, to: target, releases: releases, workspace: context.workspace).fix(
+                edited: { _ in "Move `?ref=` from \(named) to \(target)" }, otherwise: "Point `?ref=` at the tag of \(target)")
             out.append(context.finding(
                 id, "git ref `\(ref)` of `\(call.address)` names release \(named), not the target \(target)",
                 at: range,

@@ -57,6 +57,16 @@ public enum PinMove: Sendable, Equatable {
         return .none
     }
 
+    /// The fix of a finding about the call's release pin: the move's edit (its text from
+    /// `edited`), the instruction when no edit is safe, else `otherwise` as advice.
+    public func fix(edited: (TextEdit) -> String, otherwise: String) -> Fix {
+        switch self {
+        case .edit(let edit, _): Fix(edited(edit), edits: [edit])
+        case .byHand(let instruction): Fix(instruction)
+        case .none: Fix(otherwise)
+        }
+    }
+
     /// The release a git ref names when it is a tag (`v4.1.0`, `4.1.0`); nil for a branch or a commit.
     public static func releaseTag(_ ref: String) -> ModuleVersion? {
         ref.contains(".") ? ModuleVersion(ref) : nil
