@@ -8346,7 +8346,7 @@ id: VER-209
 title: Module version constraint excludes the target release
 severity: error
 tags: [version]
-summary: A runner module call's `version` constraint (a range, `~>`, `!=`) admits no installation of the target release, so the upgrade the audit describes never happens
+summary: A runner module call's `version` constraint (a range, `~>`, `!=`) excludes the target release, so Terraform never installs the release the audit describes
 description: |
   Reported once per `version` argument of a runner module call (root module, `modules/multi-runner`
   or `modules/runners`, directly or in a wrapper) whose constraint is not an exact pin and does not
