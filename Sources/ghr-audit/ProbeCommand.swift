@@ -59,18 +59,32 @@ struct AWSProbeOptions: ParsableArguments {
                          skew: ClockSkew(report: { writeStderr("\($0)\n") }))
     }
 
-    /// Fleets the deployment model knows: name prefix, SSM base, pinned release, the module call.
-    func fleets(from model: DeploymentModel) -> [AWSFleetTarget] {
+    /// Fleets the deployment model knows: name prefix, SSM base, pinned release, the module call,
+    /// the AMI filter it writes and the repository's Packer sources (those the static audit found
+    /// on the fleet's boot path marked).
+    func fleets(from result: AuditResult) -> [AWSFleetTarget] {
         let root = ssmRoot.hasSuffix("/") ? String(ssmRoot.dropLast()) : ssmRoot
+        let workspace = result.workspace
+        let packer = PackerTemplate.templates(from: workspace.files(ofKind: .packer).compactMap(\.hcl), fileSystem: workspace.fileSystem)
+        var summaries: [String: FleetSummary] = [:]
+        for s in result.report.modules.flatMap(\.fleets) { if let p = s.namePrefix { summaries[p] = s } }
         var out: [AWSFleetTarget] = []
-        for (call, fleet) in model.fleets where !fleet.isPlaceholder {
+        for (call, fleet) in result.model.fleets where !fleet.isPlaceholder {
             let prefix = fleet.input("prefix")?.value.stringValue ?? "github-actions"
             let note = RelatedNote("fleet `\(fleet.name)` of module call `\(call.address)`\(call.version.map { " (pins \($0))" } ?? "")", at: fleet.anchor)
-            if let key = fleet.configKey {
-                out.append(AWSFleetTarget(namePrefix: "\(prefix)-\(key)", ssmBase: "\(root)/\(prefix)/\(key)", pinned: call.version, related: [note]))
-            } else {
-                out.append(AWSFleetTarget(namePrefix: prefix, ssmBase: "\(root)/\(prefix)", pinned: call.version, related: [note]))
+            let namePrefix = fleet.configKey.map { "\(prefix)-\($0)" } ?? prefix
+            let summary = summaries[namePrefix]
+            let baked = Set(summary?.boot.filter { $0.kind == .packerTemplate }.map(\.label) ?? [])
+            let builders = packer.flatMap { t in
+                t.sources.compactMap { s -> AMIBuilder? in
+                    guard let pattern = s.amiNamePattern, pattern != "*", let at = s.amiNameRange else { return nil }
+                    return AMIBuilder(template: t.file, source: "\(s.type).\(s.name)", namePattern: pattern, at: at, bakesFleet: baked.contains(t.file))
+                }
             }
+            let filter = summary?.amiNameFilter.map { AMISelection(pattern: $0, at: (fleet.input("ami_filter") ?? fleet.input("ami"))?.range) }
+            let ssmBase = fleet.configKey.map { "\(root)/\(prefix)/\($0)" } ?? "\(root)/\(prefix)"
+            out.append(AWSFleetTarget(namePrefix: namePrefix, ssmBase: ssmBase, pinned: call.version, related: [note],
+                                      amiBuilders: builders, amiFilter: filter))
         }
         var seen = Set<String>()
         return out.filter { seen.insert($0.ssmBase).inserted }
@@ -155,7 +169,7 @@ struct ProbeCommand: ParsableCommand {
         if let path {
             let result = try flags.audit(paths: [path], knowledge: knowledge).result
             config = result.config
-            fleets = aws.fleets(from: result.model)
+            fleets = aws.fleets(from: result)
             sources = result.sources
             if flags.target == nil, let t = ModuleVersion(result.report.target) { target = t }
             let summaries = result.report.modules.flatMap(\.fleets)
@@ -185,7 +199,8 @@ struct ProbeCommand: ParsableCommand {
             if interactive {
                 writeStderr("AWS: account \(result.account ?? "?") as \(result.callerArn ?? "?") (credentials: \(result.credentialSource ?? "given")), region \(result.region)\n")
                 for f in result.fleets {
-                    writeStderr("  fleet \(f.fleet.namePrefix): deployed release \(f.deployed.summary), \(f.instances.count) instance(s), \(f.tokens.count) token parameter(s)\n")
+                    let image = f.image.map { i in ", AMI \(i.id)\(i.name.map { " `\($0)`" } ?? "")\(i.ownerId.map { " of \($0)" } ?? "")" } ?? ""
+                    writeStderr("  fleet \(f.fleet.namePrefix): deployed release \(f.deployed.summary), \(f.instances.count) instance(s), \(f.tokens.count) token parameter(s)\(image)\n")
                 }
             }
             findings += result.findings

@@ -8035,6 +8035,43 @@ examples:
         /github-action-runners/prod/runners/config/agent_mode
 
 """#,
+        "probe/PRB-412.yaml": #"""
+id: PRB-412
+title: The deployed AMI and the Packer template that builds it
+severity: warning
+tags: [probe, script]
+summary: "The launch template's AMI, related to the repository's Packer templates and the fleet's AMI filter"
+description: |
+  The probe reads the image of the launch template's default version (`ec2:DescribeImages`: name, owner). With a
+  PATH it compares the image's name with the `ami_name` of every Packer `source` in the repository (interpolations
+  match anything). A note names the AMI, its owner and the template that builds it, with the `ami_name` line as a
+  related location. It warns when the templates the static audit found on the fleet's boot path build other names,
+  and when the module call's `ami_filter` (or `ami.filter`) name no longer selects the deployed image.
+rationale: |
+  For a fleet whose start script is baked into the AMI, the static audit judges the script in the Packer template.
+  That verdict is about the live fleet only when the live image was built by that template; an image built
+  elsewhere, or one the filter no longer selects, boots another script.
+remediation: |
+  Build the image from the repository's template and roll it out, or fix the `ami_filter` name so it selects the
+  image you mean to run.
+examples:
+  - name: live-fleet-with-the-problem
+    kind: triggering
+    runnable: false
+    files:
+      ec2/image: |
+        1️⃣ami-0abc name=custom-runner-2024 (repository filter ghr-runner-*)
+    expect:
+      - marker: 1️⃣
+        message: "does not select"
+  - name: live-fleet-without-it
+    kind: non_triggering
+    runnable: false
+    files:
+      ec2/image: |
+        ami-0abc name=ghr-runner-al2023-20261201 (Packer ami_name ghr-runner-al2023-*)
+
+"""#,
         "rehearsal/RHS-501.yaml": ##"""
 id: RHS-501
 title: The start script fails to register a runner when rehearsed

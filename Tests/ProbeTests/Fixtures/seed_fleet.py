@@ -67,6 +67,15 @@ def image_id():
     images = ec2.describe_images(Owners=["amazon"])["Images"]
     return sorted(i["ImageId"] for i in images)[0]
 
+# The 4.x fleet boots an image of its own, as a Packer template named it (`ami_name`).
+RUNNER_AMI_NAME = "ghr-runner-al2023-x86_64-20261201"
+
+def runner_image_id():
+    found = ec2.describe_images(Filters=[{"Name": "name", "Values": [RUNNER_AMI_NAME]}])["Images"]
+    if found:
+        return found[0]["ImageId"]
+    return ec2.register_image(Name=RUNNER_AMI_NAME, Architecture="x86_64", RootDeviceName="/dev/xvda", VirtualizationType="hvm")["ImageId"]
+
 def put(name, value, type_="String"):
     ssm.put_parameter(Name=name, Value=value, Type=type_, Overwrite=True)
 
@@ -115,7 +124,7 @@ def fleet(prefix, version4):
                             Environment={"Variables": env if fn == "scale-up" else {"ENVIRONMENT": prefix}})
 
     lt = ec2.create_launch_template(LaunchTemplateName=f"{prefix}-action-runner", LaunchTemplateData={
-        "ImageId": image_id(), "InstanceType": "m5.large",
+        "ImageId": runner_image_id() if version4 else image_id(), "InstanceType": "m5.large",
         "UserData": base64.b64encode((JIT_AWARE if version4 else TOKEN_ONLY).encode()).decode(),
         "MetadataOptions": {"HttpTokens": "required" if version4 else "optional"},
         "TagSpecifications": [{"ResourceType": "instance", "Tags": [
