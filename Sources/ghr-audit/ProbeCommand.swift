@@ -146,6 +146,9 @@ struct ProbeCommand: ParsableCommand {
         if !awsWanted && !githubWanted {
             throw ValidationError("nothing to probe: give PATH or `--prefix` for AWS, or `--github-app-id` (with `--github-app-key-file`) or `--org`/`--repo` for GitHub")
         }
+        if github.appFromFleet && !awsWanted {
+            throw ValidationError("`--github-app-from-fleet` reads the App from the fleet's SSM parameters: give PATH or `--prefix` (and not `--skip-aws`)")
+        }
         if let since, LiveResource.parseDuration(since) == nil { throw ValidationError("`--since \(since)` is not a duration such as 24h or 3d") }
         // The pins are read from the repository: without one, `pinned` would silently mean `latest`.
         if path == nil, flags.target.flatMap(TargetSelection.init) == .pinned {
@@ -182,6 +185,8 @@ struct ProbeCommand: ParsableCommand {
         }
         var findings: [Finding] = []
         var live = LiveFacts()
+        var fleetGitHub: FleetGitHubSettings?
+        var fleetApp: FleetAppCredentials?
         if awsWanted {
             let client = try aws.client(environment: environment)
             let settings = AWSProbeSettings(prefixes: aws.prefixes, fleets: fleets, ssmRoot: aws.ssmRoot, since: since.flatMap(LiveResource.parseDuration),
@@ -205,13 +210,29 @@ struct ProbeCommand: ParsableCommand {
             }
             findings += result.findings
             live.aws = LiveFacts(aws: result, github: nil, window: since.flatMap(LiveResource.parseDuration)).aws
+            if githubWanted {
+                let settings = FleetGitHubSettings(result, ssmRoot: aws.ssmRoot)
+                fleetGitHub = settings
+                if github.appFromFleet {
+                    do {
+                        fleetApp = try Self.runInterruptibly { try await FleetAppCredentials.read(client: client, settings: settings) }.get()
+                    } catch let e as AWSProbeError {
+                        throw EnvironmentError(e.description)
+                    }
+                }
+            }
             sources.merge(result.sources) { a, _ in a }
         }
         var catalogued = Set(findings.map(\.ruleId))
         if githubWanted {
-            var inputs = try github.inputs(repositoryJIT: repositoryJIT, repository: repositoryGitHub, environment: environment)
+            var inputs = try github.inputs(repositoryJIT: repositoryJIT, repository: repositoryGitHub, live: fleetGitHub, fleetApp: fleetApp,
+                                           environment: environment)
             if !repositoryGitHub.summary.isEmpty {
                 writeStderr("github: from the repository: \(repositoryGitHub.summary.joined(separator: "; ")) (options override)\n")
+            }
+            let fromFleet = (fleetApp.map { ["App id and key from \($0.idParameter) and \($0.keyParameter)"] } ?? []) + (fleetGitHub?.summary ?? [])
+            if !fromFleet.isEmpty {
+                writeStderr("github: from the fleet: \(fromFleet.joined(separator: "; ")) (options override)\n")
             }
             inputs.fleet.ephemeral = repositoryEphemeral
             let transport = try github.transport(environment: environment)

@@ -4,6 +4,7 @@
   seed_fleet.py ENDPOINT                      seed `legacy` (deployed by 3.6.1) and `modern` (4.x)
   seed_fleet.py ENDPOINT --snapshot           print every seeded resource as JSON (sorted, stable)
   seed_fleet.py ENDPOINT --user NAME ACTIONS  create an IAM user allowed ACTIONS (comma list); print its key
+  seed_fleet.py ENDPOINT --app ID KEY.pem     also store a real GitHub App (id, base64 key) for `modern`
 
 Secret values here (app key, tokens, JIT configs, a lambda variable) start with SECRET- so tests
 can prove that none of them reaches the probe's output.
@@ -81,7 +82,7 @@ def put(name, value, type_="String"):
 
 def fleet(prefix, version4):
     root = f"/github-action-runners/{prefix}"
-    put(f"{root}/app/github_app_id", "123456")
+    put(f"{root}/app/github_app_id", "123456", "SecureString")  # the module stores all three App values encrypted
     put(f"{root}/app/github_app_key_base64", f"SECRET-APP-KEY-{prefix}", "SecureString")
     put(f"{root}/app/github_app_webhook_secret", f"SECRET-WEBHOOK-{prefix}", "SecureString")
     put(f"{root}/runners/config/run_as", "ec2-user")
@@ -213,6 +214,13 @@ if __name__ == "__main__":
     else:
         fleet("legacy", False)
         fleet("modern", True)
+        if "--app" in sys.argv:
+            # The 4.x fleet's App as the module stores it: the id, and the base64 of the PEM key.
+            i = sys.argv.index("--app")
+            with open(sys.argv[i + 2], "rb") as f:
+                key_b64 = base64.b64encode(f.read()).decode()
+            put("/github-action-runners/modern/app/github_app_id", sys.argv[i + 1], "SecureString")
+            put("/github-action-runners/modern/app/github_app_key_base64", key_b64, "SecureString")
         if "--drop-jit-parameter" in sys.argv:
             # A 4.x fleet whose lambdas were upgraded without the runners' SSM configuration.
             ssm.delete_parameter(Name="/github-action-runners/modern/runners/config/enable_jit_config")
