@@ -187,10 +187,11 @@ struct ProbeCommand: ParsableCommand {
         var live = LiveFacts()
         var fleetGitHub: FleetGitHubSettings?
         var fleetApp: FleetAppCredentials?
+        var awsResult: AWSProbeResult?
         if awsWanted {
             let client = try aws.client(environment: environment)
             let settings = AWSProbeSettings(prefixes: aws.prefixes, fleets: fleets, ssmRoot: aws.ssmRoot, since: since.flatMap(LiveResource.parseDuration),
-                                            target: target, tokenAge: LiveResource.parseDuration(aws.tokenAge)!)
+                                            target: target, tokenAge: LiveResource.parseDuration(aws.tokenAge)!, registrationsFromGitHub: githubWanted)
             let result: AWSProbeResult
             do {
                 result = try Self.runInterruptibly {
@@ -209,6 +210,7 @@ struct ProbeCommand: ParsableCommand {
                 }
             }
             findings += result.findings
+            awsResult = result
             live.aws = LiveFacts(aws: result, github: nil, window: since.flatMap(LiveResource.parseDuration)).aws
             if githubWanted {
                 let settings = FleetGitHubSettings(result, ssmRoot: aws.ssmRoot)
@@ -241,6 +243,18 @@ struct ProbeCommand: ParsableCommand {
             switch outcome {
             case let .success(result):
                 findings += result.findings
+                // With `--since` and both halves: launches against registrations.
+                if let window = since.flatMap(LiveResource.parseDuration), let awsResult, let runners = result.runners {
+                    let compared = Registrations.findings(fleets: awsResult.fleets, runners: runners, owner: inputs.owner, region: awsResult.region,
+                                                          since: window, now: Date())
+                    findings += compared
+                    // Each belongs to its fleet on the html page.
+                    for f in compared {
+                        if let i = live.aws?.fleets.firstIndex(where: { f.location.path.hasSuffix("ghr:environment=\($0.namePrefix)") }) {
+                            live.aws?.fleets[i].findings.append(f.fingerprint)
+                        }
+                    }
+                }
                 live.github = LiveFacts(aws: nil, github: result.facts, window: nil).github
                 writeStderr(Self.summary(result.facts))
             case let .failure(error as GitHubProbeFailure):

@@ -121,3 +121,52 @@ struct FleetGitHubTests {
         #expect(s.appParameters == nil && s.appParametersProblem?.contains("different App parameters") == true)
     }
 }
+
+/// `--since` with both halves: instances launched in the window against runners registered on GitHub.
+@Suite("Launches against registrations", .serialized)
+struct RegistrationTests {
+    /// Two days after the seed, with a three-day window: the 4.x fleet's two instances are launched
+    /// in the window and past their start-up.
+    func run(_ server: MotoServer, registeredNames: (String, String) -> [String]) async throws -> (AWSProbeResult, [Finding]) {
+        let clock = ProbeFixture.clock()
+        let aws = try await AWSProbe.run(client: ProbeFixture.client(server, transport: URLSessionTransport(timeout: 10), clock: clock),
+                                         settings: AWSProbeSettings(prefixes: ["modern"], since: 3 * 86_400, target: ModuleVersion(7, 11, 0),
+                                                                    registrationsFromGitHub: true),
+                                         knowledge: nil)
+        let ids = try #require(aws.fleets.first?.instances.map(\.id).sorted())
+        try #require(ids.count == 2)
+        var scenario = Scenario()
+        scenario.runners = registeredNames(ids[0], ids[1]).enumerated().map { runner($0.offset + 1, $0.element, status: "online", ephemeral: true) }
+        let github = try FakeGitHub(scenario)
+        defer { github.stop() }
+        let result = try await probe(github)
+        let runners = try #require(result.runners)
+        return (aws, Registrations.findings(fleets: aws.fleets, runners: runners, owner: .organization("acme"), region: aws.region,
+                                           since: 3 * 86_400, now: clock.now))
+    }
+
+    @Test func launchesClearlyExceedingRegistrationsAreOneFindingWithCounts() async throws {
+        guard let server = try MotoServer.start() else { return }
+        defer { server.stop() }
+        try server.seed()
+        // No runner on GitHub for either instance (another fleet's runner does not count).
+        let (aws, none) = try await run(server) { _, _ in ["other-i-0123456789abcdef0"] }
+        #expect(none.count == 1, "\(none.map(\.message))")
+        let f = try #require(none.first)
+        #expect(f.ruleId == "PRB-402" && f.severity == .error)
+        #expect(f.message == "fleet `modern` launched 2 instance(s) in the last 3d but only 0 registered a runner with organization acme")
+        #expect(f.location.path == "aws/eu-west-1/ec2/instances/ghr:environment=modern")
+        let ids = aws.fleets[0].instances.map(\.id)
+        #expect(ids.allSatisfy { f.detail?.contains($0) == true })
+        #expect(f.detail?.contains("against the 1 runner(s) GitHub lists") == true)
+        // With the GitHub half, the token-parameter variant of the comparison is not made.
+        #expect(!aws.findings.contains { $0.message.contains("never fetched their token") })
+
+        // One of two registered: not clearly more launches than registrations.
+        let (_, one) = try await run(server) { a, _ in ["modern-\(a)"] }
+        #expect(one.isEmpty, "\(one.map(\.message))")
+        // Both registered: nothing.
+        let (_, both) = try await run(server) { a, b in [a, "modern-\(b)"] }
+        #expect(both.isEmpty)
+    }
+}

@@ -7714,6 +7714,10 @@ description: |
   The probe lists `<tokens>/<instance id>` parameters by name and date (DescribeParameters: no values) and reports
   those older than `--token-age` (default 24h). With `--since`, it also counts the fleet's instances launched in the
   window whose parameter is still there ten minutes after it was written (an error when none of them started).
+  When the GitHub half runs too, the instances launched in the window (and up for ten minutes) are compared with the
+  runners GitHub lists instead: a runner is named after its instance (or the instance carries its
+  `ghr:github_runner_id`). One finding per fleet, with the counts, when at least two launched instances and at least
+  half of them have no runner (an error when none has).
 rationale: |
   A start script deletes its parameter once it has read it. Old parameters belong to instances that never read it:
   the trace a token/JIT mismatch or a broken start script leaves.

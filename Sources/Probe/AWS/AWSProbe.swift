@@ -78,9 +78,13 @@ public struct AWSProbeSettings: Sendable {
     /// Token parameters older than this belong to runners that never started.
     public var tokenAge: Double
     public var maxConcurrent: Int
+    /// The GitHub half runs too: with `since`, launches are compared with the runners registered
+    /// on GitHub (`Registrations`) instead of with the token parameters left behind.
+    public var registrationsFromGitHub: Bool
 
     public init(prefixes: [String] = [], fleets: [AWSFleetTarget] = [], ssmRoot: String = "/github-action-runners", since: Double? = nil,
-                target: ModuleVersion, tokenAge: Double = 86_400, maxConcurrent: Int = 4) {
+                target: ModuleVersion, tokenAge: Double = 86_400, maxConcurrent: Int = 4, registrationsFromGitHub: Bool = false) {
+        self.registrationsFromGitHub = registrationsFromGitHub
         self.prefixes = prefixes
         self.fleets = fleets
         self.ssmRoot = ssmRoot.hasSuffix("/") ? String(ssmRoot.dropLast()) : ssmRoot

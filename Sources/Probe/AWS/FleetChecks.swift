@@ -152,7 +152,7 @@ public struct FleetChecks {
     /// With `--since`: of the instances launched in the window, those whose token parameter is
     /// still there after a 10-minute start-up (no runner fetched it, so none registered).
     func launchedButNotStarted() -> [Finding] {
-        guard let since = context.options.since else { return [] }
+        guard let since = context.options.since, !context.options.registrationsFromGitHub else { return [] }
         let from = context.now.addingTimeInterval(-since)
         let launched = facts.instances.filter { $0.launchTime.map { $0 >= from } ?? false }
         guard !launched.isEmpty else { return [] }
