@@ -99,11 +99,18 @@ public struct LiveFacts: Sendable, Hashable, Codable {
         public var name: String?
         /// The launch template names it but EC2 does not know it (any more).
         public var missing: Bool
+        /// The account that owns the image.
+        public var owner: String?
+        /// The repository's Packer sources whose `ami_name` matches the image's name, as
+        /// `file:line` of the `ami_name` (nil without a repository).
+        public var builtBy: [String]?
 
-        public init(id: String, name: String?, missing: Bool) {
+        public init(id: String, name: String?, missing: Bool, owner: String? = nil, builtBy: [String]? = nil) {
             self.id = id
             self.name = name
             self.missing = missing
+            self.owner = owner
+            self.builtBy = builtBy
         }
     }
 

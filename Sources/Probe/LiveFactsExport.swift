@@ -39,7 +39,12 @@ extension LiveFacts.Fleet {
                                  environment: l.environment.filter { LambdaFunction.visibleEnvironment.contains($0.key) && !$0.value.isEmpty })
             },
             launchTemplate: f.launchTemplate.map { LiveFacts.LaunchTemplate(name: $0.name, version: $0.version, imageId: $0.imageId, startScript: contract) },
-            image: f.image.map { LiveFacts.Image(id: $0.id, name: $0.name, missing: false) }
+            image: f.image.map { i in
+                LiveFacts.Image(id: i.id, name: i.name, missing: false, owner: i.ownerId,
+                                builtBy: f.fleet.amiBuilders.isEmpty ? nil : f.fleet.amiBuilders.filter { b in
+                                    i.name.map { LiveFacts.wildcardMatches(b.namePattern, $0) } ?? false
+                                }.map { "\($0.at.path):\($0.at.start.line)" })
+            }
                 ?? (f.imageMissing ? f.launchTemplate?.imageId.map { LiveFacts.Image(id: $0, name: nil, missing: true) } : nil),
             instances: f.instances.map { i in
                 LiveFacts.Instance(id: i.id, state: i.state, imageId: i.imageId, legacyTags: i.tags["Type"] != nil && i.tags["ghr:Type"] == nil)

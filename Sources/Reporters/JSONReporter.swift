@@ -15,7 +15,7 @@ import AuditCore
 ///       "live"?: {aws: {account, callerArn, credentialSource, region, window, fleets: [{namePrefix, ssmBase, pinned,
 ///                  deployed: {atLeast, below, summary, evidence}, ssmConfigRead, ssmConfig: {name: value}, ssmConfigNames,
 ///                  tokenParameters, lambdasRead, lambdas: [{name, runtime, environment}],
-///                  launchTemplate: {name, version, imageId, startScript}|null, image: {id, name, missing}|null,
+///                  launchTemplate: {name, version, imageId, startScript}|null, image: {id, name, missing, owner, builtBy: [file:line]|null}|null,
 ///                  instances: [{id, state, imageId, legacyTags}], queues: {name: depth}, metrics: {name: sum},
 ///                  logSignatures: [{signature, group, count}], findings: [fingerprint]}]}|null,
 ///                 github: {apiRoot, server, ghesVersion, appSlug, installationID, runnerCount, offlineRunnerCount,
@@ -113,7 +113,10 @@ enum JSONReporter {
             "launchTemplate": f.launchTemplate.map { lt in
                 .object(["name": .string(lt.name), "version": .int(lt.version), "imageId": .optional(lt.imageId), "startScript": .optional(lt.startScript)])
             } ?? .null,
-            "image": f.image.map { i in .object(["id": .string(i.id), "name": .optional(i.name), "missing": .bool(i.missing)]) } ?? .null,
+            "image": f.image.map { i in
+                .object(["id": .string(i.id), "name": .optional(i.name), "missing": .bool(i.missing), "owner": .optional(i.owner),
+                         "builtBy": i.builtBy.map(JSONValue.strings) ?? .null])
+            } ?? .null,
             "instances": .array(f.instances.map { i in
                 .object(["id": .string(i.id), "state": .string(i.state), "imageId": .optional(i.imageId), "legacyTags": .bool(i.legacyTags)])
             }),

@@ -21,6 +21,8 @@ public struct PackerSource: Sendable {
     public var range: SourceRange
     /// `ami_name` with interpolations replaced by `*`.
     public var amiNamePattern: String?
+    /// Where `ami_name` is written.
+    public var amiNameRange: SourceRange?
     /// The `name` filter of `source_ami_filter`, when written.
     public var sourceAMIName: String?
     /// `windows` when the source uses WinRM or a Windows base image, else `linux`.
@@ -102,7 +104,8 @@ public struct PackerTemplate: Sendable {
         for file in group {
         for b in file.body.blocks(ofType: "source") where b.labels.count >= 2 {
             let text = file.source.text(of: b.range).lowercased()
-            let amiName = b.body.attribute("ami_name").map { Self.pattern(of: $0.expression, ctx: ctx) }
+            let amiNameAttribute = b.body.attribute("ami_name")
+            let amiName = amiNameAttribute.map { Self.pattern(of: $0.expression, ctx: ctx) }
             var filterName: String?
             for f in b.body.blocks(ofType: "source_ami_filter") {
                 if let filters = f.body.attribute("filters") {
@@ -112,7 +115,7 @@ public struct PackerTemplate: Sendable {
             }
             let windows = text.contains("winrm") || (filterName?.lowercased().contains("windows") ?? false)
             sources.append(PackerSource(type: b.labels[0].value, name: b.labels[1].value, range: b.range,
-                                        amiNamePattern: amiName, sourceAMIName: filterName, os: windows ? "windows" : "linux"))
+                                        amiNamePattern: amiName, amiNameRange: amiNameAttribute?.range, sourceAMIName: filterName, os: windows ? "windows" : "linux"))
         }
         }
         self.sources = sources

@@ -17,7 +17,10 @@ struct GitHubProbeOptions: ParsableArguments {
     @Option(name: .customLong("github-app-key-file"), help: "The App's private key (PEM, PKCS#1 or PKCS#8, or base64 of it). Default: the environment variable GHR_AUDIT_GITHUB_APP_KEY.")
     var keyFile: String?
 
-    @Option(help: "The organization whose runners the fleet registers (org runners).")
+    @Flag(name: .customLong("github-app-from-fleet"), help: "Take the App id and private key from the fleet's own SSM parameters (`<ssm root>/<prefix>/app/github_app_id` and `github_app_key_base64`, or the names the scale-up lambda is given): the only two parameters the probe asks SSM to decrypt. Needs the AWS half.")
+    var appFromFleet = false
+
+    @Option(help: "The organization whose runners the fleet registers (org runners). Default: from the repository (`pool_runner_owner`) or the fleet's instance tags (`ghr:Owner`).")
     var org: String?
 
     @Option(help: "OWNER/REPO whose runners the fleet registers (repository runners).")
@@ -73,24 +76,35 @@ struct GitHubProbeOptions: ParsableArguments {
         if githubURL != nil && githubAPIURL != nil { throw ValidationError("give either `--github-url` or `--github-api-url`, not both") }
         if let v = minRunnerVersion, ModuleVersion(v) == nil { throw ValidationError("`--min-runner-version \(v)` is not a version such as 2.311.0") }
         if let appID, appID.isEmpty || appID.contains(where: \.isWhitespace) { throw ValidationError("`--github-app-id` must be the App's id") }
+        if appFromFleet && keyFile != nil { throw ValidationError("give either `--github-app-key-file` or `--github-app-from-fleet`, not both") }
         if !(timeout > 0 && timeout <= 600) { throw ValidationError("`--github-timeout` must be between 0 and 600 seconds") }
     }
 
-    /// Whether an App or an owner was named (with a PATH, the App id may come from the repository).
-    var named: Bool { appID != nil || org != nil || repo != nil }
+    /// Whether an App, its key or an owner was named (the rest may come from the repository or the fleet).
+    var named: Bool { appID != nil || org != nil || repo != nil || keyFile != nil || appFromFleet }
 
     /// The probe's inputs; `fleetJIT`, the App id, the server, the labels, the runner group and
     /// the name prefix from the repository when their options are not given (options override).
     /// Problems are environment errors (exit 2) that never quote the key.
-    func inputs(repositoryJIT: Bool?, repository: RepositoryGitHubSettings = .init(), environment: [String: String]) throws -> GitHubProbeInputs {
-        guard let appID = appID ?? repository.appID else {
-            throw EnvironmentError("the GitHub probe needs `--github-app-id`\(repository.appIDProblem.map { " (\($0))" } ?? "") (or `--skip-github`)")
+    /// The fleet (`live`, from the AWS half) fills in after the repository; with
+    /// `--github-app-from-fleet`, `fleetApp` holds the App id and key read from its SSM parameters.
+    func inputs(repositoryJIT: Bool?, repository: RepositoryGitHubSettings = .init(), live: FleetGitHubSettings? = nil,
+                fleetApp: FleetAppCredentials? = nil, environment: [String: String]) throws -> GitHubProbeInputs {
+        let fleetAppID = fleetApp.map { $0.appID.revealed.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if let fleetApp, let id = fleetAppID, id.isEmpty || !id.allSatisfy(\.isNumber) {
+            throw EnvironmentError("the fleet's SSM parameter `\(fleetApp.idParameter)` does not hold a GitHub App id")
         }
-        guard let owner = org.map(GitHubOwner.organization) ?? repo.flatMap(GitHubOwner.repository) else {
-            throw EnvironmentError("the GitHub probe needs `--org ORG` or `--repo OWNER/REPO` (or `--skip-github`)")
+        guard let appID = appID ?? fleetAppID ?? repository.appID else {
+            throw EnvironmentError("the GitHub probe needs `--github-app-id`\(repository.appIDProblem.map { " (\($0))" } ?? "") or `--github-app-from-fleet` (or `--skip-github`)")
+        }
+        guard let owner = org.map(GitHubOwner.organization) ?? repo.flatMap(GitHubOwner.repository) ?? repository.owner ?? live?.owner else {
+            let why = [repository.ownerProblem, live?.ownerProblem].compactMap { $0 }
+            throw EnvironmentError("the GitHub probe needs `--org ORG` or `--repo OWNER/REPO`\(why.isEmpty ? "" : " (\(why.joined(separator: "; ")))") (or `--skip-github`)")
         }
         let keyText: String
-        if let keyFile {
+        if let fleetApp {
+            keyText = fleetApp.keyBase64.revealed
+        } else if let keyFile {
             guard let data = FileManager.default.contents(atPath: keyFile), let text = String(data: data, encoding: .utf8) else {
                 throw EnvironmentError("cannot read `--github-app-key-file \(keyFile)`")
             }
@@ -102,20 +116,21 @@ struct GitHubProbeOptions: ParsableArguments {
         }
         let key: GitHubAppKey
         do { key = try GitHubAppKey(pemOrBase64: keyText) } catch {
-            throw EnvironmentError("\(keyFile.map { "`\($0)`" } ?? Self.keyEnvironment): \(error)")
+            let source = fleetApp.map { "the fleet's SSM parameter `\($0.keyParameter)`" } ?? keyFile.map { "`\($0)`" } ?? Self.keyEnvironment
+            throw EnvironmentError("\(source): \(error)")
         }
         let endpoint: GitHubEndpoint
         do {
-            endpoint = try githubAPIURL.map(GitHubEndpoint.api) ?? (githubURL ?? repository.githubURL).map(GitHubEndpoint.server) ?? .dotcom
+            endpoint = try githubAPIURL.map(GitHubEndpoint.api) ?? (githubURL ?? repository.githubURL ?? live?.githubURL).map(GitHubEndpoint.server) ?? .dotcom
         } catch {
             throw EnvironmentError("\(error)")
         }
         let labels = runnerLabels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-            ?? repository.labels ?? []
-        let fleet = GitHubChecks.FleetRunners(namePrefix: runnerNamePrefix ?? repository.namePrefix, ephemeral: nil, labels: labels,
+            ?? repository.labels ?? live?.labels ?? []
+        let fleet = GitHubChecks.FleetRunners(namePrefix: runnerNamePrefix ?? repository.namePrefix ?? live?.namePrefix, ephemeral: nil, labels: labels,
                                               minimumVersion: minRunnerVersion.flatMap(ModuleVersion.init))
-        return GitHubProbeInputs(endpoint: endpoint, appID: appID, key: key, owner: owner, fleetJIT: fleetJIT ?? repositoryJIT, fleet: fleet,
-                                 runnerGroup: runnerGroup ?? repository.runnerGroup, webhookURL: webhookURL, jitRoundTrip: jitRoundTrip)
+        return GitHubProbeInputs(endpoint: endpoint, appID: appID, key: key, owner: owner, fleetJIT: fleetJIT ?? repositoryJIT ?? live?.jit, fleet: fleet,
+                                 runnerGroup: runnerGroup ?? repository.runnerGroup ?? live?.runnerGroup, webhookURL: webhookURL, jitRoundTrip: jitRoundTrip)
     }
 }
 
@@ -129,6 +144,9 @@ struct RepositoryGitHubSettings {
     var labels: [String]?
     var runnerGroup: String?
     var namePrefix: String?
+    /// The organization of the pool (`pool_runner_owner`): the owner the fleet's runners register with.
+    var owner: GitHubOwner?
+    var ownerProblem: String?
     /// Why no App id was taken (several ids, or one ghr-audit cannot know), for the error message.
     var appIDProblem: String?
 
@@ -154,6 +172,12 @@ struct RepositoryGitHubSettings {
         githubURL = agreed("ghes_url") { $0.input("ghes_url") }.value
         runnerGroup = agreed("runner_group_name") { $0.input("runner_group_name") }.value
         namePrefix = agreed("runner_name_prefix") { $0.input("runner_name_prefix") }.value
+        let pool = agreed("pool_runner_owner") { $0.input("pool_runner_owner") }
+        if let name = pool.value {
+            if GitHubOwner.isName(name) { owner = .organization(name) } else { ownerProblem = "`pool_runner_owner` `\(name)` is not an organization name" }
+        } else {
+            ownerProblem = pool.problem
+        }
         if fleets.count == 1, let (call, fleet) = fleets.first,
            let set = FleetFacts(call: call, fleet: fleet, target: target).runnerLabels {
             labels = set.sorted()
@@ -164,6 +188,7 @@ struct RepositoryGitHubSettings {
     var summary: [String] {
         var out: [String] = []
         if let appID { out.append("App id \(appID)") }
+        if let owner { out.append(owner.description) }
         if let githubURL { out.append("server \(githubURL)") }
         if let labels { out.append("labels \(labels.joined(separator: ","))") }
         if let runnerGroup { out.append("runner group \(runnerGroup)") }

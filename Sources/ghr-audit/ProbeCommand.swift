@@ -59,18 +59,32 @@ struct AWSProbeOptions: ParsableArguments {
                          skew: ClockSkew(report: { writeStderr("\($0)\n") }))
     }
 
-    /// Fleets the deployment model knows: name prefix, SSM base, pinned release, the module call.
-    func fleets(from model: DeploymentModel) -> [AWSFleetTarget] {
+    /// Fleets the deployment model knows: name prefix, SSM base, pinned release, the module call,
+    /// the AMI filter it writes and the repository's Packer sources (those the static audit found
+    /// on the fleet's boot path marked).
+    func fleets(from result: AuditResult) -> [AWSFleetTarget] {
         let root = ssmRoot.hasSuffix("/") ? String(ssmRoot.dropLast()) : ssmRoot
+        let workspace = result.workspace
+        let packer = PackerTemplate.templates(from: workspace.files(ofKind: .packer).compactMap(\.hcl), fileSystem: workspace.fileSystem)
+        var summaries: [String: FleetSummary] = [:]
+        for s in result.report.modules.flatMap(\.fleets) { if let p = s.namePrefix { summaries[p] = s } }
         var out: [AWSFleetTarget] = []
-        for (call, fleet) in model.fleets where !fleet.isPlaceholder {
+        for (call, fleet) in result.model.fleets where !fleet.isPlaceholder {
             let prefix = fleet.input("prefix")?.value.stringValue ?? "github-actions"
             let note = RelatedNote("fleet `\(fleet.name)` of module call `\(call.address)`\(call.version.map { " (pins \($0))" } ?? "")", at: fleet.anchor)
-            if let key = fleet.configKey {
-                out.append(AWSFleetTarget(namePrefix: "\(prefix)-\(key)", ssmBase: "\(root)/\(prefix)/\(key)", pinned: call.version, related: [note]))
-            } else {
-                out.append(AWSFleetTarget(namePrefix: prefix, ssmBase: "\(root)/\(prefix)", pinned: call.version, related: [note]))
+            let namePrefix = fleet.configKey.map { "\(prefix)-\($0)" } ?? prefix
+            let summary = summaries[namePrefix]
+            let baked = Set(summary?.boot.filter { $0.kind == .packerTemplate }.map(\.label) ?? [])
+            let builders = packer.flatMap { t in
+                t.sources.compactMap { s -> AMIBuilder? in
+                    guard let pattern = s.amiNamePattern, pattern != "*", let at = s.amiNameRange else { return nil }
+                    return AMIBuilder(template: t.file, source: "\(s.type).\(s.name)", namePattern: pattern, at: at, bakesFleet: baked.contains(t.file))
+                }
             }
+            let filter = summary?.amiNameFilter.map { AMISelection(pattern: $0, at: (fleet.input("ami_filter") ?? fleet.input("ami"))?.range) }
+            let ssmBase = fleet.configKey.map { "\(root)/\(prefix)/\($0)" } ?? "\(root)/\(prefix)"
+            out.append(AWSFleetTarget(namePrefix: namePrefix, ssmBase: ssmBase, pinned: call.version, related: [note],
+                                      amiBuilders: builders, amiFilter: filter))
         }
         var seen = Set<String>()
         return out.filter { seen.insert($0.ssmBase).inserted }
@@ -132,6 +146,9 @@ struct ProbeCommand: ParsableCommand {
         if !awsWanted && !githubWanted {
             throw ValidationError("nothing to probe: give PATH or `--prefix` for AWS, or `--github-app-id` (with `--github-app-key-file`) or `--org`/`--repo` for GitHub")
         }
+        if github.appFromFleet && !awsWanted {
+            throw ValidationError("`--github-app-from-fleet` reads the App from the fleet's SSM parameters: give PATH or `--prefix` (and not `--skip-aws`)")
+        }
         if let since, LiveResource.parseDuration(since) == nil { throw ValidationError("`--since \(since)` is not a duration such as 24h or 3d") }
         // The pins are read from the repository: without one, `pinned` would silently mean `latest`.
         if path == nil, flags.target.flatMap(TargetSelection.init) == .pinned {
@@ -155,7 +172,7 @@ struct ProbeCommand: ParsableCommand {
         if let path {
             let result = try flags.audit(paths: [path], knowledge: knowledge).result
             config = result.config
-            fleets = aws.fleets(from: result.model)
+            fleets = aws.fleets(from: result)
             sources = result.sources
             if flags.target == nil, let t = ModuleVersion(result.report.target) { target = t }
             let summaries = result.report.modules.flatMap(\.fleets)
@@ -168,10 +185,13 @@ struct ProbeCommand: ParsableCommand {
         }
         var findings: [Finding] = []
         var live = LiveFacts()
+        var fleetGitHub: FleetGitHubSettings?
+        var fleetApp: FleetAppCredentials?
+        var awsResult: AWSProbeResult?
         if awsWanted {
             let client = try aws.client(environment: environment)
             let settings = AWSProbeSettings(prefixes: aws.prefixes, fleets: fleets, ssmRoot: aws.ssmRoot, since: since.flatMap(LiveResource.parseDuration),
-                                            target: target, tokenAge: LiveResource.parseDuration(aws.tokenAge)!)
+                                            target: target, tokenAge: LiveResource.parseDuration(aws.tokenAge)!, registrationsFromGitHub: githubWanted)
             let result: AWSProbeResult
             do {
                 result = try Self.runInterruptibly {
@@ -185,18 +205,36 @@ struct ProbeCommand: ParsableCommand {
             if interactive {
                 writeStderr("AWS: account \(result.account ?? "?") as \(result.callerArn ?? "?") (credentials: \(result.credentialSource ?? "given")), region \(result.region)\n")
                 for f in result.fleets {
-                    writeStderr("  fleet \(f.fleet.namePrefix): deployed release \(f.deployed.summary), \(f.instances.count) instance(s), \(f.tokens.count) token parameter(s)\n")
+                    let image = f.image.map { i in ", AMI \(i.id)\(i.name.map { " `\($0)`" } ?? "")\(i.ownerId.map { " of \($0)" } ?? "")" } ?? ""
+                    writeStderr("  fleet \(f.fleet.namePrefix): deployed release \(f.deployed.summary), \(f.instances.count) instance(s), \(f.tokens.count) token parameter(s)\(image)\n")
                 }
             }
             findings += result.findings
+            awsResult = result
             live.aws = LiveFacts(aws: result, github: nil, window: since.flatMap(LiveResource.parseDuration)).aws
+            if githubWanted {
+                let settings = FleetGitHubSettings(result, ssmRoot: aws.ssmRoot)
+                fleetGitHub = settings
+                if github.appFromFleet {
+                    do {
+                        fleetApp = try Self.runInterruptibly { try await FleetAppCredentials.read(client: client, settings: settings) }.get()
+                    } catch let e as AWSProbeError {
+                        throw EnvironmentError(e.description)
+                    }
+                }
+            }
             sources.merge(result.sources) { a, _ in a }
         }
         var catalogued = Set(findings.map(\.ruleId))
         if githubWanted {
-            var inputs = try github.inputs(repositoryJIT: repositoryJIT, repository: repositoryGitHub, environment: environment)
+            var inputs = try github.inputs(repositoryJIT: repositoryJIT, repository: repositoryGitHub, live: fleetGitHub, fleetApp: fleetApp,
+                                           environment: environment)
             if !repositoryGitHub.summary.isEmpty {
                 writeStderr("github: from the repository: \(repositoryGitHub.summary.joined(separator: "; ")) (options override)\n")
+            }
+            let fromFleet = (fleetApp.map { ["App id and key from \($0.idParameter) and \($0.keyParameter)"] } ?? []) + (fleetGitHub?.summary ?? [])
+            if !fromFleet.isEmpty {
+                writeStderr("github: from the fleet: \(fromFleet.joined(separator: "; ")) (options override)\n")
             }
             inputs.fleet.ephemeral = repositoryEphemeral
             let transport = try github.transport(environment: environment)
@@ -205,6 +243,18 @@ struct ProbeCommand: ParsableCommand {
             switch outcome {
             case let .success(result):
                 findings += result.findings
+                // With `--since` and both halves: launches against registrations.
+                if let window = since.flatMap(LiveResource.parseDuration), let awsResult, let runners = result.runners {
+                    let compared = Registrations.findings(fleets: awsResult.fleets, runners: runners, owner: inputs.owner, region: awsResult.region,
+                                                          since: window, now: Date())
+                    findings += compared
+                    // Each belongs to its fleet on the html page.
+                    for f in compared {
+                        if let i = live.aws?.fleets.firstIndex(where: { f.location.path.hasSuffix("ghr:environment=\($0.namePrefix)") }) {
+                            live.aws?.fleets[i].findings.append(f.fingerprint)
+                        }
+                    }
+                }
                 live.github = LiveFacts(aws: nil, github: result.facts, window: nil).github
                 writeStderr(Self.summary(result.facts))
             case let .failure(error as GitHubProbeFailure):

@@ -175,6 +175,112 @@ import Testing
         #expect(findings.contains { $0["ruleId"] as? String == "PRB-404" })
     }
 
+    /// A repository whose runners boot an AMI baked by its own Packer template (`ami_name` from
+    /// `name_stem`), selected by the module call's `ami_filter` name `filter`.
+    static func packerRepository(name_stem: String, filter: String) throws -> URL {
+        let repo = FileManager.default.temporaryDirectory.appendingPathComponent("probe-ami-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent("images"), withIntermediateDirectories: true)
+        try """
+        module "runners" {
+          source                   = "github-aws-runners/github-runner/aws"
+          version                  = "6.5.0"
+          prefix                   = "modern"
+          enable_ephemeral_runners = true
+          enable_userdata          = false
+          ami_filter = {
+            name  = ["\(filter)"]
+            state = ["available"]
+          }
+        }
+
+        """.write(to: repo.appendingPathComponent("main.tf"), atomically: true, encoding: .utf8)
+        try """
+        variable "build_id" {
+          type = string
+        }
+
+        source "amazon-ebs" "runner" {
+          ami_name      = "\(name_stem)${var.build_id}"
+          instance_type = "m5.large"
+          region        = "eu-west-1"
+          ssh_username  = "ec2-user"
+          source_ami_filter {
+            filters = { name = "al2023-ami-2023.*-x86_64" }
+            owners  = ["amazon"]
+          }
+        }
+
+        build {
+          sources = ["source.amazon-ebs.runner"]
+          provisioner "file" {
+            source      = "start-runner.sh"
+            destination = "/var/lib/cloud/scripts/per-boot/start-runner.sh"
+          }
+        }
+
+        """.write(to: repo.appendingPathComponent("images/runner.pkr.hcl"), atomically: true, encoding: .utf8)
+        return repo
+    }
+
+    static func probeJSON(_ repo: URL, _ server: MotoServer) throws -> (Int32, [[String: Any]], [String: Any], String)? {
+        guard let (status, stdout, stderr) = try Self.cli(
+            ["probe", repo.path, "--region", "eu-west-1", "--target", "6.5.0", "--format", "json"],
+            environment: ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_ENDPOINT_URL": server.endpoint.absoluteString,
+                          "HOME": repo.path, "PATH": "/usr/bin:/bin"]) else { return nil }
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any], "stdout: \(stdout) stderr: \(stderr)")
+        return (status, obj["findings"] as? [[String: Any]] ?? [], obj["live"] as? [String: Any] ?? [:], stderr)
+    }
+
+    @Test func theLaunchTemplatesAMIIsRelatedToThePackerTemplateThatBuildsIt() async throws {
+        guard let server = try MotoServer.start() else { return }
+        defer { server.stop() }
+        try server.seed()
+        // The seeded 4.x fleet boots `ghr-runner-al2023-x86_64-20261201` (owner 123456789012).
+        let repo = try Self.packerRepository(name_stem: "ghr-runner-al2023-x86_64-", filter: "ghr-runner-al2023-x86_64-*")
+        defer { try? FileManager.default.removeItem(at: repo) }
+        guard let (_, findings, live, stderr) = try Self.probeJSON(repo, server) else { return }
+        let ami = findings.filter { $0["ruleId"] as? String == "PRB-412" }
+        #expect(ami.count == 1, "\(ami) \(stderr)")
+        let note = try #require(ami.first)
+        #expect(note["severity"] as? String == "note")
+        let message = note["message"] as? String ?? ""
+        #expect(message.contains("launch template `modern-action-runner` v1 boots AMI `ami-"), "\(message)")
+        #expect(message.contains("(`ghr-runner-al2023-x86_64-20261201`, owner `123456789012`), built by Packer template `images/runner.pkr.hcl`"), "\(message)")
+        // The related note points at the `ami_name` line of the template, then at the module call.
+        let related = try #require(note["related"] as? [[String: Any]])
+        let first = try #require(related.first)
+        let location = try #require(first["location"] as? [String: Any])
+        #expect(location["path"] as? String == "images/runner.pkr.hcl" && location["startLine"] as? Int == 6, "\(first)")
+        #expect((first["message"] as? String)?.contains("names its AMIs `ghr-runner-al2023-x86_64-*`") == true)
+        #expect(related.contains { ($0["location"] as? [String: Any])?["path"] as? String == "main.tf" })
+        // The live facts carry the owner and the template.
+        let fleets = (live["aws"] as? [String: Any])?["fleets"] as? [[String: Any]] ?? []
+        let image = try #require(fleets.first { $0["namePrefix"] as? String == "modern" }?["image"] as? [String: Any])
+        #expect(image["owner"] as? String == "123456789012")
+        #expect(image["builtBy"] as? [String] == ["images/runner.pkr.hcl:6"])
+    }
+
+    @Test func anAMIThePackerTemplateDoesNotBuildOrTheFilterDoesNotSelectIsAWarning() async throws {
+        guard let server = try MotoServer.start() else { return }
+        defer { server.stop() }
+        try server.seed()
+        // The repository's template bakes `ghr-runner-ubuntu-*`, and the fleet selects that name.
+        let repo = try Self.packerRepository(name_stem: "ghr-runner-ubuntu-", filter: "ghr-runner-ubuntu-*")
+        defer { try? FileManager.default.removeItem(at: repo) }
+        guard let (_, findings, live, stderr) = try Self.probeJSON(repo, server) else { return }
+        let ami = findings.filter { $0["ruleId"] as? String == "PRB-412" }
+        let messages = ami.compactMap { $0["message"] as? String }
+        #expect(ami.count == 2 && ami.allSatisfy { $0["severity"] as? String == "warning" }, "\(messages) \(stderr)")
+        #expect(messages.contains { $0.hasSuffix("which the repository's Packer template for this fleet does not build") }, "\(messages)")
+        #expect(messages.contains { $0.hasSuffix("which the fleet's AMI filter `ghr-runner-ubuntu-*` does not select") }, "\(messages)")
+        let filter = try #require(ami.first { ($0["message"] as? String)?.contains("AMI filter") == true })
+        let notes = filter["related"] as? [[String: Any]] ?? []
+        #expect(notes.contains { ($0["location"] as? [String: Any])?["path"] as? String == "main.tf" && ($0["location"] as? [String: Any])?["startLine"] as? Int == 7 }, "\(notes)")
+        let fleets = (live["aws"] as? [String: Any])?["fleets"] as? [[String: Any]] ?? []
+        let image = try #require(fleets.first { $0["namePrefix"] as? String == "modern" }?["image"] as? [String: Any])
+        #expect(image["builtBy"] as? [String] == [])
+    }
+
     @Test func missingEnableJITConfigParameterIsAnError() async throws {
         guard let server = try MotoServer.start() else { return }
         defer { server.stop() }

@@ -125,8 +125,8 @@ struct ProbeCommandTests {
         #expect(server.requests.filter { $0.path.hasSuffix("/app") }.count == 1, "no request with a key that does not parse")
     }
 
-    /// With a PATH and no `--github-app-id`/`--github-url`/`--runner-labels`, the App id, the GHES,
-    /// the labels and the runner group come from the module call; options override them.
+    /// With a PATH and no `--github-app-id`/`--org`/`--github-url`/`--runner-labels`, the App id, the
+    /// owner, the GHES, the labels and the runner group come from the module call; options override them.
     @Test func appServerLabelsAndGroupFromTheRepository() throws {
         var scenario = Scenario()
         scenario.ghesVersion = "3.12.1"
@@ -156,10 +156,13 @@ struct ProbeCommandTests {
           runner_extra_labels      = ["gpu"]
           runner_group_name        = "ci-group"
           runner_name_prefix       = "ci-"
+          pool_runner_owner        = "acme"
         }
         """.write(to: repo.appendingPathComponent("main.tf"), atomically: true, encoding: .utf8)
-        let run = try runCLI(["probe", repo.path, "--skip-aws", "--github-app-key-file", key.path, "--org", "acme", "--jit-roundtrip", "--format", "json"])
-        #expect(run.stderr.contains("from the repository: App id \(testAppID); server \(server.serverURL); labels gpu,linux,self-hosted,x64; runner group ci-group; runner name prefix ci-"), "\(run.stderr)")
+        // The owner too: the pool's organization (`pool_runner_owner`), without `--org`.
+        let run = try runCLI(["probe", repo.path, "--skip-aws", "--github-app-key-file", key.path, "--jit-roundtrip", "--format", "json"])
+        #expect(server.requests.contains { $0.path == "/api/v3/orgs/acme/installation" && $0.status == 200 }, "\(server.requests)")
+        #expect(run.stderr.contains("from the repository: App id \(testAppID); organization acme; server \(server.serverURL); labels gpu,linux,self-hosted,x64; runner group ci-group; runner name prefix ci-"), "\(run.stderr)")
         // The JWT's `iss` was the repository's App id and every request went to the GHES API.
         #expect(server.requests.contains { $0.path == "/api/v3/app" && $0.status == 200 && $0.auth == "jwt" }, "\(server.requests)")
         #expect(server.requests.allSatisfy { $0.path.hasPrefix("/api/v3/") })

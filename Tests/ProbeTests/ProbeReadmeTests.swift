@@ -20,7 +20,13 @@ import Testing
             "lambda:ListFunctions",
             "iam:ListRoles", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion",
             "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "cloudwatch:GetMetricStatistics", "logs:FilterLogEvents",
+            // Only with `--github-app-from-fleet`, for the App's two parameters (FleetGitHubTests).
+            "ssm:GetParameter",
         ])
+        // The extra grant the README shows for `--github-app-from-fleet` is exactly those reads.
+        let grant = "\"Action\": [" + AWSActions.githubAppReads.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+        #expect(Self.readme.contains(grant), "README's grant for --github-app-from-fleet is stale")
+        #expect(!AWSActions.leastPrivilegePolicy().contains("ssm:GetParameter\""), "the read-only policy never decrypts")
         #expect(AWSActions.all.allSatisfy(AWSActions.isReadOnly))
     }
 

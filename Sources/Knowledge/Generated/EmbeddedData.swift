@@ -7714,6 +7714,10 @@ description: |
   The probe lists `<tokens>/<instance id>` parameters by name and date (DescribeParameters: no values) and reports
   those older than `--token-age` (default 24h). With `--since`, it also counts the fleet's instances launched in the
   window whose parameter is still there ten minutes after it was written (an error when none of them started).
+  When the GitHub half runs too, the instances launched in the window (and up for ten minutes) are compared with the
+  runners GitHub lists instead: a runner is named after its instance (or the instance carries its
+  `ghr:github_runner_id`). One finding per fleet, with the counts, when at least two launched instances and at least
+  half of them have no runner (an error when none has).
 rationale: |
   A start script deletes its parameter once it has read it. Old parameters belong to instances that never read it:
   the trace a token/JIT mismatch or a broken start script leaves.
@@ -8033,6 +8037,43 @@ examples:
     files:
       ssm/github-action-runners: |
         /github-action-runners/prod/runners/config/agent_mode
+
+"""#,
+        "probe/PRB-412.yaml": #"""
+id: PRB-412
+title: The deployed AMI and the Packer template that builds it
+severity: warning
+tags: [probe, script]
+summary: "The launch template's AMI, related to the repository's Packer templates and the fleet's AMI filter"
+description: |
+  The probe reads the image of the launch template's default version (`ec2:DescribeImages`: name, owner). With a
+  PATH it compares the image's name with the `ami_name` of every Packer `source` in the repository (interpolations
+  match anything). A note names the AMI, its owner and the template that builds it, with the `ami_name` line as a
+  related location. It warns when the templates the static audit found on the fleet's boot path build other names,
+  and when the module call's `ami_filter` (or `ami.filter`) name no longer selects the deployed image.
+rationale: |
+  For a fleet whose start script is baked into the AMI, the static audit judges the script in the Packer template.
+  That verdict is about the live fleet only when the live image was built by that template; an image built
+  elsewhere, or one the filter no longer selects, boots another script.
+remediation: |
+  Build the image from the repository's template and roll it out, or fix the `ami_filter` name so it selects the
+  image you mean to run.
+examples:
+  - name: live-fleet-with-the-problem
+    kind: triggering
+    runnable: false
+    files:
+      ec2/image: |
+        1️⃣ami-0abc name=custom-runner-2024 (repository filter ghr-runner-*)
+    expect:
+      - marker: 1️⃣
+        message: "does not select"
+  - name: live-fleet-without-it
+    kind: non_triggering
+    runnable: false
+    files:
+      ec2/image: |
+        ami-0abc name=ghr-runner-al2023-20261201 (Packer ami_name ghr-runner-al2023-*)
 
 """#,
         "rehearsal/RHS-501.yaml": ##"""

@@ -110,6 +110,8 @@ extension RuleID {
     public static let prb410 = RuleID(rawValue: "PRB-410")
     /// `PRB-411`
     public static let prb411 = RuleID(rawValue: "PRB-411")
+    /// `PRB-412`
+    public static let prb412 = RuleID(rawValue: "PRB-412")
     /// `RHS-501`
     public static let rhs501 = RuleID(rawValue: "RHS-501")
     /// `RHS-502`
@@ -180,6 +182,7 @@ extension RuleID {
         .prb409,
         .prb410,
         .prb411,
+        .prb412,
         .rhs501,
         .rhs502,
         .ver206,

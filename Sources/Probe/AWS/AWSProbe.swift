@@ -13,16 +13,56 @@ public struct AWSFleetTarget: Sendable, Hashable {
     public var ssmBase: String
     public var pinned: ModuleVersion?
     public var related: [RelatedNote]
+    /// The Packer sources of the repository that name the AMIs they build (with a repository).
+    public var amiBuilders: [AMIBuilder]
+    /// The AMI name pattern the module call selects the fleet's image with (`ami_filter`, `ami.filter`).
+    public var amiFilter: AMISelection?
 
-    public init(namePrefix: String, ssmBase: String, pinned: ModuleVersion? = nil, related: [RelatedNote] = []) {
+    public init(namePrefix: String, ssmBase: String, pinned: ModuleVersion? = nil, related: [RelatedNote] = [],
+                amiBuilders: [AMIBuilder] = [], amiFilter: AMISelection? = nil) {
         self.namePrefix = namePrefix
         self.ssmBase = ssmBase
         self.pinned = pinned
         self.related = related
+        self.amiBuilders = amiBuilders
+        self.amiFilter = amiFilter
     }
 
     public var configPath: String { "\(ssmBase)/runners/config" }
     public var tokensPath: String { "\(ssmBase)/runners/tokens" }
+}
+
+/// A Packer `source` block of the repository and the AMI names it builds (`ami_name`, its
+/// interpolations as `*`).
+public struct AMIBuilder: Sendable, Hashable {
+    /// The template file (or folder of a template split over several files).
+    public var template: String
+    /// `amazon-ebs.runner`.
+    public var source: String
+    public var namePattern: String
+    /// Where `ami_name` is written.
+    public var at: SourceRange
+    /// The static audit found this template on the fleet's boot path (it bakes the fleet's start script).
+    public var bakesFleet: Bool
+
+    public init(template: String, source: String, namePattern: String, at: SourceRange, bakesFleet: Bool) {
+        self.template = template
+        self.source = source
+        self.namePattern = namePattern
+        self.at = at
+        self.bakesFleet = bakesFleet
+    }
+}
+
+/// The AMI name filter of a module call, and where it is written.
+public struct AMISelection: Sendable, Hashable {
+    public var pattern: String
+    public var at: SourceRange?
+
+    public init(pattern: String, at: SourceRange?) {
+        self.pattern = pattern
+        self.at = at
+    }
 }
 
 public struct AWSProbeSettings: Sendable {
@@ -38,9 +78,13 @@ public struct AWSProbeSettings: Sendable {
     /// Token parameters older than this belong to runners that never started.
     public var tokenAge: Double
     public var maxConcurrent: Int
+    /// The GitHub half runs too: with `since`, launches are compared with the runners registered
+    /// on GitHub (`Registrations`) instead of with the token parameters left behind.
+    public var registrationsFromGitHub: Bool
 
     public init(prefixes: [String] = [], fleets: [AWSFleetTarget] = [], ssmRoot: String = "/github-action-runners", since: Double? = nil,
-                target: ModuleVersion, tokenAge: Double = 86_400, maxConcurrent: Int = 4) {
+                target: ModuleVersion, tokenAge: Double = 86_400, maxConcurrent: Int = 4, registrationsFromGitHub: Bool = false) {
+        self.registrationsFromGitHub = registrationsFromGitHub
         self.prefixes = prefixes
         self.fleets = fleets
         self.ssmRoot = ssmRoot.hasSuffix("/") ? String(ssmRoot.dropLast()) : ssmRoot

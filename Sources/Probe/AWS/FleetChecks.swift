@@ -70,10 +70,11 @@ public struct FleetChecks {
     static let lambdaErrorsId = "PRB-409"
     static let logSignatureId = "PRB-410"
     static let noFleetId = "PRB-411"
+    static let imageId = "PRB-412"
 
     /// Every rule id the AWS probe emits.
     public static let ids = [jitMismatchId, leftoverTokensId, driftId, userDataId, legacyTagsId, iamGapId, queueId, unreadableId,
-                      lambdaErrorsId, logSignatureId, noFleetId]
+                      lambdaErrorsId, logSignatureId, noFleetId, imageId]
 
     struct Context: Sendable {
         var region: String
@@ -97,13 +98,13 @@ public struct FleetChecks {
 
     var r: String { "aws/\(context.region)" }
     func finding(_ id: String, _ severity: Severity, _ message: String, _ detail: String, at path: String, range: SourceRange? = nil,
-                 lineText: String = "") -> Finding {
+                 lineText: String = "", related: [RelatedNote] = []) -> Finding {
         LiveResource.finding(id, severity, domain: AWSProbe.domain, message: message, detail: detail,
-                             at: range ?? LiveResource.location(path), related: fleet.related, lineText: lineText)
+                             at: range ?? LiveResource.location(path), related: related + fleet.related, lineText: lineText)
     }
 
     mutating func all() -> [Finding] {
-        jitConsistency() + leftoverTokens() + launchedButNotStarted() + drift() + userData() + legacyTags() + iamGaps() + queues() + lambdaErrors() + logSignatures()
+        jitConsistency() + leftoverTokens() + launchedButNotStarted() + drift() + userData() + legacyTags() + image() + iamGaps() + queues() + lambdaErrors() + logSignatures()
     }
 
     // MARK: SSM runner config vs the scale-up lambda
@@ -151,7 +152,7 @@ public struct FleetChecks {
     /// With `--since`: of the instances launched in the window, those whose token parameter is
     /// still there after a 10-minute start-up (no runner fetched it, so none registered).
     func launchedButNotStarted() -> [Finding] {
-        guard let since = context.options.since else { return [] }
+        guard let since = context.options.since, !context.options.registrationsFromGitHub else { return [] }
         let from = context.now.addingTimeInterval(-since)
         let launched = facts.instances.filter { $0.launchTime.map { $0 >= from } ?? false }
         guard !launched.isEmpty else { return [] }
@@ -247,6 +248,45 @@ public struct FleetChecks {
                                "launch template `\(lt.name)` v\(lt.version) uses AMI `\(image)`, which does not exist (any more)",
                                "New runners cannot start from this launch template until its AMI is replaced.",
                                at: "\(r)/ec2/launch-template/\(lt.name)"))
+        }
+        return out
+    }
+
+    // MARK: The launch template's AMI and the Packer template that builds it
+
+    /// The image the launch template boots, related to the repository: the Packer sources whose
+    /// `ami_name` matches its name (a note with file:line), a warning when the templates the static
+    /// audit found on the fleet's boot path build other names, and when the module call's AMI
+    /// filter no longer selects it.
+    func image() -> [Finding] {
+        guard let lt = facts.launchTemplate, let image = facts.image, let name = image.name, !name.isEmpty else { return [] }
+        let path = "\(r)/ec2/image/\(image.id)"
+        let described = "AMI `\(image.id)` (`\(name)`, owner \(image.ownerId.map { "`\($0)`" } ?? "unknown"))"
+        var out: [Finding] = []
+        let builders = fleet.amiBuilders.filter { LiveFacts.wildcardMatches($0.namePattern, name) }
+        let templates = Array(Set(builders.map(\.template))).sorted()
+        if !builders.isEmpty {
+            out.append(finding(Self.imageId, .note,
+                               "launch template `\(lt.name)` v\(lt.version) boots \(described), built by Packer template \(templates.map { "`\($0)`" }.joined(separator: ", "))",
+                               "The image's name matches the `ami_name` of \(builders.map { "`\($0.source)` (`\($0.namePattern)`)" }.joined(separator: ", ")): the start script the audit reads in that template is the one this fleet boots, as long as the image was built from the repository's current version.",
+                               at: path,
+                               related: builders.map { RelatedNote("Packer template `\($0.template)`, source `\($0.source)`, names its AMIs `\($0.namePattern)`", at: $0.at) }))
+        } else {
+            let baking = fleet.amiBuilders.filter(\.bakesFleet)
+            if !baking.isEmpty {
+                out.append(finding(Self.imageId, .warning,
+                                   "launch template `\(lt.name)` v\(lt.version) boots \(described), which the repository's Packer template\(baking.count > 1 ? "s" : "") for this fleet do\(baking.count > 1 ? "" : "es") not build",
+                                   "The static audit judged the start script baked by \(baking.map { "`\($0.template)` (`\($0.namePattern)`)" }.joined(separator: ", ")); the deployed image has another name, so what boots today is not what was audited. Build the image from the repository and roll it out, or find the template that builds `\(name)`.",
+                                   at: path,
+                                   related: baking.map { RelatedNote("Packer template `\($0.template)` names its AMIs `\($0.namePattern)`", at: $0.at) }))
+            }
+        }
+        if let filter = fleet.amiFilter, !LiveFacts.wildcardMatches(filter.pattern, name) {
+            out.append(finding(Self.imageId, .warning,
+                               "launch template `\(lt.name)` v\(lt.version) boots \(described), which the fleet's AMI filter `\(filter.pattern)` does not select",
+                               "The repository selects the image by name; the deployed one has another name, so the next apply moves the fleet to a different AMI (and its start script) than runs today.",
+                               at: path,
+                               related: filter.at.map { [RelatedNote("the module call selects the fleet's AMI by name `\(filter.pattern)`", at: $0)] } ?? []))
         }
         return out
     }

@@ -102,7 +102,12 @@ struct FleetReader {
             facts.launchTemplate = try await reader.read("ec2:DescribeLaunchTemplateVersions", on: "\(r)/ec2/launch-template/\(ltName)", {
                 try await client.ec2LaunchTemplateVersion(lt, version: lt.defaultVersion)
             }) ?? nil
-            if let image = facts.launchTemplate?.imageId, !image.hasPrefix("resolve:ssm:") {
+            // 6.5.0+: `resolve:ssm:<config>/ami_id`, a `String` parameter of the config path read above.
+            var imageId = facts.launchTemplate?.imageId
+            if let id = imageId, id.hasPrefix("resolve:ssm:") {
+                imageId = id.dropFirst("resolve:ssm:".count) == "\(fleet.configPath)/ami_id" ? facts.config["ami_id"] : nil
+            }
+            if let image = imageId, !image.hasPrefix("resolve:ssm:") {
                 if let images = try await reader.read("ec2:DescribeImages", on: "\(r)/ec2/image/\(image)", { try await client.ec2Images(ids: [image]) }) {
                     facts.image = images.first
                     facts.imageMissing = images.isEmpty

@@ -55,6 +55,8 @@ public struct GitHubProbeFacts: Sendable, Hashable, Codable {
 public struct GitHubProbeResult: Sendable {
     public var findings: [Finding]
     public var facts: GitHubProbeFacts
+    /// The owner's registered runners (every page); nil when they could not be read.
+    public var runners: [GitHubRunner]? = nil
 }
 
 /// A problem with the probe's environment, not with the fleet: the API is unreachable, or GitHub
@@ -73,7 +75,7 @@ public enum GitHubProbe {
         let session = GitHubAppSession(client: client, appID: inputs.appID, key: inputs.key)
         var run = Run(inputs: inputs, client: client, session: session)
         try await run.all()
-        return GitHubProbeResult(findings: run.findings.sorted(by: Finding.ordered), facts: run.facts)
+        return GitHubProbeResult(findings: run.findings.sorted(by: Finding.ordered), facts: run.facts, runners: run.runners)
     }
 
     struct Stop: Error {}
@@ -84,6 +86,7 @@ public enum GitHubProbe {
         let session: GitHubAppSession
         var findings: [Finding] = []
         var facts: GitHubProbeFacts
+        var runners: [GitHubRunner]?
 
         init(inputs: GitHubProbeInputs, client: GitHubClient, session: GitHubAppSession) {
             self.inputs = inputs
@@ -189,6 +192,7 @@ public enum GitHubProbe {
             // 6. The runners.
             do {
                 let runners = try await client.getAll(owner.apiPrefix + "/actions/runners", auth: auth, page: GitHubRunnerPage.self) { $0.runners }
+                self.runners = runners
                 facts.runnerCount = runners.count
                 facts.offlineRunnerCount = runners.filter { $0.status == "offline" }.count
                 findings += GitHubChecks.runners(runners, fleet: inputs.fleet, owner: owner)

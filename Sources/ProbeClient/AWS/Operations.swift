@@ -17,8 +17,11 @@ public enum AWSActions {
     ]
     /// Calls that only obtain credentials (a profile's role, web identity).
     public static let credentialCalls: [String] = ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"]
+    /// Only with `--github-app-from-fleet`: the GitHub App's id and private key, two parameters
+    /// read by name with decryption (never a path, never another parameter).
+    public static let githubAppReads: [String] = ["ssm:GetParameter"]
 
-    public static var all: Set<String> { Set(reads + credentialCalls) }
+    public static var all: Set<String> { Set(reads + credentialCalls + githubAppReads) }
 
     /// The IAM policy to grant the auditor: exactly the reads, nothing else (the STS credential
     /// calls are granted by the trust policy of the role being assumed, not here).
@@ -113,6 +116,8 @@ public struct LambdaFunction: Sendable, Hashable {
         "SSM_TOKEN_PATH", "ENVIRONMENT", "ENABLE_ORGANIZATION_RUNNERS", "RUNNER_GROUP_NAME", "LAUNCH_TEMPLATE_NAME",
         "ENABLE_ON_DEMAND_FAILOVER_FOR_ERRORS", "POWERTOOLS_SERVICE_NAME", "AMI_ID_SSM_PARAMETER_NAME", "RUNNER_NAME_PREFIX",
         "DISABLE_RUNNER_AUTOUPDATE", "ENABLE_JOB_QUEUED_CHECK", "INSTANCE_TYPES", "RUNNER_OWNER",
+        // Names of the App's parameters (never their values).
+        "PARAMETER_GITHUB_APP_ID_NAME", "PARAMETER_GITHUB_APP_KEY_BASE64_NAME",
     ]
 }
 
@@ -152,6 +157,19 @@ extension AWSClient {
             return (items, r["NextToken"] as? String)
         }
         return pages.flatMap { $0 }
+    }
+
+    /// One parameter by name, decrypted: only the GitHub App's id and key parameters of a fleet
+    /// are read this way (`--github-app-from-fleet`). nil when the parameter does not exist. The
+    /// value stays wrapped: it is revealed only where it is used (the App id as the JWT's issuer,
+    /// the key to sign it).
+    public func ssmDecryptedParameter(_ name: String) async throws -> Secret<String>? {
+        do {
+            let r = try await json(.ssm, "GetParameter", ["Name": name, "WithDecryption": true])
+            return ((r["Parameter"] as? [String: Any])?["Value"] as? String).map(Secret.init)
+        } catch let e as AWSServiceError where e.code == "ParameterNotFound" {
+            return nil
+        }
     }
 
     /// Values of the `String` parameters directly under a config path; SecureString values dropped.

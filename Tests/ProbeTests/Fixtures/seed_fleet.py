@@ -4,6 +4,7 @@
   seed_fleet.py ENDPOINT                      seed `legacy` (deployed by 3.6.1) and `modern` (4.x)
   seed_fleet.py ENDPOINT --snapshot           print every seeded resource as JSON (sorted, stable)
   seed_fleet.py ENDPOINT --user NAME ACTIONS  create an IAM user allowed ACTIONS (comma list); print its key
+  seed_fleet.py ENDPOINT --app ID KEY.pem     also store a real GitHub App (id, base64 key) for `modern`
 
 Secret values here (app key, tokens, JIT configs, a lambda variable) start with SECRET- so tests
 can prove that none of them reaches the probe's output.
@@ -67,12 +68,21 @@ def image_id():
     images = ec2.describe_images(Owners=["amazon"])["Images"]
     return sorted(i["ImageId"] for i in images)[0]
 
+# The 4.x fleet boots an image of its own, as a Packer template named it (`ami_name`).
+RUNNER_AMI_NAME = "ghr-runner-al2023-x86_64-20261201"
+
+def runner_image_id():
+    found = ec2.describe_images(Filters=[{"Name": "name", "Values": [RUNNER_AMI_NAME]}])["Images"]
+    if found:
+        return found[0]["ImageId"]
+    return ec2.register_image(Name=RUNNER_AMI_NAME, Architecture="x86_64", RootDeviceName="/dev/xvda", VirtualizationType="hvm")["ImageId"]
+
 def put(name, value, type_="String"):
     ssm.put_parameter(Name=name, Value=value, Type=type_, Overwrite=True)
 
 def fleet(prefix, version4):
     root = f"/github-action-runners/{prefix}"
-    put(f"{root}/app/github_app_id", "123456")
+    put(f"{root}/app/github_app_id", "123456", "SecureString")  # the module stores all three App values encrypted
     put(f"{root}/app/github_app_key_base64", f"SECRET-APP-KEY-{prefix}", "SecureString")
     put(f"{root}/app/github_app_webhook_secret", f"SECRET-WEBHOOK-{prefix}", "SecureString")
     put(f"{root}/runners/config/run_as", "ec2-user")
@@ -115,7 +125,7 @@ def fleet(prefix, version4):
                             Environment={"Variables": env if fn == "scale-up" else {"ENVIRONMENT": prefix}})
 
     lt = ec2.create_launch_template(LaunchTemplateName=f"{prefix}-action-runner", LaunchTemplateData={
-        "ImageId": image_id(), "InstanceType": "m5.large",
+        "ImageId": runner_image_id() if version4 else image_id(), "InstanceType": "m5.large",
         "UserData": base64.b64encode((JIT_AWARE if version4 else TOKEN_ONLY).encode()).decode(),
         "MetadataOptions": {"HttpTokens": "required" if version4 else "optional"},
         "TagSpecifications": [{"ResourceType": "instance", "Tags": [
@@ -204,6 +214,13 @@ if __name__ == "__main__":
     else:
         fleet("legacy", False)
         fleet("modern", True)
+        if "--app" in sys.argv:
+            # The 4.x fleet's App as the module stores it: the id, and the base64 of the PEM key.
+            i = sys.argv.index("--app")
+            with open(sys.argv[i + 2], "rb") as f:
+                key_b64 = base64.b64encode(f.read()).decode()
+            put("/github-action-runners/modern/app/github_app_id", sys.argv[i + 1], "SecureString")
+            put("/github-action-runners/modern/app/github_app_key_base64", key_b64, "SecureString")
         if "--drop-jit-parameter" in sys.argv:
             # A 4.x fleet whose lambdas were upgraded without the runners' SSM configuration.
             ssm.delete_parameter(Name="/github-action-runners/modern/runners/config/enable_jit_config")

@@ -1,0 +1,172 @@
+import AuditCore
+import Foundation
+@testable import ProbeClient
+import Testing
+import _CryptoExtras
+@testable import Probe
+
+/// The GitHub half taking its App, owner, labels and JIT setting from the deployed fleet (the AWS
+/// half against moto) when the command line and the repository do not give them.
+@Suite("GitHub probe settings from the fleet", .serialized)
+struct FleetGitHubTests {
+    static func keyFile(_ pem: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-app-\(UUID().uuidString).pem")
+        try pem.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    /// The seeded 4.x fleet's App (SecureString id and base64 key), owner tags `ghr:Owner=my-org`.
+    @Test func appOwnerAndLabelsFromTheFleetAndOnlyTheAppParametersAreDecrypted() async throws {
+        guard let server = try MotoServer.start() else { return }
+        defer { server.stop() }
+        let pem = testAppKey.pemRepresentation
+        let key = try Self.keyFile(pem)
+        defer { try? FileManager.default.removeItem(at: key) }
+        try server.seed(["--app", testAppID, key.path])
+
+        let log = BodyLog(URLSessionTransport(timeout: 10))
+        let client = ProbeFixture.client(server, transport: log, clock: ProbeFixture.clock())
+        let result = try await AWSProbe.run(client: client, settings: AWSProbeSettings(prefixes: ["modern"], target: ModuleVersion(7, 11, 0)), knowledge: nil)
+        let settings = FleetGitHubSettings(result, ssmRoot: "/github-action-runners")
+        #expect(settings.owner == .organization("my-org"))
+        #expect(settings.labels == ["linux", "self-hosted", "x64"])
+        #expect(settings.jit == true)
+        #expect(settings.appParameters?.id == "/github-action-runners/modern/app/github_app_id")
+        #expect(settings.appParameters?.key == "/github-action-runners/modern/app/github_app_key_base64")
+        // The probe itself decrypts nothing.
+        #expect(!log.entries.contains { $0.body.contains(#""WithDecryption":true"#) })
+
+        let app = try await FleetAppCredentials.read(client: client, settings: settings)
+        #expect(app.appID.revealed == testAppID)
+        #expect(String(decoding: Data(base64Encoded: app.keyBase64.revealed) ?? Data(), as: UTF8.self) == pem)
+        #expect(!String(reflecting: app).contains(app.keyBase64.revealed.prefix(40)))
+        // Exactly two decrypted reads, each of one of the App's parameters by name.
+        let decrypted = log.entries.filter { $0.body.contains(#""WithDecryption":true"#) }
+        #expect(decrypted.count == 2 && decrypted.allSatisfy { $0.operation == "AmazonSSM.GetParameter" }, "\(decrypted)")
+        #expect(Set(decrypted.map(\.body)) == [#"{"Name":"/github-action-runners/modern/app/github_app_id","WithDecryption":true}"#,
+                                               #"{"Name":"/github-action-runners/modern/app/github_app_key_base64","WithDecryption":true}"#])
+
+        // A fleet without the App's parameters: an error naming the parameter, never a value.
+        var missing = settings
+        missing.appParameters = ("/github-action-runners/modern/app/nope", "/github-action-runners/modern/app/github_app_key_base64")
+        await #expect(throws: AWSProbeError.self) { _ = try await FleetAppCredentials.read(client: client, settings: missing) }
+        do { _ = try await FleetAppCredentials.read(client: client, settings: missing) } catch let e as AWSProbeError {
+            #expect(e.description.contains("`/github-action-runners/modern/app/nope` does not exist"), "\(e)")
+        }
+    }
+
+    /// The command: `--github-app-from-fleet` with `--prefix` and nothing else about GitHub but the
+    /// server. Key, JWT, installation token and the SSM values never reach any output.
+    @Test func theCommandTakesTheAppFromTheFleetAndPrintsNoSecret() throws {
+        guard let moto = try MotoServer.start() else { return }
+        defer { moto.stop() }
+        let pem = testAppKey.pemRepresentation
+        let key = try Self.keyFile(pem)
+        defer { try? FileManager.default.removeItem(at: key) }
+        try moto.seed(["--app", testAppID, key.path])
+        var scenario = Scenario()
+        scenario.owner = "my-org"
+        scenario.runners = [runner(1, "i-0aaa", status: "online", ephemeral: true, labels: ["self-hosted", "linux", "x64"])]
+        let github = try FakeGitHub(scenario)
+        defer { github.stop() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-app-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("probe.json")
+        let env = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_ENDPOINT_URL": moto.endpoint.absoluteString,
+                   "HOME": dir.path, "AWS_REGION": "eu-west-1"]
+        let run = try runCLI(["probe", "--prefix", "modern", "--github-api-url", github.apiURL, "--github-app-from-fleet",
+                              "--format", "text", "--format", "json", "--output", json.path], environment: env)
+        #expect(run.status != 2, "\(run.stderr)")
+        #expect(run.stderr.contains("github: from the fleet: App id and key from /github-action-runners/modern/app/github_app_id and /github-action-runners/modern/app/github_app_key_base64; organization my-org; labels linux,self-hosted,x64; JIT on (options override)"), "\(run.stderr)")
+        // The JWT's `iss` was the fleet's App id (the server checks it) and the owner the tags' org.
+        #expect(github.requests.contains { $0.path == "/app" && $0.status == 200 && $0.auth == "jwt" }, "\(github.requests)")
+        #expect(github.requests.contains { $0.path == "/orgs/my-org/installation" && $0.status == 200 })
+        #expect(github.requests.contains { $0.path == "/orgs/my-org/actions/runners" && $0.status == 200 })
+        let report = try String(contentsOf: json, encoding: .utf8)
+        let fragments = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count >= 16 }.map(String.init)
+            + [String(Data(pem.utf8).base64EncodedString().prefix(60))]
+        for (name, text) in [("stdout", run.stdout), ("stderr", run.stderr), ("json", report)] {
+            for secret in github.secrets + fragments + ["SECRET-"] {
+                #expect(!text.contains(secret), "a secret reached \(name)")
+            }
+            #expect(!text.contains("PRIVATE KEY"), "key material in \(name)")
+        }
+
+        // Usage: the fleet's App needs the AWS half, and excludes a key file.
+        let noAWS = try runCLI(["probe", "--github-app-from-fleet", "--org", "my-org"], environment: env)
+        #expect(noAWS.status == 2 && noAWS.stderr.contains("`--github-app-from-fleet` reads the App from the fleet's SSM parameters"), "\(noAWS.stderr)")
+        let both = try runCLI(["probe", "--prefix", "modern", "--github-app-from-fleet", "--github-app-key-file", key.path], environment: env)
+        #expect(both.status == 2 && both.stderr.contains("either `--github-app-key-file` or `--github-app-from-fleet`"), "\(both.stderr)")
+        // Two prefixes with different Apps: a clear error, no decryption guessed.
+        let two = try runCLI(["probe", "--prefix", "modern", "--prefix", "legacy", "--github-api-url", github.apiURL, "--github-app-from-fleet",
+                              "--format", "json"], environment: env)
+        #expect(two.status == 2 && two.stderr.contains("the fleets use different App parameters"), "\(two.stderr)")
+    }
+
+    /// Owners the fleets disagree on are not guessed.
+    @Test func severalOwnersAreAProblemNotAGuess() {
+        func fleet(_ prefix: String, owner: String, type: String) -> AWSFleetFacts {
+            var f = AWSFleetFacts(fleet: AWSFleetTarget(namePrefix: prefix, ssmBase: "/github-action-runners/\(prefix)"))
+            f.instances = [EC2Instance(id: "i-\(prefix)", state: "running", imageId: nil, launchTime: nil, tags: ["ghr:Owner": owner, "ghr:Type": type])]
+            return f
+        }
+        let one = AWSProbeResult(findings: [], fleets: [fleet("a", owner: "acme/app", type: "Repo")], account: nil, callerArn: nil, credentialSource: nil, region: "eu-west-1", sources: [:])
+        #expect(FleetGitHubSettings(one, ssmRoot: "/github-action-runners").owner == .repository(owner: "acme", name: "app"))
+        let two = AWSProbeResult(findings: [], fleets: [fleet("a", owner: "acme", type: "Org"), fleet("b", owner: "other", type: "Org")],
+                                 account: nil, callerArn: nil, credentialSource: nil, region: "eu-west-1", sources: [:])
+        let s = FleetGitHubSettings(two, ssmRoot: "/github-action-runners")
+        #expect(s.owner == nil)
+        #expect(s.ownerProblem == "the fleets' runners belong to several owners: organization acme, organization other")
+        #expect(s.appParameters == nil && s.appParametersProblem?.contains("different App parameters") == true)
+    }
+}
+
+/// `--since` with both halves: instances launched in the window against runners registered on GitHub.
+@Suite("Launches against registrations", .serialized)
+struct RegistrationTests {
+    /// Two days after the seed, with a three-day window: the 4.x fleet's two instances are launched
+    /// in the window and past their start-up.
+    func run(_ server: MotoServer, registeredNames: (String, String) -> [String]) async throws -> (AWSProbeResult, [Finding]) {
+        let clock = ProbeFixture.clock()
+        let aws = try await AWSProbe.run(client: ProbeFixture.client(server, transport: URLSessionTransport(timeout: 10), clock: clock),
+                                         settings: AWSProbeSettings(prefixes: ["modern"], since: 3 * 86_400, target: ModuleVersion(7, 11, 0),
+                                                                    registrationsFromGitHub: true),
+                                         knowledge: nil)
+        let ids = try #require(aws.fleets.first?.instances.map(\.id).sorted())
+        try #require(ids.count == 2)
+        var scenario = Scenario()
+        scenario.runners = registeredNames(ids[0], ids[1]).enumerated().map { runner($0.offset + 1, $0.element, status: "online", ephemeral: true) }
+        let github = try FakeGitHub(scenario)
+        defer { github.stop() }
+        let result = try await probe(github)
+        let runners = try #require(result.runners)
+        return (aws, Registrations.findings(fleets: aws.fleets, runners: runners, owner: .organization("acme"), region: aws.region,
+                                           since: 3 * 86_400, now: clock.now))
+    }
+
+    @Test func launchesClearlyExceedingRegistrationsAreOneFindingWithCounts() async throws {
+        guard let server = try MotoServer.start() else { return }
+        defer { server.stop() }
+        try server.seed()
+        // No runner on GitHub for either instance (another fleet's runner does not count).
+        let (aws, none) = try await run(server) { _, _ in ["other-i-0123456789abcdef0"] }
+        #expect(none.count == 1, "\(none.map(\.message))")
+        let f = try #require(none.first)
+        #expect(f.ruleId == "PRB-402" && f.severity == .error)
+        #expect(f.message == "fleet `modern` launched 2 instance(s) in the last 3d but only 0 registered a runner with organization acme")
+        #expect(f.location.path == "aws/eu-west-1/ec2/instances/ghr:environment=modern")
+        let ids = aws.fleets[0].instances.map(\.id)
+        #expect(ids.allSatisfy { f.detail?.contains($0) == true })
+        #expect(f.detail?.contains("against the 1 runner(s) GitHub lists") == true)
+        // With the GitHub half, the token-parameter variant of the comparison is not made.
+        #expect(!aws.findings.contains { $0.message.contains("never fetched their token") })
+
+        // One of two registered: not clearly more launches than registrations.
+        let (_, one) = try await run(server) { a, _ in ["modern-\(a)"] }
+        #expect(one.isEmpty, "\(one.map(\.message))")
+        // Both registered: nothing.
+        let (_, both) = try await run(server) { a, b in [a, "modern-\(b)"] }
+        #expect(both.isEmpty)
+    }
+}
