@@ -49,20 +49,7 @@ final class ModuleScriptRehearsalTests: XCTestCase {
         }
         return [
             "main.tf": calls.joined(separator: "\n"),
-            "images/al2023/runner.pkr.hcl": """
-            source "amazon-ebs" "runner" {
-              ami_name = "\(amiFilter.replacingOccurrences(of: "*", with: "{{timestamp}}"))"
-            }
-            build {
-              sources = ["source.amazon-ebs.runner"]
-              provisioner "file" {
-                content = templatefile("../start-runner.sh", {
-                  start_runner = templatefile("../../modules/runners/templates/start-runner.sh", { metadata_tags = "enabled" })
-                })
-                destination = "/var/lib/cloud/scripts/per-boot/start-runner.sh"
-              }
-            }
-            """,
+            "images/al2023/runner.pkr.hcl": RehearsalCompositionTests.bakingTemplate(amiFilter: amiFilter, startScript: "../../modules/runners/templates/start-runner.sh"),
             "images/start-runner.sh": try show(scriptTag, "images/start-runner.sh"),
             "modules/runners/templates/start-runner.sh": try show(scriptTag, "modules/runners/templates/start-runner.sh"),
         ]

@@ -24,26 +24,29 @@ final class RehearsalCompositionTests: XCTestCase {
               ami_filter               = { name = ["\(amiFilter)"] }
             }
             """,
-            "images/al2023/runner.pkr.hcl": """
-            source "amazon-ebs" "runner" {
-              ami_name = "\(amiFilter.replacingOccurrences(of: "*", with: "{{timestamp}}"))"
-            }
-            build {
-              sources = ["source.amazon-ebs.runner"]
-              provisioner "file" {
-                content = templatefile("../start-runner.sh", {
-                  start_runner = templatefile("../../boot/start-runner.sh", { metadata_tags = "enabled" })
-                })
-                destination = "/tmp/start-runner.sh"
-              }
-              provisioner "shell" {
-                inline = ["sudo mv /tmp/start-runner.sh /var/lib/cloud/scripts/per-boot/start-runner.sh"]
-              }
-            }
-            """,
+            "images/al2023/runner.pkr.hcl": bakingTemplate(amiFilter: amiFilter, startScript: "../../boot/start-runner.sh"),
             "images/start-runner.sh": try RehearsalEnvironment.fixture("composed/packer-wrapper.sh"),
             "boot/start-runner.sh": try RehearsalEnvironment.fixture(start),
         ]
+    }
+
+    /// A Packer template (in `images/al2023/`) that bakes `images/start-runner.sh` rendered with
+    /// `startScript` (relative to the template) as `start_runner` into the boot folder.
+    static func bakingTemplate(amiFilter: String, startScript: String) -> String {
+        """
+        source "amazon-ebs" "runner" {
+          ami_name = "\(amiFilter.replacingOccurrences(of: "*", with: "{{timestamp}}"))"
+        }
+        build {
+          sources = ["source.amazon-ebs.runner"]
+          provisioner "file" {
+            content = templatefile("../start-runner.sh", {
+              start_runner = templatefile("\(startScript)", { metadata_tags = "enabled" })
+            })
+            destination = "/var/lib/cloud/scripts/per-boot/start-runner.sh"
+          }
+        }
+        """
     }
 
     func testPackerWrapperRunsWithTheStartScriptInlined() throws {
