@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "ProbeClient", "AuditCore", "Knowledge", "Scripts", "IAM", "Reporters", "Rules",
                                                        .product(name: "_CryptoExtras", package: "swift-crypto")],
                     exclude: ["Server", "Fixtures"], swiftSettings: strict),
-        .testTarget(name: "RehearsalTests", dependencies: ["Rehearsal", "AuditCore", "Engine", "Knowledge", "Rules", "TestSupport"],
+        .testTarget(name: "RehearsalTests", dependencies: ["Rehearsal", "AuditCore", "Engine", "Gate", "Knowledge", "Rules", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ReportersTests", dependencies: ["Reporters", "AuditCore", "TestSupport"], exclude: ["Snapshots"], swiftSettings: strict),
     ]

@@ -288,9 +288,13 @@ public struct Auditor: Sendable {
         }
         guard !suppressions.isEmpty || !problems.isEmpty else { return (findings, []) }
         let parseRules = Set(knowledge.rules.filter { $0.tags.contains(.parse) }.map(\.id))
+        // A directive for the boot rehearsal's findings is unused only when the rehearsal ran.
+        let ran = Set(rules.flatMap(\.emits).map(\.rawValue))
+        let rehearsal = Set(RuleRegistry.rehearsalIds.map(\.rawValue))
         let result = Suppression.apply(
             findings: findings, suppressions: suppressions, problems: problems, knownRuleIds: known, today: options.today,
-            unsuppressible: { parseRules.contains($0) }, isEnabled: { !options.disabledRules.contains($0) })
+            unsuppressible: { parseRules.contains($0) },
+            isEnabled: { !options.disabledRules.contains($0) && (ran.contains($0) || !rehearsal.contains($0)) })
         let generated = result.generated.filter { !options.disabledRules.contains($0.ruleId) }.map { f -> Finding in
             // Severity and tags of Gate's findings come from the catalogue like every other rule's.
             var f = f

@@ -74,6 +74,8 @@ public struct AuditRequest: Sendable {
     public var environment: [String: String]
     /// `--require-module`; nil: the config file decides.
     public var requireModule: Bool?
+    /// Rules run besides the catalogue's (the boot rehearsal of `check --rehearse`).
+    public var extraRules: [any Rule] = []
 
     public init(paths: [String] = ["."], target: TargetSelection? = nil, from: ModuleVersion? = nil, varFiles: [String] = [],
                 vars: [(name: String, value: String)] = [], config: String? = nil, environment: [String: String] = [:],
@@ -182,7 +184,7 @@ public enum Invocation {
                                    rootInputs: RootInputs(varFiles: varFiles, vars: request.vars, environment: request.environment))
         options.configFile = configFile
         options.requireModule = request.requireModule
-        let auditor = Auditor(knowledge: knowledge)
+        let auditor = Auditor(knowledge: knowledge, rules: RuleRegistry.all + request.extraRules)
         var merged: AuditResult?
         var baselines: [BaselineInUse] = []
         for path in request.paths {

@@ -38,7 +38,7 @@ public struct FleetRehearsals: Sendable {
 
     /// The template variables the module passes to a `userdata_template` (module-facts 3.8) and to
     /// the start script (`metadata_tags`), with values that keep the boot offline.
-    static let templateVariables: [String: Value] = [
+    public static let templateVariables: [String: Value] = [
         "enable_debug_logging": .bool(false), "s3_location_runner_distribution": .string(""), "pre_install": .string(""),
         "install_runner": .string(""), "post_install": .string(""), "start_runner": .string(""), "ghes_url": .string(""),
         "ghes_ssl_verify": .bool(true), "environment": .string("rehearsal"), "enable_cloudwatch_agent": .bool(false),
@@ -101,18 +101,24 @@ public struct FleetRehearsals: Sendable {
                 var r = result
                 r.script = script.path
                 r.staticContract = script.contract
-                switch prepare(script, context: context, facts: facts) {
+                // A helper file another boot script sources runs as part of that script.
+                if let user = Self.sourcingScript(of: script.path, among: files.map(\.path), context: context) {
+                    r.skipped = "`\(user)` sources this file; it is rehearsed as part of that script"
+                    fleets.append(r)
+                    continue
+                }
+                switch prepare(script, context: context, facts: facts, boot: boot) {
                 case .failure(let why):
                     r.skipped = why.message
                     findings.append(notRehearsable(context, facts, boot: boot, why: why.message, at: script.anchor))
-                case .success(let (text, siblings)):
+                case .success(let prepared):
                     for situation in Self.situations(facts) {
                         for shell in shellsFor(facts) {
-                            r.runs.append(rehearser.rehearse(script: text, name: (script.path as NSString).lastPathComponent,
-                                                             siblings: siblings, situation: situation, shell: shell))
+                            r.runs.append(rehearser.rehearse(script: prepared.text, name: prepared.name,
+                                                             siblings: prepared.siblings, situation: situation, shell: shell))
                         }
                     }
-                    findings += self.findings(r, script: script, facts: facts, boot: boot, context: context)
+                    findings += self.findings(r, script: script, prepared: prepared, facts: facts, boot: boot, context: context)
                 }
                 fleets.append(r)
             }
@@ -131,43 +137,125 @@ public struct FleetRehearsals: Sendable {
 
     public struct Why: Error { public var message: String }
 
+    /// What the sandbox runs for one script of a fleet.
+    struct Prepared {
+        /// The script as the instance gets it.
+        var text: String
+        /// Its file name in the sandbox.
+        var name: String
+        /// The files next to it (a script may source them), by name.
+        var siblings: [String: Data]
+        /// The files of the repository whose commands run: the script started, the start script
+        /// inlined into it, the helper files it sources.
+        var parts: [RehearsedPart]
+    }
+
     /// The script as the instance gets it (rendered as Terraform's `templatefile` would when it is
-    /// a template), and the files next to it (a script may source them).
-    func prepare(_ script: ScriptFacts, context: RuleContext, facts: FleetFacts) -> Result<(String, [String: Data]), Why> {
+    /// a template, with the start script a `${start_runner}` wrapper inlines), and the files next to
+    /// it (a script may source them).
+    func prepare(_ script: ScriptFacts, context: RuleContext, facts: FleetFacts, boot: ResolvedBoot) -> Result<Prepared, Why> {
         if script.path.lowercased().hasSuffix(".ps1") { return .failure(Why(message: "a PowerShell script; rehearsal runs Linux start scripts only")) }
-        if script.contract == .wrapper {
-            return .failure(Why(message: "the template embeds the module's own start script through `${start_runner}`, which is not in the repository"))
-        }
         guard let source = context.workspace.source(script.path) else { return .failure(Why(message: "`\(script.path)` could not be read")) }
-        var text = source.text
+        var variables = Self.templateVariables
+        // The fleet's own pre- and post-install commands, as the module passes them to the template.
+        for (input, name) in [("userdata_pre_install", "pre_install"), ("userdata_post_install", "post_install")] {
+            if let text = facts.fleet.input(input)?.value.stringValue { variables[name] = .string(text) }
+        }
         // A `userdata_template` is always rendered; a script baked by Packer or read by `file()` only
         // when it reads as a template and renders (else it is used as written).
-        let mustRender: Bool = { if case .userdataTemplate = facts.bootPath { return true } else { return false } }()
-        if mustRender || TemplateDetection.looksLikeTemplate(source.text) {
-            switch Self.render(source) {
+        var mustRender: Bool = { if case .userdataTemplate = facts.bootPath { return true } else { return false } }()
+        var started = source
+        var parts = [RehearsedPart(path: script.path)]
+        var inner: SourceFile?
+        if let wrapper = packerWrapper(of: script, boot: boot, context: context) {
+            // Packer renders the wrapper with this start script as `start_runner`: run the two as one.
+            guard let outer = context.workspace.source(wrapper) else { return .failure(Why(message: "the Packer wrapper `\(wrapper)` could not be read")) }
+            inner = source
+            started = outer
+            mustRender = true
+        } else if script.contract == .wrapper {
+            // A template around the module's start script: the copy of the module in the repository.
+            guard let path = moduleStartScript(facts, context: context), let found = context.workspace.source(path) else {
+                return .failure(Why(message: "the template embeds the module's own start script through `${start_runner}`, and no copy of the module in the repository holds it"))
+            }
+            inner = found
+        }
+        if let inner {
+            switch Self.render(inner, variables: variables) {
+            case .success(let text): variables["start_runner"] = .string(text)
+            case .failure(let why): return .failure(why)
+            }
+            let placeholder = Self.scanned(started.path, context: context)?.placeholders.first { $0.name == "start_runner" }?.range ?? .fileStart(started.path)
+            parts = [RehearsedPart(path: started.path),
+                     RehearsedPart(path: inner.path, via: RelatedNote("`\(inner.path)`, which holds the runner call, is inlined here through `${start_runner}`", at: placeholder))]
+        }
+        var text = started.text
+        if mustRender || TemplateDetection.looksLikeTemplate(started.text) {
+            switch Self.render(started, variables: variables) {
             case .success(let rendered): text = rendered
             case .failure(let why): if mustRender { return .failure(why) }
             }
         }
         var siblings: [String: Data] = [:]
-        let dir = (script.path as NSString).deletingLastPathComponent
+        let dir = (started.path as NSString).deletingLastPathComponent
+        let startedScan = Self.scanned(started.path, context: context)
         var total = 0
         for entry in context.workspace.fileSystem.list(dir) ?? [] where entry.kind == .file {
             let path = dir.isEmpty ? entry.name : dir + "/" + entry.name
-            guard path != script.path, let size = context.workspace.fileSystem.size(path), size <= 1 << 20, total + size <= 8 << 20,
+            guard path != started.path, let size = context.workspace.fileSystem.size(path), size <= 1 << 20, total + size <= 8 << 20,
                   let data = context.workspace.fileSystem.read(path) else { continue }
             total += size
             siblings[entry.name] = data
+            if path != inner?.path, let startedScan, let note = RunnerCallLocator.inclusionNote(in: startedScan, of: entry.name) {
+                parts.append(RehearsedPart(path: path, via: note))
+            }
         }
-        return .success((text, siblings))
+        return .success(Prepared(text: text, name: (started.path as NSString).lastPathComponent, siblings: siblings, parts: parts))
+    }
+
+    /// The wrapper a Packer template of the fleet renders around `script` (`templatefile(wrapper,
+    /// { start_runner = templatefile(script, …) })`), when the script reaches the AMI that way.
+    func packerWrapper(of script: ScriptFacts, boot: ResolvedBoot, context: RuleContext) -> String? {
+        for template in context.packerTemplates where boot.packerTemplates.contains(template.file) {
+            for ref in template.files where ref.embedded["start_runner"]?.path == script.path {
+                if let path = ref.path { return path }
+            }
+        }
+        return nil
+    }
+
+    /// The module's start script in the repository's copy of the module, when the fleet's module
+    /// call uses one (`modules/runners/templates/start-runner.sh`).
+    func moduleStartScript(_ facts: FleetFacts, context: RuleContext) -> String? {
+        guard let root = facts.call.vendoredRoot else { return nil }
+        for relative in ["modules/runners/templates/start-runner.sh", "templates/start-runner.sh"] {
+            let path = root.isEmpty ? relative : root + "/" + relative
+            if context.workspace.source(path) != nil { return path }
+        }
+        return nil
+    }
+
+    /// The script among `paths`, in the same folder, that sources or runs `path`.
+    static func sourcingScript(of path: String, among paths: [String], context: RuleContext) -> String? {
+        let dir = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+        for other in paths where other != path && (other as NSString).deletingLastPathComponent == dir {
+            if let scan = scanned(other, context: context), RunnerCallLocator.inclusionNote(in: scan, of: name) != nil { return other }
+        }
+        return nil
+    }
+
+    /// The scan of a script of the repository (the audit's, else scanned now).
+    static func scanned(_ path: String, context: RuleContext) -> ScannedScript? {
+        if let report = context.scripts[path] { return report.script }
+        return context.workspace.source(path).flatMap(ScriptAnalysis.analyze)?.script
     }
 
     /// `source` rendered as Terraform's `templatefile` renders a start script or user-data template
     /// of the module (its variables set so that the boot stays offline).
-    public static func render(_ source: SourceFile) -> Result<String, Why> {
+    public static func render(_ source: SourceFile, variables: [String: Value] = templateVariables) -> Result<String, Why> {
         let (parts, problems) = HCLParser.parseTemplate(source)
         let (value, diagnostics) = problems.isEmpty
-            ? Evaluator.render(parts, variables: templateVariables, in: EvalContext(), range: .fileStart(source.path))
+            ? Evaluator.render(parts, variables: variables, in: EvalContext(), range: .fileStart(source.path))
             : (Value.null, problems)
         guard let rendered = value.stringValue else {
             return .failure(Why(message: "the template could not be rendered as Terraform would\(diagnostics.first.map { ": " + $0.summary } ?? "")"))
@@ -183,7 +271,8 @@ public struct FleetRehearsals: Sendable {
 
     /// One finding per distinct outcome that breaks the fleet, at the runner call the static analysis
     /// located; one note per reason a run could not be judged.
-    func findings(_ r: FleetRehearsal, script: ScriptFacts, facts: FleetFacts, boot: ResolvedBoot, context: RuleContext) -> [Finding] {
+    func findings(_ r: FleetRehearsal, script: ScriptFacts, prepared: Prepared, facts: FleetFacts, boot: ResolvedBoot, context: RuleContext) -> [Finding] {
+        let locator = RunnerCallLocator(parts: prepared.parts) { Self.scanned($0, context: context) }
         var out: [Finding] = []
         var seen: Set<String> = []
         let target = facts.target.map { "\($0)" } ?? "the target"
@@ -196,11 +285,18 @@ public struct FleetRehearsals: Sendable {
             guard run.verdict.breaks, seen.insert(run.verdict.key).inserted else { continue }
             let same = r.runs.filter { $0.verdict.key == run.verdict.key }
             let situations = same.map { "\($0.situation.label); /bin/sh is \($0.shell.rawValue)" }
-            let location: SourceRange
+            // The runner call that got the wrong value, in the file that holds it (a sourced helper, a
+            // function, the start script inlined into a wrapper); else where the static reading points.
+            var location: SourceRange
             switch run.verdict {
             case .jitToConfig: location = script.configCall ?? script.anchor
             case .tokenToJitconfig: location = script.jitConfigWord ?? script.anchor
             default: location = script.anchor
+            }
+            var callNotes: [RelatedNote] = []
+            if let event = run.decisive, let found = locator.locate(event, preferring: location) {
+                location = found.range
+                callNotes = found.notes
             }
             var detail = "Rehearsed in a sandbox with what \(target) gives an instance of this fleet (\(situations.joined(separator: " | "))). "
             switch run.verdict {
@@ -218,8 +314,8 @@ public struct FleetRehearsals: Sendable {
             } else {
                 detail += " The static analysis reads the script as `\(script.contract.rawValue)`."
             }
-            var related = boot.chain
-            let anchor = script.anchor
+            var related = boot.chain + callNotes
+            let anchor = location
             for line in run.runnerTrace.prefix(12) { related.append(RelatedNote("rehearsal: " + line, at: anchor)) }
             let lastLines = run.output.split(separator: "\n").suffix(3).map(String.init)
             for line in lastLines where !line.isEmpty { related.append(RelatedNote("script output: " + String(line.prefix(200)), at: anchor)) }

@@ -88,7 +88,13 @@ struct StubProcess {
         case "shutdown", "reboot", "poweroff", "halt":
             record(.terminated, "the instance shuts down")
             return 0
-        case "sleep", "logger", "systemctl", "service", "yum", "dnf", "apt-get", "apt", "amazon-linux-extras",
+        case "logger":
+            record(.ok)
+            // Without a message, logger logs its standard input line by line until it ends: read it
+            // all, or the writer (`exec > >(tee … | logger …)`) dies of SIGPIPE.
+            if Self.loggerMessage(args) == nil { _ = FileHandle.standardInput.readDataToEndOfFile() }
+            return 0
+        case "sleep", "systemctl", "service", "yum", "dnf", "apt-get", "apt", "amazon-linux-extras",
              "amazon-cloudwatch-agent-ctl", "chown", "useradd", "adduser", "usermod", "groupadd":
             record(.ok)
             return 0
@@ -96,6 +102,26 @@ struct StubProcess {
             record(.unmodelled, "no stub for `\(name)`")
             return 127
         }
+    }
+
+    /// The message words of a `logger` call (nil when it logs its standard input).
+    static func loggerMessage(_ args: [String]) -> [String]? {
+        let withValue: Set<String> = ["-t", "--tag", "-p", "--priority", "-f", "--file", "-n", "--server", "-P", "--port", "-u", "--socket",
+                                      "--id", "--msgid", "--sd-id", "--sd-param", "--socket-errors", "-S", "--size"]
+        var i = 0
+        var words: [String] = []
+        while i < args.count {
+            let a = args[i]
+            if a == "--" { words += args[(i + 1)...]; break }
+            if a.hasPrefix("-") && a.count > 1 {
+                if withValue.contains(a) { i += 1 }
+                if a == "-f" || a == "--file" { return ["(from a file)"] }
+            } else {
+                words.append(a)
+            }
+            i += 1
+        }
+        return words.isEmpty ? nil : words
     }
 
     // MARK: The script runner inside the sandbox

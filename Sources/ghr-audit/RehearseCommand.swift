@@ -34,11 +34,9 @@ enum RehearsalRun {
         return Rehearser(sandbox: Sandbox(stubExecutable: exe, timeout: timeout))
     }
 
-    static func rehearse(_ result: AuditResult, knowledge: KnowledgeBase, shell: ShellChoice, timeout: Double) -> (fleets: [FleetRehearsal], findings: [Finding])? {
-        guard let rehearser = rehearser(timeout: timeout) else { return nil }
-        let target = TargetSelection(result.report.target) ?? .latest
-        let context = result.ruleContext(knowledge: knowledge, target: target)
-        return FleetRehearsals(rehearser: rehearser, shells: shell).rehearse(context)
+    /// The rehearsal as a rule of the audit, or nil after saying once why it cannot run here.
+    static func rule(shell: ShellChoice, timeout: Double) -> RehearsalRule? {
+        rehearser(timeout: timeout).map { RehearsalRule(FleetRehearsals(rehearser: $0, shells: shell)) }
     }
 }
 
@@ -61,18 +59,35 @@ struct RehearseCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: RehearsalFormat = .text
 
+    @Option(help: "Findings recorded in this baseline file (`check --write-baseline`) do not fail the run; default: the configuration's `baseline`.")
+    var baseline: String?
+
     func run() throws {
         let knowledge = try loadKnowledge()
-        let audit = try flags.audit(paths: [path], knowledge: knowledge)
-        guard let (fleets, findings) = RehearsalRun.rehearse(audit.result, knowledge: knowledge, shell: shell, timeout: timeout.value) else { return }
+        guard let rule = RehearsalRun.rule(shell: shell, timeout: timeout.value) else { return }
+        let audit = try flags.audit(paths: [path], knowledge: knowledge, extraRules: [rule])
+        let fleets = rule.recorder.fleets
+        // Inline suppressions and baselines apply to the rehearsal's findings as to any other.
+        let commandLine = try baseline.map { path throws in try Invocation.baselineInUse(path, host: LocalHostFiles()) }
+        let report = audit.gatedReport(commandLine: commandLine)
+        let ids = Set(RuleRegistry.rehearsalIds.map(\.rawValue))
+        let dismissed = report.dismissed.filter { ids.contains($0.finding.ruleId) }
         switch format {
-        case .text: writeStdout(RehearsalText.render(fleets))
-        case .json: writeStdout(Self.json(fleets))
+        case .text: writeStdout(RehearsalText.render(fleets) + Self.dismissedText(dismissed))
+        case .json: writeStdout(Self.json(fleets, dismissed: dismissed))
         }
-        if findings.contains(where: { $0.severity == .error }) { throw ExitCode(ExitStatus.findings.rawValue) }
+        if report.findings.contains(where: { ids.contains($0.ruleId) && $0.severity == .error }) { throw ExitCode(ExitStatus.findings.rawValue) }
     }
 
-    static func json(_ fleets: [FleetRehearsal]) -> String {
+    /// One line per rehearsal finding a suppression or a baseline dismissed.
+    static func dismissedText(_ dismissed: [DismissedFinding]) -> String {
+        dismissed.map { d in
+            let f = d.finding
+            return "dismissed: \(f.ruleId) at \(f.location.path):\(f.location.start.line):\(f.location.start.column) (\(d.kind == .inSource ? "suppressed" : "baseline"): \(d.justification))\n"
+        }.joined()
+    }
+
+    static func json(_ fleets: [FleetRehearsal], dismissed: [DismissedFinding] = []) -> String {
         let items: [[String: Any]] = fleets.map { f in
             var o: [String: Any] = ["fleet": f.fleet, "call": f.call]
             if let t = f.target { o["target"] = "\(t)" }
@@ -87,7 +102,11 @@ struct RehearseCommand: ParsableCommand {
             }
             return o
         }
-        let data = (try? JSONSerialization.data(withJSONObject: ["fleets": items], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let gone: [[String: Any]] = dismissed.map { d in
+            ["rule": d.finding.ruleId, "path": d.finding.location.path, "line": d.finding.location.start.line,
+             "kind": d.kind == .inSource ? "suppressed" : "baseline", "justification": d.justification]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: ["fleets": items, "dismissed": gone], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

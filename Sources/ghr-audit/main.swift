@@ -159,8 +159,10 @@ struct AuditFlags: ParsableArguments {
                      environment: ProcessInfo.processInfo.environment, requireModule: requireModule ? true : nil)
     }
 
-    func audit(paths: [String], knowledge: KnowledgeBase) throws -> AuditRun {
-        try Invocation.audit(request(paths: paths), knowledge: knowledge, host: LocalHostFiles())
+    func audit(paths: [String], knowledge: KnowledgeBase, extraRules: [any Rule] = []) throws -> AuditRun {
+        var request = request(paths: paths)
+        request.extraRules = extraRules
+        return try Invocation.audit(request, knowledge: knowledge, host: LocalHostFiles())
     }
 }
 
@@ -208,10 +210,9 @@ struct CheckCommand: ParsableCommand {
         let knowledge = try loadKnowledge()
         let filter = try reporting.filter(knowledge)
         let live = try probeResults.map { path throws in try ProbeResults.read(path, host: LocalHostFiles()) }
-        var run = try flags.audit(paths: paths, knowledge: knowledge)
-        if rehearse, let (_, findings) = RehearsalRun.rehearse(run.result, knowledge: knowledge, shell: .auto, timeout: 20) {
-            run.result = run.result.addingFindings(findings)
-        }
+        // The rehearsal runs as one more rule, so that suppressions and baselines apply to it.
+        let rehearsal = rehearse ? RehearsalRun.rule(shell: .auto, timeout: 20) : nil
+        let run = try flags.audit(paths: paths, knowledge: knowledge, extraRules: rehearsal.map { [$0] } ?? [])
         if let path = writeBaseline { try writeUserFile(Baseline.make(run.result.report.findings), to: path, what: "baseline ") }
         let commandLine = try reporting.commandLineBaseline()
         var report = run.gatedReport(commandLine: commandLine)

@@ -12,7 +12,7 @@ import XCTest
 final class FleetRehearsalTests: XCTestCase {
     static let knowledge = try! KnowledgeBase.load()
 
-    func rehearse(_ files: [String: String], target: String, shells: ShellChoice = .auto) throws -> (fleets: [FleetRehearsal], findings: [Finding]) {
+    static func rehearse(_ files: [String: String], target: String, shells: ShellChoice = .auto) throws -> (fleets: [FleetRehearsal], findings: [Finding]) {
         let r = try RehearsalEnvironment.rehearser()
         let selection = try XCTUnwrap(TargetSelection(target))
         let result = Auditor(knowledge: Self.knowledge).audit(fileSystem: MemoryFileSystem(files), options: AuditOptions(target: selection))
@@ -27,7 +27,7 @@ final class FleetRehearsalTests: XCTestCase {
             XCTAssertTrue(rule.tags.contains(.rehearsal), rule.id)
             for example in rule.examples {
                 let (files, markers) = example.materialise()
-                let (_, findings) = try rehearse(files, target: example.target.map { "\($0)" } ?? "latest")
+                let (_, findings) = try Self.rehearse(files, target: example.target.map { "\($0)" } ?? "latest")
                 let mine = findings.filter { $0.ruleId == rule.id }
                 switch example.kind {
                 case .triggering:
@@ -71,7 +71,7 @@ final class FleetRehearsalTests: XCTestCase {
             """,
             "packer/start-runner.sh": script,
         ]
-        let (fleets, findings) = try rehearse(files, target: "4.1.0")
+        let (fleets, findings) = try Self.rehearse(files, target: "4.1.0")
         let runs = fleets.flatMap(\.runs)
         XCTAssertEqual(runs.map(\.shell), [.dash], "\(fleets.map { $0.skipped ?? "" })")
         XCTAssertEqual(runs.first?.verdict, .jitToConfig)
@@ -81,7 +81,7 @@ final class FleetRehearsalTests: XCTestCase {
         XCTAssertTrue(f.tags.contains("rehearsal") && f.tags.contains("jit"), "\(f.tags)")
         XCTAssertTrue(f.related.contains { $0.message.hasPrefix("rehearsal: `config.sh") }, "\(f.related.map(\.message))")
         // The same repository with bash forced follows the JIT contract.
-        let (bashFleets, bashFindings) = try rehearse(files, target: "4.1.0", shells: .bash)
+        let (bashFleets, bashFindings) = try Self.rehearse(files, target: "4.1.0", shells: .bash)
         XCTAssertEqual(bashFleets.flatMap(\.runs).map(\.verdict), [.jitContract])
         XCTAssertTrue(bashFindings.isEmpty, "\(bashFindings.map(\.message))")
     }
@@ -101,7 +101,7 @@ final class FleetRehearsalTests: XCTestCase {
             }
             """,
         ]
-        let (fleets, findings) = try rehearse(files, target: "4.1.0")
+        let (fleets, findings) = try Self.rehearse(files, target: "4.1.0")
         XCTAssertEqual(fleets.count, 2)
         XCTAssertTrue(fleets.allSatisfy { $0.runs.isEmpty })
         XCTAssertTrue(fleets.contains { $0.skipped?.contains("module's own start script") == true }, "\(fleets.map(\.skipped))")
@@ -113,7 +113,7 @@ final class FleetRehearsalTests: XCTestCase {
     func testFindingsCarryNoSecret() throws {
         let rule = try XCTUnwrap(Self.knowledge.rule(id: "RHS-501"))
         let (files, _) = try XCTUnwrap(rule.examples.first { $0.kind == .triggering }).materialise()
-        let (_, findings) = try rehearse(files, target: "4.1.0")
+        let (_, findings) = try Self.rehearse(files, target: "4.1.0")
         XCTAssertFalse(findings.isEmpty)
         let text = findings.map { [$0.message, $0.detail ?? ""] + $0.related.map(\.message) }.joined().joined(separator: "\n")
         XCTAssertFalse(text.contains(FakeSecrets.jitConfig))

@@ -133,6 +133,17 @@ final class SandboxTests: XCTestCase {
         XCTAssertTrue(r2.contains("describe-instances"), r2)
     }
 
+    /// `logger` without a message reads its standard input to the end: a script whose output goes
+    /// through `exec > >(tee … | logger …)` (as boot scripts log) is not killed by SIGPIPE.
+    func testLoggerReadsItsInput() throws {
+        let r = try RehearsalEnvironment.rehearser(timeout: 10)
+        let script = "#!/bin/bash -e\nexec > >(tee /var/log/boot.log | logger -t boot -s 2>/dev/null) 2>&1\nsleep 1\nfor i in $(seq 2000); do echo \"line $i\"; done\nlogger -t boot \"a message\"\n"
+        let run = r.rehearse(script: script, name: "log.sh", situation: Situations.v401Ephemeral, shell: .bash)
+        let exit = try XCTUnwrap(run.trace.last { $0.tool == "script" }, "\(run.trace.map(\.summary))")
+        XCTAssertEqual(exit.status, 0, run.output)
+        XCTAssertEqual(run.trace.filter { $0.tool == "logger" }.count, 2)
+    }
+
     /// The sandbox has no network, a read-only host, and private writable folders.
     func testSandboxIsolation() throws {
         let r = try RehearsalEnvironment.rehearser(timeout: 10)
