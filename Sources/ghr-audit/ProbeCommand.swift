@@ -144,7 +144,8 @@ struct ProbeCommand: ParsableCommand {
         let knowledge = try loadKnowledge()
         let filter = try reporting.filter(knowledge)
         let environment = ProcessInfo.processInfo.environment
-        let interactive = isatty(STDERR_FILENO) == 1
+        // The probe's own progress (what it asks AWS, what it found) on a terminal, unless `--quiet`.
+        let interactive = isatty(STDERR_FILENO) == 1 && !flags.quiet
         var fleets: [AWSFleetTarget] = []
         var sources: [String: SourceFile] = [:]
         var target = flags.target.flatMap(ModuleVersion.init) ?? knowledge.latest.version
@@ -153,7 +154,7 @@ struct ProbeCommand: ParsableCommand {
         var config = GateConfig()
         var repositoryGitHub = RepositoryGitHubSettings()
         if let path {
-            let result = try flags.audit(paths: [path], knowledge: knowledge).result
+            let result = try flags.auditShowingProgress(paths: [path], knowledge: knowledge).result
             config = result.config
             fleets = aws.fleets(from: result.model)
             sources = result.sources
@@ -196,7 +197,7 @@ struct ProbeCommand: ParsableCommand {
         if githubWanted {
             var inputs = try github.inputs(repositoryJIT: repositoryJIT, repository: repositoryGitHub, environment: environment)
             if !repositoryGitHub.summary.isEmpty {
-                writeStderr("github: from the repository: \(repositoryGitHub.summary.joined(separator: "; ")) (options override)\n")
+                flags.note("github: from the repository: \(repositoryGitHub.summary.joined(separator: "; ")) (options override)\n")
             }
             inputs.fleet.ephemeral = repositoryEphemeral
             let transport = try github.transport(environment: environment)
@@ -206,7 +207,7 @@ struct ProbeCommand: ParsableCommand {
             case let .success(result):
                 findings += result.findings
                 live.github = LiveFacts(aws: nil, github: result.facts, window: nil).github
-                writeStderr(Self.summary(result.facts))
+                flags.note(Self.summary(result.facts))
             case let .failure(error as GitHubProbeFailure):
                 throw EnvironmentError("GitHub probe: \(error.description)")
             case let .failure(error):
@@ -221,7 +222,7 @@ struct ProbeCommand: ParsableCommand {
         report.live = live
         report = AuditRun.gated(report, by: try reporting.commandLineBaseline().map { [$0] } ?? [])
         let threshold = ExitStatus.threshold(failOn: reporting.failOn, config: config)
-        try reporting.write(report, plan: plan, filter: filter, sources: sources, threshold: threshold)
+        try reporting.write(report, plan: plan, filter: filter, sources: sources, threshold: threshold, quiet: flags.quiet)
         if threshold.fails(report.findings) { throw ExitCode(ExitStatus.findings.rawValue) }
     }
 

@@ -24,18 +24,19 @@ enum RehearsalFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// What `rehearse` and `check --rehearse` share: running the fleets' start scripts.
 enum RehearsalRun {
-    /// The sandbox, or nil after saying once why rehearsal cannot run here.
-    static func rehearser(timeout: Double) -> Rehearser? {
+    /// The sandbox, or nil after saying once why rehearsal cannot run here (unless `quiet`).
+    static func rehearser(timeout: Double, quiet: Bool = false) -> Rehearser? {
         if let why = Sandbox.unavailableReason() {
-            writeStderr("ghr-audit: rehearsal skipped: \(why)\n")
+            if !quiet { writeStderr("ghr-audit: rehearsal skipped: \(why)\n") }
             return nil
         }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return Rehearser(sandbox: Sandbox(stubExecutable: exe, timeout: timeout))
     }
 
-    static func rehearse(_ result: AuditResult, knowledge: KnowledgeBase, shell: ShellChoice, timeout: Double) -> (fleets: [FleetRehearsal], findings: [Finding])? {
-        guard let rehearser = rehearser(timeout: timeout) else { return nil }
+    static func rehearse(_ result: AuditResult, knowledge: KnowledgeBase, shell: ShellChoice, timeout: Double,
+                         quiet: Bool = false) -> (fleets: [FleetRehearsal], findings: [Finding])? {
+        guard let rehearser = rehearser(timeout: timeout, quiet: quiet) else { return nil }
         let target = TargetSelection(result.report.target) ?? .latest
         let context = result.ruleContext(knowledge: knowledge, target: target)
         return FleetRehearsals(rehearser: rehearser, shells: shell).rehearse(context)
@@ -63,8 +64,14 @@ struct RehearseCommand: ParsableCommand {
 
     func run() throws {
         let knowledge = try loadKnowledge()
-        let audit = try flags.audit(paths: [path], knowledge: knowledge)
-        guard let (fleets, findings) = RehearsalRun.rehearse(audit.result, knowledge: knowledge, shell: shell, timeout: timeout.value) else { return }
+        // The progress line covers the audit and the sandbox runs; `--quiet` keeps the verdicts
+        // and says nothing else (not even why the sandbox cannot run: the output is then empty).
+        let rehearsal = try flags.withProgress { progress in
+            let audit = try flags.audit(paths: [path], knowledge: knowledge, progress: progress)
+            progress.step("rehearsing")
+            return RehearsalRun.rehearse(audit.result, knowledge: knowledge, shell: shell, timeout: timeout.value, quiet: flags.quiet)
+        }
+        guard let (fleets, findings) = rehearsal else { return }
         switch format {
         case .text: writeStdout(RehearsalText.render(fleets))
         case .json: writeStdout(Self.json(fleets))

@@ -111,7 +111,7 @@ struct ReportFlags: ParsableArguments {
     }
 
     /// Renders `report` (what `filter` keeps) in every format of `plan`, to its file or stdout.
-    func write(_ report: Report, plan: OutputPlan, filter: FindingFilter, sources: [String: SourceFile], threshold: FailThreshold) throws {
+    func write(_ report: Report, plan: OutputPlan, filter: FindingFilter, sources: [String: SourceFile], threshold: FailThreshold, quiet: Bool) throws {
         let shown = filter.apply(to: report)
         let environment = ProcessInfo.processInfo.environment
         for entry in plan.entries {
@@ -119,7 +119,7 @@ struct ReportFlags: ParsableArguments {
                 && (noColor ? ColorChoice.never : color).enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: environment)
             let text = render(shown, as: entry.format, options: RenderOptions(
                 color: colored, sources: sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue),
-                showSuppressed: showSuppressed))
+                showSuppressed: showSuppressed, quiet: quiet))
             if let file = entry.file { try writeUserFile(Data(text.utf8), to: file) } else { writeStdout(text) }
         }
     }
@@ -159,8 +159,30 @@ struct AuditFlags: ParsableArguments {
                      environment: ProcessInfo.processInfo.environment, requireModule: requireModule ? true : nil)
     }
 
-    func audit(paths: [String], knowledge: KnowledgeBase) throws -> AuditRun {
-        try Invocation.audit(request(paths: paths), knowledge: knowledge, host: LocalHostFiles())
+    @Flag(name: [.customShort("q"), .long], help: "Print the findings (or the command's output) and errors only: no progress line, summary line or notes.")
+    var quiet = false
+
+    /// Runs `body` with the progress line on stderr: drawn when stderr is a terminal and the run
+    /// has taken a second, never under `--quiet`, erased before `body` returns.
+    func withProgress<T>(_ body: (AuditProgress) throws -> T) rethrows -> T {
+        let display = ProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1, quiet: quiet, now: ProgressDisplay.monotonic, write: writeStderr)
+        return try display.around { try body(display.progress) }
+    }
+
+    func audit(paths: [String], knowledge: KnowledgeBase, progress: AuditProgress? = nil) throws -> AuditRun {
+        var request = request(paths: paths)
+        request.progress = progress
+        return try Invocation.audit(request, knowledge: knowledge, host: LocalHostFiles())
+    }
+
+    /// `audit` with the progress line.
+    func auditShowingProgress(paths: [String], knowledge: KnowledgeBase) throws -> AuditRun {
+        try withProgress { try audit(paths: paths, knowledge: knowledge, progress: $0) }
+    }
+
+    /// A note for stderr, unless `--quiet`.
+    func note(_ text: String) {
+        if !quiet { writeStderr(text) }
     }
 }
 
@@ -208,9 +230,15 @@ struct CheckCommand: ParsableCommand {
         let knowledge = try loadKnowledge()
         let filter = try reporting.filter(knowledge)
         let live = try probeResults.map { path throws in try ProbeResults.read(path, host: LocalHostFiles()) }
-        var run = try flags.audit(paths: paths, knowledge: knowledge)
-        if rehearse, let (_, findings) = RehearsalRun.rehearse(run.result, knowledge: knowledge, shell: .auto, timeout: 20) {
-            run.result = run.result.addingFindings(findings)
+        let run = try flags.withProgress { progress in
+            var run = try flags.audit(paths: paths, knowledge: knowledge, progress: progress)
+            if rehearse {
+                progress.step("rehearsing")
+                if let (_, findings) = RehearsalRun.rehearse(run.result, knowledge: knowledge, shell: .auto, timeout: 20, quiet: flags.quiet) {
+                    run.result = run.result.addingFindings(findings)
+                }
+            }
+            return run
         }
         if let path = writeBaseline { try writeUserFile(Baseline.make(run.result.report.findings), to: path, what: "baseline ") }
         let commandLine = try reporting.commandLineBaseline()
@@ -221,16 +249,16 @@ struct CheckCommand: ParsableCommand {
             if updates.isEmpty { throw ValidationError("`--update-baseline` needs a baseline: give `--baseline FILE` or name one in the configuration") }
             for u in updates {
                 try writeUserFile(u.data, to: u.use.hostPath, what: "baseline ")
-                writeStderr("ghr-audit: updated baseline \(u.use.shown)" + (u.dropped > 0 ? " (\(u.dropped) entr\(u.dropped == 1 ? "y" : "ies") no finding matches removed)" : "") + "\n")
+                flags.note("ghr-audit: updated baseline \(u.use.shown)" + (u.dropped > 0 ? " (\(u.dropped) entr\(u.dropped == 1 ? "y" : "ies") no finding matches removed)" : "") + "\n")
             }
         } else {
             for use in run.baselinesInUse(commandLine: commandLine) where use.baseline.needsMigration {
-                writeStderr("ghr-audit: note: baseline \(use.shown) has format-1 fingerprints, which change with `--target`; `--update-baseline` rewrites it\n")
+                flags.note("ghr-audit: note: baseline \(use.shown) has format-1 fingerprints, which change with `--target`; `--update-baseline` rewrites it\n")
             }
         }
         report.scannedPaths = paths
         let threshold = ExitStatus.threshold(failOn: reporting.failOn, config: run.result.config)
-        try reporting.write(report, plan: plan, filter: filter, sources: run.result.sources, threshold: threshold)
+        try reporting.write(report, plan: plan, filter: filter, sources: run.result.sources, threshold: threshold, quiet: flags.quiet)
         if threshold.fails(report.findings) { throw ExitCode(ExitStatus.findings.rawValue) }
     }
 }
@@ -260,7 +288,7 @@ struct ChecklistCommand: ParsableCommand {
     func run() throws {
         let knowledge = try loadKnowledge()
         let filter = try filterFlags.filter(knowledge)
-        var result = try flags.audit(paths: [path], knowledge: knowledge).result
+        var result = try flags.auditShowingProgress(paths: [path], knowledge: knowledge).result
         result.report = filter.apply(to: result.report)
         let target = flags.target.flatMap(ModuleVersion.init) ?? ModuleVersion(result.report.target) ?? knowledge.latest.version
         let text = Checklist.render(result, knowledge: knowledge, target: target)
@@ -293,7 +321,7 @@ struct FixCommand: ParsableCommand {
     func run() throws {
         let knowledge = try loadKnowledge()
         let filter = try filterFlags.filter(knowledge)
-        var result = try flags.audit(paths: [path], knowledge: knowledge).result
+        var result = try flags.auditShowingProgress(paths: [path], knowledge: knowledge).result
         result.report = filter.apply(to: result.report)
         let plan = FixPlan(result)
         // First what the user must change by hand: without it the fixed files do not run the target.
@@ -305,7 +333,7 @@ struct FixCommand: ParsableCommand {
             }
         }
         guard !plan.files.isEmpty || !plan.unaudited.isEmpty else {
-            writeStderr("ghr-audit: no machine-applicable fix\n")
+            flags.note("ghr-audit: no machine-applicable fix\n")
             return
         }
         for line in plan.overlapMessages { writeStderr(line + "\n") }
