@@ -385,6 +385,10 @@ struct RulesCommand: ParsableCommand {
     }
 }
 
+enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown
+}
+
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "explain", abstract: "Print a rule's documentation.",
         discussion: """
@@ -394,11 +398,14 @@ struct ExplainCommand: ParsableCommand {
 
         EXAMPLES:
           ghr-audit explain JIT-101
-          ghr-audit explain inp-201
+          ghr-audit explain inp-201 --format markdown > INP-201.md
         """)
 
     @Argument(help: "A rule id such as JIT-101.")
     var ruleId: String
+
+    @Option(help: "text (wrapped to the terminal, default) or markdown (the raw page, as docs/rules/RULE-ID.md holds it).")
+    var format: ExplainFormat = .text
 
     func run() throws {
         let kb = try loadKnowledge()
@@ -410,7 +417,13 @@ struct ExplainCommand: ParsableCommand {
         // The page without its "generated" banner.
         let page = RuleDocRenderer.render(rule).split(separator: "\n", omittingEmptySubsequences: false)
             .drop { $0.hasPrefix("<!--") || $0.isEmpty }.joined(separator: "\n")
-        writeStdout(page)
+        switch format {
+        case .markdown: writeStdout(page)
+        case .text:
+            var size = winsize()
+            let columns = isatty(STDOUT_FILENO) == 1 && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 ? Int(size.ws_col) : nil
+            writeStdout(MarkdownTerminal.render(page, width: MarkdownTerminal.width(terminalColumns: columns, environment: ProcessInfo.processInfo.environment)))
+        }
     }
 }
 
