@@ -2,7 +2,14 @@
 /// backticks, alternatives sorted and quoted, and "did you mean" for near misses.
 public enum Wording {
     /// `` `name` ``.
-    public static func quoted(_ name: String) -> String { "`\(name)`" }
+    /// A name as a code span; one holding backticks gets a longer delimiter (and a space of
+    /// padding when it starts or ends with one), so the span still ends where the name does.
+    public static func quoted(_ name: String) -> String {
+        guard name.contains("`") else { return "`\(name)`" }
+        let fence = String(repeating: "`", count: MarkdownText.longestBacktickRun(name) + 1)
+        let pad = name.hasPrefix("`") || name.hasSuffix("`") ? " " : ""
+        return fence + pad + name + pad + fence
+    }
 
     /// "`a`", "`a` or `b`", "`a`, `b` or `c`". Sorted and each name once unless `sorted` is false
     /// (then in the given order). With a `limit` above 1, at most that many entries: the last

@@ -24,6 +24,8 @@ public struct AuditOptions: Sendable {
     /// `--require-module`: no runner module call found (CORE-008) is an error. nil: the config
     /// file's `require_module`, else false.
     public var requireModule: Bool?
+    /// Counts the run reports while it works (the progress line on a terminal); nil: none.
+    public var progress: AuditProgress?
 
     public init(target: TargetSelection? = nil, fromOverride: ModuleVersion? = nil, rootInputs: RootInputs = RootInputs(),
                 disabledRules: Set<String> = [], severityOverrides: [String: Severity] = [:]) {
@@ -126,8 +128,12 @@ public struct Auditor: Sendable {
         options.disabledRules.formUnion(config.disable.map(\.value))
         let target = options.target ?? .latest
 
+        let progress = options.progress
+        let callsBefore = progress?.snapshot.moduleCalls ?? 0
+        progress?.step("reading")
         let discovery = Discovery(fileSystem: fileSystem)
         var (found, problems) = discovery.walk()
+        progress?.step("parsing")
         // The configuration file is the config parser's (its problems are CORE-005), not a document
         // of the repository to parse again.
         found = found.filter { config.includes($0.path) && !(options.configFile == nil && $0.path == GateConfig.fileName) }
@@ -141,7 +147,7 @@ public struct Auditor: Sendable {
         // (issue 18 §1): a file nothing reaches is counted, never parsed or reported.
         var files: [String: WorkspaceFile] = [:]
         func load(_ batch: [DiscoveredFile]) {
-            for item in ParallelLoader.load(batch, fileSystem: fileSystem) {
+            for item in ParallelLoader.load(batch, fileSystem: fileSystem, progress: progress) {
                 switch item {
                 case .file(let f): files[f.path] = f
                 case .unreadable(let path, let why, let range): findings.append(coreFinding("CORE-002", why, at: range ?? .fileStart(path)))
@@ -168,6 +174,8 @@ public struct Auditor: Sendable {
             budget = EvaluationBudget()
             model = DeploymentModelBuilder(workspace: Workspace(files: files, fileSystem: recorder), knowledge: knowledge,
                                            rootInputs: options.rootInputs, budget: budget).build()
+            let calls = model.calls.count
+            progress?.update { $0.moduleCalls = callsBefore + calls; $0.step = "modelling" }
             guard round < 4 else { break }
             let reached = recorder.paths.union(Reach.namedByFleets(model, candidates: pending.keys))
             let batch = reached.sorted().compactMap { pending.removeValue(forKey: $0) }
@@ -193,6 +201,7 @@ public struct Auditor: Sendable {
         }
         for d in model.diagnostics { findings.append(diagnosticFinding(d, ruleId: d.code ?? "CORE-003")) }
 
+        progress?.step("checking")
         let scripts = ParallelLoader.analyseScripts(workspace)
         // What the script scanners could not read (an unterminated here-document or quote swallows
         // the rest of the script): warnings, since the shell may still run the script, but the
@@ -390,10 +399,12 @@ enum ParallelLoader {
         var values: [T?] { lock.lock(); defer { lock.unlock() }; return items }
     }
 
-    static func load(_ found: [DiscoveredFile], fileSystem: any FileSystem) -> [Loaded] {
+    static func load(_ found: [DiscoveredFile], fileSystem: any FileSystem, progress: AuditProgress? = nil) -> [Loaded] {
         let box = Box<Loaded>(count: found.count)
         DispatchQueue.concurrentPerform(iterations: found.count) { i in
-            box.set(i, loadOne(found[i], fileSystem: fileSystem))
+            let loaded = loadOne(found[i], fileSystem: fileSystem)
+            if case .file = loaded { progress?.fileParsed() }
+            box.set(i, loaded)
         }
         return box.values.map { $0 ?? .skipped }
     }

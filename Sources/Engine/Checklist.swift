@@ -70,7 +70,7 @@ public enum Checklist {
         } else {
             out += "No module call with a known release was found; the steps below assume the whole path to v\(plan.target).\n"
         }
-        let calls = plan.calls.map { "`\($0.address)` in `\($0.file)`" }
+        let calls = plan.calls.map { "\(MarkdownText.code($0.address)) in \(MarkdownText.code($0.file))" }
         if !calls.isEmpty { out += "Module calls: " + calls.joined(separator: ", ") + ".\n" }
         out += "\n"
         for section in plan.sections {
@@ -85,13 +85,14 @@ public enum Checklist {
         return out
     }
 
+    /// One step. Titles, messages and fixes quote names in code spans: those are kept as they
+    /// are (an entity inside one would show literally), the prose around them is escaped.
     static func item(_ i: UpgradeChecklist.Item) -> String {
-        var s = "- [ ] **\(i.ruleId)** \(escape(i.title)): \(escape(i.message)) (`\(i.location.path):\(i.location.start.line)`)\n"
+        let place = MarkdownText.code("\(i.location.path):\(i.location.start.line)")
+        var s = "- [ ] **\(MarkdownText.inline(i.ruleId))** \(escape(i.title)): \(escape(i.message)) (\(place))\n"
         if let fix = i.fix { s += "  - Fix: \(escape(fix))\(i.fixApplies ? " (`ghr-audit fix` applies it)" : "")\n" }
         return s
     }
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    static func escape(_ s: String) -> String { MarkdownText.inline(MarkdownText.oneLine(s)) }
 }

@@ -76,6 +76,8 @@ public struct AuditRequest: Sendable {
     public var requireModule: Bool?
     /// Rules run besides the catalogue's (the boot rehearsal of `check --rehearse`).
     public var extraRules: [any Rule] = []
+    /// Where the run counts what it has done (the progress line); nil: nowhere.
+    public var progress: AuditProgress?
 
     public init(paths: [String] = ["."], target: TargetSelection? = nil, from: ModuleVersion? = nil, varFiles: [String] = [],
                 vars: [(name: String, value: String)] = [], config: String? = nil, environment: [String: String] = [:],
@@ -184,10 +186,13 @@ public enum Invocation {
                                    rootInputs: RootInputs(varFiles: varFiles, vars: request.vars, environment: request.environment))
         options.configFile = configFile
         options.requireModule = request.requireModule
+        options.progress = request.progress
+        request.progress?.update { $0.rootsTotal = request.paths.count }
         let auditor = Auditor(knowledge: knowledge, rules: RuleRegistry.all + request.extraRules)
         var merged: AuditResult?
         var baselines: [BaselineInUse] = []
-        for path in request.paths {
+        for (index, path) in request.paths.enumerated() {
+            request.progress?.update { $0.root = index + 1 }
             guard let fs = host.scanRoot(path) else { throw EnvironmentError("`\(path)` is not a directory that can be read") }
             var result = auditor.audit(fileSystem: fs, options: options)
             // The auditor has already refused (with a finding) a baseline outside the root.

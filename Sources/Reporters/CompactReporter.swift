@@ -7,13 +7,13 @@ import AuditCore
 ///
 /// Text from the scanned files is sanitized (no control characters) and kept on one line. With
 /// `showSuppressed`, dismissed findings follow in the same shape with ` (suppressed: reason)`;
-/// otherwise a last line counts them when there are any.
+/// otherwise a last line counts them when there are any (not under `quiet`).
 enum CompactReporter {
-    static func render(_ report: Report, showSuppressed: Bool) -> String {
+    static func render(_ report: Report, showSuppressed: Bool, quiet: Bool = false) -> String {
         var lines = report.findings.map { line($0) }
         if showSuppressed {
             lines += report.dismissed.map { line($0.finding) + " (" + oneLine(Counting.dismissal($0)) + ")" }
-        } else if let counts = Counting.dismissedPhrase(report) {
+        } else if !quiet, let counts = Counting.dismissedPhrase(report) {
             lines.append(counts + " (`--show-suppressed` lists them)")
         }
         return lines.map { $0 + "\n" }.joined()

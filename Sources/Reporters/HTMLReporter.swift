@@ -318,20 +318,19 @@ struct HTMLPage {
 
     /// Text with backtick code spans shown as `<code>` (messages quote identifiers that way).
     func prose(_ s: String) -> String {
-        let masked = Secrets.mask(s)
         var out = ""
-        var inCode = false
-        var current = ""
-        for c in masked {
-            if c == "`" {
-                out += inCode ? "<code>" + Self.escape(current) + "</code>" : Self.escape(current)
-                current = ""
-                inCode.toggle()
-            } else {
-                current.append(c)
+        for piece in MarkdownText.pieces(Secrets.mask(s)) {
+            switch piece {
+            case .text(let t): out += Self.escape(t)
+            case .unclosed(let run): out += String(repeating: "`", count: run)
+            case .code(let span):
+                // The delimiters off, and the one space of padding a delimiter next to a backtick needs.
+                let run = span.prefix { $0 == "`" }.count
+                var inner = String(span.dropFirst(run).dropLast(run))
+                if inner.count >= 2, inner.first == " ", inner.last == " ", inner.contains(where: { $0 != " " }) { inner = String(inner.dropFirst().dropLast()) }
+                out += "<code>" + Self.escape(inner) + "</code>"
             }
         }
-        out += inCode ? Self.escape("`" + current) : Self.escape(current)
         return out
     }
 

@@ -99,9 +99,7 @@ enum MarkdownReporter {
         return lines
     }
 
-    static func oneLine(_ s: String) -> String {
-        s.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).joined(separator: " ")
-    }
+    static func oneLine(_ s: String) -> String { MarkdownText.oneLine(s) }
 
     // MARK: - Escaping
 
@@ -129,65 +127,11 @@ enum MarkdownReporter {
     }
 
     /// Text within a line: code spans kept as they are, Markdown punctuation backslash-escaped,
-    /// `<`, `>` and `&` as entities, so neither Markdown nor HTML is interpreted.
-    static func inline(_ s: String) -> String {
-        let chars = Array(s)
-        var out = ""
-        var i = 0
-        while i < chars.count {
-            if chars[i] == "`" {
-                var run = 0
-                while i + run < chars.count && chars[i + run] == "`" { run += 1 }
-                if let close = closingRun(chars, from: i + run, length: run) {
-                    out += String(chars[i..<(close + run)])
-                    i = close + run
-                } else {
-                    out += String(repeating: "\\`", count: run)
-                    i += run
-                }
-                continue
-            }
-            out += escapeCharacter(chars[i])
-            i += 1
-        }
-        return out
-    }
-
-    /// The index of a backtick run of exactly `length` at or after `start`.
-    private static func closingRun(_ chars: [Character], from start: Int, length: Int) -> Int? {
-        var j = start
-        while j < chars.count {
-            guard chars[j] == "`" else { j += 1; continue }
-            var run = 0
-            while j + run < chars.count && chars[j + run] == "`" { run += 1 }
-            if run == length { return j }
-            j += run
-        }
-        return nil
-    }
-
-    private static func escapeCharacter(_ c: Character) -> String {
-        switch c {
-        case "&": "&amp;"
-        case "<": "&lt;"
-        case ">": "&gt;"
-        case "\\", "*", "_", "[", "]", "|", "~", "#", "!", "@", "$": "\\" + String(c)
-        default: String(c)
-        }
-    }
+    /// `<`, `>` and `&` as entities outside them, so neither Markdown nor HTML is interpreted.
+    static func inline(_ s: String) -> String { MarkdownText.inline(s) }
 
     /// Literal text as a code span, with a fence longer than any backtick run inside it.
-    static func code(_ s: String) -> String {
-        let text = oneLine(s)
-        var longest = 0, run = 0
-        for c in text {
-            run = c == "`" ? run + 1 : 0
-            longest = max(longest, run)
-        }
-        let fence = String(repeating: "`", count: longest + 1)
-        let pad = text.hasPrefix("`") || text.hasSuffix("`") || text.isEmpty ? " " : ""
-        return fence + pad + text + pad + fence
-    }
+    static func code(_ s: String) -> String { MarkdownText.code(s) }
 
     /// A code span in a table cell: `|` must be escaped even inside code spans (GFM splits
     /// cells first). Text from `inline` needs nothing more, it escapes `|` already.

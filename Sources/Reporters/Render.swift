@@ -53,15 +53,20 @@ public struct RenderOptions: Sendable {
     /// Whether `text`, `compact`, `markdown` and `html` list the report's dismissed (suppressed and
     /// baselined) findings; every format counts them, and `json`, `sarif` and `junit` always list them.
     public var showSuppressed: Bool
+    /// `--quiet`: `text` and `compact` print the findings only (no summary, scope or count of the
+    /// dismissed lines). The documents (`json`, `sarif`, `junit`, `markdown`, `html`, `github`)
+    /// are unchanged.
+    public var quiet: Bool
 
     public init(color: Bool = false, sources: [String: SourceFile] = [:], lineWidth: Int = 100, informationURI: String? = nil,
-                failOn: Severity? = .error, showSuppressed: Bool = false) {
+                failOn: Severity? = .error, showSuppressed: Bool = false, quiet: Bool = false) {
         self.color = color
         self.sources = sources
         self.lineWidth = max(40, lineWidth)
         self.informationURI = informationURI
         self.failOn = failOn
         self.showSuppressed = showSuppressed
+        self.quiet = quiet
     }
 }
 
@@ -77,7 +82,7 @@ public func render(_ report: Report, as format: OutputFormat, options: RenderOpt
     case .github: GitHubReporter.render(report)
     case .markdown: MarkdownReporter.render(report, showSuppressed: options.showSuppressed)
     case .html: HTMLReporter.render(report, options: options)
-    case .compact: CompactReporter.render(report, showSuppressed: options.showSuppressed)
+    case .compact: CompactReporter.render(report, showSuppressed: options.showSuppressed, quiet: options.quiet)
     }
 }
 

@@ -28,8 +28,10 @@ struct TextReporter {
     func render() -> String {
         var out: [String] = []
         for group in Counting.groupedByFile(report.findings) {
-            out.append(style.bold(pathText(group.path)) + " (" + Counting.severityList(group.findings) + ")")
-            out.append("")
+            if !options.quiet {
+                out.append(style.bold(pathText(group.path)) + " (" + Counting.severityList(group.findings) + ")")
+                out.append("")
+            }
             for finding in group.findings {
                 out += block(for: finding)
                 out.append("")
@@ -46,6 +48,11 @@ struct TextReporter {
                 }
                 out.append("")
             }
+        }
+        if options.quiet {
+            // The findings only (each block names its file), without the blank line after the last.
+            if out.last == "" { out.removeLast() }
+            return out.isEmpty ? "" : out.joined(separator: "\n") + "\n"
         }
         out.append(Counting.summaryLine(report))
         out += report.scopeLines.map { style.dim($0) }

@@ -161,7 +161,8 @@ struct ProbeCommand: ParsableCommand {
         let knowledge = try loadKnowledge()
         let filter = try reporting.filter(knowledge)
         let environment = ProcessInfo.processInfo.environment
-        let interactive = isatty(STDERR_FILENO) == 1
+        // The probe's own progress (what it asks AWS, what it found) on a terminal, unless `--quiet`.
+        let interactive = isatty(STDERR_FILENO) == 1 && !flags.quiet
         var fleets: [AWSFleetTarget] = []
         var sources: [String: SourceFile] = [:]
         var target = flags.target.flatMap(ModuleVersion.init) ?? knowledge.latest.version
@@ -170,7 +171,7 @@ struct ProbeCommand: ParsableCommand {
         var config = GateConfig()
         var repositoryGitHub = RepositoryGitHubSettings()
         if let path {
-            let result = try flags.audit(paths: [path], knowledge: knowledge).result
+            let result = try flags.auditShowingProgress(paths: [path], knowledge: knowledge).result
             config = result.config
             fleets = aws.fleets(from: result)
             sources = result.sources
@@ -230,7 +231,7 @@ struct ProbeCommand: ParsableCommand {
             var inputs = try github.inputs(repositoryJIT: repositoryJIT, repository: repositoryGitHub, live: fleetGitHub, fleetApp: fleetApp,
                                            environment: environment)
             if !repositoryGitHub.summary.isEmpty {
-                writeStderr("github: from the repository: \(repositoryGitHub.summary.joined(separator: "; ")) (options override)\n")
+                flags.note("github: from the repository: \(repositoryGitHub.summary.joined(separator: "; ")) (options override)\n")
             }
             let fromFleet = (fleetApp.map { ["App id and key from \($0.idParameter) and \($0.keyParameter)"] } ?? []) + (fleetGitHub?.summary ?? [])
             if !fromFleet.isEmpty {
@@ -256,7 +257,7 @@ struct ProbeCommand: ParsableCommand {
                     }
                 }
                 live.github = LiveFacts(aws: nil, github: result.facts, window: nil).github
-                writeStderr(Self.summary(result.facts))
+                flags.note(Self.summary(result.facts))
             case let .failure(error as GitHubProbeFailure):
                 throw EnvironmentError("GitHub probe: \(error.description)")
             case let .failure(error):
@@ -271,7 +272,7 @@ struct ProbeCommand: ParsableCommand {
         report.live = live
         report = AuditRun.gated(report, by: try reporting.commandLineBaseline().map { [$0] } ?? [])
         let threshold = ExitStatus.threshold(failOn: reporting.failOn, config: config)
-        try reporting.write(report, plan: plan, filter: filter, sources: sources, threshold: threshold)
+        try reporting.write(report, plan: plan, filter: filter, sources: sources, threshold: threshold, quiet: flags.quiet)
         if threshold.fails(report.findings) { throw ExitCode(ExitStatus.findings.rawValue) }
     }
 

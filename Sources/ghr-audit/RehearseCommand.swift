@@ -24,19 +24,19 @@ enum RehearsalFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// What `rehearse` and `check --rehearse` share: running the fleets' start scripts.
 enum RehearsalRun {
-    /// The sandbox, or nil after saying once why rehearsal cannot run here.
-    static func rehearser(timeout: Double) -> Rehearser? {
+    /// The sandbox, or nil after saying once why rehearsal cannot run here (unless `quiet`).
+    static func rehearser(timeout: Double, quiet: Bool = false) -> Rehearser? {
         if let why = Sandbox.unavailableReason() {
-            writeStderr("ghr-audit: rehearsal skipped: \(why)\n")
+            if !quiet { writeStderr("ghr-audit: rehearsal skipped: \(why)\n") }
             return nil
         }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return Rehearser(sandbox: Sandbox(stubExecutable: exe, timeout: timeout))
     }
 
-    /// The rehearsal as a rule of the audit, or nil after saying once why it cannot run here.
-    static func rule(shell: ShellChoice, timeout: Double) -> RehearsalRule? {
-        rehearser(timeout: timeout).map { RehearsalRule(FleetRehearsals(rehearser: $0, shells: shell)) }
+    /// The rehearsal as a rule of the audit, or nil after saying once why it cannot run here (unless `quiet`).
+    static func rule(shell: ShellChoice, timeout: Double, quiet: Bool = false) -> RehearsalRule? {
+        rehearser(timeout: timeout, quiet: quiet).map { RehearsalRule(FleetRehearsals(rehearser: $0, shells: shell)) }
     }
 }
 
@@ -64,8 +64,12 @@ struct RehearseCommand: ParsableCommand {
 
     func run() throws {
         let knowledge = try loadKnowledge()
-        guard let rule = RehearsalRun.rule(shell: shell, timeout: timeout.value) else { return }
-        let audit = try flags.audit(paths: [path], knowledge: knowledge, extraRules: [rule])
+        // The progress line covers the audit and the sandbox runs (the rehearsal is one of its rules);
+        // `--quiet` keeps the verdicts and says nothing else (not even why the sandbox cannot run).
+        guard let rule = RehearsalRun.rule(shell: shell, timeout: timeout.value, quiet: flags.quiet) else { return }
+        let audit = try flags.withProgress { progress in
+            try flags.audit(paths: [path], knowledge: knowledge, extraRules: [rule], progress: progress)
+        }
         let fleets = rule.recorder.fleets
         // Inline suppressions and baselines apply to the rehearsal's findings as to any other.
         let commandLine = try baseline.map { path throws in try Invocation.baselineInUse(path, host: LocalHostFiles()) }

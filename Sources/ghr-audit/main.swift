@@ -111,7 +111,7 @@ struct ReportFlags: ParsableArguments {
     }
 
     /// Renders `report` (what `filter` keeps) in every format of `plan`, to its file or stdout.
-    func write(_ report: Report, plan: OutputPlan, filter: FindingFilter, sources: [String: SourceFile], threshold: FailThreshold) throws {
+    func write(_ report: Report, plan: OutputPlan, filter: FindingFilter, sources: [String: SourceFile], threshold: FailThreshold, quiet: Bool) throws {
         let shown = filter.apply(to: report)
         let environment = ProcessInfo.processInfo.environment
         for entry in plan.entries {
@@ -119,7 +119,7 @@ struct ReportFlags: ParsableArguments {
                 && (noColor ? ColorChoice.never : color).enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: environment)
             let text = render(shown, as: entry.format, options: RenderOptions(
                 color: colored, sources: sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue),
-                showSuppressed: showSuppressed))
+                showSuppressed: showSuppressed, quiet: quiet))
             if let file = entry.file { try writeUserFile(Data(text.utf8), to: file) } else { writeStdout(text) }
         }
     }
@@ -159,10 +159,31 @@ struct AuditFlags: ParsableArguments {
                      environment: ProcessInfo.processInfo.environment, requireModule: requireModule ? true : nil)
     }
 
-    func audit(paths: [String], knowledge: KnowledgeBase, extraRules: [any Rule] = []) throws -> AuditRun {
+    @Flag(name: [.customShort("q"), .long], help: "Print the findings (or the command's output) and errors only: no progress line, summary line or notes.")
+    var quiet = false
+
+    /// Runs `body` with the progress line on stderr: drawn when stderr is a terminal and the run
+    /// has taken a second, never under `--quiet`, erased before `body` returns.
+    func withProgress<T>(_ body: (AuditProgress) throws -> T) rethrows -> T {
+        let display = ProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1, quiet: quiet, now: ProgressDisplay.monotonic, write: writeStderr)
+        return try display.around { try body(display.progress) }
+    }
+
+    func audit(paths: [String], knowledge: KnowledgeBase, extraRules: [any Rule] = [], progress: AuditProgress? = nil) throws -> AuditRun {
         var request = request(paths: paths)
         request.extraRules = extraRules
+        request.progress = progress
         return try Invocation.audit(request, knowledge: knowledge, host: LocalHostFiles())
+    }
+
+    /// `audit` with the progress line.
+    func auditShowingProgress(paths: [String], knowledge: KnowledgeBase) throws -> AuditRun {
+        try withProgress { try audit(paths: paths, knowledge: knowledge, progress: $0) }
+    }
+
+    /// A note for stderr, unless `--quiet`.
+    func note(_ text: String) {
+        if !quiet { writeStderr(text) }
     }
 }
 
@@ -211,8 +232,10 @@ struct CheckCommand: ParsableCommand {
         let filter = try reporting.filter(knowledge)
         let live = try probeResults.map { path throws in try ProbeResults.read(path, host: LocalHostFiles()) }
         // The rehearsal runs as one more rule, so that suppressions and baselines apply to it.
-        let rehearsal = rehearse ? RehearsalRun.rule(shell: .auto, timeout: 20) : nil
-        let run = try flags.audit(paths: paths, knowledge: knowledge, extraRules: rehearsal.map { [$0] } ?? [])
+        let rehearsal = rehearse ? RehearsalRun.rule(shell: .auto, timeout: 20, quiet: flags.quiet) : nil
+        let run = try flags.withProgress { progress in
+            try flags.audit(paths: paths, knowledge: knowledge, extraRules: rehearsal.map { [$0] } ?? [], progress: progress)
+        }
         if let path = writeBaseline { try writeUserFile(Baseline.make(run.result.report.findings), to: path, what: "baseline ") }
         let commandLine = try reporting.commandLineBaseline()
         var report = run.gatedReport(commandLine: commandLine)
@@ -222,16 +245,16 @@ struct CheckCommand: ParsableCommand {
             if updates.isEmpty { throw ValidationError("`--update-baseline` needs a baseline: give `--baseline FILE` or name one in the configuration") }
             for u in updates {
                 try writeUserFile(u.data, to: u.use.hostPath, what: "baseline ")
-                writeStderr("ghr-audit: updated baseline \(u.use.shown)" + (u.dropped > 0 ? " (\(u.dropped) entr\(u.dropped == 1 ? "y" : "ies") no finding matches removed)" : "") + "\n")
+                flags.note("ghr-audit: updated baseline \(u.use.shown)" + (u.dropped > 0 ? " (\(u.dropped) entr\(u.dropped == 1 ? "y" : "ies") no finding matches removed)" : "") + "\n")
             }
         } else {
             for use in run.baselinesInUse(commandLine: commandLine) where use.baseline.needsMigration {
-                writeStderr("ghr-audit: note: baseline \(use.shown) has format-1 fingerprints, which change with `--target`; `--update-baseline` rewrites it\n")
+                flags.note("ghr-audit: note: baseline \(use.shown) has format-1 fingerprints, which change with `--target`; `--update-baseline` rewrites it\n")
             }
         }
         report.scannedPaths = paths
         let threshold = ExitStatus.threshold(failOn: reporting.failOn, config: run.result.config)
-        try reporting.write(report, plan: plan, filter: filter, sources: run.result.sources, threshold: threshold)
+        try reporting.write(report, plan: plan, filter: filter, sources: run.result.sources, threshold: threshold, quiet: flags.quiet)
         if threshold.fails(report.findings) { throw ExitCode(ExitStatus.findings.rawValue) }
     }
 }
@@ -261,7 +284,7 @@ struct ChecklistCommand: ParsableCommand {
     func run() throws {
         let knowledge = try loadKnowledge()
         let filter = try filterFlags.filter(knowledge)
-        var result = try flags.audit(paths: [path], knowledge: knowledge).result
+        var result = try flags.auditShowingProgress(paths: [path], knowledge: knowledge).result
         result.report = filter.apply(to: result.report)
         let target = flags.target.flatMap(ModuleVersion.init) ?? ModuleVersion(result.report.target) ?? knowledge.latest.version
         let text = Checklist.render(result, knowledge: knowledge, target: target)
@@ -294,7 +317,7 @@ struct FixCommand: ParsableCommand {
     func run() throws {
         let knowledge = try loadKnowledge()
         let filter = try filterFlags.filter(knowledge)
-        var result = try flags.audit(paths: [path], knowledge: knowledge).result
+        var result = try flags.auditShowingProgress(paths: [path], knowledge: knowledge).result
         result.report = filter.apply(to: result.report)
         let plan = FixPlan(result)
         // First what the user must change by hand: without it the fixed files do not run the target.
@@ -306,7 +329,7 @@ struct FixCommand: ParsableCommand {
             }
         }
         guard !plan.files.isEmpty || !plan.unaudited.isEmpty else {
-            writeStderr("ghr-audit: no machine-applicable fix\n")
+            flags.note("ghr-audit: no machine-applicable fix\n")
             return
         }
         for line in plan.overlapMessages { writeStderr(line + "\n") }
@@ -358,6 +381,10 @@ struct RulesCommand: ParsableCommand {
     }
 }
 
+enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown
+}
+
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "explain", abstract: "Print a rule's documentation.",
         discussion: """
@@ -367,11 +394,14 @@ struct ExplainCommand: ParsableCommand {
 
         EXAMPLES:
           ghr-audit explain JIT-101
-          ghr-audit explain inp-201
+          ghr-audit explain inp-201 --format markdown > INP-201.md
         """)
 
     @Argument(help: "A rule id such as JIT-101.")
     var ruleId: String
+
+    @Option(help: "text (wrapped to the terminal, default) or markdown (the raw page, as docs/rules/RULE-ID.md holds it).")
+    var format: ExplainFormat = .text
 
     func run() throws {
         let kb = try loadKnowledge()
@@ -383,7 +413,13 @@ struct ExplainCommand: ParsableCommand {
         // The page without its "generated" banner.
         let page = RuleDocRenderer.render(rule).split(separator: "\n", omittingEmptySubsequences: false)
             .drop { $0.hasPrefix("<!--") || $0.isEmpty }.joined(separator: "\n")
-        writeStdout(page)
+        switch format {
+        case .markdown: writeStdout(page)
+        case .text:
+            var size = winsize()
+            let columns = isatty(STDOUT_FILENO) == 1 && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 ? Int(size.ws_col) : nil
+            writeStdout(MarkdownTerminal.render(page, width: MarkdownTerminal.width(terminalColumns: columns, environment: ProcessInfo.processInfo.environment)))
+        }
     }
 }
 

@@ -222,4 +222,33 @@ struct PackagingTests {
         #expect(v.status == 0)
         print("packaged binary: `ghr-audit version` took \(Int(ms)) ms")
     }
+
+    // MARK: --quiet and the progress line (issue 20 §1)
+
+    @Test("--quiet prints the findings and nothing else; on a pipe no progress line ever appears")
+    func quietPrintsFindingsOnly() throws {
+        let repo = Self.root.appendingPathComponent("fixtures/suppressions/repo").path
+        let bin = Self.binary.path
+        let loud = try Self.run(bin, ["check", repo, "--format", "compact"])
+        let quiet = try Self.run(bin, ["check", repo, "--format", "compact", "--quiet"])
+        #expect(loud.status == quiet.status)
+        #expect(loud.stdout.hasSuffix("1 suppressed (`--show-suppressed` lists them)\n"), "\(loud.stdout)")
+        #expect(quiet.stdout + "1 suppressed (`--show-suppressed` lists them)\n" == loud.stdout)
+        let lines = quiet.stdout.split(separator: "\n")
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.wholeMatch(of: /[^:]+:\d+:\d+: (error|warning|note)\[[A-Z]+-\d+\] .+/) != nil }, "\(quiet.stdout)")
+        // stderr is a pipe here: no progress line, however long the run took.
+        #expect(loud.stderr.isEmpty && quiet.stderr.isEmpty, "\(loud.stderr)")
+
+        let text = try Self.run(bin, ["check", repo, "--no-color", "-q"])
+        #expect(!text.stdout.contains("scanned") && !text.stdout.contains("audited:") && !text.stdout.contains("suppressed"), "\(text.stdout)")
+        let firstLines = text.stdout.split(separator: "\n").filter { $0.wholeMatch(of: /\S+:\d+:\d+: (error|warning|note)\[.+/) != nil }
+        #expect(firstLines.count == lines.count)
+
+        // `fix` keeps what it cannot fix (findings) and drops its notes.
+        let noModule = Self.root.appendingPathComponent("fixtures/no-runner-module").path
+        let fixLoud = try Self.run(bin, ["fix", noModule])
+        let fixQuiet = try Self.run(bin, ["fix", noModule, "--quiet"])
+        #expect(fixLoud.stderr.contains("no machine-applicable fix") && !fixQuiet.stderr.contains("no machine-applicable fix"))
+        #expect(fixQuiet.stderr.contains("warning[CORE-008]"), "\(fixQuiet.stderr)")
+    }
 }

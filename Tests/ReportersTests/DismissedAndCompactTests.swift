@@ -62,4 +62,30 @@ import Testing
         #expect(one.split(separator: "\n").count == 1 && !one.contains("\u{1B}"))
         #expect(one.hasPrefix("m.tf:1:1: warning[X-001] a b"))
     }
+
+    @Test("--quiet: compact is the finding lines and nothing else, dismissed ones not even counted")
+    func quietCompactIsTheFindingsOnly() {
+        let out = render(Self.report, as: .compact, options: RenderOptions(quiet: true))
+        #expect(out == Self.report.findings.map { CompactReporter.line($0) + "\n" }.joined())
+        #expect(render(Fixture.cleanReport, as: .compact, options: RenderOptions(quiet: true)) == "")
+    }
+
+    @Test("--quiet: text is the findings' blocks, without file headers, summary or scope lines")
+    func quietTextIsTheFindingsOnly() {
+        let options = RenderOptions(sources: Fixture.sources, quiet: true)
+        let out = render(Self.report, as: .text, options: options)
+        let reporter = TextReporter(report: Self.report, options: options)
+        #expect(out == Self.report.findings.map { reporter.block(for: $0).joined(separator: "\n") + "\n" }.joined(separator: "\n"))
+        #expect(!out.contains("1 suppressed") && !out.contains(Counting.summaryLine(Self.report)))
+        // The loud form has the same blocks, and more.
+        let loud = render(Self.report, as: .text, options: RenderOptions(sources: Fixture.sources))
+        for f in Self.report.findings { #expect(loud.contains(reporter.block(for: f).joined(separator: "\n"))) }
+        #expect(loud.contains(Counting.summaryLine(Self.report)))
+        #expect(render(Fixture.cleanReport, as: .text, options: RenderOptions(quiet: true)) == "")
+    }
+
+    @Test("--quiet leaves the documents alone", arguments: [OutputFormat.json, .sarif, .junit, .github, .markdown, .html])
+    func quietLeavesDocuments(format: OutputFormat) {
+        #expect(render(Self.report, as: format, options: RenderOptions(quiet: true)) == render(Self.report, as: format))
+    }
 }

@@ -48,7 +48,7 @@ package enum RuleDocRenderer {
         }
 
         md += "## References\n\n"
-        var refs: [String] = rule.facts.map { "- [`\($0.description)`](\($0.url))" }
+        var refs: [String] = rule.facts.map { "- [\(MarkdownText.code($0.description))](\($0.url))" }
         refs += rule.references.map { ref in
             ref.hasPrefix("https://") || ref.hasPrefix("http://") ? "- <\(ref)>" : "- \(ref)"
         }
@@ -61,7 +61,7 @@ package enum RuleDocRenderer {
         if let t = example.target { md += " (audited against release \(t))" }
         md += "\n\n"
         for file in example.files {
-            md += "`\(file.path)`:\n\n"
+            md += "\(MarkdownText.code(file.path)):\n\n"
             let fence = fenceFor(file.contents)
             var body = file.contents
             if !body.hasSuffix("\n") { body += "\n" }
