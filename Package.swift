@@ -29,8 +29,9 @@ let package = Package(
         .target(name: "Terraform", dependencies: ["AuditCore", "HCL", "Documents", "Knowledge"], swiftSettings: strict),
         // IAM policy model and evaluation (identity policy + permission boundary), policy front ends.
         .target(name: "IAM", dependencies: ["AuditCore", "Documents", "HCL", "Yams"], swiftSettings: strict),
-        // CI-gate mechanics: inline suppressions, baselines, the config file, applying fixes.
-        .target(name: "Gate", dependencies: ["AuditCore", "Yams"], swiftSettings: strict),
+        // CI-gate mechanics: inline suppressions, baselines, the config file, applying fixes. The config
+        // is read with Documents' YAML, HCL comments with HCL's lexer.
+        .target(name: "Gate", dependencies: ["AuditCore", "Documents", "HCL"], swiftSettings: strict),
         // One file per rule.
         .target(name: "Rules", dependencies: ["AuditCore", "HCL", "Documents", "Scripts", "Knowledge", "Terraform", "IAM"], swiftSettings: strict),
         // Discovery, dispatch, sorting, exit-code policy.
