@@ -336,24 +336,8 @@ struct RulesCommand: ParsableCommand {
     var format: String = "text"
 
     func run() throws {
-        let kb = try loadKnowledge()
-        let rules = kb.descriptors.sorted { $0.id < $1.id }
-        switch format {
-        case "json":
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let rows = rules.map { ["id": $0.id, "severity": $0.severity.rawValue, "tags": $0.tags.joined(separator: ","), "summary": $0.summary, "title": $0.title] }
-            writeStdout(String(decoding: try enc.encode(rows), as: UTF8.self) + "\n")
-        case "text":
-            let idWidth = rules.map(\.id.count).max() ?? 8
-            for r in rules {
-                let pad = String(repeating: " ", count: idWidth - r.id.count)
-                let sev = r.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-                writeStdout("\(r.id)\(pad)  \(sev) [\(r.tags.joined(separator: ","))] \(r.summary)\n")
-            }
-        default:
-            throw ValidationError("`--format \(format)`: expected `text` or `json`")
-        }
+        guard let listing = Catalogue.ListingFormat(rawValue: format) else { throw ValidationError("`--format \(format)`: expected `text` or `json`") }
+        writeStdout(Catalogue.listing(try loadKnowledge(), format: listing))
     }
 }
 
@@ -373,16 +357,7 @@ struct ExplainCommand: ParsableCommand {
     var ruleId: String
 
     func run() throws {
-        let kb = try loadKnowledge()
-        guard let rule = kb.rule(id: ruleId.uppercased()) else {
-            let ids = kb.rules.map(\.id)
-            let hint = kb.suggestion(for: ruleId.uppercased(), among: ids).map { "; did you mean `\($0)`?" } ?? ""
-            throw EnvironmentError("no rule `\(ruleId)`\(hint) (`ghr-audit rules` lists them)")
-        }
-        // The page without its "generated" banner.
-        let page = RuleDocRenderer.render(rule).split(separator: "\n", omittingEmptySubsequences: false)
-            .drop { $0.hasPrefix("<!--") || $0.isEmpty }.joined(separator: "\n")
-        writeStdout(page)
+        writeStdout(try Catalogue.explain(ruleId, knowledge: try loadKnowledge()))
     }
 }
 
