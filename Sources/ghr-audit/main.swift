@@ -216,17 +216,12 @@ struct CheckCommand: ParsableCommand {
         let commandLine = try reporting.commandLineBaseline()
         var report = run.gatedReport(commandLine: commandLine)
         report.live = live
-        if updateBaseline {
-            let updates = run.updatedBaselines(commandLine: commandLine)
-            if updates.isEmpty { throw ValidationError("`--update-baseline` needs a baseline: give `--baseline FILE` or name one in the configuration") }
-            for u in updates {
-                try writeUserFile(u.data, to: u.use.hostPath, what: "baseline ")
-                writeStderr("ghr-audit: updated baseline \(u.use.shown)" + (u.dropped > 0 ? " (\(u.dropped) entr\(u.dropped == 1 ? "y" : "ies") no finding matches removed)" : "") + "\n")
-            }
-        } else {
-            for use in run.baselinesInUse(commandLine: commandLine) where use.baseline.needsMigration {
-                writeStderr("ghr-audit: note: baseline \(use.shown) has format-1 fingerprints, which change with `--target`; `--update-baseline` rewrites it\n")
-            }
+        guard let upkeep = run.baselineUpkeep(commandLine: commandLine, update: updateBaseline) else {
+            throw ValidationError("`--update-baseline` needs a baseline: give `--baseline FILE` or name one in the configuration")
+        }
+        for step in upkeep {
+            if let write = step.write { try writeUserFile(write.data, to: write.path, what: "baseline ") }
+            writeStderr(step.message + "\n")
         }
         report.scannedPaths = paths
         let threshold = ExitStatus.threshold(failOn: reporting.failOn, config: run.result.config)
