@@ -194,7 +194,7 @@ public enum Invocation {
     /// the roots (paths prefixed when there are several).
     public static func audit(_ request: AuditRequest, knowledge: KnowledgeBase, host: any HostFiles) throws(EnvironmentError) -> AuditRun {
         if case .version(let v)? = request.target, knowledge.release(version: v) == nil {
-            let near = knowledge.releases.map(\.version).min { abs(distance($0, v)) < abs(distance($1, v)) }
+            let near = knowledge.releases.map(\.version).min { $0.distance(to: v) < $1.distance(to: v) }
             throw EnvironmentError("`--target \(v)` is not a release of terraform-aws-github-runner known to ghr-audit" + (near.map { "; the nearest is \($0)" } ?? ""))
         }
         var varFiles: [HCLFile] = []
@@ -245,10 +245,6 @@ public enum Invocation {
         guard let data = host.read(path) else { throw EnvironmentError("cannot read \(flag) \(path)") }
         guard let source = SourceFile(path: path, data: data) else { throw EnvironmentError("\(flag) \(path) is not valid UTF-8") }
         return source
-    }
-
-    private static func distance(_ a: ModuleVersion, _ b: ModuleVersion) -> Int {
-        (a.major - b.major) * 10_000 + (a.minor - b.minor) * 100 + (a.patch - b.patch)
     }
 }
 
