@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", "DevTools", "AuditCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TerraformTests", dependencies: ["Terraform", "HCL", "AuditCore", "Knowledge", "Documents"], swiftSettings: strict),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Engine", "Knowledge", "AuditCore"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Reporters", "AuditCore", "Knowledge", "Rules", "Terraform", "Gate", "Yams", "TestSupport"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Reporters", "AuditCore", "Knowledge", "Rules", "Terraform", "Gate", "Yams", "TestSupport", "DevTools"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(name: "IAMTests", dependencies: ["IAM", "DevTools", "AuditCore", "HCL", "Yams", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "GateTests", dependencies: ["Gate", "AuditCore"], swiftSettings: strict),
         // Runs the built `ghr-audit` and the scripts around it (action, pre-commit, package).

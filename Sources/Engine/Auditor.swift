@@ -52,6 +52,9 @@ public struct AuditResult: Sendable {
     /// The format-1 fingerprint (`Fingerprint.compute`) of each finding, by its fingerprint:
     /// what baselines written before format 2 recorded.
     public var legacyFingerprints: [String: String] = [:]
+    /// The module releases the knowledge base knows: where a rewritten `version` constraint
+    /// must resolve to the target (`PinMove`).
+    public var releases: [ModuleVersion] = []
 }
 
 /// Runs the whole pipeline: discover, read and parse once (in parallel), build the deployment
@@ -89,7 +92,11 @@ public struct Auditor: Sendable {
         }
         var options = options
         if options.target == nil, let t = config.target {
-            if let sel = TargetSelection(t.value) { options.target = sel } else {
+            // Validated as `--target` is: a release ghr-audit knows, `latest` or `pinned`. A value
+            // that is none of them is a finding and the default target is used.
+            if case .version(let v)? = TargetSelection(t.value), let unknown = Invocation.unknownRelease(v, knowledge: knowledge) {
+                findings.append(coreFinding(GateRules.configProblem, "`target: \(t.value)` " + unknown, at: t.range))
+            } else if let sel = TargetSelection(t.value) { options.target = sel } else {
                 findings.append(coreFinding(GateRules.configProblem, "`target: \(t.value)` is not a release, `latest` or `pinned`", at: t.range))
             }
         }
@@ -248,7 +255,8 @@ public struct Auditor: Sendable {
             }
         }
         return AuditResult(report: report, config: config, workspace: workspace, model: model, sources: sources,
-                           unmaskedFixes: unmaskedFixes, legacyFingerprints: legacyFingerprints)
+                           unmaskedFixes: unmaskedFixes, legacyFingerprints: legacyFingerprints,
+                           releases: knowledge.releases.map(\.version))
     }
 
     /// CORE-005 for a config path that leaves the scan root (the file is not read).

@@ -25,8 +25,9 @@ public struct FixPlan: Sendable {
     /// Files that fixes point into but the audit did not read (never written).
     public var unaudited: [String]
     /// What the user must change by hand so the fixed configuration runs the target: runner
-    /// module calls whose release pin `fix` cannot move (a constraint range, a git ref that does
-    /// not name the release once, a vendored copy). Shown before the diff.
+    /// module calls whose release pin `fix` cannot move (a range that admits the target but
+    /// installs another release, a constraint not written as one string, a git ref that does not
+    /// name the release once, a vendored copy). Shown before the diff.
     public var pinInstructions: [String]
     /// Findings this plan does not fix: no machine-applicable fix, or one that asks the user to
     /// decide (see `asksForDecision`). `fix` lists them after the diff so a dry run never looks
@@ -105,38 +106,19 @@ public struct FixPlan: Sendable {
     /// moves each pin to the target, or what the user must change where no edit can.
     static func pinMoves(_ result: AuditResult) -> (edits: [(TextEdit, String)], instructions: [String]) {
         guard let target = ModuleVersion(result.report.target) else { return ([], []) }
+        let releases = result.releases
         var edits: [(TextEdit, String)] = []
         var instructions: [String] = []
         var seen = Set<SourceRange>()
         for call in result.model.calls where NoRunnerModuleRule.runnerKinds.contains(call.kind) || call.kind == .downloadLambda {
-            guard let current = call.version, current != target else { continue }
-            let block = call.call.block.typeRange
-            let at = "`\(call.address)` (\(block.path):\(block.start.line))"
-            if let copy = call.vendoredRoot {
-                instructions.append("\(at) uses the copy of the module in `\(copy)` (release \(current)): replace it with release \(target)")
-                continue
+            switch PinMove.of(call, to: target, releases: releases, workspace: result.workspace) {
+            case .edit(let edit, let description):
+                guard seen.insert(edit.range).inserted else { continue }
+                edits.append((edit, description))
+            case .byHand(let instruction):
+                if !instructions.contains(instruction) { instructions.append(instruction) }
+            case .none: continue
             }
-            // The pin written in the call: an exact `version`, or the release of a git ref.
-            var pin: (range: SourceRange, release: ModuleVersion)?
-            if let constraint = call.versionConstraint, let range = call.call.versionExpression?.range {
-                if let exact = constraint.exactVersion { pin = (range, exact) } else {
-                    instructions.append("\(at) selects its release with the range `version = \"\(constraint.text)\"`: set `version = \"\(target)\"`")
-                    continue
-                }
-            } else if call.source.gitRef != nil, let range = call.call.sourceExpression?.range {
-                pin = (range, current)
-            } else if call.source.isRegistry {
-                instructions.append("\(at) has no `version` and installs the newest release: add `version = \"\(target)\"`")
-                continue
-            }
-            guard let pin, !seen.contains(pin.range) else { continue }
-            guard pin.release != target else { continue }
-            guard let edit = LambdaVersionRule.bump(pin.range, from: pin.release, to: target, workspace: result.workspace) else {
-                instructions.append("\(at): the release pin could not be rewritten (\(call.evidence.how)): pin release \(target) there")
-                continue
-            }
-            seen.insert(pin.range)
-            edits.append((edit, "module pin: `\(call.address)` from \(pin.release) to \(target)"))
         }
         return (edits, instructions)
     }

@@ -193,9 +193,8 @@ public enum Invocation {
     /// each root through its own file system, reads the baselines the configs name, and merges
     /// the roots (paths prefixed when there are several).
     public static func audit(_ request: AuditRequest, knowledge: KnowledgeBase, host: any HostFiles) throws(EnvironmentError) -> AuditRun {
-        if case .version(let v)? = request.target, knowledge.release(version: v) == nil {
-            let near = knowledge.releases.map(\.version).min { $0.distance(to: v) < $1.distance(to: v) }
-            throw EnvironmentError("`--target \(v)` is not a release of terraform-aws-github-runner known to ghr-audit" + (near.map { "; the nearest is \($0)" } ?? ""))
+        if case .version(let v)? = request.target, let unknown = unknownRelease(v, knowledge: knowledge) {
+            throw EnvironmentError("`--target \(v)` " + unknown)
         }
         var varFiles: [HCLFile] = []
         for path in request.varFiles {
@@ -245,6 +244,14 @@ public enum Invocation {
         guard let data = host.read(path) else { throw EnvironmentError("cannot read \(flag) \(path)") }
         guard let source = SourceFile(path: path, data: data) else { throw EnvironmentError("\(flag) \(path) is not valid UTF-8") }
         return source
+    }
+
+    /// Why `v` cannot be a target (`--target`, or `target:` in the configuration): "is not a
+    /// release … known to ghr-audit; the nearest is X"; nil for a known release.
+    static func unknownRelease(_ v: ModuleVersion, knowledge: KnowledgeBase) -> String? {
+        guard knowledge.release(version: v) == nil else { return nil }
+        let near = knowledge.releases.map(\.version).min { $0.distance(to: v) < $1.distance(to: v) }
+        return "is not a release of terraform-aws-github-runner known to ghr-audit" + (near.map { "; the nearest is \($0)" } ?? "")
     }
 }
 

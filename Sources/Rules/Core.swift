@@ -105,6 +105,8 @@ public enum RuleRegistry {
         RemovedOutputRule(),
         ProviderConstraintRule(),
         RegistrySourceRule(),
+        VersionConstraintRule(),
+        GitRefPinRule(),
         WorkflowLabelRule(),
         PermissionGapRule(),
         OverBroadGrantRule(),

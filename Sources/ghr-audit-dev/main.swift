@@ -8,6 +8,9 @@
 //       With --check, writes nothing and exits 1 when a generated file is stale.
 //   swift run ghr-audit-dev validate [--root <package>]
 //       Prints every problem of the rule catalogue and the knowledge data; exits 1 if any.
+//   swift build --product ghr-audit && swift run ghr-audit-dev readme-outputs [--root <package>] [--binary <ghr-audit>] [--check]
+//       Rewrites every example output of README.md marked `<!-- README-OUTPUT: ARGS -->` with what
+//       the built ghr-audit prints for ARGS. With --check, writes nothing and exits 1 when one differs.
 
 import DevTools
 import Foundation
@@ -122,10 +125,37 @@ func validate(_ args: Arguments) throws -> Int32 {
     return problems.isEmpty ? 0 : 1
 }
 
+func readmeOutputs(_ args: Arguments) throws -> Int32 {
+    let root = args.root()
+    let binary = args.options["--binary"].map { URL(fileURLWithPath: $0) }
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ghr-audit")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+        throw UsageError(description: "no ghr-audit binary at \(binary.path): run `swift build --product ghr-audit` first, or pass --binary")
+    }
+    let url = root.appendingPathComponent("README.md")
+    let readme = try String(contentsOf: url, encoding: .utf8)
+    let run = ReadmeOutputs.runBinary(binary, root: root)
+    let blocks = try ReadmeOutputs.blocks(in: readme)
+    var stale: [String] = []
+    for block in blocks where try ReadmeOutputs.expected(block, run: run) != block.body {
+        stale.append("README.md:\(block.line): `\(block.command)`")
+    }
+    if args.flags.contains("--check") {
+        for s in stale { print("stale: " + s) }
+        print("readme-outputs: \(blocks.count) example(s), \(stale.count) stale")
+        return stale.isEmpty ? 0 : 1
+    }
+    if !stale.isEmpty { try Data(ReadmeOutputs.regenerate(readme, run: run).utf8).write(to: url) }
+    for s in stale { print("rewrote " + s) }
+    print("readme-outputs: \(blocks.count) example(s), \(stale.count) rewritten")
+    return 0
+}
+
 let usage = """
 usage: ghr-audit-dev extract-knowledge --mirror <bare repo> --lifespans <json> [--root <package>]
        ghr-audit-dev generate [--root <package>] [--check]
        ghr-audit-dev validate [--root <package>]
+       ghr-audit-dev readme-outputs [--root <package>] [--binary <ghr-audit>] [--check]
 """
 
 let argv = CommandLine.arguments
@@ -140,11 +170,13 @@ do {
         status = try generate(Arguments(rest, options: ["--root"], flags: ["--check"]))
     case "validate":
         status = try validate(Arguments(rest, options: ["--root"], flags: []))
+    case "readme-outputs":
+        status = try readmeOutputs(Arguments(rest, options: ["--root", "--binary"], flags: ["--check"]))
     case "-h", "--help", "help":
         print(usage)
         status = 0
     default:
-        throw UsageError(description: "unknown command `\(argv[1])`; expected `extract-knowledge`, `generate` or `validate`")
+        throw UsageError(description: "unknown command `\(argv[1])`; expected `extract-knowledge`, `generate`, `validate` or `readme-outputs`")
     }
     exit(status)
 } catch let error as UsageError {

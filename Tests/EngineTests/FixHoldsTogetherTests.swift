@@ -45,13 +45,79 @@ struct FixHoldsTogetherTests {
         #expect(FixPlan(try Self.audit(root.fileSystem, .version(ModuleVersion(5, 0, 0)))).files.isEmpty)
     }
 
-    @Test("a version range is not rewritten: the plan says first what to change by hand")
-    func rangeIsAnInstruction() throws {
-        let fs = MemoryFileSystem(["main.tf": Self.v4.replacingOccurrences(of: "\"4.7.0\"", with: "\"~> 4.7\"")])
-        let plan = FixPlan(try Self.audit(fs, .version(ModuleVersion(5, 0, 0))))
+    static func withVersion(_ constraint: String) -> String {
+        v4.replacingOccurrences(of: "\"4.7.0\"", with: "\"\(constraint)\"")
+    }
+
+    @Test("a range that excludes the target is a VER-209 error whose fix the plan applies once; a second run is empty")
+    func rangeExcludingTargetIsRewritten() throws {
+        let root = MemoryScanRoot(MemoryFileSystem(["main.tf": Self.withVersion("~> 4.7")]))
+        let result = try Self.audit(root.fileSystem, .version(ModuleVersion(5, 0, 0)))
+        let finding = try #require(result.report.findings.first { $0.ruleId == "VER-209" })
+        #expect(finding.severity == .error)
+        #expect(finding.location.start.line == 3 && finding.location.start.column == 13, "\(finding.location)")
+        #expect(finding.fix?.isMachineApplicable == true)
+        let plan = FixPlan(result)
+        #expect(plan.pinInstructions.isEmpty, "\(plan.pinInstructions)")
+        // 5.0.0 is not the newest 5.x release, so `~> 5.0` would install another: the target exactly.
+        #expect(plan.diff.contains("-  version = \"~> 4.7\"\n+  version = \"5.0.0\"\n"), "\(plan.diff)")
+        #expect(plan.diff.components(separatedBy: "+  version").count == 2, "one edit for the pin: \(plan.diff)")
+        #expect(plan.apply(to: root).status == .clean)
+        let after = try Self.audit(root.fileSystem, .version(ModuleVersion(5, 0, 0)))
+        #expect(!after.report.findings.contains { $0.ruleId == "VER-209" })
+        #expect(FixPlan(after).files.isEmpty)
+    }
+
+    @Test("at the newest release a range keeps the user's form: bounds move, a `!=` naming the target goes")
+    func rangeKeepsItsForm() throws {
+        let kb = try KnowledgeBase.load()
+        let releases = kb.releases.map(\.version)
+        let latest = kb.latest.version
+        let next = "\(latest.major + 1).0.0"
+        #expect(PinMove.rewrite(try #require(VersionConstraint(">= 3.6.0, < 5.0.0")), toAdmit: latest, releases: releases) == ">= 3.6.0, < \(next)")
+        #expect(PinMove.rewrite(try #require(VersionConstraint("~> 4.0")), toAdmit: latest, releases: releases) == "~> \(latest.major).\(latest.minor)")
+        #expect(PinMove.rewrite(try #require(VersionConstraint(">= 7.0.0, != \(latest)")), toAdmit: latest, releases: releases) == ">= 7.0.0")
+        #expect(PinMove.rewrite(try #require(VersionConstraint("<= 4.5.0")), toAdmit: latest, releases: releases) == "< \(next)")
+        // Below the newest release of its line the widened form would install another: exact.
+        #expect(PinMove.rewrite(try #require(VersionConstraint(">= 3.6.0, < 5.0.0")), toAdmit: ModuleVersion(6, 5, 0), releases: releases) == "6.5.0")
+        #expect(PinMove.rewrite(try #require(VersionConstraint(">= 9.0.0")), toAdmit: latest, releases: releases) == ">= \(latest)")
+
+        let root = MemoryScanRoot(MemoryFileSystem(["main.tf": Self.withVersion(">= 3.6.0, < 5.0.0")]))
+        let plan = FixPlan(try Self.audit(root.fileSystem, .latest))
+        #expect(plan.diff.contains("+  version = \">= 3.6.0, < \(next)\"\n"), "\(plan.diff)")
+        #expect(plan.pinInstructions.isEmpty, "\(plan.pinInstructions)")
+    }
+
+    @Test("a range that admits the target but installs another release is not rewritten: the plan says what to change by hand")
+    func admittedRangeIsAnInstruction() throws {
+        let fs = MemoryFileSystem(["main.tf": Self.withVersion(">= 4.7.0")])
+        let result = try Self.audit(fs, .version(ModuleVersion(5, 0, 0)))
+        #expect(!result.report.findings.contains { $0.ruleId == "VER-209" })
+        let plan = FixPlan(result)
         #expect(plan.pinInstructions.count == 1)
         #expect(plan.pinInstructions.first?.contains("set `version = \"5.0.0\"`") == true, "\(plan.pinInstructions)")
         #expect(!plan.diff.contains("+  version"), "\(plan.diff)")
+    }
+
+    @Test("a git ref of another release is a VER-210 note; its fix and the plan's pin move are one edit")
+    func gitRefMoves() throws {
+        let text = """
+            module "runners" {
+              source = "git::https://github.com/philips-labs/terraform-aws-github-runner.git?ref=v3.6.1"
+              prefix = "ci"
+            }
+
+            """
+        let root = MemoryScanRoot(MemoryFileSystem(["main.tf": text]))
+        let result = try Self.audit(root.fileSystem, .version(ModuleVersion(4, 1, 0)))
+        let finding = try #require(result.report.findings.first { $0.ruleId == "VER-210" })
+        #expect(finding.severity == .note)
+        #expect(finding.fix?.edits.count == 1)
+        let plan = FixPlan(result)
+        #expect(plan.diff.contains("+  source = \"git::https://github.com/philips-labs/terraform-aws-github-runner.git?ref=v4.1.0\"\n"), "\(plan.diff)")
+        #expect(plan.diff.components(separatedBy: "+  source").count == 2, "\(plan.diff)")
+        #expect(plan.apply(to: root).status == .clean)
+        #expect(!(try Self.audit(root.fileSystem, .version(ModuleVersion(4, 1, 0)))).report.findings.contains { $0.ruleId == "VER-210" })
     }
 
     @Test("lines are aligned as terraform fmt aligns the group they join")

@@ -109,6 +109,33 @@ struct InvocationTests {
         #expect(Self.error { _ = try Self.run(host, AuditRequest(paths: ["repo"])) } == "cannot read baseline ci/missing.json (named in the configuration)")
     }
 
+    @Test("`target:` in the config is validated as `--target` is: an unknown release is a located CORE-005 naming the nearest, and the default target is used")
+    func configTargetValidatedLikeTheFlag() throws {
+        var host = MemoryHostFiles(["repo/main.tf": Self.main])
+        let kb = try KnowledgeBase.load()
+        let latest = kb.latest.version.description
+        let flag = Self.error { _ = try Invocation.audit(AuditRequest(paths: ["repo"], target: .version(ModuleVersion(9, 9, 9))), knowledge: kb, host: host) }
+        #expect(flag == "`--target 9.9.9` is not a release of terraform-aws-github-runner known to ghr-audit; the nearest is \(latest)")
+        for (value, expected) in [("9.9.9", "`target: 9.9.9` is not a release of terraform-aws-github-runner known to ghr-audit; the nearest is"),
+                                  ("4.0.9", "`target: 4.0.9` is not a release of terraform-aws-github-runner known to ghr-audit; the nearest is 4.0."),
+                                  ("banana", "`target: banana` is not a release, `latest` or `pinned`")] {
+            host.files["repo/.ghr-audit.yml"] = Data("target: \(value)\n".utf8)
+            let run = try Invocation.audit(AuditRequest(paths: ["repo"]), knowledge: kb, host: host)
+            let problem = try #require(run.result.report.findings.first { $0.ruleId == "CORE-005" }, "\(value)")
+            #expect(problem.message.hasPrefix(expected), "\(problem.message)")
+            #expect(problem.severity == .error)
+            #expect(problem.location.path == ".ghr-audit.yml" && problem.location.start.line == 1 && problem.location.start.column == 9)
+            #expect(run.result.report.target == latest, "\(value): audited at \(run.result.report.target)")
+        }
+        // Known releases (written in full or not) are taken as given.
+        for (value, target) in [("4.1.0", "4.1.0"), ("4.1", "4.1.0")] {
+            host.files["repo/.ghr-audit.yml"] = Data("target: \(value)\n".utf8)
+            let run = try Invocation.audit(AuditRequest(paths: ["repo"]), knowledge: kb, host: host)
+            #expect(!run.result.report.findings.contains { $0.ruleId == "CORE-005" })
+            #expect(run.result.report.target == target)
+        }
+    }
+
     @Test("a baseline written at one target hides the same findings at another; a format-1 baseline still works and --update-baseline migrates it")
     func baselinesSurviveATargetChange() throws {
         // A repository whose JIT-101 message names the target.

@@ -8341,5 +8341,119 @@ examples:
         }
 
 """#,
+        "version/VER-209.yaml": #"""
+id: VER-209
+title: Module version constraint excludes the target release
+severity: error
+tags: [version]
+summary: A runner module call's `version` constraint (a range, `~>`, `!=`) excludes the target release, so Terraform never installs the release the audit describes
+description: |
+  Reported once per `version` argument of a runner module call (root module, `modules/multi-runner`
+  or `modules/runners`, directly or in a wrapper) whose constraint is not an exact pin and does not
+  admit the audit target: an upper bound below it (`>= 3.6.0, < 5.0.0` at 7.11.0), a pessimistic
+  constraint of another line (`~> 4.0`), a lower bound above it, or `!=` naming it. An exact pin
+  (`version = "4.1.0"`) is the ordinary starting point of an upgrade and is not reported; `fix`
+  moves it with the other fixes.
+rationale: |
+  Terraform installs the newest release the constraint admits. While it excludes the target,
+  `terraform init` keeps the old line: every other finding of the report describes a release that
+  is never installed, and a clean report at the target says nothing about what runs.
+remediation: |
+  Move the constraint so it admits the target. `ghr-audit fix` rewrites it in the user's form
+  (`< 5.0.0` becomes `< 8.0.0`, `~> 4.0` becomes `~> 7.11`, a `!=` naming the target is dropped)
+  when the newest known release the result admits is the target; otherwise, or for a target that is
+  not the newest of its line, it pins the target exactly (`version = "6.5.0"`), so Terraform
+  installs what was audited. A constraint written other than as one literal string is left to you.
+suppress_when: |
+  The audit targets a release you are evaluating, not one you mean to install yet.
+examples:
+  - name: range-below-target
+    kind: triggering
+    target: "7.11.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = 1️⃣">= 6.0.0, < 7.0.0"
+          prefix  = "ci"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "excludes the target 7.11.0"
+  - name: pessimistic-other-line
+    kind: triggering
+    target: "5.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "philips-labs/github-runner/aws"
+          version = 1️⃣"~> 4.7"
+          prefix  = "ci"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "`version = \"~> 4.7\"`"
+  - name: range-admits-target
+    kind: non_triggering
+    target: "7.11.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = ">= 7.0.0, < 8.0.0"
+          prefix  = "ci"
+        }
+  - name: exact-pin
+    kind: non_triggering
+    target: "7.11.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "7.2.0"
+          prefix  = "ci"
+        }
+
+"""#,
+        "version/VER-210.yaml": #"""
+id: VER-210
+title: Git ref names another release than the target
+severity: note
+tags: [version]
+summary: A runner module call's git `source` checks out a release tag (`?ref=v4.1.0`) other than the audit target
+description: |
+  Reported once per git `source` of a runner module call whose `?ref=` is a release tag (`v4.1.0`,
+  `4.1.0`), or a commit of a known release, other than the audit target.
+rationale: |
+  Terraform checks out exactly the ref the source names. The report describes the target; until the
+  ref moves, nothing of it is installed. A note: moving the ref is the upgrade itself, to do in the
+  same change as the other fixes of the report.
+remediation: |
+  Move `?ref=` to the target's tag. `ghr-audit fix` rewrites a tag that names its release once in
+  the source; a commit ref is left to you (point it at the target's tag or commit).
+examples:
+  - name: tag-of-another-release
+    kind: triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source = 1️⃣"git::https://github.com/philips-labs/terraform-aws-github-runner.git?ref=v3.6.1"
+          prefix = "ci"
+        }
+    expect:
+      - marker: 1️⃣
+        message: "names release 3.6.1, not the target 4.1.0"
+  - name: tag-of-the-target
+    kind: non_triggering
+    target: "4.1.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source = "git::https://github.com/philips-labs/terraform-aws-github-runner.git?ref=v4.1.0"
+          prefix = "ci"
+        }
+
+"""#,
     ]
 }

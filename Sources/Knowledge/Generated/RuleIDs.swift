@@ -120,6 +120,10 @@ extension RuleID {
     public static let ver207 = RuleID(rawValue: "VER-207")
     /// `VER-208`
     public static let ver208 = RuleID(rawValue: "VER-208")
+    /// `VER-209`
+    public static let ver209 = RuleID(rawValue: "VER-209")
+    /// `VER-210`
+    public static let ver210 = RuleID(rawValue: "VER-210")
 
     /// Every id of the catalogue, sorted.
     public static let catalogued: [RuleID] = [
@@ -181,5 +185,7 @@ extension RuleID {
         .ver206,
         .ver207,
         .ver208,
+        .ver209,
+        .ver210,
     ]
 }

@@ -210,14 +210,14 @@ public struct LambdaVersionRule: Rule {
         var edits: [TextEdit] = []
         var editable = true
         for (range, _) in pins {
-            if let e = Self.bump(range, from: current, to: target, workspace: context.workspace) { edits.append(e) } else { editable = false }
+            if let e = PinMove.bump(range, from: current, to: target, workspace: context.workspace) { edits.append(e) } else { editable = false }
         }
         var moduleCalls = calls
         for c in context.model.calls where c.kind == .downloadLambda && context.currentVersion(for: c) == current { moduleCalls.append(c) }
         var seen = Set(edits.map(\.range))
         for c in moduleCalls {
             guard let range = c.evidence.range, !seen.contains(range), c.vendoredRoot == nil,
-                  let e = Self.bump(range, from: current, to: target, workspace: context.workspace) else {
+                  let e = PinMove.bump(range, from: current, to: target, workspace: context.workspace) else {
                 if c.kind.hasFleets { editable = false }
                 continue
             }
@@ -235,28 +235,6 @@ public struct LambdaVersionRule: Rule {
             severity: .note, related: related, fix: fix)
         finding.tags = ["version"]
         return finding
-    }
-
-    /// Replaces the one release `from` written inside `range` (`v4.1.0`, `lambdas/4.1.0/x.zip`,
-    /// `?ref=v4.1.0`) with `to`; nil when the text there does not name it exactly once.
-    public static func bump(_ range: SourceRange, from: ModuleVersion, to: ModuleVersion, workspace: Workspace) -> TextEdit? {
-        guard let source = workspace.source(range.path) else { return nil }
-        let text = Array(source.text(from: range.start.offset, to: range.end.offset).utf8)
-        let needle = Array(from.description.utf8)
-        func isVersionByte(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || b == 0x2E }
-        var hits: [Int] = []
-        var i = 0
-        while i + needle.count <= text.count {
-            if Array(text[i..<i + needle.count]) == needle,
-               i == 0 || !isVersionByte(text[i - 1]),
-               i + needle.count == text.count || !isVersionByte(text[i + needle.count]) {
-                hits.append(i)
-            }
-            i += 1
-        }
-        guard hits.count == 1 else { return nil }
-        let at = range.start.offset + hits[0]
-        return TextEdit(range: source.range(from: at, to: at + needle.count), newText: to.description)
     }
 }
 
