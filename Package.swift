@@ -29,8 +29,9 @@ let package = Package(
         .target(name: "Terraform", dependencies: ["AuditCore", "HCL", "Documents", "Knowledge"], swiftSettings: strict),
         // IAM policy model and evaluation (identity policy + permission boundary), policy front ends.
         .target(name: "IAM", dependencies: ["AuditCore", "Documents", "HCL", "Yams"], swiftSettings: strict),
-        // CI-gate mechanics: inline suppressions, baselines, the config file, applying fixes.
-        .target(name: "Gate", dependencies: ["AuditCore", "Yams"], swiftSettings: strict),
+        // CI-gate mechanics: inline suppressions, baselines, the config file, applying fixes. The config
+        // is read with Documents' YAML, HCL comments with HCL's lexer.
+        .target(name: "Gate", dependencies: ["AuditCore", "Documents", "HCL"], swiftSettings: strict),
         // One file per rule.
         .target(name: "Rules", dependencies: ["AuditCore", "HCL", "Documents", "Scripts", "Knowledge", "Terraform", "IAM"], swiftSettings: strict),
         // Discovery, dispatch, sorting, exit-code policy.
@@ -45,12 +46,12 @@ let package = Package(
         ], swiftSettings: strict),
         // The probe's checks: live facts (AWS, GitHub) turned into findings, through the same
         // start-script and IAM analysis as `check`. No I/O of its own: it talks through ProbeClient.
-        .target(name: "Probe", dependencies: ["AuditCore", "ProbeClient", "Scripts", "IAM", "Knowledge", "Terraform", "Documents"], swiftSettings: strict),
+        .target(name: "Probe", dependencies: ["AuditCore", "ProbeClient", "Scripts", "IAM", "Knowledge"], swiftSettings: strict),
         // Boot rehearsal: runs start scripts in a bubblewrap sandbox against stubs (the ghr-audit
         // binary under other names) and judges the registration contract they follow.
         .target(name: "Rehearsal", dependencies: ["AuditCore", "HCL", "Scripts", "Knowledge", "Terraform", "Rules", "Engine"], swiftSettings: strict),
         .executableTarget(name: "ghr-audit", dependencies: [
-            "AuditCore", "Engine", "Rehearsal", "Reporters", "Knowledge", "Terraform", "Gate", "HCL", "Rules", "Probe", "ProbeClient",
+            "AuditCore", "Engine", "Rehearsal", "Reporters", "Knowledge", "Terraform", "Gate", "Rules", "Probe", "ProbeClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         // Maintenance code the shipped binary must not link: extracting rules/knowledge from the
@@ -74,8 +75,8 @@ let package = Package(
         .testTarget(name: "GateTests", dependencies: ["Gate", "AuditCore"], swiftSettings: strict),
         // Runs the built `ghr-audit` and the scripts around it (action, pre-commit, package).
         .testTarget(name: "PackagingTests", dependencies: ["ghr-audit", "Yams"], swiftSettings: strict),
-        .testTarget(name: "ProbeClientTests", dependencies: ["ProbeClient", .product(name: "_CryptoExtras", package: "swift-crypto")], swiftSettings: strict),
-        .testTarget(name: "ProbeTests", dependencies: ["Probe", "ProbeClient", "AuditCore", "Knowledge", "Scripts", "IAM", "Reporters", "Rules",
+        .testTarget(name: "ProbeClientTests", dependencies: ["ProbeClient", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "ProbeTests", dependencies: ["Probe", "ProbeClient", "AuditCore", "Knowledge", "Reporters", "Rules",
                                                        .product(name: "_CryptoExtras", package: "swift-crypto")],
                     exclude: ["Server", "Fixtures"], swiftSettings: strict),
         .testTarget(name: "RehearsalTests", dependencies: ["Rehearsal", "AuditCore", "Engine", "Gate", "Knowledge", "Rules", "TestSupport"],

@@ -33,6 +33,12 @@ public struct ModuleVersion: Sendable, Hashable, Codable, Comparable, CustomStri
         self.init(nums[0], nums[1], nums[2], prerelease: pre)
     }
 
+    /// How far apart two releases are, for "the nearest release" answers: a major outweighs any
+    /// minor difference and a minor any patch difference.
+    public func distance(to other: ModuleVersion) -> Int {
+        abs((major - other.major) * 1_000_000 + (minor - other.minor) * 1000 + (patch - other.patch))
+    }
+
     public static func < (a: ModuleVersion, b: ModuleVersion) -> Bool {
         if a.major != b.major { return a.major < b.major }
         if a.minor != b.minor { return a.minor < b.minor }

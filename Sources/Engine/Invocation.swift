@@ -166,6 +166,30 @@ public struct AuditRun: Sendable {
             return (use, migrated.data(), use.baseline.entries.count - migrated.entries.count)
         }
     }
+
+    /// One step of `check`'s care of the baselines in use: a file to rewrite (nil for a note
+    /// only) and the line to say on standard error.
+    public struct BaselineUpkeep: Sendable {
+        public var write: (path: String, data: Data)?
+        public var message: String
+    }
+
+    /// With `update` (`--update-baseline`), each baseline in use rewritten (see `updatedBaselines`)
+    /// and the line that says so; nil when there is none to update. Without it, a note for each
+    /// baseline in use whose format-1 fingerprints change with `--target`.
+    public func baselineUpkeep(commandLine: BaselineInUse?, update: Bool) -> [BaselineUpkeep]? {
+        guard update else {
+            return baselinesInUse(commandLine: commandLine).filter(\.baseline.needsMigration).map { use in
+                BaselineUpkeep(write: nil, message: "ghr-audit: note: baseline \(use.shown) has format-1 fingerprints, which change with `--target`; `--update-baseline` rewrites it")
+            }
+        }
+        let updates = updatedBaselines(commandLine: commandLine)
+        guard !updates.isEmpty else { return nil }
+        return updates.map { u in
+            let dropped = u.dropped > 0 ? " (\(u.dropped) entr\(u.dropped == 1 ? "y" : "ies") no finding matches removed)" : ""
+            return BaselineUpkeep(write: (u.use.hostPath, u.data), message: "ghr-audit: updated baseline \(u.use.shown)" + dropped)
+        }
+    }
 }
 
 public enum Invocation {
@@ -233,12 +257,8 @@ public enum Invocation {
     /// release … known to ghr-audit; the nearest is X"; nil for a known release.
     static func unknownRelease(_ v: ModuleVersion, knowledge: KnowledgeBase) -> String? {
         guard knowledge.release(version: v) == nil else { return nil }
-        let near = knowledge.releases.map(\.version).min { abs(distance($0, v)) < abs(distance($1, v)) }
+        let near = knowledge.releases.map(\.version).min { $0.distance(to: v) < $1.distance(to: v) }
         return "is not a release of terraform-aws-github-runner known to ghr-audit" + (near.map { "; the nearest is \($0)" } ?? "")
-    }
-
-    private static func distance(_ a: ModuleVersion, _ b: ModuleVersion) -> Int {
-        (a.major - b.major) * 10_000 + (a.minor - b.minor) * 100 + (a.patch - b.patch)
     }
 }
 

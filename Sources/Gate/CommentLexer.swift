@@ -1,4 +1,5 @@
 import AuditCore
+import HCL
 
 /// The comment syntax of a file, as far as suppression directives are concerned.
 public enum SuppressionLanguage: String, Sendable, Hashable, CaseIterable {
@@ -57,9 +58,16 @@ struct CommentLexer {
         self.indented = indented
     }
 
+    /// The comments of a whole file.
+    static func comments(in source: SourceFile, language: SuppressionLanguage) -> [LexedComment] {
+        language == .hcl ? hcl(source) : CommentLexer(bytes: source.bytes, language: language).comments()
+    }
+
+    /// The comments of `bytes` (a script embedded in a host file). A `SourceFile` holds valid UTF-8,
+    /// so a slice of one cut at a script's bounds decodes to the same bytes.
     func comments() -> [LexedComment] {
         switch language {
-        case .hcl: return hcl()
+        case .hcl: return Self.hcl(SourceFile(path: "", text: String(decoding: bytes, as: UTF8.self)))
         case .yaml: return yaml()
         case .bash: return bash()
         case .powershell: return powershell()
@@ -139,71 +147,19 @@ struct CommentLexer {
 
     // MARK: - HCL
 
-    private enum HCLFrame { case code, string, interpolation(depth: Int) }
-
-    private func hcl() -> [LexedComment] {
-        var out: [LexedComment] = []
-        var stack: [HCLFrame] = [.code]
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            switch stack.last! {
-            case .string:
-                if b == 0x5C { i += 2; continue }                      // \x
-                if b == 0x22 { stack.removeLast(); i += 1; continue }  // "
-                if b == 0x0A { stack = [.code]; i += 1; continue }    // unterminated: recover at end of line
-                if (b == 0x24 || b == 0x25), at(i + 1) == b, at(i + 2) == 0x7B { i += 3; continue } // $${ %%{ escapes
-                if (b == 0x24 || b == 0x25), at(i + 1) == 0x7B { stack.append(.interpolation(depth: 0)); i += 2; continue }
-                i += 1
-            case .interpolation(let depth):
-                if b == 0x22 { stack.append(.string); i += 1; continue }
-                if b == 0x7B { stack[stack.count - 1] = .interpolation(depth: depth + 1); i += 1; continue }
-                if b == 0x7D {
-                    if depth == 0 { stack.removeLast() } else { stack[stack.count - 1] = .interpolation(depth: depth - 1) }
-                    i += 1
-                    continue
-                }
-                if b == 0x0A, stack.contains(where: { if case .string = $0 { return true } else { return false } }) {
-                    stack = [.code]                                   // a quoted string cannot span lines
-                }
-                i += 1
-            case .code:
-                if b == 0x23 { let c = lineComment(at: i, markerLength: 1); out.append(c); i = c.end; continue }
-                if b == 0x2F, at(i + 1) == 0x2F { let c = lineComment(at: i, markerLength: 2); out.append(c); i = c.end; continue }
-                if b == 0x2F, at(i + 1) == 0x2A { let c = blockComment(at: i, openLength: 2, close: [0x2A, 0x2F]); out.append(c); i = c.end; continue }
-                if b == 0x22 { stack.append(.string); i += 1; continue }
-                if b == 0x3C, at(i + 1) == 0x3C, let bodyStart = hclHeredocStart(at: i) {
-                    i = skipHCLHeredoc(from: bodyStart.body, marker: bodyStart.marker)
-                    continue
-                }
-                i += 1
+    /// The comments of an HCL file, as HCL's own lexer reads them (strings, interpolations and
+    /// heredocs hide a `#`), in this lexer's shape.
+    static func hcl(_ source: SourceFile) -> [LexedComment] {
+        let bytes = source.bytes
+        return HCLLexer.comments(in: source).map { range in
+            let start = range.start.offset, end = range.end.offset
+            if bytes[start] == 0x2F, start + 1 < end, bytes[start + 1] == 0x2A {        // /* */
+                let closed = end - start >= 4 && bytes[end - 2] == 0x2A && bytes[end - 1] == 0x2F
+                return LexedComment(start: start, end: end, contentStart: start + 2, contentEnd: closed ? end - 2 : end, isBlock: true)
             }
+            let marker = bytes[start] == 0x23 ? 1 : 2                                   // # or //
+            return LexedComment(start: start, end: end, contentStart: min(start + marker, end), contentEnd: end, isBlock: false)
         }
-        return out
-    }
-
-    /// `<<EOT` / `<<-EOT` followed by the end of the line: the marker and the body's first byte.
-    private func hclHeredocStart(at i: Int) -> (marker: ArraySlice<UInt8>, body: Int)? {
-        var j = i + 2
-        if at(j) == 0x2D { j += 1 }
-        let s = j
-        guard j < bytes.count, !(bytes[j] >= 0x30 && bytes[j] <= 0x39) else { return nil }
-        while j < bytes.count, Self.isIdentifierByte(bytes[j]) { j += 1 }
-        guard j > s else { return nil }
-        let marker = bytes[s..<j]
-        if at(j) == 0x0D { j += 1 }
-        guard j >= bytes.count || bytes[j] == 0x0A else { return nil }
-        return (marker, min(j + 1, bytes.count))
-    }
-
-    private func skipHCLHeredoc(from start: Int, marker: ArraySlice<UInt8>) -> Int {
-        var s = start
-        while s < bytes.count {
-            let e = lineEnd(from: s)
-            if trimmedLine(s, e).elementsEqual(marker) { return e }
-            s = e + 1
-        }
-        return bytes.count
     }
 
     // MARK: - YAML

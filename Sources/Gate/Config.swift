@@ -1,5 +1,5 @@
 import AuditCore
-import Yams
+import Documents
 
 /// A setting together with where it was written, so the engine can point at it later
 /// ("`target` names no release", "`var_files` entry not found").
@@ -107,7 +107,7 @@ public struct GateConfig: Sendable, Hashable {
     /// setting they concern keeps its default.
     public static func parse(_ source: SourceFile, knownRuleIds: KnownRuleIds) -> (config: GateConfig, problems: [Diagnostic]) {
         if let tooLarge = entryLimitProblem(source) { return (GateConfig(), [tooLarge]) }
-        var reader = ConfigReader(yaml: PositionedYAML(source: source), known: knownRuleIds)
+        var reader = ConfigReader(source: source, known: knownRuleIds)
         let config = reader.read()
         return (config, reader.problems)
     }
@@ -146,42 +146,88 @@ public struct GateConfig: Sendable, Hashable {
     }
 }
 
+/// What a YAML value is, by the YAML 1.2 core schema (so `yes`, `no`, `on` and `off` are strings),
+/// named for the configuration's messages.
+enum ConfigValueKind: Equatable {
+    case null, bool(Bool), number, string, sequence, mapping
+
+    init(_ node: YAMLNode) {
+        switch node.kind {
+        case .mapping: self = .mapping
+        case .sequence: self = .sequence
+        case .scalar:
+            switch node.resolved(schema: .core) {
+            case .success(.null)?: self = .null
+            case .success(.bool(let b))?: self = .bool(b)
+            case .success(.number)?: self = .number
+            default: self = .string
+            }
+        }
+    }
+
+    /// "a string", "a list"…, for messages.
+    var noun: String {
+        switch self {
+        case .null: "nothing (null)"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .sequence: "a list"
+        case .mapping: "a mapping"
+        }
+    }
+}
+
 private struct ConfigReader {
-    let yaml: PositionedYAML
+    let source: SourceFile
     let known: KnownRuleIds
     var problems: [Diagnostic] = []
 
-    init(yaml: PositionedYAML, known: KnownRuleIds) {
-        self.yaml = yaml
+    init(source: SourceFile, known: KnownRuleIds) {
+        self.source = source
         self.known = known
     }
 
-    mutating func problem(_ summary: String, _ detail: String, _ node: Node, _ severity: Diagnostic.Severity = .error) {
-        problems.append(Diagnostic(severity, summary, detail: detail, range: yaml.range(of: node)))
+    mutating func problem(_ summary: String, _ detail: String, _ node: YAMLNode, _ severity: Diagnostic.Severity = .error) {
+        problems.append(Diagnostic(severity, summary, detail: detail, range: node.range))
     }
 
     /// A short quotation of a node's text for messages.
-    func quote(_ node: Node) -> String {
-        var text = yaml.source.text(of: yaml.range(of: node))
+    func quote(_ node: YAMLNode) -> String {
+        var text = source.text(of: node.range)
         if let newline = text.firstIndex(of: "\n") { text = String(text[..<newline]) + " …" }
         if text.count > 40 { text = String(text.prefix(37)) + "…" }
         return "`\(text)`"
     }
 
+    /// The one document of the file, read with `Documents`' positioned YAML; nil (after reporting
+    /// why) when the file holds a syntax error or more than one document.
+    mutating func document() -> YAMLNode? {
+        let stream = YAML.parse(source)
+        // Duplicate keys (the reader's only warning) are reported by `mapping`, as errors.
+        if let syntax = stream.diagnostics.first(where: { $0.severity == .error }) {
+            problems.append(syntax)
+            return nil
+        }
+        if stream.documents.count > 1 {
+            let second = stream.documents[1].range
+            problems.append(Diagnostic(.error, "Invalid YAML: expected a single document in the stream",
+                                       detail: "`\(GateConfig.fileName)` holds one YAML document; this one holds \(stream.documents.count) (separated by `---`). Merge them into one.",
+                                       range: second))
+            return nil
+        }
+        return stream.documents.first
+    }
+
     mutating func read() -> GateConfig {
         var config = GateConfig()
-        let (root, syntax) = yaml.compose()
-        if let syntax {
-            problems.append(syntax)
-            return config
-        }
-        guard let root, YAMLKind(root) != .null else { return config }
+        guard let root = document(), ConfigValueKind(root) != .null else { return config }
         guard let pairs = mapping(root, "the configuration file", example: "target: 4.1.0") else { return config }
         for (key, value) in pairs {
-            guard YAMLKind(value) != .null else { continue }
+            guard ConfigValueKind(value) != .null else { continue }
             switch key.string ?? "" {
             case "target":
-                if let s = scalarText(value, "target", example: "target: 4.1.0", allowNumbers: true) { config.target = Located(s, at: yaml.range(of: value)) }
+                if let s = scalarText(value, "target", example: "target: 4.1.0", allowNumbers: true) { config.target = Located(s, at: value.range) }
             case "rules":
                 readRules(value, into: &config)
             case "include":
@@ -194,18 +240,18 @@ private struct ConfigReader {
                 config.vars = variables(value)
             case "fail_on":
                 if let s = scalarText(value, "fail_on", example: "fail_on: warning") {
-                    if let t = FailThreshold(rawValue: s) { config.failOn = Located(t, at: yaml.range(of: value)) }
+                    if let t = FailThreshold(rawValue: s) { config.failOn = Located(t, at: value.range) }
                     else { badChoice(s, for: "`fail_on`", choices: FailThreshold.allCases.map(\.rawValue), synonyms: failSynonyms, value) }
                 }
             case "require_module":
-                if case .bool(let b) = YAMLKind(value) {
-                    config.requireModule = Located(b, at: yaml.range(of: value))
+                if case .bool(let b) = ConfigValueKind(value) {
+                    config.requireModule = Located(b, at: value.range)
                 } else {
-                    problem("Expected `true` or `false` for `require_module`", "Found \(YAMLKind(value).noun) (\(quote(value))). Write `require_module: true`.", value)
+                    problem("Expected `true` or `false` for `require_module`", "Found \(ConfigValueKind(value).noun) (\(quote(value))). Write `require_module: true`.", value)
                 }
             case "baseline":
                 if let s = scalarText(value, "baseline", example: "baseline: .ghr-audit-baseline.json") {
-                    config.baseline = Located(s, at: yaml.range(of: value))
+                    config.baseline = Located(s, at: value.range)
                 }
             default:
                 unknownKey(key, valid: GateConfig.keys, in: nil)
@@ -219,35 +265,36 @@ private struct ConfigReader {
 
     /// The pairs of a mapping, reporting duplicate and non-scalar keys; nil (with a problem)
     /// when `node` is not a mapping.
-    mutating func mapping(_ node: Node, _ what: String, example: String) -> [(Node, Node)]? {
-        guard case .mapping(let m) = node else {
-            problem("Expected a mapping for \(what)", "Found \(YAMLKind(node).noun) (\(quote(node))). Write `key: value` pairs, for example `\(example)`.", node)
+    mutating func mapping(_ node: YAMLNode, _ what: String, example: String) -> [(YAMLNode, YAMLNode)]? {
+        guard case .mapping(let m) = node.kind else {
+            problem("Expected a mapping for \(what)", "Found \(ConfigValueKind(node).noun) (\(quote(node))). Write `key: value` pairs, for example `\(example)`.", node)
             return nil
         }
-        var seen: [String: Node] = [:]
-        var pairs: [(Node, Node)] = []
-        for (k, v) in m {
-            guard case .scalar(let s) = k else {
-                problem("Expected a plain key", "Keys in \(what) are names; found \(YAMLKind(k).noun).", k)
+        var seen: [String: YAMLNode] = [:]
+        var pairs: [(YAMLNode, YAMLNode)] = []
+        for pair in m {
+            let (k, v) = (pair.key, pair.value)
+            guard let s = k.scalar else {
+                problem("Expected a plain key", "Keys in \(what) are names; found \(ConfigValueKind(k).noun).", k)
                 continue
             }
-            if let first = seen[s.string] {
-                let line = yaml.range(of: first).start.line
-                problem("Duplicate key `\(s.string)`", "`\(s.string)` is already set on line \(line), and YAML keeps only one of the two. Merge them into one entry.", k)
+            if let first = seen[s.value] {
+                let line = first.range.start.line
+                problem("Duplicate key `\(s.value)`", "`\(s.value)` is already set on line \(line), and YAML keeps only one of the two. Merge them into one entry.", k)
                 continue
             }
-            seen[s.string] = k
+            seen[s.value] = k
             pairs.append((k, v))
         }
         return pairs
     }
 
     /// The text of a scalar setting; numbers are accepted as text when `allowNumbers`.
-    mutating func scalarText(_ node: Node, _ key: String, example: String, allowNumbers: Bool = false) -> String? {
-        let kind = YAMLKind(node)
+    mutating func scalarText(_ node: YAMLNode, _ key: String, example: String, allowNumbers: Bool = false) -> String? {
+        let kind = ConfigValueKind(node)
         switch kind {
         case .string: return node.string
-        case .integer where allowNumbers, .float where allowNumbers: return node.string
+        case .number where allowNumbers: return node.string
         default:
             var detail = "Found \(kind.noun) (\(quote(node))), expected a string, for example `\(example)`."
             if case .bool = kind { detail += " Quote the value if you meant the word." }
@@ -257,20 +304,20 @@ private struct ConfigReader {
     }
 
     /// A list of strings; a lone string is reported with the list form to write instead.
-    mutating func stringNodes(_ node: Node, _ key: String, example: String) -> [Node] {
-        guard case .sequence(let seq) = node else {
-            if case .scalar = node {
+    mutating func stringNodes(_ node: YAMLNode, _ key: String, example: String) -> [YAMLNode] {
+        guard let seq = node.elements else {
+            if node.scalar != nil {
                 problem("Expected a list for `\(key)`",
                         "Found a single value (\(quote(node))). Write a list, even of one entry: `\(key): [\(node.string ?? "")]`.", node)
             } else {
-                problem("Expected a list for `\(key)`", "Found \(YAMLKind(node).noun). Write a list of strings, for example `\(example)`.", node)
+                problem("Expected a list for `\(key)`", "Found \(ConfigValueKind(node).noun). Write a list of strings, for example `\(example)`.", node)
             }
             return []
         }
-        var out: [Node] = []
+        var out: [YAMLNode] = []
         for item in seq {
-            guard YAMLKind(item) == .string else {
-                problem("Expected a string in `\(key)`", "Found \(YAMLKind(item).noun) (\(quote(item))). Each entry of `\(key)` is a string; quote it if needed.", item)
+            guard ConfigValueKind(item) == .string else {
+                problem("Expected a string in `\(key)`", "Found \(ConfigValueKind(item).noun) (\(quote(item))). Each entry of `\(key)` is a string; quote it if needed.", item)
                 continue
             }
             out.append(item)
@@ -278,22 +325,22 @@ private struct ConfigReader {
         return out
     }
 
-    mutating func strings(_ node: Node, _ key: String, example: String) -> [Located<String>] {
+    mutating func strings(_ node: YAMLNode, _ key: String, example: String) -> [Located<String>] {
         stringNodes(node, key, example: example).compactMap { item in
             let s = item.string ?? ""
             guard !s.trimmingCharacters(in: .whitespaces).isEmpty else {
                 problem("Empty entry in `\(key)`", "Remove the empty entry or write the path it should name.", item)
                 return nil
             }
-            return Located(s, at: yaml.range(of: item))
+            return Located(s, at: item.range)
         }
     }
 
-    mutating func globs(_ node: Node, _ key: String) -> [Located<Glob>] {
+    mutating func globs(_ node: YAMLNode, _ key: String) -> [Located<Glob>] {
         stringNodes(node, key, example: "\(key): [\"examples/\", \"**/*.tfvars\"]").compactMap { item in
             let text = item.string ?? ""
             do throws(Glob.PatternError) {
-                return Located(try Glob(text), at: yaml.range(of: item))
+                return Located(try Glob(text), at: item.range)
             } catch {
                 problem("Invalid pattern `\(text)` in `\(key)`", "In this pattern \(error.description). Patterns use `*`, `?`, `**`, `[…]` and `{a,b}`, relative to the scan root.", item)
                 return nil
@@ -303,10 +350,10 @@ private struct ConfigReader {
 
     // MARK: rules
 
-    mutating func readRules(_ node: Node, into config: inout GateConfig) {
+    mutating func readRules(_ node: YAMLNode, into config: inout GateConfig) {
         guard let pairs = mapping(node, "`rules`", example: "disable: [JIT-104]") else { return }
         for (key, value) in pairs {
-            guard YAMLKind(value) != .null else { continue }
+            guard ConfigValueKind(value) != .null else { continue }
             switch key.string ?? "" {
             case "enable": config.enable = ruleIds(value, "rules.enable")
             case "disable": config.disable = ruleIds(value, "rules.disable")
@@ -316,7 +363,7 @@ private struct ConfigReader {
         }
     }
 
-    mutating func ruleIds(_ node: Node, _ key: String) -> [Located<String>] {
+    mutating func ruleIds(_ node: YAMLNode, _ key: String) -> [Located<String>] {
         var out: [Located<String>] = []
         for item in stringNodes(node, key, example: "\(key.split(separator: ".").last!): [JIT-104]") {
             guard let id = ruleId(item, in: "`\(key)`") else { continue }
@@ -324,13 +371,13 @@ private struct ConfigReader {
                 problem("`\(item.string ?? "")` is listed twice in `\(key)`", "Remove the second entry.", item, .warning)
                 continue
             }
-            out.append(Located(id, at: yaml.range(of: item)))
+            out.append(Located(id, at: item.range))
         }
         return out
     }
 
     /// The current id a node names, or nil after reporting why it names none.
-    mutating func ruleId(_ node: Node, in context: String) -> String? {
+    mutating func ruleId(_ node: YAMLNode, in context: String) -> String? {
         let text = node.string ?? ""
         guard RuleId.isWellFormed(text) else {
             let upper = text.uppercased()
@@ -346,7 +393,7 @@ private struct ConfigReader {
         return known.canonical(text)
     }
 
-    mutating func severities(_ node: Node) -> [String: Located<Severity>] {
+    mutating func severities(_ node: YAMLNode) -> [String: Located<Severity>] {
         guard let pairs = mapping(node, "`rules.severity`", example: "JIT-102: warning") else { return [:] }
         var out: [String: Located<Severity>] = [:]
         for (key, value) in pairs {
@@ -361,14 +408,14 @@ private struct ConfigReader {
                 }
                 continue
             }
-            out[id] = Located(severity, at: yaml.range(of: value))
+            out[id] = Located(severity, at: value.range)
         }
         return out
     }
 
     // MARK: vars
 
-    mutating func variables(_ node: Node) -> [String: Located<ConfigValue>] {
+    mutating func variables(_ node: YAMLNode) -> [String: Located<ConfigValue>] {
         guard let pairs = mapping(node, "`vars`", example: "enable_jit_config: false") else { return [:] }
         var out: [String: Located<ConfigValue>] = [:]
         for (key, value) in pairs {
@@ -378,24 +425,25 @@ private struct ConfigReader {
                         "Variable names start with a letter or `_` and contain letters, digits, `_` and `-`. Use the name from the `variable` block.", key)
                 continue
             }
-            out[name] = Located(configValue(value, depth: 0), at: yaml.range(of: value))
+            out[name] = Located(configValue(value, depth: 0), at: value.range)
         }
         return out
     }
 
-    mutating func configValue(_ node: Node, depth: Int) -> ConfigValue {
+    mutating func configValue(_ node: YAMLNode, depth: Int) -> ConfigValue {
         guard depth < 64 else { return .null }
-        switch YAMLKind(node) {
+        switch ConfigValueKind(node) {
         case .null: return .null
         case .bool(let b): return .bool(b)
-        case .integer, .float: return .number(node.string ?? "0")
+        case .number: return .number(node.string ?? "0")
         case .string: return .string(node.string ?? "")
-        case .sequence: return .list((node.sequence.map(Array.init) ?? []).map { configValue($0, depth: depth + 1) })
+        case .sequence: return .list((node.elements ?? []).map { configValue($0, depth: depth + 1) })
         case .mapping:
             var map: [String: ConfigValue] = [:]
-            for (k, v) in node.mapping ?? [:] {
-                guard let key = k.string, case .scalar = k else {
-                    problem("Expected a plain key", "Keys of a map value are strings; found \(YAMLKind(k).noun).", k)
+            for pair in node.pairs ?? [] {
+                let (k, v) = (pair.key, pair.value)
+                guard let key = k.string else {
+                    problem("Expected a plain key", "Keys of a map value are strings; found \(ConfigValueKind(k).noun).", k)
                     continue
                 }
                 map[key] = configValue(v, depth: depth + 1)
@@ -411,7 +459,7 @@ private struct ConfigReader {
     let severitySynonyms = ["warn": "warning", "info": "note", "information": "note", "informational": "note", "notice": "note",
                             "err": "error", "high": "error", "critical": "error", "low": "note", "medium": "warning"]
 
-    mutating func badChoice(_ text: String, for what: String, choices: [String], synonyms: [String: String], _ node: Node) {
+    mutating func badChoice(_ text: String, for what: String, choices: [String], synonyms: [String: String], _ node: YAMLNode) {
         let hint: String
         if let meant = synonyms[text.lowercased()] {
             hint = " Did you mean `\(meant)`?"
@@ -421,7 +469,7 @@ private struct ConfigReader {
         problem("Unknown value `\(text)` for \(what)", "Use \(Wording.quotedList(choices)).\(hint)", node)
     }
 
-    mutating func unknownKey(_ key: Node, valid: [String], in parent: String?) {
+    mutating func unknownKey(_ key: YAMLNode, valid: [String], in parent: String?) {
         let name = key.string ?? ""
         let full = parent.map { "\($0).\(name)" } ?? name
         let listing = "Valid keys\(parent.map { " under `\($0)`" } ?? "") are \(Wording.quotedList(valid, conjunction: "and"))."

@@ -93,7 +93,7 @@ extension Suppression {
         -> (suppressions: [Suppression], problems: [Problem])
     {
         let lang = language ?? SuppressionLanguage.infer(path: source.path, text: source.text)
-        var comments = CommentLexer(bytes: source.bytes, language: lang).comments()
+        var comments = CommentLexer.comments(in: source, language: lang)
         for script in embedded {
             let lower = max(0, min(script.bytes.lowerBound, source.bytes.count))
             let upper = max(lower, min(script.bytes.upperBound, source.bytes.count))

@@ -33,15 +33,18 @@ public enum TargetSelection: Sendable, Hashable, CustomStringConvertible {
 
 /// Everything a rule may read. Built once per run; rules are pure functions of it.
 public struct RuleContext: Sendable {
-    public var workspace: Workspace
-    public var model: DeploymentModel
+    public var workspace: Workspace { didSet { facts = RunFacts(self) } }
+    public var model: DeploymentModel { didSet { facts = RunFacts(self) } }
     public var knowledge: KnowledgeBase
-    public var target: TargetSelection
+    public var target: TargetSelection { didSet { facts = RunFacts(self) } }
     /// `--from`: overrides the detected current version of every call.
-    public var fromOverride: ModuleVersion?
+    public var fromOverride: ModuleVersion? { didSet { facts = RunFacts(self) } }
     /// The analysis of every script file, by path.
     public var scripts: [String: ScriptReport] {
-        didSet { scriptFingerprints = Self.fingerprints(of: scripts, in: workspace, knowledge: knowledge) }
+        didSet {
+            scriptFingerprints = Self.fingerprints(of: scripts, in: workspace, knowledge: knowledge)
+            facts = RunFacts(self)
+        }
     }
     /// The module release whose unedited script each script file is, by path (absent: none): read
     /// once per file, not once per fleet that boots it.
@@ -49,11 +52,17 @@ public struct RuleContext: Sendable {
 
     /// The repository's Packer templates, read once for every fleet and rule that follows an AMI.
     public var packerTemplates: [PackerTemplate] {
-        didSet { packerTemplatesUnder = Self.foldersIndex(packerTemplates) }
+        didSet {
+            packerTemplatesUnder = Self.foldersIndex(packerTemplates)
+            facts = RunFacts(self)
+        }
     }
     /// For each folder ("" for the scan root), the indices in `packerTemplates` of the templates
     /// anywhere below it: a fleet finds the templates nearest to it without comparing with all.
     public private(set) var packerTemplatesUnder: [String: [Int]] = [:]
+
+    /// Fleet facts, resolved boots and written inputs, computed once from the fields above.
+    public private(set) var facts = RunFacts()
 
     public init(workspace: Workspace, model: DeploymentModel, knowledge: KnowledgeBase, target: TargetSelection,
                 fromOverride: ModuleVersion?, scripts: [String: ScriptReport]) {
@@ -66,6 +75,7 @@ public struct RuleContext: Sendable {
         self.packerTemplates = PackerTemplate.templates(from: workspace.files(ofKind: .packer).compactMap(\.hcl), fileSystem: workspace.fileSystem)
         self.packerTemplatesUnder = Self.foldersIndex(packerTemplates)
         self.scriptFingerprints = Self.fingerprints(of: scripts, in: workspace, knowledge: knowledge)
+        self.facts = RunFacts(self)
     }
 
     static func fingerprints(of scripts: [String: ScriptReport], in workspace: Workspace, knowledge: KnowledgeBase) -> [String: ScriptFingerprintEntry] {

@@ -76,13 +76,19 @@ public struct WorkspaceFile: Sendable {
     public var isTemplate: Bool
     public var content: ParsedContent
     public var diagnostics: [Diagnostic]
+    /// For a JSON template: the parse with its template parts and the condition of each
+    /// `%{ if }`/`%{ else }`/`%{ for }` region (every branch read), which the IAM policy front end
+    /// reads rather than parsing the file again.
+    public var template: TemplatedJSON?
 
-    public init(source: SourceFile, kind: FileKind, isTemplate: Bool, content: ParsedContent, diagnostics: [Diagnostic]) {
+    public init(source: SourceFile, kind: FileKind, isTemplate: Bool, content: ParsedContent, diagnostics: [Diagnostic],
+                template: TemplatedJSON? = nil) {
         self.source = source
         self.kind = kind
         self.isTemplate = isTemplate
         self.content = content
         self.diagnostics = diagnostics
+        self.template = template
     }
 
     public var path: String { source.path }
@@ -108,14 +114,13 @@ public struct WorkspaceFile: Sendable {
             }
             let dialect = kind == .json ? JSONDialect.of(path: source.path) : .strict
             let template = isTemplate || (kind == .json && dialect == .strict && Self.looksLikeTemplate(source.text))
-            let (node, diags): (JSONNode?, [Diagnostic])
             if template {
-                let t = JSON.parseTemplated(source)
-                (node, diags) = (t.root, t.diagnostics)
-            } else {
-                (node, diags) = JSON.parse(source, dialect: dialect)
+                // Every branch read, so the tree holds what any rendering may contain.
+                let t = JSON.parseTemplated(source, from: 0, to: source.bytes.count, readingElseBranches: true)
+                return WorkspaceFile(source: source, kind: kind, isTemplate: true, content: .json(t.root), diagnostics: t.diagnostics, template: t)
             }
-            return WorkspaceFile(source: source, kind: kind, isTemplate: template, content: .json(node), diagnostics: diags)
+            let (node, diags) = JSON.parse(source, dialect: dialect)
+            return WorkspaceFile(source: source, kind: kind, isTemplate: false, content: .json(node), diagnostics: diags)
         case .yaml:
             // Configuration files hold one document; the first one is what `yamldecode` would read.
             let stream = YAML.parse(source)

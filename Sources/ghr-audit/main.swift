@@ -240,17 +240,12 @@ struct CheckCommand: ParsableCommand {
         let commandLine = try reporting.commandLineBaseline()
         var report = run.gatedReport(commandLine: commandLine)
         report.live = live
-        if updateBaseline {
-            let updates = run.updatedBaselines(commandLine: commandLine)
-            if updates.isEmpty { throw ValidationError("`--update-baseline` needs a baseline: give `--baseline FILE` or name one in the configuration") }
-            for u in updates {
-                try writeUserFile(u.data, to: u.use.hostPath, what: "baseline ")
-                flags.note("ghr-audit: updated baseline \(u.use.shown)" + (u.dropped > 0 ? " (\(u.dropped) entr\(u.dropped == 1 ? "y" : "ies") no finding matches removed)" : "") + "\n")
-            }
-        } else {
-            for use in run.baselinesInUse(commandLine: commandLine) where use.baseline.needsMigration {
-                flags.note("ghr-audit: note: baseline \(use.shown) has format-1 fingerprints, which change with `--target`; `--update-baseline` rewrites it\n")
-            }
+        guard let upkeep = run.baselineUpkeep(commandLine: commandLine, update: updateBaseline) else {
+            throw ValidationError("`--update-baseline` needs a baseline: give `--baseline FILE` or name one in the configuration")
+        }
+        for step in upkeep {
+            if let write = step.write { try writeUserFile(write.data, to: write.path, what: "baseline ") }
+            flags.note(step.message + "\n")
         }
         report.scannedPaths = paths
         let threshold = ExitStatus.threshold(failOn: reporting.failOn, config: run.result.config)
@@ -360,24 +355,8 @@ struct RulesCommand: ParsableCommand {
     var format: String = "text"
 
     func run() throws {
-        let kb = try loadKnowledge()
-        let rules = kb.descriptors.sorted { $0.id < $1.id }
-        switch format {
-        case "json":
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let rows = rules.map { ["id": $0.id, "severity": $0.severity.rawValue, "tags": $0.tags.joined(separator: ","), "summary": $0.summary, "title": $0.title] }
-            writeStdout(String(decoding: try enc.encode(rows), as: UTF8.self) + "\n")
-        case "text":
-            let idWidth = rules.map(\.id.count).max() ?? 8
-            for r in rules {
-                let pad = String(repeating: " ", count: idWidth - r.id.count)
-                let sev = r.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-                writeStdout("\(r.id)\(pad)  \(sev) [\(r.tags.joined(separator: ","))] \(r.summary)\n")
-            }
-        default:
-            throw ValidationError("`--format \(format)`: expected `text` or `json`")
-        }
+        guard let listing = Catalogue.ListingFormat(rawValue: format) else { throw ValidationError("`--format \(format)`: expected `text` or `json`") }
+        writeStdout(Catalogue.listing(try loadKnowledge(), format: listing))
     }
 }
 
@@ -404,15 +383,7 @@ struct ExplainCommand: ParsableCommand {
     var format: ExplainFormat = .text
 
     func run() throws {
-        let kb = try loadKnowledge()
-        guard let rule = kb.rule(id: ruleId.uppercased()) else {
-            let ids = kb.rules.map(\.id)
-            let hint = kb.suggestion(for: ruleId.uppercased(), among: ids).map { "; did you mean `\($0)`?" } ?? ""
-            throw EnvironmentError("no rule `\(ruleId)`\(hint) (`ghr-audit rules` lists them)")
-        }
-        // The page without its "generated" banner.
-        let page = RuleDocRenderer.render(rule).split(separator: "\n", omittingEmptySubsequences: false)
-            .drop { $0.hasPrefix("<!--") || $0.isEmpty }.joined(separator: "\n")
+        let page = try Catalogue.explain(ruleId, knowledge: try loadKnowledge())
         switch format {
         case .markdown: writeStdout(page)
         case .text:

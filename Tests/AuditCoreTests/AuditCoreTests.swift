@@ -43,6 +43,17 @@ struct VersionTests {
         let c = VersionConstraint("~> 4.0")!
         #expect(c.newest(in: ["3.6.1", "4.0.0", "4.7.0", "5.0.0"].map { ModuleVersion($0)! }) == ModuleVersion("4.7.0"))
     }
+
+    @Test func distanceWeighsMajorsThenMinorsThenPatches() {
+        let v = ModuleVersion(5, 1, 0)
+        #expect(v.distance(to: v) == 0)
+        #expect(v.distance(to: ModuleVersion(5, 0, 150)) == ModuleVersion(5, 0, 150).distance(to: v))
+        // A patch 150 releases away is still nearer than the next minor.
+        #expect(v.distance(to: ModuleVersion(5, 1, 150)) < v.distance(to: ModuleVersion(5, 2, 0)))
+        #expect(v.distance(to: ModuleVersion(5, 99, 0)) < v.distance(to: ModuleVersion(6, 0, 0)))
+        let releases = ["4.7.0", "5.0.3", "5.2.0", "6.0.0"].map { ModuleVersion($0)! }
+        #expect(releases.min { $0.distance(to: v) < $1.distance(to: v) } == ModuleVersion("5.0.3"))
+    }
 }
 
 @Suite("Paths and file systems")

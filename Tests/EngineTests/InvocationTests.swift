@@ -166,6 +166,14 @@ struct InvocationTests {
         #expect(at6.gatedReport(commandLine: old).findings.isEmpty)
         let updated = try #require(at6.updatedBaselines(commandLine: old).first)
         #expect(updated.dropped == 0 && updated.use.hostPath == "old.json")
+        // What `check` says and writes: a note without `--update-baseline`, the rewrite with it.
+        #expect(at6.baselineUpkeep(commandLine: old, update: false)?.map(\.message)
+            == ["ghr-audit: note: baseline old.json has format-1 fingerprints, which change with `--target`; `--update-baseline` rewrites it"])
+        let upkeep = try #require(at6.baselineUpkeep(commandLine: old, update: true))
+        #expect(upkeep.map(\.message) == ["ghr-audit: updated baseline old.json"])
+        #expect(upkeep.first?.write?.path == "old.json" && upkeep.first?.write?.data == updated.data)
+        #expect(at6.baselineUpkeep(commandLine: nil, update: true) == nil)
+        #expect(at6.baselineUpkeep(commandLine: use, update: false)?.isEmpty == true)
         host.files["old.json"] = updated.data
         let migrated = try Invocation.baselineInUse("old.json", host: host)
         #expect(!migrated.baseline.needsMigration)

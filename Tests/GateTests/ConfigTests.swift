@@ -228,6 +228,22 @@ struct ConfigTests {
         #expect(unclosed.problems.count == 1 && unclosed.problems[0].summary.hasPrefix("Invalid YAML"))
     }
 
+    @Test func oneDocumentOnly() throws {
+        let r = parse("target: 4.1.0\n---\nfail_on: note\n")
+        let p = try #require(r.problems.first)
+        #expect(r.problems.count == 1)
+        #expect(p.summary == "Invalid YAML: expected a single document in the stream")
+        #expect(p.range.start.line == 3)
+        #expect(r.config == GateConfig())
+    }
+
+    @Test func aliasesAndAnchorsAreRead() {
+        let r = parse("vars:\n  a: &labels [gpu, x86]\n  b: *labels\nexclude: [examples/]\n")
+        #expect(r.problems.isEmpty)
+        #expect(r.config.vars["b"]?.value == .list([.string("gpu"), .string("x86")]))
+        #expect(r.config.vars["b"]?.range.start.line == 3)
+    }
+
     @Test func pathologicalNestingIsRefusedNotCrashed() throws {
         let r = parse("vars:\n  x: " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "\n")
         let p = try #require(r.problems.first)

@@ -1,4 +1,5 @@
 import AuditCore
+import Documents
 import HCL
 import Terraform
 import Testing
@@ -61,5 +62,33 @@ import Testing
         // The branch not taken lends only its type: its errors do not count.
         let (w, e) = eval(#"true ? 1 : [][0]"#)
         #expect(w == .number(1) && e.isEmpty)
+    }
+}
+
+/// A JSON template is parsed once, by the workspace, with what the IAM policy front end needs.
+@Suite struct WorkspaceTemplateTests {
+    @Test func aJSONTemplateKeepsEveryBranchAndItsCondition() throws {
+        let text = """
+        {"Statement": [
+          %{ if kms_key_arn != "" }{"Action": "kms:Decrypt", "Resource": "${kms_key_arn}"}
+          %{ else }{"Action": "s3:GetObject", "Resource": "*"}%{ endif }
+        ]}
+        """
+        let file = WorkspaceFile.parse(SourceFile(path: "policies/runner.json", text: text), kind: .json, isTemplate: false)
+        #expect(file.isTemplate)
+        #expect(file.diagnostics.isEmpty)
+        let template = try #require(file.template)
+        let statements = try #require(file.json?["Statement"]?.elements)
+        #expect(statements.count == 2)
+        // The parse the policy front end reads is the workspace's own tree.
+        #expect(template.root == file.json)
+        #expect(statements.map { template.condition(at: $0.range.start.offset) } == ["kms_key_arn != \"\"", "!(kms_key_arn != \"\")"])
+        #expect(template.isTemplated(try #require(statements[0]["Resource"]).range))
+    }
+
+    @Test func plainJSONHasNoTemplateParse() {
+        let file = WorkspaceFile.parse(SourceFile(path: "p.json", text: #"{"Version": "2012-10-17"}"#), kind: .json, isTemplate: false)
+        #expect(!file.isTemplate)
+        #expect(file.template == nil)
     }
 }

@@ -213,12 +213,14 @@ struct PolicyResolver {
         return Self.canonical(doc)
     }
 
-    /// The policy in a file, read from the tree the workspace parsed when that tree is what the
-    /// front end needs: a file without template syntax (parsed as plain JSON). A template is read
-    /// again with every `%{ if }` and `%{ else }` branch, which the workspace's tree leaves out.
+    /// The policy in a file, read from the tree the workspace parsed: plain JSON, or a template's
+    /// tree with every `%{ if }` and `%{ else }` branch and the condition of each when the file is
+    /// rendered with `templatefile`. Parsed here only when the workspace did not read the file as
+    /// JSON (a `.tftpl`, say), or when `file()` reads a template's text as a literal policy.
     func policyDocument(_ path: String, _ source: SourceFile, syntax: PolicyPattern.Syntax) -> PolicyDocument? {
-        if let file = context.workspace[path], !file.isTemplate, case .json(let root) = file.content {
-            let parsed = TemplatedJSON(root: root, diagnostics: file.diagnostics)
+        if let file = context.workspace[path], case .json(let root) = file.content,
+           !file.isTemplate || (file.template != nil && syntax == .terraformTemplate) {
+            let parsed = file.template ?? TemplatedJSON(root: root, diagnostics: file.diagnostics)
             return PolicyJSON.document(from: parsed, source: source, syntax: syntax, origin: .file(path)).document
         }
         return PolicyJSON.parse(source, syntax: syntax, origin: .file(path)).document

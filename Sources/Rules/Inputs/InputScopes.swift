@@ -38,7 +38,10 @@ struct WrittenInput {
 extension RuleContext {
     /// Every input written for a runner module call: module arguments, and the fields of each
     /// `multi_runner_config` entry (`runner_config`, `matcherConfig`, the entry's own keys).
-    func writtenInputs() -> [WrittenInput] {
+    /// Computed once per run (`facts`).
+    func writtenInputs() -> [WrittenInput] { facts.writtenInputs }
+
+    func computeWrittenInputs() -> [WrittenInput] {
         var out: [WrittenInput] = []
         let calls = model.calls
         for (index, call) in calls.enumerated() {

@@ -113,16 +113,12 @@ public struct LambdaVersionRule: Rule {
             return .lockstep(current: a.version, target: target, calls: mine)
         }
         // Drift: against the release the calls run today (the nearest when they differ).
-        let current = currents.min { abs(Self.distance($0, a.version)) < abs(Self.distance($1, a.version)) }!
+        let current = currents.min { $0.distance(to: a.version) < $1.distance(to: a.version) }!
         let lambdas = Set(group.map(\.lambda))
         let crossed = context.knowledge.lambdaContracts.filter { change in
             change.separates(a.version, current) && lambdas.contains { change.concerns(lambda: $0) }
         }
         return .drift(current: current, calls: calls.filter { context.currentVersion(for: $0) == current }, crossed: crossed)
-    }
-
-    static func distance(_ a: ModuleVersion, _ b: ModuleVersion) -> Int {
-        (a.major - b.major) * 1_000_000 + (a.minor - b.minor) * 1000 + (a.patch - b.patch)
     }
 
     public func check(_ context: RuleContext) -> [Finding] {

@@ -94,7 +94,14 @@ public struct BootScriptResolver: Sendable {
         return facts
     }
 
+    /// The fleet's boot: the one computed for this run (`RuleContext.facts`) when the fleet is
+    /// one of the run's, else resolved now.
     public func resolve(_ facts: FleetFacts) -> ResolvedBoot {
+        context.facts.boot(of: facts) ?? resolveAgain(facts)
+    }
+
+    /// Follows the fleet's boot path to its scripts.
+    func resolveAgain(_ facts: FleetFacts) -> ResolvedBoot {
         switch facts.bootPath {
         case .moduleDefault:
             return ResolvedBoot(scripts: [.module], chain: [], label: "module-default")

@@ -86,12 +86,9 @@ public enum Fixes {
 }
 
 extension RuleContext {
-    /// Every fleet with its facts at the target, skipping placeholders of unreadable maps.
-    public var fleetFacts: [FleetFacts] {
-        model.calls.flatMap { call in
-            call.fleets.filter { !$0.isPlaceholder }.map { FleetFacts(call: call, fleet: $0, target: targetVersion(for: call)) }
-        }
-    }
+    /// Every fleet with its facts at the target, skipping placeholders of unreadable maps
+    /// (computed once per run: `facts`).
+    public var fleetFacts: [FleetFacts] { facts.fleets }
 
     /// Related notes that explain which fleet and module call a finding is about.
     public func fleetNotes(_ facts: FleetFacts) -> [RelatedNote] {

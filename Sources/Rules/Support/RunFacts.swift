@@ -1,0 +1,58 @@
+import AuditCore
+import Knowledge
+import Terraform
+
+/// What the rules read about the fleets of one run, computed once when the `RuleContext` is built
+/// (and again only when the model, target or scripts it depends on change): every fleet's facts at
+/// its target, each fleet's boot path resolved to scripts, and every input written for a runner
+/// module call. Rules read these instead of recomputing them per rule and per call site.
+public struct RunFacts: Sendable {
+    /// Every fleet with its facts at the target, placeholders of unreadable maps left out.
+    public private(set) var fleets: [FleetFacts] = []
+    /// The boot of each fleet of `fleets`, at the same index.
+    public private(set) var boots: [ResolvedBoot] = []
+    /// Every input written for a runner module call (module arguments and `multi_runner_config` fields).
+    private(set) var writtenInputs: [WrittenInput] = []
+    /// Where a fleet's boot is in `boots`; a key two fleets share is left out (they are resolved again).
+    private var bootIndex: [FleetKey: Int] = [:]
+
+    struct FleetKey: Hashable, Sendable {
+        var call: String
+        var fleet: String
+        var anchor: SourceRange
+        var target: ModuleVersion?
+
+        init(_ facts: FleetFacts) {
+            call = facts.call.address
+            fleet = facts.fleet.name
+            anchor = facts.fleet.anchor
+            target = facts.target
+        }
+    }
+
+    init() {}
+
+    /// The facts of `context`'s model, resolving boots through `context`'s scripts and templates.
+    init(_ context: RuleContext) {
+        let resolver = BootScriptResolver(context: context)
+        fleets = context.model.calls.flatMap { call in
+            call.fleets.filter { !$0.isPlaceholder }.map { FleetFacts(call: call, fleet: $0, target: context.targetVersion(for: call)) }
+        }
+        boots = fleets.map { resolver.resolveAgain($0) }
+        var shared: Set<FleetKey> = []
+        for (i, facts) in fleets.enumerated() {
+            let key = FleetKey(facts)
+            if bootIndex.updateValue(i, forKey: key) != nil { shared.insert(key) }
+        }
+        for key in shared { bootIndex[key] = nil }
+        writtenInputs = context.computeWrittenInputs()
+    }
+
+    /// The boot computed for a fleet of this run, nil for facts not among `fleets` (another target).
+    public func boot(of facts: FleetFacts) -> ResolvedBoot? {
+        bootIndex[FleetKey(facts)].map { boots[$0] }
+    }
+
+    /// Each fleet with its boot.
+    public var fleetsWithBoots: Zip2Sequence<[FleetFacts], [ResolvedBoot]> { zip(fleets, boots) }
+}
