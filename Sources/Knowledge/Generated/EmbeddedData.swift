@@ -8212,13 +8212,15 @@ title: aws provider constraint excludes what the target release requires
 severity: error
 tags: [version]
 summary: The repository's `required_providers` for aws allows no version the target module release accepts
-relies_on: ["6.0.0", "6.6.0", "7.0.0", "7.7.0"]
+relies_on: ["3.5.0", "5.6.1", "6.0.0", "6.6.0", "7.0.0", "7.7.0"]
 facts:
   - "v7.0.0:versions.tf (aws >= 6.21)"
   - "v7.7.0:versions.tf (aws >= 6.33)"
   - "v6.6.0:versions.tf (aws >= 5.77)"
+  - "v3.5.0:versions.tf (aws ~> 5.2)"
 description: |
-  The runner module raises its aws provider constraint across releases (`~> 5.77` in 6.0.0,
+  The runner module raises its aws provider constraint across releases (`~> 5.2` from 3.5.0,
+  `~> 5.27` in 5.6.1, `~> 5.77` in 6.0.0,
   `>= 5.77` in 6.6.0, `>= 6.21` in 7.0.0, `>= 6.33` in 7.7.0). When the repository pins the provider
   below that (`~> 5.0`, `< 6.0`), `terraform init` cannot find a version that satisfies both.
 rationale: |

@@ -93,6 +93,7 @@ public struct ProviderConstraintRule: Rule {
         (ModuleVersion(6, 6, 0), ">= 5.77", ModuleVersion(5, 77, 0)),
         (ModuleVersion(6, 0, 0), "~> 5.77", ModuleVersion(5, 77, 0)),
         (ModuleVersion(5, 6, 1), "~> 5.27", ModuleVersion(5, 27, 0)),
+        (ModuleVersion(3, 5, 0), "~> 5.2", ModuleVersion(5, 2, 0)),
     ]
 
     public func check(_ context: RuleContext) -> [Finding] {
