@@ -65,10 +65,16 @@ public struct Finding: Sendable, Hashable, Codable {
     public var fix: Fix?
     /// Stable identity across unrelated edits; filled in by the engine.
     public var fingerprint: String
+    /// The module release in which the change the finding is about happens (an input removed in
+    /// 7.0.0, a default that changes in 7.0.0), or the release the call runs today when the finding
+    /// holds already (a typo, drifted lambda pins). The checklist files the finding under its
+    /// major; nil leaves that to the rule's `relies_on`. Not part of the fingerprint or the reports.
+    public var changedIn: ModuleVersion?
 
     public init(
         ruleId: String, severity: Severity, tags: [String] = [], message: String, detail: String? = nil,
-        location: SourceRange, related: [RelatedNote] = [], fix: Fix? = nil, fingerprint: String = ""
+        location: SourceRange, related: [RelatedNote] = [], fix: Fix? = nil, fingerprint: String = "",
+        changedIn: ModuleVersion? = nil
     ) {
         self.ruleId = ruleId
         self.severity = severity
@@ -79,6 +85,7 @@ public struct Finding: Sendable, Hashable, Codable {
         self.related = related
         self.fix = fix
         self.fingerprint = fingerprint
+        self.changedIn = changedIn
     }
 
     /// The total order of findings: path, start, wider ranges first, rule id, message.

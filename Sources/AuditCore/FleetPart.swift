@@ -74,7 +74,7 @@ public struct UpgradeChecklist: Sendable, Hashable, Codable {
     }
 
     public struct Section: Sendable, Hashable, Codable {
-        /// `Before you start`, `v5 (major upgrade)`, `Other findings`.
+        /// `Before you start`, `v4 (current major)`, `v5 (major upgrade)`, `Other findings`.
         public var title: String
         public var items: [Item]
         /// Said when the section has no item.

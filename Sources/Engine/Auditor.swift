@@ -253,7 +253,7 @@ public struct Auditor: Sendable {
             findings: findings, rules: knowledge.descriptors)
         report.commit = GitHead.commit(in: fileSystem)
         report.checklist = Checklist.plan(findings: findings, calls: model.calls, knowledge: knowledge,
-                                          target: ModuleVersion(report.target) ?? knowledge.latest.version)
+                                          target: ModuleVersion(report.target) ?? knowledge.latest.version, hidden: dismissed.map(\.finding))
         report.dismissed = dismissed
         report.unresolved = ModelSummary.unresolved(model, context: context)
         var sources: [String: SourceFile] = [:]

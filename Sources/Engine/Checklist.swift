@@ -7,31 +7,60 @@ import Terraform
 /// the steps this repository needs (each pointing at the finding behind it), then the steps every
 /// upgrade needs. A pure function of the audit result: deterministic output.
 public enum Checklist {
-    public static func render(_ result: AuditResult, knowledge: KnowledgeBase, target: ModuleVersion) -> String {
-        markdown(plan(findings: result.report.findings, calls: result.model.calls, knowledge: knowledge, target: target),
+    /// The checklist of `result` (its report's findings; `hidden`: findings a display filter
+    /// took out, so that a major release is never said to have no finding when it has some).
+    public static func render(_ result: AuditResult, knowledge: KnowledgeBase, target: ModuleVersion, hidden: [Finding] = []) -> String {
+        markdown(plan(findings: result.report.findings, calls: result.model.calls, knowledge: knowledge, target: target,
+                      hidden: hidden + result.report.dismissed.map(\.finding)),
                  toolVersion: result.report.toolVersion)
     }
 
-    /// The plan: findings placed under the major release that introduced what they are about.
-    public static func plan(findings all: [Finding], calls: [RunnerModuleCall], knowledge: KnowledgeBase, target: ModuleVersion) -> UpgradeChecklist {
+    /// The major release a finding belongs under: that of the release where its change happens
+    /// (`changedIn`), else the first release of the rule's `relies_on` the upgrade crosses, else
+    /// its newest at or below the target; never before the calls' current major nor after the
+    /// target's. Nil when neither says anything.
+    static func major(of f: Finding, from: ModuleVersion?, target: ModuleVersion, knowledge: KnowledgeBase) -> Int? {
+        place(of: f, from: from, target: target, knowledge: knowledge)?.major
+    }
+
+    /// The release a finding is filed under (see `major(of:)`), its major clamped to the upgrade.
+    static func place(of f: Finding, from: ModuleVersion?, target: ModuleVersion, knowledge: KnowledgeBase) -> (major: Int, release: ModuleVersion)? {
+        let placed: ModuleVersion?
+        if let changed = f.changedIn, changed <= target {
+            placed = changed
+        } else {
+            let relies = knowledge.rule(id: f.ruleId)?.reliesOn ?? []
+            let crossed = relies.filter { v in (from.map { v > $0 } ?? true) && v <= target }
+            placed = crossed.min() ?? relies.filter({ $0 <= target }).max()
+        }
+        guard let placed else { return nil }
+        return (min(max(placed.major, from?.major ?? placed.major), target.major), placed)
+    }
+
+    /// The plan: findings placed under the major release in which what they are about changes.
+    /// `hidden`: findings not shown (a display filter, suppressions, baselines), counted where a
+    /// major would otherwise read "no finding".
+    public static func plan(findings all: [Finding], calls allCalls: [RunnerModuleCall], knowledge: KnowledgeBase, target: ModuleVersion,
+                            hidden: [Finding] = []) -> UpgradeChecklist {
+        // The release the upgrade starts from is that of the runner module calls: a
+        // `download-lambda` call or another submodule pins lambdas, not the fleets.
+        let calls = allCalls.filter { NoRunnerModuleRule.runnerKinds.contains($0.kind) }
         let currents = calls.compactMap(\.version)
         let from = currents.min()
         let newest = currents.count > 1 && currents.max() != from ? currents.max() : nil
 
-        // Findings by the major release that introduced what they are about.
         // Lambda pins in lockstep with the module are one step of every upgrade, not a finding of a major.
-        let coupled = all.filter { $0.ruleId == RuleID.jit109.rawValue && $0.message.hasPrefix(LambdaVersionRule.lockstepMessagePrefix) }
-        let findings = all.filter { !$0.tags.contains("parse") && !coupled.contains($0) }
-        var byMajor: [Int: [Finding]] = [:]
+        let isCoupled = { (f: Finding) in f.ruleId == RuleID.jit109.rawValue && f.message.hasPrefix(LambdaVersionRule.lockstepMessagePrefix) }
+        let coupled = all.filter(isCoupled)
+        let findings = all.filter { !$0.tags.contains("parse") && !isCoupled($0) }
+        var byMajor: [Int: [(release: ModuleVersion, finding: Finding)]] = [:]
         var unplaced: [Finding] = []
         for f in findings {
-            let relies = knowledge.rule(id: f.ruleId)?.reliesOn ?? []
-            let crossed = relies.filter { v in (from.map { v > $0 } ?? true) && v <= target }
-            if let first = crossed.min() ?? relies.filter({ $0 <= target }).max() {
-                byMajor[first.major, default: []].append(f)
-            } else {
-                unplaced.append(f)
-            }
+            if let p = place(of: f, from: from, target: target, knowledge: knowledge) { byMajor[p.major, default: []].append((p.release, f)) } else { unplaced.append(f) }
+        }
+        var hiddenByMajor: [Int: Int] = [:]
+        for f in hidden where !f.tags.contains("parse") && !isCoupled(f) {
+            if let m = major(of: f, from: from, target: target, knowledge: knowledge) { hiddenByMajor[m, default: 0] += 1 }
         }
         func item(_ f: Finding) -> UpgradeChecklist.Item {
             UpgradeChecklist.Item(ruleId: f.ruleId, title: knowledge.rule(id: f.ruleId)?.title ?? f.ruleId, message: f.message, location: f.location,
@@ -40,13 +69,23 @@ public enum Checklist {
         var sections: [UpgradeChecklist.Section] = []
         let parse = all.filter { $0.tags.contains("parse") }
         if !parse.isEmpty { sections.append(.init(title: "Before you start", items: parse.map(item))) }
-        let firstMajor = from.map { $0.major } ?? 3
-        for major in firstMajor...max(firstMajor, target.major) {
-            let items = byMajor[major] ?? []
+        let firstMajor = min(from.map { $0.major } ?? 3, target.major)
+        for major in firstMajor...target.major {
+            // In the order of the releases where the changes happen, then of the findings.
+            let items = (byMajor[major] ?? []).enumerated().sorted { ($0.element.release, $0.offset) < ($1.element.release, $1.offset) }.map(\.element.finding)
             let crossesBoundary = from.map { $0.major < major } ?? true
-            guard !items.isEmpty || (crossesBoundary && major <= target.major) else { continue }
-            sections.append(.init(title: "v\(major)\(crossesBoundary ? " (major upgrade)" : "")", items: items.map(item),
-                                  emptyNote: items.isEmpty ? "No finding in this repository for v\(major)." : nil))
+            guard !items.isEmpty || crossesBoundary else { continue }
+            var emptyNote: String?
+            if items.isEmpty {
+                if let n = hiddenByMajor[major], n > 0 {
+                    emptyNote = "No finding shown for v\(major): \(n) \(n == 1 ? "finding is" : "findings are") hidden (display filter, suppression or baseline)."
+                } else if from == nil {
+                    emptyNote = "No finding in this repository for v\(major); the current release is not known, so changes that depend on it (defaults, removed inputs) could not all be checked."
+                } else {
+                    emptyNote = "No finding in this repository for v\(major)."
+                }
+            }
+            sections.append(.init(title: "v\(major)\(crossesBoundary ? " (major upgrade)" : " (current major)")", items: items.map(item), emptyNote: emptyNote))
         }
         if !unplaced.isEmpty { sections.append(.init(title: "Other findings", items: unplaced.map(item))) }
         var every = coupled.isEmpty ? [

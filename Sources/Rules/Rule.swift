@@ -118,10 +118,10 @@ public struct RuleContext: Sendable {
     /// the rule, not a property of the input: the run stops with a message naming it rather than
     /// report the finding under a made-up severity.
     public func finding(_ ruleId: RuleID, _ message: String, at location: SourceRange, detail: String? = nil,
-                        severity: Severity? = nil, related: [RelatedNote] = [], fix: Fix? = nil) -> Finding {
+                        severity: Severity? = nil, related: [RelatedNote] = [], fix: Fix? = nil, changedIn: ModuleVersion? = nil) -> Finding {
         let meta = Self.metadata(ruleId, in: knowledge)
         return Finding(ruleId: ruleId.rawValue, severity: severity ?? meta.severity, tags: meta.tags.map(\.rawValue),
-                       message: message, detail: detail, location: location, related: related, fix: fix)
+                       message: message, detail: detail, location: location, related: related, fix: fix, changedIn: changedIn)
     }
 
     /// The catalogue entry of an id a rule emits; stops the run when there is none.

@@ -280,9 +280,12 @@ struct ChecklistCommand: ParsableCommand {
         let knowledge = try loadKnowledge()
         let filter = try filterFlags.filter(knowledge)
         var result = try flags.auditShowingProgress(paths: [path], knowledge: knowledge).result
-        result.report = filter.apply(to: result.report)
+        let full = result.report
+        result.report = filter.apply(to: full)
+        // What the display filter takes out still counts: a major is never "without finding" for it.
+        let hidden = (full.findings + full.dismissed.map(\.finding)).filter { !filter.keeps($0) }
         let target = flags.target.flatMap(ModuleVersion.init) ?? ModuleVersion(result.report.target) ?? knowledge.latest.version
-        let text = Checklist.render(result, knowledge: knowledge, target: target)
+        let text = Checklist.render(result, knowledge: knowledge, target: target, hidden: hidden)
         if let output { try writeUserFile(Data(text.utf8), to: output) } else { writeStdout(text) }
     }
 }

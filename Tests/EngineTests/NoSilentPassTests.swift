@@ -1,12 +1,15 @@
 import AuditCore
 import Engine
 import Foundation
+import Knowledge
+import Reporters
+import Rules
 import Testing
 
 /// A runner module call whose fleets the audit cannot enumerate is never a silent pass.
 @Suite struct NoSilentPassTests {
-    @Test func aCallWithNoFleetIsAWarningNamingTheCallAndTheExpression() throws {
-        let main = """
+    /// Calls with no fleet for three different reasons.
+    static let noFleets = """
         variable "runner_specs" {
           type = map(object({ os = string }))
         }
@@ -26,7 +29,9 @@ import Testing
         }
 
         """
-        let result = try audit(MemoryFileSystem(data: ["main.tf": Data(main.utf8)]), target: "pinned")
+
+    @Test func aCallWithNoFleetIsAWarningNamingTheCallAndTheExpression() throws {
+        let result = try audit(MemoryFileSystem(data: ["main.tf": Data(Self.noFleets.utf8)]), target: "pinned")
         let warnings = result.report.findings.filter { $0.ruleId == "CORE-003" && $0.severity == .warning }
         let runners = try #require(warnings.first { $0.message.contains("`module.runners`") })
         #expect(runners.message.contains("multi_runner_config = var.runner_specs"))
@@ -34,6 +39,66 @@ import Testing
         #expect(runners.location.start.line == 7)
         #expect(warnings.contains { $0.message.contains("`module.off` deploys no fleet: `count = 0`") })
         #expect(warnings.contains { $0.message.contains("`module.bare` has no fleet: it sets no `multi_runner_config`") })
+    }
+
+    /// The repositories the property below runs over: every fixture at its target, and every
+    /// runnable example of the rule catalogue (markers stripped) at the example's target.
+    static func corpus() throws -> [(name: String, result: AuditResult)] {
+        var out: [(String, AuditResult)] = []
+        for f in Fixture.all { out.append(("fixture \(f.name)", try f.run())) }
+        // Calls with no fleet, and fleets built by a `for` over an unknown collection.
+        out.append(("no fleets", try audit(MemoryFileSystem(data: ["main.tf": Data(noFleets.utf8)]), target: "pinned")))
+        out.append(("template", try FleetTemplateTests.run(FleetTemplateTests.specs + """
+            module "runners" {
+              source              = "github-aws-runners/github-runner/aws//modules/multi-runner"
+              version             = "5.10.0"
+              multi_runner_config = {
+                for name, spec in var.runner_specs : name => { runner_config = { runner_os = spec.os } }
+              }
+            }
+
+            """, target: "pinned")))
+        let knowledge = try KnowledgeBase.load()
+        for rule in knowledge.rules {
+            for example in rule.examples where example.runnable {
+                var files: [String: String] = [:]
+                for file in example.files { files[file.path] = ExampleMarkers.strip(file.contents).text }
+                let target = try #require(TargetSelection(example.targetText ?? "latest"))
+                out.append(("\(rule.id) example \(example.name)",
+                            Auditor(knowledge: knowledge).audit(fileSystem: MemoryFileSystem(files), options: AuditOptions(target: target))))
+            }
+        }
+        return out
+    }
+
+    /// Issue 12 §2 on the JSON report itself: every runner module call whose `modules[].fleets`
+    /// is empty, or holds only a template ("every fleet built from …"), has a warning that names
+    /// the call. Over every fixture and every rule example.
+    @Test func noJSONModuleHasAnUnexplainedEmptyOrTemplateFleetList() throws {
+        var checked = 0, unenumerated = 0
+        for (name, result) in try Self.corpus() {
+            let json = render(result.report, as: .json)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            let modules = try #require(object["modules"] as? [[String: Any]], "\(name): no modules array")
+            let findings = try #require(object["findings"] as? [[String: Any]])
+            for module in modules {
+                guard let kind = module["kind"] as? String, ["root", "multi-runner", "runners"].contains(kind),
+                      let path = module["path"] as? String, let fleets = module["fleets"] as? [[String: Any]] else { continue }
+                checked += 1
+                let names = fleets.compactMap { $0["name"] as? String }
+                guard names.isEmpty || names.allSatisfy({ $0.contains("every fleet built from") }) else { continue }
+                unenumerated += 1
+                let address = String(path[path.index(after: try #require(path.firstIndex(of: ":")))...])
+                let explained = findings.contains { f in
+                    f["ruleId"] as? String == "CORE-003" && (f["severity"] as? String) != "note"
+                        && (f["message"] as? String)?.contains("`\(address)`") == true
+                }
+                #expect(explained, "\(name): `\(path)` has \(names.isEmpty ? "an empty" : "only a template") fleet list and no warning names it")
+            }
+        }
+        // The property is not vacuous: the corpus has calls of each sort.
+        #expect(checked > 50, "only \(checked) runner module calls in the corpus")
+        #expect(unenumerated >= 3, "only \(unenumerated) calls without enumerated fleets in the corpus")
     }
 
     @Test func everyFixtureWithAnEmptyFleetListSaysWhy() throws {

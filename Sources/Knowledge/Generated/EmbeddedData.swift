@@ -377,6 +377,18 @@ description: |
 
   Values that are merely unknown before `apply` (resource attributes, data sources, module
   outputs) are not reported: rules treat them as unknown and say so where it matters.
+
+  It is also the warning that keeps a runner module call from passing silently when its fleets
+  cannot be listed: a call that ends with no fleet (`count = 0`, no `multi_runner_config`, a
+  `multi_runner_config` the audit cannot read) names the call, the expression and the value that
+  blocked it. When the fleets are built by a `for` over a collection whose value is unknown (a
+  wrapper variable without default, a data source), the audit evaluates the `for` body once with
+  the iteration variables unknown and keeps one **template fleet**, named "every fleet built from
+  `var.runner_specs`", with what the body writes for every fleet (ephemeral, OS, JIT opt-out,
+  `ghes_url`, boot script). The rules run on that template and their findings point at the body;
+  this warning sits on the `for`'s collection, says the fleets were checked as one template and
+  lists the settings known for every fleet and those that depend on each element. The report's
+  `modules[].fleets` is never empty, nor only a template, without this warning.
 rationale: |
   The audit never guesses. When it cannot tell whether a fleet is ephemeral or which script boots
   it, the checks for that fleet are skipped, and a skipped check must not look like a pass. The
@@ -8241,13 +8253,15 @@ title: aws provider constraint excludes what the target release requires
 severity: error
 tags: [version]
 summary: The repository's `required_providers` for aws allows no version the target module release accepts
-relies_on: ["6.0.0", "6.6.0", "7.0.0", "7.7.0"]
+relies_on: ["3.5.0", "5.6.1", "6.0.0", "6.6.0", "7.0.0", "7.7.0"]
 facts:
   - "v7.0.0:versions.tf (aws >= 6.21)"
   - "v7.7.0:versions.tf (aws >= 6.33)"
   - "v6.6.0:versions.tf (aws >= 5.77)"
+  - "v3.5.0:versions.tf (aws ~> 5.2)"
 description: |
-  The runner module raises its aws provider constraint across releases (`~> 5.77` in 6.0.0,
+  The runner module raises its aws provider constraint across releases (`~> 5.2` from 3.5.0,
+  `~> 5.27` in 5.6.1, `~> 5.77` in 6.0.0,
   `>= 5.77` in 6.6.0, `>= 6.21` in 7.0.0, `>= 6.33` in 7.7.0). When the repository pins the provider
   below that (`~> 5.0`, `< 6.0`), `terraform init` cannot find a version that satisfies both.
 rationale: |

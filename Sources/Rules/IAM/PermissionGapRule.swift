@@ -52,6 +52,8 @@ public struct PermissionGapRule: Rule {
             var citation: String
             /// Why it is new with the upgrade; nil when the current release needs it too.
             var newly: String?
+            /// The release from which the deployment needs it: where the checklist files it.
+            var changedIn: ModuleVersion?
         }
 
         var ruleId: RuleID
@@ -90,7 +92,8 @@ public struct PermissionGapRule: Rule {
             needs = [Entry(role: gap.role.rawValue, action: gap.action,
                           resource: gap.requirement.request(bindings: s.bindings).resource.description,
                           need: gap.need, introduced: gap.introduced, why: gap.requirement.why,
-                          citation: gap.requirement.citation, newly: Group.newlyNeeded(gap.requirement, s, table: table))]
+                          citation: gap.requirement.citation, newly: Group.newlyNeeded(gap.requirement, s, table: table),
+                          changedIn: Group.neededFrom(gap.requirement, introduced: gap.introduced, s, table: table))]
             related = []
             let fallback = s.attachment.input.range
             func inRepository(_ r: SourceRange?) -> SourceRange? {
@@ -216,7 +219,7 @@ public struct PermissionGapRule: Rule {
             detail.append("\(remedy). Needs read from \(Wording.quotedList(Group.unique(needs.map(\.citation)), conjunction: "and")).")
             let severity: Severity = needs.contains { $0.need == .required } && !isPartial ? .error : .warning
             return context.finding(ruleId, message, at: location, detail: detail.joined(separator: " "), severity: severity,
-                                   related: Array(related.prefix(8)), fix: Fix(remedy))
+                                   related: Array(related.prefix(8)), fix: Fix(remedy), changedIn: needs.compactMap(\.changedIn).min())
         }
 
         static func unique<T: Hashable>(_ items: [T]) -> [T] {
@@ -252,6 +255,23 @@ public struct PermissionGapRule: Rule {
             }
             let head = "New with this upgrade: at \(current) `\(r.role)` does not need it"
             return reasons.isEmpty ? head + "." : head + ", but " + reasons.joined(separator: "; ") + "."
+        }
+
+        /// The release from which the deployment needs `r`: the current release when it needs it
+        /// already; else the later of the release that introduced it and the release whose default
+        /// turns on a feature it depends on. Nil when the current release is not known.
+        static func neededFrom(_ r: Requirement, introduced: ModuleVersion, _ s: RoleSubject, table: RequiredPermissions) -> ModuleVersion? {
+            guard let current = s.current else { return nil }
+            guard current < s.target, s.newlyNeeded.contains(RoleSubject.key(r)) else { return current }
+            var from = introduced > current ? introduced : nil
+            for term in r.features {
+                let id = term.hasPrefix("!") ? String(term.dropFirst()) : term
+                guard s.features.enabled[id] == nil, let feature = table.feature(id),
+                      let change = feature.defaults.last(where: { d in ModuleVersion(d.from).map { current < $0 && $0 <= s.target } ?? false }),
+                      let release = ModuleVersion(change.from) else { continue }
+                from = max(from ?? release, release)
+            }
+            return from
         }
 
         static func unknownFeatureNotes(_ s: RoleSubject) -> [RelatedNote] {

@@ -42,7 +42,7 @@ public struct DefaultChangeRule: Rule {
                     at: call.call.block.labels.first?.range ?? call.call.block.typeRange,
                     detail: "Module `\(call.address)` moves from \(current) to \(target), across \(change.release). Set `\(change.input) = \(change.keep)` to keep today's behaviour, or adopt the new default deliberately (\(change.fact)).",
                     related: call.callers,
-                    fix: Fix("Set `\(change.input) = \(change.keep)` to keep today's behaviour", edits: edits ?? [])))
+                    fix: Fix("Set `\(change.input) = \(change.keep)` to keep today's behaviour", edits: edits ?? []), changedIn: change.release))
             }
             // IMDSv2 required by default from 4.6.0: a boot script of the repository that reads
             // instance metadata without a token stops working unless the setting is explicit.
@@ -60,7 +60,8 @@ public struct DefaultChangeRule: Rule {
                         at: v.origin ?? a.expression.range,
                         detail: "The lambdas of \(target) are built and tested for `\(def)`. Remove the pin, or set `\(def)`.",
                         related: call.callers,
-                        fix: Fix("Remove `lambda_runtime` or set it to `\(def)`", edits: [TextEdit(range: v.origin ?? a.expression.range, newText: "\"\(def)\"")])))
+                        fix: Fix("Remove `lambda_runtime` or set it to `\(def)`", edits: [TextEdit(range: v.origin ?? a.expression.range, newText: "\"\(def)\"")]),
+                        changedIn: Self.runtimeChange(at: target, after: current, context: context)))
                 }
             }
         }
@@ -84,7 +85,7 @@ public struct DefaultChangeRule: Rule {
                     at: v1.range,
                     detail: "4.6.0 changed the default of `runner_metadata_options.http_tokens` from `optional` to `required` (\(call.address) moves from \(context.currentVersion(for: call).map { "\($0)" } ?? "?") to \(target)). Requests to `169.254.169.254` without an `X-aws-ec2-metadata-token` header then fail. Fetch a token first (`PUT /latest/api/token`), or set `runner_metadata_options` with `http_tokens = \"optional\"` to keep today's behaviour.",
                     related: context.fleetNotes(facts),
-                    fix: Fix("Use IMDSv2 in the script, or set `runner_metadata_options` explicitly")))
+                    fix: Fix("Use IMDSv2 in the script, or set `runner_metadata_options` explicitly"), changedIn: Self.imdsRequired))
             }
         }
         return out
@@ -95,6 +96,14 @@ public struct DefaultChangeRule: Rule {
         guard let life = context.knowledge.lifespan(scope: .root, name: "lambda_runtime") else { return nil }
         let text = life.comparedText(at: version) ?? life.defaultValue
         return text.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }
+    }
+
+    /// The release after `current` whose `lambda_runtime` default is the one of `target`; nil
+    /// when the recorded changes do not say (the runtime then holds at the current release too).
+    static func runtimeChange(at target: ModuleVersion, after current: ModuleVersion, context: RuleContext) -> ModuleVersion? {
+        guard let life = context.knowledge.lifespan(scope: .root, name: "lambda_runtime"),
+              let change = life.changes.last(where: { $0.release <= target }) else { return nil }
+        return change.release > current ? change.release : current
     }
 
     static func nodeMajor(_ runtime: String) -> Int? {

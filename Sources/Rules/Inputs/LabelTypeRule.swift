@@ -54,7 +54,7 @@ public struct DeprecatedInputRule: Rule {
                 at: input.nameRange,
                 detail: rename?.note,
                 related: [RelatedNote("module call `\(input.call.address)`", at: input.call.call.block.typeRange)],
-                fix: Fix(rename?.replacement.map { "Move to `\($0)`" } ?? "Remove `\(input.name)`")))
+                fix: Fix(rename?.replacement.map { "Move to `\($0)`" } ?? "Remove `\(input.name)`"), changedIn: since))
         }
         return out
     }

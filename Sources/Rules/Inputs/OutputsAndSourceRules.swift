@@ -40,7 +40,7 @@ public struct RemovedOutputRule: Rule {
                             at: expr.range,
                             detail: "At \(target) Terraform fails with \"Unsupported attribute\".",
                             related: [RelatedNote("module call `\(call.address)`", at: call.call.block.typeRange)],
-                            fix: Fix(r.replacement.map { "Use `module.\(call.call.name).\($0)`" } ?? "Remove the reference")))
+                            fix: Fix(r.replacement.map { "Use `module.\(call.call.name).\($0)`" } ?? "Remove the reference"), changedIn: r.removedIn))
                     }
                 }
             }
@@ -93,6 +93,7 @@ public struct ProviderConstraintRule: Rule {
         (ModuleVersion(6, 6, 0), ">= 5.77", ModuleVersion(5, 77, 0)),
         (ModuleVersion(6, 0, 0), "~> 5.77", ModuleVersion(5, 77, 0)),
         (ModuleVersion(5, 6, 1), "~> 5.27", ModuleVersion(5, 27, 0)),
+        (ModuleVersion(3, 5, 0), "~> 5.2", ModuleVersion(5, 2, 0)),
     ]
 
     public func check(_ context: RuleContext) -> [Finding] {
@@ -109,13 +110,19 @@ public struct ProviderConstraintRule: Rule {
                     guard !candidates.contains(where: constraint.isSatisfied) else { continue }
                     let key = "\(p.range)"
                     guard seen.insert(key).inserted else { continue }
+                    // The release whose requirement the constraint first excludes: where the upgrade breaks.
+                    let current = context.currentVersion(for: call)
+                    let breaking = Self.requirements.reversed().first { r in
+                        r.since <= target && (current.map { r.since > $0 } ?? true)
+                            && !Self.candidates(from: r.minimum).contains(where: constraint.isSatisfied)
+                    }?.since ?? current
                     out.append(context.finding(
                         id,
                         "aws provider constraint `\(text)` excludes the `\(req.constraint)` that module \(target) requires",
                         at: p.range,
                         detail: "From \(req.since) the runner module requires the aws provider `\(req.constraint)`; no provider release satisfies both constraints and `terraform init` fails. Widen the constraint, e.g. `>= \(req.minimum.major).\(req.minimum.minor)`.",
                         related: [RelatedNote("module call `\(call.address)`", at: call.call.block.typeRange)],
-                        fix: Fix("Allow the aws provider `\(req.constraint)`")))
+                        fix: Fix("Allow the aws provider `\(req.constraint)`"), changedIn: breaking))
                 }
             }
         }

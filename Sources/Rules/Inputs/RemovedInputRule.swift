@@ -54,8 +54,12 @@ public struct RemovedInputRule: Rule {
             var detail: String
             var edits: [TextEdit] = []
             var fixText: String
+            // Where the checklist files it: the release that removes the input; a typo or a
+            // misplaced field holds today, whatever the target.
+            var changedIn = context.currentVersion(for: input.call)
             if let life = kb.lifespan(scope: input.scope, name: input.name) {
                 if let removed = life.removedIn, removed <= target {
+                    changedIn = removed
                     let rename = kb.rename(scope: input.scope, old: input.name)
                     message = "`\(input.name)` was removed in \(removed) (\(input.scope.phrase))"
                     if let r = rename, let new = r.replacement {
@@ -88,7 +92,7 @@ public struct RemovedInputRule: Rule {
             }
             out.append(context.finding(id, message, at: input.nameRange, detail: detail.trimmingCharacters(in: .whitespaces),
                                        related: [RelatedNote("module call `\(input.call.address)` (\(input.call.evidence.how))", at: input.call.call.block.typeRange)],
-                                       fix: Fix(fixText, edits: edits)))
+                                       fix: Fix(fixText, edits: edits), changedIn: changedIn))
         }
         return out
     }

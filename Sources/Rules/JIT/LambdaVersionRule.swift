@@ -197,7 +197,7 @@ public struct LambdaVersionRule: Rule {
             id, "\(what), but module \(callText) runs release \(current)",
             at: range, detail: detail, severity: crossed.isEmpty ? .warning : .error,
             related: calls.map { RelatedNote("module call `\($0.address)` (\($0.evidence.how))", at: $0.call.block.typeRange) },
-            fix: Fix("Use the lambda artefacts of release v\(current), the module's current release"))
+            fix: Fix("Use the lambda artefacts of release v\(current), the module's current release"), changedIn: current)
         finding.tags = crossed.contains(where: \.jit) ? ["jit"] : ["version"]
         return finding
     }
