@@ -56,7 +56,7 @@ let package = Package(
         ], swiftSettings: strict),
         // Maintenance code the shipped binary must not link: extracting rules/knowledge from the
         // module's git history, rendering the generated files. Used by ghr-audit-dev and the tests.
-        .target(name: "DevTools", dependencies: ["AuditCore", "Knowledge", "IAM"], swiftSettings: strict),
+        .target(name: "DevTools", dependencies: ["AuditCore", "Knowledge", "IAM", "HCL"], swiftSettings: strict),
         .executableTarget(name: "ghr-audit-dev", dependencies: ["DevTools", "Knowledge"], swiftSettings: strict),
         // How the auditor scales with the input: `swift run -c release ghr-audit-bench`.
         // What every test target shares: where the package, ../shared and the module mirror are.

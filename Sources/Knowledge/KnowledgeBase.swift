@@ -19,6 +19,8 @@ public struct KnowledgeBase: Sendable {
     public let problems: [CatalogProblem]
 
     private let inputsByScope: [InputScope: [String: InputLifespan]]
+    private struct ValidationKey: Hashable { var scope: InputScope; var input: String }
+    private var validationsByInput: [ValidationKey: [InputValidation]] = [:]
     private let renamesByScope: [InputScope: [InputRename]]
     private let fingerprintIndex: [String: Int]
     private let ruleIndex: [String: Int]
@@ -79,6 +81,7 @@ public struct KnowledgeBase: Sendable {
             problems: ruleProblems.filter { p in !unreadable.contains { "rules/" + $0 == p.path } }.sorted(),
             inputsByScope: data.inputs, renamesByScope: renames, fingerprintIndex: fingerprintIndex, ruleIndex: ruleIndex)
         kb.lambdaContracts = data.lambdaContracts
+        for v in data.validations { kb.validationsByInput[ValidationKey(scope: v.scope, input: v.input), default: []].append(v) }
         return kb
     }
 
@@ -164,6 +167,15 @@ public struct KnowledgeBase: Sendable {
     public func rename(scope: InputScope, old: String) -> InputRename? {
         renamesByScope[scope]?.first { $0.old == old }
     }
+
+    /// The `validation` blocks of a variable at `version`, in the order the module declares them
+    /// (`rules/knowledge/validations.yaml`); empty when it has none or the version is not covered.
+    public func validations(scope: InputScope, input: String, at version: ModuleVersion) -> [InputValidation] {
+        (validationsByInput[ValidationKey(scope: scope, input: input)] ?? []).filter { $0.exists(at: version) }
+    }
+
+    /// Every validation block of every release (for the catalogue's own checks).
+    public var allValidations: [InputValidation] { validationsByInput.values.flatMap { $0 } }
 
     // MARK: Scripts
 

@@ -102,6 +102,7 @@ public enum RuleRegistry {
         LabelTypeRule(),
         DefaultChangeRule(),
         DeprecatedInputRule(),
+        ModuleValidationRule(),
         RemovedOutputRule(),
         ProviderConstraintRule(),
         RegistrySourceRule(),

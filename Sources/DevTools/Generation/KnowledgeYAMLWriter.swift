@@ -99,4 +99,19 @@ package enum KnowledgeYAMLWriter {
         }
         return out
     }
+
+    package static func validations(_ validations: [InputValidation], header: [String]) -> String {
+        var out = comment(header)
+        out += "validations:\n"
+        for v in validations {
+            out += "  - scope: \(quoted(v.scope.rawValue))\n"
+            out += "    input: \(quoted(v.input))\n"
+            out += "    file: \(quoted(v.file))\n"
+            out += "    first: \(quoted(v.first.description))\n"
+            out += "    last: \(quoted(v.last.description))\n"
+            out += "    condition: \(quoted(v.condition))\n"
+            out += "    error_message: \(quoted(v.message))\n"
+        }
+        return out
+    }
 }

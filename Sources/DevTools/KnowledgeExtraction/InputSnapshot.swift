@@ -18,6 +18,16 @@ package struct InputFacts: Sendable, Hashable {
     package var fieldPaths: Set<String>
     /// The file that declares it, relative to the repository root.
     package var file: String
+    /// Variables: the `validation` blocks, in declaration order.
+    package var validations: [ValidationFacts] = []
+}
+
+/// One `validation` block as the knowledge base records it.
+package struct ValidationFacts: Sendable, Hashable {
+    /// The condition's text, each line trimmed, comments kept, lines joined with line feeds.
+    package var condition: String
+    /// The error message Terraform prints (see `ValidationText.message`).
+    package var message: String
 }
 
 /// Every input of every scope at one release.
@@ -62,6 +72,7 @@ package enum InputSnapshotReader {
         var type: String?, defaultValue: String?, description = "", deprecatedValidation = false
         var fieldPaths: Set<String> = []
         var hasDefault = false
+        var validations: [ValidationFacts] = []
         for item in items {
             switch (item.name, item.kind) {
             case let ("type", .attribute(value)):
@@ -73,6 +84,11 @@ package enum InputSnapshotReader {
             case let ("description", .attribute(value)):
                 description = scanner.text(value)
             case let ("validation", .block(_, validationBody)):
+                if let condition = scanner.attribute("condition", in: validationBody),
+                   let message = scanner.attribute("error_message", in: validationBody) {
+                    validations.append(ValidationFacts(condition: ValidationText.condition(scanner.text(condition)),
+                                                       message: ValidationText.message(scanner.text(message))))
+                }
                 // A validation that says the variable itself is deprecated, not one of its fields
                 // (`instance_termination_watcher.enable_metric is deprecated`, or a condition on
                 // `var.instance_termination_watcher.enable_metrics` whatever its message says).
@@ -93,7 +109,7 @@ package enum InputSnapshotReader {
         }
         let deprecated = Paths.fileName(of: file).contains("deprecated") || startsDeprecated(description) || deprecatedValidation
         return InputFacts(type: type, defaultValue: hasDefault ? defaultValue : nil, compared: compared, deprecated: deprecated,
-                          fieldPaths: fieldPaths, file: file)
+                          fieldPaths: fieldPaths, file: file, validations: validations)
     }
 
     private static func fieldPaths(_ scanner: HCLTextScanner, typeRange: Range<Int>, prefix: String = "", depth: Int = 0) -> Set<String> {

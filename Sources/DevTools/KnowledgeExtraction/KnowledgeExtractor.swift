@@ -103,8 +103,19 @@ package enum KnowledgeExtractor {
             "the module's Packer templates runs). contract (start scripts and Packer forms): tokenOnly,",
             "jitOnly (v4.0.0), jitAware (reads enable_jit_config), read from the text's markers.",
         ])
+        let validations = ValidationBuilder.build(releases: versions, snapshots: snapshots)
+        files[KnowledgeFiles.validationsPath] = KnowledgeYAMLWriter.validations(validations, header: [
+            "The `validation` blocks of the variables of \(repository), \(range).",
+            generated,
+            "Read from the repository's variables*.tf (root, modules/multi-runner, modules/runners) with the same",
+            "scanner as inputs.yaml. One entry per block and run of consecutive releases declaring it unchanged:",
+            "`first`…`last`, the declaring `file`, the `condition` as written (lines trimmed) and the",
+            "`error_message` as Terraform prints it. ghr-audit evaluates the condition at run time with the",
+            "value a configuration gives (INP-209); a condition it cannot decide says nothing.",
+        ])
         files[KnowledgeFiles.iamRequirementsPath] = try RequirementExtractor.generateYAML(from: mirror)
         log("derived the IAM requirement table")
-        return Output(files: files, warnings: lifespans.warnings + fingerprints.warnings, problems: renames.problems)
+        return Output(files: files, warnings: lifespans.warnings + fingerprints.warnings + ValidationBuilder.unreadable(validations),
+                      problems: renames.problems)
     }
 }

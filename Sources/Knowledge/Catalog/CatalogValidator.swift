@@ -88,7 +88,7 @@ public enum CatalogValidator {
     static func checkLayout(_ paths: some Collection<String>) -> [CatalogProblem] {
         var problems: [CatalogProblem] = []
         let dataFiles = [KnowledgeFiles.releasesPath, KnowledgeFiles.inputsPath, KnowledgeFiles.renamesPath, KnowledgeFiles.fingerprintsPath, KnowledgeFiles.iamRequirementsPath,
-                         KnowledgeFiles.lambdaContractsPath]
+                         KnowledgeFiles.lambdaContractsPath, KnowledgeFiles.validationsPath]
         for path in paths.sorted() {
             if path == "README.md" || dataFiles.contains(path) || RuleCatalogLoader.isRuleFile(path) { continue }
             let parts = path.split(separator: "/")
@@ -144,6 +144,22 @@ public enum CatalogValidator {
                 if span.inLatest != (span.last == newest) {
                     problems.append(CatalogProblem(path: "rules/" + KnowledgeFiles.inputsPath, "\(what): `in_latest` disagrees with `last`"))
                 }
+            }
+        }
+        for v in data.validations {
+            let what = "validation of \(v.scope).\(v.input)"
+            if !versions.contains(v.first) || !versions.contains(v.last) || v.first > v.last {
+                problems.append(CatalogProblem(path: "rules/" + KnowledgeFiles.validationsPath, "\(what): \(v.first)…\(v.last) is not a range of releases"))
+            }
+            guard let span = data.inputs[v.scope]?[v.input] else {
+                problems.append(CatalogProblem(path: "rules/" + KnowledgeFiles.validationsPath, "\(what): no such input in inputs.yaml"))
+                continue
+            }
+            if !(span.exists(at: v.first) && span.exists(at: v.last)) {
+                problems.append(CatalogProblem(path: "rules/" + KnowledgeFiles.validationsPath, "\(what): \(v.first)…\(v.last) lies outside the input's lifespan \(span.first)…\(span.last)"))
+            }
+            if !v.condition.contains("var.\(v.input)") {
+                problems.append(CatalogProblem(path: "rules/" + KnowledgeFiles.validationsPath, "\(what): the condition does not refer to `var.\(v.input)`"))
             }
         }
         var seenSha: Set<String> = []

@@ -92,6 +92,7 @@ package enum KnowledgeFiles {
         var renames: [InputRename] = []
         var fingerprints: [ScriptFingerprintEntry] = []
         var lambdaContracts: [LambdaContractChange] = []
+        var validations: [InputValidation] = []
     }
 
     /// Decodes the data files; every problem is collected (a missing file is one).
@@ -198,6 +199,18 @@ package enum KnowledgeFiles {
                 out.lambdaContracts.append(LambdaContractChange(release: v, lambdas: row.lambdas, jit: row.jit, summary: row.summary, evidence: row.evidence))
             }
             out.lambdaContracts.sort { $0.release < $1.release }
+        }
+        if let file = load(ValidationsFile.init(node:), validationsPath) {
+            for row in file.validations {
+                let what = "validation of \(row.scope).\(row.input)"
+                guard let scope = InputScope(rawValue: row.scope), scope.isVariableScope else {
+                    problems.append(CatalogProblem(path: "rules/" + validationsPath, "\(what): \(Wording.quoted(row.scope)) is not a variable scope"))
+                    continue
+                }
+                guard let first = version(row.first, validationsPath, what), let last = version(row.last, validationsPath, what) else { continue }
+                out.validations.append(InputValidation(scope: scope, input: row.input, condition: row.condition, message: row.errorMessage,
+                                                       file: row.file, first: first, last: last))
+            }
         }
         return (out, problems)
     }

@@ -66,6 +66,8 @@ extension RuleID {
     public static let inp204 = RuleID(rawValue: "INP-204")
     /// `INP-205`
     public static let inp205 = RuleID(rawValue: "INP-205")
+    /// `INP-209`
+    public static let inp209 = RuleID(rawValue: "INP-209")
     /// `JIT-101`
     public static let jit101 = RuleID(rawValue: "JIT-101")
     /// `JIT-102`
@@ -160,6 +162,7 @@ extension RuleID {
         .inp203,
         .inp204,
         .inp205,
+        .inp209,
         .jit101,
         .jit102,
         .jit103,

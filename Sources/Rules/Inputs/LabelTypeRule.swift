@@ -45,7 +45,9 @@ public struct DeprecatedInputRule: Rule {
         for input in context.writtenInputs() {
             guard let target = context.targetVersion(for: input.call),
                   let life = context.knowledge.lifespan(scope: input.scope, name: input.name),
-                  life.exists(at: target), let since = life.deprecatedIn, since <= target else { continue }
+                  life.exists(at: target), let since = life.deprecatedIn, since <= target,
+                  // A value the module's validation rejects is an error (INP-209), not a deprecation.
+                  context.failedValidation(of: input) == nil else { continue }
             let rename = context.knowledge.rename(scope: input.scope, old: input.name)
             out.append(context.finding(
                 id,
