@@ -14,6 +14,9 @@ public struct KnowledgeBase: Sendable {
     /// The releases at which lambda artefacts and the module stop working together, oldest first
     /// (`rules/knowledge/lambda-contracts.yaml`).
     public private(set) var lambdaContracts: [LambdaContractChange] = []
+    /// The first actions/runner release each way of starting a runner needs
+    /// (`rules/knowledge/runner-versions.yaml`).
+    public private(set) var runnerRequirements: [RunnerRequirement] = []
     /// Problems that did not prevent loading (a rule with a missing example, say). The catalogue
     /// test keeps this empty; the CLI may print it in a debug mode.
     public let problems: [CatalogProblem]
@@ -79,6 +82,7 @@ public struct KnowledgeBase: Sendable {
             problems: ruleProblems.filter { p in !unreadable.contains { "rules/" + $0 == p.path } }.sorted(),
             inputsByScope: data.inputs, renamesByScope: renames, fingerprintIndex: fingerprintIndex, ruleIndex: ruleIndex)
         kb.lambdaContracts = data.lambdaContracts
+        kb.runnerRequirements = data.runnerRequirements
         return kb
     }
 
@@ -93,6 +97,11 @@ public struct KnowledgeBase: Sendable {
         self.renamesByScope = renamesByScope
         self.fingerprintIndex = fingerprintIndex
         self.ruleIndex = ruleIndex
+    }
+
+    /// The runner requirement named `name` (`jitconfig`).
+    public func runnerRequirement(_ name: String) -> RunnerRequirement? {
+        runnerRequirements.first { $0.name == name }
     }
 
     // MARK: Releases

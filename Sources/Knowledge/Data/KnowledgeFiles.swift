@@ -92,6 +92,7 @@ package enum KnowledgeFiles {
         var renames: [InputRename] = []
         var fingerprints: [ScriptFingerprintEntry] = []
         var lambdaContracts: [LambdaContractChange] = []
+        var runnerRequirements: [RunnerRequirement] = []
     }
 
     /// Decodes the data files; every problem is collected (a missing file is one).
@@ -198,6 +199,19 @@ package enum KnowledgeFiles {
                 out.lambdaContracts.append(LambdaContractChange(release: v, lambdas: row.lambdas, jit: row.jit, summary: row.summary, evidence: row.evidence))
             }
             out.lambdaContracts.sort { $0.release < $1.release }
+        }
+        if let file = load(RunnerVersionsFile.init(node:), runnerVersionsPath) {
+            for row in file.features {
+                // actions/runner versions, not module releases: parsed as plain versions.
+                guard let v = ModuleVersion(row.minimum) else {
+                    problems.append(CatalogProblem(path: "rules/" + runnerVersionsPath, "runner feature \(Wording.quoted(row.name)): \(Wording.quoted(row.minimum)) is not a version"))
+                    continue
+                }
+                if row.evidence.isEmpty {
+                    problems.append(CatalogProblem(path: "rules/" + runnerVersionsPath, "runner feature \(Wording.quoted(row.name)) cites no evidence"))
+                }
+                out.runnerRequirements.append(RunnerRequirement(name: row.name, minimum: v, summary: row.summary, evidence: row.evidence))
+            }
         }
         return (out, problems)
     }
