@@ -14,6 +14,9 @@ public struct KnowledgeBase: Sendable {
     /// The releases at which lambda artefacts and the module stop working together, oldest first
     /// (`rules/knowledge/lambda-contracts.yaml`).
     public private(set) var lambdaContracts: [LambdaContractChange] = []
+    /// The first actions/runner release each way of starting a runner needs
+    /// (`rules/knowledge/runner-versions.yaml`).
+    public private(set) var runnerRequirements: [RunnerRequirement] = []
     /// Problems that did not prevent loading (a rule with a missing example, say). The catalogue
     /// test keeps this empty; the CLI may print it in a debug mode.
     public let problems: [CatalogProblem]
@@ -82,6 +85,7 @@ public struct KnowledgeBase: Sendable {
             inputsByScope: data.inputs, renamesByScope: renames, fingerprintIndex: fingerprintIndex, ruleIndex: ruleIndex)
         kb.lambdaContracts = data.lambdaContracts
         for v in data.validations { kb.validationsByInput[ValidationKey(scope: v.scope, input: v.input), default: []].append(v) }
+        kb.runnerRequirements = data.runnerRequirements
         return kb
     }
 
@@ -96,6 +100,11 @@ public struct KnowledgeBase: Sendable {
         self.renamesByScope = renamesByScope
         self.fingerprintIndex = fingerprintIndex
         self.ruleIndex = ruleIndex
+    }
+
+    /// The runner requirement named `name` (`jitconfig`).
+    public func runnerRequirement(_ name: String) -> RunnerRequirement? {
+        runnerRequirements.first { $0.name == name }
     }
 
     // MARK: Releases

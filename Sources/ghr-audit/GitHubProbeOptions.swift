@@ -53,7 +53,7 @@ struct GitHubProbeOptions: ParsableArguments {
     @Option(name: .customLong("webhook-url"), help: "The fleet's webhook endpoint (the module's `webhook_endpoint` output); the App's webhook must point there.")
     var webhookURL: String?
 
-    @Option(name: .customLong("min-runner-version"), help: "Report runners older than this actions/runner version.")
+    @Option(name: .customLong("min-runner-version"), help: "Report runners older than this actions/runner version. Default for a fleet that registers with JIT configs: 2.294.0, the first release that accepts `--jitconfig` (rules/knowledge/runner-versions.yaml).")
     var minRunnerVersion: String?
 
     @Option(name: .customLong("github-timeout"), help: "Seconds to wait for each GitHub request (default 30).")
@@ -89,7 +89,7 @@ struct GitHubProbeOptions: ParsableArguments {
     /// The fleet (`live`, from the AWS half) fills in after the repository; with
     /// `--github-app-from-fleet`, `fleetApp` holds the App id and key read from its SSM parameters.
     func inputs(repositoryJIT: Bool?, repository: RepositoryGitHubSettings = .init(), live: FleetGitHubSettings? = nil,
-                fleetApp: FleetAppCredentials? = nil, environment: [String: String]) throws -> GitHubProbeInputs {
+                fleetApp: FleetAppCredentials? = nil, knowledge: KnowledgeBase, environment: [String: String]) throws -> GitHubProbeInputs {
         let fleetAppID = fleetApp.map { $0.appID.revealed.trimmingCharacters(in: .whitespacesAndNewlines) }
         if let fleetApp, let id = fleetAppID, id.isEmpty || !id.allSatisfy(\.isNumber) {
             throw EnvironmentError("the fleet's SSM parameter `\(fleetApp.idParameter)` does not hold a GitHub App id")
@@ -127,9 +127,11 @@ struct GitHubProbeOptions: ParsableArguments {
         }
         let labels = runnerLabels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             ?? repository.labels ?? live?.labels ?? []
+        let jit = fleetJIT ?? repositoryJIT ?? live?.jit
+        let (minimum, requirement) = GitHubChecks.FleetRunners.minimum(given: minRunnerVersion.flatMap(ModuleVersion.init), jit: jit, knowledge: knowledge)
         let fleet = GitHubChecks.FleetRunners(namePrefix: runnerNamePrefix ?? repository.namePrefix ?? live?.namePrefix, ephemeral: nil, labels: labels,
-                                              minimumVersion: minRunnerVersion.flatMap(ModuleVersion.init))
-        return GitHubProbeInputs(endpoint: endpoint, appID: appID, key: key, owner: owner, fleetJIT: fleetJIT ?? repositoryJIT ?? live?.jit, fleet: fleet,
+                                              minimumVersion: minimum, minimumRequirement: requirement)
+        return GitHubProbeInputs(endpoint: endpoint, appID: appID, key: key, owner: owner, fleetJIT: jit, fleet: fleet,
                                  runnerGroup: runnerGroup ?? repository.runnerGroup ?? live?.runnerGroup, webhookURL: webhookURL, jitRoundTrip: jitRoundTrip)
     }
 }

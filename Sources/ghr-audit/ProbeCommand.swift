@@ -229,7 +229,7 @@ struct ProbeCommand: ParsableCommand {
         var catalogued = Set(findings.map(\.ruleId))
         if githubWanted {
             var inputs = try github.inputs(repositoryJIT: repositoryJIT, repository: repositoryGitHub, live: fleetGitHub, fleetApp: fleetApp,
-                                           environment: environment)
+                                           knowledge: knowledge, environment: environment)
             if !repositoryGitHub.summary.isEmpty {
                 flags.note("github: from the repository: \(repositoryGitHub.summary.joined(separator: "; ")) (options override)\n")
             }

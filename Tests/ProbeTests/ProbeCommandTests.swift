@@ -214,6 +214,39 @@ struct ProbeCommandTests {
         #expect(run.stdout.contains("\"ruleId\": \"GHP-601\"") == flagged, "\(run.stdout)")
     }
 
+    /// A JIT fleet's runners older than 2.294.0 (the first actions/runner release that accepts
+    /// `--jitconfig`, from rules/knowledge/runner-versions.yaml) are GHP-608 without
+    /// `--min-runner-version`; a token fleet has no default minimum; the option overrides the table.
+    @Test func jitFleetDefaultsTheMinimumRunnerVersion() throws {
+        var scenario = Scenario()
+        scenario.runners = [runner(1, "i-old", ephemeral: true, version: "2.293.0"), runner(2, "i-new", ephemeral: true, version: "2.294.0")]
+        let server = try FakeGitHub(scenario)
+        defer { server.stop() }
+        let key = try keyFile(testAppKey.pemRepresentation)
+        defer { try? FileManager.default.removeItem(at: key) }
+        func run(_ extra: [String]) throws -> (CLIRun, [[String: Any]]) {
+            let r = try runCLI(["probe", "--github-api-url", server.apiURL, "--github-app-id", testAppID, "--github-app-key-file", key.path,
+                                "--org", "acme", "--format", "json"] + extra)
+            let json = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            #expect(json != nil, "\(r.stderr)")
+            let findings = (json?["findings"] as? [[String: Any]] ?? []).filter { $0["ruleId"] as? String == "GHP-608" }
+            return (r, findings)
+        }
+        let (jit, jitFindings) = try run(["--fleet-jit", "true"])
+        #expect(jit.status == 0, "warnings only: \(jit.stderr)")
+        #expect(jitFindings.map { $0["message"] as? String } == ["1 runner runs a version older than 2.294.0 (2.293.0): `i-old`"], "\(jit.stdout)")
+        let detail = jitFindings.first?["detail"] as? String ?? ""
+        #expect(detail.contains("rules/knowledge/runner-versions.yaml") && detail.contains("AR v2.294.0:src/Runner.Listener/CommandSettings.cs:42"), "\(detail)")
+        let (token, tokenFindings) = try run(["--fleet-jit", "false"])
+        #expect(tokenFindings.isEmpty, "\(token.stdout)")
+        let (lower, lowerFindings) = try run(["--fleet-jit", "true", "--min-runner-version", "2.290.0"])
+        #expect(lowerFindings.isEmpty, "the option overrides the table: \(lower.stdout)")
+        let (higher, higherFindings) = try run(["--fleet-jit", "false", "--min-runner-version", "2.300.0"])
+        #expect(higherFindings.map { $0["message"] as? String } == ["2 runners run a version older than 2.300.0 (2.293.0, 2.294.0): `i-old`, `i-new`"], "\(higher.stdout)")
+        let givenDetail = higherFindings.first?["detail"] as? String ?? ""
+        #expect(givenDetail.contains("may not understand") && !givenDetail.contains("runner-versions.yaml"), "\(givenDetail)")
+    }
+
     /// The README's probe example is the real output against the fake server with the README's
     /// scenario.
     @Test func readmeExample() throws {

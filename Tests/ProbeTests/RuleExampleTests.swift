@@ -38,8 +38,9 @@ struct GitHubRuleExampleTests {
         let server = try FakeGitHub(scenario)
         defer { server.stop() }
         let labels = (options["runner_labels"] as? String)?.split(separator: ",").map(String.init) ?? []
-        let fleet = GitHubChecks.FleetRunners(namePrefix: nil, ephemeral: nil, labels: labels,
-                                              minimumVersion: (options["min_runner_version"] as? String).flatMap(ModuleVersion.init))
+        let (minimum, requirement) = GitHubChecks.FleetRunners.minimum(given: (options["min_runner_version"] as? String).flatMap(ModuleVersion.init),
+                                                                       jit: options["fleet_jit"] as? Bool, knowledge: Self.knowledge)
+        let fleet = GitHubChecks.FleetRunners(namePrefix: nil, ephemeral: nil, labels: labels, minimumVersion: minimum, minimumRequirement: requirement)
         let result = try await probe(server, jit: options["fleet_jit"] as? Bool, fleet: fleet, webhookURL: options["webhook_url"] as? String,
                                      roundTrip: options["jit_roundtrip"] as? Bool ?? false)
         let mine = result.findings.filter { $0.ruleId == rule.id }

@@ -88,7 +88,8 @@ public enum CatalogValidator {
     static func checkLayout(_ paths: some Collection<String>) -> [CatalogProblem] {
         var problems: [CatalogProblem] = []
         let dataFiles = [KnowledgeFiles.releasesPath, KnowledgeFiles.inputsPath, KnowledgeFiles.renamesPath, KnowledgeFiles.fingerprintsPath, KnowledgeFiles.iamRequirementsPath,
-                         KnowledgeFiles.lambdaContractsPath, KnowledgeFiles.validationsPath]
+                         KnowledgeFiles.lambdaContractsPath, KnowledgeFiles.validationsPath,
+                         KnowledgeFiles.runnerVersionsPath]
         for path in paths.sorted() {
             if path == "README.md" || dataFiles.contains(path) || RuleCatalogLoader.isRuleFile(path) { continue }
             let parts = path.split(separator: "/")

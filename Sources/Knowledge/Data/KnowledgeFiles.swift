@@ -93,6 +93,7 @@ package enum KnowledgeFiles {
         var fingerprints: [ScriptFingerprintEntry] = []
         var lambdaContracts: [LambdaContractChange] = []
         var validations: [InputValidation] = []
+        var runnerRequirements: [RunnerRequirement] = []
     }
 
     /// Decodes the data files; every problem is collected (a missing file is one).
@@ -210,6 +211,19 @@ package enum KnowledgeFiles {
                 guard let first = version(row.first, validationsPath, what), let last = version(row.last, validationsPath, what) else { continue }
                 out.validations.append(InputValidation(scope: scope, input: row.input, condition: row.condition, message: row.errorMessage,
                                                        file: row.file, first: first, last: last))
+            }
+        }
+        if let file = load(RunnerVersionsFile.init(node:), runnerVersionsPath) {
+            for row in file.features {
+                // actions/runner versions, not module releases: parsed as plain versions.
+                guard let v = ModuleVersion(row.minimum) else {
+                    problems.append(CatalogProblem(path: "rules/" + runnerVersionsPath, "runner feature \(Wording.quoted(row.name)): \(Wording.quoted(row.minimum)) is not a version"))
+                    continue
+                }
+                if row.evidence.isEmpty {
+                    problems.append(CatalogProblem(path: "rules/" + runnerVersionsPath, "runner feature \(Wording.quoted(row.name)) cites no evidence"))
+                }
+                out.runnerRequirements.append(RunnerRequirement(name: row.name, minimum: v, summary: row.summary, evidence: row.evidence))
             }
         }
         return (out, problems)

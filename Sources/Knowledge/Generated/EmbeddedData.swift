@@ -1182,15 +1182,19 @@ examples:
         }
 
 """#,
-        "github/GHP-608.yaml": #"""
+        "github/GHP-608.yaml": ##"""
 id: GHP-608
 title: Runners older than the minimum version
 severity: warning
 tags: [probe, version]
-summary: Registered runners run an actions/runner release older than the given minimum
+summary: Registered runners run an actions/runner release older than the fleet needs
+references: ["https://github.com/actions/runner/blob/v2.294.0/src/Runner.Listener/CommandSettings.cs#L42"]
 description: |
-  With `--min-runner-version`, reports the fleet's runners whose `version` is older. The knowledge
-  base has no minimum of its own: give the release your start scripts and AMIs rely on.
+  Reports the fleet's registered runners whose `version` is older than the minimum. The minimum is
+  `--min-runner-version` when given; otherwise, for a fleet that registers with JIT configs (from
+  the repository, the AWS half or `--fleet-jit true`), it is 2.294.0, the first actions/runner
+  release that accepts `run.sh --jitconfig` (`rules/knowledge/runner-versions.yaml`; v2.293.2 does
+  not). A fleet that does not use JIT has no minimum unless one is given.
 rationale: |
   Old runners may not accept the registration the upgraded fleet hands them (`run.sh --jitconfig`),
   and GitHub stops accepting runners that are too old. Runners started with `--disableupdate` never
@@ -1223,8 +1227,33 @@ examples:
           ],
           "probe": {"min_runner_version": "2.311.0"}
         }
+  - name: pre-jit-runner-in-a-jit-fleet
+    kind: triggering
+    runnable: false
+    files:
+      github.json: |
+        {
+          "runners": [
+            {"id": 1, "name": "i-0a1b2c3d", "os": "linux", "status": "online", "busy": false, "version": 1️⃣"2.293.0", "labels": [{"name": "self-hosted"}]}
+          ],
+          "probe": {"fleet_jit": true}
+        }
+    expect:
+      - marker: 1️⃣
+        message: "older than 2.294.0"
+  - name: pre-jit-runner-in-a-token-fleet
+    kind: non_triggering
+    runnable: false
+    files:
+      github.json: |
+        {
+          "runners": [
+            {"id": 1, "name": "i-0a1b2c3d", "os": "linux", "status": "online", "busy": false, "version": "2.293.0", "labels": [{"name": "self-hosted"}]}
+          ],
+          "probe": {"fleet_jit": false}
+        }
 
-"""#,
+"""##,
         "github/GHP-609.yaml": #"""
 id: GHP-609
 title: JIT round trip failed
@@ -7025,6 +7054,22 @@ renames:
     removed_in: "6.0.0"
     note: "FIFO build queues were removed; delete the field from every entry."
     evidence: ["v5.21.0:modules/multi-runner/variables.tf", "v7.11.0:CHANGELOG.md:742"]
+
+"""##,
+        "knowledge/runner-versions.yaml": ##"""
+# actions/runner releases the fleet's registration needs: the first runner release that accepts
+# each way the module starts a runner. Written by hand from actions/runner at its tags (each entry
+# cites it as `AR TAG:path:line`); not generated.
+#
+# The probe's runner-version check (GHP-608) reads this table: without `--min-runner-version`, a
+# fleet that registers with JIT configs reports its registered runners older than `jitconfig`.
+schema: 1
+features:
+  - name: jitconfig
+    minimum: "2.294.0"
+    summary: "the first actions/runner release that accepts `run.sh --jitconfig`, which the module's start script runs for a JIT fleet"
+    evidence:
+      - "AR v2.294.0:src/Runner.Listener/CommandSettings.cs:42 (JitConfig among the accepted arguments; v2.293.2 does not list it)"
 
 """##,
         "knowledge/script-fingerprints.yaml": ##"""

@@ -1,5 +1,6 @@
 import AuditCore
 import Foundation
+import Knowledge
 import ProbeClient
 
 /// The checks of the GitHub half: pure functions from what the API answered (and what the fleet
@@ -155,12 +156,23 @@ public enum GitHubChecks {
         /// The labels jobs target the fleet with (at the target release); empty: unknown.
         public var labels: [String]
         public var minimumVersion: ModuleVersion?
+        /// Why `minimumVersion` (a row of `rules/knowledge/runner-versions.yaml`); nil: given by the user.
+        public var minimumRequirement: RunnerRequirement?
 
-        public init(namePrefix: String? = nil, ephemeral: Bool? = nil, labels: [String] = [], minimumVersion: ModuleVersion? = nil) {
+        public init(namePrefix: String? = nil, ephemeral: Bool? = nil, labels: [String] = [], minimumVersion: ModuleVersion? = nil,
+                    minimumRequirement: RunnerRequirement? = nil) {
             self.namePrefix = namePrefix
             self.ephemeral = ephemeral
             self.labels = labels
             self.minimumVersion = minimumVersion
+            self.minimumRequirement = minimumRequirement
+        }
+
+        /// The minimum: the given one, else the table's for a fleet that registers with JIT configs.
+        public static func minimum(given: ModuleVersion?, jit: Bool?, knowledge: KnowledgeBase) -> (ModuleVersion?, RunnerRequirement?) {
+            if let given { return (given, nil) }
+            guard jit == true, let row = knowledge.runnerRequirement("jitconfig") else { return (nil, nil) }
+            return (row.minimum, row)
         }
     }
 
@@ -205,7 +217,9 @@ public enum GitHubChecks {
                 let versions = Set(old.compactMap(\.version)).sorted()
                 out.append(finding(GitHubProbeRule.runnerVersion, .warning, tags: ["version"], at: path,
                                    "\(old.count) runner\(old.count == 1 ? " runs" : "s run") a version older than \(minimum) (\(versions.joined(separator: ", "))): \(list(old.map(\.name)))",
-                                   detail: "Runners below the minimum may not understand the registration the upgraded fleet uses (`run.sh --jitconfig`), and GitHub stops accepting outdated runners.",
+                                   detail: fleet.minimumRequirement.map { row in
+                                       "The fleet registers with JIT configs, and \(minimum) is \(row.summary) (\(RunnerRequirement.source): \(row.evidence.joined(separator: "; "))). Older runners fail to start with the configs the scale-up lambda writes."
+                                   } ?? "Runners below the minimum may not understand the registration the upgraded fleet uses (`run.sh --jitconfig`), and GitHub stops accepting outdated runners.",
                                    fix: "Rebuild the AMI or let the binaries syncer fetch a current runner; runners started with `--disableupdate` never update themselves"))
             }
         }
