@@ -35,9 +35,9 @@ struct TerraformDifferentialTests {
         for outcome in run {
             switch outcome.verdict {
             case .equal: equal += 1
-            case .unknownWithReason:
+            case .unknownWithReason(let why):
                 unknownWithReason += 1
-                print("TerraformDifferentialTests: unknown with a reason: \(outcome.name) `\(outcome.expression)`")
+                print("TerraformDifferentialTests: unknown with a reason: \(outcome.name) `\(outcome.expression)`: \(why)")
             case .bothReject: bothReject += 1
             case .disagree(let why):
                 if Self.knownDisagreements[outcome.expression] == nil {
@@ -49,6 +49,10 @@ struct TerraformDifferentialTests {
         let agreeing = equal + bothReject
         print("TerraformDifferentialTests: \(total) expressions (\(corpus.cases.count) from the locals and module arguments of the fixture and example repositories); \(equal) equal, \(bothReject) rejected by both, \(unknownWithReason) unknown with a reason, \(disagreements.count) disagreements; agreement \(String(format: "%.1f", Double(agreeing) * 100 / Double(max(total, 1))))%")
         #expect(total >= 400, "the corpus shrank to \(total) expressions")
+        // Unknown-with-a-reason is allowed case by case, not wholesale: a harness where everything
+        // comes back unknown would otherwise pass (it did, at 2.9%, when the locals stopped being
+        // evaluated). 99.5% agreed when the README figure was taken.
+        #expect(agreeing * 100 >= total * 95, "agreement fell to \(agreeing) of \(total) expressions")
         #expect(disagreements.isEmpty, Comment(rawValue: "\(disagreements.count) disagreements with terraform:\n" + disagreements.joined(separator: "\n")))
 
         // Every function ghr-audit implements is exercised.
@@ -73,7 +77,8 @@ struct DifferentialCase {
 }
 
 enum DifferentialVerdict {
-    case equal, unknownWithReason, bothReject
+    case equal, bothReject
+    case unknownWithReason(String)
     case disagree(String)
 }
 
@@ -127,7 +132,10 @@ enum DifferentialHarness {
         let workspace = Workspace(files: parsed, fileSystem: MemoryFileSystem(repo))
         let module = TerraformModule(directory: "", files: parsed.values.compactMap(\.hcl).filter { $0.source.path.hasSuffix(".tf") })
         let (given, _) = RootInputs().values(for: module, workspace: workspace)
-        let scope = ModuleScope(module: module, rootDirectory: "", given: given, fileSystem: workspace.fileSystem)
+        // One module holds every case, so the run-wide budget (sized for one repository) is widened;
+        // a case that needs more than a repository may is still bounded by the per-value limits.
+        let scope = ModuleScope(module: module, rootDirectory: "", given: given, fileSystem: workspace.fileSystem,
+                                budget: EvaluationBudget(maxSteps: 200_000_000))
 
         return cases.map { c in
             let ours = scope.locals[c.name] ?? .unknown("not evaluated")
@@ -141,7 +149,7 @@ enum DifferentialHarness {
         let rejected = theirs["err"] != nil
         if ours.containsUnknown {
             guard let reason = unknownReason(ours), !reason.isEmpty else { return .disagree("unknown without a reason") }
-            return rejected ? .bothReject : .unknownWithReason
+            return rejected ? .bothReject : .unknownWithReason(reason)
         }
         guard let json = ours.jsonEncoded else { return .disagree("ghr-audit's value has no JSON form: \(ours)") }
         if rejected { return .disagree("terraform rejects it, ghr-audit gives \(json)") }
