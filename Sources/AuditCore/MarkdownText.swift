@@ -75,7 +75,7 @@ public enum MarkdownText {
     }
 
     /// The index of a backtick run of exactly `length` at or after `start`.
-    static func closingRun(_ chars: [Character], from start: Int, length: Int) -> Int? {
+    public static func closingRun(_ chars: [Character], from start: Int, length: Int) -> Int? {
         var j = start
         while j < chars.count {
             guard chars[j] == "`" else { j += 1; continue }

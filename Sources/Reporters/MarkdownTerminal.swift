@@ -1,3 +1,5 @@
+import AuditCore
+
 /// A Markdown page (a rule's documentation, as `docs/rules/RULE.md` holds it) as plain text for a
 /// terminal (issue 20 §3, `ghr-audit explain`): no Markdown syntax left, prose wrapped to the
 /// width, code shown as it is.
@@ -223,7 +225,7 @@ public enum MarkdownTerminal {
             if c == "`" {
                 var run = 0
                 while i + run < chars.count && chars[i + run] == "`" { run += 1 }
-                if let close = closingRun(chars, from: i + run, length: run) {
+                if let close = MarkdownText.closingRun(chars, from: i + run, length: run) {
                     var code = String(chars[(i + run)..<close])
                     // One space either side is padding (a span that starts or ends with a backtick).
                     if code.count >= 2, code.first == " ", code.last == " ", code.contains(where: { $0 != " " }) { code = String(code.dropFirst().dropLast()) }
@@ -262,19 +264,6 @@ public enum MarkdownTerminal {
             i += 1
         }
         return TerminalText.sanitized(out)
-    }
-
-    /// The index of a backtick run of exactly `length` at or after `start`.
-    private static func closingRun(_ chars: [Character], from start: Int, length: Int) -> Int? {
-        var j = start
-        while j < chars.count {
-            guard chars[j] == "`" else { j += 1; continue }
-            var run = 0
-            while j + run < chars.count && chars[j + run] == "`" { run += 1 }
-            if run == length { return j }
-            j += run
-        }
-        return nil
     }
 
     private static func find(_ chars: [Character], _ needle: String, from start: Int) -> Int? {
