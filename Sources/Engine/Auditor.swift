@@ -26,6 +26,14 @@ public struct AuditOptions: Sendable {
     public var requireModule: Bool?
     /// Counts the run reports while it works (the progress line on a terminal); nil: none.
     public var progress: AuditProgress?
+    /// Threads that read, parse, model and scan (`--jobs`); nil: one per core. The report is the
+    /// same byte for byte whatever the number.
+    public var workers: Int?
+    /// Evaluate every local of every module, as the audit did before locals were evaluated only
+    /// when needed: the benchmark's measure of the work that saves. The findings are the same.
+    public var eagerLocals = false
+    /// The run's evaluation budget (`Limits.maxEvaluationSteps` unless a test gives a smaller one).
+    public var maxEvaluationSteps = Limits.maxEvaluationSteps
 
     public init(target: TargetSelection? = nil, fromOverride: ModuleVersion? = nil, rootInputs: RootInputs = RootInputs(),
                 disabledRules: Set<String> = [], severityOverrides: [String: Severity] = [:]) {
@@ -54,6 +62,11 @@ public struct AuditResult: Sendable {
     /// The format-1 fingerprint (`Fingerprint.compute`) of each finding, by its fingerprint:
     /// what baselines written before format 2 recorded.
     public var legacyFingerprints: [String: String] = [:]
+    /// Evaluation work the run did (budget units), and the locals it evaluated of those declared
+    /// in the modules it modelled: what evaluating only what is needed saves (the benchmark).
+    public var evaluationSteps = 0
+    public var localsEvaluated = 0
+    public var localsDeclared = 0
     /// The module releases the knowledge base knows: where a rewritten `version` constraint
     /// must resolve to the target (`PinMove`).
     public var releases: [ModuleVersion] = []
@@ -147,7 +160,7 @@ public struct Auditor: Sendable {
         // (issue 18 §1): a file nothing reaches is counted, never parsed or reported.
         var files: [String: WorkspaceFile] = [:]
         func load(_ batch: [DiscoveredFile]) {
-            for item in ParallelLoader.load(batch, fileSystem: fileSystem, progress: progress) {
+            for item in ParallelLoader.load(batch, fileSystem: fileSystem, progress: progress, workers: options.workers) {
                 switch item {
                 case .file(let f): files[f.path] = f
                 case .unreadable(let path, let why, let range): findings.append(coreFinding("CORE-002", why, at: range ?? .fileStart(path)))
@@ -171,9 +184,9 @@ public struct Auditor: Sendable {
         var round = 0
         while true {
             round += 1
-            budget = EvaluationBudget()
+            budget = EvaluationBudget(maxSteps: options.maxEvaluationSteps)
             model = DeploymentModelBuilder(workspace: Workspace(files: files, fileSystem: recorder), knowledge: knowledge,
-                                           rootInputs: options.rootInputs, budget: budget).build()
+                                           rootInputs: options.rootInputs, budget: budget, workers: options.workers, eagerLocals: options.eagerLocals).build()
             let calls = model.calls.count
             progress?.update { $0.moduleCalls = callsBefore + calls; $0.step = "modelling" }
             guard round < 4 else { break }
@@ -202,7 +215,7 @@ public struct Auditor: Sendable {
         for d in model.diagnostics { findings.append(diagnosticFinding(d, ruleId: d.code ?? "CORE-003")) }
 
         progress?.step("checking")
-        let scripts = ParallelLoader.analyseScripts(workspace)
+        let scripts = ParallelLoader.analyseScripts(workspace, workers: options.workers)
         // What the script scanners could not read (an unterminated here-document or quote swallows
         // the rest of the script): warnings, since the shell may still run the script, but the
         // audit's reading of it stops there.
@@ -217,6 +230,12 @@ public struct Auditor: Sendable {
                                   fromOverride: options.fromOverride, scripts: scripts)
         for rule in rules where !rule.emits.allSatisfy({ options.disabledRules.contains($0.rawValue) }) {
             findings += rule.check(context)
+        }
+        // What evaluating the locals only the rules needed reported (those the model needed are
+        // among its diagnostics).
+        let modelDiagnostics = Set(model.diagnostics)
+        for scope in model.scopes {
+            for d in scope.localDiagnostics where !modelDiagnostics.contains(d) { findings.append(diagnosticFinding(d, ruleId: d.code ?? "CORE-003")) }
         }
         // Limits the rules' own evaluations ran into (those of the model are among its diagnostics).
         for d in budget.exceeded where !model.diagnostics.contains(d) { findings.append(diagnosticFinding(d, ruleId: DiagnosticCode.limit)) }
@@ -263,9 +282,16 @@ public struct Auditor: Sendable {
                 sources[path] = (path == configSource?.path ? configSource : workspace.source(path))?.redacted
             }
         }
-        return AuditResult(report: report, config: config, workspace: workspace, model: model, sources: sources,
-                           unmaskedFixes: unmaskedFixes, legacyFingerprints: legacyFingerprints,
-                           releases: knowledge.releases.map(\.version))
+        var result = AuditResult(report: report, config: config, workspace: workspace, model: model, sources: sources,
+                                 unmaskedFixes: unmaskedFixes, legacyFingerprints: legacyFingerprints,
+                                 releases: knowledge.releases.map(\.version))
+        result.evaluationSteps = budget.stepsUsed
+        for scope in model.scopes {
+            let (evaluated, declared) = scope.localsEvaluated
+            result.localsEvaluated += evaluated
+            result.localsDeclared += declared
+        }
+        return result
     }
 
     /// CORE-005 for a config path that leaves the scan root (the file is not read).
@@ -391,22 +417,12 @@ enum ParallelLoader {
         case skipped
     }
 
-    final class Box<T: Sendable>: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [T?]
-        init(count: Int) { items = Array(repeating: nil, count: count) }
-        func set(_ i: Int, _ v: T) { lock.lock(); items[i] = v; lock.unlock() }
-        var values: [T?] { lock.lock(); defer { lock.unlock() }; return items }
-    }
-
-    static func load(_ found: [DiscoveredFile], fileSystem: any FileSystem, progress: AuditProgress? = nil) -> [Loaded] {
-        let box = Box<Loaded>(count: found.count)
-        DispatchQueue.concurrentPerform(iterations: found.count) { i in
-            let loaded = loadOne(found[i], fileSystem: fileSystem)
+    static func load(_ found: [DiscoveredFile], fileSystem: any FileSystem, progress: AuditProgress? = nil, workers: Int? = nil) -> [Loaded] {
+        Parallel.map(found, workers: workers) { d in
+            let loaded = loadOne(d, fileSystem: fileSystem)
             if case .file = loaded { progress?.fileParsed() }
-            box.set(i, loaded)
+            return loaded
         }
-        return box.values.map { $0 ?? .skipped }
     }
 
     static func loadOne(_ d: DiscoveredFile, fileSystem: any FileSystem) -> Loaded {
@@ -441,16 +457,14 @@ enum ParallelLoader {
         return .file(WorkspaceFile.parse(source, kind: kind, isTemplate: d.isTemplate))
     }
 
-    static func analyseScripts(_ workspace: Workspace) -> [String: ScriptReport] {
+    static func analyseScripts(_ workspace: Workspace, workers: Int? = nil) -> [String: ScriptReport] {
         let scripts = workspace.sortedPaths.compactMap { workspace[$0] }.filter { $0.kind.isScript }
-        let box = Box<ScriptReport>(count: scripts.count)
-        DispatchQueue.concurrentPerform(iterations: scripts.count) { i in
-            let f = scripts[i]
+        let reports = Parallel.map(scripts, workers: workers) { f in
             let template = f.isTemplate || TemplateDetection.looksLikeTemplate(f.source.text)
-            box.set(i, ScriptAnalysis.analyze(f.source, language: f.kind == .powershell ? .powershell : .bash, template: template))
+            return ScriptAnalysis.analyze(f.source, language: f.kind == .powershell ? .powershell : .bash, template: template)
         }
         var out: [String: ScriptReport] = [:]
-        for (i, r) in box.values.enumerated() { if let r { out[scripts[i].path] = r } }
+        for (i, r) in reports.enumerated() { out[scripts[i].path] = r }
         return out
     }
 }

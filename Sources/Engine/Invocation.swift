@@ -78,6 +78,8 @@ public struct AuditRequest: Sendable {
     public var extraRules: [any Rule] = []
     /// Where the run counts what it has done (the progress line); nil: nowhere.
     public var progress: AuditProgress?
+    /// `--jobs`: threads for reading, parsing, modelling and scanning; nil: one per core.
+    public var workers: Int?
 
     public init(paths: [String] = ["."], target: TargetSelection? = nil, from: ModuleVersion? = nil, varFiles: [String] = [],
                 vars: [(name: String, value: String)] = [], config: String? = nil, environment: [String: String] = [:],
@@ -211,6 +213,7 @@ public enum Invocation {
         options.configFile = configFile
         options.requireModule = request.requireModule
         options.progress = request.progress
+        options.workers = request.workers
         request.progress?.update { $0.rootsTotal = request.paths.count }
         let auditor = Auditor(knowledge: knowledge, rules: RuleRegistry.all + request.extraRules)
         var merged: AuditResult?

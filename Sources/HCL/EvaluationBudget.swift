@@ -38,6 +38,17 @@ public final class EvaluationBudget: @unchecked Sendable {
         if seen.insert(diagnostic.range).inserted { events.append(diagnostic) }
     }
 
+    /// Adds the work `other` did (another budget's, for work done apart and taken in order), if
+    /// it fits in what is left; false, and nothing charged, when it does not.
+    public func absorb(_ other: EvaluationBudget) -> Bool {
+        let steps = other.stepsUsed
+        lock.lock()
+        defer { lock.unlock() }
+        guard used + steps <= maxSteps else { return false }
+        used += steps
+        return true
+    }
+
     /// The work done so far.
     public var stepsUsed: Int {
         lock.lock()

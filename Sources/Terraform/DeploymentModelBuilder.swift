@@ -12,11 +12,20 @@ public struct DeploymentModelBuilder: Sendable {
     public var rootInputs: RootInputs
     /// The run's evaluation budget: the model's evaluations and the rules' share it.
     public var budget: EvaluationBudget
+    /// Threads that model root modules at once; nil: one per core. The model is the same whatever
+    /// the number.
+    public var workers: Int?
+    /// Evaluates every local of every module (what the audit did before locals were evaluated on
+    /// demand): for measuring the work laziness saves. The findings are the same.
+    public var eagerLocals = false
 
     /// How deep wrapper modules are followed.
     public static let maxWrapperDepth = 8
 
-    public init(workspace: Workspace, knowledge: KnowledgeBase, rootInputs: RootInputs, budget: EvaluationBudget = EvaluationBudget()) {
+    public init(workspace: Workspace, knowledge: KnowledgeBase, rootInputs: RootInputs, budget: EvaluationBudget = EvaluationBudget(),
+                workers: Int? = nil, eagerLocals: Bool = false) {
+        self.workers = workers
+        self.eagerLocals = eagerLocals
         self.workspace = workspace
         self.knowledge = knowledge
         self.rootInputs = rootInputs
@@ -33,16 +42,48 @@ public struct DeploymentModelBuilder: Sendable {
         let roots = Self.rootModules(userModules)
         let manifest = ModulesManifest(workspace: workspace)
 
+        // Roots are independent: each is modelled on its own worker with a budget of its own, then
+        // the results are taken in root order. The run's budget is one, shared in root order: a
+        // root whose work would not have fitted in what the roots before it left is modelled again,
+        // in order, with the shared budget (as a one-worker run does), so the model (and every
+        // limit finding) is the same whatever the scheduling.
+        // What the repository's workflows set (`TF_VAR_*`), read once for every root.
+        let workflowVariables = WorkflowVariables.collect(workspace)
+        let parallel = (workers ?? Parallel.defaultWorkers) > 1 && roots.count > 1
+        let speculative: [BuildState]? = parallel ? Parallel.map(roots, workers: workers) { dir in
+            var own = BuildState(budget: EvaluationBudget(maxSteps: budget.maxSteps))
+            buildRoot(dir, modules: userModules, vendored: vendored, manifest: manifest, workflowVariables: workflowVariables, state: &own)
+            return own
+        } : nil
         var state = BuildState(budget: budget)
-        for dir in roots {
-            let module = userModules[dir]!
-            let (values, diags) = rootInputs.values(for: module, workspace: workspace)
-            state.diagnostics += diags
-            let scope = ModuleScope(module: module, rootDirectory: dir, given: values, fileSystem: workspace.fileSystem, budget: state.budget)
-            visit(scope, prefix: "", callers: [], chain: [dir], modules: userModules, vendored: vendored, manifest: manifest, state: &state)
+        for (i, dir) in roots.enumerated() {
+            if let own = speculative?[i], own.budget.exceeded.isEmpty, budget.absorb(own.budget) {
+                state.take(own, budget: budget)
+            } else {
+                buildRoot(dir, modules: userModules, vendored: vendored, manifest: manifest, workflowVariables: workflowVariables, state: &state)
+            }
         }
+        state.placeLocalDiagnostics()
         state.diagnostics += state.budget.exceeded
         return DeploymentModel(calls: state.calls, roots: roots, vendoredRoots: vendored, scopes: state.scopes, diagnostics: state.diagnostics)
+    }
+
+    private func buildRoot(_ dir: String, modules: [String: TerraformModule], vendored: [String: VendoredCopy], manifest: ModulesManifest,
+                           workflowVariables: [WorkflowVariable], state: inout BuildState) {
+        let module = modules[dir]!
+        let (values, diags) = rootInputs.values(for: module, workspace: workspace, workflowVariables: workflowVariables)
+        state.diagnostics += diags
+        let scope = ModuleScope(module: module, rootDirectory: dir, given: values, fileSystem: workspace.fileSystem, budget: state.budget,
+                                eager: eagerLocals)
+        let (callsBefore, scopesBefore) = (state.calls.count, state.scopes.count)
+        visit(scope, prefix: "", callers: [], chain: [dir], modules: modules, vendored: vendored, manifest: manifest, state: &state)
+        // A root that deploys runners is the runner deployment: every local of its modules is
+        // evaluated, so what Terraform would fail on there (a local reading a broken file) is
+        // reported as before. Elsewhere (application roots of a monorepo) a local is evaluated
+        // only when something the audit reads refers to it.
+        if state.calls.count > callsBefore {
+            for scope in state.scopes[scopesBefore...] { _ = scope.locals }
+        }
     }
 
     /// The modules Terraform would be run in: those no other module calls. A module that calls
@@ -81,6 +122,33 @@ public struct DeploymentModelBuilder: Sendable {
         var diagnostics: [Diagnostic] = []
         /// One evaluation budget for the whole model.
         let budget: EvaluationBudget
+        /// Where each scope's locals' diagnostics go: the count of `diagnostics` when the scope
+        /// was entered, and the scope's index.
+        var localSlots: [(at: Int, scope: Int)] = []
+
+        /// Inserts each scope's locals' diagnostics where the scope was entered.
+        mutating func placeLocalDiagnostics() {
+            for slot in localSlots.reversed() {
+                diagnostics.insert(contentsOf: scopes[slot.scope].localDiagnostics, at: slot.at)
+            }
+            localSlots = []
+        }
+
+        /// Appends what another root's state holds, its scopes evaluating with `budget` from now on.
+        mutating func take(_ other: BuildState, budget: EvaluationBudget) {
+            calls += other.calls.map { c in
+                var c = c
+                c.scope.budget = budget
+                return c
+            }
+            scopes += other.scopes.map { s in
+                var s = s
+                s.budget = budget
+                return s
+            }
+            localSlots += other.localSlots.map { ($0.at + diagnostics.count, $0.scope + scopes.count - other.scopes.count) }
+            diagnostics += other.diagnostics
+        }
     }
 
     /// One instance of a module call: its key and the `each`/`count` values.
@@ -123,6 +191,9 @@ public struct DeploymentModelBuilder: Sendable {
         let depth = chain.count - 1
         state.scopes.append(scope)
         state.diagnostics += scope.diagnostics
+        // What evaluating its locals reports goes here once the model is built (locals are
+        // evaluated when something needs them, possibly later in the walk).
+        state.localSlots.append((state.diagnostics.count, state.scopes.count - 1))
         for call in scope.module.moduleCalls {
             guard let srcExpr = call.sourceExpression else { continue }
             let (srcValue, _) = scope.evaluate(srcExpr)
@@ -156,7 +227,8 @@ public struct DeploymentModelBuilder: Sendable {
                             let (v, _) = scope.evaluate(a.expression, extra: inst.extra)
                             given[a.name] = VariableValue(value: v, range: a.range, source: .moduleCall)
                         }
-                        let childScope = ModuleScope(module: child, rootDirectory: scope.rootDirectory, given: given, fileSystem: workspace.fileSystem, budget: state.budget)
+                        let childScope = ModuleScope(module: child, rootDirectory: scope.rootDirectory, given: given, fileSystem: workspace.fileSystem,
+                                                     budget: state.budget, eager: eagerLocals)
                         let label = inst.key.map { "\(address)[\"\($0)\"]" } ?? address
                         let note = RelatedNote("through wrapper module `\(label)`", at: call.block.typeRange.union(call.block.labels.first?.range ?? call.block.typeRange))
                         visit(childScope, prefix: label + ".", callers: callers + [note], chain: chain + [target],

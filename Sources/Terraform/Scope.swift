@@ -1,4 +1,5 @@
 import AuditCore
+import Foundation
 import HCL
 
 /// A value given to a module variable, and where it was given.
@@ -39,17 +40,24 @@ public struct ModuleScope: Sendable {
     public var module: TerraformModule
     public var rootDirectory: String
     public var variables: [String: VariableValue]
-    public var locals: [String: Value] = [:]
+    /// Every local's value (each evaluated now if it was not yet). The audit itself evaluates a
+    /// local only when something it evaluates refers to it (`evaluate`).
+    public var locals: [String: Value] { localValues.all(self) }
     /// Locals in a cycle, or depending on one, with the cycle as text (`local.a → local.b → local.a`).
     public var cyclicLocals: [String: String] = [:]
+    /// Problems known without evaluating anything (cycles of locals). What evaluating a local
+    /// reported is in `localDiagnostics`.
     public var diagnostics: [Diagnostic] = []
     public var fileSystem: any FileSystem
     /// The run's evaluation budget, shared by every scope of a model.
     public var budget: EvaluationBudget
+    /// The locals evaluated so far, shared by the copies of this scope (the model keeps several).
+    private let localValues: LocalValues
 
-    /// Builds the scope: evaluates defaults where no value was given, then the locals.
+    /// Builds the scope: evaluates defaults where no value was given; locals are evaluated when
+    /// first needed (`eager`: all of them now, as the audit did before locals were lazy).
     public init(module: TerraformModule, rootDirectory: String, given: [String: VariableValue], fileSystem: any FileSystem,
-                budget: EvaluationBudget = EvaluationBudget()) {
+                budget: EvaluationBudget = EvaluationBudget(), eager: Bool = false) {
         self.module = module
         self.rootDirectory = rootDirectory
         self.fileSystem = fileSystem
@@ -72,14 +80,17 @@ public struct ModuleScope: Sendable {
                 Self.evaluateConstant(def, module: module, fileSystem: fileSystem, rootDirectory: rootDirectory)
             }
         }
-        evaluateLocals()
+        localValues = LocalValues()
+        orderLocals(eager: eager)
+        if eager { localValues.evaluateInPasses(self) }
     }
 
-    /// Locals may refer to each other in any order: evaluate in dependency order, then in passes
-    /// until nothing changes (for references no static reading finds). Locals in a cycle, and those
-    /// depending on one, are unknown; each cycle is an error (`CORE-006`).
-    private mutating func evaluateLocals() {
-        let dependencies = module.locals.mapValues { a in a.expression.localReferences.filter { module.locals[$0.name] != nil } }
+    /// Orders the locals (each after those it refers to) and finds their cycles; nothing is
+    /// evaluated. Locals in a cycle, and those depending on one, are unknown; each cycle is an
+    /// error (`CORE-006`).
+    private mutating func orderLocals(eager: Bool) {
+        let references = module.locals.mapValues { (a: HCL.Attribute) in a.expression.localReferences }
+        let dependencies = references.mapValues { refs in refs.filter { module.locals[$0.name] != nil } }
         let (order, cycles) = Self.orderLocals(dependencies)
         for cycle in cycles {
             let chain = (cycle.map(\.name) + [cycle[0].name]).map { "local.\($0)" }.joined(separator: " → ")
@@ -96,27 +107,31 @@ public struct ModuleScope: Sendable {
         for name in module.locals.keys.sorted() where !ordered.contains(name) && cyclicLocals[name] == nil {
             cyclicLocals[name] = cycles.first.map { ($0.map(\.name) + [$0[0].name]).map { "local.\($0)" }.joined(separator: " → ") } ?? "a cycle"
         }
-        let names = order + module.locals.keys.sorted().filter { cyclicLocals[$0] != nil }
-        for name in names {
-            locals[name] = cyclicLocals[name].map { .unknown("local.\(name) depends on a cycle of locals (\($0))") }
-                ?? .unknown("local.\(name) depends on itself")
+        var fixed: [String: Value] = [:]
+        for name in module.locals.keys where cyclicLocals[name] != nil {
+            fixed[name] = .unknown("local.\(name) depends on a cycle of locals (\(cyclicLocals[name]!))")
         }
-        var lastDiagnostics: [Diagnostic] = []
-        for _ in 0..<2 {
-            var changed = false
-            lastDiagnostics = []
-            for name in order {
-                let (v, diags) = evaluate(module.locals[name]!.expression)
-                lastDiagnostics += diags
-                if v != locals[name]! || v.origin != locals[name]!.origin {
-                    locals[name] = v
-                    changed = true
-                }
-            }
-            if !changed { break }
+        // A local read in a way no static reading follows (`local[var.k]`) or naming a local that
+        // does not exist: the module's locals are evaluated all together, in passes, as before.
+        let dynamic = module.locals.contains { name, a in
+            Self.readsLocalsDynamically(a.expression, static: references[name]!.count)
+                || references[name]!.contains { module.locals[$0.name] == nil }
         }
-        diagnostics += lastDiagnostics
+        localValues.prepare(order: order, dependencies: dependencies.mapValues { $0.map(\.name) }, fixed: fixed, allAtOnce: dynamic)
     }
+
+    /// Whether `e` reads the `local` object other than as `local.NAME` or `local["NAME"]`.
+    static func readsLocalsDynamically(_ e: HCL.Expression, static count: Int) -> Bool {
+        var uses = 0
+        e.forEachNode { node in if case .variable("local") = node.kind { uses += 1 } }
+        return uses > count
+    }
+
+    /// What evaluating the locals evaluated so far reported (in dependency order).
+    public var localDiagnostics: [Diagnostic] { localValues.diagnostics }
+
+    /// How many locals were evaluated, and how many the module declares.
+    public var localsEvaluated: (evaluated: Int, declared: Int) { (localValues.evaluatedCount, module.locals.count) }
 
     /// The locals in an order where each comes after those it refers to, and the cycles that keep
     /// the others out of it (each as its members, with the reference to the next member).
@@ -161,7 +176,7 @@ public struct ModuleScope: Sendable {
         return (order, cycles)
     }
 
-    private static func evaluateConstant(_ e: Expression, module: TerraformModule, fileSystem: any FileSystem, rootDirectory: String) -> Value {
+    private static func evaluateConstant(_ e: HCL.Expression, module: TerraformModule, fileSystem: any FileSystem, rootDirectory: String) -> Value {
         let ctx = EvalContext(variables: ["path": pathObject(module: module.directory, root: rootDirectory)], fileSystem: fileSystem, moduleDirectory: rootDirectory)
         return Evaluator.evaluate(e, in: ctx).0
     }
@@ -173,7 +188,12 @@ public struct ModuleScope: Sendable {
     }
 
     /// The evaluation context; `extra` adds `each`/`count` for one instance of a module call.
+    /// `local` holds every local (each evaluated now if it was not yet).
     public func context(extra: [String: Value] = [:]) -> EvalContext {
+        context(locals: locals, extra: extra)
+    }
+
+    func context(locals: [String: Value], extra: [String: Value]) -> EvalContext {
         var roots: [String: Value] = [
             "var": .object(variables.mapValues(\.value)),
             "local": .object(locals),
@@ -184,12 +204,37 @@ public struct ModuleScope: Sendable {
         return EvalContext(variables: roots, fileSystem: fileSystem, moduleDirectory: rootDirectory, absoluteRoot: fileSystem.absoluteRoot, budget: budget)
     }
 
-    public func evaluate(_ e: Expression, extra: [String: Value] = [:]) -> (Value, [Diagnostic]) {
-        var (value, diagnostics) = Evaluator.evaluate(e, in: context(extra: extra))
+    /// Evaluates `e` in this scope, evaluating first the locals it refers to (and theirs) that
+    /// were not evaluated yet.
+    public func evaluate(_ e: HCL.Expression, extra: [String: Value] = [:]) -> (Value, [Diagnostic]) {
+        let references = e.localReferences
+        let locals: [String: Value]
+        if Self.readsLocalsDynamically(e, static: references.count) || references.contains(where: { module.locals[$0.name] == nil }) {
+            // Read in a way no static reading follows, or naming a local that does not exist (whose
+            // message suggests among every local): all of them.
+            locals = self.locals
+        } else {
+            locals = localValues.values(for: references.map(\.name), in: self)
+        }
+        var (value, diagnostics) = Evaluator.evaluate(e, in: context(locals: locals, extra: extra))
         if !cyclicLocals.isEmpty {
             // A value that depends on a cycle is unknown, and that is an error of its own: the
             // setting the audit needs cannot be known.
-            for ref in e.localReferences {
+            for ref in references {
+                guard let cycle = cyclicLocals[ref.name] else { continue }
+                diagnostics.append(Diagnostic(
+                    .error, "`local.\(ref.name)` depends on a cycle of locals",
+                    detail: "`local.\(ref.name)` has no value: it depends on \(cycle).", range: ref.range))
+            }
+        }
+        return (value, diagnostics)
+    }
+
+    /// Evaluates one local's expression with the locals evaluated before it.
+    fileprivate func evaluateLocal(_ name: String, locals: [String: Value]) -> (Value, [Diagnostic]) {
+        var (value, diagnostics) = Evaluator.evaluate(module.locals[name]!.expression, in: context(locals: locals, extra: [:]))
+        if !cyclicLocals.isEmpty {
+            for ref in module.locals[name]!.expression.localReferences {
                 guard let cycle = cyclicLocals[ref.name] else { continue }
                 diagnostics.append(Diagnostic(
                     .error, "`local.\(ref.name)` depends on a cycle of locals",
@@ -200,11 +245,121 @@ public struct ModuleScope: Sendable {
     }
 }
 
+/// The locals of one module instance, evaluated on demand (issue 15: what no runner module call
+/// or rule refers to is parsed, never evaluated), each once, in dependency order. A reference type
+/// shared by the copies of a scope; a lock keeps it consistent when scopes are read from several
+/// threads.
+final class LocalValues: @unchecked Sendable {
+    private let lock = NSLock()
+    private var order: [String] = []
+    private var rank: [String: Int] = [:]
+    private var dependencies: [String: [String]] = [:]
+    private var values: [String: Value] = [:]
+    private var evaluated = Set<String>()
+    private var reported: [Int: [Diagnostic]] = [:]
+    private var allAtOnce = false
+    private var complete = false
+
+    func prepare(order: [String], dependencies: [String: [String]], fixed: [String: Value], allAtOnce: Bool) {
+        self.order = order
+        for (i, name) in order.enumerated() { rank[name] = i }
+        self.dependencies = dependencies
+        self.allAtOnce = allAtOnce
+        values = fixed
+    }
+
+    /// The locals known so far after evaluating `names` and what they depend on.
+    func values(for names: [String], in scope: ModuleScope) -> [String: Value] {
+        lock.lock()
+        defer { lock.unlock() }
+        if allAtOnce || names.isEmpty {
+            if allAtOnce && !names.isEmpty { evaluateAll(scope) }
+            return values
+        }
+        var needed: [String] = []
+        var seen = Set<String>()
+        var pending = names
+        while let name = pending.popLast() {
+            guard rank[name] != nil, !evaluated.contains(name), seen.insert(name).inserted else { continue }
+            needed.append(name)
+            pending += dependencies[name] ?? []
+        }
+        for name in needed.sorted(by: { rank[$0]! < rank[$1]! }) {
+            let (v, diags) = scope.evaluateLocal(name, locals: values)
+            values[name] = v
+            evaluated.insert(name)
+            if !diags.isEmpty { reported[rank[name]!] = diags }
+        }
+        return values
+    }
+
+    /// Every local, evaluated.
+    func all(_ scope: ModuleScope) -> [String: Value] {
+        lock.lock()
+        defer { lock.unlock() }
+        if allAtOnce { evaluateAll(scope) } else if evaluated.count < order.count {
+            for (i, name) in order.enumerated() where !evaluated.contains(name) {
+                let (v, diags) = scope.evaluateLocal(name, locals: values)
+                values[name] = v
+                evaluated.insert(name)
+                if !diags.isEmpty { reported[i] = diags }
+            }
+        }
+        return values
+    }
+
+    /// Every local now, in passes, as the audit did before locals were evaluated on demand.
+    func evaluateInPasses(_ scope: ModuleScope) {
+        lock.lock()
+        defer { lock.unlock() }
+        evaluateAll(scope)
+    }
+
+    /// The module's locals in passes until nothing changes (for references no static reading
+    /// follows), as a whole; the last pass's diagnostics are kept.
+    private func evaluateAll(_ scope: ModuleScope) {
+        guard !complete else { return }
+        complete = true
+        for name in order { values[name] = .unknown("local.\(name) depends on itself") }
+        var last: [Int: [Diagnostic]] = [:]
+        for _ in 0..<2 {
+            var changed = false
+            last = [:]
+            for (i, name) in order.enumerated() {
+                let (v, diags) = scope.evaluateLocal(name, locals: values)
+                if !diags.isEmpty { last[i] = diags }
+                if v != values[name]! || v.origin != values[name]!.origin {
+                    values[name] = v
+                    changed = true
+                }
+            }
+            if !changed { break }
+        }
+        evaluated = Set(order)
+        reported = last
+    }
+
+    var diagnostics: [Diagnostic] {
+        lock.lock()
+        defer { lock.unlock() }
+        return reported.keys.sorted().flatMap { reported[$0]! }
+    }
+
+    var evaluatedCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return evaluated.count
+    }
+}
+
 extension RootInputs {
     /// The values of a root module's variables, in Terraform's precedence: environment
     /// (`TF_VAR_name` set by the repository's GitHub Actions workflows, then the audit's own), then `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)` in
     /// lexical order, then `--var-file` and `--var` (later wins).
-    public func values(for module: TerraformModule, workspace: Workspace) -> (values: [String: VariableValue], diagnostics: [Diagnostic]) {
+    /// `workflowVariables`: `WorkflowVariables.collect(workspace)`, when the caller has it (read once
+    /// per model, not once per root).
+    public func values(for module: TerraformModule, workspace: Workspace,
+                       workflowVariables: [WorkflowVariable]? = nil) -> (values: [String: VariableValue], diagnostics: [Diagnostic]) {
         var values: [String: VariableValue] = [:]
         var diagnostics: [Diagnostic] = []
 
@@ -223,7 +378,7 @@ extension RootInputs {
         }
 
         // `TF_VAR_*` the repository's workflows set for this root, then the audit's own environment.
-        for (name, given) in WorkflowVariables.values(for: module, from: WorkflowVariables.collect(workspace)) {
+        for (name, given) in WorkflowVariables.values(for: module, from: workflowVariables ?? WorkflowVariables.collect(workspace)) {
             values[name] = given.1
         }
         for key in environment.keys.sorted() where key.hasPrefix("TF_VAR_") {

@@ -146,6 +146,54 @@ enum SyntheticRepository {
             """
         }
 
+        // Application roots next to the runners (a monorepo holds far more than CI): locals that
+        // feed resources and a service module, none of which any runner module call needs.
+        files["modules/service/main.tf"] = """
+        variable "name" { type = string }
+        variable "settings" {
+          type = object({ size = optional(number, 2), tags = optional(map(string), {}) })
+          default = {}
+        }
+        locals {
+          tags     = merge(var.settings.tags, { service = var.name, managed = "terraform" })
+          capacity = [for i in range(var.settings.size) : { index = i, zone = element(["a", "b", "c"], i) }]
+          labels   = join(",", [for k, v in local.tags : "${k}=${v}"])
+        }
+        resource "aws_ecs_service" "this" {
+          name          = var.name
+          desired_count = length(local.capacity)
+          tags          = local.tags
+        }
+        """
+        for i in 0..<max(1, fleets / 4) {
+            files["apps/app-\(i)/main.tf"] = """
+            locals {
+              environment = "prod-\(i)"
+              services    = { for s in ["api", "web", "worker", "cron"] : s => { size = \(1 + i % 4), tags = { app = "app-\(i)", tier = s } } }
+              subnets     = [for z in ["a", "b", "c"] : cidrsubnet("10.\(i % 250).0.0/16", 8, index(["a", "b", "c"], z))]
+              name_prefix = "${local.environment}-app-\(i)"
+              alarms      = { for k, v in local.services : k => { threshold = v.size * 80, name = "${local.name_prefix}-${k}" } }
+              dns_names   = [for k in keys(local.services) : format("%s.%s.example.com", k, local.environment)]
+              policy      = jsonencode({ Version = "2012-10-17", Statement = [for k in keys(local.services) : { Effect = "Allow", Action = ["logs:PutLogEvents"], Resource = "arn:aws:logs:*:*:log-group:/${local.name_prefix}/${k}" }] })
+            }
+            module "service" {
+              for_each = toset(["api", "web"])
+              source   = "../../modules/service"
+              name     = "app-\(i)-${each.key}"
+            }
+            resource "aws_route53_record" "app" {
+              count   = length(local.dns_names)
+              name    = local.dns_names[count.index]
+              records = local.subnets
+            }
+            resource "aws_cloudwatch_metric_alarm" "app" {
+              for_each  = local.alarms
+              threshold = each.value.threshold
+            }
+            resource "aws_iam_policy" "logs" { policy = local.policy }
+            """
+        }
+
         // Packer templates (one per image) and workflow files that use the labels.
         for image in 0..<2 {
             files["images/runner-\(image)/runner.pkr.hcl"] = """

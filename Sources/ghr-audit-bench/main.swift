@@ -44,6 +44,10 @@ struct Options {
     var fixtures: URL?
     /// Child mode: audit this folder --runs times and print one `RESULT` line.
     var measure: URL?
+    /// Child mode: threads the audit uses (nil: one per core).
+    var workers: Int?
+    /// Child mode: evaluate every local, as the audit did before locals were evaluated on demand.
+    var eager = false
 
     init(_ arguments: [String]) throws {
         var i = 0
@@ -68,6 +72,8 @@ struct Options {
             case "--keep": keep = true
             case "--fixtures": fixtures = URL(fileURLWithPath: try value())
             case "--measure": measure = URL(fileURLWithPath: try value())
+            case "--workers": workers = try positive("--workers")
+            case "--eager": eager = true
             case "--only":
                 let list = Set(try value().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
                 guard !list.isEmpty, list.isSubset(of: Options.sections) else {
@@ -134,6 +140,10 @@ struct Measurement {
     var roots: Int
     var fleets: Int
     var findings: Int
+    /// Evaluation steps (budget units) of one run, locals evaluated and declared.
+    var steps: Int
+    var localsEvaluated: Int
+    var localsDeclared: Int
 
     init?(line: String) {
         var fields: [String: Double] = [:]
@@ -149,15 +159,20 @@ struct Measurement {
         roots = Int(fields["roots"] ?? 0)
         fleets = Int(fields["fleets"] ?? 0)
         findings = Int(fields["findings"] ?? 0)
+        steps = Int(fields["steps"] ?? 0)
+        localsEvaluated = Int(fields["locals"] ?? 0)
+        localsDeclared = Int(fields["declared"] ?? 0)
     }
 }
 
 /// Child mode: audits `root` `runs` times in this process and prints one line.
-func measureInProcess(_ root: URL, runs: Int) throws {
+func measureInProcess(_ root: URL, runs: Int, workers: Int?, eager: Bool) throws {
     let knowledge = try KnowledgeBase.load()
     let auditor = Auditor(knowledge: knowledge)
     let fileSystem = LocalFileSystem(root: root)
-    let options = AuditOptions(target: .version(ModuleVersion(4, 1, 0)))
+    var options = AuditOptions(target: .version(ModuleVersion(4, 1, 0)))
+    options.workers = workers
+    options.eagerLocals = eager
     var times: [Double] = []
     var cpu: [Double] = []
     var last: AuditResult?
@@ -169,7 +184,7 @@ func measureInProcess(_ root: URL, runs: Int) throws {
     guard let result = last else { return }
     let ms = median(times)
     let cpuPerWall = cpu.reduce(0, +) * 1000 / times.reduce(0, +)
-    print("RESULT ms=\(ms) cpu=\(cpuPerWall) rss=\(memoryMiB("VmHWM") ?? 0) files=\(result.report.filesScanned) roots=\(result.model.roots.count) fleets=\(result.model.fleets.count) findings=\(result.report.findings.count)")
+    print("RESULT ms=\(ms) cpu=\(cpuPerWall) rss=\(memoryMiB("VmHWM") ?? 0) files=\(result.report.filesScanned) roots=\(result.model.roots.count) fleets=\(result.model.fleets.count) findings=\(result.report.findings.count) steps=\(result.evaluationSteps) locals=\(result.localsEvaluated) declared=\(result.localsDeclared)")
 }
 
 /// The path of this executable (to run it again as a child).
@@ -194,8 +209,8 @@ func spawn(_ executable: String, _ arguments: [String], discardOutput: Bool = fa
 }
 
 /// Audits `root` in a child process.
-func measure(_ root: URL, runs: Int) throws -> Measurement {
-    let args = ["--measure", root.path, "--runs", String(runs)]
+func measure(_ root: URL, runs: Int, workers: Int? = nil, eager: Bool = false) throws -> Measurement {
+    let args = ["--measure", root.path, "--runs", String(runs)] + (workers.map { ["--workers", String($0)] } ?? []) + (eager ? ["--eager"] : [])
     guard let out = spawn(selfExecutable(), args),
           let line = out.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }),
           let m = Measurement(line: String(line)) else {
@@ -226,8 +241,9 @@ func writeFiles(_ files: [String: String], to root: URL) throws -> Int {
 func monorepo(_ options: Options, base: URL) throws {
     print("== Generated monorepo: \(options.fleets) fleets per scale step, target 4.1.0, median of \(options.runs) run\(options.runs == 1 ? "" : "s")")
     print(row([("scale", 5), ("files", 6), ("MiB", 6), ("fleets", 6), ("findings", 8), ("median ms", 10), ("cpu/wall", 8), ("× cat", 6),
-               ("files/s", 8), ("ms/fleet", 8), ("peak RSS MiB", 12)]))
+               ("files/s", 8), ("ms/fleet", 8), ("peak RSS MiB", 12), ("RSS goal MiB", 12)]))
     var results: [(scale: Int, m: Measurement)] = []
+    var largest: (root: URL, m: Measurement, cat: Double?)?
     for scale in options.scales {
         let root = base.appendingPathComponent("monorepo-\(scale)")
         let bytes = try writeFiles(SyntheticRepository.files(fleets: options.fleets * scale), to: root)
@@ -237,7 +253,19 @@ func monorepo(_ options: Options, base: URL) throws {
         print(row([("\(scale)x", 5), ("\(m.files)", 6), (formatted(mebibytes(bytes), 2), 6), ("\(m.fleets)", 6), ("\(m.findings)", 8),
                    (formatted(m.medianMs), 10), (formatted(m.cpuPerWall, 2), 8), (cat.map { formatted(m.medianMs / $0, 1) } ?? "n/a", 6),
                    (formatted(Double(m.files) / (m.medianMs / 1000), 0), 8), (formatted(m.medianMs / Double(max(1, m.fleets)), 2), 8),
-                   (formatted(m.peakMiB), 12)]))
+                   (formatted(m.peakMiB), 12), (formatted(2 * mebibytes(bytes) + 50), 12)]))
+        largest = (root, m, cat)
+    }
+    if let (root, lazy, cat) = largest {
+        // The same audit on one worker, and evaluating every local as before it was lazy.
+        let single = try measure(root, runs: options.runs, workers: 1)
+        let eager = try measure(root, runs: options.runs, workers: 1, eager: true)
+        print("largest scale, the same audit on one worker: \(formatted(single.medianMs)) ms (\(cat.map { formatted(single.medianMs / $0, 1) + "× cat" } ?? "n/a")); "
+              + "all cores: \(formatted(single.medianMs / lazy.medianMs, 2))× faster")
+        let saved = eager.steps > 0 ? 100 * Double(eager.steps - lazy.steps) / Double(eager.steps) : 0
+        print("evaluation: \(lazy.steps) steps, \(lazy.localsEvaluated) of \(lazy.localsDeclared) locals evaluated (only what runner module calls and rules need); "
+              + "every local, as before: \(eager.steps) steps, \(eager.localsEvaluated) locals, \(formatted(eager.medianMs)) ms on one worker: \(formatted(saved, 0))% of the evaluation work saved")
+        if lazy.findings != eager.findings { print("  FINDINGS DIFFER: \(lazy.findings) lazily, \(eager.findings) eagerly") }
     }
     guard let first = results.first, results.count > 1 else { return }
     print("time ratio to \(first.scale)x (linear: the input ratio; quadratic: its square)")
@@ -268,6 +296,10 @@ func manyRoots(_ options: Options, base: URL) throws {
         print(row([("\(copies)", 6), ("\(m.roots)", 6), ("\(m.files)", 6), (formatted(mebibytes(bytes), 2), 6), ("\(m.findings)", 8),
                    (formatted(m.medianMs), 10), (formatted(m.cpuPerWall, 2), 8), (cat.map { formatted(m.medianMs / $0, 1) } ?? "n/a", 6),
                    (formatted(m.peakMiB), 12), (formatted(goal), 12)]))
+        if copies == 2 * n, let cat {
+            let single = try measure(root, runs: options.runs, workers: 1)
+            print("  \(copies) copies on one worker: \(formatted(single.medianMs)) ms (\(formatted(single.medianMs / cat, 1))× cat)")
+        }
     }
     let timeRatio = results[1].medianMs / results[0].medianMs
     let rssRatio = results[1].peakMiB / results[0].peakMiB
@@ -358,7 +390,7 @@ func checkov(_ options: Options, base: URL) throws {
 func run() throws {
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
     if let root = options.measure {
-        try measureInProcess(root, runs: options.runs)
+        try measureInProcess(root, runs: options.runs, workers: options.workers, eager: options.eager)
         return
     }
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("ghr-audit-bench-\(ProcessInfo.processInfo.processIdentifier)")

@@ -145,7 +145,11 @@ struct AuditFlags: ParsableArguments {
     @Flag(name: .customLong("require-module"), help: "Make \"no runner module call found\" (CORE-008) an error (config: `require_module: true`).")
     var requireModule = false
 
+    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Threads that read, parse, model and scan (default: one per core); the report is the same whatever the number.")
+    var jobs: Int?
+
     func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("`--jobs \(jobs)` must be at least 1") }
         if let target, TargetSelection(target) == nil {
             throw ValidationError("`--target \(target)` is not a release (like 4.0.1), `latest` or `pinned`")
         }
@@ -173,6 +177,7 @@ struct AuditFlags: ParsableArguments {
         var request = request(paths: paths)
         request.extraRules = extraRules
         request.progress = progress
+        request.workers = jobs
         return try Invocation.audit(request, knowledge: knowledge, host: LocalHostFiles())
     }
 
