@@ -189,6 +189,7 @@ struct ProbeCommand: ParsableCommand {
         var fleetGitHub: FleetGitHubSettings?
         var fleetApp: FleetAppCredentials?
         var awsResult: AWSProbeResult?
+        var githubSkipped = false
         if awsWanted {
             let client = try aws.client(environment: environment)
             let settings = AWSProbeSettings(prefixes: aws.prefixes, fleets: fleets, ssmRoot: aws.ssmRoot, since: since.flatMap(LiveResource.parseDuration),
@@ -221,13 +222,18 @@ struct ProbeCommand: ParsableCommand {
                         fleetApp = try Self.runInterruptibly { try await FleetAppCredentials.read(client: client, settings: settings) }.get()
                     } catch let e as AWSProbeError {
                         throw EnvironmentError(e.description)
+                    } catch let denied as FleetAppDenied {
+                        // Reported (PRB-408, naming the permission); the AWS half's report goes on without GitHub.
+                        findings.append(denied.finding)
+                        githubSkipped = true
+                        writeStderr("github: skipped: \(denied.finding.message)\n")
                     }
                 }
             }
             sources.merge(result.sources) { a, _ in a }
         }
         var catalogued = Set(findings.map(\.ruleId))
-        if githubWanted {
+        if githubWanted && !githubSkipped {
             var inputs = try github.inputs(repositoryJIT: repositoryJIT, repository: repositoryGitHub, live: fleetGitHub, fleetApp: fleetApp,
                                            knowledge: knowledge, environment: environment)
             if !repositoryGitHub.summary.isEmpty {

@@ -7,7 +7,7 @@ import _CryptoExtras
 
 /// The GitHub half taking its App, owner, labels and JIT setting from the deployed fleet (the AWS
 /// half against moto) when the command line and the repository do not give them.
-@Suite("GitHub probe settings from the fleet", .serialized)
+@Suite("GitHub probe settings from the fleet", .serialized, .timeLimit(.minutes(3)))
 struct FleetGitHubTests {
     static func keyFile(_ pem: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-app-\(UUID().uuidString).pem")
@@ -104,6 +104,46 @@ struct FleetGitHubTests {
         #expect(two.status == 2 && two.stderr.contains("the fleets use different App parameters"), "\(two.stderr)")
     }
 
+    /// AWS denies `ssm:GetParameter` (moto with IAM enforcement): a PRB-408 finding names the
+    /// permission and the parameter, the AWS half's findings are still reported, GitHub is not asked.
+    @Test func aDeniedAppParameterIsAFindingAndTheRestGoesOn() throws {
+        guard let moto = try MotoServer.start() else { return }
+        defer { moto.stop() }
+        guard let lambdaServer = try MotoServer.start() else { return }  // Lambda's signed GETs: see AWSAuthTests
+        defer { lambdaServer.stop() }
+        let pem = testAppKey.pemRepresentation
+        let key = try Self.keyFile(pem)
+        defer { try? FileManager.default.removeItem(at: key) }
+        try moto.seed(["--app", testAppID, key.path])
+        try lambdaServer.seed()
+        let auditor = try moto.createUser("auditor", allowed: AWSActions.reads)  // no ssm:GetParameter
+        #expect(!AWSActions.reads.contains("ssm:GetParameter"))
+        #expect(try moto.post("/moto-api/reset-auth", body: "0").status == 200)
+        defer { _ = try? moto.post("/moto-api/reset-auth", body: "inf") }
+        let github = try FakeGitHub(Scenario())
+        defer { github.stop() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-app-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let env = ["AWS_ACCESS_KEY_ID": auditor.accessKeyId, "AWS_SECRET_ACCESS_KEY": auditor.secretAccessKey.revealed,
+                   "AWS_ENDPOINT_URL": moto.endpoint.absoluteString, "AWS_ENDPOINT_URL_LAMBDA": lambdaServer.endpoint.absoluteString,
+                   "HOME": dir.path, "AWS_REGION": "eu-west-1"]
+        let run = try runCLI(["probe", "--prefix", "modern", "--github-api-url", github.apiURL, "--github-app-from-fleet", "--format", "json"], environment: env)
+        #expect(run.status != 2, "\(run.stderr)")
+        let report = try #require(try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stderr)")
+        let findings = report["findings"] as? [[String: Any]] ?? []
+        let denied = findings.filter { $0["ruleId"] as? String == "PRB-408" }.compactMap { $0["message"] as? String }
+        #expect(denied == ["the auditor may not call `ssm:GetParameter` on `/github-action-runners/modern/app/github_app_id`"], "\(findings)")
+        #expect(findings.contains { ($0["ruleId"] as? String ?? "").hasPrefix("PRB-") && $0["ruleId"] as? String != "PRB-408" }, "the AWS half went on: \(findings)")
+        #expect(run.stderr.contains("github: skipped: the auditor may not call `ssm:GetParameter`"), "\(run.stderr)")
+        #expect(github.requests.isEmpty, "no App, no GitHub request")
+        let fragments = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count >= 16 }.map(String.init)
+            + [String(Data(pem.utf8).base64EncodedString().prefix(60)), auditor.secretAccessKey.revealed]
+        for (name, text) in [("stdout", run.stdout), ("stderr", run.stderr)] {
+            #expect(!fragments.contains { text.contains($0) } && !text.contains("SECRET-"), "a secret reached \(name)")
+        }
+    }
+
     /// Owners the fleets disagree on are not guessed.
     @Test func severalOwnersAreAProblemNotAGuess() {
         func fleet(_ prefix: String, owner: String, type: String) -> AWSFleetFacts {
@@ -123,7 +163,7 @@ struct FleetGitHubTests {
 }
 
 /// `--since` with both halves: instances launched in the window against runners registered on GitHub.
-@Suite("Launches against registrations", .serialized)
+@Suite("Launches against registrations", .serialized, .timeLimit(.minutes(3)))
 struct RegistrationTests {
     /// Two days after the seed, with a three-day window: the 4.x fleet's two instances are launched
     /// in the window and past their start-up.

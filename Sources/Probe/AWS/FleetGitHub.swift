@@ -93,8 +93,9 @@ public struct FleetAppCredentials: Sendable {
     public var idParameter: String
     public var keyParameter: String
 
-    /// Reads both parameters; a denial, a missing parameter or an unreadable answer is an error
-    /// that names the parameter (never its value).
+    /// Reads both parameters; a missing parameter or an unreadable answer is an error that names
+    /// the parameter (never its value); a denial is `FleetAppDenied`, whose finding names the
+    /// permission, so the caller can go on without the GitHub half.
     public static func read(client: AWSClient, settings: FleetGitHubSettings) async throws -> FleetAppCredentials {
         guard let names = settings.appParameters else {
             throw AWSProbeError("cannot take the GitHub App from the fleet: \(settings.appParametersProblem ?? "no fleet was found")")
@@ -106,8 +107,14 @@ public struct FleetAppCredentials: Sendable {
                 }
                 return value
             } catch let e as AWSServiceError where e.isAccessDenied {
-                throw AWSProbeError("the auditor may not read `\(name)` (AWS denied `ssm:GetParameter` with decryption: \(e.code)); grant `ssm:GetParameter` on it and `kms:Decrypt` on its key, or pass the App with `--github-app-id` and `--github-app-key-file`")
+                throw FleetAppDenied(finding: LiveResource.finding(
+                    FleetChecks.unreadableId, .warning, domain: AWSProbe.domain,
+                    message: "the auditor may not call `ssm:GetParameter` on `\(name)`",
+                    detail: "AWS denied `ssm:GetParameter` with decryption (\(e.code)), so `--github-app-from-fleet` has no App and the GitHub half of the probe did not run. Grant the auditor `ssm:GetParameter` on the fleet's two App parameters and `kms:Decrypt` on their key, or pass the App with `--github-app-id` and `--github-app-key-file`.",
+                    at: LiveResource.location("aws/\(client.region)/ssm\(name)")))
             } catch let e as AWSProbeError {
+                throw e
+            } catch let e as FleetAppDenied {
                 throw e
             } catch {
                 throw AWSProbe.fatal(error, doing: "ssm:GetParameter")
@@ -117,4 +124,9 @@ public struct FleetAppCredentials: Sendable {
         let key = try await one(names.key)
         return FleetAppCredentials(appID: id, keyBase64: key, idParameter: names.id, keyParameter: names.key)
     }
+}
+
+/// AWS denied reading one of the fleet's App parameters: a PRB-408 finding naming the permission.
+public struct FleetAppDenied: Error, Sendable {
+    public var finding: Finding
 }
