@@ -26,7 +26,10 @@ func runCLI(_ arguments: [String], environment: [String: String] = [:], timeout:
     let p = Process()
     p.executableURL = ghrAuditBinary
     p.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
+    // Hermetic: nothing AWS from the developer's or CI's environment (a stray AWS_ENDPOINT_URL_<SVC>,
+    // AWS_PROFILE or role would send the probe elsewhere, beyond loopback), no instance metadata.
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
     env.removeValue(forKey: "GHR_AUDIT_GITHUB_APP_KEY")
     env["NO_COLOR"] = "1"
     env.merge(environment) { $1 }

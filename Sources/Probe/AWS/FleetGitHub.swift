@@ -17,6 +17,11 @@ public struct FleetGitHubSettings: Sendable {
     public var runnerGroup: String?
     public var namePrefix: String?
     public var jit: Bool?
+    /// Whether the runners are ephemeral (`agent_mode` in SSM, 4.x; the scale-up lambda's
+    /// `ENABLE_EPHEMERAL_RUNNERS`).
+    public var ephemeral: Bool?
+    /// The fleet's webhook endpoint (the module's API gateway), for the App's webhook check.
+    public var webhookURL: String?
     /// The App's parameters (`<root>/<prefix>/app/github_app_id`, `…/github_app_key_base64`, or
     /// the names the scale-up lambda is given); nil when the fleets use different Apps.
     public var appParameters: (id: String, key: String)?
@@ -51,6 +56,11 @@ public struct FleetGitHubSettings: Sendable {
         runnerGroup = agreed(scaleUps.map { $0["RUNNER_GROUP_NAME"] }).value
         namePrefix = agreed(scaleUps.map { $0["RUNNER_NAME_PREFIX"] }).value
         jit = agreed(fleets.map { f in f.config["enable_jit_config"] ?? f.lambda("scale-up")?.environment["ENABLE_JIT_CONFIG"] }).value.map { $0.lowercased() == "true" }
+        ephemeral = agreed(fleets.map { f -> String? in
+            if let mode = f.config["agent_mode"], !mode.isEmpty { return mode == "ephemeral" ? "true" : "false" }
+            return f.lambda("scale-up")?.environment["ENABLE_EPHEMERAL_RUNNERS"]?.lowercased()
+        }).value.map { $0 == "true" }
+        webhookURL = agreed(fleets.map(\.webhookEndpoint)).value
         // The App: the names the scale-up lambda is given, else the module's layout.
         let root = ssmRoot.hasSuffix("/") ? String(ssmRoot.dropLast()) : ssmRoot
         let pairs = fleets.map { f -> String in
@@ -81,6 +91,8 @@ public struct FleetGitHubSettings: Sendable {
         if let runnerGroup { out.append("runner group \(runnerGroup)") }
         if let namePrefix { out.append("runner name prefix \(namePrefix)") }
         if let jit { out.append("JIT \(jit ? "on" : "off")") }
+        if let ephemeral { out.append(ephemeral ? "ephemeral" : "not ephemeral") }
+        if let webhookURL { out.append("webhook \(webhookURL)") }
         return out
     }
 }
