@@ -50,11 +50,6 @@ struct ChecklistTests {
         module "runners" {
           source  = "github-aws-runners/github-runner/aws"
           version = "6.4.0"
-          github_app = {
-            id_ssm             = { name = "/a/id", arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/a/id" }
-            key_base64_ssm     = { name = "/a/key", arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/a/key" }
-            webhook_secret_ssm = { name = "/a/s", arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/a/s" }
-          }
           runner_os = "ubuntu"
         }
         module "lambdas" {
