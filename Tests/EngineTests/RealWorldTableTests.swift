@@ -354,7 +354,8 @@ extension RealWorldTableTests {
 
 extension RealWorldTableTests {
     /// The shape of kent8192/reinhardt: the own runner's user data is a `templatefile` whose extra
-    /// label is a template variable; the label is read from the rendered script.
+    /// label is a template variable, next to variables without a value (the owner): the script
+    /// cannot be rendered whole, the label is read with the known variables put in.
     @Test("a label registered through a templatefile variable is served; other labels are still checked")
     func labelServedByOwnRunnerThroughTemplate() throws {
         let files: [String: String] = [
@@ -362,12 +363,15 @@ extension RealWorldTableTests {
 
             resource "aws_launch_template" "warm" {
               name_prefix = "warm"
-              user_data   = base64encode(templatefile("${path.module}/warm.sh.tpl", { label = "warm-pool" }))
+              user_data   = base64encode(templatefile("${path.module}/warm.sh.tpl", { label = "warm-pool", owner = var.owner }))
+            }
+            variable "owner" {
+              type = string
             }
             """,
             "warm.sh.tpl": """
             #!/bin/bash
-            ./config.sh --url https://github.com/example/repo --token "$TOKEN" --labels "self-hosted,linux,arm64,${label}" --unattended
+            ./config.sh --url https://github.com/${owner}/repo --token "$TOKEN" --labels "self-hosted,linux,arm64,${label}" --unattended
             """,
             ".github/workflows/ci.yml": """
             on: push

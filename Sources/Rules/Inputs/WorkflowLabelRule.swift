@@ -101,17 +101,20 @@ public struct WorkflowLabelRule: Rule {
             for key in scope.module.resources.keys.sorted() where !key.hasPrefix("data.") {
                 let block = scope.module.resources[key]!
                 for a in block.body.attributes where userDataArguments.contains(a.name) {
-                    var reads: [(Expression, Expression)] = []
+                    var reads: [(call: Expression, arguments: [Expression])] = []
                     a.expression.forEachNode { e in
-                        if case .functionCall(let name, _, let args, _) = e.kind, name == "file" || name == "templatefile", let path = args.first {
-                            reads.append((e, path))
+                        if case .functionCall(let name, _, let args, _) = e.kind, name == "file" || name == "templatefile", !args.isEmpty {
+                            reads.append((e, args))
                         }
                     }
-                    for (call, pathExpr) in reads {
+                    for (call, arguments) in reads {
                         let (rendered, _) = scope.evaluate(call)
                         var text = rendered.stringValue
-                        if text == nil, let path = scope.evaluate(pathExpr).0.stringValue {
-                            text = Paths.join(scope.rootDirectory, path).flatMap { context.workspace.source($0)?.text }
+                        if text == nil, let path = scope.evaluate(arguments[0]).0.stringValue,
+                           let raw = Paths.join(scope.rootDirectory, path).flatMap({ context.workspace.source($0)?.text }) {
+                            // Some template variables are unknown: put in those that are known, as written.
+                            let vars = arguments.count > 1 ? scope.evaluate(arguments[1]).0.objectValue ?? [:] : [:]
+                            text = vars.reduce(raw) { t, v in v.value.stringValue.map { t.replacingOccurrences(of: "${\(v.key)}", with: $0) } ?? t }
                         }
                         guard let text, let found = registeredLabels(in: text) else { continue }
                         let id = "\(scope.module.directory)|\(key)|\(found.map { $0.sorted().joined(separator: ",") } ?? "?")"
