@@ -99,11 +99,12 @@ final class FakeGitHub: @unchecked Sendable {
     let ghes: Bool
     let scheme: String
 
-    convenience init(_ scenario: Scenario) throws {
+    /// `data`: the payloads to serve (default GitHub's examples when ../shared is there, else ours).
+    convenience init(_ scenario: Scenario, data: URL = payloadDirectory) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fake-github-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try scenario.json().write(to: directory.appendingPathComponent("scenario.json"))
-        try self.init(directory: directory, scenarioFile: directory.appendingPathComponent("scenario.json"), data: payloadDirectory,
+        try self.init(directory: directory, scenarioFile: directory.appendingPathComponent("scenario.json"), data: data,
                       ghes: scenario.ghesVersion != nil || scenario.overlay["ghes_version"] != nil, publicKeyPEM: nil, tls: scenario.tls)
     }
 

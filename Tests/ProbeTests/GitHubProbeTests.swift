@@ -41,6 +41,19 @@ struct GitHubProbeTests {
         #expect(log.allSatisfy { $0.status < 400 }, "\(log)")
     }
 
+    /// A clone without ../shared: the fake serves our own payloads of the same shape, and the
+    /// probe (with the JIT round trip) sees the same healthy fleet as with GitHub's examples.
+    @Test func ownPayloadsServeTheSameHealthyFleet() async throws {
+        let server = try FakeGitHub(Scenario(), data: packageRoot.appendingPathComponent("Tests/ProbeTests/Fixtures/github-api"))
+        defer { server.stop() }
+        let result = try await probe(server, jit: true, fleet: .init(ephemeral: true, labels: ["self-hosted", "linux", "x64"]),
+                                     webhookURL: "https://abc123.execute-api.eu-west-1.amazonaws.com/webhook", roundTrip: true)
+        #expect(result.findings.isEmpty, "\(result.findings.map(\.message))")
+        #expect(result.facts.installationID != nil && result.facts.runnerCount == 1)
+        #expect(result.facts.jitRoundTripPassed == true, "\(result.facts.jitRoundTrip ?? "")")
+        #expect(server.requests.filter(isWrite).map(\.method) == ["POST", "POST", "DELETE"])
+    }
+
     @Test func withoutRoundTripTheOnlyWriteIsTheReadOnlyTokenRequest() async throws {
         var scenario = Scenario()
         scenario.runners = (1...3).map { runner($0, "i-0\($0)", status: "offline", ephemeral: true) }
@@ -251,6 +264,23 @@ struct GitHubProbeTests {
         await #expect(throws: GitHubProbeFailure.self) {
             _ = try await GitHubProbe.run(inputs, transport: URLSessionTransport(timeout: 5), clock: InstantClock(), retry: RetryPolicy(maxAttempts: 1))
         }
+    }
+
+    /// A server that accepts connections and never answers: each request gives up after the
+    /// timeout, and the probe stops with an error that says so (not a hang).
+    @Test(.timeLimit(.minutes(3)))
+    func aSilentServerTimesOutIntoAnEnvironmentFailure() async throws {
+        let (fd, port) = MotoServer.loopbackSocket(listening: true)
+        defer { close(fd) }
+        let inputs = GitHubProbeInputs(endpoint: try GitHubEndpoint.api("http://127.0.0.1:\(port)"), appID: testAppID, key: try appKey(), owner: .organization("acme"))
+        let started = Date()
+        do {
+            _ = try await GitHubProbe.run(inputs, transport: URLSessionTransport(timeout: 1), clock: InstantClock(), retry: RetryPolicy(maxAttempts: 2))
+            Issue.record("a silent server was not a failure")
+        } catch let e as GitHubProbeFailure {
+            #expect(e.description.contains("did not answer within 1 s"), "\(e)")
+        }
+        #expect(Date().timeIntervalSince(started) < 60)
     }
 
     // MARK: JIT round trip
