@@ -131,7 +131,19 @@ non-triggering ones.
 | `doc` | no | `false` keeps the example out of the docs (test-only cases); default `true` |
 | `runnable` | no | `false` for examples the example runner cannot execute (the reserved `CORE` rules, whose findings come from the engine); their expectations are checked by the engine's tests instead. Default `true` |
 | `files` | yes | a small repository: a mapping from relative `/`-separated path to contents (use a block scalar `|`) |
-| `expect` | triggering only | one entry per marker: `marker` and `message`, a substring of the finding's message |
+| `expect` | triggering only | one entry per marker: `marker`, `message`, and for an exact expectation `end` and `severity` (below) |
+
+**Expectations.** Each entry of `expect` describes the finding that starts at its `marker`. An
+exact expectation gives the finding as the tool reports it: `message` is the whole message, `end`
+(`"LINE:COLUMN"`, quoted, in the stripped file) is where the finding's range ends, and `severity`
+is given when it is not the rule's default. The example runner compares all three (in every
+variant), and the rule's page in `docs/rules/` and `ghr-audit explain` show, for a triggering
+example whose expectations are all exact, the lines `ghr-audit check --rule ID --format compact`
+prints for it (a test runs that command's pipeline on the example and compares). An expectation
+without `end` is not exact (the probe's and the rehearsal's examples, which their own suites run):
+its `message` is a substring of the finding's message and the page lists it under "Reported".
+Regression cases that are not documentation are examples with `doc: false`: they run as tests and
+stay out of the pages.
 
 **Markers.** Put a keycap emoji — 1️⃣ 2️⃣ 3️⃣ 4️⃣ 5️⃣ 6️⃣ 7️⃣ 8️⃣ 9️⃣ 🔟 — exactly where an expected
 finding starts (its range's first character). Markers are removed before the files are used, so
@@ -242,7 +254,8 @@ examples:
               - run: make
     expect:
       - marker: 1️⃣
-        message: "`gpu`"
+        message: "job `build` asks for labels no fleet serves at 5.0.0: closest is `module.runners`, which lacks `gpu`"
+        end: "4:39"
   - name: served
     kind: non_triggering
     target: "5.0.0"
@@ -333,6 +346,7 @@ examples:
     expect:
       - marker: 1️⃣
         message: "Unexpected comma after argument"
+        end: "5:35"
   - name: one-argument-per-line
     kind: non_triggering
     files:
@@ -447,7 +461,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "undeclared input variable"
+        message: "Reference to undeclared input variable"
+        end: "5:42"
   - name: declared-variable
     kind: non_triggering
     files:
@@ -506,7 +521,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "version could not be determined"
+        message: "version could not be determined for module `module.runners`: git source without `?ref=`: it follows the default branch"
+        end: "2:88"
   - name: git-source-pinned-to-tag
     kind: non_triggering
     files:
@@ -549,6 +565,7 @@ examples:
     expect:
       - marker: 1️⃣
         message: "Unknown key `targt`"
+        end: "1:6"
   - name: baseline-outside-the-repository
     kind: triggering
     files:
@@ -557,6 +574,7 @@ examples:
     expect:
       - marker: 1️⃣
         message: "`baseline` entry `../outside.json` climbs above the scan root; it was not read"
+        end: "1:26"
   - name: valid-config
     kind: non_triggering
     files:
@@ -607,7 +625,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "calls its own folder"
+        message: "Module `module.settings` calls its own folder `.`"
+        end: "7:16"
   - name: module-calls-a-subfolder
     kind: non_triggering
     files:
@@ -669,6 +688,7 @@ examples:
     expect:
       - marker: 1️⃣
         message: "Evaluation limit exceeded"
+        end: "12:49"
   - name: ordinary-strings
     kind: non_triggering
     files:
@@ -712,7 +732,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "no call of the runner module found"
+        message: "no call of the runner module found (scanned 1 Terraform file in 1 folder)"
+        end: "3:2"
   - name: runner-module-called
     kind: non_triggering
     files:
@@ -750,7 +771,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "unknown rule `JIT-160`"
+        message: "Suppression names unknown rule `JIT-160`"
+        end: "4:29"
   - name: known-id
     kind: non_triggering
     files:
@@ -794,7 +816,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "without a reason"
+        message: "Suppression of `JIT-106` without a reason"
+        end: "5:29"
   - name: with-reason
     kind: non_triggering
     files:
@@ -835,7 +858,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "expired on 2021-01-31"
+        message: "Suppression of `JIT-106` expired on 2021-01-31"
+        end: "5:80"
   - name: still-valid
     kind: non_triggering
     files:
@@ -876,6 +900,7 @@ examples:
     expect:
       - marker: 1️⃣
         message: "Unused suppression of `JIT-106`"
+        end: "4:55"
   - name: used
     kind: non_triggering
     files:
@@ -1466,7 +1491,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "role `webhook` needs `events:PutEvents`"
+        message: "role `webhook` needs `events:PutEvents` on `arn:aws:events:eu-west-1:${account}:event-bus/ci-runners` from 5.18.0, which the permission boundary `aws_iam_policy.runner_boundary` does not allow"
+        end: "23:2"
   - name: boundary-with-eventbridge
     kind: non_triggering
     target: "6.0.0"
@@ -1537,7 +1563,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "`ssm:DeleteParameter`"
+        message: "roles `runner-instance` and `ssm-housekeeper` need `ssm:DeleteParameter` on 2 resources from 5.2.0, which the permission boundary `aws_iam_policy.runner_boundary` does not allow"
+        end: "15:6"
 
 """#,
         "iam/IAM-302.yaml": ##"""
@@ -1601,7 +1628,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "explicit Deny in the permission boundary `aws_iam_policy.runner_boundary` blocks `ssm:DeleteParameter`"
+        message: "explicit Deny in the permission boundary `aws_iam_policy.runner_boundary` blocks `ssm:DeleteParameter`, which roles `runner-instance` and `ssm-housekeeper` need from 5.2.0"
+        end: "14:48"
   - name: deny-unrelated-action
     kind: non_triggering
     target: "5.21.0"
@@ -1679,7 +1707,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "AWS-managed policy `AdministratorAccess` grants every action on every resource"
+        message: "AWS-managed policy `AdministratorAccess` grants every action on every resource to the runner role of `module.runners`"
+        end: "8:50"
   - name: session-manager-only
     kind: non_triggering
     files:
@@ -1731,7 +1760,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "enable_userdata"
+        message: "`enabled_userdata` was removed in 5.0.0 (input of the root module); use `enable_userdata`"
+        end: "4:19"
   - name: typo-in-yaml
     kind: triggering
     target: "5.0.0"
@@ -1748,7 +1778,8 @@ examples:
           1️⃣enable_ephemeral_runner: true
     expect:
       - marker: 1️⃣
-        message: "did you mean `enable_ephemeral_runners`"
+        message: "`enable_ephemeral_runner` is not a field of `multi_runner_config[*].runner_config` at 5.0.0; did you mean `enable_ephemeral_runners`?"
+        end: "3:26"
   - name: current-inputs
     kind: non_triggering
     target: "5.0.0"
@@ -1792,7 +1823,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "[\"docker\", \"large\"]"
+        message: "`runner_extra_labels` is a string, but from 5.0.0 it is a list of labels: use `[\"docker\", \"large\"]`"
+        end: "4:39"
   - name: list-labels
     kind: non_triggering
     target: "5.0.0"
@@ -1843,7 +1875,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "EventBridge"
+        message: "`eventbridge` is not set: from 6.0.0 EventBridge becomes the default: the webhook publishes to a new event bus and a dispatcher lambda routes jobs (new resources and IAM permissions)"
+        end: "1:17"
   - name: imds-v1-script-at-4-6
     kind: triggering
     target: "4.6.0"
@@ -1862,7 +1895,8 @@ examples:
         ./svc.sh install
     expect:
       - marker: 1️⃣
-        message: "IMDSv2"
+        message: "start script `user-data.sh` of fleet `module.runners` reads instance metadata without a token, but from 4.6.0 the module requires IMDSv2 by default"
+        end: "2:74"
   - name: eventbridge-explicit
     kind: non_triggering
     target: "6.0.0"
@@ -1908,7 +1942,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "deprecated"
+        message: "`ami_filter` is deprecated since 6.5.0; use `ami.filter` (removed in 7.0.0)"
+        end: "4:13"
   - name: ami-object
     kind: non_triggering
     target: "6.5.0"
@@ -1956,7 +1991,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "runners_map"
+        message: "output `runners` of `module.multi` was removed in 5.0.0; use `runners_map`"
+        end: "9:31"
   - name: runners-map
     kind: non_triggering
     target: "5.0.0"
@@ -2015,7 +2051,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "The \"environment\" variable is no longer used"
+        message: "`environment` fails the module's validation at 4.7.0: \"The \"environment\" variable is no longer used. To migrate, set the \"prefix\" variable to the original value of \"environment\" and optionally, add \"Environment\" to the \"tags\" variable map with the same value.\""
+        end: "4:14"
   - name: runner-os-outside-the-set
     kind: triggering
     target: "7.0.0"
@@ -2028,7 +2065,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "Valid values for runner_os are (linux, windows)"
+        message: "`runner_os` fails the module's validation at 7.0.0: \"Valid values for runner_os are (linux, windows).\""
+        end: "4:23"
   - name: accepted-values
     kind: non_triggering
     target: "7.0.0"
@@ -2096,6 +2134,7 @@ examples:
     expect:
       - marker: 1️⃣
         message: "`github_app` lacks the required attributes `id`, `key_base64`, `webhook_secret` at 6.2.1"
+        end: "8:4"
   - name: github-app-ssm-at-6-3
     kind: non_triggering
     target: "6.3.0"
@@ -2167,7 +2206,8 @@ examples:
         ./run.sh
     expect:
       - marker: 1️⃣
-        message: "token-only"
+        message: "fleet `module.runners` gets JIT configs at 4.1.0 but its start script `user-data.sh` is token-only"
+        end: "5:12"
   - name: opted-out
     kind: non_triggering
     target: "4.1.0"
@@ -2244,7 +2284,8 @@ examples:
         ./run.sh
     expect:
       - marker: 1️⃣
-        message: "4.0.0"
+        message: "fleet `module.runners` gets JIT configs at 4.0.0, which has no opt-out, but its start script `user-data.sh` passes the SSM value to `config.sh`"
+        end: "3:12"
   - name: module-scripts-at-4-0-0
     kind: non_triggering
     target: "4.0.0"
@@ -2291,7 +2332,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "4.0.1"
+        message: "`enable_jit_config` does not exist before 4.0.1: Terraform rejects it at 4.0.0"
+        end: "5:20"
   - name: flag-in-yaml-at-4-0-0
     kind: triggering
     target: "4.0.0"
@@ -2309,7 +2351,8 @@ examples:
           1️⃣enable_jit_config: false
     expect:
       - marker: 1️⃣
-        message: "silently"
+        message: "`enable_jit_config` is silently dropped from runner configuration `linux`: multi-runner only knows it from 4.0.1 (audited at 4.0.0)"
+        end: "4:20"
   - name: flag-at-4-0-1
     kind: non_triggering
     target: pinned
@@ -2367,7 +2410,8 @@ examples:
         fi
     expect:
       - marker: 1️⃣
-        message: "enable_jit_config"
+        message: "fleet `module.runners` sets `enable_jit_config = false` but its start script `user-data.sh` always starts ephemeral runners with `--jitconfig`"
+        end: "4:23"
   - name: jit-only-script-jit-on
     kind: non_triggering
     target: "4.1.0"
@@ -2438,7 +2482,8 @@ examples:
         fi
     expect:
       - marker: 1️⃣
-        message: "4.0.1"
+        message: "start script `user-data.sh` of fleet `module.runners` reads `enable_jit_config`, which the module only creates from 4.0.1 (audited at 3.6.1)"
+        end: "3:99"
   - name: new-ami-new-module
     kind: non_triggering
     target: pinned
@@ -2502,7 +2547,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "GHES"
+        message: "fleet `module.runners` on GHES `https://github.example.com` registers with JIT configs at 4.1.0, which need GHES 3.10 or later"
+        end: "4:58"
   - name: ghes-opted-out
     kind: non_triggering
     target: "4.1.0"
@@ -2561,7 +2607,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "5.16.3"
+        message: "ephemeral Windows fleet `module.windows` gets JIT configs at 4.7.0, but the module's Windows start script only handles them from 5.16.3"
+        end: "4:39"
   - name: windows-ephemeral-5-17
     kind: non_triggering
     target: "5.17.0"
@@ -2621,7 +2668,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "4.0.2"
+        message: "ephemeral Ubuntu fleet `module.runners` runs the 4.0.1 start script, whose wrapper starts JIT runners without their config under dash; fixed in 4.0.2"
+        end: "5:38"
   - name: ubuntu-at-4-0-2
     kind: non_triggering
     target: "4.0.2"
@@ -2705,7 +2753,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "downloaded from release v3.6.1, but module `module.runners` runs release 4.1.0"
+        message: "lambda `runners` is downloaded from release v3.6.1, but module `module.runners` runs release 4.1.0"
+        end: "5:39"
   - name: lockstep-upgrade-step
     kind: triggering
     target: "7.11.0"
@@ -2725,7 +2774,9 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "must move to 7.11.0 with it"
+        message: "lambda pins move with the module: lambda `runners` (v6.10.1) matches `module.runners` at 6.10.1 and must move to 7.11.0 with it"
+        end: "5:40"
+        severity: note
   - name: drift-without-contract-change
     kind: triggering
     target: "pinned"
@@ -2738,7 +2789,9 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "names release 6.9.0, but module `module.runners` runs release 6.10.1"
+        message: "`runners_lambda_zip` names release 6.9.0, but module `module.runners` runs release 6.10.1"
+        end: "4:52"
+        severity: warning
   - name: committed-zips-of-unknown-release
     kind: triggering
     target: "7.11.0"
@@ -2752,7 +2805,9 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "the release of the lambda artefact `runners_lambda_zip` (`lambdas/runners.zip`) cannot be read"
+        message: "the release of the lambda artefact `runners_lambda_zip` (`lambdas/runners.zip`) cannot be read, so it cannot be compared with the module's release"
+        end: "4:65"
+        severity: note
   - name: matching-lambdas
     kind: non_triggering
     target: "pinned"
@@ -2806,7 +2861,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "4.3.0"
+        message: "scale-up for fleet `module.runners` cannot use the JIT runner-group cache in partition `aws-us-gov` at 4.2.0; fixed in 4.3.0"
+        end: "4:48"
   - name: govcloud-4-3
     kind: non_triggering
     target: "4.3.0"
@@ -2856,7 +2912,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "AMI"
+        message: "fleet `module.runners` gets JIT configs at 4.1.0; check that the start script in its AMI handles them: no Packer template in the repository builds this fleet's AMI"
+        end: "5:35"
   - name: prebuilt-ami-opted-out
     kind: non_triggering
     target: "4.1.0"
@@ -9054,7 +9111,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: ">= 6.21"
+        message: "aws provider constraint `~> 5.80` excludes the `>= 6.21` that module 7.0.0 requires"
+        end: "5:26"
   - name: aws-6-with-7-0
     kind: non_triggering
     target: "7.0.0"
@@ -9105,7 +9163,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "github-aws-runners/github-runner/aws"
+        message: "the runner module is published as `github-aws-runners/github-runner/aws` from 6.1.1"
+        end: "2:45"
   - name: new-org
     kind: non_triggering
     target: "6.2.0"
@@ -9146,7 +9205,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "downgrade"
+        message: "target 6.2.0 is older than 7.2.0, the release `module.runners` uses: this audit describes a downgrade"
+        end: "3:20"
   - name: upgrade
     kind: non_triggering
     target: "7.11.0"
@@ -9197,7 +9257,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "excludes the target 7.11.0"
+        message: "`version = \">= 6.0.0, < 7.0.0\"` of `module.runners` excludes the target 7.11.0"
+        end: "3:32"
   - name: pessimistic-other-line
     kind: triggering
     target: "5.0.0"
@@ -9210,7 +9271,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "`version = \"~> 4.7\"`"
+        message: "`version = \"~> 4.7\"` of `module.runners` excludes the target 5.0.0"
+        end: "3:21"
   - name: range-admits-target
     kind: non_triggering
     target: "7.11.0"
@@ -9261,7 +9323,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "names release 3.6.1, not the target 4.1.0"
+        message: "git ref `v3.6.1` of `module.runners` names release 3.6.1, not the target 4.1.0"
+        end: "2:93"
   - name: tag-of-the-target
     kind: non_triggering
     target: "4.1.0"
