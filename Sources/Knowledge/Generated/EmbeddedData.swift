@@ -2134,6 +2134,7 @@ examples:
     expect:
       - marker: 1️⃣
         message: "`github_app` lacks the required attributes `id`, `key_base64`, `webhook_secret` at 6.2.1"
+        end: "8:4"
   - name: github-app-ssm-at-6-3
     kind: non_triggering
     target: "6.3.0"
@@ -2804,7 +2805,9 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "the release of the lambda artefact `runners_lambda_zip` (`lambdas/runners.zip`) cannot be read"
+        message: "the release of the lambda artefact `runners_lambda_zip` (`lambdas/runners.zip`) cannot be read, so it cannot be compared with the module's release"
+        end: "4:65"
+        severity: note
   - name: matching-lambdas
     kind: non_triggering
     target: "pinned"
