@@ -105,16 +105,15 @@ public struct ProviderConstraintRule: Rule {
             for scope in context.model.scopes where scope.rootDirectory == call.scope.rootDirectory {
                 for p in scope.module.providerRequirements where p.name == "aws" {
                     guard let text = p.versionConstraint, let constraint = VersionConstraint(text) else { continue }
-                    // Some provider release at or above the minimum must satisfy the user's constraint.
-                    let candidates = Self.candidates(from: req.minimum)
-                    guard !candidates.contains(where: constraint.isSatisfied) else { continue }
+                    // Some provider release must satisfy both the module's requirement and the user's constraint.
+                    guard !Self.bothAllow(constraint, text, req.constraint, minimum: req.minimum) else { continue }
                     let key = "\(p.range)"
                     guard seen.insert(key).inserted else { continue }
                     // The release whose requirement the constraint first excludes: where the upgrade breaks.
                     let current = context.currentVersion(for: call)
                     let breaking = Self.requirements.reversed().first { r in
                         r.since <= target && (current.map { r.since > $0 } ?? true)
-                            && !Self.candidates(from: r.minimum).contains(where: constraint.isSatisfied)
+                            && !Self.bothAllow(constraint, text, r.constraint, minimum: r.minimum)
                     }?.since ?? current
                     out.append(context.finding(
                         id,
@@ -129,11 +128,25 @@ public struct ProviderConstraintRule: Rule {
         return out
     }
 
-    /// Provider releases to try: the minimum and a spread above it.
-    static func candidates(from m: ModuleVersion) -> [ModuleVersion] {
+    /// Whether some provider release satisfies both the user's constraint and the module's
+    /// requirement (`~> 5.77` and `~> 5.2` do: 5.77 and above, below 6.0).
+    static func bothAllow(_ user: VersionConstraint, _ userText: String, _ requirement: String, minimum: ModuleVersion) -> Bool {
+        guard let required = VersionConstraint(requirement) else { return true }
+        return candidates(from: minimum, naming: userText).contains { user.isSatisfied(by: $0) && required.isSatisfied(by: $0) }
+    }
+
+    /// Provider releases to try: every minor of the minimum's major and the next two (a few
+    /// patches each), and the releases the user's constraint names.
+    static func candidates(from m: ModuleVersion, naming userText: String = "") -> [ModuleVersion] {
         var out = [m]
-        for minor in stride(from: m.minor, through: m.minor + 60, by: 1) { out.append(ModuleVersion(m.major, minor, 0)) }
-        for major in (m.major + 1)...(m.major + 2) { for minor in [0, 10, 50] { out.append(ModuleVersion(major, minor, 0)) } }
+        for major in m.major...(m.major + 2) {
+            for minor in 0...150 { for patch in [0, 1, 2, 5, 10] { out.append(ModuleVersion(major, minor, patch)) } }
+        }
+        for token in userText.split(whereSeparator: { !($0.isNumber || $0 == ".") }) {
+            let parts = token.split(separator: ".").compactMap { Int($0) }
+            guard !parts.isEmpty, parts.count <= 3 else { continue }
+            out.append(ModuleVersion(parts[0], parts.count > 1 ? parts[1] : 0, parts.count > 2 ? parts[2] : 0))
+        }
         return out
     }
 }
