@@ -430,6 +430,8 @@ private struct Scanner {
     static let secretWords: [[UInt8]] = ["secret", "token", "password", "passwd", "private_key", "key_base64", "jitconfig", "jit_config_value"].map { Array($0.utf8) }
 
     static func containsSecretWord(_ name: [UInt8]) -> Bool {
+        // Every word contains `s`, `t` or `p`: a cheap first test for the many names with none.
+        guard name.contains(where: { $0 == 0x73 || $0 == 0x74 || $0 == 0x70 }) else { return false }
         for word in secretWords where name.count >= word.count {
             for s in 0...(name.count - word.count) where name[s] == word[0] {
                 var k = 1
@@ -442,10 +444,13 @@ private struct Scanner {
 
     func namedSetting(from: Int) -> (match: Range<Int>, masked: Range<Int>?)? {
         var i = from
+        // One buffer for every candidate name (a fresh array per word was most of the scan's time).
+        var name: [UInt8] = []
+        name.reserveCapacity(64)
         while i < n {
             guard let (first, firstLength) = folded(at: i) else { i += Self.sequenceLength(b[i]); continue }
             // A name starts where a word does; inside a word no match can start.
-            var name: [UInt8] = []
+            name.removeAll(keepingCapacity: true)
             let start = i
             var j = i + firstLength
             name.append(first)

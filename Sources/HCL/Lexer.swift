@@ -37,14 +37,26 @@ public enum TokenKind: Sendable, Hashable {
 
 public struct Token: Sendable, Hashable {
     public var kind: TokenKind
+    // Stored as 32-bit offsets (files are at most `Limits.maxFileSize`): 12 bytes a token instead
+    // of 24, and token arrays are the lexer's largest allocation.
+    private var start32: UInt32
+    private var end32: UInt32
+
     /// UTF-8 byte offsets, half-open.
-    public var start: Int
-    public var end: Int
+    public var start: Int {
+        get { Int(start32) }
+        set { start32 = UInt32(truncatingIfNeeded: newValue) }
+    }
+
+    public var end: Int {
+        get { Int(end32) }
+        set { end32 = UInt32(truncatingIfNeeded: newValue) }
+    }
 
     public init(kind: TokenKind, start: Int, end: Int) {
         self.kind = kind
-        self.start = start
-        self.end = end
+        self.start32 = UInt32(truncatingIfNeeded: start)
+        self.end32 = UInt32(truncatingIfNeeded: end)
     }
 }
 
@@ -61,12 +73,12 @@ public enum HCLLexer {
 
     /// The comments of a configuration file, in order (for suppression directives).
     public static func comments(in source: SourceFile) -> [SourceRange] {
-        let scan = scan(source, mode: .config)
+        var scan = scan(source, mode: .config)
         return scan.tokens.filter { $0.kind == .comment }.map { scan.positions.range($0.start, $0.end) }
     }
 
-    /// A scanned file: tokens, lexical diagnostics, the position index of token boundaries, and
-    /// an upper bound of how deeply a parse of it can recurse.
+    /// A scanned file: tokens, lexical diagnostics, the position index, and an upper bound of how
+    /// deeply a parse of it can recurse.
     struct Scan: Sendable {
         var tokens: [Token]
         var diagnostics: [Diagnostic]
@@ -76,15 +88,13 @@ public enum HCLLexer {
         var depthBound: Int
     }
 
-    static func scan(_ source: SourceFile, mode: Mode) -> Scan {
-        var lexer = Lexer(source: source, mode: mode)
+    /// Scans `source`. Without `keepComments` the comment tokens are left out (the parser never
+    /// looks at them).
+    static func scan(_ source: SourceFile, mode: Mode, keepComments: Bool = true) -> Scan {
+        var lexer = Lexer(source: source, mode: mode, keepComments: keepComments)
         lexer.run()
-        var boundaries: [Int] = []
-        boundaries.reserveCapacity(lexer.tokens.count * 2)
         var depth = 0, chain = 0, bound = 0
         for token in lexer.tokens {
-            boundaries.append(token.start)
-            boundaries.append(token.end)
             switch token.kind {
             case .oBrace, .oBrack, .oParen, .oQuote, .oHeredoc, .templateInterp:
                 depth += 1
@@ -102,7 +112,7 @@ public enum HCLLexer {
             }
             bound = max(bound, depth + chain)
         }
-        let positions = PositionIndex(source: source, sortedOffsets: boundaries)
+        var positions = PositionIndex(source: source)
         let diagnostics = lexer.problems.map {
             Diagnostic(.error, $0.summary, detail: $0.detail, range: positions.range($0.start, $0.end))
         }
@@ -116,68 +126,106 @@ public enum HCLLexer {
 
 // MARK: - Positions
 
-/// Line/column positions of many offsets in one pass. Token boundaries are indexed up front, so
-/// a range costs a binary search instead of a scan from the start of the line (which would make
-/// long single-line files quadratic).
-struct PositionIndex {
+/// Line and column of byte offsets, computed when asked. The line comes from the file's line
+/// index, searched outward from the previous answer (the parser asks in nearly increasing order,
+/// so most lookups touch one or two entries); the column is the byte distance from the line's
+/// start minus the UTF-8 continuation bytes in between, counted with a per-64-byte table (so a
+/// lookup costs O(log distance + 64) whatever the line's length, and an ASCII file needs no table).
+struct PositionIndex: Sendable {
     let source: SourceFile
-    private var offsets: [Int] = []
-    private var lines: [Int32] = []
-    private var columns: [Int32] = []
+    /// UTF-8 continuation bytes (`10xxxxxx`) before each 64-byte block; empty for an ASCII file.
+    private let continuationsBefore: [Int32]
+    /// The 0-based line of the last lookup.
+    private var lineHint = 0
 
-    init(source: SourceFile, sortedOffsets: [Int]) {
+    init(source: SourceFile) {
         self.source = source
+        continuationsBefore = source.bytes.withUnsafeBufferPointer { bytes -> [Int32] in
+            let n = bytes.count
+            // Eight bytes at a time: any byte with its high bit set?
+            var i = 0
+            var high: UInt64 = 0
+            while i + 8 <= n {
+                high |= UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                i += 8
+            }
+            while i < n {
+                high |= UInt64(bytes[i])
+                i += 1
+            }
+            guard high & 0x8080_8080_8080_8080 != 0 else { return [] }
+            var table = [Int32](repeating: 0, count: n / 64 + 1)
+            var count: Int32 = 0
+            var block = 0
+            while block * 64 < n {
+                table[block] = count
+                let end = min(n, block * 64 + 64)
+                for k in (block * 64)..<end where bytes[k] & 0xC0 == 0x80 { count += 1 }
+                block += 1
+            }
+            if block < table.count { table[block] = count }
+            return table
+        }
+    }
+
+    /// Continuation bytes before `offset`.
+    private func continuations(before offset: Int) -> Int {
+        let block = offset >> 6
+        var count = Int(continuationsBefore[block])
         let bytes = source.bytes
-        offsets.reserveCapacity(sortedOffsets.count)
-        lines.reserveCapacity(sortedOffsets.count)
-        columns.reserveCapacity(sortedOffsets.count)
-        var at = 0, line = 1, column = 1
-        for target in sortedOffsets {
-            let target = min(max(target, 0), bytes.count)
-            if let last = offsets.last, target <= last { continue }
-            while at < target {
-                let b = bytes[at]
-                if b == 0x0A {
-                    line += 1
-                    column = 1
-                } else if b & 0xC0 != 0x80 {
-                    column += 1
-                }
-                at += 1
-            }
-            offsets.append(target)
-            lines.append(Int32(line))
-            columns.append(Int32(column))
+        var k = block << 6
+        while k < offset {
+            if bytes[k] & 0xC0 == 0x80 { count += 1 }
+            k += 1
         }
+        return count
     }
 
-    func position(_ raw: Int) -> SourcePosition {
-        let offset = min(max(raw, 0), source.bytes.count)
-        var lo = 0, hi = offsets.count - 1, found = -1
-        while lo <= hi {
+    /// The 0-based line holding `offset` (already clamped to the file).
+    private mutating func lineIndex(_ offset: Int) -> Int {
+        let starts = source.lineStarts
+        let n = starts.count
+        var lo: Int, hi: Int  // starts[lo] <= offset, and hi == n or starts[hi] > offset
+        let h = min(lineHint, n - 1)
+        if starts[h] <= offset {
+            lo = h
+            hi = h + 1
+            var step = 1
+            while hi < n && starts[hi] <= offset {
+                lo = hi
+                step *= 2
+                hi = min(n, hi + step)
+            }
+        } else {
+            hi = h
+            lo = h - 1
+            var step = 1
+            while starts[lo] > offset {
+                hi = lo
+                step *= 2
+                lo = max(0, lo - step)
+            }
+        }
+        while hi - lo > 1 {
             let mid = (lo + hi) / 2
-            if offsets[mid] <= offset {
-                found = mid
-                lo = mid + 1
-            } else {
-                hi = mid - 1
-            }
+            if starts[mid] <= offset { lo = mid } else { hi = mid }
         }
-        if found >= 0 {
-            if offsets[found] == offset {
-                return SourcePosition(line: Int(lines[found]), column: Int(columns[found]), offset: offset)
-            }
-            let line = source.line(ofOffset: offset)
-            if line == Int(lines[found]) {
-                var column = Int(columns[found])
-                for i in offsets[found]..<offset where source.bytes[i] & 0xC0 != 0x80 { column += 1 }
-                return SourcePosition(line: line, column: column, offset: offset)
-            }
-        }
-        return source.position(ofOffset: offset)
+        lineHint = lo
+        return lo
     }
 
-    func range(_ start: Int, _ end: Int) -> SourceRange {
+    mutating func position(_ raw: Int) -> SourcePosition {
+        let offset = min(max(raw, 0), source.bytes.count)
+        let line = lineIndex(offset)
+        let start = source.lineStarts[line]
+        var column = offset - start + 1
+        if !continuationsBefore.isEmpty {
+            column -= continuations(before: offset) - continuations(before: start)
+        }
+        return SourcePosition(line: line + 1, column: column, offset: offset)
+    }
+
+    mutating func range(_ start: Int, _ end: Int) -> SourceRange {
         SourceRange(path: source.path, start: position(start), end: position(max(start, end)))
     }
 }
@@ -275,11 +323,16 @@ struct Lexer {
     /// Problems found, located by byte offsets (converted to positions once, at the end).
     var problems: [(summary: String, detail: String, start: Int, end: Int)] = []
 
-    init(source: SourceFile, mode: HCLLexer.Mode) {
+    /// Whether comment tokens are kept (the parser does not need them).
+    let keepComments: Bool
+
+    init(source: SourceFile, mode: HCLLexer.Mode, keepComments: Bool = true) {
         self.source = source
         self.bytes = source.bytes
+        self.keepComments = keepComments
         self.stack = [mode == .config ? .normal(Sequence()) : .template]
-        tokens.reserveCapacity(bytes.count / 4 + 1)
+        // About one token per six bytes in real configurations; the array grows if needed.
+        tokens.reserveCapacity(bytes.count / 6 + 16)
         // A UTF-8 byte order mark is not part of the content.
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { pos = 3 }
     }
@@ -480,7 +533,7 @@ struct Lexer {
             if b == Byte.cr && byte(pos + 1) == Byte.lf { break }
             pos += 1
         }
-        emit(.comment, start, pos)
+        if keepComments { emit(.comment, start, pos) }
     }
 
     mutating func blockComment() {
@@ -489,12 +542,12 @@ struct Lexer {
         while pos < bytes.count {
             if bytes[pos] == Byte.star && byte(pos + 1) == Byte.slash {
                 pos += 2
-                emit(.comment, start, pos)
+                if keepComments { emit(.comment, start, pos) }
                 return
             }
             pos += 1
         }
-        emit(.comment, start, pos)
+        if keepComments { emit(.comment, start, pos) }
         report("Unclosed comment", "The comment started by `/*` here has no closing `*/`; everything after it was read as comment.",
                start, start + 2)
     }
@@ -503,6 +556,13 @@ struct Lexer {
         let start = pos
         pos += decodeScalar(bytes, at: pos).length
         while pos < bytes.count {
+            // ASCII first, without decoding.
+            let b = bytes[pos]
+            if b < 0x80 {
+                guard Byte.isASCIILetter(b) || Byte.isDigit(b) || b == Byte.underscore || b == Byte.minus else { break }
+                pos += 1
+                continue
+            }
             let (scalar, length) = decodeScalar(bytes, at: pos)
             guard isIdentifierContinue(scalar) else { break }
             pos += length

@@ -71,7 +71,7 @@ public enum HCLParser {
     /// level, more than a secondary thread may have. So input that could nest deeply is parsed
     /// on a dedicated thread with a 16 MiB stack; ordinary files stay on the caller's thread.
     static func run<T: Sendable>(_ source: SourceFile, mode: HCLLexer.Mode, _ body: @escaping @Sendable (Parser) -> T) -> T {
-        let scan = HCLLexer.scan(source, mode: mode)
+        let scan = HCLLexer.scan(source, mode: mode, keepComments: false)
         guard scan.depthBound > inlineDepth else {
             return body(Parser(source: source, scan: scan))
         }
@@ -121,6 +121,8 @@ final class Parser {
     /// Whether line breaks are tokens (bodies, object constructors) or skipped as whitespace
     /// (inside parentheses, brackets, interpolations, `for` expressions).
     var newlineStack: [Bool] = [true]
+    /// `newlineStack.last`, kept in a stored property: every token read asks it.
+    private(set) var newlinesMatter = true
     var depth = 0
     var reportedTooDeep = false
     /// Counts syntax errors, reported or suppressed, so a construct can tell whether one of its
@@ -132,13 +134,13 @@ final class Parser {
     /// Lines with a lexical diagnostic: syntax errors there are follow-on errors and stay quiet.
     let lexicalLines: Set<Int>
 
-    let positions: PositionIndex
+    var positions: PositionIndex
     /// Syntax diagnostics reported so far (for the per-file limit).
     var reported = 0
 
     init(source: SourceFile, scan: HCLLexer.Scan) {
         self.source = source
-        self.tokens = scan.tokens.filter { $0.kind != .comment }
+        self.tokens = scan.tokens
         self.positions = scan.positions
         self.diagnostics = scan.diagnostics
         self.lexicalLines = Set(scan.diagnostics.map(\.range.start.line))
@@ -153,7 +155,15 @@ final class Parser {
 
     // MARK: Tokens
 
-    var newlinesMatter: Bool { newlineStack.last ?? true }
+    func pushNewlineMode(_ matter: Bool) {
+        newlineStack.append(matter)
+        newlinesMatter = matter
+    }
+
+    func popNewlineMode() {
+        newlineStack.removeLast()
+        newlinesMatter = newlineStack.last ?? true
+    }
 
     /// The index of the token `peek(ahead)` returns.
     func peekIndex(_ ahead: Int = 0) -> Int {
@@ -205,6 +215,10 @@ final class Parser {
 
     func range(_ start: Int, _ end: Int) -> SourceRange { positions.range(start, end) }
     func range(_ token: Token) -> SourceRange { positions.range(token.start, token.end) }
+    /// A range from a position already known (the start of a node being extended).
+    func range(from start: SourcePosition, _ end: Int) -> SourceRange {
+        SourceRange(path: source.path, start: start, end: positions.position(max(start.offset, end)))
+    }
 
     /// How a token reads in a message.
     func describe(_ token: Token) -> String {
@@ -396,7 +410,7 @@ final class Parser {
 
     func parseBody(inBraces: Bool) -> [BodyItem] {
         var items: [BodyItem] = []
-        var seen: [String: Attribute] = [:]
+        var seen: [String: SourceRange] = [:]
         while true {
             let token = peekRaw()
             switch token.kind {
@@ -419,11 +433,11 @@ final class Parser {
             if case .attribute(let attribute) = item {
                 if let first = seen[attribute.name] {
                     report("Duplicate argument `\(attribute.name)`",
-                           "`\(attribute.name)` is already set at line \(first.nameRange.start.line), column \(first.nameRange.start.column); "
+                           "`\(attribute.name)` is already set at line \(first.start.line), column \(first.start.column); "
                            + "each argument may be set only once in a body. Remove one of the two definitions.",
                            attribute.nameRange)
                 } else {
-                    seen[attribute.name] = attribute
+                    seen[attribute.name] = attribute.nameRange
                 }
             }
             items.append(item)
@@ -547,7 +561,7 @@ final class Parser {
         let expression = parseExpression()
         let end = max(expression.range.end.offset, nameRange.end.offset)
         let attribute = Attribute(name: name, nameRange: nameRange, expression: expression,
-                                  range: range(nameRange.start.offset, end))
+                                  range: range(from: nameRange.start, end))
         endBodyItem(inBraces: inBraces, what: "argument", name: name)
         return .attribute(attribute)
     }

@@ -46,13 +46,13 @@ extension Parser {
                         colon)
             let otherwise = invalid(at: max(previousEnd, then.range.end.offset))
             return Expression(.conditional(condition: condition, then: then, else: otherwise),
-                              range(condition.range.start.offset, otherwise.range.end.offset))
+                              range(from: condition.range.start, otherwise.range.end.offset))
         }
         next()
         continueAfterOperator(colon)
         let otherwise = parseExpression()
         return Expression(.conditional(condition: condition, then: then, else: otherwise),
-                          range(condition.range.start.offset, max(otherwise.range.end.offset, colon.end)))
+                          range(from: condition.range.start, max(otherwise.range.end.offset, colon.end)))
     }
 
     static func binaryOperator(_ kind: TokenKind) -> BinaryOperator? {
@@ -87,7 +87,7 @@ extension Parser {
             let opToken = next()
             continueAfterOperator(opToken)
             let rhs = parseBinary(minPrecedence: op.precedence + 1)
-            lhs = Expression(.binary(op, lhs, rhs), range(lhs.range.start.offset, max(rhs.range.end.offset, opToken.end)))
+            lhs = Expression(.binary(op, lhs, rhs), range(from: lhs.range.start, max(rhs.range.end.offset, opToken.end)))
         }
         return lhs
     }
@@ -181,10 +181,10 @@ extension Parser {
 
     func parseParenthesized() -> Expression {
         let open = next()
-        newlineStack.append(false)
+        pushNewlineMode(false)
         openBrackets.append(open)
         defer {
-            newlineStack.removeLast()
+            popNewlineMode()
             openBrackets.removeLast()
         }
         let inner = parseExpression()
@@ -226,10 +226,10 @@ extension Parser {
             return Expression(.invalid, nameRange)
         }
         next()
-        newlineStack.append(false)
+        pushNewlineMode(false)
         openBrackets.append(open)
         defer {
-            newlineStack.removeLast()
+            popNewlineMode()
             openBrackets.removeLast()
         }
         var arguments: [Expression] = []
@@ -311,7 +311,7 @@ extension Parser {
                 case .identifier:
                     next(); next()
                     expression = Expression(.getAttribute(expression, name: text(after), nameRange: range(after)),
-                                            range(expression.range.start.offset, after.end))
+                                            range(from: expression.range.start, after.end))
                 case .number:
                     next(); next()
                     expression = legacyIndex(expression, number: after)
@@ -345,7 +345,7 @@ extension Parser {
                     let each = parsePostfix(item)
                     leave()
                     expression = Expression(.splat(source: expression, each: each),
-                                            range(expression.range.start.offset, max(each.range.end.offset, markerEnd)))
+                                            range(from: expression.range.start, max(each.range.end.offset, markerEnd)))
                 } else {
                     expression = parseIndex(expression)
                 }
@@ -357,16 +357,16 @@ extension Parser {
 
     func parseIndex(_ collection: Expression) -> Expression {
         let open = next()
-        newlineStack.append(false)
+        pushNewlineMode(false)
         openBrackets.append(open)
         defer {
-            newlineStack.removeLast()
+            popNewlineMode()
             openBrackets.removeLast()
         }
         if peek().kind == .cBrack {
             let close = next()
             syntaxError("Missing index", "`[]` needs a key or index between the brackets, as in `list[0]` or `map[\"key\"]`.", open.start, close.end)
-            return Expression(.index(collection, key: invalid(at: open.end)), range(collection.range.start.offset, close.end))
+            return Expression(.index(collection, key: invalid(at: open.end)), range(from: collection.range.start, close.end))
         }
         let mark = errorSerial
         let key = parseExpression()
@@ -385,7 +385,7 @@ extension Parser {
             syntaxError("Missing `]` after index", "Expected `]` to close the index, but found \(describe(close)).", close)
             end = recover(to: .cBrack) ?? previousEnd
         }
-        return Expression(.index(collection, key: key), range(collection.range.start.offset, end))
+        return Expression(.index(collection, key: key), range(from: collection.range.start, end))
     }
 
     /// `x.0` (and `x.0.1`, which HCL rejects because `0.1` reads as one number).
@@ -393,10 +393,10 @@ extension Parser {
         let t = text(number)
         if t.contains("e") || t.contains("E") {
             syntaxError("Invalid legacy index", "`.\(t)` is not an index; write `[\(t)]` if a number was meant.", number)
-            return Expression(.index(collection, key: numberLiteral(number)), range(collection.range.start.offset, number.end))
+            return Expression(.index(collection, key: numberLiteral(number)), range(from: collection.range.start, number.end))
         }
         guard let dot = t.firstIndex(of: ".") else {
-            return Expression(.index(collection, key: numberLiteral(number)), range(collection.range.start.offset, number.end))
+            return Expression(.index(collection, key: numberLiteral(number)), range(from: collection.range.start, number.end))
         }
         let first = String(t[..<dot]), second = String(t[t.index(after: dot)...])
         syntaxError("Invalid legacy index syntax",
@@ -405,8 +405,8 @@ extension Parser {
         let split = number.start + first.utf8.count
         let firstKey = Expression(.literal(.number(Double(first) ?? 0)), range(number.start, split))
         let secondKey = Expression(.literal(.number(Double(second) ?? 0)), range(split + 1, number.end))
-        let inner = Expression(.index(collection, key: firstKey), range(collection.range.start.offset, split))
-        return Expression(.index(inner, key: secondKey), range(collection.range.start.offset, number.end))
+        let inner = Expression(.index(collection, key: firstKey), range(from: collection.range.start, split))
+        return Expression(.index(inner, key: secondKey), range(from: collection.range.start, number.end))
     }
 
     /// `source.*.a.b`: only attribute (and legacy index) steps apply to each element.
@@ -437,17 +437,17 @@ extension Parser {
                 break
             }
         }
-        return Expression(.splat(source: source, each: each), range(source.range.start.offset, max(each.range.end.offset, star.end)))
+        return Expression(.splat(source: source, each: each), range(from: source.range.start, max(each.range.end.offset, star.end)))
     }
 
     // MARK: Collections
 
     func parseTuple() -> Expression {
         let open = next()
-        newlineStack.append(false)
+        pushNewlineMode(false)
         openBrackets.append(open)
         defer {
-            newlineStack.removeLast()
+            popNewlineMode()
             openBrackets.removeLast()
         }
         if isKeyword(peek(), "for") {
@@ -497,16 +497,16 @@ extension Parser {
         let open = next()
         openBrackets.append(open)
         defer { openBrackets.removeLast() }
-        newlineStack.append(false)
+        pushNewlineMode(false)
         let isFor = isKeyword(peek(), "for")
-        newlineStack.removeLast()
+        popNewlineMode()
         if isFor {
-            newlineStack.append(false)
-            defer { newlineStack.removeLast() }
+            pushNewlineMode(false)
+            defer { popNewlineMode() }
             return parseFor(open: open, closer: .cBrace)
         }
-        newlineStack.append(true)
-        defer { newlineStack.removeLast() }
+        pushNewlineMode(true)
+        defer { popNewlineMode() }
         var items: [ObjectItem] = []
         var end = open.end
         while true {

@@ -78,10 +78,10 @@ extension Parser {
     func parseInterpolation() -> FlatPart {
         let open = next()
         let stripLeft = open.end - open.start == 3
-        newlineStack.append(false)
+        pushNewlineMode(false)
         openBrackets.append(open)
         defer {
-            newlineStack.removeLast()
+            popNewlineMode()
             openBrackets.removeLast()
         }
         let upcoming = peek().kind
@@ -117,10 +117,10 @@ extension Parser {
     func parseDirective() -> FlatPart? {
         let open = next()
         let stripLeft = open.end - open.start == 3
-        newlineStack.append(false)
+        pushNewlineMode(false)
         openBrackets.append(open)
         defer {
-            newlineStack.removeLast()
+            popNewlineMode()
             openBrackets.removeLast()
         }
         let keyword = peek()

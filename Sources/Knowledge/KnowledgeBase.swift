@@ -33,6 +33,21 @@ public struct KnowledgeBase: Sendable {
         try load(files: EmbeddedData.files)
     }
 
+    /// The newest release compiled into the binary: what `ghr-audit version` prints, without
+    /// decoding the rest of the knowledge base (about 650 KB of YAML and the rule catalogue, most
+    /// of that command's run). `knowledge/releases.yaml` is generated with one flow mapping per
+    /// release (`- {version: "X.Y.Z", ...}`), so its versions are read line by line; a file that
+    /// does not have that shape is decoded as YAML instead. Throws as `load()` does when the file
+    /// is missing, malformed or lists no release.
+    public static func latestEmbeddedVersion() throws -> ModuleVersion {
+        let path = KnowledgeFiles.releasesPath
+        if let text = EmbeddedData.files[path], let newest = KnowledgeFiles.newestListedVersion(in: text) { return newest }
+        let (data, problems) = KnowledgeFiles.decode(files: EmbeddedData.files[path].map { [path: $0] } ?? [:])
+        if let latest = data.releases.last { return latest.version }
+        let own = problems.filter { $0.path == "rules/" + path }
+        throw KnowledgeBaseError(problems: own.isEmpty ? [CatalogProblem(path: "rules/" + path, "no releases")] : own)
+    }
+
     /// Loads a knowledge base from `rules/`-relative paths and their texts.
     ///
     /// Throws `KnowledgeBaseError` when a data file in `knowledge/` is missing or malformed, when

@@ -416,8 +416,10 @@ struct VersionCommand: ParsableCommand {
         """)
 
     func run() throws {
-        let kb = try loadKnowledge()
-        writeStdout("ghr-audit \(ToolInfo.version) (knows terraform-aws-github-runner up to v\(kb.latest.version))\n")
+        // Only the release list: decoding the whole knowledge base would be most of the run.
+        let latest: ModuleVersion
+        do { latest = try KnowledgeBase.latestEmbeddedVersion() } catch { throw EnvironmentError("the embedded knowledge base could not be loaded: \(error)") }
+        writeStdout("ghr-audit \(ToolInfo.version) (knows terraform-aws-github-runner up to v\(latest))\n")
     }
 }
 
@@ -429,8 +431,14 @@ if let stub = RehearsalStub.name(forArgv0: CommandLine.arguments[0], environment
 
 // Exit statuses: ArgumentParser's usage errors become 2, as do environment errors; findings are 1.
 do {
-    var command = try GHRAudit.parseAsRoot()
-    try command.run()
+    if Array(CommandLine.arguments.dropFirst()) == ["version"] {
+        // Just `version`: no need to build the argument parser's tree of every command (a third
+        // of that command's instructions).
+        try VersionCommand().run()
+    } else {
+        var command = try GHRAudit.parseAsRoot()
+        try command.run()
+    }
 } catch let error as EnvironmentError {
     writeStderr("ghr-audit: error: \(error.description)\n")
     exit(ExitStatus.environment.rawValue)

@@ -149,3 +149,41 @@ struct LexerTests {
                                        .identifier, .equal, .number, .newline, .eof])
     }
 }
+
+/// The parser's position index (line hint, continuation-byte table) must give exactly what
+/// `SourceFile.position(ofOffset:)` gives, for any offset asked in any order.
+struct PositionIndexTests {
+    func check(_ text: String, offsets: [Int]) {
+        let source = SourceFile(path: "p.tf", text: text)
+        var index = PositionIndex(source: source)
+        for offset in offsets {
+            #expect(index.position(offset) == source.position(ofOffset: offset), "offset \(offset) of \(text.utf8.count) bytes")
+        }
+    }
+
+    @Test func agreesWithTheSourceFileOnASCIIAndMultibyteText() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["a", "bc ", "\n", "\r\n", "é", "€", "𝄞", "  ", "x = \"ü\"\n", String(repeating: "y", count: 70), "\u{FEFF}"]
+        for round in 0..<60 {
+            var text = round % 3 == 0 ? "" : "\u{FEFF}"
+            let count = Int.random(in: 0...400, using: &generator)
+            for _ in 0..<count {
+                // Every third file stays ASCII (no table), the others mix in 2-, 3- and 4-byte characters.
+                let piece = pieces.randomElement(using: &generator)!
+                if round % 3 == 0 && piece.utf8.count != piece.unicodeScalars.count { continue }
+                text += piece
+            }
+            let n = text.utf8.count
+            // Increasing, decreasing and random orders (the line hint moves both ways), plus out-of-range offsets.
+            check(text, offsets: Array(0...n) + [-5, n + 3])
+            check(text, offsets: Array((0...n).reversed()))
+            check(text, offsets: (0..<200).map { _ in Int.random(in: 0...n, using: &generator) })
+        }
+    }
+
+    @Test func emptyFileAndLongSingleLine() {
+        check("", offsets: [0, 1, -1])
+        let long = String(repeating: "é", count: 5_000) + "\n" + String(repeating: "a", count: 300)
+        check(long, offsets: [0, 1, 2, 63, 64, 65, 9_999, 10_000, 10_001, 10_002, 10_301, 10_302, 4_000, 128])
+    }
+}

@@ -291,3 +291,23 @@ import Testing
         #expect(kb.rule(id: "CORE-004")?.deprecatedAliases == ["CORE-090"])
     }
 }
+
+/// `ghr-audit version` reads the newest release without decoding the knowledge base; it must
+/// name the release the full load names.
+@Suite struct LatestEmbeddedVersionTests {
+    @Test func agreesWithTheFullLoad() throws {
+        let full = try KnowledgeBase.load().latest.version
+        #expect(try KnowledgeBase.latestEmbeddedVersion() == full)
+        let text = try #require(EmbeddedData.files[KnowledgeFiles.releasesPath])
+        #expect(KnowledgeFiles.newestListedVersion(in: text) == full, "releases.yaml no longer has the one-line shape: `version` decodes YAML again")
+    }
+
+    @Test func linesOfAnotherShapeLeaveItToTheYAMLDecoder() {
+        let flow = "# comment\nreleases:\n  - {version: \"4.0.0\", tag: \"v4.0.0\"}\n  - {version: \"10.1.0\", tag: \"v10.1.0\"}\n  - {version: \"9.9.9\", tag: \"v9.9.9\"}\n"
+        #expect(KnowledgeFiles.newestListedVersion(in: flow) == ModuleVersion(10, 1, 0))
+        #expect(KnowledgeFiles.newestListedVersion(in: "releases:\n  - version: \"4.0.0\"\n    tag: v4.0.0\n") == nil)
+        #expect(KnowledgeFiles.newestListedVersion(in: "releases:\n  - {version: \"4.0\", tag: \"v4.0\"}\n") == nil)
+        #expect(KnowledgeFiles.newestListedVersion(in: "releases: []\n") == nil)
+        #expect(KnowledgeFiles.newestListedVersion(in: "") == nil)
+    }
+}

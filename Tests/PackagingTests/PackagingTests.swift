@@ -251,4 +251,14 @@ struct PackagingTests {
         #expect(fixLoud.stderr.contains("no machine-applicable fix") && !fixQuiet.stderr.contains("no machine-applicable fix"))
         #expect(fixQuiet.stderr.contains("warning[CORE-008]"), "\(fixQuiet.stderr)")
     }
+
+    @Test("`version` (run without the argument parser) prints the tool version and the newest release known, exit 0")
+    func versionPrintsToolAndNewestRelease() throws {
+        let bin = Self.binary.path
+        let fast = try Self.run(bin, ["version"])
+        #expect(fast.status == 0 && fast.stderr.isEmpty, "\(fast.stderr)")
+        #expect(fast.stdout.wholeMatch(of: /ghr-audit \S+ \(knows terraform-aws-github-runner up to v\d+\.\d+\.\d+\)\n/) != nil, "\(fast.stdout)")
+        let flag = try Self.run(bin, ["--version"])
+        #expect(flag.status == 0 && fast.stdout.hasPrefix("ghr-audit " + flag.stdout.trimmingCharacters(in: .whitespacesAndNewlines) + " "), "\(flag.stdout)")
+    }
 }

@@ -96,6 +96,29 @@ package enum KnowledgeFiles {
         var runnerRequirements: [RunnerRequirement] = []
     }
 
+    /// The newest version `releases.yaml` lists, read without a YAML parser: every line is empty,
+    /// a comment, `releases:` or one release written `- {version: "X.Y.Z", ...}` (the shape
+    /// `extract-knowledge` writes). Nil when a line is anything else or no release is listed:
+    /// then only a YAML decode can tell.
+    package static func newestListedVersion(in text: String) -> ModuleVersion? {
+        // Bytes, not Foundation's trimming: this runs on every `ghr-audit version`.
+        let prefix = Array("- {version: \"".utf8), header = Array("releases:".utf8)
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
+        var newest: ModuleVersion?
+        for raw in text.utf8.split(separator: 0x0A) {
+            var line = raw[...]
+            while let first = line.first, isBlank(first) { line = line.dropFirst() }
+            while let last = line.last, isBlank(last) { line = line.dropLast() }
+            if line.isEmpty || line.first == 0x23 || line.elementsEqual(header) { continue }
+            guard line.starts(with: prefix), line.last == 0x7D else { return nil }
+            let rest = line.dropFirst(prefix.count)
+            guard let quote = rest.firstIndex(of: 0x22),
+                  let version = RuleCatalogLoader.parseRelease(String(decoding: rest[..<quote], as: UTF8.self)) else { return nil }
+            newest = max(newest ?? version, version)
+        }
+        return newest
+    }
+
     /// Decodes the data files; every problem is collected (a missing file is one).
     ///
     /// Reads Yams nodes directly rather than through `YAMLDecoder`: it is several times faster
