@@ -81,30 +81,31 @@ corpus=$out/corpus/$target
 crashes=$out/crashes/$target
 mkdir -p "$seeds" "$corpus" "$crashes"
 case "$target" in
-  hcl-parse|hcl-eval) pattern='\.(tf|tfvars|hcl|pkr\.hcl|tftpl)$' ;;
+  # The HCL specification suite's .t (expected results) and .hcldec (specs) files are native syntax too.
+  hcl-parse|hcl-eval) pattern='\.(tf|tfvars|hcl|pkr\.hcl|tftpl|hcldec|t|tf\.json|hcl\.json)$' ;;
   json|iam-json) pattern='\.(json|tpl|tftpl)$' ;;
   yaml|workflow) pattern='\.(ya?ml)$' ;;
   bash) pattern='\.(sh|bash)(\.tftpl|\.tpl)?$|start-runner' ;;
   powershell) pattern='\.ps1(\.tftpl|\.tpl)?$' ;;
   iam-hcl) pattern='\.tf$' ;;
 esac
-if [ -z "$(ls -A "$seeds")" ]; then
-  { find fixtures rules -type f; [ -d ../shared/testdata ] && find ../shared/testdata -type f; } 2>/dev/null \
-    | grep -E "$pattern" | while IFS= read -r f; do
-      size=$(stat -c %s "$f")
-      [ "$size" -le 65536 ] && cp "$f" "$seeds/$(printf '%s' "$f" | md5sum | cut -c1-16)"
+# Made afresh on every run (a few seconds), so new fixtures and a changed pattern reach the fuzzer.
+rm -rf "$seeds" && mkdir -p "$seeds"
+{ find fixtures rules -type f; [ -d ../shared/testdata ] && find ../shared/testdata -type f; } 2>/dev/null \
+  | grep -E "$pattern" | while IFS= read -r f; do
+    size=$(stat -c %s "$f")
+    [ "$size" -le 65536 ] && cp "$f" "$seeds/$(printf '%s' "$f" | md5sum | cut -c1-16)"
+  done || true
+# The module's own templates and scripts, when its git mirror is here (as the tests find it).
+mirror=${GHR_AUDIT_MIRROR:-/work/.mirror/github-aws-runners+terraform-aws-github-runner/repo}
+if [ -d "$mirror" ]; then
+  git --git-dir="$mirror" ls-tree -r --name-only HEAD 2>/dev/null | grep -E "$pattern" | grep -v node_modules | head -200 \
+    | while IFS= read -r f; do
+      git --git-dir="$mirror" show "HEAD:$f" > "$seeds/mirror-$(printf '%s' "$f" | md5sum | cut -c1-16)" 2>/dev/null
     done || true
-  # The module's own templates and scripts, when its git mirror is here (as the tests find it).
-  mirror=${GHR_AUDIT_MIRROR:-/work/.mirror/github-aws-runners+terraform-aws-github-runner/repo}
-  if [ -d "$mirror" ]; then
-    git --git-dir="$mirror" ls-tree -r --name-only HEAD 2>/dev/null | grep -E "$pattern" | grep -v node_modules | head -200 \
-      | while IFS= read -r f; do
-        git --git-dir="$mirror" show "HEAD:$f" > "$seeds/mirror-$(printf '%s' "$f" | md5sum | cut -c1-16)" 2>/dev/null
-      done || true
-  fi
-  # Always at least one seed.
-  printf ' ' > "$seeds/empty"
 fi
+# Always at least one seed.
+printf ' ' > "$seeds/empty"
 echo "fuzz.sh: $target for ${seconds}s, $(ls "$seeds" | wc -l) seeds, corpus $(ls "$corpus" | wc -l)" >&2
 # Leaks are not sought (a run of the tool is one short process) and LeakSanitizer at exit would
 # report Swift runtime allocations as a crash.

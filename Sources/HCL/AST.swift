@@ -227,7 +227,8 @@ extension Expression {
             guard let path = base.traversalPath else { return nil }
             switch key.kind {
             case .literal(.string(let s)): return path + [s]
-            case .literal(.number(let n)): return path + [String(Int(n))]
+            // As Terraform writes the number (a key beyond Int, `a.99999999999999999999`, trapped here).
+            case .literal(.number(let n)): return path + [Value.format(n)]
             case .template(let parts):
                 if parts.count == 1, case .literal(let s, _) = parts[0] { return path + [s] }
                 return nil

@@ -177,7 +177,9 @@ public struct DeploymentModelBuilder: Sendable {
         if let c = call.count {
             let (v, _) = scope.evaluate(c)
             if let n = v.numberValue, !v.isUnknown {
-                return (0..<max(0, min(Int(n), 64))).map { Instance(key: String($0), extra: ["count": .object(["index": .number(Double($0))])]) }
+                // At most 64 instances, clamped before the conversion: `count = 1e300` must not trap.
+                let count = n.isNaN ? 0 : Int(max(0, min(n, 64)))
+                return (0..<count).map { Instance(key: String($0), extra: ["count": .object(["index": .number(Double($0))])]) }
             }
             return [Instance(key: nil, extra: ["count": .object(["index": .unknown("count of module.\(call.name) is not known statically")])])]
         }

@@ -217,6 +217,10 @@ struct ParserExpressionTests {
     @Test func traversalPathHelper() {
         #expect(parseExpr("var.foo").0.traversalPath == ["var", "foo"])
         #expect(parseExpr("module.x.y[0]").0.traversalPath == ["module", "x", "y", "0"])
+        // Number keys beyond Int (found by the iam-hcl fuzzer: the conversion trapped) and fractions.
+        #expect(parseExpr("var.a[1e30]").0.traversalPath == ["var", "a", "1e+30"])
+        #expect(parseExpr("var.config.88888888888888888888888").0.traversalPath?.prefix(2) == ["var", "config"])
+        #expect(parseExpr("var.a[1.5]").0.traversalPath == ["var", "a", "1.5"])
         #expect(parseExpr("local.m[\"k\"].v").0.traversalPath == ["local", "m", "k", "v"])
         #expect(parseExpr("f(x).y").0.traversalPath == nil)
     }

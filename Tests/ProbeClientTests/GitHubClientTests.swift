@@ -217,3 +217,19 @@ func base64URLDecode(_ s: Substring) -> Data? {
         #expect(p.backoff(afterAttempt: 1) < 1 && p.backoff(afterAttempt: 4) < 5 && p.backoff(afterAttempt: 4) > 4.9)
     }
 }
+
+@Suite struct GitHubWebhookConfigTests {
+    func insecureSSL(_ value: String) throws -> String? {
+        try JSONDecoder().decode(GitHubWebhookConfig.self, from: Data(#"{"url": "https://x.example/webhook", "insecure_ssl": \#(value)}"#.utf8)).insecureSSL
+    }
+
+    /// `insecure_ssl` as a number: whole numbers as integers, and one too large for an integer
+    /// (that trapped in the conversion) as it was sent.
+    @Test func numericInsecureSSL() throws {
+        #expect(try insecureSSL("0") == "0")
+        #expect(try insecureSSL("1") == "1")
+        #expect(try insecureSSL(#""0""#) == "0")
+        #expect(try insecureSSL("0.5") == "0.5")
+        #expect(try insecureSSL("1e300") == "1e+300")
+    }
+}

@@ -181,6 +181,26 @@ struct DeploymentModelTests {
         #expect(call.callers.count == 1)
     }
 
+    /// A `count` far beyond the 64 instances followed (or below zero) is clamped, not converted to
+    /// an integer first (that trapped on `1e300`).
+    @Test func hugeCountsAreClampedNotFatal() throws {
+        func fleets(_ count: String) throws -> Int {
+            let m = try model(["main.tf": """
+                module "r" {
+                  count   = \(count)
+                  source  = "philips-labs/github-runner/aws"
+                  version = "4.1.0"
+                }
+                """])
+            return try #require(m.calls.first).fleets.count
+        }
+        #expect(try fleets("64") == 64)
+        #expect(try fleets("1e300") == 64)
+        #expect(try fleets("12345678901234567890123") == 64)
+        #expect(try fleets("-1e300") == fleets("0"))
+        #expect(try fleets("2.5") == 2)
+    }
+
     @Test func unknownValuesStayUnknown() throws {
         let m = try model(["main.tf": """
             data "aws_ssm_parameter" "flag" { name = "/x" }

@@ -127,7 +127,7 @@ public struct GitHubWebhookConfig: Sendable, Decodable, Hashable {
         if let s = try? c.decodeIfPresent(String.self, forKey: .insecureSSL) {
             insecureSSL = s
         } else if let n = try? c.decodeIfPresent(Double.self, forKey: .insecureSSL) {
-            insecureSSL = n == n.rounded() ? String(Int(n)) : String(n)
+            insecureSSL = Int(exactly: n).map(String.init) ?? String(n)
         } else {
             insecureSSL = nil
         }
