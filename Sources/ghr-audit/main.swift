@@ -320,6 +320,8 @@ struct FixCommand: ParsableCommand {
         let plan = FixPlan(result)
         // First what the user must change by hand: without it the fixed files do not run the target.
         for line in plan.pinInstructions { writeStderr("ghr-audit: change by hand: \(line)\n") }
+        // A shared wrapper's fix changes every caller: said before the diff, so no one applies it unaware.
+        for line in plan.sharedModuleNotes { writeStderr("ghr-audit: shared module: \(line)\n") }
         // What the fixes leave undone, after the diff (stderr, so the diff stays applicable).
         defer {
             if !plan.notFixed.isEmpty {
