@@ -46,7 +46,7 @@ let package = Package(
         ], swiftSettings: strict),
         // The probe's checks: live facts (AWS, GitHub) turned into findings, through the same
         // start-script and IAM analysis as `check`. No I/O of its own: it talks through ProbeClient.
-        .target(name: "Probe", dependencies: ["AuditCore", "ProbeClient", "Scripts", "IAM", "Knowledge"], swiftSettings: strict),
+        .target(name: "Probe", dependencies: ["AuditCore", "ProbeClient", "Scripts", "IAM", "Knowledge", "Terraform", "Rules"], swiftSettings: strict),
         // Boot rehearsal: runs start scripts in a bubblewrap sandbox against stubs (the ghr-audit
         // binary under other names) and judges the registration contract they follow.
         .target(name: "Rehearsal", dependencies: ["AuditCore", "HCL", "Scripts", "Knowledge", "Terraform", "Rules", "Engine"], swiftSettings: strict),

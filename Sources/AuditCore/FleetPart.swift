@@ -86,7 +86,11 @@ public struct UpgradeChecklist: Sendable, Hashable, Codable {
         }
     }
 
+    /// The release the plan goes to; `pinned` when each call is audited at the release it pins
+    /// (what is wrong today, not an upgrade).
     public var target: String
+    /// Whether the plan compares each call with the release it pins (`--target pinned`); nil otherwise.
+    public var pinned: Bool?
     /// The oldest release a call is audited from, nil when none is known.
     public var from: String?
     /// The newest call's release when calls differ.
@@ -99,8 +103,9 @@ public struct UpgradeChecklist: Sendable, Hashable, Codable {
     /// Steps every upgrade needs; text with backtick code spans.
     public var everyUpgrade: [String]
 
-    public init(target: String, from: String?, newest: String?, calls: [Call], sections: [Section], coupledPins: [Item] = [], everyUpgrade: [String]) {
+    public init(target: String, pinned: Bool = false, from: String?, newest: String?, calls: [Call], sections: [Section], coupledPins: [Item] = [], everyUpgrade: [String]) {
         self.target = target
+        self.pinned = pinned ? true : nil
         self.from = from
         self.newest = newest
         self.calls = calls
@@ -108,6 +113,9 @@ public struct UpgradeChecklist: Sendable, Hashable, Codable {
         self.coupledPins = coupledPins
         self.everyUpgrade = everyUpgrade
     }
+
+    /// `to v7.11.0`, or `at the pinned releases`.
+    public var heading: String { pinned == true ? "at the pinned releases" : "to v\(target)" }
 
     /// The plan without items whose finding is not among `findings` (a baseline may have removed
     /// findings after the plan was made).

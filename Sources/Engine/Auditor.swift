@@ -253,7 +253,8 @@ public struct Auditor: Sendable {
             findings: findings, rules: knowledge.descriptors)
         report.commit = GitHead.commit(in: fileSystem)
         report.checklist = Checklist.plan(findings: findings, calls: model.calls, knowledge: knowledge,
-                                          target: ModuleVersion(report.target) ?? knowledge.latest.version, hidden: dismissed.map(\.finding))
+                                          target: ModuleVersion(report.target) ?? knowledge.latest.version, hidden: dismissed.map(\.finding),
+                                          pinned: target == .pinned)
         report.dismissed = dismissed
         report.unresolved = ModelSummary.unresolved(model, context: context)
         var sources: [String: SourceFile] = [:]

@@ -11,7 +11,7 @@ public enum Checklist {
     /// took out, so that a major release is never said to have no finding when it has some).
     public static func render(_ result: AuditResult, knowledge: KnowledgeBase, target: ModuleVersion, hidden: [Finding] = []) -> String {
         markdown(plan(findings: result.report.findings, calls: result.model.calls, knowledge: knowledge, target: target,
-                      hidden: hidden + result.report.dismissed.map(\.finding)),
+                      hidden: hidden + result.report.dismissed.map(\.finding), pinned: result.report.target == TargetSelection.pinned.description),
                  toolVersion: result.report.toolVersion)
     }
 
@@ -39,15 +39,19 @@ public enum Checklist {
 
     /// The plan: findings placed under the major release in which what they are about changes.
     /// `hidden`: findings not shown (a display filter, suppressions, baselines), counted where a
-    /// major would otherwise read "no finding".
-    public static func plan(findings all: [Finding], calls allCalls: [RunnerModuleCall], knowledge: KnowledgeBase, target: ModuleVersion,
-                            hidden: [Finding] = []) -> UpgradeChecklist {
+    /// major would otherwise read "no finding". `pinned`: each call was audited at the release it
+    /// pins (`--target pinned`): the plan lists what is wrong at those releases, by their majors,
+    /// and is no upgrade (`target` is then ignored).
+    public static func plan(findings all: [Finding], calls allCalls: [RunnerModuleCall], knowledge: KnowledgeBase, target requested: ModuleVersion,
+                            hidden: [Finding] = [], pinned: Bool = false) -> UpgradeChecklist {
         // The release the upgrade starts from is that of the runner module calls: a
         // `download-lambda` call or another submodule pins lambdas, not the fleets.
         let calls = allCalls.filter { NoRunnerModuleRule.runnerKinds.contains($0.kind) }
         let currents = calls.compactMap(\.version)
         let from = currents.min()
         let newest = currents.count > 1 && currents.max() != from ? currents.max() : nil
+        // At the pinned releases the findings sit between the oldest and the newest pin.
+        let target = pinned ? (currents.max() ?? requested) : requested
 
         // Lambda pins in lockstep with the module are one step of every upgrade, not a finding of a major.
         let isCoupled = { (f: Finding) in f.ruleId == RuleID.jit109.rawValue && f.message.hasPrefix(LambdaVersionRule.lockstepMessagePrefix) }
@@ -73,8 +77,12 @@ public enum Checklist {
         for major in firstMajor...target.major {
             // In the order of the releases where the changes happen, then of the findings.
             let items = (byMajor[major] ?? []).enumerated().sorted { ($0.element.release, $0.offset) < ($1.element.release, $1.offset) }.map(\.element.finding)
-            let crossesBoundary = from.map { $0.major < major } ?? true
+            let crossesBoundary = !pinned && (from.map { $0.major < major } ?? true)
             guard !items.isEmpty || crossesBoundary else { continue }
+            if pinned {
+                sections.append(.init(title: "v\(major) (pinned)", items: items.map(item)))
+                continue
+            }
             var emptyNote: String?
             if items.isEmpty {
                 if let n = hiddenByMajor[major], n > 0 {
@@ -88,6 +96,11 @@ public enum Checklist {
             sections.append(.init(title: "v\(major)\(crossesBoundary ? " (major upgrade)" : " (current major)")", items: items.map(item), emptyNote: emptyNote))
         }
         if !unplaced.isEmpty { sections.append(.init(title: "Other findings", items: unplaced.map(item))) }
+        if pinned {
+            // No upgrade: no step of every upgrade.
+            return UpgradeChecklist(target: TargetSelection.pinned.description, pinned: true, from: from?.description, newest: newest?.description,
+                                    calls: calls.map { .init(address: $0.address, file: $0.call.file) }, sections: sections, coupledPins: coupled.map(item), everyUpgrade: [])
+        }
         var every = coupled.isEmpty ? [
             "Download the lambda artefacts of v\(target) (the `download-lambda` module's `tag`, or the zips you build) in the same change as the module version.",
         ] : []
@@ -103,7 +116,8 @@ public enum Checklist {
 
     /// The plan as the Markdown the `checklist` command writes.
     public static func markdown(_ plan: UpgradeChecklist, toolVersion: String) -> String {
-        var out = "# Upgrade checklist: terraform-aws-github-runner to v\(plan.target)\n\n"
+        if plan.pinned == true { return pinnedMarkdown(plan, toolVersion: toolVersion) }
+        var out = "# Upgrade checklist: terraform-aws-github-runner \(plan.heading)\n\n"
         if let from = plan.from {
             out += "Audited from v\(from)\(plan.newest.map { " (newest call: v\($0))" } ?? "") to v\(plan.target) with ghr-audit \(toolVersion).\n"
         } else {
@@ -121,6 +135,34 @@ public enum Checklist {
         out += "## Every upgrade\n\n"
         for item in plan.coupledPins { out += self.item(item) }
         for step in plan.everyUpgrade { out += "- [ ] \(step)\n" }
+        return out
+    }
+
+    /// The checklist of a `--target pinned` run: each call against the release it pins.
+    static func pinnedMarkdown(_ plan: UpgradeChecklist, toolVersion: String) -> String {
+        var out = "# Checklist: terraform-aws-github-runner \(plan.heading)\n\n"
+        if let from = plan.from {
+            let releases = plan.newest.map { "v\(from) to v\($0)" } ?? "v\(from)"
+            out += "Each module call audited at the release it pins (\(releases)) with ghr-audit \(toolVersion): what is wrong today, before any upgrade. "
+                + "For an upgrade plan, give `--target` a release.\n"
+        } else {
+            out += "No module call with a known release was found: nothing could be compared with a pinned release.\n"
+        }
+        let calls = plan.calls.map { "\(MarkdownText.code($0.address)) in \(MarkdownText.code($0.file))" }
+        if !calls.isEmpty { out += "Module calls: " + calls.joined(separator: ", ") + ".\n" }
+        out += "\n"
+        if plan.sections.allSatisfy(\.items.isEmpty) && plan.coupledPins.isEmpty {
+            out += "No finding at the pinned releases.\n"
+        }
+        for section in plan.sections where !section.items.isEmpty {
+            out += "## \(section.title)\n\n"
+            for item in section.items { out += self.item(item) }
+            out += "\n"
+        }
+        if !plan.coupledPins.isEmpty {
+            out += "## Coupled pins\n\n"
+            for item in plan.coupledPins { out += self.item(item) }
+        }
         return out
     }
 

@@ -733,8 +733,12 @@ struct HTMLPage {
 
     func checklist() -> [String] {
         guard let plan = report.checklist?.keeping(report.findings) else { return [] }
-        var out = ["<section id=\"checklist\" aria-labelledby=\"checklist-title\">", "<h2 id=\"checklist-title\">Upgrade checklist to v\(text(plan.target))</h2>"]
-        if let from = plan.from {
+        var out = ["<section id=\"checklist\" aria-labelledby=\"checklist-title\">", "<h2 id=\"checklist-title\">\(plan.pinned == true ? "Checklist" : "Upgrade checklist") \(text(plan.heading))</h2>"]
+        if plan.pinned == true {
+            let releases = plan.from.map { from in "v" + from + (plan.newest.map { " to v" + $0 } ?? "") }
+            out.append("<p>" + (releases.map { "Each module call at the release it pins (\(text($0))): what is wrong today, before any upgrade." }
+                ?? "No module call with a known release was found: nothing could be compared with a pinned release.") + "</p>")
+        } else if let from = plan.from {
             out.append("<p>From v\(text(from))\(plan.newest.map { " (newest call: v\(text($0)))" } ?? "") to v\(text(plan.target)).</p>")
         } else {
             out.append("<p>No module call with a known release was found; the steps assume the whole path to v\(text(plan.target)).</p>")
@@ -757,10 +761,13 @@ struct HTMLPage {
             out += section.items.map(step)
             out.append("</ul>")
         }
-        out.append("<h3>Every upgrade</h3>")
-        if plan.coupledPins.isEmpty {
+        if plan.pinned == true && plan.coupledPins.isEmpty && plan.everyUpgrade.isEmpty {
+            // No upgrade, no step of every upgrade.
+        } else if plan.coupledPins.isEmpty {
+            out.append("<h3>Every upgrade</h3>")
             out.append("<ul class=\"steps\">" + plan.everyUpgrade.map { "<li>\(prose($0))</li>" }.joined() + "</ul>")
         } else {
+            out.append("<h3>Every upgrade</h3>")
             out.append("<ul class=\"steps\">")
             out += plan.coupledPins.map(step)
             out.append(plan.everyUpgrade.map { "<li>\(prose($0))</li>" }.joined() + "</ul>")

@@ -1,3 +1,5 @@
+import AuditCore
+
 /// Where each report of one `check` run goes: `--format F [--output FILE]` pairs in command-line
 /// order. An `--output` belongs to the `--format` before it, or to the default `text` when it
 /// comes first; at most one format goes to standard output.
@@ -79,5 +81,31 @@ public struct OutputPlan: Sendable, Hashable {
         let shown = entries.map(\.format)
         if formats.isEmpty { return shown == [.text] }
         return shown == formats || (shown.first == .text && entries.first?.file != nil && Array(shown.dropFirst()) == formats)
+    }
+}
+
+extension OutputPlan {
+    /// One report of the plan, rendered: its format, where it goes (nil: standard output) and its text.
+    public struct Rendered: Sendable, Hashable {
+        public var format: OutputFormat
+        public var file: String?
+        public var text: String
+
+        public init(format: OutputFormat, file: String?, text: String) {
+            self.format = format
+            self.file = file
+            self.text = text
+        }
+    }
+
+    /// `report` rendered in every format of the plan, in the plan's order. Colour (when
+    /// `options.color`) goes only to the `text` report on standard output: a report written to a
+    /// file never holds escape codes.
+    public func render(_ report: Report, options: RenderOptions) -> [Rendered] {
+        entries.map { entry in
+            var entryOptions = options
+            entryOptions.color = options.color && entry.format == .text && entry.file == nil
+            return Rendered(format: entry.format, file: entry.file, text: Reporters.render(report, as: entry.format, options: entryOptions))
+        }
     }
 }

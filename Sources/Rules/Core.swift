@@ -103,6 +103,7 @@ public enum RuleRegistry {
         DefaultChangeRule(),
         DeprecatedInputRule(),
         ModuleValidationRule(),
+        ObjectAttributeRule(),
         RemovedOutputRule(),
         ProviderConstraintRule(),
         RegistrySourceRule(),

@@ -163,10 +163,27 @@ public struct VendoredCopy: Sendable {
     /// A whole copy at the scan root is the module's own repository: its `examples/` are callers of
     /// the copy, audited like user code; a whole copy deeper in the repository is vendored whole,
     /// examples included.
+    ///
+    /// Inside a whole copy deeper in the repository, a folder whose first part is not one of the
+    /// module's own folders (`ownFolders`) is the user's: an environment kept inside the copy that
+    /// deploys it with `source = "../"` is audited like any other caller.
     public func contains(_ path: String) -> Bool {
         func isWithin(_ dir: String) -> Bool { dir.isEmpty || path == dir || path.hasPrefix(dir + "/") }
         if !hasRootModule { return isWithin(directory.isEmpty ? "modules" : directory + "/modules") }
         if directory.isEmpty { return !isWithin(Self.examplesDirectory) }
-        return isWithin(directory)
+        guard isWithin(directory) else { return false }
+        guard path != directory else { return true }
+        let rest = path.dropFirst(directory.count + 1)
+        let first = rest.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        // A file of the copy's root (`main.tf`, `CHANGELOG.md`) belongs to it; so does anything in its own folders.
+        if Self.ownFolders.contains(first) { return true }
+        return !rest.contains("/") && first.contains(".")
     }
+
+    /// The folders of the module's repository at every release from 0.x to 7.x (read at the tags:
+    /// its Terraform is only at the root, in `modules/` and in `examples/`).
+    public static let ownFolders: Set<String> = [
+        "modules", "examples", "policies", "templates", "lambdas", "images", "docs",
+        ".github", ".ci", ".vscode", ".devcontainer", ".release",
+    ]
 }

@@ -144,6 +144,42 @@ public indirect enum TypeConstraint: Sendable {
     }
 }
 
+extension TypeConstraint {
+    /// The required object attributes `value` leaves out, as paths (`key_base64`,
+    /// `[0].cron`, `["small"].id`): Terraform rejects such a value ("attribute ... is required").
+    /// Only what is known counts: an unknown value or collection is missing nothing.
+    public func missingAttributes(in value: Value) -> [String] {
+        if value.isUnknown || value.isNull { return [] }
+        switch self {
+        case .any, .string, .number, .bool:
+            return []
+        case .list(let element), .set(let element):
+            guard let items = value.listValue else { return [] }
+            return items.enumerated().flatMap { i, item in element.missingAttributes(in: item).map { "[\(i)]" + Self.joined($0) } }
+        case .tuple(let types):
+            guard let items = value.listValue, items.count == types.count else { return [] }
+            return zip(items, types).enumerated().flatMap { i, pair in pair.1.missingAttributes(in: pair.0).map { "[\(i)]" + Self.joined($0) } }
+        case .map(let element):
+            guard let fields = value.objectValue else { return [] }
+            return fields.keys.sorted().flatMap { k in element.missingAttributes(in: fields[k]!).map { "[\"\(k)\"]" + Self.joined($0) } }
+        case .object(let attributes):
+            guard let fields = value.objectValue else { return [] }
+            var out: [String] = []
+            for name in attributes.keys.sorted() {
+                let attribute = attributes[name]!
+                if let given = fields[name] {
+                    out += attribute.type.missingAttributes(in: given).map { name + Self.joined($0) }
+                } else if !attribute.optional {
+                    out.append(name)
+                }
+            }
+            return out
+        }
+    }
+
+    private static func joined(_ rest: String) -> String { rest.hasPrefix("[") ? rest : "." + rest }
+}
+
 extension VariableDeclaration {
     /// `nullable` (true unless written `nullable = false`): whether a null given to the variable
     /// stays null, or is replaced by the default.

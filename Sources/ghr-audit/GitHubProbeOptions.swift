@@ -50,7 +50,7 @@ struct GitHubProbeOptions: ParsableArguments {
     @Option(name: .customLong("runner-group"), help: "The runner group of org runners, for --jit-roundtrip (default: Default).")
     var runnerGroup: String?
 
-    @Option(name: .customLong("webhook-url"), help: "The fleet's webhook endpoint (the module's `webhook_endpoint` output); the App's webhook must point there.")
+    @Option(name: .customLong("webhook-url"), help: "The fleet's webhook endpoint (the module's `webhook_endpoint` output); the App's webhook must point there. Default: the deployed fleet's API gateway, when the AWS half runs.")
     var webhookURL: String?
 
     @Option(name: .customLong("min-runner-version"), help: "Report runners older than this actions/runner version. Default for a fleet that registers with JIT configs: 2.294.0, the first release that accepts `--jitconfig` (rules/knowledge/runner-versions.yaml).")
@@ -83,12 +83,12 @@ struct GitHubProbeOptions: ParsableArguments {
     /// Whether an App, its key or an owner was named (the rest may come from the repository or the fleet).
     var named: Bool { appID != nil || org != nil || repo != nil || keyFile != nil || appFromFleet }
 
-    /// The probe's inputs; `fleetJIT`, the App id, the server, the labels, the runner group and
-    /// the name prefix from the repository when their options are not given (options override).
-    /// Problems are environment errors (exit 2) that never quote the key.
-    /// The fleet (`live`, from the AWS half) fills in after the repository; with
-    /// `--github-app-from-fleet`, `fleetApp` holds the App id and key read from its SSM parameters.
-    func inputs(repositoryJIT: Bool?, repository: RepositoryGitHubSettings = .init(), live: FleetGitHubSettings? = nil,
+    /// The probe's inputs: the App, the owner and the server from the options, else the repository
+    /// (PATH), else the fleet (`live`, from the AWS half); the fleet's facts resolved by
+    /// `GitHubFleetExpectations` in the same order. Problems are environment errors (exit 2) that
+    /// never quote the key. With `--github-app-from-fleet`, `fleetApp` holds the App id and key
+    /// read from the fleet's SSM parameters.
+    func inputs(repository: RepositoryGitHubSettings = .init(), live: FleetGitHubSettings? = nil,
                 fleetApp: FleetAppCredentials? = nil, knowledge: KnowledgeBase, environment: [String: String]) throws -> GitHubProbeInputs {
         let fleetAppID = fleetApp.map { $0.appID.revealed.trimmingCharacters(in: .whitespacesAndNewlines) }
         if let fleetApp, let id = fleetAppID, id.isEmpty || !id.allSatisfy(\.isNumber) {
@@ -125,76 +125,11 @@ struct GitHubProbeOptions: ParsableArguments {
         } catch {
             throw EnvironmentError("\(error)")
         }
-        let labels = runnerLabels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-            ?? repository.labels ?? live?.labels ?? []
-        let jit = fleetJIT ?? repositoryJIT ?? live?.jit
-        let (minimum, requirement) = GitHubChecks.FleetRunners.minimum(given: minRunnerVersion.flatMap(ModuleVersion.init), jit: jit, knowledge: knowledge)
-        let fleet = GitHubChecks.FleetRunners(namePrefix: runnerNamePrefix ?? repository.namePrefix ?? live?.namePrefix, ephemeral: nil, labels: labels,
-                                              minimumVersion: minimum, minimumRequirement: requirement)
-        return GitHubProbeInputs(endpoint: endpoint, appID: appID, key: key, owner: owner, fleetJIT: jit, fleet: fleet,
-                                 runnerGroup: runnerGroup ?? repository.runnerGroup ?? live?.runnerGroup, webhookURL: webhookURL, jitRoundTrip: jitRoundTrip)
-    }
-}
-
-/// What the repository's module calls say about the GitHub side: the App id (`github_app.id`),
-/// the server (`ghes_url`), the runners' labels, group (`runner_group_name`) and name prefix
-/// (`runner_name_prefix`). A value is taken only when every fleet that writes it writes the same
-/// literal; labels only from a repository with one fleet (the probe checks one label set).
-struct RepositoryGitHubSettings {
-    var appID: String?
-    var githubURL: String?
-    var labels: [String]?
-    var runnerGroup: String?
-    var namePrefix: String?
-    /// The organization of the pool (`pool_runner_owner`): the owner the fleet's runners register with.
-    var owner: GitHubOwner?
-    var ownerProblem: String?
-    /// Why no App id was taken (several ids, or one ghr-audit cannot know), for the error message.
-    var appIDProblem: String?
-
-    init() {}
-
-    init(model: DeploymentModel, target: ModuleVersion) {
-        let fleets = model.calls.flatMap { call in call.fleets.filter { !$0.isPlaceholder }.map { (call, $0) } }
-        func agreed(_ name: String, _ read: (Fleet) -> FleetInput?) -> (value: String?, problem: String?) {
-            var values = Set<String>()
-            for (_, fleet) in fleets {
-                guard let input = read(fleet), !input.value.isNull else { continue }
-                guard let v = input.value.asString, !v.isEmpty else { return (nil, "`\(name)` of fleet `\(fleet.name)` is not known statically") }
-                values.insert(v)
-            }
-            if values.count > 1 { return (nil, "the fleets set different `\(name)` values") }
-            return (values.first, nil)
-        }
-        let app = agreed("github_app.id") { fleet in
-            (fleet.moduleInputs["github_app"] ?? fleet.inputs["github_app"]).flatMap { i in i.value["id"].map { FleetInput(name: "id", value: $0, range: i.range) } }
-        }
-        appID = app.value
-        appIDProblem = app.problem ?? (app.value == nil ? "the repository does not set `github_app.id` to a literal" : nil)
-        githubURL = agreed("ghes_url") { $0.input("ghes_url") }.value
-        runnerGroup = agreed("runner_group_name") { $0.input("runner_group_name") }.value
-        namePrefix = agreed("runner_name_prefix") { $0.input("runner_name_prefix") }.value
-        let pool = agreed("pool_runner_owner") { $0.input("pool_runner_owner") }
-        if let name = pool.value {
-            if GitHubOwner.isName(name) { owner = .organization(name) } else { ownerProblem = "`pool_runner_owner` `\(name)` is not an organization name" }
-        } else {
-            ownerProblem = pool.problem
-        }
-        if fleets.count == 1, let (call, fleet) = fleets.first,
-           let set = FleetFacts(call: call, fleet: fleet, target: target).runnerLabels {
-            labels = set.sorted()
-        }
-    }
-
-    /// What was taken, for the probe's progress line.
-    var summary: [String] {
-        var out: [String] = []
-        if let appID { out.append("App id \(appID)") }
-        if let owner { out.append(owner.description) }
-        if let githubURL { out.append("server \(githubURL)") }
-        if let labels { out.append("labels \(labels.joined(separator: ","))") }
-        if let runnerGroup { out.append("runner group \(runnerGroup)") }
-        if let namePrefix { out.append("runner name prefix \(namePrefix)") }
-        return out
+        let given = GitHubFleetOptions(
+            jit: fleetJIT, labels: runnerLabels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } },
+            runnerGroup: runnerGroup, namePrefix: runnerNamePrefix, webhookURL: webhookURL, minimumVersion: minRunnerVersion.flatMap(ModuleVersion.init))
+        let fleet = GitHubFleetExpectations(options: given, repository: repository, live: live, knowledge: knowledge)
+        return GitHubProbeInputs(endpoint: endpoint, appID: appID, key: key, owner: owner, fleetJIT: fleet.jit, fleet: fleet.runners,
+                                 runnerGroup: fleet.runnerGroup, webhookURL: fleet.webhookURL, jitRoundTrip: jitRoundTrip)
     }
 }

@@ -166,20 +166,17 @@ struct ProbeCommand: ParsableCommand {
         var fleets: [AWSFleetTarget] = []
         var sources: [String: SourceFile] = [:]
         var target = flags.target.flatMap(ModuleVersion.init) ?? knowledge.latest.version
-        var repositoryJIT: Bool?
-        var repositoryEphemeral: Bool?
         var config = GateConfig()
         var repositoryGitHub = RepositoryGitHubSettings()
+        var repositoryFindings: [Finding] = []
         if let path {
             let result = try flags.auditShowingProgress(paths: [path], knowledge: knowledge).result
             config = result.config
             fleets = aws.fleets(from: result)
             sources = result.sources
             if flags.target == nil, let t = ModuleVersion(result.report.target) { target = t }
-            let summaries = result.report.modules.flatMap(\.fleets)
-            repositoryJIT = Self.combine(summaries.map(\.jit))
-            repositoryEphemeral = Self.combine(summaries.map(\.ephemeral))
-            repositoryGitHub = RepositoryGitHubSettings(model: result.model, target: target)
+            repositoryGitHub = RepositoryGitHubSettings(model: result.model, target: target, summaries: result.report.modules.flatMap(\.fleets))
+            repositoryFindings = result.report.findings
             if fleets.isEmpty && aws.prefixes.isEmpty && awsWanted && !githubWanted {
                 throw EnvironmentError("`\(path)` has no terraform-aws-github-runner fleet; give `--prefix`")
             }
@@ -189,6 +186,7 @@ struct ProbeCommand: ParsableCommand {
         var fleetGitHub: FleetGitHubSettings?
         var fleetApp: FleetAppCredentials?
         var awsResult: AWSProbeResult?
+        var githubSkipped = false
         if awsWanted {
             let client = try aws.client(environment: environment)
             let settings = AWSProbeSettings(prefixes: aws.prefixes, fleets: fleets, ssmRoot: aws.ssmRoot, since: since.flatMap(LiveResource.parseDuration),
@@ -221,14 +219,19 @@ struct ProbeCommand: ParsableCommand {
                         fleetApp = try Self.runInterruptibly { try await FleetAppCredentials.read(client: client, settings: settings) }.get()
                     } catch let e as AWSProbeError {
                         throw EnvironmentError(e.description)
+                    } catch let denied as FleetAppDenied {
+                        // Reported (PRB-408, naming the permission); the AWS half's report goes on without GitHub.
+                        findings.append(denied.finding)
+                        githubSkipped = true
+                        writeStderr("github: skipped: \(denied.finding.message)\n")
                     }
                 }
             }
             sources.merge(result.sources) { a, _ in a }
         }
         var catalogued = Set(findings.map(\.ruleId))
-        if githubWanted {
-            var inputs = try github.inputs(repositoryJIT: repositoryJIT, repository: repositoryGitHub, live: fleetGitHub, fleetApp: fleetApp,
+        if githubWanted && !githubSkipped {
+            let inputs = try github.inputs(repository: repositoryGitHub, live: fleetGitHub, fleetApp: fleetApp,
                                            knowledge: knowledge, environment: environment)
             if !repositoryGitHub.summary.isEmpty {
                 flags.note("github: from the repository: \(repositoryGitHub.summary.joined(separator: "; ")) (options override)\n")
@@ -237,13 +240,12 @@ struct ProbeCommand: ParsableCommand {
             if !fromFleet.isEmpty {
                 writeStderr("github: from the fleet: \(fromFleet.joined(separator: "; ")) (options override)\n")
             }
-            inputs.fleet.ephemeral = repositoryEphemeral
             let transport = try github.transport(environment: environment)
             let probeInputs = inputs
             let outcome = try Self.runInterruptibly { try await GitHubProbe.run(probeInputs, transport: transport) }
             switch outcome {
             case let .success(result):
-                findings += result.findings
+                findings += GitHubChecks.relateGHES(result.findings, toStatic: repositoryFindings)
                 // With `--since` and both halves: launches against registrations.
                 if let window = since.flatMap(LiveResource.parseDuration), let awsResult, let runners = result.runners {
                     let compared = Registrations.findings(fleets: awsResult.fleets, runners: runners, owner: inputs.owner, region: awsResult.region,
@@ -274,12 +276,6 @@ struct ProbeCommand: ParsableCommand {
         let threshold = ExitStatus.threshold(failOn: reporting.failOn, config: config)
         try reporting.write(report, plan: plan, filter: filter, sources: sources, threshold: threshold, quiet: flags.quiet)
         if threshold.fails(report.findings) { throw ExitCode(ExitStatus.findings.rawValue) }
-    }
-
-    /// true when any fleet says true, false when all say false, else unknown.
-    static func combine(_ values: [Bool?]) -> Bool? {
-        if values.contains(true) { return true }
-        return !values.isEmpty && values.allSatisfy { $0 == false } ? false : nil
     }
 
     static func summary(_ f: GitHubProbeFacts) -> String {

@@ -112,15 +112,11 @@ struct ReportFlags: ParsableArguments {
 
     /// Renders `report` (what `filter` keeps) in every format of `plan`, to its file or stdout.
     func write(_ report: Report, plan: OutputPlan, filter: FindingFilter, sources: [String: SourceFile], threshold: FailThreshold, quiet: Bool) throws {
-        let shown = filter.apply(to: report)
-        let environment = ProcessInfo.processInfo.environment
-        for entry in plan.entries {
-            let colored = entry.format == .text && entry.file == nil
-                && (noColor ? ColorChoice.never : color).enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: environment)
-            let text = render(shown, as: entry.format, options: RenderOptions(
-                color: colored, sources: sources, informationURI: ToolInfo.informationURI, failOn: Severity(rawValue: threshold.rawValue),
-                showSuppressed: showSuppressed, quiet: quiet))
-            if let file = entry.file { try writeUserFile(Data(text.utf8), to: file) } else { writeStdout(text) }
+        let colored = (noColor ? ColorChoice.never : color).enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
+        let options = RenderOptions(color: colored, sources: sources, informationURI: ToolInfo.informationURI,
+                                    failOn: Severity(rawValue: threshold.rawValue), showSuppressed: showSuppressed, quiet: quiet)
+        for output in plan.render(filter.apply(to: report), options: options) {
+            if let file = output.file { try writeUserFile(Data(output.text.utf8), to: file) } else { writeStdout(output.text) }
         }
     }
 }
@@ -317,30 +313,14 @@ struct FixCommand: ParsableCommand {
         let filter = try filterFlags.filter(knowledge)
         var result = try flags.auditShowingProgress(paths: [path], knowledge: knowledge).result
         result.report = filter.apply(to: result.report)
-        let plan = FixPlan(result)
-        // First what the user must change by hand: without it the fixed files do not run the target.
-        for line in plan.pinInstructions { writeStderr("ghr-audit: change by hand: \(line)\n") }
-        // A shared wrapper's fix changes every caller: said before the diff, so no one applies it unaware.
-        for line in plan.sharedModuleNotes { writeStderr("ghr-audit: shared module: \(line)\n") }
-        // What the fixes leave undone, after the diff (stderr, so the diff stays applicable).
-        defer {
-            if !plan.notFixed.isEmpty {
-                writeStderr("ghr-audit: \(plan.notFixed.count) finding(s) not fixed:\n" + plan.notFixedLines.map { "  " + $0 + "\n" }.joined())
+        let output = FixPlan(result).output(applyingWith: apply ? LocalScanRootWriter(root: URL(fileURLWithPath: path)) : nil, quiet: flags.quiet)
+        for line in output.lines {
+            switch line.stream {
+            case .standardOutput: writeStdout(line.text)
+            case .standardError: writeStderr(line.text)
             }
         }
-        guard !plan.files.isEmpty || !plan.unaudited.isEmpty else {
-            flags.note("ghr-audit: no machine-applicable fix\n")
-            return
-        }
-        for line in plan.overlapMessages { writeStderr(line + "\n") }
-        guard apply else {
-            for path in plan.unaudited { writeStderr("ghr-audit: \(path): fix not shown: the audit did not read it\n") }
-            writeStdout(plan.diff)
-            return
-        }
-        let outcome = plan.apply(to: LocalScanRootWriter(root: URL(fileURLWithPath: path)))
-        for line in outcome.messages { writeStderr(line + "\n") }
-        if outcome.status != .clean { throw ExitCode(outcome.status.rawValue) }
+        if output.status != .clean { throw ExitCode(output.status.rawValue) }
     }
 }
 

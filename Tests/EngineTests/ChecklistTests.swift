@@ -43,6 +43,40 @@ struct ChecklistTests {
 
     """
 
+    /// `checklist --target pinned` compares each call with the release it pins: no upgrade to the
+    /// newest release, no "major upgrade" section, no steps of every upgrade.
+    @Test func pinnedTargetSaysWhatItCompares() throws {
+        let main = """
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "6.4.0"
+          runner_os = "ubuntu"
+        }
+        module "lambdas" {
+          source  = "github-aws-runners/github-runner/aws//modules/download-lambda"
+          version = "6.4.0"
+          lambdas = [{ name = "runners", tag = "v6.1.0" }]
+        }
+
+        """
+        let result = try Self.run(main, target: "pinned")
+        #expect(result.report.target == "pinned")
+        let knowledge = try KnowledgeBase.load()
+        let text = Checklist.render(result, knowledge: knowledge, target: knowledge.latest.version)
+        let header = String(text.prefix { $0 != "\n" })
+        #expect(header == "# Checklist: terraform-aws-github-runner at the pinned releases", "\(text)")
+        #expect(text.contains("Each module call audited at the release it pins (v6.4.0)"), "\(text)")
+        #expect(!text.contains("7.11.0") && !text.contains("major upgrade") && !text.contains("## Every upgrade"), "\(text)")
+        // The findings at 6.4.0 are there, under the pinned major.
+        let v6 = try #require(Self.section("v6 (pinned)", of: text), "\(text)")
+        #expect(v6.contains("JIT-109") && v6.contains("INP-209"), "\(text)")
+        // The report's plan says the same.
+        #expect(result.report.checklist?.pinned == true && result.report.checklist?.heading == "at the pinned releases")
+        // A release target keeps the upgrade header.
+        let upgrade = try Self.checklist(try Self.run(main, target: "7.11.0"), target: "7.11.0")
+        #expect(upgrade.hasPrefix("# Upgrade checklist: terraform-aws-github-runner to v7.11.0\n"), "\(upgrade)")
+    }
+
     @Test func eachItemSitsUnderTheMajorOfItsChange() throws {
         let text = try Self.checklist(try Self.run(Self.acrossThreeMajors, target: "7.11.0"), target: "7.11.0")
         let v5 = try #require(Self.section("v5 (major upgrade)", of: text), "\(text)")
@@ -89,6 +123,29 @@ struct ChecklistTests {
                     "\(f.name): \(finding.ruleId) `\(finding.message)` changes in \(changed) but sits under \(section?.title ?? "nothing")")
         }
         for section in plan.sections where section.emptyNote != nil { #expect(section.items.isEmpty) }
+    }
+
+    /// GHA-208 carries its own release like the other version findings: a job that no fleet serves
+    /// at the release the fleets run today is a problem of today (the current major), not of the
+    /// first label change the upgrade crosses (5.0.0 in the rule's `relies_on`).
+    @Test func unservedLabelsCarryTheirRelease() throws {
+        let fs = MemoryFileSystem(data: [
+            "main.tf": Data("""
+            module "runners" {
+              source              = "philips-labs/github-runner/aws"
+              version             = "4.7.0"
+              runner_extra_labels = "ci"
+            }
+            """.utf8),
+            ".github/workflows/ci.yml": Data("on: push\njobs:\n  train:\n    runs-on: [self-hosted, linux, gpu]\n    steps:\n      - run: make\n".utf8),
+        ])
+        let result = try audit(fs, target: "7.11.0")
+        let unserved = try #require(result.report.findings.first { $0.ruleId == "GHA-208" }, "\(result.report.findings.map(\.message))")
+        #expect(unserved.changedIn == ModuleVersion(4, 7, 0))
+        let text = try Self.checklist(result, target: "7.11.0")
+        let v4 = try #require(Self.section("v4 (current major)", of: text), "\(text)")
+        #expect(v4.contains("job `train` asks for labels no fleet serves"), "\(text)")
+        #expect(Self.section("v5 (major upgrade)", of: text)?.contains("job `train`") != true, "\(text)")
     }
 
     /// Findings a display filter or a baseline takes out are counted where they would be: the

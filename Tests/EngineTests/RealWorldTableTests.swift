@@ -2,6 +2,7 @@ import AuditCore
 import Engine
 import Foundation
 import Knowledge
+import Reporters
 import Rules
 import Testing
 
@@ -163,10 +164,10 @@ extension RealWorldTableTests {
             """,
         ]
         let result = try Self.audit(files, target: "4.1.0")
-        withKnownIssue("a folder inside a vendored copy is taken for part of the copy, so its call is never audited") {
-            let call = result.report.modules.first { $0.path == "infra/ghr/prod/main.tf:module.runners" }
-            #expect(call?.fleets.first?.ephemeral == true, "\(result.report.modules.map(\.path))")
-        }
+        let call = result.report.modules.first { $0.path == "infra/ghr/prod/main.tf:module.runners" }
+        #expect(call?.fleets.first?.ephemeral == true, "\(result.report.modules.map(\.path))")
+        // The copy itself is still not user code.
+        #expect(!result.report.modules.contains { $0.path.hasPrefix("infra/ghr/main.tf") }, "\(result.report.modules.map(\.path))")
     }
 }
 
@@ -203,6 +204,39 @@ extension RealWorldTableTests {
     }
 }
 
+// MARK: J. Provider constraints that overlap the module's
+
+extension RealWorldTableTests {
+    /// Getdzidon/philips-labs-runner pins the aws provider `~> 5.77`; module 4.1.0 asks for `~> 5.2`.
+    /// Both allow 5.77 and above below 6.0, so `terraform init` succeeds; VER-206 said the
+    /// constraint excluded the requirement (it tried only 5.2 to 5.62 against the user's side).
+    @Test("a provider pin inside the module's range is not reported")
+    func providerPinInsideTheModulesRange() throws {
+        func files(_ pin: String) -> [String: String] {
+            ["main.tf": """
+            terraform {
+              required_providers {
+                aws = { source = "hashicorp/aws", version = "\(pin)" }
+              }
+            }
+            module "runners" {
+              source  = "philips-labs/github-runner/aws"
+              version = "3.6.1"
+            }
+            """]
+        }
+        for pin in ["~> 5.77", "~> 5.99.0", ">= 5.60, < 5.90", "5.9.0"] {
+            let result = try Self.audit(files(pin), target: "4.1.0")
+            #expect(!result.report.findings.contains { $0.ruleId == "VER-206" }, "\(pin): \(Self.describe(result.report.findings))")
+        }
+        // The control: outside the range on either side.
+        for pin in ["~> 4.67", ">= 6.0"] {
+            let result = try Self.audit(files(pin), target: "4.1.0")
+            #expect(result.report.findings.filter { $0.ruleId == "VER-206" }.count == 1, "\(pin): \(Self.describe(result.report.findings))")
+        }
+    }
+}
+
 // MARK: E. Inputs set per instance of a `for_each` module call
 
 extension RealWorldTableTests {
@@ -230,9 +264,10 @@ extension RealWorldTableTests {
         let result = try Self.audit(files, target: "5.21.0")
         #expect(result.report.modules.first?.fleets.count == 2)
         let labels = result.report.findings.filter { $0.ruleId == "INP-202" }
-        withKnownIssue("INP-202 reads the argument once, not per instance of the call") {
-            #expect(!labels.isEmpty, "\(Self.describe(result.report.findings))")
-        }
+        // One per instance, at the string each instance gets.
+        #expect(labels.count == 2, "\(Self.describe(result.report.findings))")
+        #expect(Set(labels.map(\.message)).count == 2, "\(Self.describe(labels))")
+        #expect(labels.allSatisfy { $0.location.path == "main.tf" && $0.location.start.line <= 4 }, "\(Self.describe(labels))")
     }
 
     /// The same argument written as a plain local is found today: the control for the case above.
@@ -313,9 +348,66 @@ extension RealWorldTableTests {
         let unserved = result.report.findings.filter { $0.ruleId == "GHA-208" }
         // The module's own fleet serves `build`.
         #expect(!unserved.contains { $0.message.contains("`build`") }, "\(Self.describe(unserved))")
-        withKnownIssue("GHA-208 only knows the module's fleets") {
-            #expect(unserved.isEmpty, "\(Self.describe(unserved))")
-        }
+        #expect(unserved.isEmpty, "\(Self.describe(unserved))")
+    }
+}
+
+extension RealWorldTableTests {
+    /// The shape of kent8192/reinhardt: the own runner's user data is a `templatefile` whose extra
+    /// label is a template variable, next to variables without a value (the owner): the script
+    /// cannot be rendered whole, the label is read with the known variables put in.
+    @Test("a label registered through a templatefile variable is served; other labels are still checked")
+    func labelServedByOwnRunnerThroughTemplate() throws {
+        let files: [String: String] = [
+            "main.tf": Self.quietRunnerCall(extra: "  runner_extra_labels = [\"ci\"]\n") + """
+
+            resource "aws_launch_template" "warm" {
+              name_prefix = "warm"
+              user_data   = base64encode(templatefile("${path.module}/warm.sh.tpl", { label = "warm-pool", owner = var.owner }))
+            }
+            variable "owner" {
+              type = string
+            }
+            """,
+            "warm.sh.tpl": """
+            #!/bin/bash
+            ./config.sh --url https://github.com/${owner}/repo --token "$TOKEN" --labels "self-hosted,linux,arm64,${label}" --unattended
+            """,
+            ".github/workflows/ci.yml": """
+            on: push
+            jobs:
+              quick:
+                runs-on: [self-hosted, arm64, warm-pool]
+                steps:
+                  - run: echo quick
+              train:
+                runs-on: [self-hosted, linux, gpu]
+                steps:
+                  - run: echo train
+            """,
+        ]
+        let result = try Self.audit(files)
+        let unserved = result.report.findings.filter { $0.ruleId == "GHA-208" }
+        #expect(unserved.count == 1 && unserved.first?.message.contains("`train`") == true, "\(Self.describe(unserved))")
+    }
+
+    /// A label only known when the instance boots (a shell variable) could be any label: the rule
+    /// does not guess, as it does not for a fleet whose labels are unknown.
+    @Test("a runner registered with labels known only at boot silences the label check")
+    func ownRunnerWithBootTimeLabels() throws {
+        let files: [String: String] = [
+            "main.tf": Self.quietRunnerCall(extra: "  runner_extra_labels = [\"ci\"]\n") + """
+
+            resource "aws_instance" "own" {
+              ami       = "ami-123"
+              user_data = file("${path.module}/own.sh")
+            }
+            """,
+            "own.sh": "#!/bin/bash\n./config.sh --token \"$T\" --labels \"self-hosted,$EXTRA_LABELS\" --unattended\n",
+            ".github/workflows/ci.yml": "on: push\njobs:\n  train:\n    runs-on: [self-hosted, gpu]\n    steps:\n      - run: echo\n",
+        ]
+        let result = try Self.audit(files)
+        #expect(!result.report.findings.contains { $0.ruleId == "GHA-208" }, "\(Self.describe(result.report.findings))")
     }
 }
 
@@ -344,9 +436,9 @@ extension RealWorldTableTests {
         ]
         let result = try Self.audit(files, target: "7.11.0")
         let pins = result.report.findings.filter { $0.message.contains("lambda") && $0.location.path == "main.tf" }
-        withKnownIssue("lambda zips whose release cannot be read are passed over in silence (issue 12 §1)") {
-            #expect(pins.count == 1, "\(Self.describe(result.report.findings))")
-        }
+        #expect(pins.count == 1, "\(Self.describe(result.report.findings))")
+        #expect(pins.first?.severity == .note)
+        #expect(pins.first?.message.contains("`runners_lambda_zip` (`lambdas/runners.zip`)") == true, "\(Self.describe(pins))")
     }
 }
 
@@ -373,8 +465,34 @@ extension RealWorldTableTests {
         ]
         let result = try Self.audit(files, target: "5.21.0")
         let fields = result.report.findings.filter { $0.severity == .error && $0.message.contains("github_app") }
-        withKnownIssue("fields of the root module's object inputs are not checked against the target") {
-            #expect(!fields.isEmpty, "\(Self.describe(result.report.findings))")
-        }
+        #expect(fields.map(\.ruleId) == ["INP-210"], "\(Self.describe(result.report.findings))")
+        #expect(fields.first?.message.contains("`id`, `key_base64`, `webhook_secret`") == true, "\(Self.describe(fields))")
+        // At the module's own release the object is accepted.
+        let pinned = try Self.audit(files, target: "pinned")
+        #expect(!pinned.report.findings.contains { $0.ruleId == "INP-210" }, "\(Self.describe(pinned.report.findings))")
+    }
+
+    /// INP-210 names the attributes that are missing, never the values given beside them.
+    @Test("a github_app missing one attribute is reported without the key it holds")
+    func missingAttributeKeepsTheKeyOut() throws {
+        let key = "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFcEFJQkFBS0NBUUVB"
+        let files: [String: String] = [
+            "main.tf": """
+            module "runners" {
+              source  = "github-aws-runners/github-runner/aws"
+              version = "5.21.0"
+              github_app = {
+                id         = "123456"
+                key_base64 = "\(key)"
+              }
+            }
+            """,
+        ]
+        let result = try Self.audit(files, target: "pinned")
+        let missing = result.report.findings.filter { $0.ruleId == "INP-210" }
+        #expect(missing.map(\.message) == ["`github_app` lacks the required attribute `webhook_secret` at 5.21.0"], "\(Self.describe(result.report.findings))")
+        let json = render(result.report, as: .json, options: RenderOptions(color: false, sources: result.sources))
+        let text = render(result.report, as: .text, options: RenderOptions(color: false, sources: result.sources))
+        #expect(!json.contains(key) && !text.contains(key))
     }
 }

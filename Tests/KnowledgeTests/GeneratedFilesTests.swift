@@ -1,3 +1,4 @@
+import AuditCore
 import Foundation
 import Testing
 @testable import Knowledge
@@ -51,7 +52,7 @@ import Testing
         ])
         #expect(page.contains("| Default severity | error |"))
         #expect(page.contains("```hcl\nmodule \"runners\" {"))
-        #expect(page.contains("- 1️⃣ Unexpected comma after argument"))
+        #expect(page.contains("```text\nmain.tf:5:34: error[CORE-001] Unexpected comma after argument\n```"))
         #expect(RuleDocRenderer.renderIndex(kb.rules).contains("| [CORE-004](CORE-004.md) | Module version could not be determined | warning | `version` |"))
     }
 
@@ -77,5 +78,61 @@ import Testing
         rule.suppressWhen = nil
         page = RuleDocRenderer.render(rule)
         #expect(page.contains("Do not suppress this rule"))
+    }
+
+    @Test("an example whose expectations are all exact shows the lines `check --rule ID --format compact` prints, in file order")
+    func exactExamplesShowTheOutput() throws {
+        let files = [ExampleFile(path: "main.tf", contents: "a = 1\n2️⃣b = 2\n"), ExampleFile(path: "a.tf", contents: "  1️⃣c = 3\n")]
+        let exact = RuleExample(name: "exact", kind: .triggering, target: ModuleVersion(4, 1, 0), files: files, expect: [
+            ExampleExpectation(marker: "2️⃣", message: "second `b`", end: ExamplePosition(line: 2, column: 6)),
+            ExampleExpectation(marker: "1️⃣", message: "first", end: ExamplePosition(line: 1, column: 4), severity: .warning),
+        ])
+        let rule = RuleMetadata(id: "JIT-101", title: "T", severity: .error, tags: [.jit], summary: "S", reliesOn: [], facts: [],
+                                description: "D", rationale: "R", remediation: "F", suppressWhen: nil, deprecatedAliases: [], references: [],
+                                examples: [exact], sourcePath: "jit/JIT-101.yaml")
+        #expect(RuleDocRenderer.outputLines(exact, of: rule) == ["a.tf:1:3: warning[JIT-101] first", "main.tf:2:1: error[JIT-101] second `b`"])
+        let page = RuleDocRenderer.render(rule)
+        #expect(page.contains("`ghr-audit check --target 4.1.0 --rule JIT-101 --format compact` prints:\n\n```text\na.tf:1:3: warning[JIT-101] first\nmain.tf:2:1: error[JIT-101] second `b`\n```\n"), "\(page)")
+        #expect(!page.contains("Reported:"))
+        // One expectation that is not exact: the page lists the substrings instead.
+        var partial = exact
+        partial.expect[1].end = nil
+        #expect(RuleDocRenderer.outputLines(partial, of: rule) == nil)
+        #expect(RuleDocRenderer.renderExample(partial, of: rule).contains("Reported:\n\n- 2️⃣ second `b`\n- 1️⃣ first\n"))
+    }
+
+    @Test("the catalogue reads `end` and `severity` of an expectation and reports bad ones")
+    func exactExpectationsAreRead() throws {
+        let yaml = """
+            id: JIT-101
+            title: T
+            severity: error
+            tags: [jit]
+            summary: S
+            description: D
+            rationale: R
+            remediation: F
+            examples:
+              - name: one
+                kind: triggering
+                files:
+                  main.tf: "1️⃣a = 1\\n"
+                expect:
+                  - marker: 1️⃣
+                    message: "whole message"
+                    end: "1:6"
+                    severity: warning
+              - name: two
+                kind: non_triggering
+                files:
+                  main.tf: "a = 2\\n"
+            """
+        let kb = try KnowledgeBase.load(files: EmbeddedData.files.merging(["jit/JIT-101.yaml": yaml]) { _, new in new })
+        let e = try #require(kb.rule(id: "JIT-101")?.examples.first?.expect.first)
+        #expect(e.end == ExamplePosition(line: 1, column: 6) && e.severity == .warning && e.isExact)
+        let bad = yaml.replacingOccurrences(of: "end: \"1:6\"", with: "end: \"1-6\"").replacingOccurrences(of: "severity: warning", with: "severity: fatal")
+        let problems = try KnowledgeBase.load(files: EmbeddedData.files.merging(["jit/JIT-101.yaml": bad]) { _, new in new }).problems.map(\.description)
+        #expect(problems.contains { $0.contains("1-6") && $0.contains("is not `LINE:COLUMN`") }, "\(problems)")
+        #expect(problems.contains { $0.contains("fatal") && $0.contains("not note, warning or error") }, "\(problems)")
     }
 }

@@ -11,7 +11,7 @@ import Testing
         guard let server = try MotoServer.start() else { return }
         defer { server.stop() }
         // moto rejects every signed GET with an empty body even from boto3 (probe-apis.md §4), so
-        // Lambda's REST calls go to a second server without signature checking.
+        // the REST calls (Lambda, API Gateway) go to a second server without signature checking.
         guard let lambdaServer = try MotoServer.start() else { return }
         defer { lambdaServer.stop() }
         try server.seed()
@@ -21,7 +21,7 @@ import Testing
         #expect(try server.post("/moto-api/reset-auth", body: "0").status == 200)
         defer { _ = try? server.post("/moto-api/reset-auth", body: "inf") }
 
-        let env = ["AWS_ENDPOINT_URL_LAMBDA": lambdaServer.endpoint.absoluteString]
+        let env = ["AWS_ENDPOINT_URL_LAMBDA": lambdaServer.endpoint.absoluteString, "AWS_ENDPOINT_URL_APIGATEWAYV2": lambdaServer.endpoint.absoluteString]
         let client = ProbeFixture.client(server, transport: URLSessionTransport(), clock: ProbeFixture.clock(), extraEnvironment: env, credentials: key)
         let result = try await AWSProbe.run(client: client, settings: AWSProbeSettings(prefixes: ["legacy"], target: ModuleVersion(7, 11, 0)),
                                             knowledge: try KnowledgeBase.load())
@@ -58,7 +58,8 @@ import Testing
         let gate = SkewGate(URLSessionTransport())
         let said = Lines()
         var client = ProbeFixture.client(server, transport: gate, clock: SkewedClock(offset: 1200),
-                                         extraEnvironment: ["AWS_ENDPOINT_URL_LAMBDA": lambdaServer.endpoint.absoluteString], credentials: key)
+                                         extraEnvironment: ["AWS_ENDPOINT_URL_LAMBDA": lambdaServer.endpoint.absoluteString,
+                                                            "AWS_ENDPOINT_URL_APIGATEWAYV2": lambdaServer.endpoint.absoluteString], credentials: key)
         client.skew = ClockSkew(report: { said.append($0) })
         let result = try await AWSProbe.run(client: client, settings: AWSProbeSettings(prefixes: ["modern"], target: ModuleVersion(7, 11, 0)),
                                             knowledge: try KnowledgeBase.load())

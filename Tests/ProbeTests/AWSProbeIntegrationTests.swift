@@ -39,6 +39,12 @@ import Testing
         #expect(modern.config["enable_jit_config"] == "true")
         #expect(legacy.instances.count == 2 && modern.instances.count == 2)
         #expect(result.account == "123456789012")
+        // Each fleet's webhook endpoint: its own HTTP API's invoke URL and the module's `/webhook` route.
+        for f in [legacy, modern] {
+            let url = try #require(f.webhookEndpoint, "\(f.fleet.namePrefix)")
+            #expect(url.hasPrefix("https://") && url.hasSuffix(".execute-api.eu-west-1.amazonaws.com/webhook"), "\(url)")
+        }
+        #expect(legacy.webhookEndpoint != modern.webhookEndpoint)
 
         func ids(_ f: [Finding]) -> [String] { f.map(\.ruleId) }
         let legacyFindings = result.findings.filter { $0.location.path.contains("legacy") }
@@ -99,6 +105,7 @@ import Testing
             }
         }
         if host.hasPrefix("/2015-03-31/functions") { return "lambda:ListFunctions" }
+        if e.method == "GET" && host.hasPrefix("/v2/apis") { return "apigateway:GET" }
         return "unknown:\(e.method) \(host)"
     }
 

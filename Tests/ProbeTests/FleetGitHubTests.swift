@@ -31,6 +31,9 @@ struct FleetGitHubTests {
         #expect(settings.owner == .organization("my-org"))
         #expect(settings.labels == ["linux", "self-hosted", "x64"])
         #expect(settings.jit == true)
+        #expect(settings.ephemeral == true, "agent_mode ephemeral")
+        let webhook = try #require(settings.webhookURL)
+        #expect(webhook == result.fleets.first?.webhookEndpoint && webhook.hasSuffix(".execute-api.eu-west-1.amazonaws.com/webhook"), "\(webhook)")
         #expect(settings.appParameters?.id == "/github-action-runners/modern/app/github_app_id")
         #expect(settings.appParameters?.key == "/github-action-runners/modern/app/github_app_key_base64")
         // The probe itself decrypts nothing.
@@ -78,12 +81,20 @@ struct FleetGitHubTests {
         let run = try runCLI(["probe", "--prefix", "modern", "--github-api-url", github.apiURL, "--github-app-from-fleet",
                               "--format", "text", "--format", "json", "--output", json.path], environment: env)
         #expect(run.status != 2, "\(run.stderr)")
-        #expect(run.stderr.contains("github: from the fleet: App id and key from /github-action-runners/modern/app/github_app_id and /github-action-runners/modern/app/github_app_key_base64; organization my-org; labels linux,self-hosted,x64; JIT on (options override)"), "\(run.stderr)")
+        #expect(run.stderr.contains("github: from the fleet: App id and key from /github-action-runners/modern/app/github_app_id and /github-action-runners/modern/app/github_app_key_base64; organization my-org; labels linux,self-hosted,x64; JIT on; ephemeral; webhook https://"), "\(run.stderr)")
+        // The App's webhook (the scenario's `abc123` gateway) is checked against the fleet's own API gateway.
+        let fleetLine = try #require(run.stderr.split(separator: "\n").first { $0.hasPrefix("github: from the fleet:") }.map(String.init))
+        let fleetWebhook = try #require(fleetLine.components(separatedBy: "; webhook ").last?.components(separatedBy: " (options override)").first)
+        #expect(fleetWebhook.hasSuffix(".execute-api.eu-west-1.amazonaws.com/webhook") && !fleetWebhook.contains("abc123"), "\(fleetWebhook)")
+        let report = try String(contentsOf: json, encoding: .utf8)
+        let messages = ((try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any])?["findings"] as? [[String: Any]] ?? [])
+            .compactMap { $0["message"] as? String }
+        #expect(messages.contains("The GitHub App's webhook URL `https://abc123.execute-api.eu-west-1.amazonaws.com/webhook` is not the fleet's webhook endpoint `\(fleetWebhook)`"),
+                "\(messages)")
         // The JWT's `iss` was the fleet's App id (the server checks it) and the owner the tags' org.
         #expect(github.requests.contains { $0.path == "/app" && $0.status == 200 && $0.auth == "jwt" }, "\(github.requests)")
         #expect(github.requests.contains { $0.path == "/orgs/my-org/installation" && $0.status == 200 })
         #expect(github.requests.contains { $0.path == "/orgs/my-org/actions/runners" && $0.status == 200 })
-        let report = try String(contentsOf: json, encoding: .utf8)
         let fragments = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count >= 16 }.map(String.init)
             + [String(Data(pem.utf8).base64EncodedString().prefix(60))]
         for (name, text) in [("stdout", run.stdout), ("stderr", run.stderr), ("json", report)] {
@@ -102,6 +113,49 @@ struct FleetGitHubTests {
         let two = try runCLI(["probe", "--prefix", "modern", "--prefix", "legacy", "--github-api-url", github.apiURL, "--github-app-from-fleet",
                               "--format", "json"], environment: env)
         #expect(two.status == 2 && two.stderr.contains("the fleets use different App parameters"), "\(two.stderr)")
+    }
+
+    /// AWS denies `ssm:GetParameter` (moto with IAM enforcement): a PRB-408 finding names the
+    /// permission and the parameter, the AWS half's findings are still reported, GitHub is not asked.
+    /// The hang bound of the probe's tests that once hung: 3 minutes (runCLI kills its child at 150 s).
+    @Test(.timeLimit(.minutes(3)))
+    func aDeniedAppParameterIsAFindingAndTheRestGoesOn() throws {
+        guard let moto = try MotoServer.start() else { return }
+        defer { moto.stop() }
+        guard let lambdaServer = try MotoServer.start() else { return }  // Lambda's signed GETs: see AWSAuthTests
+        defer { lambdaServer.stop() }
+        let pem = testAppKey.pemRepresentation
+        let key = try Self.keyFile(pem)
+        defer { try? FileManager.default.removeItem(at: key) }
+        try moto.seed(["--app", testAppID, key.path])
+        try lambdaServer.seed()
+        let auditor = try moto.createUser("auditor", allowed: AWSActions.reads)  // no ssm:GetParameter
+        #expect(!AWSActions.reads.contains("ssm:GetParameter"))
+        #expect(try moto.post("/moto-api/reset-auth", body: "0").status == 200)
+        defer { _ = try? moto.post("/moto-api/reset-auth", body: "inf") }
+        let github = try FakeGitHub(Scenario())
+        defer { github.stop() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-app-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let env = ["AWS_ACCESS_KEY_ID": auditor.accessKeyId, "AWS_SECRET_ACCESS_KEY": auditor.secretAccessKey.revealed,
+                   "AWS_ENDPOINT_URL": moto.endpoint.absoluteString, "AWS_ENDPOINT_URL_LAMBDA": lambdaServer.endpoint.absoluteString,
+                   "AWS_ENDPOINT_URL_APIGATEWAYV2": lambdaServer.endpoint.absoluteString,
+                   "HOME": dir.path, "AWS_REGION": "eu-west-1"]
+        let run = try runCLI(["probe", "--prefix", "modern", "--github-api-url", github.apiURL, "--github-app-from-fleet", "--format", "json"], environment: env)
+        #expect(run.status != 2, "\(run.stderr)")
+        let report = try #require(try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stderr)")
+        let findings = report["findings"] as? [[String: Any]] ?? []
+        let denied = findings.filter { $0["ruleId"] as? String == "PRB-408" }.compactMap { $0["message"] as? String }
+        #expect(denied == ["the auditor may not call `ssm:GetParameter` on `/github-action-runners/modern/app/github_app_id`"], "\(findings)")
+        #expect(findings.contains { ($0["ruleId"] as? String ?? "").hasPrefix("PRB-") && $0["ruleId"] as? String != "PRB-408" }, "the AWS half went on: \(findings)")
+        #expect(run.stderr.contains("github: skipped: the auditor may not call `ssm:GetParameter`"), "\(run.stderr)")
+        #expect(github.requests.isEmpty, "no App, no GitHub request")
+        let fragments = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count >= 16 }.map(String.init)
+            + [String(Data(pem.utf8).base64EncodedString().prefix(60)), auditor.secretAccessKey.revealed]
+        for (name, text) in [("stdout", run.stdout), ("stderr", run.stderr)] {
+            #expect(!fragments.contains { text.contains($0) } && !text.contains("SECRET-"), "a secret reached \(name)")
+        }
     }
 
     /// Owners the fleets disagree on are not guessed.

@@ -120,6 +120,9 @@ struct GitHubProbeTests {
         let f = try #require(result.findings.of(GitHubProbeRule.installation).first)
         #expect(f.message.contains("not installed on the organization someone-else"))
         #expect(f.location.path == "github:/orgs/someone-else/installation")
+        // Installation discovery: where the App is installed instead.
+        #expect(f.detail?.hasSuffix("The App is installed on `acme`.") == true, "\(f.detail ?? "")")
+        #expect(server.requests.contains { $0.path == "/app/installations" && $0.auth == "jwt" && $0.status == 200 })
         #expect(!server.requests.contains(where: isWrite))
     }
 

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import _CryptoExtras
 
@@ -18,11 +21,15 @@ struct CLIRun {
     var stderr: String
 }
 
-func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIRun {
+func runCLI(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 150,
+            sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRun {
     let p = Process()
     p.executableURL = ghrAuditBinary
     p.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
+    // Hermetic: nothing AWS from the developer's or CI's environment (a stray AWS_ENDPOINT_URL_<SVC>,
+    // AWS_PROFILE or role would send the probe elsewhere, beyond loopback), no instance metadata.
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
     env.removeValue(forKey: "GHR_AUDIT_GITHUB_APP_KEY")
     env["NO_COLOR"] = "1"
     env.merge(environment) { $1 }
@@ -31,6 +38,12 @@ func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -
     p.standardOutput = out
     p.standardError = err
     try p.run()
+    // The hang bound: a run that outlives `timeout` is killed (its pipes then close) and is a
+    // failure that shows what it printed, so a hang costs minutes, never the whole suite.
+    let killed = KillSwitch()
+    let pid = p.processIdentifier
+    let deadline = DispatchWorkItem { if p.isRunning { killed.fire(); kill(pid, SIGKILL) } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: deadline)
     // Read both pipes to the end before waiting, so a large report cannot block the child.
     let group = DispatchGroup()
     nonisolated(unsafe) var errData = Data()
@@ -41,8 +54,23 @@ func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -
     }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
-    p.waitUntilExit()
-    return CLIRun(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    // Polling, not waitUntilExit (which spins on swift-corelibs-foundation off the main thread).
+    while p.isRunning { usleep(5_000) }
+    deadline.cancel()
+    let run = CLIRun(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    if killed.fired {
+        Issue.record("`ghr-audit \(arguments.joined(separator: " "))` did not finish within \(Int(timeout)) s and was killed; stderr:\n\(run.stderr)",
+                     sourceLocation: sourceLocation)
+    }
+    return run
+}
+
+/// Set once from the timer's thread, read after the child ended.
+final class KillSwitch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func fire() { lock.withLock { value = true } }
+    var fired: Bool { lock.withLock { value } }
 }
 
 @Suite("ghr-audit probe (the command)", .serialized)

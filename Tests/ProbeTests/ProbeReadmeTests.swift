@@ -17,7 +17,7 @@ import Testing
             "sts:GetCallerIdentity", "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity",
             "ssm:DescribeParameters", "ssm:GetParametersByPath",
             "ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages",
-            "lambda:ListFunctions",
+            "lambda:ListFunctions", "apigateway:GET",
             "iam:ListRoles", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion",
             "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "cloudwatch:GetMetricStatistics", "logs:FilterLogEvents",
             // Only with `--github-app-from-fleet`, for the App's two parameters (FleetGitHubTests).

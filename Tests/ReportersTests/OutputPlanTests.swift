@@ -46,3 +46,33 @@ struct OutputPlanTests {
         #expect(OutputPlan.Problem.unknownFormat("yaml").description.hasPrefix("`--format yaml`: expected one of `text`, `json`"))
     }
 }
+
+@Suite("Rendering an output plan")
+struct OutputPlanRenderTests {
+    @Test("every entry in order, each in its format; colour only on the text report for standard output")
+    func colourOnlyOnStandardOutputText() throws {
+        let plan = try OutputPlan.pair(arguments: ["check", "-o", "r.txt", "--format", "sarif", "--output", "r.sarif", "--format", "text"])
+        let options = RenderOptions(color: true, sources: Fixture.sources, failOn: .warning)
+        let rendered = plan.render(Fixture.report, options: options)
+        #expect(rendered.map(\.format) == [.text, .sarif, .text])
+        #expect(rendered.map(\.file) == ["r.txt", "r.sarif", nil])
+        var plain = options
+        plain.color = false
+        #expect(rendered[0].text == render(Fixture.report, as: .text, options: plain))
+        #expect(!rendered[0].text.contains("\u{1B}["), "a text report written to a file holds escape codes")
+        #expect(rendered[1].text == render(Fixture.report, as: .sarif, options: plain))
+        #expect(rendered[2].text == render(Fixture.report, as: .text, options: options))
+        #expect(rendered[2].text.contains("\u{1B}["), "the terminal's text report lost its colour")
+    }
+
+    @Test("without colour every report is the plain rendering, options passed through")
+    func optionsPassThrough() throws {
+        let plan = OutputPlan([OutputPlan.Entry(.compact), OutputPlan.Entry(.html, "r.html")])
+        let options = RenderOptions(sources: Fixture.sources, failOn: nil, showSuppressed: true, quiet: true)
+        let rendered = plan.render(Fixture.report, options: options)
+        #expect(rendered == [
+            OutputPlan.Rendered(format: .compact, file: nil, text: render(Fixture.report, as: .compact, options: options)),
+            OutputPlan.Rendered(format: .html, file: "r.html", text: render(Fixture.report, as: .html, options: options)),
+        ])
+    }
+}

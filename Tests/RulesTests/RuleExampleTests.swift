@@ -108,8 +108,18 @@ struct RuleExampleTests {
                     Issue.record("no \(c.rule.id) finding at \(m.path):\(line):\(m.column); got \(ruleFindings.map { "\($0.location): \($0.message)" })")
                     continue
                 }
-                #expect(unmatched[index].message.contains(expectation.message),
-                        "message \"\(unmatched[index].message)\" lacks \"\(expectation.message)\"")
+                let found = unmatched[index]
+                if let end = expectation.end {
+                    // An exact expectation: the finding as the tool reports it (and the rule's page shows it).
+                    #expect(found.message == expectation.message, "message \"\(found.message)\" is not \"\(expectation.message)\"")
+                    let endLine = end.line + (shift[m.path] ?? 0)
+                    #expect(found.location.end.line == endLine && found.location.end.column == end.column,
+                            "\(found.location) ends at \(found.location.end.line):\(found.location.end.column), not \(endLine):\(end.column)")
+                    #expect(found.severity.rawValue == (expectation.severity?.rawValue ?? c.rule.severity.rawValue),
+                            "severity \(found.severity.rawValue), expected \(expectation.severity?.rawValue ?? c.rule.severity.rawValue)")
+                } else {
+                    #expect(found.message.contains(expectation.message), "message \"\(found.message)\" lacks \"\(expectation.message)\"")
+                }
                 unmatched.remove(at: index)
             }
             #expect(unmatched.isEmpty, "findings without a marker: \(unmatched.map { "\($0.location): \($0.message)" })")

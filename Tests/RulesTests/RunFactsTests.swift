@@ -1,5 +1,6 @@
 import AuditCore
 import Engine
+import Foundation
 import Knowledge
 @testable import Rules
 import Testing
@@ -85,4 +86,58 @@ struct RunFactsTests {
         #expect(context.facts.boot(of: other) == nil)
         #expect(BootScriptResolver(context: context).resolve(other).label == "userdata_template:start.sh")
     }
+
+    /// `fixtures/iam-overrides-runner-role`: a role of the team's own (`iam_overrides`) whose
+    /// policies fall short (IAM-301) and hand out `iam:*` (IAM-303).
+    static func iamOverridesAudit() throws -> AuditResult {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fixtures/iam-overrides-runner-role/repo")
+        var files: [String: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: repo.path) {
+            files[name] = try String(contentsOf: repo.appendingPathComponent(name), encoding: .utf8)
+        }
+        return Auditor(knowledge: knowledge).audit(fileSystem: MemoryFileSystem(files), options: AuditOptions(target: .latest))
+    }
+
+    @Test("role subjects and runner roles are worked out once per run; both IAM rules read them")
+    func roleSubjectsAreComputedOnce() throws {
+        let audit = try Self.iamOverridesAudit()
+        let builds = BuildCounter()
+        try RoleFacts.onBuild.withValue({ builds.add() }) {
+            let context = audit.ruleContext(knowledge: Self.knowledge, target: .latest)
+            let roles = context.facts.roles
+            let afterContext = builds.value
+            // One build of the subjects and one runner role per fleet of the 7.7.0+ call.
+            #expect(afterContext == 1 + roles.runnerRoles.count)
+            #expect(roles.table != nil)
+            #expect(roles.runnerRoles.map(\.call.address) == ["module.runners"])
+            guard case .visible(let user) = roles.runnerRoles.first?.override else {
+                Issue.record("the runner role brought with iam_overrides is not seen: \(String(describing: roles.runnerRoles.first?.override))")
+                return
+            }
+            #expect(user.address == "aws_iam_role.runner")
+            #expect(roles.subjects.contains { $0.role == .runnerInstance && $0.call.address == "module.runners" })
+
+            let gaps = PermissionGapRule().check(context)
+            let grants = OverBroadGrantRule().check(context)
+            #expect(builds.value == afterContext, "a rule worked out role subjects again")
+            #expect(gaps.map(\.ruleId) == ["IAM-301", "IAM-301"])
+            #expect(grants.map(\.ruleId) == ["IAM-303"])
+            #expect(grants.first?.message.contains("`iam:*`") == true)
+
+            // The same findings as from subjects worked out afresh (what the rules did before).
+            let table = try #require(roles.table)
+            let fresh = RoleSubjects(context: context, table: table).all()
+            #expect(fresh.map { "\($0.role) \($0.call.address) \($0.required.count) \($0.newlyNeeded.sorted())" }
+                    == roles.subjects.map { "\($0.role) \($0.call.address) \($0.required.count) \($0.newlyNeeded.sorted())" })
+        }
+    }
+}
+
+/// Counts `RoleFacts.onBuild` calls (the audit runs them on the test's task).
+final class BuildCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }

@@ -76,4 +76,18 @@ import Testing
         #expect(type.convert(unknown) { _ in .null }.isUnknown)
         #expect(type.convert(.null) { _ in .null }.isNull)
     }
+
+    /// INP-210: required attributes a value leaves out, at any depth; optional ones and unknown
+    /// values are never missing.
+    @Test func missingRequiredAttributesAreNamedByPath() throws {
+        let type = try #require(TypeConstraint(Self.expression(
+            #"object({ id = string, key = optional(string), schedule = list(object({ cron = string, count = number })) })"#)))
+        #expect(type.missingAttributes(in: Self.value(#"{ key = "k", schedule = [{ cron = "x" }, { cron = "y", count = 1 }] }"#))
+            == ["id", "schedule[0].count"])
+        #expect(type.missingAttributes(in: Self.value(#"{ id = "1", schedule = [] }"#)).isEmpty)
+        #expect(type.missingAttributes(in: .unknown("not known")).isEmpty)
+        #expect(type.missingAttributes(in: .object(["schedule": .unknown("x")])) == ["id"])
+        let map = try #require(TypeConstraint(Self.expression(#"map(object({ id = string }))"#)))
+        #expect(map.missingAttributes(in: Self.value(#"{ a = { id = "1" }, b = {} }"#)) == [#"["b"].id"#])
+    }
 }

@@ -11,7 +11,7 @@ package enum RuleCatalogLoader {
     ]
     package static let requiredRuleKeys = ["id", "title", "severity", "tags", "summary", "description", "rationale", "remediation", "examples"]
     package static let exampleKeys = ["name", "kind", "target", "doc", "runnable", "files", "expect"]
-    package static let expectKeys = ["marker", "message"]
+    package static let expectKeys = ["marker", "message", "end", "severity"]
 
     /// The folder under `rules/` that holds data, not rules.
     package static let knowledgeFolder = "knowledge"
@@ -302,6 +302,18 @@ package enum RuleCatalogLoader {
                     } else if em["message"] == nil {
                         r.report(item, "expectation of \(label) is missing `message`")
                     }
+                    var end: ExamplePosition?
+                    if let n = em["end"]?.value, let s = r.string(n, what: "`end`") {
+                        if let p = ExamplePosition(s) { end = p } else {
+                            r.report(n, "`end` \(Wording.quoted(s)) is not `LINE:COLUMN` (where the finding's range ends, markers removed)")
+                        }
+                    }
+                    var severity: Severity?
+                    if let n = em["severity"]?.value, let s = r.string(n, what: "`severity`") {
+                        if let v = Severity(rawValue: s) { severity = v } else {
+                            r.report(n, "`severity` \(Wording.quoted(s)) is not note, warning or error")
+                        }
+                    }
                     guard let marker, let message else { continue }
                     if !seen.insert(marker).inserted {
                         r.report(item, "marker \(marker) has two expectations in \(label)")
@@ -310,7 +322,7 @@ package enum RuleCatalogLoader {
                     if markerSeen[marker] == nil {
                         r.report(item, "marker \(marker) is expected but not placed in any file of \(label); put it where the finding starts")
                     }
-                    expect.append(ExampleExpectation(marker: marker, message: message))
+                    expect.append(ExampleExpectation(marker: marker, message: message, end: end, severity: severity))
                 }
             } else {
                 r.report(entry.value, "`expect` of \(label) must be a list of `{marker, message}`")

@@ -71,16 +71,48 @@ public struct ExampleFile: Sendable, Hashable, Codable {
     }
 }
 
-/// What a triggering example expects at one marker.
+/// A line and column in an example file with its markers removed (1-based; columns count
+/// Unicode scalars, as findings do).
+public struct ExamplePosition: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
+    /// `LINE:COLUMN`, as the catalogue writes it.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let l = Int(parts[0]), let c = Int(parts[1]), l >= 1, c >= 1 else { return nil }
+        self.init(line: l, column: c)
+    }
+
+    public var description: String { "\(line):\(column)" }
+}
+
+/// What a triggering example expects at one marker: a finding that starts there. An exact
+/// expectation (one with `end`) gives the finding as the tool reports it: its whole message, where
+/// its range ends, and its severity; the example tests compare all three and the rule's page shows
+/// them as the tool's output. Without `end`, `message` is a substring of the finding's message.
 public struct ExampleExpectation: Sendable, Hashable, Codable {
     /// The marker in canonical form (`1️⃣` … `9️⃣`, `🔟`).
     public var marker: String
-    /// A substring of the finding's message.
+    /// The finding's message (exact expectations), or a substring of it.
     public var message: String
+    /// Where the finding's range ends; nil for an expectation that is not exact.
+    public var end: ExamplePosition?
+    /// The finding's severity when it is not the rule's default.
+    public var severity: Severity?
 
-    public init(marker: String, message: String) {
+    public var isExact: Bool { end != nil }
+
+    public init(marker: String, message: String, end: ExamplePosition? = nil, severity: Severity? = nil) {
         self.marker = marker
         self.message = message
+        self.end = end
+        self.severity = severity
     }
 }
 
@@ -126,6 +158,9 @@ public struct RuleExample: Sendable, Hashable, Codable {
     /// The example repository with its markers removed, and where each marker was: the position
     /// (1-based line, 1-based column in Unicode scalars, 0-based UTF-8 offset) in the stripped
     /// file. A marker written twice keeps its first position (the validator reports the repeat).
+    /// Whether every expectation is exact (and there is at least one): the example's output is known.
+    public var hasExactOutput: Bool { !expect.isEmpty && expect.allSatisfy(\.isExact) }
+
     public func materialise() -> (files: [String: String], markers: [String: (path: String, line: Int, column: Int, offset: Int)]) {
         var files: [String: String] = [:]
         var markers: [String: (path: String, line: Int, column: Int, offset: Int)] = [:]

@@ -197,7 +197,7 @@ Each file starts with a comment naming its sources. Versions are written without
   releases, whatever module version the repository pins.
 
 """####,
-        "actions/GHA-208.yaml": #"""
+        "actions/GHA-208.yaml": ##"""
 id: GHA-208
 title: Workflow job asks for self-hosted labels no fleet serves
 severity: warning
@@ -213,7 +213,12 @@ description: |
   architecture unless `runner_disable_default_labels`, plus `runner_extra_labels`) and compares them
   with the literal `runs-on` labels of self-hosted jobs in `.github/workflows/*.yml`. A job runs only
   on a runner with every label it asks for. Jobs whose labels come from expressions are skipped, and
-  so is everything when a fleet's labels cannot be known.
+  so is everything when a fleet's labels cannot be known. Runners the repository registers itself
+  (a `config.sh`/`config.cmd --labels ...` in the user data of its own instances, read from the
+  `file` or `templatefile` it is rendered with) serve their labels too; one whose labels are only
+  known at boot could serve any job, so the rule then says nothing. Each finding carries the
+  release from which no fleet serves the job: the fleets' current release when none serves it
+  today, else the label change the upgrade crosses.
 rationale: |
   The label changes of 4.0 and 5.0 left jobs queued forever for many users after an upgrade.
 remediation: |
@@ -256,8 +261,32 @@ examples:
             runs-on: [self-hosted, Linux, X64, gpu]
             steps:
               - run: make
+  - name: served-by-an-own-runner
+    kind: non_triggering
+    target: "5.0.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source              = "philips-labs/github-runner/aws"
+          version             = "5.0.0"
+          runner_extra_labels = ["docker"]
+        }
+        resource "aws_instance" "always_on" {
+          ami       = "ami-0123456789abcdef0"
+          user_data = templatefile("${path.module}/always-on.sh", { label = "gpu" })
+        }
+      always-on.sh: |
+        #!/bin/bash
+        ./config.sh --unattended --token "$TOKEN" --labels "self-hosted,linux,x64,${label}"
+      .github/workflows/build.yml: |
+        on: push
+        jobs:
+          train:
+            runs-on: [self-hosted, linux, gpu]
+            steps:
+              - run: make
 
-"""#,
+"""##,
         "core/CORE-001.yaml": #"""
 id: CORE-001
 title: File could not be parsed
@@ -2025,6 +2054,65 @@ examples:
         }
 
 """#,
+        "inputs/INP-210.yaml": #"""
+id: INP-210
+title: Object input lacks an attribute the target release requires
+severity: error
+tags: [inputs]
+summary: An object given to a runner module input leaves out an attribute that the input's type at the target release requires, so Terraform rejects the value before the plan
+relies_on: ["6.2.1", "6.3.0"]
+facts:
+  - "v6.2.1:variables.tf (github_app: object({ key_base64 = string, id = string, webhook_secret = string }))"
+  - "v6.3.0:variables.tf (github_app: every attribute optional, `*_ssm` objects added)"
+description: |
+  Several inputs of the module are objects, and their attributes change between releases: in
+  6.3.0 `github_app` made `key_base64`, `id` and `webhook_secret` optional and gained
+  `key_base64_ssm`, `id_ssm` and `webhook_secret_ssm`, so a configuration that gives the App only
+  as SSM parameters works from 6.3.0 but not before. The audit reads the input's type at the
+  target release from the knowledge base (`rules/knowledge/inputs.yaml`) and reports every required
+  attribute, at any depth, that the value leaves out. Attributes the audit cannot know (a value
+  from a data source) are not reported.
+rationale: |
+  Terraform checks a module input against its type before anything else: an object without a
+  required attribute stops `terraform plan` with "attribute ... is required". This mostly bites a
+  downgrade, or a configuration copied from the documentation of a newer release.
+remediation: |
+  Give the attributes the target release requires, or move to a release whose type accepts the
+  object as written.
+examples:
+  - name: github-app-ssm-before-6-3
+    kind: triggering
+    target: "6.2.1"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "6.3.0"
+          github_app = 1️⃣{
+            id_ssm             = { name = "/ci/app/id", arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/ci/app/id" }
+            key_base64_ssm     = { name = "/ci/app/key", arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/ci/app/key" }
+            webhook_secret_ssm = { name = "/ci/app/secret", arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/ci/app/secret" }
+          }
+        }
+    expect:
+      - marker: 1️⃣
+        message: "`github_app` lacks the required attributes `id`, `key_base64`, `webhook_secret` at 6.2.1"
+  - name: github-app-ssm-at-6-3
+    kind: non_triggering
+    target: "6.3.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "6.3.0"
+          github_app = {
+            id_ssm             = { name = "/ci/app/id", arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/ci/app/id" }
+            key_base64_ssm     = { name = "/ci/app/key", arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/ci/app/key" }
+            webhook_secret_ssm = { name = "/ci/app/secret", arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/ci/app/secret" }
+          }
+        }
+
+"""#,
         "jit/JIT-101.yaml": ##"""
 id: JIT-101
 title: Ephemeral fleet boots a token-only start script while JIT is on
@@ -2587,6 +2675,10 @@ description: |
     7.0.0, ...), tagged `jit` only for the token-versus-JIT changes; otherwise a warning.
   - when the module call's current release is not known, one note names the pins that could not
     be compared.
+  - when no release can be read from the pins themselves (zips committed to the repository, S3
+    keys without a version, a `download-lambda` tag from a variable without a value), one note
+    names them: the upgrade leaves them behind unless they are replaced with it. A zip path next
+    to a `download-lambda` call is taken for that call's download, whose tags are the pins.
 rationale: |
   Stale lambda zips are a common cause of broken upgrades: the module upgrade alone does not
   replace them. Pins that already move with the module are not a defect, only a step to remember.
@@ -2648,6 +2740,20 @@ examples:
     expect:
       - marker: 1️⃣
         message: "names release 6.9.0, but module `module.runners` runs release 6.10.1"
+  - name: committed-zips-of-unknown-release
+    kind: triggering
+    target: "7.11.0"
+    files:
+      main.tf: |
+        module "runners" {
+          source                                 = "github-aws-runners/github-runner/aws"
+          version                                = "7.2.0"
+          runners_lambda_zip                     = 1️⃣"lambdas/runners.zip"
+          lambda_event_source_mapping_batch_size = 1
+        }
+    expect:
+      - marker: 1️⃣
+        message: "the release of the lambda artefact `runners_lambda_zip` (`lambdas/runners.zip`) cannot be read"
   - name: matching-lambdas
     kind: non_triggering
     target: "pinned"
@@ -9089,7 +9195,8 @@ examples:
         }
     expect:
       - marker: 1️⃣
-        message: "excludes the `>= 6.33` that module 7.11.0 requires (from 7.0.0)"
+        message: "aws provider constraint `~> 5.0` excludes the `>= 6.33` that module 7.11.0 requires (from 7.0.0)"
+        end: "5:25"
 
 """#,
         "version/VER-207.yaml": #"""

@@ -68,6 +68,8 @@ extension RuleID {
     public static let inp205 = RuleID(rawValue: "INP-205")
     /// `INP-209`
     public static let inp209 = RuleID(rawValue: "INP-209")
+    /// `INP-210`
+    public static let inp210 = RuleID(rawValue: "INP-210")
     /// `JIT-101`
     public static let jit101 = RuleID(rawValue: "JIT-101")
     /// `JIT-102`
@@ -163,6 +165,7 @@ extension RuleID {
         .inp204,
         .inp205,
         .inp209,
+        .inp210,
         .jit101,
         .jit102,
         .jit103,

@@ -35,7 +35,7 @@ package enum RuleDocRenderer {
             guard !examples.isEmpty else { continue }
             let heading = kind == .triggering ? "Triggering example" : "Non-triggering example"
             md += "## \(heading)\(examples.count > 1 ? "s" : "")\n\n"
-            for example in examples { md += renderExample(example) }
+            for example in examples { md += renderExample(example, of: rule) }
         }
 
         md += "## How to fix\n\n\(block(rule.remediation))"
@@ -56,7 +56,7 @@ package enum RuleDocRenderer {
         return md
     }
 
-    static func renderExample(_ example: RuleExample) -> String {
+    static func renderExample(_ example: RuleExample, of rule: RuleMetadata) -> String {
         var md = "**\(example.name)**"
         if let t = example.target { md += " (audited against release \(t))" }
         md += "\n\n"
@@ -67,12 +67,35 @@ package enum RuleDocRenderer {
             if !body.hasSuffix("\n") { body += "\n" }
             md += "\(fence)\(language(of: file.path))\n\(body)\(fence)\n\n"
         }
-        if !example.expect.isEmpty {
+        if let lines = outputLines(example, of: rule) {
+            md += "\(MarkdownText.code(commandLine(example, of: rule))) prints:\n\n"
+            let text = lines.map { $0 + "\n" }.joined()
+            let fence = fenceFor(text)
+            md += "\(fence)text\n\(text)\(fence)\n\n"
+        } else if !example.expect.isEmpty {
             md += "Reported:\n\n"
             for e in example.expect { md += "- \(e.marker) \(e.message)\n" }
             md += "\n"
         }
         return md
+    }
+
+    /// The command whose output a rule page shows for an example: the rule's findings, one line each.
+    package static func commandLine(_ example: RuleExample, of rule: RuleMetadata) -> String {
+        "ghr-audit check" + (example.targetText.map { " --target \($0)" } ?? "") + " --rule \(rule.id) --format compact"
+    }
+
+    /// What `commandLine` prints for the example (markers removed), from its exact expectations in
+    /// the order the tool reports findings (by file, line, column); nil when an expectation is not
+    /// exact. The example tests check these lines against the tool's real output.
+    package static func outputLines(_ example: RuleExample, of rule: RuleMetadata) -> [String]? {
+        guard example.kind == .triggering, example.hasExactOutput else { return nil }
+        let markers = example.materialise().markers
+        let located = example.expect.compactMap { e in markers[e.marker].map { (e, $0) } }
+        guard located.count == example.expect.count else { return nil }
+        return located
+            .sorted { ($0.1.path, $0.1.line, $0.1.column) < ($1.1.path, $1.1.line, $1.1.column) }
+            .map { e, m in "\(m.path):\(m.line):\(m.column): \((e.severity ?? rule.severity).rawValue)[\(rule.id)] \(e.message)" }
     }
 
     package static func renderIndex(_ rules: [RuleMetadata]) -> String {

@@ -46,6 +46,10 @@ public struct AWSFleetFacts: Sendable {
     /// `<function> <metric>` → sum over the window.
     public var metrics: [String: Double] = [:]
     public var logHits: [LogSignatureHit] = []
+    /// The module's webhook endpoint, `<api endpoint>/webhook` of the HTTP API
+    /// `<prefix>-github-action-webhook` (modules/webhook: `local.webhook_endpoint = "webhook"`, the
+    /// root output `webhook_endpoint`); nil when the API was not found or not readable.
+    public var webhookEndpoint: String?
     /// The release the fingerprints point at (filled in by the checks).
     public var deployed = DeployedRelease()
     /// Fingerprints of the findings about this fleet (filled in by `AWSProbe.run`).
@@ -63,6 +67,14 @@ struct FleetReader {
 
     var client: AWSClient { reader.client }
     var region: String { client.region }
+
+    /// The module call's `prefix`: the first path element under the SSM root (the name prefix of a
+    /// root-module fleet, the part before `-<key>` of a multi-runner one).
+    var modulePrefix: String {
+        let root = options.ssmRoot + "/"
+        guard fleet.ssmBase.hasPrefix(root), let first = fleet.ssmBase.dropFirst(root.count).split(separator: "/").first else { return fleet.namePrefix }
+        return String(first)
+    }
 
     func read() async throws -> AWSFleetFacts {
         var facts = AWSFleetFacts(fleet: fleet)
@@ -92,6 +104,14 @@ struct FleetReader {
         }) {
             facts.lambdas = fns.sorted { $0.name < $1.name }
             facts.lambdasRead = true
+        }
+
+        // The webhook's API gateway: one per module call, named after the module's prefix (a
+        // multi-runner fleet `<prefix>-<key>` shares its call's `<prefix>-github-action-webhook`).
+        let api = "\(modulePrefix)-github-action-webhook"
+        if let apis = try await reader.read("apigateway:GET", on: "\(r)/apigateway/apis/\(api)", { try await client.apiGatewayAPIs() }),
+           let endpoint = apis.first(where: { $0.name == api })?.endpoint {
+            facts.webhookEndpoint = (endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint) + "/webhook"
         }
 
         // Launch template, its default version's user data, and its AMI.

@@ -17,6 +17,11 @@ public struct FleetGitHubSettings: Sendable {
     public var runnerGroup: String?
     public var namePrefix: String?
     public var jit: Bool?
+    /// Whether the runners are ephemeral (`agent_mode` in SSM, 4.x; the scale-up lambda's
+    /// `ENABLE_EPHEMERAL_RUNNERS`).
+    public var ephemeral: Bool?
+    /// The fleet's webhook endpoint (the module's API gateway), for the App's webhook check.
+    public var webhookURL: String?
     /// The App's parameters (`<root>/<prefix>/app/github_app_id`, `…/github_app_key_base64`, or
     /// the names the scale-up lambda is given); nil when the fleets use different Apps.
     public var appParameters: (id: String, key: String)?
@@ -51,6 +56,11 @@ public struct FleetGitHubSettings: Sendable {
         runnerGroup = agreed(scaleUps.map { $0["RUNNER_GROUP_NAME"] }).value
         namePrefix = agreed(scaleUps.map { $0["RUNNER_NAME_PREFIX"] }).value
         jit = agreed(fleets.map { f in f.config["enable_jit_config"] ?? f.lambda("scale-up")?.environment["ENABLE_JIT_CONFIG"] }).value.map { $0.lowercased() == "true" }
+        ephemeral = agreed(fleets.map { f -> String? in
+            if let mode = f.config["agent_mode"], !mode.isEmpty { return mode == "ephemeral" ? "true" : "false" }
+            return f.lambda("scale-up")?.environment["ENABLE_EPHEMERAL_RUNNERS"]?.lowercased()
+        }).value.map { $0 == "true" }
+        webhookURL = agreed(fleets.map(\.webhookEndpoint)).value
         // The App: the names the scale-up lambda is given, else the module's layout.
         let root = ssmRoot.hasSuffix("/") ? String(ssmRoot.dropLast()) : ssmRoot
         let pairs = fleets.map { f -> String in
@@ -81,6 +91,8 @@ public struct FleetGitHubSettings: Sendable {
         if let runnerGroup { out.append("runner group \(runnerGroup)") }
         if let namePrefix { out.append("runner name prefix \(namePrefix)") }
         if let jit { out.append("JIT \(jit ? "on" : "off")") }
+        if let ephemeral { out.append(ephemeral ? "ephemeral" : "not ephemeral") }
+        if let webhookURL { out.append("webhook \(webhookURL)") }
         return out
     }
 }
@@ -93,8 +105,9 @@ public struct FleetAppCredentials: Sendable {
     public var idParameter: String
     public var keyParameter: String
 
-    /// Reads both parameters; a denial, a missing parameter or an unreadable answer is an error
-    /// that names the parameter (never its value).
+    /// Reads both parameters; a missing parameter or an unreadable answer is an error that names
+    /// the parameter (never its value); a denial is `FleetAppDenied`, whose finding names the
+    /// permission, so the caller can go on without the GitHub half.
     public static func read(client: AWSClient, settings: FleetGitHubSettings) async throws -> FleetAppCredentials {
         guard let names = settings.appParameters else {
             throw AWSProbeError("cannot take the GitHub App from the fleet: \(settings.appParametersProblem ?? "no fleet was found")")
@@ -106,8 +119,14 @@ public struct FleetAppCredentials: Sendable {
                 }
                 return value
             } catch let e as AWSServiceError where e.isAccessDenied {
-                throw AWSProbeError("the auditor may not read `\(name)` (AWS denied `ssm:GetParameter` with decryption: \(e.code)); grant `ssm:GetParameter` on it and `kms:Decrypt` on its key, or pass the App with `--github-app-id` and `--github-app-key-file`")
+                throw FleetAppDenied(finding: LiveResource.finding(
+                    FleetChecks.unreadableId, .warning, domain: AWSProbe.domain,
+                    message: "the auditor may not call `ssm:GetParameter` on `\(name)`",
+                    detail: "AWS denied `ssm:GetParameter` with decryption (\(e.code)), so `--github-app-from-fleet` has no App and the GitHub half of the probe did not run. Grant the auditor `ssm:GetParameter` on the fleet's two App parameters and `kms:Decrypt` on their key, or pass the App with `--github-app-id` and `--github-app-key-file`.",
+                    at: LiveResource.location("aws/\(client.region)/ssm\(name)")))
             } catch let e as AWSProbeError {
+                throw e
+            } catch let e as FleetAppDenied {
                 throw e
             } catch {
                 throw AWSProbe.fatal(error, doing: "ssm:GetParameter")
@@ -117,4 +136,9 @@ public struct FleetAppCredentials: Sendable {
         let key = try await one(names.key)
         return FleetAppCredentials(appID: id, keyBase64: key, idParameter: names.id, keyParameter: names.key)
     }
+}
+
+/// AWS denied reading one of the fleet's App parameters: a PRB-408 finding naming the permission.
+public struct FleetAppDenied: Error, Sendable {
+    public var finding: Finding
 }

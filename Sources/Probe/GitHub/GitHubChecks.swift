@@ -38,6 +38,19 @@ public enum GitHubChecks {
         }
     }
 
+    /// With the repository (PATH): the static audit's GHES findings (tag `ghes`, e.g. JIT-106, which
+    /// can only ask for the version) become related notes of the probe's GHES finding, which answers them.
+    public static func relateGHES(_ findings: [Finding], toStatic repository: [Finding]) -> [Finding] {
+        let asked = repository.filter { $0.tags.contains("ghes") && !$0.tags.contains("probe") }
+        guard !asked.isEmpty else { return findings }
+        return findings.map { f in
+            guard f.ruleId == GitHubProbeRule.ghesJIT else { return f }
+            var answered = f
+            answered.related += asked.map { RelatedNote("`check` asked about the GHES version here (\($0.ruleId): \($0.message))", at: $0.location) }
+            return answered
+        }
+    }
+
     // MARK: App permissions and events
 
     public struct Need: Sendable, Hashable {

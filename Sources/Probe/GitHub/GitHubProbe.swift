@@ -146,9 +146,12 @@ public enum GitHubProbe {
             } catch let e as GitHubAPIError where e.kind == .notFound {
                 findings += GitHubChecks.permissions(app: app, installation: nil, owner: owner)
                 findings += GitHubChecks.events(app: app, installation: nil)
+                // Where the App is installed instead (`GET /app/installations`, JWT): a wrong owner shows at once.
+                let elsewhere = ((try? await session.installations()) ?? []).compactMap { $0.account?.login }
+                let installedOn = elsewhere.isEmpty ? "" : " The App is installed on \(GitHubChecks.list(elsewhere))."
                 findings.append(finding(GitHubProbeRule.installation, .error, tags: ["config"], at: owner.apiPrefix + "/installation",
                                         "GitHub App `\(app.slug ?? inputs.appID)` is not installed on the \(owner)",
-                                        detail: "Without an installation the fleet's lambdas get no token for \(owner.apiPrefix.dropFirst()); no runner can register.",
+                                        detail: "Without an installation the fleet's lambdas get no token for \(owner.apiPrefix.dropFirst()); no runner can register." + installedOn,
                                         fix: "Install the App on the \(owner) (the App's page → Install App), or point the probe at the right owner"))
                 try await webhook()
                 return

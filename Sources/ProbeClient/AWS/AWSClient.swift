@@ -40,6 +40,9 @@ public struct AWSService: Sendable, Hashable {
     public static let sqs = AWSService(name: "sqs", endpointID: "SQS", wire: .json(version: "1.0", targetPrefix: "AmazonSQS"))
     public static let cloudwatch = AWSService(name: "monitoring", endpointID: "CLOUDWATCH", wire: .query(version: "2010-08-01"))
     public static let logs = AWSService(name: "logs", endpointID: "CLOUDWATCH_LOGS", wire: .json(version: "1.1", targetPrefix: "Logs_20140328"))
+    /// API Gateway v2 (the module's webhook is an HTTP API): REST JSON under `/v2`, signed as
+    /// `apigateway`; its IAM actions are HTTP methods (`apigateway:GET`).
+    public static let apigateway = AWSService(name: "apigateway", endpointID: "APIGATEWAYV2", wire: .restJSON)
 
     /// The signing name of CloudWatch is `monitoring`; IAM action prefixes differ from it.
     public var actionPrefix: String {

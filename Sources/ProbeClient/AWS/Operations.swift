@@ -10,6 +10,7 @@ public enum AWSActions {
         "ssm:DescribeParameters", "ssm:GetParametersByPath",
         "ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages",
         "lambda:ListFunctions",
+        "apigateway:GET",
         "iam:ListRoles", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion",
         "sqs:GetQueueUrl", "sqs:GetQueueAttributes",
         "cloudwatch:GetMetricStatistics",
@@ -50,7 +51,9 @@ public enum AWSActions {
     public static func isReadOnly(_ action: String) -> Bool {
         guard let op = action.split(separator: ":").last else { return false }
         // `logs:FilterLogEvents` is the Logs API's search: a read like the others.
-        return ["Describe", "Get", "List"].contains { op.hasPrefix($0) } || action == "logs:FilterLogEvents" || credentialCalls.contains(action)
+        // `apigateway:GET`: API Gateway names its actions after HTTP methods; GET only reads.
+        return ["Describe", "Get", "List"].contains { op.hasPrefix($0) } || action == "logs:FilterLogEvents" || action == "apigateway:GET"
+            || credentialCalls.contains(action)
     }
 }
 
@@ -265,6 +268,21 @@ extension AWSClient {
                 return LambdaFunction(name: name, runtime: f["Runtime"] as? String, lastModified: f["LastModified"] as? String, environment: env)
             }
             return (items, r["NextMarker"] as? String)
+        }
+        return pages.flatMap { $0 }
+    }
+
+    /// Every HTTP/WebSocket API of the region (API Gateway v2 `GetApis`): name and invoke URL.
+    public func apiGatewayAPIs() async throws -> [(name: String, endpoint: String)] {
+        let pages = try await Self.paginate { token -> ([(name: String, endpoint: String)], String?) in
+            var q = [("maxResults", "100")]
+            if let token { q.append(("nextToken", token)) }
+            let r = try await restGET(.apigateway, "GET", segments: ["v2", "apis"], query: q)
+            let items = (r["items"] as? [[String: Any]] ?? []).compactMap { a -> (name: String, endpoint: String)? in
+                guard let name = a["name"] as? String, let endpoint = a["apiEndpoint"] as? String else { return nil }
+                return (name, endpoint)
+            }
+            return (items, r["nextToken"] as? String)
         }
         return pages.flatMap { $0 }
     }

@@ -21,21 +21,19 @@ public struct OverBroadGrantRule: Rule {
     }
 
     public func check(_ context: RuleContext) -> [Finding] {
-        let table = context.knowledge.iamRequirementsYAML.flatMap { try? RequiredPermissions(yaml: $0) }
+        let table = context.facts.roles.table
         var findings: [Finding] = []
         var seen = Set<String>()
         let resolver = PolicyResolver(context: context)
-        for call in context.model.calls where call.kind == .root || call.kind == .multiRunner || call.kind == .runners {
-            guard let target = context.targetVersion(for: call) else { continue }
-            for fleet in call.fleets where !fleet.isPlaceholder {
-                for attached in attachedPolicies(fleet, call: call, target: target, context: context, table: table, resolver: resolver) {
-                    for grant in IAMAnalysis.overBroad(attached.resolved.document) {
-                        let location = Self.inRepository(grant.actionRange, context) ?? Self.inRepository(grant.statement.location, context) ?? attached.fallback
-                        let key = "\(location.path)\u{1F}\(location.start.offset)\u{1F}\(grant.kind.rawValue)\u{1F}\(call.address)"
-                        guard seen.insert(key).inserted else { continue }
-                        findings.append(finding(grant, attached, call: call, fleet: fleet, target: target, location: location,
-                                                table: table, context: context))
-                    }
+        for runnerRole in context.facts.roles.runnerRoles {
+            let (call, fleet, target) = (runnerRole.call, runnerRole.fleet, runnerRole.target)
+            for attached in attachedPolicies(runnerRole, context: context, resolver: resolver) {
+                for grant in IAMAnalysis.overBroad(attached.resolved.document) {
+                    let location = Self.inRepository(grant.actionRange, context) ?? Self.inRepository(grant.statement.location, context) ?? attached.fallback
+                    let key = "\(location.path)\u{1F}\(location.start.offset)\u{1F}\(grant.kind.rawValue)\u{1F}\(call.address)"
+                    guard seen.insert(key).inserted else { continue }
+                    findings.append(finding(grant, attached, call: call, fleet: fleet, target: target, location: location,
+                                            table: table, context: context))
                 }
             }
         }
@@ -50,19 +48,17 @@ public struct OverBroadGrantRule: Rule {
     /// The policies the user attaches to a fleet's runner role: its own role's policies when
     /// `iam_overrides` replaces the module's role at the target, else the entries of
     /// `runner_iam_role_managed_policy_arns`.
-    func attachedPolicies(_ fleet: Fleet, call: RunnerModuleCall, target: ModuleVersion, context: RuleContext,
-                          table: RequiredPermissions?, resolver: PolicyResolver) -> [Attached] {
-        if target >= RoleSubjects.overridesRelease, let table {
-            switch RoleSubjects(context: context, table: table).runnerOverride(fleet, call: call) {
-            case .visible(let user):
-                let anchor = user.attachment.roleAnchor ?? user.attachment.input.range
-                let how = RelatedNote("`iam_overrides` makes `\(user.address)` the runners' role", at: user.attachment.input.range)
-                return user.documents.map { Attached(resolved: $0, fallback: $0.anchor ?? anchor, how: how) }
-            case .hidden:
-                return []
-            case nil:
-                break
-            }
+    func attachedPolicies(_ runnerRole: RoleFacts.RunnerRole, context: RuleContext, resolver: PolicyResolver) -> [Attached] {
+        let (call, fleet) = (runnerRole.call, runnerRole.fleet)
+        switch runnerRole.override {
+        case .visible(let user):
+            let anchor = user.attachment.roleAnchor ?? user.attachment.input.range
+            let how = RelatedNote("`iam_overrides` makes `\(user.address)` the runners' role", at: user.attachment.input.range)
+            return user.documents.map { Attached(resolved: $0, fallback: $0.anchor ?? anchor, how: how) }
+        case .hidden:
+            return []
+        case nil:
+            break
         }
         guard let input = fleet.input("runner_iam_role_managed_policy_arns"), let list = input.value.listValue else { return [] }
         return list.compactMap { item in

@@ -17,10 +17,10 @@ public struct PermissionGapRule: Rule {
     public init() {}
 
     public func check(_ context: RuleContext) -> [Finding] {
-        guard let yaml = context.knowledge.iamRequirementsYAML, let table = try? RequiredPermissions(yaml: yaml) else { return [] }
+        guard let table = context.facts.roles.table else { return [] }
         var groups: [Group] = []
         var index: [String: Int] = [:]
-        for subject in RoleSubjects(context: context, table: table).all() {
+        for subject in context.facts.roles.subjects {
             let gaps = IAMAnalysis.missing(required: subject.required, identity: subject.identity, boundary: subject.boundary,
                                            bindings: subject.bindings)
             for gap in gaps {

@@ -130,23 +130,41 @@ struct RoleSubjects {
     /// Every role of every fleet whose policies the repository shows falling short or not: roles
     /// under a permission boundary and roles the user brings. Fleets without either are left out
     /// (the module's own policies are what the module needs).
-    func all() -> [RoleSubject] {
+    /// `knownOverrides`: the runner roles already worked out for fleets of the model (`RoleFacts`),
+    /// by position; the others are worked out here.
+    func all(knownOverrides: [FleetIndex: RunnerOverride?] = [:]) -> [RoleSubject] {
+        RoleFacts.onBuild.get()?()
         var out: [RoleSubject] = []
-        for call in context.model.calls where !roles(of: call.kind).isEmpty {
+        for (c, call) in context.model.calls.enumerated() where !roles(of: call.kind).isEmpty {
             guard let target = context.targetVersion(for: call), target >= table.firstRelease else { continue }
             let current = context.currentVersion(for: call)
-            for fleet in fleets(of: call) {
-                out += subjects(call: call, fleet: fleet, target: target, current: current)
+            for (f, fleet) in fleets(of: call).enumerated() {
+                let index = FleetIndex(call: c, fleet: f)
+                let runnerOverride: RunnerOverride?
+                if target < Self.overridesRelease {
+                    runnerOverride = nil
+                } else if call.kind.hasFleets, let known = knownOverrides[index] {
+                    runnerOverride = known
+                } else {
+                    runnerOverride = self.runnerOverride(fleet, call: call)
+                }
+                out += subjects(call: call, fleet: fleet, target: target, current: current, runnerOverride: runnerOverride)
             }
         }
         return out
     }
 
-    func subjects(call: RunnerModuleCall, fleet: Fleet, target: ModuleVersion, current: ModuleVersion?) -> [RoleSubject] {
+    /// A fleet's position: its call's index in the model's calls, its index among `fleets(of:)`.
+    struct FleetIndex: Hashable {
+        var call: Int
+        var fleet: Int
+    }
+
+    func subjects(call: RunnerModuleCall, fleet: Fleet, target: ModuleVersion, current: ModuleVersion?,
+                  runnerOverride: RunnerOverride?) -> [RoleSubject] {
         var features = FeatureSettings(fleet: fleet)
         features.enabled.merge(Self.impliedFeatures(call.kind)) { _, implied in implied }
         let boundaryInput = fleet.input("role_permissions_boundary").flatMap { $0.value.isNull ? nil : $0 }
-        let runnerOverride = target >= Self.overridesRelease ? self.runnerOverride(fleet, call: call) : nil
         guard boundaryInput != nil || runnerOverride != nil else { return [] }
 
         var moduleAttachment: Attachment?

@@ -27,6 +27,7 @@ extension RoleSubjects {
     /// is on, else the role of the instance profile `instance_profile_name` when
     /// `override_instance_profile` is on. Nil when the module's own runner role is used.
     func runnerOverride(_ fleet: Fleet, call: RunnerModuleCall) -> RunnerOverride? {
+        RoleFacts.onBuild.get()?()
         guard let input = fleet.input("iam_overrides"), !input.value.isNull else { return nil }
         guard let o = input.value.objectValue else {
             return input.value.isUnknown ? .hidden("`iam_overrides` is not known statically") : nil

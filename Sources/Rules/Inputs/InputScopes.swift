@@ -46,10 +46,22 @@ extension RuleContext {
         let calls = model.calls
         for (index, call) in calls.enumerated() {
             guard let scope = call.kind.inputScope else { continue }
+            // A call with `for_each` or `count` has one value per instance where the argument
+            // depends on `each`/`count`: each instance's value (its fleet's) is checked.
+            let perInstance = call.kind != .multiRunner && (call.call.forEach != nil || call.call.count != nil)
             for a in call.call.inputs {
                 let (v, _) = call.scope.evaluate(a.expression)
-                out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: v, valueRange: a.expression.range,
-                                        silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: nil))
+                let instances = perInstance && v.containsUnknown
+                    ? call.fleets.indices.compactMap { i in call.fleets[i].moduleInputs[a.name].map { (i, $0.value) } }.filter { !$0.1.containsUnknown }
+                    : []
+                if instances.isEmpty {
+                    out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: v, valueRange: a.expression.range,
+                                            silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: nil))
+                }
+                for (fleet, value) in instances {
+                    out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: value, valueRange: a.expression.range,
+                                            silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: fleet))
+                }
             }
             guard call.kind == .multiRunner, let config = call.fleets.first?.moduleInputs["multi_runner_config"],
                   case .object(let entries) = config.value.kind else { continue }

@@ -14,7 +14,13 @@ public struct WorkflowLabelRule: Rule {
 
     /// The labels a fleet's runners carry at `target`; nil when they cannot be known.
     static func labels(_ facts: FleetFacts) -> Set<String>? {
-        guard let target = facts.target, let os = facts.os else { return nil }
+        guard let target = facts.target else { return nil }
+        return labels(facts, at: target)
+    }
+
+    /// The labels a fleet's runners carry at `release`; nil when they cannot be known.
+    static func labels(_ facts: FleetFacts, at target: ModuleVersion) -> Set<String>? {
+        guard let os = facts.os else { return nil }
         var arch = "x64"
         if let a = facts.setInput("runner_architecture") {
             guard let s = a.value.stringValue else { return nil }
@@ -72,9 +78,93 @@ public struct WorkflowLabelRule: Rule {
         return jobs
     }
 
+    /// A runner the repository registers itself, outside the module: `config.sh`/`config.cmd`
+    /// `--labels` in the user data of one of its own instances.
+    struct OwnRunner {
+        /// The labels it registers with (lower-cased); nil when a part is only known at boot.
+        var labels: Set<String>?
+        /// The resource whose user data registers it.
+        var resource: String
+        var range: SourceRange
+    }
+
+    /// Resource arguments that hold an instance's boot script.
+    static let userDataArguments: Set<String> = ["user_data", "user_data_base64"]
+
+    /// Runners registered by the user data of the repository's own instances (`aws_instance`,
+    /// launch templates...): each `file`/`templatefile` such an argument reads, rendered with the
+    /// scope's values (or read as written when they are unknown), searched for `--labels`.
+    static func ownRunners(_ context: RuleContext) -> [OwnRunner] {
+        var out: [OwnRunner] = []
+        var seen = Set<String>()
+        for scope in context.model.scopes {
+            for key in scope.module.resources.keys.sorted() where !key.hasPrefix("data.") {
+                let block = scope.module.resources[key]!
+                for a in block.body.attributes where userDataArguments.contains(a.name) {
+                    var reads: [(call: Expression, arguments: [Expression])] = []
+                    a.expression.forEachNode { e in
+                        if case .functionCall(let name, _, let args, _) = e.kind, name == "file" || name == "templatefile", !args.isEmpty {
+                            reads.append((e, args))
+                        }
+                    }
+                    for (call, arguments) in reads {
+                        let (rendered, _) = scope.evaluate(call)
+                        var text = rendered.stringValue
+                        if text == nil, let path = scope.evaluate(arguments[0]).0.stringValue,
+                           let raw = Paths.join(scope.rootDirectory, path).flatMap({ context.workspace.source($0)?.text }) {
+                            // Some template variables are unknown: put in those that are known, as written.
+                            let vars = arguments.count > 1 ? scope.evaluate(arguments[1]).0.objectValue ?? [:] : [:]
+                            text = vars.reduce(raw) { t, v in v.value.stringValue.map { t.replacingOccurrences(of: "${\(v.key)}", with: $0) } ?? t }
+                        }
+                        guard let text, let found = registeredLabels(in: text) else { continue }
+                        let id = "\(scope.module.directory)|\(key)|\(found.map { $0.sorted().joined(separator: ",") } ?? "?")"
+                        guard seen.insert(id).inserted else { continue }
+                        out.append(OwnRunner(labels: found, resource: key, range: a.expression.range))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The labels a script registers a runner with (`config.sh ... --labels a,b`), nil for a
+    /// label only known at boot (a shell variable or an unrendered template part); no `--labels`
+    /// after a `config.sh`/`config.cmd`: not a runner registration (an empty result is never returned).
+    static func registeredLabels(in text: String) -> Set<String>?? {
+        guard text.contains("config.sh") || text.contains("config.cmd") else { return .none }
+        var labels: Set<String> = []
+        var unknown = false
+        var found = false
+        var rest = Substring(text)
+        while let r = rest.range(of: "--labels") {
+            rest = rest[r.upperBound...]
+            let afterFlag = rest.drop { $0 == " " || $0 == "=" || $0 == "\t" }
+            guard let first = afterFlag.first, first != "\n", afterFlag.startIndex != rest.startIndex else { continue }
+            var value: Substring
+            if first == "\"" || first == "'" {
+                let body = afterFlag.dropFirst()
+                value = body.prefix { $0 != first && $0 != "\n" }
+            } else {
+                value = afterFlag.prefix { !$0.isWhitespace && $0 != "`" }
+            }
+            found = true
+            for part in value.split(separator: ",") {
+                let label = part.trimmingCharacters(in: .whitespaces)
+                if label.contains("$") || label.contains("{") { unknown = true } else if !label.isEmpty { labels.insert(label.lowercased()) }
+            }
+        }
+        guard found else { return .none }
+        return .some(unknown ? nil : labels)
+    }
+
     public func check(_ context: RuleContext) -> [Finding] {
         let facts = context.fleetFacts
         guard !facts.isEmpty else { return [] }
+        // Jobs a runner of the repository's own serves are not the module's; one whose labels are
+        // only known at boot could serve any job.
+        let own = Self.ownRunners(context)
+        guard !own.contains(where: { $0.labels == nil }) else { return [] }
+        let ownLabels = own.compactMap(\.labels)
         var fleetLabels: [(FleetFacts, Set<String>)] = []
         for f in facts {
             // One fleet whose labels cannot be known could serve any job: stay silent.
@@ -84,19 +174,42 @@ public struct WorkflowLabelRule: Rule {
         var out: [Finding] = []
         for job in Self.selfHostedJobs(context.workspace) {
             let wanted = Set(job.labels.map { $0.lowercased() })
-            guard !fleetLabels.contains(where: { wanted.isSubset(of: $0.1) }) else { continue }
+            guard !fleetLabels.contains(where: { wanted.isSubset(of: $0.1) }), !ownLabels.contains(where: { wanted.isSubset(of: $0) }) else { continue }
             let closest = fleetLabels.min { wanted.subtracting($0.1).count < wanted.subtracting($1.1).count }!
             let missing = wanted.subtracting(closest.1).sorted()
             let target = closest.0.target.map { " at \($0)" } ?? ""
+            let changedIn = Self.release(whereUnserved: wanted, fleets: facts, context: context)
             out.append(context.finding(
                 id,
                 "job `\(job.id)` asks for labels no fleet serves\(target): closest is `\(closest.0.fleet.name)`, which lacks \(missing.map { "`\($0)`" }.joined(separator: ", "))",
                 at: job.range,
                 detail: "A job runs only on a runner that has every label it asks for. Fleet `\(closest.0.fleet.name)` has \(closest.1.sorted().map { "`\($0)`" }.joined(separator: ", ")). The label list changed in 4.0 (full list built by the module) and 5.0 (`runner_extra_labels` became a list); add the labels to a fleet's `runner_extra_labels` or change `runs-on`.",
                 related: context.fleetNotes(closest.0),
-                fix: Fix("Add \(missing.map { "`\($0)`" }.joined(separator: ", ")) to `runner_extra_labels` of a fleet, or change `runs-on`")))
+                fix: Fix("Add \(missing.map { "`\($0)`" }.joined(separator: ", ")) to `runner_extra_labels` of a fleet, or change `runs-on`"),
+                changedIn: changedIn))
         }
         return out
+    }
+}
+
+extension WorkflowLabelRule {
+    /// The release from which no fleet serves `wanted`: the current release of the calls when no
+    /// fleet serves the job today either, else the first release the upgrade crosses where the
+    /// label computation changes (`relies_on`: 4.0.1, 5.0.0, 5.20.0) and no fleet serves it any more;
+    /// nil when the current releases are not known.
+    static func release(whereUnserved wanted: Set<String>, fleets: [FleetFacts], context: RuleContext) -> ModuleVersion? {
+        let currents = fleets.compactMap { context.currentVersion(for: $0.call) }
+        guard currents.count == fleets.count, let current = currents.max() else { return nil }
+        func served(at release: (FleetFacts) -> ModuleVersion) -> Bool {
+            fleets.contains { f in labels(f, at: release(f)).map { wanted.isSubset(of: $0) } ?? true }
+        }
+        if !served(at: { context.currentVersion(for: $0.call)! }) { return currents.min() }
+        guard let target = fleets.compactMap(\.target).max() else { return nil }
+        let steps = (context.knowledge.rule(id: RuleID.gha208.rawValue)?.reliesOn ?? []).filter { $0 > current && $0 <= target }.sorted()
+        for step in steps where !served(at: { f in max(context.currentVersion(for: f.call)!, min(step, f.target ?? step)) }) {
+            return step
+        }
+        return target
     }
 }
 

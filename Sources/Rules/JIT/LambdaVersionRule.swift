@@ -66,6 +66,67 @@ public struct LambdaVersionRule: Rule {
         }
     }
 
+    /// A lambda pin whose release cannot be read: a committed zip (`lambdas/runners.zip`), a
+    /// `download-lambda` tag or zip path from a value the audit cannot know.
+    struct UnreadPin {
+        /// `runners_lambda_zip` or the lambda's name.
+        var name: String
+        /// What is written (`lambdas/runners.zip`), nil when unknown.
+        var written: String?
+        var range: SourceRange
+        var owner: RunnerModuleCall?
+    }
+
+    /// Pins whose release cannot be read. A zip path without a release next to a `download-lambda`
+    /// call is that call's download, whose tags are the pins.
+    func unreadPins(_ context: RuleContext) -> [UnreadPin] {
+        var found: [UnreadPin] = []
+        let downloads = context.model.calls.contains { $0.kind == .downloadLambda }
+        for call in context.model.calls {
+            if call.kind == .downloadLambda, let lambdas = call.fleetsInputs(named: "lambdas") {
+                for item in lambdas.value.listValue ?? [] {
+                    guard let tag = item["tag"], tag.stringValue.map({ Self.releaseNamed(in: $0) == nil }) ?? tag.containsUnknown else { continue }
+                    found.append(UnreadPin(name: item["name"]?.stringValue ?? "lambda", written: tag.stringValue,
+                                           range: tag.origin ?? lambdas.range, owner: nil))
+                }
+            }
+            guard call.kind.hasFleets, !downloads else { continue }
+            for a in call.call.inputs where a.name.hasSuffix("_lambda_zip") || a.name.hasSuffix("_lambda_s3_key") {
+                let (v, _) = call.scope.evaluate(a.expression)
+                guard v.stringValue.map({ Self.releaseNamed(in: $0) == nil }) ?? v.containsUnknown else { continue }
+                found.append(UnreadPin(name: a.name, written: v.stringValue, range: v.origin ?? a.expression.range, owner: call))
+            }
+        }
+        return found
+    }
+
+    /// One note for every lambda pin whose release cannot be read: moving the module leaves them
+    /// behind unless someone replaces them.
+    func unreadPinsFinding(_ pins: [UnreadPin], context: RuleContext) -> Finding? {
+        guard let first = pins.first else { return nil }
+        let runnerCalls = context.model.calls.filter { $0.kind.hasFleets }
+        var calls: [RunnerModuleCall] = []
+        for p in pins { for c in p.owner.map({ [$0] }) ?? runnerCalls where !calls.contains(where: { $0.address == c.address && $0.call.file == c.call.file }) { calls.append(c) } }
+        guard !calls.isEmpty else { return nil }
+        let list = pins.map { p in "`\(p.name)`" + (p.written.map { " (`\($0)`)" } ?? " (unknown value)") }.joined(separator: ", ")
+        let currents = Set(calls.compactMap { context.currentVersion(for: $0) })
+        let targets = Set(calls.compactMap { context.targetVersion(for: $0) })
+        var detail = "Lambda artefacts must come from the release the module runs; no release can be read from these, so the audit cannot compare them"
+        if currents.count == 1, let current = currents.first { detail += " with \(current), the module's current release" }
+        detail += "."
+        if targets.count == 1, let target = targets.first, currents != [target] {
+            detail += " Upgrading the module to \(target) leaves them behind: replace them with the artefacts of release v\(target) in the same change."
+        }
+        var finding = context.finding(
+            id, "the release of the lambda \(pins.count == 1 ? "artefact" : "artefacts") \(list) cannot be read, so \(pins.count == 1 ? "it" : "they") cannot be compared with the module's release",
+            at: first.range, detail: detail, severity: .note,
+            related: pins.dropFirst().map { RelatedNote("lambda pin `\($0.name)`", at: $0.range) }
+                + calls.map { RelatedNote("module call `\($0.address)` (\($0.evidence.how))", at: $0.evidence.range ?? $0.call.block.typeRange) },
+            fix: Fix("Name the release in the pins (download the artefacts of the module's release with `download-lambda`, or keep them under a path holding the release)"))
+        finding.tags = ["version"]
+        return finding
+    }
+
     func artefacts(_ context: RuleContext) -> [Artefact] {
         var found: [Artefact] = []
         for call in context.model.calls {
@@ -122,7 +183,11 @@ public struct LambdaVersionRule: Rule {
     }
 
     public func check(_ context: RuleContext) -> [Finding] {
-        let artefacts = artefacts(context)
+        let unread = unreadPinsFinding(unreadPins(context), context: context)
+        return check(artefacts(context), context: context) + (unread.map { [$0] } ?? [])
+    }
+
+    func check(_ artefacts: [Artefact], context: RuleContext) -> [Finding] {
         guard !artefacts.isEmpty else { return [] }
         let runnerCalls = context.model.calls.filter { $0.kind.hasFleets }
         // One verdict per place a release is written (a shared `local` names several lambdas).

@@ -4,8 +4,9 @@ import Terraform
 
 /// What the rules read about the fleets of one run, computed once when the `RuleContext` is built
 /// (and again only when the model, target or scripts it depends on change): every fleet's facts at
-/// its target, each fleet's boot path resolved to scripts, and every input written for a runner
-/// module call. Rules read these instead of recomputing them per rule and per call site.
+/// its target, each fleet's boot path resolved to scripts, every input written for a runner module
+/// call, and the IAM roles (`RoleFacts`). Rules read these instead of recomputing them per rule and
+/// per call site.
 public struct RunFacts: Sendable {
     /// Every fleet with its facts at the target, placeholders of unreadable maps left out.
     public private(set) var fleets: [FleetFacts] = []
@@ -13,6 +14,8 @@ public struct RunFacts: Sendable {
     public private(set) var boots: [ResolvedBoot] = []
     /// Every input written for a runner module call (module arguments and `multi_runner_config` fields).
     private(set) var writtenInputs: [WrittenInput] = []
+    /// The requirements table, every fleet's runner role and the role subjects of the IAM rules.
+    private(set) var roles = RoleFacts()
     /// Where a fleet's boot is in `boots`; a key two fleets share is left out (they are resolved again).
     private var bootIndex: [FleetKey: Int] = [:]
 
@@ -46,6 +49,7 @@ public struct RunFacts: Sendable {
         }
         for key in shared { bootIndex[key] = nil }
         writtenInputs = context.computeWrittenInputs()
+        roles = RoleFacts(context)
     }
 
     /// The boot computed for a fleet of this run, nil for facts not among `fleets` (another target).

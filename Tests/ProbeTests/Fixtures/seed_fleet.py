@@ -18,7 +18,7 @@ session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_k
 def client(name):
     return session.client(name, endpoint_url=endpoint)
 
-ssm, ec2, iam, lam, sqs, logs, cw = (client(n) for n in ["ssm", "ec2", "iam", "lambda", "sqs", "logs", "cloudwatch"])
+ssm, ec2, iam, lam, sqs, logs, cw, apigw = (client(n) for n in ["ssm", "ec2", "iam", "lambda", "sqs", "logs", "cloudwatch", "apigatewayv2"])
 
 TOKEN_ONLY = """#!/bin/bash -e
 exec > >(tee /var/log/user-data.log | logger -t user-data -s 2>/dev/console) 2>&1
@@ -124,6 +124,9 @@ def fleet(prefix, version4):
                             Role=scale_up["Arn"], Handler="index.handler", Code={"ZipFile": tiny_zip()},
                             Environment={"Variables": env if fn == "scale-up" else {"ENVIRONMENT": prefix}})
 
+    # The webhook's HTTP API, as the module names it (modules/webhook: `<prefix>-github-action-webhook`).
+    apigw.create_api(Name=f"{prefix}-github-action-webhook", ProtocolType="HTTP")
+
     lt = ec2.create_launch_template(LaunchTemplateName=f"{prefix}-action-runner", LaunchTemplateData={
         "ImageId": runner_image_id() if version4 else image_id(), "InstanceType": "m5.large",
         "UserData": base64.b64encode((JIT_AWARE if version4 else TOKEN_ONLY).encode()).decode(),
@@ -196,6 +199,7 @@ def snapshot():
         n = len(logs.filter_log_events(logGroupName=g["logGroupName"])["events"])
         groups.append([g["logGroupName"], n])
     out["log_groups"] = sorted(groups)
+    out["apis"] = sorted([a["Name"], a["ApiEndpoint"]] for a in apigw.get_apis()["Items"])
     print(json.dumps(out, sort_keys=True, indent=1))
 
 def user(name, actions):
