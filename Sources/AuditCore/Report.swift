@@ -74,14 +74,19 @@ public struct ModuleSummary: Sendable, Hashable, Codable {
     public var fleets: [FleetSummary]
     /// The `module` block.
     public var anchor: SourceRange?
+    /// For a call of a vendored copy of the module: which release it was audited as and why (its
+    /// CHANGELOG, its git submodule commit, or the start scripts and inputs it matches).
+    public var versionEvidence: String?
 
-    public init(path: String, source: String, version: String?, kind: String, fleets: [FleetSummary], anchor: SourceRange? = nil) {
+    public init(path: String, source: String, version: String?, kind: String, fleets: [FleetSummary], anchor: SourceRange? = nil,
+                versionEvidence: String? = nil) {
         self.path = path
         self.source = source
         self.version = version
         self.kind = kind
         self.fleets = fleets
         self.anchor = anchor
+        self.versionEvidence = versionEvidence
     }
 }
 
@@ -139,6 +144,10 @@ public struct Report: Sendable {
     public var live: LiveFacts?
     /// Findings left out of `findings` by a suppression or a baseline, in `Finding.ordered` order.
     public var dismissed: [DismissedFinding] = []
+    /// Findings a display filter (`--min-severity`, `--rule`, `--skip-rule`) left out of `findings`,
+    /// in report order. They are not shown, but the gate still judges them and every summary
+    /// counts them (`FindingFilter.apply` fills this).
+    public var hidden: [Finding] = []
 
     public init(toolName: String = "ghr-audit", toolVersion: String, target: String, filesScanned: Int,
                 filesByKind: [String: Int], filesNotReached: [String: Int] = [:], modules: [ModuleSummary], findings: [Finding],
@@ -155,6 +164,9 @@ public struct Report: Sendable {
     }
 
     public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
+
+    /// Every finding the gate judges: the shown ones and those a display filter hid.
+    public var judged: [Finding] { hidden.isEmpty ? findings : findings + hidden }
 
     /// How many findings a suppression (`inSource`) or a baseline (`external`) dismissed.
     public func count(_ kind: DismissedFinding.Kind) -> Int { dismissed.filter { $0.kind == kind }.count }
@@ -184,7 +196,7 @@ extension Report {
         if calls.isEmpty {
             first = "audited: no runner module call found"
         } else {
-            let shown = calls.prefix(3).map { "\($0.path) (\($0.source) \($0.version ?? "release unknown"))" }
+            let shown = calls.prefix(3).map { "\($0.path) (\($0.source) \($0.version ?? "release unknown")" + ($0.versionEvidence.map { ": " + $0 } ?? "") + ")" }
             first = "audited: " + n(calls.count, "runner module call") + ": " + shown.joined(separator: ", ")
             if calls.count > 3 { first += " and \(calls.count - 3) more" }
             first += "; " + n(fleetCount, "fleet") + ", " + "\(startScriptsResolved) of \(fleetCount) start script\(fleetCount == 1 ? "" : "s") resolved"

@@ -115,6 +115,19 @@ public struct VersionConstraint: Sendable, Hashable, Codable, CustomStringConver
         }
     }
 
+    /// Whether some version satisfies both this constraint and `other` (`~> 5.0` and `>= 6.21`
+    /// do not). Each constraint is an interval with holes (`!=`), so when the two meet, they meet
+    /// at a bound of one of them or just above it: those are the versions tried.
+    public func overlaps(_ other: VersionConstraint) -> Bool {
+        var candidates: Set<ModuleVersion> = [ModuleVersion(0, 0, 0)]
+        for c in clauses + other.clauses {
+            let v = c.version
+            candidates.formUnion([ModuleVersion(v.major, v.minor, v.patch), ModuleVersion(v.major, v.minor, v.patch + 1),
+                                  ModuleVersion(v.major, v.minor + 1, 0), ModuleVersion(v.major + 1, 0, 0)])
+        }
+        return candidates.contains { isSatisfied(by: $0) && other.isSatisfied(by: $0) }
+    }
+
     /// The newest of `candidates` that satisfies the constraint.
     public func newest(in candidates: [ModuleVersion]) -> ModuleVersion? {
         candidates.filter(isSatisfied).max()

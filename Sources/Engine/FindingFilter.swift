@@ -47,11 +47,13 @@ public struct FindingFilter: Sendable, Hashable {
         return !skipRules.contains(where: named)
     }
 
-    /// `report` showing only what the filter keeps (dismissed findings too).
+    /// `report` showing only what the filter keeps (dismissed findings too). The findings it takes
+    /// out move to `hidden`, so the reporters still judge and count them.
     public func apply(to report: Report) -> Report {
         guard !isEmpty else { return report }
         var copy = report
         copy.findings = report.findings.filter(keeps)
+        copy.hidden = report.hidden + report.findings.filter { !keeps($0) }
         copy.dismissed = report.dismissed.filter { keeps($0.finding) }
         return copy
     }

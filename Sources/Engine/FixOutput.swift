@@ -35,6 +35,8 @@ extension FixPlan {
     public func output(applyingWith writer: (any ScanRootWriter)? = nil, quiet: Bool = false) -> FixOutput {
         var out = FixOutput()
         for line in pinInstructions { out.error("ghr-audit: change by hand: \(line)\n") }
+        // A shared wrapper's fix changes every caller: said before the diff, so no one applies it unaware.
+        for line in sharedModuleNotes { out.error("ghr-audit: shared module: \(line)\n") }
         if files.isEmpty && unaudited.isEmpty {
             if !quiet { out.error("ghr-audit: no machine-applicable fix\n") }
         } else {

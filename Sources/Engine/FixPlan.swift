@@ -33,6 +33,10 @@ public struct FixPlan: Sendable {
     /// decide (see `asksForDecision`). `fix` lists them after the diff so a dry run never looks
     /// like the whole job.
     public var notFixed: [Finding]
+    /// Edited files that belong to a module several module calls use (a shared wrapper): the
+    /// edit changes the configuration of every caller, which each line names. Shown before the
+    /// diff.
+    public var sharedModuleNotes: [String]
 
     /// Whether a fix's text asks the user to confirm, verify or choose something: advice, which
     /// is never written into a file even when it carries edits.
@@ -90,6 +94,25 @@ public struct FixPlan: Sendable {
         self.files = files
         self.unaudited = unaudited
         self.notFixed = notFixed
+        self.sharedModuleNotes = Self.sharedModuleNotes(files.map(\.path), model: result.model)
+    }
+
+    /// For each of `paths` that declares a runner module call reached through more than one
+    /// outermost module call: the file and those callers.
+    static func sharedModuleNotes(_ paths: [String], model: DeploymentModel) -> [String] {
+        var callersByFile: [String: [RelatedNote]] = [:]
+        for call in model.calls {
+            guard let outermost = call.callers.first else { continue }
+            var known = callersByFile[call.call.file, default: []]
+            if !known.contains(where: { $0.location == outermost.location }) { known.append(outermost) }
+            callersByFile[call.call.file] = known
+        }
+        return paths.compactMap { path in
+            guard let callers = callersByFile[path], callers.count > 1 else { return nil }
+            let sorted = callers.sorted { ($0.location.path, $0.location.start.line) < ($1.location.path, $1.location.start.line) }
+            let list = sorted.map { "\($0.location.path):\($0.location.start.line)" }.joined(separator: ", ")
+            return "`\(path)` belongs to a module that \(callers.count) module calls use (\(list)): its fixes change the configuration of every one of them"
+        }
     }
 
     /// `path:line:col: severity[RULE-ID] message (why not fixed)` for each of `notFixed`.

@@ -18,7 +18,7 @@ enum ModelSummary {
             return ModuleSummary(
                 path: "\(call.call.file):\(call.address)", source: call.source.text,
                 version: context.currentVersion(for: call)?.description, kind: call.kind.rawValue, fleets: fleets,
-                anchor: call.call.block.range)
+                anchor: call.call.block.range, versionEvidence: call.vendoredRoot == nil ? nil : call.evidence.how)
         }.sorted { $0.path < $1.path }
     }
 

@@ -24,6 +24,8 @@ public struct KnowledgeBase: Sendable {
     private let inputsByScope: [InputScope: [String: InputLifespan]]
     private struct ValidationKey: Hashable { var scope: InputScope; var input: String }
     private var validationsByInput: [ValidationKey: [InputValidation]] = [:]
+    /// `rules/knowledge/provider-requirements.yaml` by module directory, runs in release order.
+    private var providerRequirementsByModule: [String: [ModuleProviderRequirement]] = [:]
     private let renamesByScope: [InputScope: [InputRename]]
     private let fingerprintIndex: [String: Int]
     private let ruleIndex: [String: Int]
@@ -101,6 +103,7 @@ public struct KnowledgeBase: Sendable {
         kb.lambdaContracts = data.lambdaContracts
         for v in data.validations { kb.validationsByInput[ValidationKey(scope: v.scope, input: v.input), default: []].append(v) }
         kb.runnerRequirements = data.runnerRequirements
+        for r in data.providerRequirements { kb.providerRequirementsByModule[r.module, default: []].append(r) }
         return kb
     }
 
@@ -115,6 +118,13 @@ public struct KnowledgeBase: Sendable {
         self.renamesByScope = renamesByScope
         self.fingerprintIndex = fingerprintIndex
         self.ruleIndex = ruleIndex
+    }
+
+    /// The aws provider constraint the module directory `module` (`""` for the root module,
+    /// `modules/multi-runner`...) declares at `version`; nil when it declares none or the release
+    /// is not covered.
+    public func awsProviderRequirement(module: String, at version: ModuleVersion) -> ModuleProviderRequirement? {
+        providerRequirementsByModule[module]?.first { $0.exists(at: version) }
     }
 
     /// The runner requirement named `name` (`jitconfig`).
@@ -200,6 +210,15 @@ public struct KnowledgeBase: Sendable {
 
     /// Every validation block of every release (for the catalogue's own checks).
     public var allValidations: [InputValidation] { validationsByInput.values.flatMap { $0 } }
+
+    /// This knowledge base with `validations` added: validation blocks a release could declare
+    /// but none in the data does yet (conditions reading other variables, Terraform 1.9), so
+    /// tests can drive INP-209 through them.
+    package func adding(_ validations: [InputValidation]) -> KnowledgeBase {
+        var copy = self
+        for v in validations { copy.validationsByInput[ValidationKey(scope: v.scope, input: v.input), default: []].append(v) }
+        return copy
+    }
 
     // MARK: Scripts
 

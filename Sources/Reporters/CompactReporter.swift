@@ -7,7 +7,8 @@ import AuditCore
 ///
 /// Text from the scanned files is sanitized (no control characters) and kept on one line. With
 /// `showSuppressed`, dismissed findings follow in the same shape with ` (suppressed: reason)`;
-/// otherwise a last line counts them when there are any (not under `quiet`).
+/// otherwise a last line counts them when there are any (not under `quiet`). A last line counts the
+/// findings a display filter hid (not under `quiet`).
 enum CompactReporter {
     static func render(_ report: Report, showSuppressed: Bool, quiet: Bool = false) -> String {
         var lines = report.findings.map { line($0) }
@@ -16,6 +17,7 @@ enum CompactReporter {
         } else if !quiet, let counts = Counting.dismissedPhrase(report) {
             lines.append(counts + " (`--show-suppressed` lists them)")
         }
+        if !quiet, let hidden = Counting.hiddenPhrase(report) { lines.append(hidden) }
         return lines.map { $0 + "\n" }.joined()
     }
 

@@ -16,6 +16,9 @@ enum GitHubReporter {
         if let counts = Counting.dismissedPhrase(report) {
             lines.append("::notice title=\(escapeProperty(report.toolName))::\(escapeData(counts + " finding(s) not annotated"))")
         }
+        if let hidden = Counting.hiddenPhrase(report) {
+            lines.append("::notice title=\(escapeProperty(report.toolName))::\(escapeData(hidden + ", not annotated"))")
+        }
         return lines.map { $0 + "\n" }.joined()
     }
 

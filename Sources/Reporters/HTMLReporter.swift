@@ -370,10 +370,13 @@ struct HTMLPage {
         guard let threshold = options.failOn else {
             return Verdict(fails: false, title: "passes", detail: "nothing fails the run (fail-on none); " + counts, exitStatus: 0)
         }
-        let failing = report.findings.filter { $0.severity >= threshold }.count
+        // The gate judges every finding, those a display filter hid too.
+        let failing = report.judged.filter { $0.severity >= threshold }.count
         if failing > 0 {
+            let hiddenFailing = report.hidden.filter { $0.severity >= threshold }.count
+            let hidden = hiddenFailing == 0 ? "" : " (\(hiddenFailing == failing ? "all" : String(hiddenFailing)) hidden by the display filter)"
             return Verdict(fails: true, title: "fails",
-                           detail: "\(Counting.phrase(failing, "finding")) at or above \(threshold.rawValue); " + counts, exitStatus: 1)
+                           detail: "\(Counting.phrase(failing, "finding")) at or above \(threshold.rawValue)\(hidden); " + counts, exitStatus: 1)
         }
         return Verdict(fails: false, title: "passes", detail: "no finding at or above \(threshold.rawValue); " + counts, exitStatus: 0)
     }
@@ -601,7 +604,7 @@ struct HTMLPage {
     func findings() -> [String] {
         var out = ["<section id=\"findings\" aria-labelledby=\"findings-title\">", "<h2 id=\"findings-title\">Findings</h2>"]
         guard !report.findings.isEmpty else {
-            out.append("<p>No findings: \(text(Counting.summaryLine(report))).</p>")
+            out.append("<p>No findings\(report.hidden.isEmpty ? "" : " shown"): \(text(Counting.summaryLine(report))).</p>")
             out += dismissed()
             out.append("</section>")
             return out

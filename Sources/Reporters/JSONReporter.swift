@@ -3,9 +3,11 @@ import AuditCore
 /// The machine-readable contract. Shape (keys sorted in the output):
 ///
 ///     { "tool": {name, version}, "target",
-///       "summary": {files, byKind: {kind: count}, error, warning, note, suppressed, baselined},
+///       "summary": {files, byKind: {kind: count}, error, warning, note, suppressed, baselined,
+///                   hidden?: {total, error, warning, note}},
 ///       "scope": {runnerModuleCalls, fleets, startScriptsResolved, unresolved: [text], filesNotReached: {kind: n}, text: [line]},
-///       "modules": [{path, source, version|null, kind, fleets: [{name, os|null, ephemeral|null, jit|null, bootScript}]}],
+///       "modules": [{path, source, version|null, kind, fleets: [{name, os|null, ephemeral|null, jit|null, bootScript}],
+///                    versionEvidence?}],   (a vendored copy's: which release it was audited as and why)
 ///       "findings": [{ruleId, severity, tags, message, detail|null,
 ///                     location: {path, startLine, startColumn, endLine, endColumn},
 ///                     related: [{message, location}],
@@ -25,7 +27,8 @@ import AuditCore
 /// --probe-results FILE` reads it back, see `LiveFacts`). Optional values inside it are `null`.
 ///
 /// Columns are 1-based Unicode scalar counts, end positions exclusive. `fix` is absent when the
-/// finding has none.
+/// finding has none. `summary.hidden` is present when a display filter (`--min-severity`,
+/// `--rule`, `--skip-rule`) hid findings: their counts (they are not listed; the gate judges them).
 enum JSONReporter {
     static func render(_ report: Report) -> String {
         document(report).serialized()
@@ -38,18 +41,20 @@ enum JSONReporter {
     }
 
     static func base(_ report: Report) -> [String: JSONValue] {
-        [
+        var summary: [String: JSONValue] = [
+            "files": .int(report.filesScanned),
+            "byKind": .object(report.filesByKind.mapValues(JSONValue.int)),
+            "error": .int(report.count(.error)),
+            "warning": .int(report.count(.warning)),
+            "note": .int(report.count(.note)),
+            "suppressed": .int(report.count(.inSource)),
+            "baselined": .int(report.count(.external)),
+        ]
+        if let hidden = hidden(report) { summary["hidden"] = hidden }
+        return [
             "tool": .object(["name": .string(report.toolName), "version": .string(report.toolVersion)]),
             "target": .string(report.target),
-            "summary": .object([
-                "files": .int(report.filesScanned),
-                "byKind": .object(report.filesByKind.mapValues(JSONValue.int)),
-                "error": .int(report.count(.error)),
-                "warning": .int(report.count(.warning)),
-                "note": .int(report.count(.note)),
-                "suppressed": .int(report.count(.inSource)),
-                "baselined": .int(report.count(.external)),
-            ]),
+            "summary": .object(summary),
             "modules": .array(report.modules.map(module)),
             "scope": scope(report),
             "findings": .array(report.findings.map(finding)),
@@ -130,6 +135,14 @@ enum JSONReporter {
     }
 
     /// What was audited (the same data the text format prints after the findings).
+    /// The counts of the findings a display filter hid, nil when it hid none.
+    static func hidden(_ report: Report) -> JSONValue? {
+        guard !report.hidden.isEmpty else { return nil }
+        var counts: [String: JSONValue] = ["total": .int(report.hidden.count)]
+        for severity in [Severity.error, .warning, .note] { counts[severity.rawValue] = .int(report.hidden.filter { $0.severity == severity }.count) }
+        return .object(counts)
+    }
+
     static func scope(_ report: Report) -> JSONValue {
         .object([
             "runnerModuleCalls": .int(report.runnerCalls.count),
@@ -142,7 +155,13 @@ enum JSONReporter {
     }
 
     static func module(_ m: ModuleSummary) -> JSONValue {
-        .object([
+        var members = moduleMembers(m)
+        if let evidence = m.versionEvidence { members["versionEvidence"] = .string(evidence) }
+        return .object(members)
+    }
+
+    static func moduleMembers(_ m: ModuleSummary) -> [String: JSONValue] {
+        [
             "path": .string(m.path),
             "source": .string(m.source),
             "version": .optional(m.version),
@@ -156,7 +175,7 @@ enum JSONReporter {
                     "bootScript": .string(fleet.bootScript),
                 ])
             }),
-        ])
+        ]
     }
 
     static func finding(_ f: Finding) -> JSONValue {

@@ -12,9 +12,13 @@ enum MarkdownReporter {
         var out: [String] = []
         let tool = inline(report.toolName)
         guard !report.findings.isEmpty else {
-            out.append("### \(tool): No findings")
+            out.append("### \(tool): No findings" + (report.hidden.isEmpty ? "" : " shown"))
             out.append("")
             out.append(context(report))
+            if let hidden = Counting.hiddenPhrase(report) {
+                out.append("")
+                out.append(inline(hidden.prefix(1).uppercased() + hidden.dropFirst()) + ": the gate still judges them.")
+            }
             out += dismissed(report, list: showSuppressed)
             return out.joined(separator: "\n") + "\n"
         }
@@ -26,6 +30,10 @@ enum MarkdownReporter {
         out.append("| --- | ---: |")
         for severity in [Severity.error, .warning, .note] {
             out.append("| \(label(severity)) | \(report.count(severity)) |")
+        }
+        if let hidden = Counting.hiddenPhrase(report) {
+            out.append("")
+            out.append(inline(hidden.prefix(1).uppercased() + hidden.dropFirst()) + ": the gate still judges them.")
         }
         out.append("")
         out.append("| Rule | Title | Findings |")

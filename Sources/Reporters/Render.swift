@@ -101,15 +101,22 @@ enum Counting {
     }
 
     /// `2 errors, 1 warning, 0 notes in 3 files`, or `no findings (12 files scanned)`, followed
-    /// by the dismissed findings when there are any: `…; 2 suppressed, 1 baselined`.
+    /// by what a display filter hid and the dismissed findings when there are any:
+    /// `…; 3 hidden by the display filter (1 error, 2 notes); 2 suppressed, 1 baselined`. With
+    /// nothing shown but something hidden: `no findings shown (12 files scanned; 3 hidden …)`.
     static func summaryLine(_ report: Report) -> String {
-        let dismissed = dismissedPhrase(report).map { "; " + $0 } ?? ""
+        let tail = [hiddenPhrase(report), dismissedPhrase(report)].compactMap { $0 }.map { "; " + $0 }.joined()
         if report.findings.isEmpty {
-            return "no findings (\(phrase(report.filesScanned, "file")) scanned\(dismissed))"
+            return "no findings\(report.hidden.isEmpty ? "" : " shown") (\(phrase(report.filesScanned, "file")) scanned\(tail))"
         }
         let files = Set(report.findings.map(\.location.path)).count
         return [Severity.error, .warning, .note].map { phrase(report.count($0), $0.rawValue) }.joined(separator: ", ")
-            + " in \(phrase(files, "file"))" + dismissed
+            + " in \(phrase(files, "file"))" + tail
+    }
+
+    /// `3 hidden by the display filter (1 error, 2 notes)`, or nil when the filter hid nothing.
+    static func hiddenPhrase(_ report: Report) -> String? {
+        report.hidden.isEmpty ? nil : "\(report.hidden.count) hidden by the display filter (\(severityList(report.hidden)))"
     }
 
     /// `2 suppressed, 1 baselined` (the non-zero counts), or nil when nothing was dismissed.

@@ -9,6 +9,8 @@ import AuditCore
 ///   an absolute path (the upload action resolves it to the checkout).
 /// - Suppressed and baselined findings are results too, with a `suppressions` entry (`inSource`
 ///   or `external`, the justification), so code scanning shows them as dismissed.
+/// - Findings a display filter hid are not results; the run's `properties.hiddenByDisplayFilter`
+///   counts them (present only when there are any).
 /// - Findings tagged `parse` stay results (the reader must see them next to the code) and are
 ///   repeated as `invocations[0].toolExecutionNotifications`; a parse error makes
 ///   `executionSuccessful` false.
@@ -52,7 +54,8 @@ enum SARIFReporter {
                 srcRoot: .object(["description": .object(["text": .string("The root of the audited repository; result paths are relative to it.")])])
             ]),
             "invocations": .array([.object(invocation)]),
-            "properties": .object(["auditedScope": JSONReporter.scope(report)]),
+            "properties": .object(["auditedScope": JSONReporter.scope(report)].merging(
+                JSONReporter.hidden(report).map { ["hiddenByDisplayFilter": $0] } ?? [:], uniquingKeysWith: { a, _ in a })),
             "results": .array(report.findings.map { result($0, ruleIndex: ruleIndex) } + report.dismissed.map { d in
                 // Dismissed findings are results with a suppression, which code scanning shows as dismissed.
                 guard case .object(var members) = result(d.finding, ruleIndex: ruleIndex) else { return result(d.finding, ruleIndex: ruleIndex) }

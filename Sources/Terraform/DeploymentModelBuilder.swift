@@ -417,7 +417,7 @@ public struct DeploymentModelBuilder: Sendable {
             } else if vendored.isMissingSubmodule {
                 how = vendored.how
             } else {
-                how = "vendored copy in \(vendored.displayName) whose release could not be read"
+                how = "vendored copy in \(vendored.displayName) whose release could not be read: \(vendored.how)"
             }
             return VersionEvidence(version: vendored.version, how: how, range: nil)
         }
@@ -476,7 +476,12 @@ public struct DeploymentModelBuilder: Sendable {
                 version = v
                 how = source
             }
-            if version == nil { how = "no release found in its CHANGELOG.md or git submodule commit" }
+            if version == nil, let match = matchRelease(root: root, modules: modules) {
+                version = match.version
+                how = match.how
+            } else if version == nil {
+                how = "no release found in its CHANGELOG.md, git submodule commit, start scripts or inputs"
+            }
             result[root] = VendoredCopy(directory: root, version: version, how: how, hasRootModule: modules[root] != nil)
         }
         // Git submodules of the module's repository. A checkout without `--recurse-submodules` (the
@@ -498,6 +503,84 @@ public struct DeploymentModelBuilder: Sendable {
             }
         }
         return result
+    }
+
+    /// The release a vendored copy without a CHANGELOG or submodule commit matches, from its own
+    /// files: the start-script templates of `modules/runners/templates` by fingerprint (an
+    /// unedited template ships in known releases only) and the variables its root,
+    /// `modules/multi-runner` and `modules/runners` declare against each release's inputs. The
+    /// oldest release matching both is assumed (releases that differ in neither cannot be told
+    /// apart); without an exact match, the nearest releases by inputs, with the differences.
+    func matchRelease(root: String, modules: [String: TerraformModule]) -> (version: ModuleVersion?, how: String)? {
+        func dir(_ sub: String) -> String { root.isEmpty ? sub : sub.isEmpty ? root : root + "/" + sub }
+        var candidates = knowledge.releases.map(\.version)
+        var evidence: [String] = []
+        // Start scripts: every unedited template narrows the candidates to the releases shipping it.
+        let templates = dir("modules/runners/templates")
+        var edited: [String] = []
+        for entry in workspace.fileSystem.list(templates) ?? [] where entry.kind == .file {
+            let path = templates + "/" + entry.name
+            guard let size = workspace.fileSystem.size(path), size <= Self.maxTemplateBytes,
+                  let data = workspace.fileSystem.read(path) else { continue }
+            guard let fingerprint = knowledge.fingerprint(ofScript: String(decoding: data, as: UTF8.self)),
+                  fingerprint.form == .template else {
+                if entry.name.hasSuffix(".sh") || entry.name.hasSuffix(".ps1") { edited.append(entry.name) }
+                continue
+            }
+            let shipped = Set(fingerprint.releases)
+            let narrowed = candidates.filter { shipped.contains($0) }
+            if !narrowed.isEmpty {
+                candidates = narrowed
+                evidence.append("`\(entry.name)`")
+            }
+        }
+        // Inputs: the variables of each of the copy's modules against each candidate's.
+        let scopes: [(InputScope, String)] = [(.root, dir("")), (.multiRunner, dir("modules/multi-runner")), (.runners, dir("modules/runners"))]
+        let declared = scopes.compactMap { scope, path in modules[path].map { (scope, Set($0.variables.keys)) } }
+        guard !declared.isEmpty || !evidence.isEmpty else { return nil }
+        func differences(_ release: ModuleVersion) -> (extra: [String], missing: [String]) {
+            var extra: [String] = [], missing: [String] = []
+            for (scope, names) in declared {
+                let known = knowledge.inputs(scope: scope, at: release)
+                extra += names.subtracting(known).sorted()
+                missing += known.subtracting(names).sorted()
+            }
+            return (extra, missing)
+        }
+        let scored = candidates.map { ($0, differences($0)) }
+        guard let best = scored.map({ $0.1.extra.count + $0.1.missing.count }).min() else { return nil }
+        let nearest = scored.filter { $0.1.extra.count + $0.1.missing.count == best }
+        let assumed = nearest[0].0
+        // A copy far from every release (a fork, a rewrite) is not taken for one.
+        let known = declared.reduce(0) { $0 + knowledge.inputs(scope: $1.0, at: assumed).count }
+        guard best <= max(3, known / 20) else {
+            return (nil, "no release found in its CHANGELOG.md or git submodule commit, and its inputs match none closely (the nearest, \(assumed), differs in \(best))")
+        }
+        let range = nearest.count == 1 ? "release \(assumed)" : "releases \(assumed)…\(nearest[nearest.count - 1].0)"
+        var what = [evidence.isEmpty ? nil : "its start scripts (" + evidence.joined(separator: ", ") + ")",
+                    declared.isEmpty ? nil : "its inputs"].compactMap { $0 }.joined(separator: " and ")
+        if !edited.isEmpty { what += " (edited, not compared: " + edited.sorted().map { "`\($0)`" }.joined(separator: ", ") + ")" }
+        var how: String
+        if best == 0 {
+            how = "\(what) match \(range)"
+        } else {
+            let d = nearest[0].1
+            var parts: [String] = []
+            if !d.extra.isEmpty { parts.append("declares " + Self.names(d.extra) + " that \(assumed) does not") }
+            if !d.missing.isEmpty { parts.append("lacks " + Self.names(d.missing)) }
+            how = "\(what) match no release exactly; nearest \(range) (\(parts.joined(separator: ", ")))"
+        }
+        if nearest.count > 1 { how += "; the oldest, \(assumed), is assumed" } else { how += "; \(assumed) is assumed" }
+        return (assumed, how)
+    }
+
+    /// Start-script templates of the module are a few kilobytes; anything larger is not one of them.
+    static let maxTemplateBytes = 256 * 1024
+
+    /// `` `a`, `b`, `c` and 2 more ``.
+    static func names(_ list: [String]) -> String {
+        let shown = list.prefix(3).map { "`\($0)`" }.joined(separator: ", ")
+        return list.count > 3 ? shown + " and \(list.count - 3) more" : shown
     }
 
     /// A vendored copy that is a git submodule: the release whose tag commit the submodule has

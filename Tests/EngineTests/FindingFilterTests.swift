@@ -45,6 +45,60 @@ struct FindingFilterTests {
         #expect(byTag.findings.count == report.findings.filter { $0.tags.contains("jit") }.count)
     }
 
+    @Test("the display filter keeps what it hides in the report, and every format judges and counts it")
+    func hiddenFindingsAreJudgedAndCounted() throws {
+        let kb = try KnowledgeBase.load()
+        let report = try Self.findings()
+        let errors = report.findings.filter { $0.severity == .error }
+        let lower = report.findings.filter { $0.severity != .error }
+        #expect(!errors.isEmpty && !lower.isEmpty, "\(report.findings.map(\.ruleId))")
+
+        // Notes and warnings hidden: shown errors, and the summary lines count the rest.
+        let onlyErrors = try FindingFilter.make(minSeverity: .error, rules: [], skipRules: [], knowledge: kb).apply(to: report)
+        #expect(onlyErrors.hidden.count == lower.count)
+        #expect(onlyErrors.judged.count == report.findings.count)
+        let phrase = "\(lower.count) hidden by the display filter ("
+        let text = render(onlyErrors, as: .text)
+        let summary = try #require(text.split(separator: "\n").first { $0.hasPrefix("\(errors.count) error") })
+        #expect(summary.contains("; " + phrase), "\(summary)")
+        #expect(render(onlyErrors, as: .markdown).contains(phrase), "markdown")
+        #expect(render(onlyErrors, as: .compact).split(separator: "\n").last?.hasPrefix(phrase) == true, "compact")
+        #expect(!render(onlyErrors, as: .compact, options: RenderOptions(quiet: true)).contains("hidden by the display filter"))
+
+        // Every error hidden (only notes shown, or nothing): the verdict still fails on them.
+        let errorRules = Set(errors.map(\.ruleId))
+        let noErrors = try FindingFilter.make(minSeverity: nil, rules: [], skipRules: Array(errorRules), knowledge: kb).apply(to: report)
+        #expect(noErrors.findings.allSatisfy { $0.severity != .error } && noErrors.hidden.count >= errors.count)
+        let html = render(noErrors, as: .html, options: RenderOptions(failOn: .error))
+        #expect(html.contains("<strong>✗ Fails</strong> \(errors.count == 1 ? "1 finding" : "\(errors.count) findings") at or above error (all hidden by the display filter)"), "html verdict")
+        #expect(html.contains("(exit status 1)"))
+        // Unfiltered, the same page says the same verdict without the hidden part.
+        #expect(render(report, as: .html, options: RenderOptions(failOn: .error)).contains("<strong>✗ Fails</strong>"))
+        #expect(!render(report, as: .html, options: RenderOptions(failOn: .error)).contains("hidden by the display filter"))
+
+        let nothing = try FindingFilter.make(minSeverity: nil, rules: [], skipRules: Array(Set(report.findings.map(\.ruleId))), knowledge: kb).apply(to: report)
+        #expect(nothing.findings.isEmpty && nothing.hidden.count == report.findings.count)
+        let all = "\(report.findings.count) hidden by the display filter ("
+        #expect(render(nothing, as: .text).contains("no findings shown ("), "text")
+        #expect(render(nothing, as: .text).contains(all), "text")
+        let markdown = render(nothing, as: .markdown)
+        #expect(markdown.hasPrefix("### ghr-audit: No findings shown\n"), "\(markdown)")
+        #expect(markdown.contains(all) && markdown.contains("the gate still judges them"), "\(markdown)")
+        let page = render(nothing, as: .html, options: RenderOptions(failOn: .error))
+        #expect(page.contains("<strong>✗ Fails</strong>") && page.contains("No findings shown:"), "html")
+        #expect(render(nothing, as: .html, options: RenderOptions(failOn: nil)).contains("<strong>✓ Passes</strong>"))
+        #expect(render(nothing, as: .github).contains("\(all.dropLast(2)) ("), "github")
+        let json = try #require(JSONSerialization.jsonObject(with: Data(render(nothing, as: .json).utf8)) as? [String: Any])
+        let hidden = try #require((json["summary"] as? [String: Any])?["hidden"] as? [String: Int], "json")
+        #expect(hidden["total"] == report.findings.count && hidden["error"] == errors.count)
+        let sarif = try #require(JSONSerialization.jsonObject(with: Data(render(nothing, as: .sarif).utf8)) as? [String: Any])
+        let run = try #require((sarif["runs"] as? [[String: Any]])?.first)
+        #expect(((run["properties"] as? [String: Any])?["hiddenByDisplayFilter"] as? [String: Int])?["total"] == report.findings.count, "sarif")
+        // Without a filter the documents keep their field set.
+        #expect(!render(report, as: .json).contains("\"hidden\""))
+        #expect(!render(report, as: .sarif).contains("hiddenByDisplayFilter"))
+    }
+
     @Test func unknownValuesAreErrorsWithASuggestion() throws {
         let kb = try KnowledgeBase.load()
         do {

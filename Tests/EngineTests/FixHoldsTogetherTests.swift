@@ -120,6 +120,53 @@ struct FixHoldsTogetherTests {
         #expect(!(try Self.audit(root.fileSystem, .version(ModuleVersion(4, 1, 0)))).report.findings.contains { $0.ruleId == "VER-210" })
     }
 
+    @Test("a git ref that is the commit of another release is a VER-210 note naming it; the commit is left to the user, first")
+    func commitRefIsNamedAndLeftToTheUser() throws {
+        let kb = try KnowledgeBase.load()
+        let old = try #require(kb.release(version: ModuleVersion(3, 6, 1)))
+        let target = try #require(kb.release(version: ModuleVersion(4, 1, 0)))
+        func main(_ ref: String) -> String {
+            "module \"runners\" {\n  source = \"git::https://github.com/philips-labs/terraform-aws-github-runner.git?ref=\(ref)\"\n  prefix = \"ci\"\n}\n"
+        }
+        // A full commit and an abbreviated one name the same release.
+        for ref in [old.commit, String(old.commit.prefix(10))] {
+            let root = MemoryScanRoot(MemoryFileSystem(["main.tf": main(ref)]))
+            let result = try Self.audit(root.fileSystem, .version(target.version))
+            let finding = try #require(result.report.findings.first { $0.ruleId == "VER-210" }, "\(ref)")
+            #expect(finding.severity == .note)
+            #expect(finding.message == "git ref `\(ref)` of `module.runners` names release 3.6.1, not the target 4.1.0", "\(finding.message)")
+            #expect(finding.location.start.line == 2)
+            // No edit: a commit does not spell its release, so only the user can point it elsewhere.
+            #expect(finding.fix?.edits.isEmpty == true)
+            #expect(finding.fix?.description.contains("pin release 4.1.0 there") == true, "\(finding.fix?.description ?? "")")
+            let plan = FixPlan(result)
+            #expect(!plan.diff.contains("source ="), "\(plan.diff)")
+            #expect(plan.pinInstructions.count == 1 && plan.pinInstructions[0].contains("git ref `\(ref)`"), "\(plan.pinInstructions)")
+            #expect(plan.apply(to: root).status == .clean)
+            #expect(root.fileSystem.read("main.tf").map { String(decoding: $0, as: UTF8.self) } == main(ref))
+        }
+        // The target's own commit: nothing to say; a commit of no release: no release to name.
+        for ref in [target.commit, "0123456789abcdef0123456789abcdef01234567"] {
+            let result = try Self.audit(MemoryFileSystem(["main.tf": main(ref)]), .version(target.version))
+            #expect(!result.report.findings.contains { $0.ruleId == "VER-210" }, "\(ref)")
+        }
+    }
+
+    @Test("a fix in a wrapper module that several roots call says every caller changes; one caller says nothing")
+    func sharedWrapperNamesEveryCaller() throws {
+        let caller = "module \"ci\" {\n  source = \"../../modules/ci-runners\"\n}\n"
+        let shared = MemoryFileSystem(["modules/ci-runners/main.tf": Self.v4, "envs/prod/main.tf": caller, "envs/dev/main.tf": caller])
+        let plan = FixPlan(try Self.audit(shared, .version(ModuleVersion(5, 0, 0))))
+        #expect(plan.files.map(\.path) == ["modules/ci-runners/main.tf"], "\(plan.files.map(\.path))")
+        #expect(plan.sharedModuleNotes == [
+            "`modules/ci-runners/main.tf` belongs to a module that 2 module calls use (envs/dev/main.tf:1, envs/prod/main.tf:1): its fixes change the configuration of every one of them",
+        ], "\(plan.sharedModuleNotes)")
+
+        let single = MemoryFileSystem(["modules/ci-runners/main.tf": Self.v4, "envs/prod/main.tf": caller])
+        let alone = FixPlan(try Self.audit(single, .version(ModuleVersion(5, 0, 0))))
+        #expect(!alone.files.isEmpty && alone.sharedModuleNotes.isEmpty)
+    }
+
     @Test("lines are aligned as terraform fmt aligns the group they join")
     func alignment() {
         let text = "a {\n  x = 1\n  longer_name = 2\n\n  y    = 3\n  zz   = 4\n  c = <<EOF\n  q = 1\nEOF\n}\n"

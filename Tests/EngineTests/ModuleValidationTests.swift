@@ -129,6 +129,47 @@ struct ModuleValidationTests {
         #expect(e.location.path == "terraform.tfvars", "\(e.location)")
     }
 
+    /// Conditions that read other variables (Terraform 1.9): none of the module's releases declares
+    /// one yet, so these blocks are added to the loaded knowledge base.
+    static let crossVariable = [
+        InputValidation(scope: .root, input: "delay_webhook_event", condition: "var.delay_webhook_event < var.runner_boot_time_in_minutes * 60",
+                        message: "The webhook delay must be shorter than the runner boot time.", file: "variables.tf",
+                        first: ModuleVersion(7, 0, 0), last: ModuleVersion(7, 11, 0)),
+        InputValidation(scope: .root, input: "runners_maximum_count", condition: "var.runners_maximum_count > 0 || var.vpc_id == \"\"",
+                        message: "A fleet in a VPC needs at least one runner.", file: "variables.tf",
+                        first: ModuleVersion(7, 0, 0), last: ModuleVersion(7, 11, 0)),
+    ]
+
+    @Test(arguments: [
+        // body, fails
+        ("delay_webhook_event = 600", true),                                     // boot time from the module's default (5)
+        ("delay_webhook_event = 60", false),
+        ("delay_webhook_event = 600\n  runner_boot_time_in_minutes = 20", false),  // the value the call gives
+        ("delay_webhook_event = 600\n  runner_boot_time_in_minutes = 2", true),
+        ("delay_webhook_event = 600\n  runner_boot_time_in_minutes = \"3\"", true), // converted to its number type
+        ("delay_webhook_event = 600\n  runner_boot_time_in_minutes = var.boot", false), // not known: silent
+        ("runners_maximum_count = 0", false),                                    // vpc_id is required, not given: silent
+        ("runners_maximum_count = 0\n  vpc_id = \"vpc-1\"", true),
+        ("runners_maximum_count = 0\n  vpc_id = \"\"", false),
+    ])
+    func conditionsReadingOtherVariables(_ c: (String, Bool)) throws {
+        let kb = try KnowledgeBase.load().adding(Self.crossVariable)
+        let main = "variable \"boot\" { type = number }\n" + module(version: "7.11.0", c.0)
+        let result = Auditor(knowledge: kb).audit(fileSystem: MemoryFileSystem(data: ["main.tf": Data(main.utf8)]),
+                                                  options: AuditOptions(target: TargetSelection("pinned")))
+        let errors = findings(result, "INP-209")
+        #expect(!errors.isEmpty == c.1, "\(c.0): \(errors.map(\.message))")
+        if c.1 { #expect(errors.first?.message.contains("at 7.11.0: \"") == true) }
+        // Without the added blocks nothing is said: the data has no such condition.
+        let plain = try run(main, target: "pinned")
+        #expect(findings(plain, "INP-209").isEmpty)
+    }
+
+    @Test func conditionVariablesAreReadWhateverTheSpelling() throws {
+        let (e, _) = HCLParser.parseExpression(SourceFile(path: "c", text: "var.a > 0 && length(var[\"b\"]) > 0 && alltrue([for x in var.c : x != local.d])"))
+        #expect(ModuleValidation.variablesRead(by: e) == ["a", "b", "c"])
+    }
+
     @Test func theFixtureShowsEveryKind() throws {
         let result = try audit(memoryCopy(of: fixture("module-validations")), target: "pinned")
         let names = findings(result, "INP-209").map { $0.message.prefix(while: { $0 != " " }) }.sorted()

@@ -107,7 +107,8 @@ extension RealWorldRegressionTests {
         #expect(result.report.modules.map(\.path) == ["deploy/lambdas.tf:module.lambdas", "deploy/main.tf:module.runners"])
         #expect(result.report.modules.last?.fleets.first?.jit == true)
         let unknown = result.report.findings.filter { $0.ruleId == "CORE-004" }.map(\.message)
-        #expect(unknown == ["version could not be determined for module `module.lambdas`: vendored copy in `modules` whose release could not be read"])
+        #expect(unknown.count == 1 && unknown[0].hasPrefix("version could not be determined for module `module.lambdas`: vendored copy in `modules` whose release could not be read: "), "\(unknown)")
+        #expect(unknown.first?.contains("its inputs match none closely") == true, "says why: \(unknown)")
     }
 
     @Test("a user's own wrapper in `modules/runners` is not mistaken for a copy of the module")

@@ -230,5 +230,56 @@ struct DeploymentModelTests {
         submodule[".gitmodules"] = "[submodule \"ghr\"]\n\tpath = vendor/ghr\n\turl = https://github.com/philips-labs/terraform-aws-github-runner.git\n"
         submodule[".git/modules/ghr/HEAD"] = "e66835bb4f4b449a1a5367e4d79725849ec97b38\n"
         #expect(try model(submodule).calls.first?.version?.description == "4.0.1")
+        // Three made-up variables are no release's inputs: no release is assumed.
+        let bare = try model(base)
+        #expect(bare.calls.first?.version == nil)
+        #expect(bare.calls.first?.evidence.how.contains("its inputs match none closely") == true, "\(bare.calls.first?.evidence.how ?? "")")
+    }
+
+    /// A copy of the module's files at `release`: the root's and `modules/runners`' variables
+    /// exactly as the knowledge base records them (without CHANGELOG or submodule).
+    static func copy(of release: ModuleVersion, kb: KnowledgeBase, adding extra: [String] = [], removing gone: Set<String> = []) -> [String: String] {
+        func variables(_ scope: InputScope) -> String {
+            (kb.inputs(scope: scope, at: release).subtracting(gone).sorted() + (scope == .root ? extra : []))
+                .map { "variable \"\($0)\" {}\n" }.joined()
+        }
+        return [
+            "vendor/ghr/variables.tf": variables(.root),
+            "vendor/ghr/modules/runners/variables.tf": variables(.runners),
+            "main.tf": "module \"r\" {\n  source = \"./vendor/ghr\"\n}\n",
+        ]
+    }
+
+    @Test func vendoredCopyWithoutChangelogIsNamedByItsInputs() throws {
+        let kb = try KnowledgeBase.load()
+        let release = ModuleVersion(5, 2, 0)
+        let m = try model(Self.copy(of: release, kb: kb))
+        let call = try #require(m.calls.first)
+        let found = try #require(call.version)
+        // Releases with the same inputs cannot be told apart; the oldest of them is assumed.
+        func same(_ v: ModuleVersion) -> Bool {
+            [InputScope.root, .runners].allSatisfy { kb.inputs(scope: $0, at: v) == kb.inputs(scope: $0, at: release) }
+        }
+        #expect(same(found) && found <= release, "\(found)")
+        #expect(!kb.releases.map(\.version).contains { $0 < found && same($0) }, "the oldest indistinguishable release")
+        #expect(call.evidence.how.contains("its inputs match release"), "\(call.evidence.how)")
+        #expect(call.evidence.how.contains("\(found) is assumed") || call.evidence.how.contains("the oldest, \(found), is assumed"), "\(call.evidence.how)")
+
+        // One input added and one gone: the nearest release, with the differences named.
+        let dropped = try #require(kb.inputs(scope: .root, at: release).sorted().first)
+        let near = try model(Self.copy(of: release, kb: kb, adding: ["our_own_input"], removing: [dropped]))
+        let nearCall = try #require(near.calls.first)
+        #expect(nearCall.version.map(same) == true, "\(String(describing: nearCall.version))")
+        #expect(nearCall.evidence.how.contains("match no release exactly; nearest release"), "\(nearCall.evidence.how)")
+        #expect(nearCall.evidence.how.contains("declares `our_own_input` that"), "\(nearCall.evidence.how)")
+        #expect(nearCall.evidence.how.contains("lacks `\(dropped)`"), "\(nearCall.evidence.how)")
+    }
+
+    @Test func vendoredCopiesOfDifferentReleasesAreToldApart() throws {
+        let kb = try KnowledgeBase.load()
+        for release in [ModuleVersion(3, 6, 1), ModuleVersion(4, 7, 0), ModuleVersion(6, 0, 0), ModuleVersion(7, 11, 0)] {
+            let found = try #require(try model(Self.copy(of: release, kb: kb)).calls.first?.version, "\(release)")
+            #expect(found.major == release.major && kb.inputs(scope: .root, at: found) == kb.inputs(scope: .root, at: release), "\(release): \(found)")
+        }
     }
 }

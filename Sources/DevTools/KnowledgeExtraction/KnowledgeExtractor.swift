@@ -36,16 +36,20 @@ package enum KnowledgeExtractor {
         // Per-release snapshots of inputs and boot-path files.
         var snapshots: [ModuleVersion: InputSnapshot] = [:]
         var bootFiles: [(version: ModuleVersion, files: [String: String])] = []
+        var versionsFiles: [(version: ModuleVersion, files: [String: String])] = []
         for (i, t) in tags.enumerated() {
             let tree = try mirror.tree(commits[i])
             var variables: [String: String] = [:]
             var boot: [String: String] = [:]
+            var versions: [String: String] = [:]
             for (path, sha) in tree {
                 if InputSnapshotReader.isVariablesFile(path) { variables[path] = try mirror.text(sha) }
                 if FingerprintBuilder.isBootPathFile(path) { boot[path] = try mirror.text(sha) }
+                if ProviderRequirementBuilder.isVersionsFile(path) { versions[path] = try mirror.text(sha) }
             }
             snapshots[t.version] = InputSnapshotReader.read(files: variables)
             bootFiles.append((t.version, boot))
+            versionsFiles.append((t.version, versions))
         }
         log("read \(tags.count) trees")
 
@@ -113,6 +117,8 @@ package enum KnowledgeExtractor {
             "`error_message` as Terraform prints it. ghr-audit evaluates the condition at run time with the",
             "value a configuration gives (INP-209); a condition it cannot decide says nothing.",
         ])
+        files[KnowledgeFiles.providerRequirementsPath] = ProviderRequirementBuilder.yaml(
+            ProviderRequirementBuilder.build(versionsFiles), header: ProviderRequirementBuilder.header(range: range))
         files[KnowledgeFiles.iamRequirementsPath] = try RequirementExtractor.generateYAML(from: mirror)
         log("derived the IAM requirement table")
         return Output(files: files, warnings: lifespans.warnings + fingerprints.warnings + ValidationBuilder.unreadable(validations),

@@ -94,6 +94,7 @@ package enum KnowledgeFiles {
         var lambdaContracts: [LambdaContractChange] = []
         var validations: [InputValidation] = []
         var runnerRequirements: [RunnerRequirement] = []
+        var providerRequirements: [ModuleProviderRequirement] = []
     }
 
     /// The newest version `releases.yaml` lists, read without a YAML parser: every line is empty,
@@ -247,6 +248,17 @@ package enum KnowledgeFiles {
                     problems.append(CatalogProblem(path: "rules/" + runnerVersionsPath, "runner feature \(Wording.quoted(row.name)) cites no evidence"))
                 }
                 out.runnerRequirements.append(RunnerRequirement(name: row.name, minimum: v, summary: row.summary, evidence: row.evidence))
+            }
+        }
+        if let file = load(ProviderRequirementsFile.init(node:), providerRequirementsPath) {
+            for row in file.requirements {
+                let what = "aws provider requirement of `\(row.module.isEmpty ? "." : row.module)`"
+                guard let first = version(row.first, providerRequirementsPath, what), let last = version(row.last, providerRequirementsPath, what) else { continue }
+                guard VersionConstraint(row.constraint) != nil else {
+                    problems.append(CatalogProblem(path: "rules/" + providerRequirementsPath, "\(what): \(Wording.quoted(row.constraint)) is not a version constraint"))
+                    continue
+                }
+                out.providerRequirements.append(ModuleProviderRequirement(module: row.module, first: first, last: last, constraint: row.constraint))
             }
         }
         return (out, problems)

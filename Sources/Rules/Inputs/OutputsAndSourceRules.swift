@@ -81,73 +81,79 @@ public struct RegistrySourceRule: Rule {
     }
 }
 
-/// VER-206: the user's `required_providers` does not allow the aws provider the target needs.
+/// VER-206: the user's `required_providers` does not allow the aws provider the target needs. The
+/// module's own constraint per release and directory comes from the knowledge base
+/// (`rules/knowledge/provider-requirements.yaml`); the finding names the first release of the
+/// upgrade whose constraint no provider release satisfies together with the user's, which is
+/// where the checklist files it.
 public struct ProviderConstraintRule: Rule {
     public let id = RuleID.ver206
     public init() {}
 
-    /// The aws provider the root module requires, by release (module-facts §2.1).
-    static let requirements: [(since: ModuleVersion, constraint: String, minimum: ModuleVersion)] = [
-        (ModuleVersion(7, 7, 0), ">= 6.33", ModuleVersion(6, 33, 0)),
-        (ModuleVersion(7, 0, 0), ">= 6.21", ModuleVersion(6, 21, 0)),
-        (ModuleVersion(6, 6, 0), ">= 5.77", ModuleVersion(5, 77, 0)),
-        (ModuleVersion(6, 0, 0), "~> 5.77", ModuleVersion(5, 77, 0)),
-        (ModuleVersion(5, 6, 1), "~> 5.27", ModuleVersion(5, 27, 0)),
-        (ModuleVersion(3, 5, 0), "~> 5.2", ModuleVersion(5, 2, 0)),
-    ]
-
     public func check(_ context: RuleContext) -> [Finding] {
         var out: [Finding] = []
         var seen = Set<String>()
+        let kb = context.knowledge
         for call in context.model.calls {
-            guard let target = context.targetVersion(for: call),
-                  let req = Self.requirements.first(where: { $0.since <= target }) else { continue }
+            guard let target = context.targetVersion(for: call), let module = Self.moduleDirectory(of: call),
+                  let required = kb.awsProviderRequirement(module: module, at: target),
+                  let requiredConstraint = VersionConstraint(required.constraint) else { continue }
             for scope in context.model.scopes where scope.rootDirectory == call.scope.rootDirectory {
                 for p in scope.module.providerRequirements where p.name == "aws" {
-                    guard let text = p.versionConstraint, let constraint = VersionConstraint(text) else { continue }
-                    // Some provider release must satisfy both the module's requirement and the user's constraint.
-                    guard !Self.bothAllow(constraint, text, req.constraint, minimum: req.minimum) else { continue }
-                    let key = "\(p.range)"
-                    guard seen.insert(key).inserted else { continue }
-                    // The release whose requirement the constraint first excludes: where the upgrade breaks.
+                    guard let text = p.versionConstraint, let constraint = VersionConstraint(text),
+                          !constraint.overlaps(requiredConstraint) else { continue }
+                    guard seen.insert("\(p.range)").inserted else { continue }
+                    func conflicts(at v: ModuleVersion) -> ModuleProviderRequirement? {
+                        guard let r = kb.awsProviderRequirement(module: module, at: v), let c = VersionConstraint(r.constraint),
+                              !constraint.overlaps(c) else { return nil }
+                        return r
+                    }
+                    // Where the upgrade breaks: the current release already conflicting, else the
+                    // first release after it (up to the target) whose constraint conflicts.
                     let current = context.currentVersion(for: call)
-                    let breaking = Self.requirements.reversed().first { r in
-                        r.since <= target && (current.map { r.since > $0 } ?? true)
-                            && !Self.bothAllow(constraint, text, r.constraint, minimum: r.minimum)
-                    }?.since ?? current
+                    let breaking: (version: ModuleVersion, requirement: ModuleProviderRequirement)? =
+                        current.flatMap { c in conflicts(at: c).map { (c, $0) } }
+                        ?? kb.releases.lazy.map(\.version)
+                            .filter { v in v <= target && (current.map { v > $0 } ?? true) }
+                            .compactMap { v in conflicts(at: v).map { (v, $0) } }.first
+                    let first = breaking ?? (target, required)
+                    let tag = { (v: ModuleVersion) in kb.release(version: v)?.tag ?? "v\(v)" }
+                    var detail = "From \(first.version) the runner module requires the aws provider `\(first.requirement.constraint)` "
+                        + "(\(first.requirement.citation(at: first.version, tag: tag(first.version))))"
+                    if first.requirement.constraint != required.constraint {
+                        detail += ", and \(target) requires `\(required.constraint)` (\(required.citation(at: target, tag: tag(target))))"
+                    }
+                    detail += "; no provider release satisfies both constraints and `terraform init` fails. Widen the constraint, e.g. `\(Self.widened(required.constraint))`."
                     out.append(context.finding(
                         id,
-                        "aws provider constraint `\(text)` excludes the `\(req.constraint)` that module \(target) requires",
+                        "aws provider constraint `\(text)` excludes the `\(required.constraint)` that module \(target) requires"
+                            + (first.version == current ? " (already at \(first.version), the release in use)" : first.version < target ? " (from \(first.version))" : ""),
                         at: p.range,
-                        detail: "From \(req.since) the runner module requires the aws provider `\(req.constraint)`; no provider release satisfies both constraints and `terraform init` fails. Widen the constraint, e.g. `>= \(req.minimum.major).\(req.minimum.minor)`.",
+                        detail: detail,
                         related: [RelatedNote("module call `\(call.address)`", at: call.call.block.typeRange)],
-                        fix: Fix("Allow the aws provider `\(req.constraint)`"), changedIn: breaking))
+                        fix: Fix("Allow the aws provider `\(required.constraint)`"), changedIn: first.version))
                 }
             }
         }
         return out
     }
 
-    /// Whether some provider release satisfies both the user's constraint and the module's
-    /// requirement (`~> 5.77` and `~> 5.2` do: 5.77 and above, below 6.0).
-    static func bothAllow(_ user: VersionConstraint, _ userText: String, _ requirement: String, minimum: ModuleVersion) -> Bool {
-        guard let required = VersionConstraint(requirement) else { return true }
-        return candidates(from: minimum, naming: userText).contains { user.isSatisfied(by: $0) && required.isSatisfied(by: $0) }
+    /// The module directory a call uses: `""` for the root module, `modules/multi-runner`, ...
+    static func moduleDirectory(of call: RunnerModuleCall) -> String? {
+        switch call.kind {
+        case .root: return ""
+        case .otherSubmodule: return call.source.subdirectory.map { $0.trimmingCharacters(in: ["/"]) }
+        default: return "modules/" + call.kind.rawValue
+        }
     }
 
-    /// Provider releases to try: every minor of the minimum's major and the next two (a few
-    /// patches each), and the releases the user's constraint names.
-    static func candidates(from m: ModuleVersion, naming userText: String = "") -> [ModuleVersion] {
-        var out = [m]
-        for major in m.major...(m.major + 2) {
-            for minor in 0...150 { for patch in [0, 1, 2, 5, 10] { out.append(ModuleVersion(major, minor, patch)) } }
+    /// A lower bound that admits the required constraint's releases: `>= 6.21` for `>= 6.21` or
+    /// `~> 6.21`.
+    static func widened(_ required: String) -> String {
+        guard let c = VersionConstraint(required), let low = c.clauses.first(where: { [.ge, .gt, .pessimistic, .eq].contains($0.op) })?.version else {
+            return required
         }
-        for token in userText.split(whereSeparator: { !($0.isNumber || $0 == ".") }) {
-            let parts = token.split(separator: ".").compactMap { Int($0) }
-            guard !parts.isEmpty, parts.count <= 3 else { continue }
-            out.append(ModuleVersion(parts[0], parts.count > 1 ? parts[1] : 0, parts.count > 2 ? parts[2] : 0))
-        }
-        return out
+        return ">= \(low.major).\(low.minor)"
     }
 }
 
