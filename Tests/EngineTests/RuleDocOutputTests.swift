@@ -6,7 +6,7 @@ import Rules
 import Testing
 
 /// A rule page shows, for each example with exact expectations, what
-/// `ghr-audit check --rule ID --format compact` prints for it. This runs the command's pipeline on
+/// `ghr-audit check --rule ID --format compact --quiet` prints for it. This runs the command's pipeline on
 /// each such example and compares the output with the page's lines, as actionlint checks its docs.
 struct DocumentedOutput: CustomTestStringConvertible, Sendable {
     var rule: RuleMetadata
@@ -31,7 +31,7 @@ struct RuleDocOutputTests {
         let target = try #require(TargetSelection(c.example.targetText ?? "latest"))
         let result = Auditor(knowledge: DocumentedOutput.knowledge).audit(fileSystem: MemoryFileSystem(files), options: AuditOptions(target: target))
         let filter = try FindingFilter.make(minSeverity: nil, rules: [c.rule.id], skipRules: [], knowledge: DocumentedOutput.knowledge)
-        let printed = render(filter.apply(to: result.report), as: .compact)
+        let printed = render(filter.apply(to: result.report), as: .compact, options: RenderOptions(quiet: true))
         let page = try #require(RuleDocRenderer.outputLines(c.example, of: c.rule)).map { $0 + "\n" }.joined()
         #expect(printed == page, "`\(RuleDocRenderer.commandLine(c.example, of: c.rule))` prints\n\(printed)\nthe page shows\n\(page)")
         #expect(RuleDocRenderer.render(c.rule).contains(page) || !c.example.doc, "the page of \(c.rule.id) does not show the output")

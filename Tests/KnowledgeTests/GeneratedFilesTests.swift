@@ -80,7 +80,7 @@ import Testing
         #expect(page.contains("Do not suppress this rule"))
     }
 
-    @Test("an example whose expectations are all exact shows the lines `check --rule ID --format compact` prints, in file order")
+    @Test("an example whose expectations are all exact shows the lines `check --rule ID --format compact --quiet` prints, in file order")
     func exactExamplesShowTheOutput() throws {
         let files = [ExampleFile(path: "main.tf", contents: "a = 1\n2️⃣b = 2\n"), ExampleFile(path: "a.tf", contents: "  1️⃣c = 3\n")]
         let exact = RuleExample(name: "exact", kind: .triggering, target: ModuleVersion(4, 1, 0), files: files, expect: [
@@ -92,7 +92,7 @@ import Testing
                                 examples: [exact], sourcePath: "jit/JIT-101.yaml")
         #expect(RuleDocRenderer.outputLines(exact, of: rule) == ["a.tf:1:3: warning[JIT-101] first", "main.tf:2:1: error[JIT-101] second `b`"])
         let page = RuleDocRenderer.render(rule)
-        #expect(page.contains("`ghr-audit check --target 4.1.0 --rule JIT-101 --format compact` prints:\n\n```text\na.tf:1:3: warning[JIT-101] first\nmain.tf:2:1: error[JIT-101] second `b`\n```\n"), "\(page)")
+        #expect(page.contains("`ghr-audit check --target 4.1.0 --rule JIT-101 --format compact --quiet` prints:\n\n```text\na.tf:1:3: warning[JIT-101] first\nmain.tf:2:1: error[JIT-101] second `b`\n```\n"), "\(page)")
         #expect(!page.contains("Reported:"))
         // One expectation that is not exact: the page lists the substrings instead.
         var partial = exact

@@ -686,6 +686,12 @@ examples:
           j = "${local.i}${local.i}${local.i}${local.i}"
           k = 1️⃣"${local.j}${local.j}${local.j}${local.j}"
         }
+
+        module "runners" {
+          source  = "github-aws-runners/github-runner/aws"
+          version = "6.10.1"
+          prefix  = local.k
+        }
     expect:
       - marker: 1️⃣
         message: "Evaluation limit exceeded"

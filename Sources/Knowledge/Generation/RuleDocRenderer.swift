@@ -80,9 +80,10 @@ package enum RuleDocRenderer {
         return md
     }
 
-    /// The command whose output a rule page shows for an example: the rule's findings, one line each.
+    /// The command whose output a rule page shows for an example: the rule's findings, one line each
+    /// (`--quiet`: without the count of the other rules' findings the display filter hides).
     package static func commandLine(_ example: RuleExample, of rule: RuleMetadata) -> String {
-        "ghr-audit check" + (example.targetText.map { " --target \($0)" } ?? "") + " --rule \(rule.id) --format compact"
+        "ghr-audit check" + (example.targetText.map { " --target \($0)" } ?? "") + " --rule \(rule.id) --format compact --quiet"
     }
 
     /// What `commandLine` prints for the example (markers removed), from its exact expectations in
