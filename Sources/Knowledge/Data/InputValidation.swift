@@ -3,7 +3,7 @@ import AuditCore
 /// One `validation` block of a module variable, over the consecutive releases that declare it with
 /// the same condition and message (`rules/knowledge/validations.yaml`). The condition is kept as
 /// text and evaluated at run time against the value a configuration gives.
-public struct InputValidation: Sendable, Hashable {
+public struct InputValidation: ReleaseRun, Sendable, Hashable {
     /// A variable scope (`root`, `multi-runner`, `runners`).
     public var scope: InputScope
     /// The variable the block belongs to.
@@ -28,9 +28,6 @@ public struct InputValidation: Sendable, Hashable {
         self.first = first
         self.last = last
     }
-
-    /// Whether the block exists at `version` (ordering only, like `InputLifespan.exists(at:)`).
-    public func exists(at version: ModuleVersion) -> Bool { first <= version && version <= last }
 
     /// Whether the condition only holds for a null value (`var.environment == null`, also written
     /// `anytrue([var.enabled_userdata == null])`): the module rejects every value given.

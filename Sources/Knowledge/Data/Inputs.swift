@@ -50,7 +50,7 @@ public struct InputChange: Sendable, Hashable, Codable {
 }
 
 /// The history of one input: it exists in every release from `first` to `last`.
-public struct InputLifespan: Sendable, Hashable, Codable {
+public struct InputLifespan: ReleaseRun, Sendable, Hashable, Codable {
     public var scope: InputScope
     public var name: String
     /// The oldest release with the input. The record starts at the oldest covered release, so
@@ -92,10 +92,6 @@ public struct InputLifespan: Sendable, Hashable, Codable {
         self.deprecatedIn = deprecatedIn
         self.removedIn = removedIn
     }
-
-    /// Whether the input exists at `version` (ordering only: a version between two releases
-    /// answers like its neighbours).
-    public func exists(at version: ModuleVersion) -> Bool { first <= version && version <= last }
 
     /// The declared type as of `version` (variables), from `typeChanges` and `type`.
     public func typeText(at version: ModuleVersion) -> String? {

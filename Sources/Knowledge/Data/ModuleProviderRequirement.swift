@@ -3,7 +3,7 @@ import AuditCore
 /// The aws provider versions one directory of the runner module accepts over a run of releases:
 /// the `version` of `required_providers.aws` in its `versions.tf`
 /// (`rules/knowledge/provider-requirements.yaml`).
-public struct ModuleProviderRequirement: Sendable, Hashable {
+public struct ModuleProviderRequirement: ReleaseRun, Sendable, Hashable {
     /// The module directory, relative to the repository root: `""` for the root module,
     /// `modules/multi-runner`, `modules/runners`...
     public var module: String
@@ -20,11 +20,9 @@ public struct ModuleProviderRequirement: Sendable, Hashable {
         self.constraint = constraint
     }
 
-    /// Whether the run covers `version` (ordering only, like `InputLifespan.exists(at:)`).
-    public func exists(at version: ModuleVersion) -> Bool { first <= version && version <= last }
-
-    /// `v7.0.0:modules/multi-runner/versions.tf`: where the constraint is declared at `version`.
-    public func citation(at version: ModuleVersion, tag: String) -> String {
+    /// `v7.0.0:modules/multi-runner/versions.tf`: where the constraint is declared at the release
+    /// tagged `tag`.
+    public func citation(tag: String) -> String {
         "\(tag):\(module.isEmpty ? "" : module + "/")versions.tf"
     }
 }

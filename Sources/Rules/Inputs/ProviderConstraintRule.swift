@@ -41,9 +41,9 @@ public struct ProviderConstraintRule: Rule {
                     let first = breaking ?? (target, required)
                     let tag = { (v: ModuleVersion) in kb.release(version: v)?.tag ?? "v\(v)" }
                     var detail = "From \(first.version) the runner module requires the aws provider `\(first.requirement.constraint)` "
-                        + "(\(first.requirement.citation(at: first.version, tag: tag(first.version))))"
+                        + "(\(first.requirement.citation(tag: tag(first.version))))"
                     if first.requirement.constraint != required.constraint {
-                        detail += ", and \(target) requires `\(required.constraint)` (\(required.citation(at: target, tag: tag(target))))"
+                        detail += ", and \(target) requires `\(required.constraint)` (\(required.citation(tag: tag(target))))"
                     }
                     detail += "; no provider release satisfies both constraints and `terraform init` fails. Widen the constraint, e.g. `\(Self.widened(required.constraint))`."
                     out.append(context.finding(
