@@ -231,8 +231,9 @@ struct ProbeCommand: ParsableCommand {
         }
         var catalogued = Set(findings.map(\.ruleId))
         if githubWanted && !githubSkipped {
-            let inputs = try github.inputs(repository: repositoryGitHub, live: fleetGitHub, fleetApp: fleetApp,
+            var inputs = try github.inputs(repository: repositoryGitHub, live: fleetGitHub, fleetApp: fleetApp,
                                            knowledge: knowledge, environment: environment)
+            inputs.ghesQuestions = GitHubChecks.ghesQuestions(in: repositoryFindings)
             if !repositoryGitHub.summary.isEmpty {
                 flags.note("github: from the repository: \(repositoryGitHub.summary.joined(separator: "; ")) (options override)\n")
             }
@@ -245,7 +246,7 @@ struct ProbeCommand: ParsableCommand {
             let outcome = try Self.runInterruptibly { try await GitHubProbe.run(probeInputs, transport: transport) }
             switch outcome {
             case let .success(result):
-                findings += GitHubChecks.relateGHES(result.findings, toStatic: repositoryFindings)
+                findings += result.findings
                 // With `--since` and both halves: launches against registrations.
                 if let window = since.flatMap(LiveResource.parseDuration), let awsResult, let runners = result.runners {
                     let compared = Registrations.findings(fleets: awsResult.fleets, runners: runners, owner: inputs.owner, region: awsResult.region,

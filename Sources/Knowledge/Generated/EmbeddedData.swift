@@ -941,9 +941,12 @@ description: |
 
   - The fleet registers with JIT configs (from the repository PATH or `--fleet-jit true`): error.
   - Unknown whether it does: warning that names the version.
-  - JIT off, GHES 3.10 or later, or github.com: nothing.
+  - JIT off, or github.com: nothing. GHES 3.10 or later: nothing, unless `check` asked (below).
 
-  This answers the static warning JIT-106, which can only ask for the GHES version.
+  This answers the static GHES warnings of `check` (tag `ghes`: JIT-106, which can only ask for
+  the GHES version). With the repository PATH, the probe's finding relates to each of them: the
+  error or warning above on a GHES older than 3.10, and on 3.10 or later a note saying the
+  server's version satisfies what JIT needs.
 rationale: |
   From 4.0.0 on, the scale-up lambda of an ephemeral fleet asks GHES for a JIT config for every
   new instance. On a GHES without that endpoint the call fails with 404 and no runner ever starts.
