@@ -9013,6 +9013,42 @@ examples:
         ami-0abc name=ghr-runner-al2023-20261201 (Packer ami_name ghr-runner-al2023-*)
 
 """#,
+        "probe/PRB-413.yaml": #"""
+id: PRB-413
+title: The deployed runner labels differ from the repository's
+severity: warning
+tags: [probe, config]
+summary: "The scale-up lambda's `RUNNER_LABELS` is not the label list the repository gives the fleet (deployment drift)"
+description: |
+  With a PATH the probe computes each fleet's full label list from its module call at the pinned release
+  (`self-hosted`, `runner_os`, `runner_architecture` and `runner_extra_labels`, without the defaults when
+  `runner_disable_default_labels` is set) and compares it, as a set and ignoring case as GitHub does, with the
+  deployed scale-up lambda's `RUNNER_LABELS` (4.0.1 and later). A difference is one finding that names the labels
+  only deployed and those only in the repository, related to the `runner_extra_labels` line and the module call.
+rationale: |
+  The lambda registers every new runner with the deployed labels, while the repository (and the workflows written
+  against it) say others: one of them moved without the other. The probe does not silently prefer either side.
+remediation: |
+  Apply the repository, or bring `runner_extra_labels` back to what is deployed if the deployed labels are the
+  intended ones.
+examples:
+  - name: live-fleet-with-the-problem
+    kind: triggering
+    runnable: false
+    files:
+      lambda/modern-scale-up: |
+        1️⃣RUNNER_LABELS=self-hosted,linux,x64 (repository: runner_extra_labels = ["gpu"])
+    expect:
+      - marker: 1️⃣
+        message: "but the repository gives"
+  - name: live-fleet-without-it
+    kind: non_triggering
+    runnable: false
+    files:
+      lambda/modern-scale-up: |
+        RUNNER_LABELS=self-hosted,linux,x64 (repository: runner_extra_labels = ["X64"])
+
+"""#,
         "rehearsal/RHS-501.yaml": ##"""
 id: RHS-501
 title: The start script fails to register a runner when rehearsed
