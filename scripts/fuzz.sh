@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 out=$root/.build/fuzz
 deps=$root/.build/debug
-targets=(hcl-parse hcl-eval json yaml bash powershell iam-json iam-hcl workflow)
+targets=(hcl-parse hcl-eval json yaml bash powershell iam-json iam-hcl workflow secrets)
 
 case "${1:-}" in
   ""|-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
@@ -28,7 +28,9 @@ shift $(( $# >= 2 ? 2 : 1 ))
 
 # Modules in dependency order, and what each target needs.
 modules=(AuditCore Documents HCL Scripts IAM Knowledge Terraform Rules)
+extra=()
 case "$target" in
+  secrets) need=1; extra=(Tests/AuditCoreTests/SecretsReference.swift) ;;
   hcl-parse|hcl-eval) need=3 ;;
   json|yaml) need=2 ;;
   bash|powershell) need=4 ;;
@@ -64,12 +66,12 @@ for d in Yams CYaml Crypto CryptoBoringWrapper CCryptoBoringSSL CCryptoBoringSSL
 done
 bin=$out/bin/$target
 mkdir -p "$out/bin"
-if [ ! -f "$bin" ] || [ -n "$(find "fuzz/Targets/$target.swift" fuzz/Targets/Support.swift "$out/obj" -newer "$bin" -print -quit)" ]; then
+if [ ! -f "$bin" ] || [ -n "$(find "fuzz/Targets/$target.swift" fuzz/Targets/Support.swift "${extra[@]}" "$out/obj" -newer "$bin" -print -quit)" ]; then
   echo "fuzz.sh: linking $target" >&2
   rm -f "$bin"
   objs=()
   for m in "${modules[@]:0:$need}"; do objs+=("$out/obj/$m.o"); done
-  swiftc "${common[@]}" -module-name FuzzTarget "fuzz/Targets/$target.swift" fuzz/Targets/Support.swift \
+  swiftc "${common[@]}" -module-name FuzzTarget "fuzz/Targets/$target.swift" fuzz/Targets/Support.swift "${extra[@]}" \
     "${objs[@]}" "${depobjs[@]}" -lstdc++ -o "$bin" 2>&1 | { grep -v "Cannot export local symbol" >&2 || true; }
   [ -x "$bin" ] || exit 1
 fi
@@ -88,6 +90,8 @@ case "$target" in
   bash) pattern='\.(sh|bash)(\.tftpl|\.tpl)?$|start-runner' ;;
   powershell) pattern='\.ps1(\.tftpl|\.tpl)?$' ;;
   iam-hcl) pattern='\.tf$' ;;
+  # Secrets are masked in every file the audit reads.
+  secrets) pattern='\.(tf|tfvars|hcl|json|ya?ml|sh|ps1|tftpl|tpl|pem|env|md)$' ;;
 esac
 # Made afresh on every run (a few seconds), so new fixtures and a changed pattern reach the fuzzer.
 rm -rf "$seeds" && mkdir -p "$seeds"
@@ -110,5 +114,8 @@ echo "fuzz.sh: $target for ${seconds}s, $(ls "$seeds" | wc -l) seeds, corpus $(l
 # Leaks are not sought (a run of the tool is one short process) and LeakSanitizer at exit would
 # report Swift runtime allocations as a crash.
 export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+# A target's libFuzzer dictionary (the tokens its scanners turn on), when it has one.
+dict=()
+[ -f "fuzz/$target.dict" ] && dict=(-dict="fuzz/$target.dict")
 exec "$bin" -max_total_time="$seconds" -max_len=65536 -timeout=30 -rss_limit_mb=2048 -detect_leaks=0 \
-  -artifact_prefix="$crashes/" -print_final_stats=1 "$@" "$corpus" "$seeds"
+  -artifact_prefix="$crashes/" -print_final_stats=1 "${dict[@]}" "$@" "$corpus" "$seeds"

@@ -123,6 +123,31 @@ struct ReadmeTests {
         #expect(gatedText == String(decoding: plain.stdout, as: UTF8.self), "the config changes the quick start's findings")
     }
 
+    /// The Fuzzing section, `scripts/fuzz.sh` and `fuzz/Targets/` name the same libFuzzer targets:
+    /// a target added without a row in the README's tables (what it drives, how long it ran) or
+    /// without its place in the script fails here.
+    @Test func fuzzTargetsAreListedEverywhere() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("fuzz/Targets").path)
+        let targets = Set(files.filter { $0.hasSuffix(".swift") && $0 != "Support.swift" }.map { String($0.dropLast(6)) })
+        #expect(targets.count >= 10, "\(targets.sorted())")
+        let script = try String(contentsOf: packageRoot.appendingPathComponent("scripts/fuzz.sh"), encoding: .utf8)
+        let line = try #require(script.split(separator: "\n").first { $0.hasPrefix("targets=(") })
+        let scripted = Set(line.dropFirst("targets=(".count).prefix { $0 != ")" }.split(separator: " ").map(String.init))
+        #expect(scripted == targets, "scripts/fuzz.sh lists \(scripted.sorted()), fuzz/Targets holds \(targets.sorted())")
+        let section = try #require(Self.readme.range(of: "## Fuzzing").map { Self.readme[$0.upperBound...] }?
+            .components(separatedBy: "\n## ").first)
+        // The first cell of each table row: `name` or `name`, `other`.
+        var driven = Set<String>(), recorded = Set<String>()
+        for row in section.split(separator: "\n") where row.hasPrefix("| `") {
+            let cell = row.dropFirst(2).prefix { $0 != "|" }
+            let names = cell.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " `")) }
+            // The table of runs has a duration column; the first table says what each target drives.
+            if row.contains(" min |") { recorded.formUnion(names) } else { driven.formUnion(names) }
+        }
+        #expect(driven == targets, "the README describes \(driven.sorted())")
+        #expect(recorded == targets, "the README records runs of \(recorded.sorted())")
+    }
+
     /// The JSON section's list of tags names exactly the tags rules carry.
     @Test func tagsListNamesOnlyTagsRulesCarry() throws {
         let sentence = try #require(Self.readme.range(of: "Tags: ").map { Self.readme[$0.upperBound...] }?.prefix { $0 != "." })
