@@ -12,8 +12,11 @@ import Testing
 /// nothing left to do.
 @Suite("fix: fixes that hold together")
 struct FixHoldsTogetherTests {
+    /// Loaded once for the suite, not decoded again for every audit of the property tests.
+    static let knowledge: KnowledgeBase = try! KnowledgeBase.load()
+
     static func audit(_ fs: any FileSystem, _ target: TargetSelection) throws -> AuditResult {
-        Auditor(knowledge: try KnowledgeBase.load()).audit(fileSystem: fs, options: AuditOptions(target: target))
+        Auditor(knowledge: knowledge).audit(fileSystem: fs, options: AuditOptions(target: target))
     }
 
     static let v4 = """
@@ -213,7 +216,7 @@ struct FixHoldsTogetherTests {
     /// The targets the property runs at besides each fixture's own: the newest release of each
     /// major line the knowledge base covers from 4 on (the lines users upgrade to).
     static let majorTargets: [String] = {
-        guard let kb = try? KnowledgeBase.load() else { return [] }
+        let kb = knowledge
         let majors = Set(kb.releases.map(\.version.major)).filter { $0 >= 4 }.sorted()
         return majors.compactMap { major in kb.releases.last { $0.version.major == major }.map { "\($0.version)" } }
     }()
@@ -229,12 +232,13 @@ struct FixHoldsTogetherTests {
     }
 
     static func checkFixHolds(_ fixture: Fixture, target targetText: String) throws {
-        let kb = try KnowledgeBase.load()
+        let kb = knowledge
         let target = try #require(TargetSelection(targetText))
         let label = "\(fixture.name) at \(targetText)"
         let root = MemoryScanRoot(MemoryFileSystem(data: Self.files(under: fixture.directory.appendingPathComponent("repo"))))
         let before = try Self.audit(root.fileSystem, target)
-        let plan = FixPlan(before)
+        let original = root.fileSystem
+        let plan = try FixPlan.settled(before) { changed in try Self.audit(OverlayFileSystem(base: original, replaced: changed), target) }
         for f in plan.files {
             let diff = UnifiedDiff.render(path: f.path, old: f.original.text, new: f.newText)
             #expect(!diff.split(separator: "\n", omittingEmptySubsequences: false).contains("-"), "\(label): an empty `-` line in \(f.path)")
@@ -259,16 +263,9 @@ struct FixHoldsTogetherTests {
                 .filter { name in !toldByHand.contains { $0.contains("`\(name)`") } }
             #expect(unknown.isEmpty, "\(label): `\(call.address)` has inputs \(unknown) that \(version) does not accept, and no unfixed finding says so")
         }
-        // A second run has nothing left to write.
+        // A second run has nothing left to write (the suppressions fixture: the first run also
+        // removes the suppression its fixes leave unused, CORE-013).
         let again = FixPlan(after)
-        if fixture.name == "suppressions" {
-            // Known defect: the first run fixes the finding a suppression covered, so the second
-            // run removes that suppression as unused (CORE-013); both belong in the first diff.
-            withKnownIssue("suppressions: a second fix removes the suppression the first fix made unused (CORE-013)") {
-                #expect(again.files.isEmpty, "\(label): a second fix changes \(again.files.map(\.path))")
-            }
-        } else {
-            #expect(again.files.isEmpty, "\(label): a second fix changes \(again.files.map(\.path)):\n\(again.diff)")
-        }
+        #expect(again.files.isEmpty, "\(label): a second fix changes \(again.files.map(\.path)):\n\(again.diff)")
     }
 }
