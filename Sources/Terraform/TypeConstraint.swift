@@ -198,67 +198,12 @@ extension VariableDeclaration {
 }
 
 extension TypeConstraint {
-    /// Reads a type expression whose whitespace was collapsed to single spaces (the knowledge
-    /// base's `type` texts): the line breaks that separated object attributes are put back first.
-    /// Nil when the text still does not parse or is not a type expression ghr-audit can read.
-    public init?(collapsedText text: String) {
-        let (e, diagnostics) = HCLParser.parseExpression(SourceFile(path: "type", text: Self.restoringSeparators(text)))
+    /// Reads a type expression written as HCL source (the knowledge base's `type` texts, stored in
+    /// normal form on one line). Nil when the text does not parse or is not a type expression
+    /// ghr-audit can read.
+    public init?(source text: String) {
+        let (e, diagnostics) = HCLParser.parseExpression(SourceFile(path: "type", text: text))
         guard !diagnostics.contains(where: { $0.severity == .error }) else { return nil }
         self.init(e)
-    }
-
-    /// `{ a = string b = number }` → `{ a = string\nb = number }`: inside braces, a line break
-    /// before every key (`name =`, `name :`, `"name" =`) that follows a complete value.
-    static func restoringSeparators(_ text: String) -> String {
-        let chars = Array(text)
-        var out: [Character] = []
-        var stack: [Character] = []
-        var i = 0
-        func isIdentifier(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "-" }
-        /// Whether a key starts at `j` (an identifier or a quoted string, then `=` not `==`/`=>`, or `:`).
-        func keyStarts(at j: Int) -> Bool {
-            var k = j
-            if chars[k] == "\"" {
-                k += 1
-                while k < chars.count, chars[k] != "\"" { k += chars[k] == "\\" ? 2 : 1 }
-                k += 1
-            } else {
-                guard chars[k].isLetter || chars[k] == "_" else { return false }
-                while k < chars.count, isIdentifier(chars[k]) { k += 1 }
-            }
-            while k < chars.count, chars[k] == " " { k += 1 }
-            guard k < chars.count else { return false }
-            if chars[k] == ":" { return true }
-            guard chars[k] == "=" else { return false }
-            return k + 1 >= chars.count || (chars[k + 1] != "=" && chars[k + 1] != ">")
-        }
-        while i < chars.count {
-            let c = chars[i]
-            if c == "\"" {
-                // A whole string, escapes included; a key written as a string is handled below.
-                if stack.last == "{", let previous = out.last(where: { $0 != " " }),
-                   previous != "{" && previous != "," && previous != "\n", keyStarts(at: i) {
-                    out.append("\n")
-                }
-                var j = i + 1
-                while j < chars.count, chars[j] != "\"" { j += chars[j] == "\\" ? 2 : 1 }
-                out.append(contentsOf: chars[i..<min(j + 1, chars.count)])
-                i = j + 1
-                continue
-            }
-            switch c {
-            case "{", "(", "[": stack.append(c)
-            case "}", ")", "]": if !stack.isEmpty { stack.removeLast() }
-            default: break
-            }
-            if stack.last == "{", c.isLetter || c == "_", out.last.map({ !isIdentifier($0) }) ?? true,
-               let previous = out.last(where: { $0 != " " }), previous != "{" && previous != "," && previous != "\n",
-               previous != "=" && previous != ":" && previous != "(" && previous != "[", keyStarts(at: i) {
-                out.append("\n")
-            }
-            out.append(c)
-            i += 1
-        }
-        return String(out)
     }
 }

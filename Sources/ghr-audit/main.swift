@@ -169,12 +169,13 @@ struct AuditFlags: ParsableArguments {
         return try display.around { try body(display.progress) }
     }
 
-    func audit(paths: [String], knowledge: KnowledgeBase, extraRules: [any Rule] = [], progress: AuditProgress? = nil) throws -> AuditRun {
+    func audit(paths: [String], knowledge: KnowledgeBase, extraRules: [any Rule] = [], progress: AuditProgress? = nil,
+               host: any HostFiles = LocalHostFiles()) throws -> AuditRun {
         var request = request(paths: paths)
         request.extraRules = extraRules
         request.progress = progress
         request.workers = jobs
-        return try Invocation.audit(request, knowledge: knowledge, host: LocalHostFiles())
+        return try Invocation.audit(request, knowledge: knowledge, host: host)
     }
 
     /// `audit` with the progress line.
@@ -318,7 +319,15 @@ struct FixCommand: ParsableCommand {
         let filter = try filterFlags.filter(knowledge)
         var result = try flags.auditShowingProgress(paths: [path], knowledge: knowledge).result
         result.report = filter.apply(to: result.report)
-        let output = FixPlan(result).output(applyingWith: apply ? LocalScanRootWriter(root: URL(fileURLWithPath: path)) : nil, quiet: flags.quiet)
+        // The fixed files audited again in memory: what the fixes themselves make necessary (a
+        // suppression they leave unused) joins the same diff.
+        let plan = try FixPlan.settled(result) { changed in
+            let host = OverlayHostFiles(base: LocalHostFiles(), root: path, replaced: changed)
+            var again = try flags.audit(paths: [path], knowledge: knowledge, host: host).result
+            again.report = filter.apply(to: again.report)
+            return again
+        }
+        let output = plan.output(applyingWith: apply ? LocalScanRootWriter(root: URL(fileURLWithPath: path)) : nil, quiet: flags.quiet)
         for line in output.lines {
             switch line.stream {
             case .standardOutput: writeStdout(line.text)

@@ -12,8 +12,11 @@ import Testing
 /// nothing left to do.
 @Suite("fix: fixes that hold together")
 struct FixHoldsTogetherTests {
+    /// Loaded once for the suite, not decoded again for every audit of the property tests.
+    static let knowledge: KnowledgeBase = try! KnowledgeBase.load()
+
     static func audit(_ fs: any FileSystem, _ target: TargetSelection) throws -> AuditResult {
-        Auditor(knowledge: try KnowledgeBase.load()).audit(fileSystem: fs, options: AuditOptions(target: target))
+        Auditor(knowledge: knowledge).audit(fileSystem: fs, options: AuditOptions(target: target))
     }
 
     static let v4 = """
@@ -43,6 +46,20 @@ struct FixHoldsTogetherTests {
         #expect(!diff.split(separator: "\n", omittingEmptySubsequences: false).contains("-"), "an empty `-` line: \(diff)")
         #expect(plan.apply(to: root).status == .clean)
         #expect(FixPlan(try Self.audit(root.fileSystem, .version(ModuleVersion(5, 0, 0)))).files.isEmpty)
+    }
+
+    @Test("a rename whose successor is itself gone by the target is not applied: the finding says so and the setting is left to remove")
+    func renameChainEndingInRemoval() throws {
+        let result = try Self.audit(MemoryFileSystem(["main.tf": Self.v4]), .version(ModuleVersion(6, 0, 0)))
+        let finding = try #require(result.report.findings.first { $0.ruleId == "INP-201" && $0.message.hasPrefix("`fifo_build_queue`") })
+        #expect(finding.message == "`fifo_build_queue` was removed in 5.0.0 (input of the root module); its successor `enable_fifo_build_queue` was removed in 6.0.0 too", "\(finding.message)")
+        #expect(finding.fix?.isMachineApplicable == false && finding.fix?.description == "Remove `fifo_build_queue`")
+        let plan = FixPlan(result)
+        #expect(!plan.diff.contains("enable_fifo_build_queue"), "\(plan.diff)")
+        #expect(plan.notFixed.contains { $0.fingerprint == finding.fingerprint })
+        // Before 6.0.0 the rename still holds.
+        let at5 = try Self.audit(MemoryFileSystem(["main.tf": Self.v4]), .version(ModuleVersion(5, 21, 0)))
+        #expect(at5.report.findings.contains { $0.message == "`fifo_build_queue` was removed in 5.0.0 (input of the root module); use `enable_fifo_build_queue`" && $0.fix?.isMachineApplicable == true })
     }
 
     static func withVersion(_ constraint: String) -> String {
@@ -196,23 +213,42 @@ struct FixHoldsTogetherTests {
         return out
     }
 
+    /// The targets the property runs at besides each fixture's own: the newest release of each
+    /// major line the knowledge base covers from 4 on (the lines users upgrade to).
+    static let majorTargets: [String] = {
+        let kb = knowledge
+        let majors = Set(kb.releases.map(\.version.major)).filter { $0 >= 4 }.sorted()
+        return majors.compactMap { major in kb.releases.last { $0.version.major == major }.map { "\($0.version)" } }
+    }()
+
     @Test("property: every fixture, fixed at its target, leaves no fixed error, uses only the target's inputs, and fixes to nothing", arguments: Fixture.all)
     func fixedFixtureHolds(_ fixture: Fixture) throws {
-        let kb = try KnowledgeBase.load()
-        let target = try #require(TargetSelection(fixture.target))
+        try Self.checkFixHolds(fixture, target: fixture.target)
+    }
+
+    @Test("property: every fixture fixed at the newest release of each major line holds too", arguments: Fixture.all, majorTargets)
+    func fixedFixtureHoldsAtEveryMajor(_ fixture: Fixture, _ target: String) throws {
+        try Self.checkFixHolds(fixture, target: target)
+    }
+
+    static func checkFixHolds(_ fixture: Fixture, target targetText: String) throws {
+        let kb = knowledge
+        let target = try #require(TargetSelection(targetText))
+        let label = "\(fixture.name) at \(targetText)"
         let root = MemoryScanRoot(MemoryFileSystem(data: Self.files(under: fixture.directory.appendingPathComponent("repo"))))
         let before = try Self.audit(root.fileSystem, target)
-        let plan = FixPlan(before)
+        let original = root.fileSystem
+        let plan = try FixPlan.settled(before) { changed in try Self.audit(OverlayFileSystem(base: original, replaced: changed), target) }
         for f in plan.files {
             let diff = UnifiedDiff.render(path: f.path, old: f.original.text, new: f.newText)
-            #expect(!diff.split(separator: "\n", omittingEmptySubsequences: false).contains("-"), "\(fixture.name): an empty `-` line in \(f.path)")
+            #expect(!diff.split(separator: "\n", omittingEmptySubsequences: false).contains("-"), "\(label): an empty `-` line in \(f.path)")
         }
         _ = plan.apply(to: root)
         let after = try Self.audit(root.fileSystem, target)
         // No error that a fix claimed to address remains (same rule at the same place).
         let claimed = Set(before.report.findings.filter { $0.severity == .error && $0.fix?.isMachineApplicable == true }.map { "\($0.ruleId) \($0.location.path) \($0.message)" })
         let left = after.report.findings.filter { claimed.contains("\($0.ruleId) \($0.location.path) \($0.message)") }
-        #expect(left.isEmpty, "\(fixture.name): fixed errors remain: \(left.map(\.message))")
+        #expect(left.isEmpty, "\(label): fixed errors remain: \(left.map(\.message))")
         // Every input of a fixed runner module call exists at the target.
         let context = RuleContext(workspace: after.workspace, model: after.model, knowledge: kb, target: target, fromOverride: nil, scripts: [:])
         for call in after.model.calls where call.vendoredRoot == nil && plan.files.contains(where: { $0.path == call.call.file }) {
@@ -225,18 +261,11 @@ struct FixHoldsTogetherTests {
             let unknown = call.call.block.body.attributes.map(\.name)
                 .filter { !Self.metaArguments.contains($0) && !known.contains($0) }
                 .filter { name in !toldByHand.contains { $0.contains("`\(name)`") } }
-            #expect(unknown.isEmpty, "\(fixture.name): `\(call.address)` has inputs \(unknown) that \(version) does not accept, and no unfixed finding says so")
+            #expect(unknown.isEmpty, "\(label): `\(call.address)` has inputs \(unknown) that \(version) does not accept, and no unfixed finding says so")
         }
-        // A second run has nothing left to write.
+        // A second run has nothing left to write (the suppressions fixture: the first run also
+        // removes the suppression its fixes leave unused, CORE-013).
         let again = FixPlan(after)
-        if fixture.name == "suppressions" {
-            // Known defect: the first run fixes the finding a suppression covered, so the second
-            // run removes that suppression as unused (CORE-013); both belong in the first diff.
-            withKnownIssue("suppressions: a second fix removes the suppression the first fix made unused (CORE-013)") {
-                #expect(again.files.isEmpty, "\(fixture.name): a second fix changes \(again.files.map(\.path))")
-            }
-        } else {
-            #expect(again.files.isEmpty, "\(fixture.name): a second fix changes \(again.files.map(\.path)):\n\(again.diff)")
-        }
+        #expect(again.files.isEmpty, "\(label): a second fix changes \(again.files.map(\.path)):\n\(again.diff)")
     }
 }

@@ -199,15 +199,4 @@ struct ModuleValidationTests {
         }
         #expect(decided > 60, "most defaults are decided (\(decided))")
     }
-
-    @Test func collapsedTypeTextsReadAsTypes() throws {
-        let kb = try KnowledgeBase.load()
-        var objects = 0
-        for v in kb.allValidations {
-            guard let text = kb.lifespan(scope: v.scope, name: v.input)?.typeText(at: v.last), text.contains("object(") else { continue }
-            objects += 1
-            #expect(TypeConstraint(collapsedText: text) != nil, "\(v.scope).\(v.input): \(text)")
-        }
-        #expect(objects >= 5)
-    }
 }

@@ -68,6 +68,10 @@ import Testing
         #expect(root["heredoc"]?.deprecated == true)
         #expect(root["plain"]?.deprecated == false)
         #expect(root["heredoc"]?.fieldPaths == ["a", "b", "b.c", "b.d"])
+        // The type in normal form: one line, comments dropped, attributes separated by commas.
+        #expect(root["heredoc"]?.type
+            == #"object({ a = optional(string, "}"), b = optional(object({ c = number, d = list(string) }), { c = 1, d = [] }) })"#)
+        #expect(root["required"]?.type == "map(list(string))")
         #expect(InputSnapshotReader.startsDeprecated("[DEPRECATED: Use ami.filter] Map of lists"))
         #expect(InputSnapshotReader.startsDeprecated("(Deprecated, no longer used), allow"))
         #expect(!InputSnapshotReader.startsDeprecated("Filter deprecated AMIs"))
@@ -104,6 +108,7 @@ import Testing
         #expect(snapshot[.runnerConfig]?["old_field"]?.deprecated == true)
         #expect(snapshot[.runnerConfig]?["runner_os"]?.deprecated == false)
         #expect(snapshot[.runnerConfig]?["ami"]?.fieldPaths == ["owners"])
+        #expect(snapshot[.runnerConfig]?["ami"]?.type == #"optional(object({ owners = optional(list(string), ["amazon"]) }), null)"#)
         #expect(snapshot[.matcherConfig]?["labelMatchers"]?.compared == "list(list(string))")
         #expect(snapshot[.multiRunner]?["multi_runner_config"] != nil)
     }
@@ -236,13 +241,32 @@ import Testing
         #expect(result.problems.contains("root.never: not an input of that scope in any release"))
     }
 
-    @Test func typeChangesIgnoreLayoutOnly() {
-        let changes = LifespanBuilder.typeChanges([
-            (.v("1.0.0"), "object({ a = string, b = number })"),
-            (.v("1.1.0"), "object({ a = string b = number })"),
-            (.v("1.2.0"), "object({ a = string b = number c = bool })"),
-        ])
-        #expect(changes == [InputChange(release: .v("1.2.0"), from: "object({ a = string b = number })", to: "object({ a = string b = number c = bool })")])
+    @Test func typeChangesIgnoreLayoutOnly() throws {
+        // Layout, comments and separators are gone once the texts are in normal form.
+        let one = try #require(TypeText.normalized("object({ a = string, b = number })"))
+        let perLine = try #require(TypeText.normalized("object({\n  a = string # the name\n  b = number\n})"))
+        let more = try #require(TypeText.normalized("object({\n  a = string\n  b = number\n  c = bool\n})"))
+        #expect(perLine == "object({ a = string, b = number })")
+        let changes = LifespanBuilder.typeChanges([(.v("1.0.0"), one), (.v("1.1.0"), perLine), (.v("1.2.0"), more)])
+        #expect(changes == [InputChange(release: .v("1.2.0"), from: perLine, to: "object({ a = string, b = number, c = bool })")])
+    }
+
+    @Test func normalFormReadsBackAsTheSameExpression() throws {
+        let texts = [
+            #"object({ a = optional(string, "x\"y${"$"}{z}"), b = optional(list(object({ Name = string, Values = list(string) })), [{ Name = "state", Values = ["available"] }]) })"#,
+            "tuple([string, number, bool])",
+            "map(any)",
+            #"optional(number, -1.5)"#,
+            "object({ \"quoted key\" = string, n = optional(number, 30) })",
+            "<<EOT\nline one\n  \"two\" ${x}\nEOT\n",
+        ]
+        for text in texts {
+            let once = try #require(TypeText.normalized(text), "\(text)")
+            #expect(!once.contains("\n"), "\(once)")
+            #expect(TypeText.normalized(once) == once, "\(text) → \(once)")
+        }
+        #expect(TypeText.normalized("<<EOT\nline one\nEOT\n") == #""line one\n""#)
+        #expect(TypeText.normalized("object({ a = string b = number })") == nil)
     }
 
     @Test func changelogSectionsAreFound() {

@@ -1,5 +1,6 @@
 import AuditCore
 import HCL
+import Knowledge
 import Testing
 @testable import Terraform
 
@@ -89,5 +90,38 @@ import Testing
         #expect(type.missingAttributes(in: .object(["schedule": .unknown("x")])) == ["id"])
         let map = try #require(TypeConstraint(Self.expression(#"map(object({ id = string }))"#)))
         #expect(map.missingAttributes(in: Self.value(#"{ a = { id = "1" }, b = {} }"#)) == [#"["b"].id"#])
+    }
+
+    /// The knowledge base stores each type as HCL source in normal form: every one of them (at each
+    /// input's last release and on both sides of every type change, in every scope) parses without
+    /// error, is already in normal form, and reads as a type (an object field's type, possibly
+    /// `optional(type, default)`, as the attribute of an object type).
+    @Test func everyKnowledgeBaseTypeParsesAsAType() throws {
+        let kb = try KnowledgeBase.load()
+        var checked = 0, objects = 0
+        for scope in InputScope.allCases {
+            for name in kb.allInputs(scope: scope).sorted() {
+                let life = try #require(kb.lifespan(scope: scope, name: name))
+                let texts = [life.type].compactMap { $0 } + life.typeChanges.flatMap { [$0.from, $0.to] }
+                for text in texts {
+                    checked += 1
+                    if text.contains("object(") { objects += 1 }
+                    let (e, diagnostics) = HCLParser.parseExpression(SourceFile(path: "type", text: text))
+                    #expect(diagnostics.isEmpty, "\(scope).\(name): `\(text)` does not parse: \(diagnostics.map(\.summary))")
+                    #expect(e.normalizedSource == text, "\(scope).\(name): `\(text)` is not in normal form")
+                    let type = scope.isVariableScope ? TypeConstraint(source: text) : TypeConstraint(source: "object({ field = \(text) })")
+                    #expect(type != nil, "\(scope).\(name): `\(text)` is not read as a type")
+                }
+            }
+        }
+        #expect(checked > 400 && objects > 50, "\(checked) types, \(objects) object types")
+    }
+
+    @Test func sourceTextReadsLikeTheExpression() throws {
+        let type = try #require(TypeConstraint(source: "object({ a = string, b = optional(number, 3) })"))
+        #expect(type.missingAttributes(in: Self.value("{ b = 1 }")) == ["a"])
+        // Attributes must be separated (a comma or a line break), as Terraform requires.
+        #expect(TypeConstraint(source: "object({ a = string b = number })") == nil)
+        #expect(TypeConstraint(source: "object({\n  a = string\n  b = number\n})") != nil)
     }
 }

@@ -1,9 +1,10 @@
 import Knowledge
 import AuditCore
+import HCL
 
 /// What one release declares for one input, read with `HCLTextScanner`.
 package struct InputFacts: Sendable, Hashable {
-    /// The type expression, whitespace collapsed, comments removed; nil when none is declared.
+    /// The type expression as one line of HCL (`TypeText.normalized`); nil when none is declared.
     package var type: String?
     /// Variables: the default expression, whitespace collapsed, comments removed; nil when required.
     package var defaultValue: String?
@@ -76,7 +77,7 @@ package enum InputSnapshotReader {
         for item in items {
             switch (item.name, item.kind) {
             case let ("type", .attribute(value)):
-                type = scanner.collapsedText(value, stripComments: true)
+                type = TypeText.normalized(scanner, value)
                 fieldPaths = self.fieldPaths(scanner, typeRange: value)
             case let ("default", .attribute(value)):
                 hasDefault = true
@@ -145,7 +146,7 @@ package enum InputSnapshotReader {
     }
 
     private static func fieldFacts(_ scanner: HCLTextScanner, value: Range<Int>, file: String) -> InputFacts {
-        InputFacts(type: scanner.collapsedText(value, stripComments: true), defaultValue: nil,
+        InputFacts(type: TypeText.normalized(scanner, value), defaultValue: nil,
                    compared: truncate(scanner.collapsedText(value), to: 160), deprecated: false,
                    fieldPaths: fieldPaths(scanner, typeRange: value), file: file)
     }
@@ -174,5 +175,22 @@ package enum InputSnapshotReader {
 
     static func truncate(_ s: String, to n: Int) -> String {
         s.count <= n ? s : String(s.prefix(n))
+    }
+}
+
+/// The knowledge base's type texts: the type expression read with the HCL parser and written back
+/// on one line in normal form (`Expression.normalizedSource`: comments and layout dropped, object
+/// attributes separated by commas), so that the audit parses it as Terraform source.
+package enum TypeText {
+    /// The normal form of the type expression at `range`; the whitespace-collapsed text when the
+    /// parser cannot read it (a test checks that no stored type is such a text).
+    static func normalized(_ scanner: HCLTextScanner, _ range: Range<Int>) -> String {
+        normalized(scanner.text(range)) ?? scanner.collapsedText(range, stripComments: true)
+    }
+
+    package static func normalized(_ text: String) -> String? {
+        let (e, diagnostics) = HCLParser.parseExpression(SourceFile(path: "type", text: text))
+        guard !diagnostics.contains(where: { $0.severity == .error }) else { return nil }
+        return e.normalizedSource
     }
 }

@@ -192,14 +192,12 @@ package enum LifespanBuilder {
         return Result(lifespans: result, warnings: warnings)
     }
 
-    /// Consecutive releases whose type expressions differ other than in whitespace and commas
-    /// (`object({ a = string, b = number })` and its one-field-per-line form are the same type).
+    /// Consecutive releases whose type expressions differ (the texts are in normal form, so layout,
+    /// comments and separators do not count: `object({ a = string, b = number })` and its
+    /// one-field-per-line form are the same type).
     static func typeChanges(_ types: [(ModuleVersion, String)]) -> [InputChange] {
-        func key(_ t: String) -> String {
-            t.replacingOccurrences(of: ",", with: " ").split(separator: " ").joined(separator: " ")
-        }
         var out: [InputChange] = []
-        for (a, b) in zip(types, types.dropFirst()) where key(a.1) != key(b.1) {
+        for (a, b) in zip(types, types.dropFirst()) where a.1 != b.1 {
             out.append(InputChange(release: b.0, from: a.1, to: b.1))
         }
         return out

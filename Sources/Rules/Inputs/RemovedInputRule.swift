@@ -38,6 +38,32 @@ public struct RemovedInputRule: Rule {
         return !(note.contains("type") || note.contains("shape") || note.contains("object") || note.contains("arn") || note.contains("list"))
     }
 
+    /// The renames from `name` to what stands for it at `target`: each step's successor, while
+    /// that successor (an input, not a field path) was itself renamed before the target. The last
+    /// step says when its successor was removed without one by the target
+    /// (`replacementRemovedIn`). Empty when `name` has no rename.
+    static func renameChain(from name: String, scope: InputScope, at target: ModuleVersion,
+                            knowledge kb: KnowledgeBase) -> [(rename: InputRename, replacementRemovedIn: ModuleVersion?)] {
+        var chain: [(rename: InputRename, replacementRemovedIn: ModuleVersion?)] = []
+        var current = name
+        var seen: Set<String> = [name]
+        while let r = kb.rename(scope: scope, old: current) {
+            guard let next = r.replacement, !next.contains("."), seen.insert(next).inserted,
+                  let removed = kb.lifespan(scope: scope, name: next)?.removedIn, removed <= target else {
+                chain.append((r, nil))
+                break
+            }
+            if let further = kb.rename(scope: scope, old: next), further.replacement != nil {
+                chain.append((r, nil))
+                current = next
+            } else {
+                chain.append((r, removed))
+                break
+            }
+        }
+        return chain
+    }
+
     public func check(_ context: RuleContext) -> [Finding] {
         var out: [Finding] = []
         let kb = context.knowledge
@@ -61,12 +87,18 @@ public struct RemovedInputRule: Rule {
                 if let removed = life.removedIn, removed <= target {
                     changedIn = removed
                     let rename = kb.rename(scope: input.scope, old: input.name)
+                    let chain = Self.renameChain(from: input.name, scope: input.scope, at: target, knowledge: kb)
                     message = "`\(input.name)` was removed in \(removed) (\(input.scope.phrase))"
-                    if let r = rename, let new = r.replacement {
+                    if let r = rename, let new = r.replacement, let last = chain.last, let gone = last.replacementRemovedIn {
+                        // The successor is gone by the target too (`fifo_build_queue` →
+                        // `enable_fifo_build_queue`, removed in 6.0.0): nothing to rename to.
+                        message += "; its successor `\(last.rename.replacement ?? new)` was removed in \(gone) too"
+                        fixText = "Remove `\(input.name)`"
+                    } else if let r = rename, let new = chain.last?.rename.replacement ?? r.replacement {
                         message += "; use `\(new)`"
-                        // A one-to-one rename is machine-applicable; a move into an object or a
-                        // change of shape is not.
-                        if Self.isOneToOne(r) { edits = [TextEdit(range: input.nameRange, newText: new)] }
+                        // A one-to-one rename (every step of the chain) is machine-applicable; a
+                        // move into an object or a change of shape is not.
+                        if chain.allSatisfy({ Self.isOneToOne($0.rename) }) { edits = [TextEdit(range: input.nameRange, newText: new)] }
                         fixText = "Replace `\(input.name)` with `\(new)`"
                     } else {
                         fixText = "Remove `\(input.name)`"

@@ -41,7 +41,7 @@ enum ModuleValidation {
     /// ghr-audit cannot read (omitted optional attributes would then read as missing ones).
     static func converted(_ value: Value, typeText: String?) -> Value? {
         guard let typeText else { return value }
-        if let type = TypeConstraint(collapsedText: typeText) {
+        if let type = TypeConstraint(source: typeText) {
             return type.convert(value) { Evaluator.evaluate($0, in: EvalContext()).0 }
         }
         return typeText.contains("object(") ? nil : value
