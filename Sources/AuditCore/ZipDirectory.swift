@@ -45,6 +45,8 @@ public struct ZipDirectory: Sendable, Equatable {
     public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
         /// A Git LFS pointer in place of the archive (LFS objects not fetched).
         case lfsPointer
+        /// Larger than the audit reads (`Limits.maxFileSize`), or not a regular file.
+        case tooLarge
         /// No end-of-central-directory record: not a ZIP archive, or cut short.
         case notAZip
         /// The records point outside the data or do not carry their signatures.
@@ -59,6 +61,7 @@ public struct ZipDirectory: Sendable, Equatable {
         public var description: String {
             switch self {
             case .lfsPointer: "it is a Git LFS pointer, not the archive (the LFS objects were not fetched)"
+            case .tooLarge: "it is larger than the \(Limits.maxFileSize) bytes the audit reads, or not a regular file"
             case .notAZip: "it has no ZIP end-of-central-directory record (not a ZIP archive, or cut short)"
             case .truncated(let why): "its ZIP records are damaged or cut short (\(why))"
             case .zip64: "it uses ZIP64 records, which no lambda artefact of the module needs"

@@ -2713,7 +2713,9 @@ facts:
   - "v4.0.0:lambdas/functions/control-plane/src/scale-runners/scale-up.ts:373-379 (token string vs JIT config)"
   - "v5.11.0:modules/runners/policies/instance-ssm-parameters-policy.json:11-15 (token parameters readable only when tagged by the lambda)"
   - "v7.0.0:modules/runners/scale-up.tf:92-93 (batches of scale-up messages)"
-references: ["module issue #3392: \"Unrecognized command-line input arguments for command run\"", "rules/knowledge/lambda-contracts.yaml"]
+  - "v6.4.0:lambdas/functions/control-plane/package.json:14 (dist: cp package.json dist/ && zip ../runners.zip *)"
+  - "v7.11.0:modules/runners/scale-down.tf:19 (handler index.scaleDownHandler)"
+references: ["module issue #3392: \"Unrecognized command-line input arguments for command run\"", "rules/knowledge/lambda-contracts.yaml", "rules/knowledge/lambda-packages.yaml"]
 description: |
   The control-plane lambdas and the Terraform module are released together. The rule reads the
   release named by the `download-lambda` module's `tag` values and by `*_lambda_zip` or S3 key
@@ -2730,16 +2732,33 @@ description: |
     7.0.0, ...), tagged `jit` only for the token-versus-JIT changes; otherwise a warning.
   - when the module call's current release is not known, one note names the pins that could not
     be compared.
-  - when no release can be read from the pins themselves (zips committed to the repository, S3
-    keys without a version, a `download-lambda` tag from a variable without a value), one note
-    names them: the upgrade leaves them behind unless they are replaced with it. A zip path next
-    to a `download-lambda` call is taken for that call's download, whose tags are the pins.
+  - a `*_lambda_zip` without a release in its path that names a zip committed to the scanned
+    repository is read: only its ZIP central directory (entry names, sizes, CRC-32s), within
+    bounds (at most 4096 entries and 256 MB declared, nothing decompressed, never outside the
+    scan root or through a link leading out of it). From 6.4.0 the module's release assets zip
+    the function's `package.json` next to the bundle `index.js`; its size and CRC-32, compared
+    with the module's at every tag (`rules/knowledge/lambda-packages.yaml`), name the release
+    the zip was built from, which is then judged as above (lockstep: silent at the current
+    release, an upgrade step at a newer target; drift: a warning, or an error across a contract
+    change). A zip of another lambda (a `runners` package in `webhook_lambda_zip`) or without
+    `index.js` at its root (where the module's handlers look) is an error. A bundle alone
+    (the assets before 6.4.0) or a `package.json` of no release is a built artefact whose
+    release cannot be told: a note, a warning when the module zips `package.json` already, an
+    error when a contract change separates the two. A zip that is cut short or not a ZIP is an
+    error (Lambda cannot unzip it); ZIP64 or a directory shaped like a decompression bomb is a
+    warning; a Git LFS pointer a note.
+  - when no release can be read from the pins themselves (zip paths naming nothing in the
+    scanned tree, S3 keys without a version, a `download-lambda` tag from a variable without a
+    value), one note names them: the upgrade leaves them behind unless they are replaced with
+    it. A zip path next to a `download-lambda` call is taken for that call's download, whose
+    tags are the pins.
 rationale: |
   Stale lambda zips are a common cause of broken upgrades: the module upgrade alone does not
   replace them. Pins that already move with the module are not a defect, only a step to remember.
 remediation: |
   Keep the lambda artefacts at the module's release: bump the `download-lambda` tags (or rebuild
-  the zips) in the same change as the module version.
+  the zips, or download the release assets `runners.zip`, `webhook.zip`... of the target) in the
+  same change as the module version.
 examples:
   - name: old-lambdas
     kind: triggering
