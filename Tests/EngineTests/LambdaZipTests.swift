@@ -3,6 +3,7 @@ import DevTools
 import Engine
 import Foundation
 import Knowledge
+import Reporters
 import Rules
 import Testing
 import TestSupport
@@ -227,6 +228,27 @@ struct LambdaZipTests {
         #expect(try one("ami_housekeeper_lambda_zip").severity == .error)
         #expect(found.count == 4)
         for f in found { #expect(f.location.path == "main.tf" && (4...7).contains(f.location.start.line)) }
+    }
+
+    /// Names read from a zip's directory reach the report masked: a secret-shaped entry name (fake
+    /// token and key made for this test) appears in no format.
+    @Test func secretShapedEntryNamesReachNoOutput() throws {
+        let token = SecretsTests.githubToken, key = SecretsTests.awsKey
+        var zip = ZipBuilder()
+        zip.add("\(token).js", "x")
+        zip.add("dist/\(key)/index.js", "x")
+        let files = ["main.tf": Self.main(version: "7.6.0", zips: ["runners_lambda_zip": "lambdas/runners.zip"]), "lambdas/runners.zip": zip.build(comment: token)]
+        let result = try audit(MemoryFileSystem(data: files), target: "pinned")
+        let finding = try #require(result.report.findings.first { $0.ruleId == "JIT-109" })
+        #expect(finding.message.contains("holds no `index.js`"), "the names were read: \(finding.message)")
+        for f in result.report.findings {
+            let all = [f.message, f.detail ?? "", f.fix?.description ?? ""] + f.related.map(\.message)
+            #expect(!all.joined().contains(token) && !all.joined().contains(key), "\(f.ruleId) carries a secret")
+        }
+        for format in OutputFormat.allCases {
+            let text = render(result.report, as: format, options: RenderOptions(color: false, sources: result.sources))
+            #expect(!text.contains(token) && !text.contains(key), "\(format) output shows a secret")
+        }
     }
 
     @Test func aZipNotInTheTreeStaysAnUnreadPin() throws {
