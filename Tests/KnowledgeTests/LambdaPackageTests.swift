@@ -64,15 +64,7 @@ struct LambdaPackageTests {
     @Test(.enabled(if: TestEnvironment.mirrorPath != nil, Needs.mirror))
     func theFileIsWhatTheMirrorSays() throws {
         let mirror = try #require(TestEnvironment.mirror())
-        let tags = try mirror.releaseTags().filter { $0.version.major >= 3 }
-        let commits = try mirror.peeledCommits(tags.map(\.tag))
-        var releases: [(version: ModuleVersion, files: [String: Data])] = []
-        for (i, t) in tags.enumerated() {
-            var files: [String: Data] = [:]
-            for (path, sha) in try mirror.tree(commits[i]) where LambdaPackageBuilder.isPackageFile(path) { files[path] = try mirror.blob(sha) }
-            releases.append((t.version, files))
-        }
-        let range = "\(tags.first!.tag)…\(tags.last!.tag) (\(tags.count) releases)"
+        let (releases, range) = try TestEnvironment.releaseFiles(mirror, where: LambdaPackageBuilder.isPackageFile)
         let expected = LambdaPackageBuilder.yaml(LambdaPackageBuilder.build(releases), range: range)
         let committed = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("rules/knowledge/lambda-packages.yaml"), encoding: .utf8)
         #expect(committed == expected)
