@@ -17,6 +17,9 @@ public struct KnowledgeBase: Sendable {
     /// The first actions/runner release each way of starting a runner needs
     /// (`rules/knowledge/runner-versions.yaml`).
     public private(set) var runnerRequirements: [RunnerRequirement] = []
+    /// What each lambda release asset zips per run of releases, oldest first
+    /// (`rules/knowledge/lambda-packages.yaml`).
+    public private(set) var lambdaPackages: [LambdaPackageRun] = []
     /// Problems that did not prevent loading (a rule with a missing example, say). The catalogue
     /// test keeps this empty; the CLI may print it in a debug mode.
     public let problems: [CatalogProblem]
@@ -103,6 +106,7 @@ public struct KnowledgeBase: Sendable {
         kb.lambdaContracts = data.lambdaContracts
         for v in data.validations { kb.validationsByInput[ValidationKey(scope: v.scope, input: v.input), default: []].append(v) }
         kb.runnerRequirements = data.runnerRequirements
+        kb.lambdaPackages = data.lambdaPackages
         for r in data.providerRequirements { kb.providerRequirementsByModule[r.module, default: []].append(r) }
         return kb
     }

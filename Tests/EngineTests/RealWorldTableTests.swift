@@ -415,30 +415,31 @@ extension RealWorldTableTests {
 
 extension RealWorldTableTests {
     /// ray5273/terraform-gpu-runner commits the three lambda zips and points `*_lambda_zip` at
-    /// them; their release cannot be read, and moving the module leaves them behind silently.
-    @Test("committed lambda zips of an unknown release are named once")
+    /// them. Their central directories show the release assets of 6.4.3 (each `package.json` has
+    /// the size and CRC-32 of the module's at v6.4.3) while the module runs `~> 5.0` (5.21.0).
+    /// The zips here are our own, declaring those sizes and CRC-32s (taken from the knowledge base).
+    @Test("committed lambda zips are named by the release their package.json matches")
     func committedZipsOfUnknownRelease() throws {
-        let files: [String: String] = [
-            "main.tf": """
+        var files: [String: Data] = [
+            "main.tf": Data("""
             module "runners" {
               source                            = "github-aws-runners/github-runner/aws"
-              version                           = "5.10.0"
-              webhook_lambda_zip                = "lambdas/webhook.zip"
-              runners_lambda_zip                = "lambdas/runners.zip"
-              runner_binaries_syncer_lambda_zip = "lambdas/runner-binaries-syncer.zip"
-              eventbridge                       = { enable = false }
-              lambda_event_source_mapping_batch_size = 1
+              version                           = "~> 5.0"
+              webhook_lambda_zip                = "lambdas-download/webhook.zip"
+              runners_lambda_zip                = "lambdas-download/runners.zip"
+              runner_binaries_syncer_lambda_zip = "lambdas-download/runner-binaries-syncer.zip"
             }
-            """,
-            "lambdas/webhook.zip": "PK",
-            "lambdas/runners.zip": "PK",
-            "lambdas/runner-binaries-syncer.zip": "PK",
+            """.utf8),
         ]
-        let result = try Self.audit(files, target: "7.11.0")
-        let pins = result.report.findings.filter { $0.message.contains("lambda") && $0.location.path == "main.tf" }
-        #expect(pins.count == 1, "\(Self.describe(result.report.findings))")
-        #expect(pins.first?.severity == .note)
-        #expect(pins.first?.message.contains("`runners_lambda_zip` (`lambdas/runners.zip`)") == true, "\(Self.describe(pins))")
+        for asset in ["webhook", "runners", "runner-binaries-syncer"] {
+            files["lambdas-download/\(asset).zip"] = try LambdaZipTests.releaseShaped(asset: asset, release: "6.4.3")
+        }
+        let result = try EngineTests.audit(MemoryFileSystem(data: files), target: "5.21.0")
+        let pins = result.report.findings.filter { $0.ruleId == "JIT-109" }
+        #expect(pins.count == 3, "\(Self.describe(result.report.findings))")
+        #expect(pins.allSatisfy { $0.severity == .warning && $0.message.contains("artefact of release 6.4.3, but module `module.runners` runs release 5.21.0") },
+                "\(Self.describe(pins))")
+        #expect(pins.contains { $0.message.hasPrefix("`runners_lambda_zip` (`lambdas-download/runners.zip`) is the built `runners` artefact") })
     }
 }
 

@@ -73,15 +73,8 @@ struct ProviderRequirementTests {
     @Test(.enabled(if: TestEnvironment.mirrorPath != nil, Needs.mirror))
     func theFileIsWhatTheMirrorSays() throws {
         let mirror = try #require(TestEnvironment.mirror())
-        let tags = try mirror.releaseTags().filter { $0.version.major >= 3 }
-        let commits = try mirror.peeledCommits(tags.map(\.tag))
-        var releases: [(version: ModuleVersion, files: [String: String])] = []
-        for (i, t) in tags.enumerated() {
-            var files: [String: String] = [:]
-            for (path, sha) in try mirror.tree(commits[i]) where ProviderRequirementBuilder.isVersionsFile(path) { files[path] = try mirror.text(sha) }
-            releases.append((t.version, files))
-        }
-        let range = "\(tags.first!.tag)…\(tags.last!.tag) (\(tags.count) releases)"
+        let (read, range) = try TestEnvironment.releaseFiles(mirror, where: ProviderRequirementBuilder.isVersionsFile)
+        let releases = read.map { (version: $0.version, files: $0.files.mapValues { String(decoding: $0, as: UTF8.self) }) }
         let expected = ProviderRequirementBuilder.yaml(ProviderRequirementBuilder.build(releases), header: ProviderRequirementBuilder.header(range: range))
         let committed = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("rules/knowledge/provider-requirements.yaml"), encoding: .utf8)
         #expect(committed == expected)

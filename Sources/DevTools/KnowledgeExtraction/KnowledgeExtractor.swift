@@ -37,19 +37,23 @@ package enum KnowledgeExtractor {
         var snapshots: [ModuleVersion: InputSnapshot] = [:]
         var bootFiles: [(version: ModuleVersion, files: [String: String])] = []
         var versionsFiles: [(version: ModuleVersion, files: [String: String])] = []
+        var packageFiles: [(version: ModuleVersion, files: [String: Data])] = []
         for (i, t) in tags.enumerated() {
             let tree = try mirror.tree(commits[i])
             var variables: [String: String] = [:]
             var boot: [String: String] = [:]
             var versions: [String: String] = [:]
+            var packages: [String: Data] = [:]
             for (path, sha) in tree {
                 if InputSnapshotReader.isVariablesFile(path) { variables[path] = try mirror.text(sha) }
                 if FingerprintBuilder.isBootPathFile(path) { boot[path] = try mirror.text(sha) }
                 if ProviderRequirementBuilder.isVersionsFile(path) { versions[path] = try mirror.text(sha) }
+                if LambdaPackageBuilder.isPackageFile(path) { packages[path] = try mirror.blob(sha) }
             }
             snapshots[t.version] = InputSnapshotReader.read(files: variables)
             bootFiles.append((t.version, boot))
             versionsFiles.append((t.version, versions))
+            packageFiles.append((t.version, packages))
         }
         log("read \(tags.count) trees")
 
@@ -120,6 +124,7 @@ package enum KnowledgeExtractor {
         ])
         files[KnowledgeFiles.providerRequirementsPath] = ProviderRequirementBuilder.yaml(
             ProviderRequirementBuilder.build(versionsFiles), header: ProviderRequirementBuilder.header(range: range))
+        files[KnowledgeFiles.lambdaPackagesPath] = LambdaPackageBuilder.yaml(LambdaPackageBuilder.build(packageFiles), range: range)
         files[KnowledgeFiles.iamRequirementsPath] = try RequirementExtractor.generateYAML(from: mirror)
         log("derived the IAM requirement table")
         return Output(files: files, warnings: lifespans.warnings + fingerprints.warnings + ValidationBuilder.unreadable(validations),

@@ -89,7 +89,8 @@ public enum CatalogValidator {
         var problems: [CatalogProblem] = []
         let dataFiles = [KnowledgeFiles.releasesPath, KnowledgeFiles.inputsPath, KnowledgeFiles.renamesPath, KnowledgeFiles.fingerprintsPath, KnowledgeFiles.iamRequirementsPath,
                          KnowledgeFiles.lambdaContractsPath, KnowledgeFiles.validationsPath,
-                         KnowledgeFiles.runnerVersionsPath, KnowledgeFiles.providerRequirementsPath]
+                         KnowledgeFiles.runnerVersionsPath, KnowledgeFiles.providerRequirementsPath,
+                         KnowledgeFiles.lambdaPackagesPath]
         for path in paths.sorted() {
             if path == "README.md" || dataFiles.contains(path) || RuleCatalogLoader.isRuleFile(path) { continue }
             let parts = path.split(separator: "/")

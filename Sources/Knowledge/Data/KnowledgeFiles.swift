@@ -95,6 +95,7 @@ package enum KnowledgeFiles {
         var validations: [InputValidation] = []
         var runnerRequirements: [RunnerRequirement] = []
         var providerRequirements: [ModuleProviderRequirement] = []
+        var lambdaPackages: [LambdaPackageRun] = []
     }
 
     /// The newest version `releases.yaml` lists, read without a YAML parser: every line is empty,
@@ -260,6 +261,23 @@ package enum KnowledgeFiles {
                 }
                 out.providerRequirements.append(ModuleProviderRequirement(module: row.module, first: first, last: last, constraint: row.constraint))
             }
+        }
+        if let file = load(LambdaPackagesFile.init(node:), lambdaPackagesPath) {
+            for row in file.packages {
+                let what = "lambda package `\(row.asset)`"
+                guard let first = version(row.first, lambdaPackagesPath, what), let last = version(row.last, lambdaPackagesPath, what) else { continue }
+                var sum: LambdaPackageRun.FileSum?
+                if let size = row.packageJSONSize, let hex = row.packageJSONCRC32 {
+                    guard size >= 0, hex.count == 8, let crc = UInt32(hex, radix: 16) else {
+                        problems.append(CatalogProblem(path: "rules/" + lambdaPackagesPath, "\(what) \(row.first): \(Wording.quoted(hex)) is not a CRC-32"))
+                        continue
+                    }
+                    sum = LambdaPackageRun.FileSum(size: UInt64(size), crc32: crc)
+                }
+                out.lambdaPackages.append(LambdaPackageRun(asset: row.asset, source: row.source, first: first, last: last,
+                                                           entries: row.entries, packageJSON: sum))
+            }
+            out.lambdaPackages.sort { ($0.first, $0.asset) < ($1.first, $1.asset) }
         }
         return (out, problems)
     }

@@ -19,6 +19,7 @@ rules/
     script-fingerprints.yaml  SHA-256 of every known text of the module's boot-path files
     validations.yaml        every `validation` block of every variable, per run of releases (condition, message)
     provider-requirements.yaml  the aws provider constraint of every module directory, per run of releases
+    lambda-packages.yaml    what each lambda release asset zips per run of releases (size and CRC-32 of its package.json)
   <domain>/<RULE-ID>.yaml   one rule entry per file (metadata + examples); e.g. core/CORE-001.yaml
 ```
 
@@ -2718,7 +2719,9 @@ facts:
   - "v4.0.0:lambdas/functions/control-plane/src/scale-runners/scale-up.ts:373-379 (token string vs JIT config)"
   - "v5.11.0:modules/runners/policies/instance-ssm-parameters-policy.json:11-15 (token parameters readable only when tagged by the lambda)"
   - "v7.0.0:modules/runners/scale-up.tf:92-93 (batches of scale-up messages)"
-references: ["module issue #3392: \"Unrecognized command-line input arguments for command run\"", "rules/knowledge/lambda-contracts.yaml"]
+  - "v6.4.0:lambdas/functions/control-plane/package.json:14 (dist: cp package.json dist/ && zip ../runners.zip *)"
+  - "v7.11.0:modules/runners/scale-down.tf:19 (handler index.scaleDownHandler)"
+references: ["module issue #3392: \"Unrecognized command-line input arguments for command run\"", "rules/knowledge/lambda-contracts.yaml", "rules/knowledge/lambda-packages.yaml"]
 description: |
   The control-plane lambdas and the Terraform module are released together. The rule reads the
   release named by the `download-lambda` module's `tag` values and by `*_lambda_zip` or S3 key
@@ -2735,16 +2738,33 @@ description: |
     7.0.0, ...), tagged `jit` only for the token-versus-JIT changes; otherwise a warning.
   - when the module call's current release is not known, one note names the pins that could not
     be compared.
-  - when no release can be read from the pins themselves (zips committed to the repository, S3
-    keys without a version, a `download-lambda` tag from a variable without a value), one note
-    names them: the upgrade leaves them behind unless they are replaced with it. A zip path next
-    to a `download-lambda` call is taken for that call's download, whose tags are the pins.
+  - a `*_lambda_zip` without a release in its path that names a zip committed to the scanned
+    repository is read: only its ZIP central directory (entry names, sizes, CRC-32s), within
+    bounds (at most 4096 entries and 256 MB declared, nothing decompressed, never outside the
+    scan root or through a link leading out of it). From 6.4.0 the module's release assets zip
+    the function's `package.json` next to the bundle `index.js`; its size and CRC-32, compared
+    with the module's at every tag (`rules/knowledge/lambda-packages.yaml`), name the release
+    the zip was built from, which is then judged as above (lockstep: silent at the current
+    release, an upgrade step at a newer target; drift: a warning, or an error across a contract
+    change). A zip of another lambda (a `runners` package in `webhook_lambda_zip`) or without
+    `index.js` at its root (where the module's handlers look) is an error. A bundle alone
+    (the assets before 6.4.0) or a `package.json` of no release is a built artefact whose
+    release cannot be told: a note, a warning when the module zips `package.json` already, an
+    error when a contract change separates the two. A zip that is cut short or not a ZIP is an
+    error (Lambda cannot unzip it); ZIP64 or a directory shaped like a decompression bomb is a
+    warning; a Git LFS pointer a note.
+  - when no release can be read from the pins themselves (zip paths naming nothing in the
+    scanned tree, S3 keys without a version, a `download-lambda` tag from a variable without a
+    value), one note names them: the upgrade leaves them behind unless they are replaced with
+    it. A zip path next to a `download-lambda` call is taken for that call's download, whose
+    tags are the pins.
 rationale: |
   Stale lambda zips are a common cause of broken upgrades: the module upgrade alone does not
   replace them. Pins that already move with the module are not a defect, only a step to remember.
 remediation: |
   Keep the lambda artefacts at the module's release: bump the `download-lambda` tags (or rebuild
-  the zips) in the same change as the module version.
+  the zips, or download the release assets `runners.zip`, `webhook.zip`... of the target) in the
+  same change as the module version.
 examples:
   - name: old-lambdas
     kind: triggering
@@ -6692,6 +6712,220 @@ changes:
     evidence:
       - "v6.10.1:lambdas/functions/control-plane/src/lambda.ts:17 (Records.length !== 1: event ignored); v6.10.1:modules/runners/scale-up.tf:92 (batch_size = 1)"
       - "v7.0.0:modules/runners/scale-up.tf:92-93; v7.0.0:lambdas/functions/control-plane/src/lambda.ts:13,41-52"
+
+"""##,
+        "knowledge/lambda-packages.yaml": ##"""
+# What each lambda release asset of github-aws-runners/terraform-aws-github-runner zips, v3.0.0…v7.11.0 (153 releases).
+# Generated by `swift run ghr-audit-dev extract-knowledge`; do not edit (regenerate instead).
+# Read from the `dist` script of every lambda's package.json (`zip ../ASSET.zip FILES`; `*` after
+# `cp package.json dist/` zips the bundle and package.json): one entry per asset and run of consecutive
+# releases zipping the same files and the same package.json. `package_json_size` and
+# `package_json_crc32` are the size and CRC-32 of that package.json at the release's tag, which a
+# release zip's central directory repeats: JIT-109 names the release of a committed lambda zip by them.
+# The bundle (index.js) carries no release, so a zip holding only index.js cannot be dated.
+packages:
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "5.1.0", last: "6.3.2", entries: ["index.js"]}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.4.0", last: "6.4.0", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "050725f3"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.4.1", last: "6.4.1", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "5d6ea42c"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.4.2", last: "6.4.2", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "60114945"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.4.3", last: "6.4.3", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "2ad2a311"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.5.0", last: "6.5.4", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "f1844279"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.5.5", last: "6.5.5", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "0ff3df62"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.5.6", last: "6.5.6", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "9343e726"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.5.7", last: "6.5.8", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "b893f802"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.5.9", last: "6.5.11", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "da543fad"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.6.0", last: "6.6.1", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "78ff0b19"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.6.2", last: "6.7.0", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "45a29dad"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.7.1", last: "6.7.1", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "e480c699"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.7.2", last: "6.7.2", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "5db42dc1"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.7.3", last: "6.7.3", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "15860217"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.7.4", last: "6.7.4", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "461018b5"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.7.5", last: "6.7.5", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "31dbdd52"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.7.6", last: "6.7.6", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "5621b55f"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.7.7", last: "6.7.7", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "431e966c"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.7.8", last: "6.7.8", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "f98f17d5"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.7.9", last: "6.7.9", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "06f22d34"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.8.0", last: "6.8.1", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "bb0ece9f"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.8.2", last: "6.8.2", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "5ae73d17"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.8.3", last: "6.8.3", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "c65767a3"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.8.4", last: "6.8.4", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "69405904"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.8.5", last: "6.8.5", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "d2580628"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.9.0", last: "6.9.0", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "43d68749"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.9.1", last: "6.9.1", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "61884dad"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "6.10.0", last: "6.10.1", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "5cd5db19"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "7.0.0", last: "7.0.0", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "5aef7a1c"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "7.1.0", last: "7.1.0", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "31adf983"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "7.2.0", last: "7.2.0", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "3990bb12"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "7.3.0", last: "7.3.0", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "745f4ed8"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "7.4.0", last: "7.4.0", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "6a651314"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "7.4.1", last: "7.5.0", entries: ["index.js", "package.json"], package_json_size: 1283, package_json_crc32: "e926f425"}
+  - {asset: "ami-housekeeper", source: "lambdas/functions/ami-housekeeper", first: "7.6.0", last: "7.11.0", entries: ["index.js", "package.json"], package_json_size: 1285, package_json_crc32: "0eb95cb2"}
+  - {asset: "runner-binaries-syncer", source: "modules/runner-binaries-syncer/lambdas/runner-binaries-syncer", first: "3.0.0", last: "3.1.0", entries: ["index.js"]}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "3.2.0", last: "6.3.2", entries: ["index.js"]}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.4.0", last: "6.4.0", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "b7979b92"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.4.1", last: "6.4.1", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "916c6674"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.4.2", last: "6.4.2", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "575b8b78"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.4.3", last: "6.4.3", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "679d4090"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.5.0", last: "6.5.2", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "285794a2"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.5.3", last: "6.5.4", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "1ddc8cb8"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.5.5", last: "6.5.5", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "462b2095"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.5.6", last: "6.5.6", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "c903e2a3"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.5.7", last: "6.5.8", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "e64487d1"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.5.9", last: "6.5.10", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "189f3076"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.5.11", last: "6.5.11", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "344e12c2"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.6.0", last: "6.6.1", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "20a423e1"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.6.2", last: "6.7.0", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "79066689"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.7.1", last: "6.7.1", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "712f38de"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.7.2", last: "6.7.2", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "687cb4df"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.7.3", last: "6.7.3", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "cd50af55"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.7.4", last: "6.7.4", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "142689a2"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.7.5", last: "6.7.5", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "fc95af5f"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.7.6", last: "6.7.6", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "6300073b"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.7.7", last: "6.7.7", entries: ["index.js", "package.json"], package_json_size: 1403, package_json_crc32: "1d56f264"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.7.8", last: "6.7.8", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "ee70e5ef"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.7.9", last: "6.7.9", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "a414bb98"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.8.0", last: "6.8.1", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "b7bba63e"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.8.2", last: "6.8.2", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "9335312c"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.8.3", last: "6.8.3", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "37bd37c6"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.8.4", last: "6.8.4", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "5e6a4f9c"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.8.5", last: "6.8.5", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "5b8c33c6"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.9.0", last: "6.9.0", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "50fb2001"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.9.1", last: "6.9.1", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "addd32ad"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.10.0", last: "6.10.0", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "eeed7982"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "6.10.1", last: "6.10.1", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "f8915d46"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "7.0.0", last: "7.0.0", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "4d2bc4b5"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "7.1.0", last: "7.1.0", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "8cc32427"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "7.2.0", last: "7.2.0", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "9bf5c5af"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "7.3.0", last: "7.3.0", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "771646e6"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "7.4.0", last: "7.4.0", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "7db628b8"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "7.4.1", last: "7.5.0", entries: ["index.js", "package.json"], package_json_size: 1404, package_json_crc32: "b9fdc7a6"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "7.6.0", last: "7.6.0", entries: ["index.js", "package.json"], package_json_size: 1406, package_json_crc32: "623c5105"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "7.6.1", last: "7.10.0", entries: ["index.js", "package.json"], package_json_size: 1406, package_json_crc32: "13ef83d0"}
+  - {asset: "runner-binaries-syncer", source: "lambdas/functions/gh-agent-syncer", first: "7.10.1", last: "7.11.0", entries: ["index.js", "package.json"], package_json_size: 1406, package_json_crc32: "fae49aec"}
+  - {asset: "runners", source: "modules/runners/lambdas/runners", first: "3.0.0", last: "3.1.0", entries: ["index.js"]}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "3.2.0", last: "6.3.2", entries: ["index.js"]}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.4.0", last: "6.4.0", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "b8e6db24"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.4.1", last: "6.4.1", entries: ["index.js", "package.json"], package_json_size: 1683, package_json_crc32: "08fef157"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.4.2", last: "6.4.2", entries: ["index.js", "package.json"], package_json_size: 1683, package_json_crc32: "f95ce062"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.4.3", last: "6.4.3", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "1d62a776"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.5.0", last: "6.5.2", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "8212cb1f"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.5.3", last: "6.5.4", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "f622f9f6"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.5.5", last: "6.5.5", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "93a43da7"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.5.6", last: "6.5.6", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "7849b87f"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.5.7", last: "6.5.8", entries: ["index.js", "package.json"], package_json_size: 1681, package_json_crc32: "595f3fda"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.5.9", last: "6.5.10", entries: ["index.js", "package.json"], package_json_size: 1681, package_json_crc32: "273577c6"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.5.11", last: "6.5.11", entries: ["index.js", "package.json"], package_json_size: 1681, package_json_crc32: "1b799b9d"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.6.0", last: "6.6.1", entries: ["index.js", "package.json"], package_json_size: 1681, package_json_crc32: "18926c7e"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.6.2", last: "6.7.0", entries: ["index.js", "package.json"], package_json_size: 1681, package_json_crc32: "dd282d61"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.7.1", last: "6.7.1", entries: ["index.js", "package.json"], package_json_size: 1681, package_json_crc32: "de7bfa84"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.7.2", last: "6.7.2", entries: ["index.js", "package.json"], package_json_size: 1681, package_json_crc32: "404e9d74"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.7.3", last: "6.7.3", entries: ["index.js", "package.json"], package_json_size: 1681, package_json_crc32: "aec03fc9"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.7.4", last: "6.7.4", entries: ["index.js", "package.json"], package_json_size: 1681, package_json_crc32: "e52a3e8e"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.7.5", last: "6.7.5", entries: ["index.js", "package.json"], package_json_size: 1681, package_json_crc32: "3624a524"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.7.6", last: "6.7.6", entries: ["index.js", "package.json"], package_json_size: 1681, package_json_crc32: "ef23da3a"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.7.7", last: "6.7.7", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "e156b507"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.7.8", last: "6.7.8", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "472411c8"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.7.9", last: "6.7.9", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "3c5ef72b"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.8.0", last: "6.8.1", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "6b095148"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.8.2", last: "6.8.2", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "50871f3c"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.8.3", last: "6.8.3", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "4b6b9371"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.8.4", last: "6.8.4", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "2db5e736"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.8.5", last: "6.8.5", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "e8d3bff2"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.9.0", last: "6.9.0", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "8b7d0491"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.9.1", last: "6.9.1", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "ebcbcb0c"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "6.10.0", last: "6.10.1", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "c63b8138"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "7.0.0", last: "7.0.0", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "b628ed95"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "7.1.0", last: "7.1.0", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "f04c4e6a"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "7.2.0", last: "7.2.0", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "d7951121"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "7.3.0", last: "7.3.0", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "29fadbbc"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "7.4.0", last: "7.4.0", entries: ["index.js", "package.json"], package_json_size: 1682, package_json_crc32: "62d257eb"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "7.4.1", last: "7.5.0", entries: ["index.js", "package.json"], package_json_size: 1720, package_json_crc32: "9dda0d41"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "7.6.0", last: "7.10.0", entries: ["index.js", "package.json"], package_json_size: 1722, package_json_crc32: "e127bc96"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "7.10.1", last: "7.10.1", entries: ["index.js", "package.json"], package_json_size: 1769, package_json_crc32: "77f9a56f"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "7.10.2", last: "7.10.2", entries: ["index.js", "package.json"], package_json_size: 1770, package_json_crc32: "61e97ede"}
+  - {asset: "runners", source: "lambdas/functions/control-plane", first: "7.11.0", last: "7.11.0", entries: ["index.js", "package.json"], package_json_size: 1771, package_json_crc32: "62b32db8"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "5.10.0", last: "6.3.2", entries: ["index.js"]}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.4.0", last: "6.4.0", entries: ["index.js", "package.json"], package_json_size: 1135, package_json_crc32: "a2bc0008"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.4.1", last: "6.4.1", entries: ["index.js", "package.json"], package_json_size: 1135, package_json_crc32: "53bbdca8"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.4.2", last: "6.4.2", entries: ["index.js", "package.json"], package_json_size: 1135, package_json_crc32: "378c4147"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.4.3", last: "6.4.3", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "11f28204"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.5.0", last: "6.5.2", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "3f3d51f6"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.5.3", last: "6.5.4", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "ec68e31a"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.5.5", last: "6.5.5", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "e1d79ca1"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.5.6", last: "6.5.6", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "0ada66b4"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.5.7", last: "6.5.8", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "85ac28ce"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.5.9", last: "6.5.11", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "d58cf091"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.6.0", last: "6.6.1", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "6e5c532e"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.6.2", last: "6.7.0", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "409380dc"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.7.1", last: "6.7.1", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "64646937"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.7.2", last: "6.7.2", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "949c18ad"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.7.3", last: "6.7.3", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "386f216c"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.7.4", last: "6.7.4", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "2430dcc9"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.7.5", last: "6.7.5", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "abb34941"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.7.6", last: "6.7.6", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "dc25b093"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.7.7", last: "6.7.7", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "2d492eb6"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.7.8", last: "6.7.8", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "6d986e32"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.7.9", last: "6.7.9", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "31e421a1"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.8.0", last: "6.8.1", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "04ba9a8a"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.8.2", last: "6.8.2", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "dccecced"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.8.3", last: "6.8.3", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "81516b09"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.8.4", last: "6.8.4", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "5657a829"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.8.5", last: "6.8.5", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "c6b0664f"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.9.0", last: "6.9.0", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "e612a1af"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.9.1", last: "6.9.1", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "9de75b4e"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "6.10.0", last: "6.10.1", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "b32888bc"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "7.0.0", last: "7.0.0", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "95df320f"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "7.1.0", last: "7.1.0", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "392c0bce"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "7.2.0", last: "7.2.0", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "07ccfd96"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "7.3.0", last: "7.3.0", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "86cd85c8"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "7.4.0", last: "7.4.0", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "416e1061"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "7.4.1", last: "7.5.0", entries: ["index.js", "package.json"], package_json_size: 1134, package_json_crc32: "e523928a"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "7.6.0", last: "7.9.0", entries: ["index.js", "package.json"], package_json_size: 1135, package_json_crc32: "820de3a3"}
+  - {asset: "termination-watcher", source: "lambdas/functions/termination-watcher", first: "7.10.0", last: "7.11.0", entries: ["index.js", "package.json"], package_json_size: 1392, package_json_crc32: "d1938100"}
+  - {asset: "webhook", source: "modules/webhook/lambdas/webhook", first: "3.0.0", last: "3.1.0", entries: ["index.js"]}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "3.2.0", last: "6.3.2", entries: ["index.js"]}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.4.0", last: "6.4.0", entries: ["index.js", "package.json"], package_json_size: 1483, package_json_crc32: "b6e97ea1"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.4.1", last: "6.4.1", entries: ["index.js", "package.json"], package_json_size: 1484, package_json_crc32: "0cfac26f"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.4.2", last: "6.4.2", entries: ["index.js", "package.json"], package_json_size: 1484, package_json_crc32: "07d1923a"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.4.3", last: "6.4.3", entries: ["index.js", "package.json"], package_json_size: 1483, package_json_crc32: "52fa5bde"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.5.0", last: "6.5.2", entries: ["index.js", "package.json"], package_json_size: 1482, package_json_crc32: "c4b65092"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.5.3", last: "6.5.4", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "7ec22571"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.5.5", last: "6.5.5", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "0cb587c6"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.5.6", last: "6.5.6", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "9dd76253"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.5.7", last: "6.5.8", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "2fc66a59"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.5.9", last: "6.5.10", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "8a7bad56"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.5.11", last: "6.5.11", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "09de0f17"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.6.0", last: "6.6.1", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "573abc98"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.6.2", last: "6.7.0", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "70e03633"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.7.1", last: "6.7.1", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "a13f168c"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.7.2", last: "6.7.2", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "39e586c8"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.7.3", last: "6.7.3", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "b1ce9512"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.7.4", last: "6.7.4", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "ddbd1b7c"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.7.5", last: "6.7.5", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "16955e88"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.7.6", last: "6.7.6", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "ea681e8e"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.7.7", last: "6.7.7", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "dd796ed7"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.7.8", last: "6.7.8", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "888faaa6"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.7.9", last: "6.7.9", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "5d563642"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.8.0", last: "6.8.1", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "49d46431"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.8.2", last: "6.8.2", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "7876f66b"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.8.3", last: "6.8.3", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "923bb529"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.8.4", last: "6.8.4", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "2d80321a"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.8.5", last: "6.8.5", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "ddcb3164"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.9.0", last: "6.9.0", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "7405101a"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.9.1", last: "6.9.1", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "887c162b"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.10.0", last: "6.10.0", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "78371555"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "6.10.1", last: "6.10.1", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "ea92bbc9"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "7.0.0", last: "7.0.0", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "c62edcea"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "7.1.0", last: "7.1.0", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "4ff9e5f8"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "7.2.0", last: "7.2.0", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "f04262cb"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "7.3.0", last: "7.3.0", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "84e604f0"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "7.4.0", last: "7.4.0", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "2d77f0fc"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "7.4.1", last: "7.5.0", entries: ["index.js", "package.json"], package_json_size: 1480, package_json_crc32: "1a94d250"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "7.6.0", last: "7.8.0", entries: ["index.js", "package.json"], package_json_size: 1482, package_json_crc32: "8e793570"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "7.9.0", last: "7.10.0", entries: ["index.js", "package.json"], package_json_size: 1454, package_json_crc32: "8bd762cc"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "7.10.1", last: "7.10.1", entries: ["index.js", "package.json"], package_json_size: 1501, package_json_crc32: "a271a54b"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "7.10.2", last: "7.10.2", entries: ["index.js", "package.json"], package_json_size: 1502, package_json_crc32: "80ae6414"}
+  - {asset: "webhook", source: "lambdas/functions/webhook", first: "7.11.0", last: "7.11.0", entries: ["index.js", "package.json"], package_json_size: 1503, package_json_crc32: "c27021e1"}
 
 """##,
         "knowledge/provider-requirements.yaml": ##"""

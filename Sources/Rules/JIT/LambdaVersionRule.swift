@@ -183,8 +183,13 @@ public struct LambdaVersionRule: Rule {
     }
 
     public func check(_ context: RuleContext) -> [Finding] {
-        let unread = unreadPinsFinding(unreadPins(context), context: context)
-        return check(artefacts(context), context: context) + (unread.map { [$0] } ?? [])
+        // Pins without a release that name a zip of the scan tree are read from the zip itself.
+        var pins = unreadPins(context)
+        let zips = committedZips(context).filter { z in pins.contains { $0.range == z.range } }
+        pins.removeAll { p in zips.contains { $0.range == p.range } }
+        let unread = unreadPinsFinding(pins, context: context)
+        return check(artefacts(context), context: context) + zips.compactMap { committedZipFinding($0, context: context) }
+            + (unread.map { [$0] } ?? [])
     }
 
     func check(_ artefacts: [Artefact], context: RuleContext) -> [Finding] {
