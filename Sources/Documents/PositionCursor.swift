@@ -5,11 +5,14 @@ import AuditCore
 /// `SourceFile.position(ofOffset:)`, which counts columns from the line start).
 struct PositionCursor {
     let source: SourceFile
+    /// The path interned once (every range of the document carries it).
+    let pathID: SourcePathID
     private var last = SourcePosition.start
     private var lastLineEnd: Int
 
     init(_ source: SourceFile) {
         self.source = source
+        pathID = SourcePathID(source.path)
         lastLineEnd = source.lineStarts.count > 1 ? source.lineStarts[1] : source.bytes.count + 1
     }
 
@@ -33,7 +36,7 @@ struct PositionCursor {
     }
 
     mutating func range(from start: SourcePosition, to end: Int) -> SourceRange {
-        SourceRange(path: source.path, start: start, end: position(end))
+        SourceRange(pathID: pathID, start: start, end: position(end))
     }
 }
 

@@ -186,7 +186,9 @@ public enum Literal: Sendable, Hashable {
     case string(String)
 }
 
-public indirect enum ExpressionKind: Sendable {
+// Only the cases holding an `Expression` (or a `ForExpression`, which holds several) are boxed:
+// literals, variables, templates, tuples and objects sit inline, so a leaf costs no allocation.
+public enum ExpressionKind: Sendable {
     case literal(Literal)
     /// A quoted string or heredoc. A template that is exactly one interpolation (`"${x}"`) yields
     /// x's value unchanged when evaluated.
@@ -194,22 +196,22 @@ public indirect enum ExpressionKind: Sendable {
     /// The root of a traversal: `var`, `local`, `each`, `path`, `module`, a resource type...
     case variable(String)
     /// `expr.name` (also the legacy index `expr.0`, which arrives as `.index` with a number literal).
-    case getAttribute(Expression, name: String, nameRange: SourceRange)
+    indirect case getAttribute(Expression, name: String, nameRange: SourceRange)
     /// `expr[key]`.
-    case index(Expression, key: Expression)
+    indirect case index(Expression, key: Expression)
     /// `source[*].rest` and `source.*.rest`: `each` is evaluated for every element with `.splatItem`
     /// bound to that element.
-    case splat(source: Expression, each: Expression)
+    indirect case splat(source: Expression, each: Expression)
     /// The element placeholder inside a splat's `each`.
     case splatItem
     case tuple([Expression])
     case object([ObjectItem])
-    case functionCall(name: String, nameRange: SourceRange, arguments: [Expression], expandFinal: Bool)
-    case conditional(condition: Expression, then: Expression, else: Expression)
-    case unary(UnaryOperator, Expression)
-    case binary(BinaryOperator, Expression, Expression)
-    case forExpression(ForExpression)
-    case parenthesized(Expression)
+    indirect case functionCall(name: String, nameRange: SourceRange, arguments: [Expression], expandFinal: Bool)
+    indirect case conditional(condition: Expression, then: Expression, else: Expression)
+    indirect case unary(UnaryOperator, Expression)
+    indirect case binary(BinaryOperator, Expression, Expression)
+    indirect case forExpression(ForExpression)
+    indirect case parenthesized(Expression)
     /// What the parser left where it could not read an expression (a diagnostic says why).
     case invalid
 }

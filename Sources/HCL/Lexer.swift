@@ -73,7 +73,7 @@ public enum HCLLexer {
 
     /// The comments of a configuration file, in order (for suppression directives).
     public static func comments(in source: SourceFile) -> [SourceRange] {
-        var scan = scan(source, mode: .config)
+        let scan = scan(source, mode: .config)
         return scan.tokens.filter { $0.kind == .comment }.map { scan.positions.range($0.start, $0.end) }
     }
 
@@ -82,7 +82,7 @@ public enum HCLLexer {
     struct Scan: Sendable {
         var tokens: [Token]
         var diagnostics: [Diagnostic]
-        var positions: PositionIndex
+        let positions: PositionIndex
         /// Bracket, brace and template nesting plus the operators that recurse without brackets
         /// (`-`, `!`, `?`, `*`, `%{`), counted within one line-delimited item.
         var depthBound: Int
@@ -112,7 +112,7 @@ public enum HCLLexer {
             }
             bound = max(bound, depth + chain)
         }
-        var positions = PositionIndex(source: source)
+        let positions = PositionIndex(source: source)
         let diagnostics = lexer.problems.map {
             Diagnostic(.error, $0.summary, detail: $0.detail, range: positions.range($0.start, $0.end))
         }
@@ -131,8 +131,17 @@ public enum HCLLexer {
 /// so most lookups touch one or two entries); the column is the byte distance from the line's
 /// start minus the UTF-8 continuation bytes in between, counted with a per-64-byte table (so a
 /// lookup costs O(log distance + 64) whatever the line's length, and an ASCII file needs no table).
-struct PositionIndex: Sendable {
+///
+/// A class, so the parser holds it in a constant and asking for a position is not a mutating
+/// access to the parser's state (each of those cost a dynamic exclusivity check). It is only ever
+/// used by one thread at a time: the scan that makes it hands it to one parser.
+final class PositionIndex: @unchecked Sendable {
     let source: SourceFile
+    /// `source.lineStarts` and `source.bytes.count`, held directly.
+    private let lineStarts: [Int]
+    private let byteCount: Int
+    /// The file's path, interned once: every range of the file carries it.
+    let pathID: SourcePathID
     /// UTF-8 continuation bytes (`10xxxxxx`) before each 64-byte block; empty for an ASCII file.
     private let continuationsBefore: [Int32]
     /// The 0-based line of the last lookup.
@@ -140,6 +149,9 @@ struct PositionIndex: Sendable {
 
     init(source: SourceFile) {
         self.source = source
+        pathID = SourcePathID(source.path)
+        lineStarts = source.lineStarts
+        byteCount = source.bytes.count
         continuationsBefore = source.bytes.withUnsafeBufferPointer { bytes -> [Int32] in
             let n = bytes.count
             // Eight bytes at a time: any byte with its high bit set?
@@ -182,8 +194,8 @@ struct PositionIndex: Sendable {
     }
 
     /// The 0-based line holding `offset` (already clamped to the file).
-    private mutating func lineIndex(_ offset: Int) -> Int {
-        let starts = source.lineStarts
+    private func lineIndex(_ offset: Int) -> Int {
+        let starts = lineStarts
         let n = starts.count
         var lo: Int, hi: Int  // starts[lo] <= offset, and hi == n or starts[hi] > offset
         let h = min(lineHint, n - 1)
@@ -214,10 +226,10 @@ struct PositionIndex: Sendable {
         return lo
     }
 
-    mutating func position(_ raw: Int) -> SourcePosition {
-        let offset = min(max(raw, 0), source.bytes.count)
+    func position(_ raw: Int) -> SourcePosition {
+        let offset = min(max(raw, 0), byteCount)
         let line = lineIndex(offset)
-        let start = source.lineStarts[line]
+        let start = lineStarts[line]
         var column = offset - start + 1
         if !continuationsBefore.isEmpty {
             column -= continuations(before: offset) - continuations(before: start)
@@ -225,8 +237,8 @@ struct PositionIndex: Sendable {
         return SourcePosition(line: line + 1, column: column, offset: offset)
     }
 
-    mutating func range(_ start: Int, _ end: Int) -> SourceRange {
-        SourceRange(path: source.path, start: position(start), end: position(max(start, end)))
+    func range(_ start: Int, _ end: Int) -> SourceRange {
+        SourceRange(pathID: pathID, start: position(start), end: position(max(start, end)))
     }
 }
 

@@ -119,22 +119,21 @@ final class Parser {
     /// a new body item.
     var recovering = false
     /// Whether line breaks are tokens (bodies, object constructors) or skipped as whitespace
-    /// (inside parentheses, brackets, interpolations, `for` expressions).
-    var newlineStack: [Bool] = [true]
-    /// `newlineStack.last`, kept in a stored property: every token read asks it.
+    /// (inside parentheses, brackets, interpolations, `for` expressions). Constructs set it on
+    /// entry and put the previous value back on exit (`enterBracket`/`leaveBracket`).
     private(set) var newlinesMatter = true
     var depth = 0
     var reportedTooDeep = false
     /// Counts syntax errors, reported or suppressed, so a construct can tell whether one of its
     /// parts failed (and skip to its closing bracket).
     var errorSerial = 0
-    /// The opening tokens of the brackets, braces and template sequences being parsed, innermost
-    /// last (to name the one left unclosed).
-    var openBrackets: [Token] = []
+    /// The opening token of the innermost bracket, brace or template sequence being parsed (to
+    /// name the one left unclosed).
+    private(set) var innermostBracket: Token?
     /// Lines with a lexical diagnostic: syntax errors there are follow-on errors and stay quiet.
     let lexicalLines: Set<Int>
 
-    var positions: PositionIndex
+    let positions: PositionIndex
     /// Syntax diagnostics reported so far (for the per-file limit).
     var reported = 0
 
@@ -155,31 +154,48 @@ final class Parser {
 
     // MARK: Tokens
 
-    func pushNewlineMode(_ matter: Bool) {
-        newlineStack.append(matter)
-        newlinesMatter = matter
+    /// What `enterBracket` replaced, for `leaveBracket` to restore.
+    struct Nesting {
+        let newlinesMatter: Bool
+        let innermostBracket: Token?
     }
 
-    func popNewlineMode() {
-        newlineStack.removeLast()
-        newlinesMatter = newlineStack.last ?? true
+    /// Enters the bracket `open` (nil: only the line break mode changes). Saved state lives in the
+    /// caller's frame instead of stacks on the parser, so entering costs no allocation.
+    func enterBracket(_ open: Token?, newlinesMatter matter: Bool) -> Nesting {
+        let saved = Nesting(newlinesMatter: newlinesMatter, innermostBracket: innermostBracket)
+        newlinesMatter = matter
+        if let open { innermostBracket = open }
+        return saved
+    }
+
+    func leaveBracket(_ saved: Nesting) {
+        newlinesMatter = saved.newlinesMatter
+        innermostBracket = saved.innermostBracket
     }
 
     /// The index of the token `peek(ahead)` returns.
+    /// `index` never passes the final `.eof` token, so the loop stays in bounds.
     func peekIndex(_ ahead: Int = 0) -> Int {
         var i = index
         var remaining = ahead
+        let skipNewlines = !newlinesMatter
         while true {
-            let token = tokens[min(i, tokens.count - 1)]
-            if token.kind == .eof { return min(i, tokens.count - 1) }
-            if token.kind == .newline && !newlinesMatter {
-                i += 1
-                continue
+            let kind = tokens[i].kind
+            if kind == .eof { return i }
+            if !(skipNewlines && kind == .newline) {
+                if remaining == 0 { return i }
+                remaining -= 1
             }
-            if remaining == 0 { return i }
-            remaining -= 1
             i += 1
         }
+    }
+
+    /// The index of the first token from `start` on that is not a line break.
+    func nextNonNewline(_ start: Int) -> Int {
+        var i = start
+        while tokens[i].kind == .newline { i += 1 }
+        return i
     }
 
     /// The next token, skipping line breaks where they do not matter.
@@ -217,7 +233,7 @@ final class Parser {
     func range(_ token: Token) -> SourceRange { positions.range(token.start, token.end) }
     /// A range from a position already known (the start of a node being extended).
     func range(from start: SourcePosition, _ end: Int) -> SourceRange {
-        SourceRange(path: source.path, start: start, end: positions.position(max(start.offset, end)))
+        SourceRange(pathID: positions.pathID, start: start, end: positions.position(max(start.offset, end)))
     }
 
     /// How a token reads in a message.
@@ -410,7 +426,10 @@ final class Parser {
 
     func parseBody(inBraces: Bool) -> [BodyItem] {
         var items: [BodyItem] = []
+        // The first definition of each argument name, for the duplicate check: while the body is
+        // small (most are) its items are searched instead, which needs no table.
         var seen: [String: SourceRange] = [:]
+        var hashed = false
         while true {
             let token = peekRaw()
             switch token.kind {
@@ -431,17 +450,33 @@ final class Parser {
             recovering = false
             guard let item = parseBodyItem(inBraces: inBraces) else { continue }
             if case .attribute(let attribute) = item {
-                if let first = seen[attribute.name] {
+                let first: SourceRange?
+                if items.count < 16 {
+                    first = Parser.firstDefinition(of: attribute.name, in: items)
+                } else {
+                    if !hashed {
+                        hashed = true
+                        for case .attribute(let a) in items.reversed() { seen[a.name] = a.nameRange }
+                    }
+                    first = seen[attribute.name]
+                }
+                if let first {
                     report("Duplicate argument `\(attribute.name)`",
                            "`\(attribute.name)` is already set at line \(first.start.line), column \(first.start.column); "
                            + "each argument may be set only once in a body. Remove one of the two definitions.",
                            attribute.nameRange)
-                } else {
+                } else if hashed {
                     seen[attribute.name] = attribute.nameRange
                 }
             }
             items.append(item)
         }
+    }
+
+    /// The name range of the first attribute called `name` in `items`.
+    static func firstDefinition(of name: String, in items: [BodyItem]) -> SourceRange? {
+        for case .attribute(let a) in items where a.name == name { return a.nameRange }
+        return nil
     }
 
     /// True for tokens that can begin an expression.

@@ -117,7 +117,7 @@ extension Parser {
 
     func parseTerm() -> Expression {
         let token = peek()
-        if !newlinesMatter, let innermost = openBrackets.last, innermost.kind == .oParen || innermost.kind == .oBrack,
+        if !newlinesMatter, let innermost = innermostBracket, innermost.kind == .oParen || innermost.kind == .oBrack,
            nextLooksLikeNewBodyItem() {
             reportUnclosed(innermost)
             return invalid(at: previousEnd)
@@ -181,12 +181,8 @@ extension Parser {
 
     func parseParenthesized() -> Expression {
         let open = next()
-        pushNewlineMode(false)
-        openBrackets.append(open)
-        defer {
-            popNewlineMode()
-            openBrackets.removeLast()
-        }
+        let nesting = enterBracket(open, newlinesMatter: false)
+        defer { leaveBracket(nesting) }
         let inner = parseExpression()
         let close = peek()
         if close.kind == .cParen {
@@ -226,12 +222,8 @@ extension Parser {
             return Expression(.invalid, nameRange)
         }
         next()
-        pushNewlineMode(false)
-        openBrackets.append(open)
-        defer {
-            popNewlineMode()
-            openBrackets.removeLast()
-        }
+        let nesting = enterBracket(open, newlinesMatter: false)
+        defer { leaveBracket(nesting) }
         var arguments: [Expression] = []
         var expandFinal = false
         var end = open.end
@@ -357,12 +349,8 @@ extension Parser {
 
     func parseIndex(_ collection: Expression) -> Expression {
         let open = next()
-        pushNewlineMode(false)
-        openBrackets.append(open)
-        defer {
-            popNewlineMode()
-            openBrackets.removeLast()
-        }
+        let nesting = enterBracket(open, newlinesMatter: false)
+        defer { leaveBracket(nesting) }
         if peek().kind == .cBrack {
             let close = next()
             syntaxError("Missing index", "`[]` needs a key or index between the brackets, as in `list[0]` or `map[\"key\"]`.", open.start, close.end)
@@ -444,12 +432,8 @@ extension Parser {
 
     func parseTuple() -> Expression {
         let open = next()
-        pushNewlineMode(false)
-        openBrackets.append(open)
-        defer {
-            popNewlineMode()
-            openBrackets.removeLast()
-        }
+        let nesting = enterBracket(open, newlinesMatter: false)
+        defer { leaveBracket(nesting) }
         if isKeyword(peek(), "for") {
             return parseFor(open: open, closer: .cBrack)
         }
@@ -495,18 +479,12 @@ extension Parser {
 
     func parseObject() -> Expression {
         let open = next()
-        openBrackets.append(open)
-        defer { openBrackets.removeLast() }
-        pushNewlineMode(false)
-        let isFor = isKeyword(peek(), "for")
-        popNewlineMode()
+        let isFor = isKeyword(tokens[nextNonNewline(index)], "for")
+        let nesting = enterBracket(open, newlinesMatter: !isFor)
+        defer { leaveBracket(nesting) }
         if isFor {
-            pushNewlineMode(false)
-            defer { popNewlineMode() }
             return parseFor(open: open, closer: .cBrace)
         }
-        pushNewlineMode(true)
-        defer { popNewlineMode() }
         var items: [ObjectItem] = []
         var end = open.end
         while true {
@@ -525,7 +503,7 @@ extension Parser {
             // The key: a bare identifier is a literal name; anything else is an expression.
             let key: Expression
             var bareKey = false
-            if token.kind == .identifier, [.equal, .colon].contains(peek(1).kind) {
+            if token.kind == .identifier, case let after = peek(1).kind, after == .equal || after == .colon {
                 next()
                 key = Expression(.literal(.string(text(token))), range(token))
                 bareKey = true

@@ -31,7 +31,16 @@ extension Parser {
         let heredoc = open.kind == .oHeredoc
         let flush = heredoc && source.bytes[open.start..<open.end].starts(with: "<<-".utf8)
         let terminator: TokenKind = heredoc ? .cHeredoc : .cQuote
-        var parts = parseTemplateBody(terminator: terminator, flush: flush, quoted: !heredoc)
+        var parts: [TemplatePart]
+        let first = peekRaw()
+        if !heredoc, first.kind == .templateLiteral, index + 1 < tokens.count, tokens[index + 1].kind == terminator {
+            // The common case, a string of plain text: one literal part, no flattening or nesting.
+            index += 1
+            let text = decodeLiteral(first.start, first.end, quoted: true)
+            parts = text.isEmpty ? [] : [.literal(text, range(first.start, first.end))]
+        } else {
+            parts = parseTemplateBody(terminator: terminator, flush: flush, quoted: !heredoc)
+        }
         let close = peekRaw()
         let end: Int
         if close.kind == terminator {
@@ -78,12 +87,8 @@ extension Parser {
     func parseInterpolation() -> FlatPart {
         let open = next()
         let stripLeft = open.end - open.start == 3
-        pushNewlineMode(false)
-        openBrackets.append(open)
-        defer {
-            popNewlineMode()
-            openBrackets.removeLast()
-        }
+        let nesting = enterBracket(open, newlinesMatter: false)
+        defer { leaveBracket(nesting) }
         let upcoming = peek().kind
         if upcoming == .eof || upcoming == .cQuote || upcoming == .cHeredoc {
             syntaxError("Unclosed template sequence", "The `\(text(open))` here has no matching `}`.", open)
@@ -117,12 +122,8 @@ extension Parser {
     func parseDirective() -> FlatPart? {
         let open = next()
         let stripLeft = open.end - open.start == 3
-        pushNewlineMode(false)
-        openBrackets.append(open)
-        defer {
-            popNewlineMode()
-            openBrackets.removeLast()
-        }
+        let nesting = enterBracket(open, newlinesMatter: false)
+        defer { leaveBracket(nesting) }
         let keyword = peek()
         let mark = errorSerial
         let kind: FlatPart.Kind
@@ -191,6 +192,16 @@ extension Parser {
     /// Decodes template text: `$${` and `%%{` always; backslash escapes in quoted strings.
     func decodeLiteral(_ start: Int, _ end: Int, quoted: Bool) -> String {
         let bytes = source.bytes
+        // Plain ASCII text without escapes (most literals) is its own value.
+        var plain = true
+        for k in start..<end {
+            let b = bytes[k]
+            if b >= 0x80 || b == Byte.dollar || b == Byte.percent || (quoted && b == Byte.backslash) {
+                plain = false
+                break
+            }
+        }
+        if plain { return String(decoding: bytes[start..<end], as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(end - start)
         var i = start

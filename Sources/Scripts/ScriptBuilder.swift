@@ -62,10 +62,13 @@ struct WordBuilder {
 struct ColumnIndex: Sendable {
     static let stride = 256
     let source: SourceFile
+    /// The path interned once (every range of the script carries it).
+    let pathID: SourcePathID
     private let checkpoints: [Int: [Int]]
 
     init(_ source: SourceFile) {
         self.source = source
+        pathID = SourcePathID(source.path)
         var cps: [Int: [Int]] = [:]
         let bytes = source.bytes
         for (index, start) in source.lineStarts.enumerated() {
@@ -104,7 +107,7 @@ struct ColumnIndex: Sendable {
     }
 
     func range(from start: Int, to end: Int) -> SourceRange {
-        SourceRange(path: source.path, start: position(start), end: position(end))
+        SourceRange(pathID: pathID, start: position(start), end: position(end))
     }
 }
 

@@ -21,6 +21,31 @@ struct PositionTests {
         #expect(a.union(b) == f.range(from: 1, to: 6))
         #expect(b.contains(f.position(ofOffset: 5)) && !b.contains(f.position(ofOffset: 6)))
     }
+
+    @Test func pathsAreInternedByTheirBytes() {
+        // Canonically equivalent spellings (é precomposed and decomposed) are different files.
+        let composed = "modules/caf\u{E9}/main.tf", decomposed = "modules/cafe\u{301}/main.tf"
+        let a = SourceRange(path: composed, start: .start, end: .start)
+        let b = SourceRange(path: decomposed, start: .start, end: .start)
+        #expect(a != b)
+        #expect(Array(a.path.utf8) == Array(composed.utf8) && Array(b.path.utf8) == Array(decomposed.utf8))
+        #expect(a == SourceRange(path: String(composed), start: .start, end: .start))
+        #expect(SourcePathID(composed) == a.pathID)
+        var moved = a
+        moved.path = "other.tf"
+        #expect(moved.path == "other.tf" && moved.start == a.start)
+    }
+
+    @Test func rangesEncodeAsPathAndPositions() throws {
+        let range = SourceRange(path: "a.tf", start: SourcePosition(line: 2, column: 3, offset: 14),
+                                end: SourcePosition(line: 2, column: 9, offset: 20))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(range), as: UTF8.self)
+        #expect(json == #"{"end":{"column":9,"line":2,"offset":20},"path":"a.tf","start":{"column":3,"line":2,"offset":14}}"#)
+        #expect(try JSONDecoder().decode(SourceRange.self, from: Data(json.utf8)) == range)
+        #expect(SourcePosition(line: 1, column: 1, offset: Int.max).offset == Int(Int32.max), "beyond 32 bits clamps")
+    }
 }
 
 @Suite("Versions")

@@ -146,6 +146,15 @@ struct ParserStructureTests {
         #expect(tree(file.body.attribute("a")!.expression) == "3")
     }
 
+    @Test func duplicateArgumentsInALargeBodyAreReportedOnce() throws {
+        // Past 16 items the parser switches from searching the items to a table.
+        let names = (0..<40).map { "a\($0) = \($0)\n" }.joined()
+        let file = parseFile(names + "blk {\n}\na3 = 1\na39 = 2\na40 = 3\na40 = 4\n")
+        #expect(file.diagnostics.map(\.summary) == ["Duplicate argument `a3`", "Duplicate argument `a39`", "Duplicate argument `a40`"])
+        #expect(file.diagnostics[0].detail?.contains("line 4, column 1") == true)
+        #expect(file.diagnostics[2].detail?.contains("line 45, column 1") == true)
+    }
+
     @Test func identifiersWithDashesAndKeywordsAsNames() {
         let file = parseFile("for-each = 1\nif = 2\ntrue = 3\n")
         #expect(file.diagnostics.isEmpty)
