@@ -3,15 +3,47 @@
 /// `line` and `column` are 1-based; `column` counts Unicode scalars from the start of the line
 /// (the convention Yams marks use). `offset` is the 0-based UTF-8 byte offset, exact and cheap to
 /// slice with. Reporters convert to other units at the edge.
+///
+/// Stored in 32 bits each (files are at most `Limits.maxFileSize`, 64 MiB): every syntax node, value
+/// and finding carries two positions in a `SourceRange`, so this halves what positions cost in
+/// memory (a range is 40 bytes instead of 64).
 public struct SourcePosition: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
-    public var offset: Int
+    private var storedLine: Int32
+    private var storedColumn: Int32
+    private var storedOffset: Int32
+
+    public var line: Int {
+        get { Int(storedLine) }
+        set { storedLine = Int32(clamping: newValue) }
+    }
+    public var column: Int {
+        get { Int(storedColumn) }
+        set { storedColumn = Int32(clamping: newValue) }
+    }
+    public var offset: Int {
+        get { Int(storedOffset) }
+        set { storedOffset = Int32(clamping: newValue) }
+    }
 
     public init(line: Int, column: Int, offset: Int) {
-        self.line = line
-        self.column = column
-        self.offset = offset
+        storedLine = Int32(clamping: line)
+        storedColumn = Int32(clamping: column)
+        storedOffset = Int32(clamping: offset)
+    }
+
+    private enum CodingKeys: String, CodingKey { case line, column, offset }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(line: try c.decode(Int.self, forKey: .line), column: try c.decode(Int.self, forKey: .column),
+                  offset: try c.decode(Int.self, forKey: .offset))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(line, forKey: .line)
+        try c.encode(column, forKey: .column)
+        try c.encode(offset, forKey: .offset)
     }
 
     public static let start = SourcePosition(line: 1, column: 1, offset: 0)
