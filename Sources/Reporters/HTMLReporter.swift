@@ -249,12 +249,45 @@ struct HTMLPage {
     let map: FleetMap
     /// The page's optional live section; nil renders nothing.
     var live: LiveComparison?
+    /// The repository's findings by place (`path:line:column`) with their anchors (`fN`): a probe
+    /// finding's related note at that place that names the finding's rule (GHP-601's note
+    /// "`check` asked … (JIT-106: …)") links to it, and the finding links back.
+    let staticAnchors: [String: [(rule: String, anchor: String)]]
 
     init(report: Report, options: RenderOptions, live: LiveComparison? = nil) {
         self.report = report
         self.options = options
         self.map = FleetMap(report)
         self.live = live ?? LiveComparison(report: report, map: map)
+        var anchors: [String: [(rule: String, anchor: String)]] = [:]
+        var index = 0
+        for group in Counting.groupedByFile(report.findings) {
+            for f in group.findings {
+                index += 1
+                anchors[Self.place(f.location), default: []].append((f.ruleId, "f\(index)"))
+            }
+        }
+        staticAnchors = anchors
+    }
+
+    static func place(_ r: SourceRange) -> String { "\(r.path):\(r.start.line):\(r.start.column)" }
+
+    /// Whether a related note is about the repository finding `rule` at its place.
+    static func names(_ note: RelatedNote, _ rule: String) -> Bool { note.message.contains("(\(rule):") }
+
+    /// The anchor of the repository finding a probe finding's note is about, if it is on the page.
+    func staticAnchor(for note: RelatedNote) -> String? {
+        staticAnchors[Self.place(note.location)]?.first { Self.names(note, $0.rule) }?.anchor
+    }
+
+    /// The probe's findings (with their `pN` anchors) that relate to the repository finding `f`:
+    /// what the live fleet says about it (e.g. GHP-601 answering JIT-106 with the GHES version).
+    func probeFindings(about f: Finding) -> [(anchor: String, finding: Finding)] {
+        guard let live else { return [] }
+        let place = Self.place(f.location)
+        return live.facts.findings.enumerated()
+            .filter { _, p in p.related.contains { Self.place($0.location) == place && Self.names($0, f.ruleId) } }
+            .map { ("p\($0.offset + 1)", $0.element) }
     }
 
     func render() -> String {
@@ -649,7 +682,18 @@ struct HTMLPage {
         if !f.related.isEmpty {
             out.append("<ul class=\"related\">")
             for note in f.related {
-                out.append("<li><span class=\"loc\">\(text(location(note.location)))</span> \(prose(note.message))</li>")
+                // A probe finding's note at a repository finding links to it.
+                let loc = text(location(note.location))
+                let place = id.hasPrefix("p") ? staticAnchor(for: note).map { "<a class=\"loc\" href=\"#\($0)\">\(loc)</a>" } : nil
+                out.append("<li>\(place ?? "<span class=\"loc\">\(loc)</span>") \(prose(note.message))</li>")
+            }
+            out.append("</ul>")
+        }
+        let answers = id.hasPrefix("f") ? probeFindings(about: f) : []
+        if !answers.isEmpty {
+            out.append("<ul class=\"related answered\">")
+            for (anchor, p) in answers {
+                out.append("<li>The probe on the live fleet: <a href=\"#\(anchor)\">\(p.severity.rawValue) <span class=\"rule\">\(text(p.ruleId))</span></a> \(prose(p.message))</li>")
             }
             out.append("</ul>")
         }

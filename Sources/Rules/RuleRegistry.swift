@@ -39,7 +39,7 @@ public enum RuleRegistry {
     /// Rule ids the live probe (target `Probe`, which depends on this target's neighbours, not on
     /// it) emits; ProbeTests checks this list against the probe's own.
     public static let probeIds: Set<RuleID> = [
-        .prb401, .prb402, .prb403, .prb404, .prb405, .prb406, .prb407, .prb408, .prb409, .prb410, .prb411, .prb412,
+        .prb401, .prb402, .prb403, .prb404, .prb405, .prb406, .prb407, .prb408, .prb409, .prb410, .prb411, .prb412, .prb413,
     ]
 
     /// Rule ids the boot rehearsal (target `Rehearsal`) emits; RehearsalTests runs their examples.

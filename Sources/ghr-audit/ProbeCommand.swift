@@ -62,7 +62,7 @@ struct AWSProbeOptions: ParsableArguments {
     /// Fleets the deployment model knows: name prefix, SSM base, pinned release, the module call,
     /// the AMI filter it writes and the repository's Packer sources (those the static audit found
     /// on the fleet's boot path marked).
-    func fleets(from result: AuditResult) -> [AWSFleetTarget] {
+    func fleets(from result: AuditResult, target: ModuleVersion) -> [AWSFleetTarget] {
         let root = ssmRoot.hasSuffix("/") ? String(ssmRoot.dropLast()) : ssmRoot
         let workspace = result.workspace
         let packer = PackerTemplate.templates(from: workspace.files(ofKind: .packer).compactMap(\.hcl), fileSystem: workspace.fileSystem)
@@ -83,8 +83,10 @@ struct AWSProbeOptions: ParsableArguments {
             }
             let filter = summary?.amiNameFilter.map { AMISelection(pattern: $0, at: (fleet.input("ami_filter") ?? fleet.input("ami"))?.range) }
             let ssmBase = fleet.configKey.map { "\(root)/\(prefix)/\($0)" } ?? "\(root)/\(prefix)"
+            // The labels applying the repository would deploy: at the pinned release, else the target.
+            let labels = FleetFacts(call: call, fleet: fleet, target: call.version ?? target).runnerLabels?.sorted()
             out.append(AWSFleetTarget(namePrefix: namePrefix, ssmBase: ssmBase, pinned: call.version, related: [note],
-                                      amiBuilders: builders, amiFilter: filter))
+                                      amiBuilders: builders, amiFilter: filter, labels: labels, labelsAt: fleet.input("runner_extra_labels")?.range))
         }
         var seen = Set<String>()
         return out.filter { seen.insert($0.ssmBase).inserted }
@@ -172,9 +174,9 @@ struct ProbeCommand: ParsableCommand {
         if let path {
             let result = try flags.auditShowingProgress(paths: [path], knowledge: knowledge).result
             config = result.config
-            fleets = aws.fleets(from: result)
-            sources = result.sources
             if flags.target == nil, let t = ModuleVersion(result.report.target) { target = t }
+            fleets = aws.fleets(from: result, target: target)
+            sources = result.sources
             repositoryGitHub = RepositoryGitHubSettings(model: result.model, target: target, summaries: result.report.modules.flatMap(\.fleets))
             repositoryFindings = result.report.findings
             if fleets.isEmpty && aws.prefixes.isEmpty && awsWanted && !githubWanted {
@@ -231,8 +233,9 @@ struct ProbeCommand: ParsableCommand {
         }
         var catalogued = Set(findings.map(\.ruleId))
         if githubWanted && !githubSkipped {
-            let inputs = try github.inputs(repository: repositoryGitHub, live: fleetGitHub, fleetApp: fleetApp,
+            var inputs = try github.inputs(repository: repositoryGitHub, live: fleetGitHub, fleetApp: fleetApp,
                                            knowledge: knowledge, environment: environment)
+            inputs.ghesQuestions = GitHubChecks.ghesQuestions(in: repositoryFindings)
             if !repositoryGitHub.summary.isEmpty {
                 flags.note("github: from the repository: \(repositoryGitHub.summary.joined(separator: "; ")) (options override)\n")
             }
@@ -245,7 +248,7 @@ struct ProbeCommand: ParsableCommand {
             let outcome = try Self.runInterruptibly { try await GitHubProbe.run(probeInputs, transport: transport) }
             switch outcome {
             case let .success(result):
-                findings += GitHubChecks.relateGHES(result.findings, toStatic: repositoryFindings)
+                findings += result.findings
                 // With `--since` and both halves: launches against registrations.
                 if let window = since.flatMap(LiveResource.parseDuration), let awsResult, let runners = result.runners {
                     let compared = Registrations.findings(fleets: awsResult.fleets, runners: runners, owner: inputs.owner, region: awsResult.region,

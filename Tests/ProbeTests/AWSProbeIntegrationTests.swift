@@ -182,6 +182,77 @@ import Testing
         #expect(findings.contains { $0["ruleId"] as? String == "PRB-404" })
     }
 
+    /// The repository gives the 4.x fleet `gpu` on top of the default labels; the deployed lambda's
+    /// RUNNER_LABELS (`self-hosted,linux,x64`) has not got it: one PRB-413 names the difference, at
+    /// the lambda and related to the labels line. Labels equal as sets ignoring case are no drift.
+    /// With the GitHub half, both label lists are said on stderr, and runners are checked against the
+    /// repository's (the one fleet), ignoring case (`Linux`, `X64` as GitHub shows its defaults).
+    @Test func deployedLabelsOtherThanTheRepositorysAreDrift() throws {
+        guard let moto = try MotoServer.start() else { return }
+        defer { moto.stop() }
+        try moto.seed()
+        var scenario = Scenario()
+        scenario.owner = "my-org"
+        scenario.runners = [runner(1, "modern-i-0aaa", status: "online", ephemeral: true, labels: ["self-hosted", "Linux", "X64"])]
+        let github = try FakeGitHub(scenario)
+        defer { github.stop() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("label-drift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pem = testAppKey.pemRepresentation
+        let key = dir.appendingPathComponent("app.pem")
+        try pem.write(to: key, atomically: true, encoding: .utf8)
+        let env = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_ENDPOINT_URL": moto.endpoint.absoluteString,
+                   "HOME": dir.path, "AWS_REGION": "eu-west-1"]
+        func probe(extraLabels: String) throws -> (CLIRun, [[String: Any]]) {
+            let repo = dir.appendingPathComponent("repo-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
+            try """
+            module "runners" {
+              source                   = "github-aws-runners/github-runner/aws"
+              version                  = "6.5.0"
+              prefix                   = "modern"
+              enable_ephemeral_runners = true
+              runner_extra_labels      = \(extraLabels)
+            }
+
+            """.write(to: repo.appendingPathComponent("main.tf"), atomically: true, encoding: .utf8)
+            let run = try runCLI(["probe", repo.path, "--target", "6.5.0", "--github-api-url", github.apiURL, "--github-app-id", testAppID,
+                                  "--github-app-key-file", key.path, "--format", "json"], environment: env)
+            let findings = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["findings"] as? [[String: Any]]
+            #expect(findings != nil, "\(run.stderr)")
+            return (run, findings ?? [])
+        }
+
+        let (drifted, findings) = try probe(extraLabels: #"["gpu"]"#)
+        let drift = findings.filter { $0["ruleId"] as? String == "PRB-413" }
+        #expect(drift.count == 1, "\(findings.map { $0["message"] ?? "" })")
+        let f = try #require(drift.first)
+        #expect(f["message"] as? String == "fleet `modern` is deployed with runner labels `linux`, `self-hosted`, `x64` (RUNNER_LABELS), but the repository gives `gpu`, `linux`, `self-hosted`, `x64`")
+        #expect((f["detail"] as? String)?.contains("only in the repository: `gpu`") == true, "\(f)")
+        #expect(((f["location"] as? [String: Any])?["path"] as? String) == "aws/eu-west-1/lambda/modern-scale-up")
+        let related = f["related"] as? [[String: Any]] ?? []
+        let labelsLine = try #require(related.first)
+        #expect(labelsLine["message"] as? String == "the repository's labels come from here (at 6.5.0)")
+        #expect((labelsLine["location"] as? [String: Any])?["path"] as? String == "main.tf" && (labelsLine["location"] as? [String: Any])?["startLine"] as? Int == 6, "\(related)")
+        #expect(related.contains { ($0["message"] as? String ?? "").contains("module call `module.runners`") }, "\(related)")
+        // Neither side silently preferred: stderr says both, the runner check says which.
+        #expect(drifted.stderr.contains("github: from the repository:") && drifted.stderr.contains("labels gpu,linux,self-hosted,x64"), "\(drifted.stderr)")
+        #expect(drifted.stderr.contains("github: from the fleet:") && drifted.stderr.contains("labels linux,self-hosted,x64"), "\(drifted.stderr)")
+        #expect(findings.filter { $0["ruleId"] as? String == "GHP-607" }.compactMap { $0["message"] as? String }
+                == ["1 runner lack the fleet's label `gpu`: `modern-i-0aaa`"], "\(findings)")
+
+        // The same labels in another case and order: no drift, and the runner carries them all.
+        let (same, none) = try probe(extraLabels: #"["X64"]"#)
+        #expect(!none.contains { $0["ruleId"] as? String == "PRB-413" }, "\(none.map { $0["message"] ?? "" })")
+        #expect(!none.contains { $0["ruleId"] as? String == "GHP-607" }, "\(none.map { $0["message"] ?? "" })")
+        #expect(same.status != 2, "\(same.stderr)")
+        for text in [drifted.stdout, drifted.stderr, same.stdout, same.stderr] {
+            for secret in github.secrets { #expect(!text.contains(secret), "a secret reached the output") }
+            #expect(!text.contains("PRIVATE KEY") && !text.contains("SECRET-"))
+        }
+    }
+
     /// A repository whose runners boot an AMI baked by its own Packer template (`ami_name` from
     /// `name_stem`), selected by the module call's `ami_filter` name `filter`.
     static func packerRepository(name_stem: String, filter: String) throws -> URL {

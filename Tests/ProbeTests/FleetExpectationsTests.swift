@@ -74,20 +74,39 @@ import Testing
         #expect(nothing.jit == nil && nothing.runners.ephemeral == nil && nothing.runners.labels.isEmpty && nothing.webhookURL == nil && nothing.runnerGroup == nil)
     }
 
-    /// The probe's GHES finding answers the static audit's question about the version (JIT-106).
+    /// The probe's GHES finding answers the static audit's question about the version (JIT-106),
+    /// on either side of 3.10: below, the failing finding relates to it; from 3.10 on, a note says
+    /// the server has what JIT needs and relates to it.
     @Test func theGHESFindingRelatesToTheStaticWarningItAnswers() throws {
         let at = SourceRange(path: "main.tf", start: SourcePosition(line: 2, column: 14, offset: 20), end: SourcePosition(line: 2, column: 47, offset: 53))
         let asked = Finding(ruleId: "JIT-106", severity: .warning, tags: ["jit", "ghes"], message: "fleet `module.runners` on GHES registers with JIT configs", location: at)
         let other = Finding(ruleId: "VER-201", severity: .error, tags: ["version"], message: "something else", location: at)
-        let probe = GitHubChecks.ghesVersion("3.9.4", jit: true, source: "/meta") + GitHubChecks.webhook(try JSONDecoder().decode(GitHubWebhookConfig.self, from: Data("{}".utf8)), expectedURL: nil)
-        let related = GitHubChecks.relateGHES(probe, toStatic: [asked, other])
-        let ghes = try #require(related.first { $0.ruleId == GitHubProbeRule.ghesJIT })
-        #expect(ghes.related.map(\.message) == ["`check` asked about the GHES version here (JIT-106: fleet `module.runners` on GHES registers with JIT configs)"])
+        let questions = GitHubChecks.ghesQuestions(in: [asked, other, GitHubChecks.ghesVersion("3.9.4", jit: true, source: "/meta")[0]])
+        #expect(questions == [asked], "only the static GHES findings are questions (not the probe's own, not other rules)")
+        let note = "`check` asked about the GHES version here (JIT-106: fleet `module.runners` on GHES registers with JIT configs)"
+
+        let failing = GitHubChecks.ghesVersion("3.9.4", jit: true, source: "/meta", asked: questions)
+        let ghes = try #require(failing.first)
+        #expect(failing.count == 1 && ghes.ruleId == GitHubProbeRule.ghesJIT && ghes.severity == .error)
+        #expect(ghes.related.map(\.message) == [note])
         #expect(ghes.related.first?.location == at)
-        #expect(ghes.fingerprint == probe.first { $0.ruleId == GitHubProbeRule.ghesJIT }?.fingerprint, "a related note does not change the identity")
-        #expect(related.filter { $0.ruleId != GitHubProbeRule.ghesJIT }.allSatisfy { $0.related.isEmpty })
-        // Without static GHES findings nothing changes.
-        #expect(GitHubChecks.relateGHES(probe, toStatic: [other]) == probe)
+        #expect(ghes.fingerprint == GitHubChecks.ghesVersion("3.9.4", jit: true, source: "/meta").first?.fingerprint, "a related note does not change the identity")
+
+        for version in ["3.10.0", "3.14.2"] {
+            for jit in [true, nil] as [Bool?] {
+                let answered = GitHubChecks.ghesVersion(version, jit: jit, source: "/meta", asked: questions)
+                #expect(answered.count == 1, "\(version) \(String(describing: jit))")
+                let f = try #require(answered.first)
+                #expect(f.ruleId == GitHubProbeRule.ghesJIT && f.severity == .note && f.tags.contains("ghes"))
+                #expect(f.message == "GHES \(version) has the JIT configuration API (3.10 or later): the GHES version `check` asks about satisfies what JIT needs")
+                #expect(f.related.map(\.message) == [note] && f.related.first?.location == at)
+                #expect(f.location.path == "github:/meta")
+            }
+            // Nothing asked: nothing to say on a GHES with the API.
+            #expect(GitHubChecks.ghesVersion(version, jit: true, source: "/meta").isEmpty)
+        }
+        // github.com (no GHES version) answers nothing.
+        #expect(GitHubChecks.ghesVersion(nil, jit: true, source: "/meta", asked: questions).isEmpty)
     }
 
     @Test func fleetsOfTheRepositoryCombineToOneAnswer() {

@@ -158,6 +158,75 @@ struct FleetGitHubTests {
         }
     }
 
+    /// What the module gives the scale-up lambda about the GitHub side (GHES_URL, RUNNER_GROUP_NAME,
+    /// RUNNER_NAME_PREFIX, RUNNER_LABELS, the App's parameter names), read through the AWS half with
+    /// moto checking signatures (Lambda's GETs on a second server, see AWSAuthTests), is what the
+    /// GitHub half uses when no option says otherwise: the GHES it talks to, the group of its JIT
+    /// round trip, the runners it counts as the fleet's, the labels it expects, the App it signs as.
+    @Test(.timeLimit(.minutes(3)))
+    func theGitHubSideComesFromTheScaleUpLambdasEnvironment() throws {
+        guard let moto = try MotoServer.start() else { return }
+        defer { moto.stop() }
+        guard let lambdaServer = try MotoServer.start() else { return }
+        defer { lambdaServer.stop() }
+        var scenario = Scenario()
+        scenario.owner = "my-org"
+        scenario.ghesVersion = "3.12.1"
+        scenario.runners = [runner(1, "fleet-i-0aaa", status: "offline", ephemeral: true, labels: ["self-hosted", "linux", "x64", "gpu"]),
+                            runner(2, "fleet-i-0bbb", status: "online", ephemeral: true, labels: ["self-hosted", "linux", "x64"]),
+                            runner(3, "other-i-0ccc", status: "offline", ephemeral: true, labels: ["self-hosted"])]
+        let github = try FakeGitHub(scenario)
+        defer { github.stop() }
+        let pem = testAppKey.pemRepresentation
+        let key = try Self.keyFile(pem)
+        defer { try? FileManager.default.removeItem(at: key) }
+        let (idName, keyName) = ("/ci/github/app-id", "/ci/github/app-key")
+        let lambdaEnvironment = ["GHES_URL": github.serverURL, "RUNNER_GROUP_NAME": "fleet-group", "RUNNER_NAME_PREFIX": "fleet-",
+                                 "RUNNER_LABELS": "self-hosted,linux,x64,gpu",
+                                 "PARAMETER_GITHUB_APP_ID_NAME": idName, "PARAMETER_GITHUB_APP_KEY_BASE64_NAME": keyName]
+        let lambdaJSON = String(decoding: try JSONSerialization.data(withJSONObject: lambdaEnvironment, options: [.sortedKeys]), as: UTF8.self)
+        try moto.seed(["--app", testAppID, key.path, "--app-names", idName, keyName])
+        try lambdaServer.seed(["--github-env", lambdaJSON])
+        let auditor = try moto.createUser("auditor", allowed: AWSActions.reads + ["ssm:GetParameter", "kms:Decrypt"])
+        #expect(try moto.post("/moto-api/reset-auth", body: "0").status == 200)
+        defer { _ = try? moto.post("/moto-api/reset-auth", body: "inf") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-env-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("probe.json")
+        let env = ["AWS_ACCESS_KEY_ID": auditor.accessKeyId, "AWS_SECRET_ACCESS_KEY": auditor.secretAccessKey.revealed,
+                   "AWS_ENDPOINT_URL": moto.endpoint.absoluteString, "AWS_ENDPOINT_URL_LAMBDA": lambdaServer.endpoint.absoluteString,
+                   "AWS_ENDPOINT_URL_APIGATEWAYV2": lambdaServer.endpoint.absoluteString,
+                   "HOME": dir.path, "AWS_REGION": "eu-west-1"]
+        // No --github-url, --org, --runner-group, --runner-name-prefix, --runner-labels or App id.
+        let run = try runCLI(["probe", "--prefix", "modern", "--github-app-from-fleet", "--jit-roundtrip",
+                              "--format", "text", "--format", "json", "--output", json.path], environment: env)
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stderr.contains("github: from the fleet: App id and key from \(idName) and \(keyName); organization my-org; server \(github.serverURL); labels gpu,linux,self-hosted,x64; runner group fleet-group; runner name prefix fleet-; JIT on; ephemeral; webhook https://"), "\(run.stderr)")
+        // The GHES: every request went to GHES_URL's API (`/api/v3`), signed as the App the lambda names.
+        #expect(run.stderr.contains("github: GHES 3.12.1 at \(github.serverURL)/api/v3"), "\(run.stderr)")
+        #expect(!github.requests.isEmpty && github.requests.allSatisfy { $0.path.hasPrefix("/api/v3/") }, "\(github.requests)")
+        #expect(github.requests.contains { $0.path == "/api/v3/app" && $0.status == 200 && $0.auth == "jwt" })
+        #expect(github.requests.contains { $0.path == "/api/v3/orgs/my-org/actions/runners" && $0.status == 200 })
+        let report = try String(contentsOf: json, encoding: .utf8)
+        let messages = ((try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any])?["findings"] as? [[String: Any]] ?? [])
+            .compactMap { f in (f["ruleId"] as? String).map { ($0, f["message"] as? String ?? "") } }
+        // The runner group: the JIT round trip looked for RUNNER_GROUP_NAME.
+        #expect(messages.contains { $0.0 == "GHP-609" && $0.1.hasPrefix("JIT round trip failed: the runner group `fleet-group` does not exist") }, "\(messages)")
+        // The name prefix: `other-…` is not the fleet's, offline or short of labels as it is.
+        #expect(messages.filter { $0.0 == "GHP-606" }.map(\.1) == ["1 offline ephemeral runner left registered: `fleet-i-0aaa`"], "\(messages)")
+        // The labels: RUNNER_LABELS, `gpu` included.
+        #expect(messages.filter { $0.0 == "GHP-607" }.map(\.1) == ["1 runner lack the fleet's label `gpu`: `fleet-i-0bbb`"], "\(messages)")
+
+        // No secret: the App's key (from SSM), the JWTs and token, the seeded secrets, the auditor's key.
+        let fragments = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count >= 16 }.map(String.init)
+            + [String(Data(pem.utf8).base64EncodedString().prefix(60)), auditor.secretAccessKey.revealed]
+        for (name, text) in [("stdout", run.stdout), ("stderr", run.stderr), ("json", report)] {
+            for secret in github.secrets + fragments + ["SECRET-"] { #expect(!text.contains(secret), "a secret reached \(name)") }
+            #expect(!text.contains("PRIVATE KEY"), "key material in \(name)")
+        }
+    }
+
     /// Owners the fleets disagree on are not guessed.
     @Test func severalOwnersAreAProblemNotAGuess() {
         func fleet(_ prefix: String, owner: String, type: String) -> AWSFleetFacts {

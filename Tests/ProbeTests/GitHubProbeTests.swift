@@ -8,9 +8,11 @@ import _CryptoExtras
 func appKey() throws -> GitHubAppKey { try GitHubAppKey(pemOrBase64: testAppKey.pemRepresentation) }
 
 func probe(_ server: FakeGitHub, owner: GitHubOwner = .organization("acme"), jit: Bool? = nil, fleet: GitHubChecks.FleetRunners = .init(),
-           webhookURL: String? = nil, roundTrip: Bool = false, group: String? = nil, clock: InstantClock = InstantClock()) async throws -> GitHubProbeResult {
-    let inputs = GitHubProbeInputs(endpoint: server.endpoint, appID: testAppID, key: try appKey(), owner: owner, fleetJIT: jit, fleet: fleet,
+           webhookURL: String? = nil, roundTrip: Bool = false, group: String? = nil, clock: InstantClock = InstantClock(),
+           asked: [Finding] = []) async throws -> GitHubProbeResult {
+    var inputs = GitHubProbeInputs(endpoint: server.endpoint, appID: testAppID, key: try appKey(), owner: owner, fleetJIT: jit, fleet: fleet,
                                    runnerGroup: group, webhookURL: webhookURL, jitRoundTrip: roundTrip)
+    inputs.ghesQuestions = asked
     return try await GitHubProbe.run(inputs, transport: URLSessionTransport(timeout: 10), clock: clock,
                                      retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxServerWait: 60))
 }
@@ -124,6 +126,42 @@ struct GitHubProbeTests {
         #expect(result.findings.of(GitHubProbeRule.ghesJIT).first?.severity == .error)
         #expect(result.findings.of(GitHubProbeRule.ghesJIT).first?.location.path == "github:/app")
         #expect(result.facts.ghesVersion == "3.8.7")
+    }
+
+    /// `check`'s GHES question (JIT-106, which cannot see the version) is answered by the server's
+    /// version on both sides of 3.10, from `/meta` or, when `/meta` is refused, from the
+    /// `X-GitHub-Enterprise-Version` header alone: 3.10 or later a note, older an error, each
+    /// relating to the static warning.
+    @Test(arguments: [("3.10.0", false), ("3.12.1", true), ("3.9.4", false), ("3.9.4", true)])
+    func ghesVersionAnswersTheStaticQuestion(version: String, headerOnly: Bool) async throws {
+        var scenario = Scenario()
+        scenario.ghesVersion = version
+        if headerOnly { scenario.faults = [["method": "GET", "path": "/meta", "status": 404, "message": "Not Found"]] }
+        let server = try FakeGitHub(scenario)
+        defer { server.stop() }
+        let at = SourceRange(path: "main.tf", start: SourcePosition(line: 2, column: 14, offset: 20), end: SourcePosition(line: 2, column: 47, offset: 53))
+        let asked = Finding(ruleId: "JIT-106", severity: .warning, tags: ["jit", "ghes"],
+                            message: "fleet `module.runners` on GHES `https://ghes.example` registers with JIT configs at 7.11.0, which need GHES 3.10 or later", location: at)
+        let result = try await probe(server, jit: true, asked: [asked])
+        let ghes = result.findings.of(GitHubProbeRule.ghesJIT)
+        #expect(ghes.count == 1, "\(result.findings.map(\.message))")
+        let f = try #require(ghes.first)
+        let satisfied = version != "3.9.4"
+        #expect(f.severity == (satisfied ? .note : .error))
+        #expect(f.message.hasPrefix(satisfied ? "GHES \(version) has the JIT configuration API (3.10 or later)" : "GHES \(version) has no JIT configuration API"), "\(f.message)")
+        #expect(f.location.path == (headerOnly ? "github:/app" : "github:/meta"))
+        #expect(f.related.map(\.message) == ["`check` asked about the GHES version here (JIT-106: \(asked.message))"])
+        #expect(f.related.first?.location == at)
+        #expect(result.facts.ghesVersion == version)
+        // The version came from where the test says: /meta answered, or was refused and the header told.
+        #expect(server.requests.contains { $0.path == "/api/v3/meta" && $0.status == (headerOnly ? 404 : 200) })
+
+        // Without the question, a GHES with the API says nothing; an old one still fails.
+        let alone = try await probe(server, jit: true).findings.of(GitHubProbeRule.ghesJIT)
+        let severities: [Severity] = alone.map { $0.severity }
+        let expected: [Severity] = satisfied ? [] : [.error]
+        #expect(severities == expected)
+        #expect(alone.allSatisfy { $0.related.isEmpty })
     }
 
     @Test func appNotInstalledOnTheOwner() async throws {

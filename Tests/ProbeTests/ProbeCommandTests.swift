@@ -242,6 +242,81 @@ struct ProbeCommandTests {
         #expect(run.stdout.contains("\"ruleId\": \"GHP-601\"") == flagged, "\(run.stdout)")
     }
 
+    /// `check` warns that an ephemeral GHES fleet needs GHES 3.10 (JIT-106); the probe with the
+    /// repository answers it with the server's version, on both sides of 3.10, and the relation is
+    /// in every format that shows related notes, and on `check`'s html page with the probe results
+    /// (the static warning and the probe's finding link to each other). No secret on the way.
+    @Test(arguments: ["3.12.1", "3.9.4"])
+    func theGHESVersionAnswersCheckInEveryFormat(version: String) throws {
+        var scenario = Scenario()
+        scenario.ghesVersion = version
+        let server = try FakeGitHub(scenario)
+        defer { server.stop() }
+        let pem = testAppKey.pemRepresentation
+        let key = try keyFile(pem)
+        defer { try? FileManager.default.removeItem(at: key) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ghes-answer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let repo = packageRoot.appendingPathComponent("fixtures/ghes-ephemeral/repo").path
+        let formats = ["json", "sarif", "junit", "github", "markdown", "html"]
+        var args = ["probe", repo, "--skip-aws", "--github-url", server.serverURL, "--github-app-id", testAppID, "--github-app-key-file", key.path,
+                    "--org", "acme", "--jit-roundtrip", "--format", "text"]
+        for f in formats { args += ["--format", f, "--output", dir.appendingPathComponent("probe.\(f)").path] }
+        let run = try runCLI(args)
+        let satisfied = version == "3.12.1"
+        #expect(run.status == (satisfied ? 0 : 1), "\(run.stdout)\n\(run.stderr)")
+
+        // The finding, its severity and its note at the static warning (main.tf:2:14, JIT-106).
+        let json = try String(contentsOf: dir.appendingPathComponent("probe.json"), encoding: .utf8)
+        let findings = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["findings"] as? [[String: Any]] ?? []
+        let ghes = findings.filter { $0["ruleId"] as? String == "GHP-601" }
+        #expect(ghes.count == 1, "\(json)")
+        let finding = try #require(ghes.first)
+        #expect(finding["severity"] as? String == (satisfied ? "note" : "error"))
+        let message = finding["message"] as? String ?? ""
+        #expect(message.hasPrefix(satisfied ? "GHES 3.12.1 has the JIT configuration API (3.10 or later)" : "GHES 3.9.4 has no JIT configuration API"), "\(message)")
+        let related = try #require((finding["related"] as? [[String: Any]])?.first)
+        let note = related["message"] as? String ?? ""
+        #expect(note.hasPrefix("`check` asked about the GHES version here (JIT-106: fleet `module.runners` on GHES `https://github.example.internal` registers with JIT configs"), "\(note)")
+        let location = related["location"] as? [String: Any] ?? [:]
+        #expect(location["path"] as? String == "main.tf" && location["startLine"] as? Int == 2 && location["startColumn"] as? Int == 14, "\(location)")
+        // Every other format that shows related notes shows this one.
+        let shown: [(String, String)] = [("text", run.stdout)] + (try formats.map { ($0, try String(contentsOf: dir.appendingPathComponent("probe.\($0)"), encoding: .utf8)) })
+        for (format, text) in shown {
+            #expect(text.contains("GHP-601") && text.contains("asked about the GHES version here (JIT-106"), "\(format) does not show the relation:\n\(text)")
+            // (json and sarif place it in fields, checked below)
+            #expect(["json", "sarif"].contains(format) || text.contains("main.tf:2"), "\(format) does not place the relation at JIT-106")
+        }
+        #expect(run.stdout.contains("note: main.tf:2:14: `check` asked about the GHES version here (JIT-106:"), "\(run.stdout)")
+        let sarif = try JSONSerialization.jsonObject(with: Data((shown.first { $0.0 == "sarif" }?.1 ?? "").utf8)) as? [String: Any]
+        let results = ((sarif?["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]] ?? []).filter { $0["ruleId"] as? String == "GHP-601" }
+        #expect(results.first?["level"] as? String == (satisfied ? "note" : "error"), "\(results)")
+        let sarifNote = (results.first?["relatedLocations"] as? [[String: Any]])?.first
+        #expect(((sarifNote?["physicalLocation"] as? [String: Any])?["artifactLocation"] as? [String: Any])?["uri"] as? String == "main.tf", "\(results)")
+
+        // check's page with the probe results: JIT-106 links to the probe's answer and back.
+        let page = dir.appendingPathComponent("page.html")
+        let check = try runCLI(["check", repo, "--format", "html", "--output", page.path, "--probe-results", dir.appendingPathComponent("probe.json").path])
+        #expect(check.status == 0 || check.status == 1, "\(check.stderr)")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        let staticArticle = try #require(html.components(separatedBy: "<article class=\"finding ").first { $0.contains("<span class=\"rule\">JIT-106</span>") && $0.contains("id=\"f") })
+        let staticID = try #require(staticArticle.components(separatedBy: "id=\"").dropFirst().first?.components(separatedBy: "\"").first)
+        let probeArticle = try #require(html.components(separatedBy: "<article class=\"finding ").first { $0.contains("<span class=\"rule\">GHP-601</span>") })
+        let probeID = try #require(probeArticle.components(separatedBy: "id=\"").dropFirst().first?.components(separatedBy: "\"").first)
+        #expect(probeID.hasPrefix("p") && staticID.hasPrefix("f"))
+        #expect(staticArticle.contains("The probe on the live fleet: <a href=\"#\(probeID)\">\(satisfied ? "note" : "error") <span class=\"rule\">GHP-601</span></a>"), "\(staticArticle)")
+        #expect(probeArticle.contains("<a class=\"loc\" href=\"#\(staticID)\">main.tf:2:14</a>"), "\(probeArticle)")
+
+        // No secret in any of it.
+        let outputs = shown + [("stderr", run.stderr), ("page", html), ("check stderr", check.stderr)]
+        #expect(server.secrets("tokens").count == 1 && server.secrets("jit_configs").count == (satisfied ? 1 : 0))
+        for (name, text) in outputs {
+            for secret in server.secrets + keyFragments(pem) { #expect(!text.contains(secret), "a secret reached \(name)") }
+            #expect(!text.contains("PRIVATE KEY"), "key material in \(name)")
+        }
+    }
+
     /// A JIT fleet's runners older than 2.294.0 (the first actions/runner release that accepts
     /// `--jitconfig`, from rules/knowledge/runner-versions.yaml) are GHP-608 without
     /// `--min-runner-version`; a token fleet has no default minimum; the option overrides the table.

@@ -941,9 +941,12 @@ description: |
 
   - The fleet registers with JIT configs (from the repository PATH or `--fleet-jit true`): error.
   - Unknown whether it does: warning that names the version.
-  - JIT off, GHES 3.10 or later, or github.com: nothing.
+  - JIT off, or github.com: nothing. GHES 3.10 or later: nothing, unless `check` asked (below).
 
-  This answers the static warning JIT-106, which can only ask for the GHES version.
+  This answers the static GHES warnings of `check` (tag `ghes`: JIT-106, which can only ask for
+  the GHES version). With the repository PATH, the probe's finding relates to each of them: the
+  error or warning above on a GHES older than 3.10, and on 3.10 or later a note saying the
+  server's version satisfies what JIT needs.
 rationale: |
   From 4.0.0 on, the scale-up lambda of an ephemeral fleet asks GHES for a JIT config for every
   new instance. On a GHES without that endpoint the call fails with 404 and no runner ever starts.
@@ -9008,6 +9011,42 @@ examples:
     files:
       ec2/image: |
         ami-0abc name=ghr-runner-al2023-20261201 (Packer ami_name ghr-runner-al2023-*)
+
+"""#,
+        "probe/PRB-413.yaml": #"""
+id: PRB-413
+title: The deployed runner labels differ from the repository's
+severity: warning
+tags: [probe, config]
+summary: "The scale-up lambda's `RUNNER_LABELS` is not the label list the repository gives the fleet (deployment drift)"
+description: |
+  With a PATH the probe computes each fleet's full label list from its module call at the pinned release
+  (`self-hosted`, `runner_os`, `runner_architecture` and `runner_extra_labels`, without the defaults when
+  `runner_disable_default_labels` is set) and compares it, as a set and ignoring case as GitHub does, with the
+  deployed scale-up lambda's `RUNNER_LABELS` (4.0.1 and later). A difference is one finding that names the labels
+  only deployed and those only in the repository, related to the `runner_extra_labels` line and the module call.
+rationale: |
+  The lambda registers every new runner with the deployed labels, while the repository (and the workflows written
+  against it) say others: one of them moved without the other. The probe does not silently prefer either side.
+remediation: |
+  Apply the repository, or bring `runner_extra_labels` back to what is deployed if the deployed labels are the
+  intended ones.
+examples:
+  - name: live-fleet-with-the-problem
+    kind: triggering
+    runnable: false
+    files:
+      lambda/modern-scale-up: |
+        1️⃣RUNNER_LABELS=self-hosted,linux,x64 (repository: runner_extra_labels = ["gpu"])
+    expect:
+      - marker: 1️⃣
+        message: "but the repository gives"
+  - name: live-fleet-without-it
+    kind: non_triggering
+    runnable: false
+    files:
+      lambda/modern-scale-up: |
+        RUNNER_LABELS=self-hosted,linux,x64 (repository: runner_extra_labels = ["X64"])
 
 """#,
         "rehearsal/RHS-501.yaml": ##"""

@@ -116,6 +116,8 @@ extension RuleID {
     public static let prb411 = RuleID(rawValue: "PRB-411")
     /// `PRB-412`
     public static let prb412 = RuleID(rawValue: "PRB-412")
+    /// `PRB-413`
+    public static let prb413 = RuleID(rawValue: "PRB-413")
     /// `RHS-501`
     public static let rhs501 = RuleID(rawValue: "RHS-501")
     /// `RHS-502`
@@ -189,6 +191,7 @@ extension RuleID {
         .prb410,
         .prb411,
         .prb412,
+        .prb413,
         .rhs501,
         .rhs502,
         .ver206,

@@ -17,15 +17,22 @@ public struct AWSFleetTarget: Sendable, Hashable {
     public var amiBuilders: [AMIBuilder]
     /// The AMI name pattern the module call selects the fleet's image with (`ami_filter`, `ami.filter`).
     public var amiFilter: AMISelection?
+    /// The full label list the repository gives the fleet's runners at its pinned release
+    /// (lower case, sorted), compared with the scale-up lambda's `RUNNER_LABELS`; nil when unknown.
+    public var labels: [String]?
+    /// Where the repository writes the labels (`runner_extra_labels`), when it does.
+    public var labelsAt: SourceRange?
 
     public init(namePrefix: String, ssmBase: String, pinned: ModuleVersion? = nil, related: [RelatedNote] = [],
-                amiBuilders: [AMIBuilder] = [], amiFilter: AMISelection? = nil) {
+                amiBuilders: [AMIBuilder] = [], amiFilter: AMISelection? = nil, labels: [String]? = nil, labelsAt: SourceRange? = nil) {
         self.namePrefix = namePrefix
         self.ssmBase = ssmBase
         self.pinned = pinned
         self.related = related
         self.amiBuilders = amiBuilders
         self.amiFilter = amiFilter
+        self.labels = labels
+        self.labelsAt = labelsAt
     }
 
     public var configPath: String { "\(ssmBase)/runners/config" }

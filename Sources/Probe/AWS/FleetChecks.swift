@@ -71,10 +71,11 @@ public struct FleetChecks {
     static let logSignatureId = "PRB-410"
     static let noFleetId = "PRB-411"
     static let imageId = "PRB-412"
+    static let labelDriftId = "PRB-413"
 
     /// Every rule id the AWS probe emits.
     public static let ids = [jitMismatchId, leftoverTokensId, driftId, userDataId, legacyTagsId, iamGapId, queueId, unreadableId,
-                      lambdaErrorsId, logSignatureId, noFleetId, imageId]
+                      lambdaErrorsId, logSignatureId, noFleetId, imageId, labelDriftId]
 
     struct Context: Sendable {
         var region: String
@@ -104,7 +105,7 @@ public struct FleetChecks {
     }
 
     mutating func all() -> [Finding] {
-        jitConsistency() + leftoverTokens() + launchedButNotStarted() + drift() + userData() + legacyTags() + image() + iamGaps() + queues() + lambdaErrors() + logSignatures()
+        jitConsistency() + leftoverTokens() + launchedButNotStarted() + drift() + labelDrift() + userData() + legacyTags() + image() + iamGaps() + queues() + lambdaErrors() + logSignatures()
     }
 
     // MARK: SSM runner config vs the scale-up lambda
@@ -181,6 +182,34 @@ public struct FleetChecks {
                                : "The account runs an older release than the repository pins: the pin was changed but not applied (yet). ") +
                             "Evidence: " + facts.deployed.evidence.joined(separator: "; ") + ".",
                         at: "\(r)/lambda/\(fleet.namePrefix)-scale-up")]
+    }
+
+    /// The labels the deployed scale-up lambda registers runners with (`RUNNER_LABELS`, 4.0.1+)
+    /// against those the repository gives the fleet at its pinned release. Either side may be the
+    /// one that moved, so the finding names both and which one the GitHub half checks runners with.
+    func labelDrift() -> [Finding] {
+        guard let repository = fleet.labels, let text = facts.lambda("scale-up")?.environment["RUNNER_LABELS"] else { return [] }
+        let deployed = Self.labelSet(text)
+        let declared = Set(repository.map { $0.lowercased() })
+        guard !deployed.isEmpty, deployed != declared else { return [] }
+        func list(_ labels: Set<String>) -> String { labels.isEmpty ? "none" : labels.sorted().map { "`\($0)`" }.joined(separator: ", ") }
+        let onlyDeployed = deployed.subtracting(declared), onlyDeclared = declared.subtracting(deployed)
+        var parts: [String] = []
+        if !onlyDeployed.isEmpty { parts.append("only deployed: \(list(onlyDeployed))") }
+        if !onlyDeclared.isEmpty { parts.append("only in the repository: \(list(onlyDeclared))") }
+        let related = fleet.labelsAt.map { [RelatedNote("the repository's labels come from here\(fleet.pinned.map { " (at \($0))" } ?? "")", at: $0)] } ?? []
+        return [finding(Self.labelDriftId, .warning,
+                        "fleet `\(fleet.namePrefix)` is deployed with runner labels \(list(deployed)) (RUNNER_LABELS), but the repository gives \(list(declared))",
+                        "The deployment drifted from the repository (\(parts.joined(separator: "; "))): a change not applied yet, or applied from elsewhere. "
+                            + "Runners registered now carry the deployed labels; jobs whose `runs-on` asks for the repository's labels wait until the repository is applied. "
+                            + "Where the repository has this one fleet, the GitHub half of the probe checks registered runners against the repository's labels at the target release (`--runner-labels` overrides).",
+                        at: "\(r)/lambda/\(fleet.namePrefix)-scale-up", related: related)]
+    }
+
+    /// A comma-separated label list as the module writes it to the lambda, as a set (GitHub's
+    /// labels are case-insensitive).
+    static func labelSet(_ text: String) -> Set<String> {
+        Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
     }
 
     // MARK: Launch template user data, through the same start-script analysis as `check`

@@ -52,7 +52,9 @@ public struct FleetGitHubSettings: Sendable {
         }
         let scaleUps = fleets.compactMap { $0.lambda("scale-up")?.environment }
         githubURL = agreed(scaleUps.map { $0["GHES_URL"] }).value
-        labels = agreed(scaleUps.map { $0["RUNNER_LABELS"] }).value.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.sorted() }
+        // As sets (order, case and spaces do not make fleets disagree): what GitHub compares.
+        labels = agreed(scaleUps.map { $0["RUNNER_LABELS"].map { FleetChecks.labelSet($0).sorted().joined(separator: ",") } }).value
+            .map { $0.split(separator: ",").map(String.init) }
         runnerGroup = agreed(scaleUps.map { $0["RUNNER_GROUP_NAME"] }).value
         namePrefix = agreed(scaleUps.map { $0["RUNNER_NAME_PREFIX"] }).value
         jit = agreed(fleets.map { f in f.config["enable_jit_config"] ?? f.lambda("scale-up")?.environment["ENABLE_JIT_CONFIG"] }).value.map { $0.lowercased() == "true" }

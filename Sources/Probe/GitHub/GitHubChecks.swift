@@ -12,16 +12,28 @@ public enum GitHubChecks {
     // MARK: GHES version vs JIT
 
     /// `version` is the GHES version (nil on github.com and ghe.com); `jit` whether the fleet
-    /// registers with JIT configs (nil: unknown).
-    public static func ghesVersion(_ version: String?, jit: Bool?, source: String) -> [Finding] {
+    /// registers with JIT configs (nil: unknown); `asked` the static audit's GHES findings
+    /// (`ghesQuestions(in:)`), which the version answers: the failing finding relates to them, and
+    /// on GHES 3.10 or later a note says the server has what JIT needs and relates to them too.
+    public static func ghesVersion(_ version: String?, jit: Bool?, source: String, asked: [Finding] = []) -> [Finding] {
         guard let version else { return [] }
+        return relate(ghesVersionFindings(version, jit: jit, source: source, asked: !asked.isEmpty), to: asked)
+    }
+
+    static func ghesVersionFindings(_ version: String, jit: Bool?, source: String, asked: Bool) -> [Finding] {
         guard let parsed = ModuleVersion(version) else {
             return [finding(GitHubProbeRule.ghesJIT, .warning, tags: ["ghes", "jit"], at: source,
                             "GHES version `\(version)` could not be read; JIT configuration needs GHES 3.10 or later",
                             detail: "The server reported a version the probe cannot compare.",
                             fix: "Confirm the GHES version by hand, or set `enable_jit_config = false`")]
         }
-        guard parsed < firstGHESWithJIT else { return [] }
+        guard parsed < firstGHESWithJIT else {
+            // Only worth saying when `check` asked: then its warning is answered.
+            guard asked else { return [] }
+            return [finding(GitHubProbeRule.ghesJIT, .note, tags: ["ghes", "jit"], at: source,
+                            "GHES \(version) has the JIT configuration API (3.10 or later): the GHES version `check` asks about satisfies what JIT needs",
+                            detail: "`POST …/actions/runners/generate-jitconfig` exists from GHES 3.10 on, and the server reports \(version) (`\(source)`). The static warnings related below could only ask for the version; this answers them. `--jit-roundtrip` proves the API and the App's permission end to end.")]
+        }
         switch jit {
         case false?:
             return []
@@ -38,10 +50,15 @@ public enum GitHubChecks {
         }
     }
 
-    /// With the repository (PATH): the static audit's GHES findings (tag `ghes`, e.g. JIT-106, which
-    /// can only ask for the version) become related notes of the probe's GHES finding, which answers them.
-    public static func relateGHES(_ findings: [Finding], toStatic repository: [Finding]) -> [Finding] {
-        let asked = repository.filter { $0.tags.contains("ghes") && !$0.tags.contains("probe") }
+    /// The static audit's GHES findings (tag `ghes`, e.g. JIT-106, which can only ask for the
+    /// version): the questions the probe's GHES version answers.
+    public static func ghesQuestions(in repository: [Finding]) -> [Finding] {
+        repository.filter { $0.tags.contains("ghes") && !$0.tags.contains("probe") }
+    }
+
+    /// The probe's GHES findings with the static findings they answer as related notes (the
+    /// fingerprint stays: a related note does not change a finding's identity).
+    static func relate(_ findings: [Finding], to asked: [Finding]) -> [Finding] {
         guard !asked.isEmpty else { return findings }
         return findings.map { f in
             guard f.ruleId == GitHubProbeRule.ghesJIT else { return f }

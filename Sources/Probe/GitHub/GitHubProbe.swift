@@ -18,6 +18,9 @@ public struct GitHubProbeInputs: Sendable {
     public var webhookURL: String?
     /// Opt-in: create a JIT runner and delete it at once.
     public var jitRoundTrip: Bool
+    /// The static audit's GHES findings (`GitHubChecks.ghesQuestions(in:)`, with a PATH) that the
+    /// server's version answers: the GHES finding relates to them, on either side of 3.10.
+    public var ghesQuestions: [Finding] = []
 
     public init(endpoint: GitHubEndpoint, appID: String, key: GitHubAppKey, owner: GitHubOwner, fleetJIT: Bool? = nil,
                 fleet: GitHubChecks.FleetRunners = .init(), runnerGroup: String? = nil, webhookURL: String? = nil, jitRoundTrip: Bool = false) {
@@ -137,7 +140,7 @@ public enum GitHubProbe {
             case (nil, .dataResidency): facts.server = "GitHub Enterprise Cloud (ghe.com)"
             default: facts.server = "GitHub (no Enterprise Server version reported)"
             }
-            findings += GitHubChecks.ghesVersion(ghes, jit: inputs.fleetJIT, source: metaVersion != nil ? "/meta" : "/app")
+            findings += GitHubChecks.ghesVersion(ghes, jit: inputs.fleetJIT, source: metaVersion != nil ? "/meta" : "/app", asked: inputs.ghesQuestions)
 
             // 3. The installation on the owner.
             let installation: GitHubInstallation

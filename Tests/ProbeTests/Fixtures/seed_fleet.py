@@ -5,6 +5,9 @@
   seed_fleet.py ENDPOINT --snapshot           print every seeded resource as JSON (sorted, stable)
   seed_fleet.py ENDPOINT --user NAME ACTIONS  create an IAM user allowed ACTIONS (comma list); print its key
   seed_fleet.py ENDPOINT --app ID KEY.pem     also store a real GitHub App (id, base64 key) for `modern`
+      [--app-names ID_PARAM KEY_PARAM]        ... under these SSM names instead of the module's
+  seed_fleet.py ENDPOINT --github-env JSON    also give `modern`'s scale-up lambda these variables
+                                              (GHES_URL, RUNNER_GROUP_NAME, RUNNER_NAME_PREFIX, ...)
 
 Secret values here (app key, tokens, JIT configs, a lambda variable) start with SECRET- so tests
 can prove that none of them reaches the probe's output.
@@ -223,8 +226,19 @@ if __name__ == "__main__":
             i = sys.argv.index("--app")
             with open(sys.argv[i + 2], "rb") as f:
                 key_b64 = base64.b64encode(f.read()).decode()
-            put("/github-action-runners/modern/app/github_app_id", sys.argv[i + 1], "SecureString")
-            put("/github-action-runners/modern/app/github_app_key_base64", key_b64, "SecureString")
+            names = ["/github-action-runners/modern/app/github_app_id", "/github-action-runners/modern/app/github_app_key_base64"]
+            if "--app-names" in sys.argv:
+                j = sys.argv.index("--app-names")
+                names = sys.argv[j + 1:j + 3]
+            put(names[0], sys.argv[i + 1], "SecureString")
+            put(names[1], key_b64, "SecureString")
+        if "--github-env" in sys.argv:
+            # What the module gives the 4.x fleet's scale-up lambda about its GitHub side (the seed
+            # above sets none of these): merged into the lambda's environment.
+            extra = json.loads(sys.argv[sys.argv.index("--github-env") + 1])
+            env = lam.get_function_configuration(FunctionName="modern-scale-up")["Environment"]["Variables"]
+            env.update(extra)
+            lam.update_function_configuration(FunctionName="modern-scale-up", Environment={"Variables": env})
         if "--drop-jit-parameter" in sys.argv:
             # A 4.x fleet whose lambdas were upgraded without the runners' SSM configuration.
             ssm.delete_parameter(Name="/github-action-runners/modern/runners/config/enable_jit_config")
