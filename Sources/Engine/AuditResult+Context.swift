@@ -4,10 +4,10 @@ import Rules
 
 extension AuditResult {
     /// The rules' view of this result (workspace, model, script analyses), for work that follows
-    /// the fleets after the audit (the boot rehearsal).
+    /// the fleets after the audit (the boot rehearsal, which reads the scripts' scans: they are kept).
     public func ruleContext(knowledge: KnowledgeBase, target: TargetSelection, fromOverride: ModuleVersion? = nil) -> RuleContext {
         RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target, fromOverride: fromOverride,
-                    scripts: ParallelLoader.analyseScripts(workspace))
+                    scripts: ParallelLoader.analyseScripts(workspace, keepingScans: true))
     }
 }
 

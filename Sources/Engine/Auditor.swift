@@ -458,11 +458,14 @@ enum ParallelLoader {
         return .file(WorkspaceFile.parse(source, kind: kind, isTemplate: d.isTemplate))
     }
 
-    static func analyseScripts(_ workspace: Workspace, workers: Int? = nil) -> [String: ScriptReport] {
+    /// The analysis of every script. Unless `keepingScans`, each report keeps only its conclusions
+    /// (what the rules read), not the scan (many times the script's size).
+    static func analyseScripts(_ workspace: Workspace, workers: Int? = nil, keepingScans: Bool = false) -> [String: ScriptReport] {
         let scripts = workspace.sortedPaths.compactMap { workspace[$0] }.filter { $0.kind.isScript }
         let reports = Parallel.map(scripts, workers: workers) { f in
             let template = f.isTemplate || TemplateDetection.looksLikeTemplate(f.source.text)
-            return ScriptAnalysis.analyze(f.source, language: f.kind == .powershell ? .powershell : .bash, template: template)
+            let report = ScriptAnalysis.analyze(f.source, language: f.kind == .powershell ? .powershell : .bash, template: template)
+            return keepingScans ? report : report.releasingScan()
         }
         var out: [String: ScriptReport] = [:]
         for (i, r) in reports.enumerated() { out[scripts[i].path] = r }

@@ -246,7 +246,11 @@ public struct FleetRehearsals: Sendable {
 
     /// The scan of a script of the repository (the audit's, else scanned now).
     static func scanned(_ path: String, context: RuleContext) -> ScannedScript? {
-        if let report = context.scripts[path] { return report.script }
+        if let report = context.scripts[path] {
+            if let scan = report.scanned { return scan }
+            // The audit kept only the analysis' conclusions: scan the file again as it was scanned.
+            return context.workspace.source(path).map { ScriptScanner.scan($0, language: report.language, template: report.isTemplate) }
+        }
         return context.workspace.source(path).flatMap(ScriptAnalysis.analyze)?.script
     }
 

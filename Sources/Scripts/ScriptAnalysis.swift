@@ -35,7 +35,22 @@ public struct ScenarioBehaviour: Sendable, Hashable {
 
 /// Everything the analyser concludes about one script.
 public struct ScriptReport: Sendable {
-    public let script: ScannedScript
+    /// The scan the conclusions were drawn from (every command, word and condition); nil in a report
+    /// that `releasingScan()` made, which keeps only the conclusions.
+    public let scanned: ScannedScript?
+    /// The scan of a report from `ScriptAnalysis.analyze`. A report that released its scan (the
+    /// audit's, kept for the rules) has none: read `scanned`, or scan the source again.
+    public var script: ScannedScript {
+        guard let scanned else { preconditionFailure("the scan of \(path) was released after its analysis; use `scanned` or scan the file again") }
+        return scanned
+    }
+    public let path: String
+    public let language: ScriptLanguage
+    public let isTemplate: Bool
+    public let diagnostics: [Diagnostic]
+    /// For each command the evidence points at (`ContractEvidence.range`), the range of the word that
+    /// names the program it runs: `config.sh` rather than the `sudo … --` around it.
+    public let programNameRanges: [SourceRange: SourceRange]
     public let contract: StartContract
     /// Sorted by position.
     public let evidence: [ContractEvidence]
@@ -50,7 +65,46 @@ public struct ScriptReport: Sendable {
     /// named like an instance id or token path are treated as such by the analysis but not listed.
     public let variableFacts: [String: Set<ValueFact>]
 
-    public var diagnostics: [Diagnostic] { script.diagnostics }
+    init(script: ScannedScript, contract: StartContract, evidence: [ContractEvidence], rationale: String, markers: [ScriptMarker],
+         scenarios: [ScenarioBehaviour], variableFacts: [String: Set<ValueFact>]) {
+        scanned = script
+        path = script.source.path
+        language = script.language
+        isTemplate = script.isTemplate
+        diagnostics = script.diagnostics
+        var names: [SourceRange: SourceRange] = [:]
+        let evidenced = Set(evidence.map(\.range))
+        for command in script.commands where evidenced.contains(command.range) && names[command.range] == nil {
+            if let i = command.nameIndex, i < command.words.count { names[command.range] = command.words[i].range }
+        }
+        programNameRanges = names
+        self.contract = contract
+        self.evidence = evidence
+        self.rationale = rationale
+        self.markers = markers
+        self.scenarios = scenarios
+        self.variableFacts = variableFacts
+    }
+
+    private init(releasing report: ScriptReport) {
+        scanned = nil
+        path = report.path
+        language = report.language
+        isTemplate = report.isTemplate
+        diagnostics = report.diagnostics
+        programNameRanges = report.programNameRanges
+        contract = report.contract
+        evidence = report.evidence
+        rationale = report.rationale
+        markers = report.markers
+        scenarios = report.scenarios
+        variableFacts = report.variableFacts
+    }
+
+    /// The same conclusions without the scan they came from. The scan (every command with its
+    /// words, conditions and ranges) is many times the script's size; the audit keeps a report per
+    /// script for the whole run, and the rules read only the conclusions.
+    public func releasingScan() -> ScriptReport { ScriptReport(releasing: self) }
 
     public func markers(_ kind: MarkerKind) -> [ScriptMarker] { markers.filter { $0.kind == kind } }
 

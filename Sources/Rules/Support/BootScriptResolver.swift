@@ -30,10 +30,7 @@ public struct ScriptFacts: Sendable {
         contract = report.contract
         func first(_ role: ContractEvidence.Role) -> SourceRange? { report.evidence.first { $0.role == role }?.range }
         // Point at the `config.sh` word, not at a `sudo … --` prefix.
-        configCall = first(.configCommand).map { range in
-            guard let cmd = report.script.commands.first(where: { $0.range == range }), let i = cmd.nameIndex, i < cmd.words.count else { return range }
-            return cmd.words[i].range
-        }
+        configCall = first(.configCommand).map { report.programNameRanges[$0] ?? $0 }
         jitConfigWord = first(.jitConfigFlag)
         jitFlagRead = first(.jitFlagRead)
         knownReleases = []
