@@ -358,36 +358,9 @@ extension RealWorldTableTests {
     /// cannot be rendered whole, the label is read with the known variables put in.
     @Test("a label registered through a templatefile variable is served; other labels are still checked")
     func labelServedByOwnRunnerThroughTemplate() throws {
-        let files: [String: String] = [
-            "main.tf": Self.quietRunnerCall(extra: "  runner_extra_labels = [\"ci\"]\n") + """
-
-            resource "aws_launch_template" "warm" {
-              name_prefix = "warm"
-              user_data   = base64encode(templatefile("${path.module}/warm.sh.tpl", { label = "warm-pool", owner = var.owner }))
-            }
-            variable "owner" {
-              type = string
-            }
-            """,
-            "warm.sh.tpl": """
-            #!/bin/bash
-            ./config.sh --url https://github.com/${owner}/repo --token "$TOKEN" --labels "self-hosted,linux,arm64,${label}" --unattended
-            """,
-            ".github/workflows/ci.yml": """
-            on: push
-            jobs:
-              quick:
-                runs-on: [self-hosted, arm64, warm-pool]
-                steps:
-                  - run: echo quick
-              train:
-                runs-on: [self-hosted, linux, gpu]
-                steps:
-                  - run: echo train
-            """,
-        ]
-        let result = try Self.audit(files)
-        let unserved = result.report.findings.filter { $0.ruleId == "GHA-208" }
+        let unserved = try Self.ownTemplateRunner(
+            template: "#!/bin/bash\n./config.sh --url https://github.com/${owner}/repo --token \"$TOKEN\" --labels \"self-hosted,linux,arm64,${label}\" --unattended\n",
+            variables: "label = \"warm-pool\"", jobs: Self.trainAndQuickJobs)
         #expect(unserved.count == 1 && unserved.first?.message.contains("`train`") == true, "\(Self.describe(unserved))")
     }
 
