@@ -46,12 +46,12 @@ let package = Package(
         ], swiftSettings: strict),
         // The probe's checks: live facts (AWS, GitHub) turned into findings, through the same
         // start-script and IAM analysis as `check`. No I/O of its own: it talks through ProbeClient.
-        .target(name: "Probe", dependencies: ["AuditCore", "ProbeClient", "Scripts", "IAM", "Knowledge", "Terraform", "Rules"], swiftSettings: strict),
+        .target(name: "Probe", dependencies: ["AuditCore", "ProbeClient", "Scripts", "IAM", "Knowledge", "Terraform", "Rules", "Engine", "Gate"], swiftSettings: strict),
         // Boot rehearsal: runs start scripts in a bubblewrap sandbox against stubs (the ghr-audit
         // binary under other names) and judges the registration contract they follow.
         .target(name: "Rehearsal", dependencies: ["AuditCore", "HCL", "Scripts", "Knowledge", "Terraform", "Rules", "Engine"], swiftSettings: strict),
         .executableTarget(name: "ghr-audit", dependencies: [
-            "AuditCore", "Engine", "Rehearsal", "Reporters", "Knowledge", "Terraform", "Gate", "Rules", "Probe", "ProbeClient",
+            "AuditCore", "Engine", "Rehearsal", "Reporters", "Knowledge", "Gate", "Rules", "Probe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         // Maintenance code the shipped binary must not link: extracting rules/knowledge from the
@@ -70,13 +70,13 @@ let package = Package(
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", "DevTools", "AuditCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TerraformTests", dependencies: ["Terraform", "HCL", "AuditCore", "Knowledge", "Documents"], swiftSettings: strict),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Engine", "Knowledge", "AuditCore"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Reporters", "AuditCore", "Knowledge", "Rules", "Terraform", "Gate", "Yams", "TestSupport", "DevTools"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Reporters", "AuditCore", "Knowledge", "Rules", "Terraform", "Gate", "HCL", "Yams", "TestSupport", "DevTools"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(name: "IAMTests", dependencies: ["IAM", "DevTools", "AuditCore", "HCL", "Yams", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "GateTests", dependencies: ["Gate", "AuditCore"], swiftSettings: strict),
         // Runs the built `ghr-audit` and the scripts around it (action, pre-commit, package).
         .testTarget(name: "PackagingTests", dependencies: ["ghr-audit", "Yams"], swiftSettings: strict),
         .testTarget(name: "ProbeClientTests", dependencies: ["ProbeClient", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")], swiftSettings: strict),
-        .testTarget(name: "ProbeTests", dependencies: ["Probe", "ProbeClient", "AuditCore", "Knowledge", "Reporters", "Rules",
+        .testTarget(name: "ProbeTests", dependencies: ["Probe", "ProbeClient", "AuditCore", "Knowledge", "Reporters", "Rules", "Engine", "Gate",
                                                        .product(name: "_CryptoExtras", package: "swift-crypto")],
                     exclude: ["Server", "Fixtures"], swiftSettings: strict),
         .testTarget(name: "RehearsalTests", dependencies: ["Rehearsal", "AuditCore", "Engine", "Gate", "Knowledge", "Rules", "TestSupport"],

@@ -98,6 +98,18 @@ public enum Wording {
     /// A YAML double-quoted scalar whose value is exactly `s`: quotes, backslashes, control
     /// characters, C1 controls, the BOM and the Unicode line separators escaped.
     public static func yamlQuoted(_ s: String) -> String {
+        doubleQuoted(s) { scalar in
+            guard scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+                || scalar.value == 0xFEFF || scalar.value == 0x2028 || scalar.value == 0x2029 else { return nil }
+            let hex = String(scalar.value, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        }
+    }
+
+    /// `s` between double quotes with the escapes YAML, JSON-like and Swift literals share
+    /// (`\"`, `\\`, `\n`, `\t`, `\r`); any other scalar is written as `escape` returns it, or
+    /// as itself when that is nil.
+    public static func doubleQuoted(_ s: String, escape: (Unicode.Scalar) -> String?) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -107,13 +119,7 @@ public enum Wording {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
-                    || scalar.value == 0xFEFF || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+                if let escaped = escape(scalar) { out += escaped } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out + "\""

@@ -14,15 +14,17 @@ extension FixPlan {
     /// Each file keeps the text the first audit read as its original (what `apply` checks before
     /// writing); what the user must do by hand and the findings not fixed stay those of the first
     /// audit, which is what the user asked about.
-    public static func settled(_ result: AuditResult, maxRounds: Int = 3,
+    /// With a `filter`, each round plans only the findings the filter shows (`fix --rule`).
+    public static func settled(_ result: AuditResult, filter: FindingFilter? = nil, maxRounds: Int = 3,
                                reaudit: ([String: Data]) throws -> AuditResult) rethrows -> FixPlan {
-        var plan = FixPlan(result)
+        func planned(_ result: AuditResult) -> FixPlan { filter.map { FixPlan(result, filter: $0) } ?? FixPlan(result) }
+        var plan = planned(result)
         for _ in 0..<maxRounds where !plan.files.isEmpty {
             var changed: [String: Data] = [:]
             for file in plan.files {
                 changed[file.path] = FixApplier.encode(file.newText, likeOriginal: Data(file.original.bytes))
             }
-            let next = FixPlan(try reaudit(changed))
+            let next = planned(try reaudit(changed))
             guard !next.files.isEmpty else { break }
             plan.absorb(next)
         }

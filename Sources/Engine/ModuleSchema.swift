@@ -7,6 +7,19 @@ public enum ModuleSchema {
     /// The module's folders whose `variables*.tf` are read, with the YAML key of each.
     static let scopes = [("root", ""), ("multi-runner", "modules/multi-runner"), ("runners", "modules/runners")]
 
+    /// `schema extract DIR`: the checkout at `directory` of `host` read; an environment error when
+    /// it is not a folder. The YAML is complete only when `problems` is empty (the command then
+    /// exits 2 after printing both).
+    public static func extract(directory: String, host: any HostFiles) throws(EnvironmentError) -> (yaml: String, problems: [String]) {
+        guard let fs = host.scanRoot(directory) else { throw EnvironmentError("`\(directory)` is not a directory") }
+        return extract(fs, name: directory)
+    }
+
+    /// What ends `schema extract` after printing: nil, or the error for the parse problems.
+    public static func failure(_ problems: [String]) -> EnvironmentError? {
+        problems.isEmpty ? nil : EnvironmentError("\(problems.count) parse problem(s) in the module's variables")
+    }
+
     /// The YAML text, and the parse errors found in the variables files (`path:line:col: summary`).
     public static func extract(_ fileSystem: any FileSystem, name: String) -> (yaml: String, problems: [String]) {
         var out = "# Inputs of \(name), read by ghr-audit schema extract\n"

@@ -73,6 +73,36 @@ public enum Evaluator {
             return evaluation.template(parts, range: range, unwrap: false)
         }
     }
+
+    /// A template rendered as far as it can be known, for reading what it writes when some of
+    /// `variables` are unknown (where `render` gives up on the whole text): escapes (`$${`, `%%{`)
+    /// and directives are applied as `templatefile` applies them; an interpolation whose value is
+    /// unknown (or fails) is written as its expression between `${` and `}` (`${var.owner}`); an
+    /// `%{ if }` whose condition is unknown writes both branches; an `%{ for }` over an unknown
+    /// collection writes its body once with its variables unknown. `complete`: nothing was unknown.
+    public static func renderKnownParts(_ parts: [TemplatePart], variables: [String: Value], in ctx: EvalContext,
+                                        range: SourceRange) -> (text: String, complete: Bool, diagnostics: [Diagnostic]) {
+        var inner = ctx
+        inner.variables = variables
+        let box = PartialRendering()
+        let (value, diagnostics) = Evaluation.run(inner, depth: Evaluation.nestingDepth(of: parts), at: range) { evaluation in
+            evaluation.renderingTemplate = range.path
+            evaluation.keepingUnknowns = true
+            var out = ""
+            var pendingUnknown: String?
+            evaluation.render(parts, into: &out, unknown: &pendingUnknown)
+            box.complete = !evaluation.sawUnknown && pendingUnknown == nil
+            if pendingUnknown == Evaluation.templateTooLong || evaluation.exhausted { return evaluation.unknown(pendingUnknown ?? Evaluation.budgetExhausted, range) }
+            return Value(.string(out), origin: range)
+        }
+        guard let text = value.stringValue else { return ("", false, diagnostics) }
+        return (text, box.complete, diagnostics)
+    }
+}
+
+/// What `renderKnownParts` learns inside the evaluation run.
+private final class PartialRendering: @unchecked Sendable {
+    var complete = true
 }
 
 /// Evaluates `e` in `ctx`: its value (unknown where it cannot be known statically or where it
@@ -100,6 +130,10 @@ final class Evaluation {
     var inTemplateFile = false
     /// The path of the template being rendered, for messages about its variables.
     var renderingTemplate: String?
+    /// Set by `Evaluator.renderKnownParts`: unknown template parts are written as written (see
+    /// there) instead of making the whole text unknown; `sawUnknown` records that one was.
+    var keepingUnknowns = false
+    var sawUnknown = false
     /// The run's budget, charged in batches of `pendingUnits`.
     let budget: EvaluationBudget
     var pendingUnits = 0
@@ -771,6 +805,12 @@ final class Evaluation {
                 append(s, to: &out, unknown: &pendingUnknown)
             case .interpolation(let e):
                 let v = eval(e)
+                if keepingUnknowns, v.isUnknown || v.asString == nil {
+                    // Null and invalid values are errors Terraform reports; here they are unknown text.
+                    sawUnknown = true
+                    append("${" + Evaluation.text(of: e) + "}", to: &out, unknown: &pendingUnknown)
+                    continue
+                }
                 switch v.kind {
                 case .unknown(let reason): if pendingUnknown == nil || reason == Evaluation.templateTooLong { pendingUnknown = reason }
                 case .null:
@@ -786,6 +826,12 @@ final class Evaluation {
                 }
             case .conditional(let condition, let then, let otherwise, _):
                 let c = eval(condition)
+                if keepingUnknowns, Evaluation.bool(c) == nil {
+                    sawUnknown = true
+                    render(then, into: &out, unknown: &pendingUnknown)
+                    render(otherwise, into: &out, unknown: &pendingUnknown)
+                    continue
+                }
                 if case .unknown(let reason) = c.kind {
                     pendingUnknown = pendingUnknown ?? reason
                     continue
@@ -799,6 +845,16 @@ final class Evaluation {
             case .loop(let keyVariable, let valueVariable, let collection, let body, _):
                 let c = eval(collection)
                 let pairs: [(Value, Value)]
+                if keepingUnknowns, c.listValue == nil && c.objectValue == nil {
+                    sawUnknown = true
+                    let unknownItem = unknown("the collection of `%{ for }` is unknown", collection.range)
+                    var scope: [String: Value] = [valueVariable: unknownItem]
+                    if let keyVariable { scope[keyVariable] = unknownItem }
+                    scopes.append(scope)
+                    render(body, into: &out, unknown: &pendingUnknown)
+                    scopes.removeLast()
+                    continue
+                }
                 switch c.kind {
                 case .unknown(let reason):
                     pendingUnknown = pendingUnknown ?? reason

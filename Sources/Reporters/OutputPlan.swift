@@ -20,6 +20,7 @@ public struct OutputPlan: Sendable, Hashable {
         case unknownFormat(String)
         case unpairedOutput(String)
         case severalToStandardOutput
+        case disagreesWithParse
 
         public var description: String {
             switch self {
@@ -27,6 +28,7 @@ public struct OutputPlan: Sendable, Hashable {
             case .unknownFormat(let v): "`--format \(v)`: expected one of \(OutputFormat.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", "))"
             case .unpairedOutput(let v): "`--output \(v)` has no `--format` of its own; write `--format F --output FILE` pairs"
             case .severalToStandardOutput: "only one `--format` may go to standard output; give the others an `--output FILE`"
+            case .disagreesWithParse: "cannot tell which `--output` belongs to which `--format`; write `--format F --output FILE` pairs"
             }
         }
     }
@@ -71,6 +73,14 @@ public struct OutputPlan: Sendable, Hashable {
         if entries.isEmpty { entries = [Entry(.text, pendingFile)] } else if let p = pendingFile { entries.insert(Entry(.text, p), at: 0) }
         if entries.filter({ $0.file == nil }).count > 1 { throw .severalToStandardOutput }
         return OutputPlan(entries)
+    }
+
+    /// `pair(arguments:)`, refused unless it `agrees` with the formats and files the argument
+    /// parser read.
+    public static func pair(arguments: [String], parsedFormats: [OutputFormat], outputs: [String]) throws(Problem) -> OutputPlan {
+        let plan = try pair(arguments: arguments)
+        guard plan.agrees(withParsedFormats: parsedFormats, outputs: outputs) else { throw .disagreesWithParse }
+        return plan
     }
 
     /// Whether the plan holds exactly the formats and files the argument parser read (in its

@@ -70,6 +70,17 @@ public struct RenderOptions: Sendable {
     }
 }
 
+extension RenderOptions {
+    /// The options of a command-line run: colour from `--color` (`--no-color` wins) and whether
+    /// standard output is a terminal in `environment`; the rest as given.
+    public static func commandLine(color: ColorChoice, noColor: Bool, standardOutputIsTerminal: Bool, environment: [String: String],
+                                   sources: [String: SourceFile], informationURI: String?, failOn: Severity?,
+                                   showSuppressed: Bool, quiet: Bool) -> RenderOptions {
+        let colored = (noColor ? ColorChoice.never : color).enabled(isTerminal: standardOutputIsTerminal, environment: environment)
+        return RenderOptions(color: colored, sources: sources, informationURI: informationURI, failOn: failOn, showSuppressed: showSuppressed, quiet: quiet)
+    }
+}
+
 /// Renders `report` in `format`. A pure function: the same inputs give the same bytes; no file,
 /// clock or environment is read. Output ends with a newline (the `github` format of a clean
 /// report is empty: there is nothing to annotate).

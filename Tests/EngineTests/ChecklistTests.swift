@@ -164,6 +164,23 @@ struct ChecklistTests {
         #expect(try Self.checklist(result, target: "7.11.0").contains("No finding in this repository for v7."))
     }
 
+    /// `checklist --skip-rule`: the command's filter hides findings that still count, and the page
+    /// is for `--target` when it names a release, else for the release the audit chose.
+    @Test func theCommandsFilterAndTarget() throws {
+        let knowledge = try KnowledgeBase.load()
+        let result = try Self.run(Self.acrossThreeMajors, target: "7.11.0")
+        let skipped = Set(result.report.findings.filter { $0.message.contains("ami_filter") || $0.message.contains("batch_size") }.map(\.ruleId))
+        #expect(!skipped.isEmpty)
+        let filter = FindingFilter(skipRules: skipped.sorted())
+        let text = Checklist.render(result, filter: filter, arguments: AuditArguments(target: "7.11.0"), knowledge: knowledge)
+        let v7 = try #require(Self.section("v7 (major upgrade)", of: text), "\(text)")
+        #expect(v7.contains("No finding shown for v7:") && v7.contains("hidden"), "\(text)")
+        // No filter: the same page as the renderer's, at the audit's release.
+        #expect(Checklist.render(result, filter: FindingFilter(), arguments: AuditArguments(), knowledge: knowledge) == (try Self.checklist(result, target: "7.11.0")))
+        #expect(Checklist.render(result, filter: FindingFilter(), arguments: AuditArguments(target: "6.0.0"), knowledge: knowledge)
+            == (try Self.checklist(result, target: "6.0.0")))
+    }
+
     /// The header's release is the runner module's, not that of a `download-lambda` call, which
     /// the list of module calls leaves out too.
     @Test func fromIsTheRunnerModulesRelease() throws {

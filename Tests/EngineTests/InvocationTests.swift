@@ -267,5 +267,10 @@ struct InvocationTests {
 
             """, "\(yaml)")
         #expect(problems == ["modules/runners/variables.tf:7:10: Missing expression"])
+        // The command: read through the host, its failure after printing, a missing folder an error.
+        let host = MemoryHostFiles(["mod/variables.tf": "variable \"a\" {}\n"])
+        #expect((try? ModuleSchema.extract(directory: "mod", host: host))?.problems == [])
+        #expect(ModuleSchema.failure([]) == nil && ModuleSchema.failure(problems) == EnvironmentError("1 parse problem(s) in the module's variables"))
+        #expect(throws: EnvironmentError("`absent` is not a directory")) { _ = try ModuleSchema.extract(directory: "absent", host: host) }
     }
 }

@@ -358,37 +358,78 @@ extension RealWorldTableTests {
     /// cannot be rendered whole, the label is read with the known variables put in.
     @Test("a label registered through a templatefile variable is served; other labels are still checked")
     func labelServedByOwnRunnerThroughTemplate() throws {
+        let unserved = try Self.ownTemplateRunner(
+            template: "#!/bin/bash\n./config.sh --url https://github.com/${owner}/repo --token \"$TOKEN\" --labels \"self-hosted,linux,arm64,${label}\" --unattended\n",
+            variables: "label = \"warm-pool\"", jobs: Self.trainAndQuickJobs)
+        #expect(unserved.count == 1 && unserved.first?.message.contains("`train`") == true, "\(Self.describe(unserved))")
+    }
+
+    /// The own runner's template as the HCL evaluator renders it when some variables are unknown:
+    /// `${ label }` with spaces, `$${` escapes and `%{ if }` directives are Terraform's template
+    /// syntax, not text to replace (issue 11 review of GHA-208).
+    static func ownTemplateRunner(template: String, variables: String, jobs: String) throws -> [Finding] {
         let files: [String: String] = [
             "main.tf": Self.quietRunnerCall(extra: "  runner_extra_labels = [\"ci\"]\n") + """
 
             resource "aws_launch_template" "warm" {
               name_prefix = "warm"
-              user_data   = base64encode(templatefile("${path.module}/warm.sh.tpl", { label = "warm-pool", owner = var.owner }))
+              user_data   = base64encode(templatefile("${path.module}/warm.sh.tpl", { \(variables), owner = var.owner }))
             }
             variable "owner" {
               type = string
             }
             """,
-            "warm.sh.tpl": """
-            #!/bin/bash
-            ./config.sh --url https://github.com/${owner}/repo --token "$TOKEN" --labels "self-hosted,linux,arm64,${label}" --unattended
-            """,
-            ".github/workflows/ci.yml": """
-            on: push
-            jobs:
-              quick:
-                runs-on: [self-hosted, arm64, warm-pool]
-                steps:
-                  - run: echo quick
-              train:
-                runs-on: [self-hosted, linux, gpu]
-                steps:
-                  - run: echo train
-            """,
+            "warm.sh.tpl": template,
+            ".github/workflows/ci.yml": "on: push\njobs:\n" + jobs,
         ]
-        let result = try Self.audit(files)
-        let unserved = result.report.findings.filter { $0.ruleId == "GHA-208" }
-        #expect(unserved.count == 1 && unserved.first?.message.contains("`train`") == true, "\(Self.describe(unserved))")
+        return try Self.audit(files).report.findings.filter { $0.ruleId == "GHA-208" }
+    }
+
+    static let trainAndQuickJobs = """
+          quick:
+            runs-on: [self-hosted, arm64, warm-pool]
+            steps:
+              - run: echo quick
+          train:
+            runs-on: [self-hosted, linux, gpu]
+            steps:
+              - run: echo train
+
+        """
+
+    @Test("a templatefile label written `${ label }` (with spaces) is read with its value")
+    func ownRunnerTemplateInterpolationWithSpaces() throws {
+        let unserved = try Self.ownTemplateRunner(
+            template: "#!/bin/bash\n./config.sh --url https://github.com/${ owner }/repo --token \"$TOKEN\" --labels \"self-hosted,linux,arm64,${ label }\" --unattended\n",
+            variables: "label = \"warm-pool\"", jobs: Self.trainAndQuickJobs)
+        // Read as `${ label }` text, the label would be unknown and the rule silent about `train`.
+        #expect(unserved.map(\.message).count == 1 && unserved.first?.message.contains("`train`") == true, "\(Self.describe(unserved))")
+    }
+
+    @Test("a `$${` escape is a shell variable known only at boot, never the template variable of that name")
+    func ownRunnerTemplateEscape() throws {
+        let unserved = try Self.ownTemplateRunner(
+            template: "#!/bin/bash\n./config.sh --url https://github.com/${owner}/repo --token \"$TOKEN\" --labels \"self-hosted,linux,arm64,$${label}\" --unattended\n",
+            variables: "label = \"warm-pool\"", jobs: Self.trainAndQuickJobs)
+        // `$${label}` renders as the shell's `${label}`: any label at boot, so the check stays silent.
+        #expect(unserved.isEmpty, "\(Self.describe(unserved))")
+    }
+
+    @Test("an `%{ if }` directive of the template picks the branch its known condition selects")
+    func ownRunnerTemplateDirective() throws {
+        let template = """
+            #!/bin/bash
+            %{ if warm ~}
+            ./config.sh --url https://github.com/${owner}/repo --token "$TOKEN" --labels "self-hosted,linux,arm64,warm-pool" --unattended
+            %{ else ~}
+            ./config.sh --url https://github.com/${owner}/repo --token "$TOKEN" --labels "self-hosted,linux,gpu" --unattended
+            %{ endif ~}
+
+            """
+        let warm = try Self.ownTemplateRunner(template: template, variables: "warm = true", jobs: Self.trainAndQuickJobs)
+        #expect(warm.count == 1 && warm.first?.message.contains("`train`") == true, "\(Self.describe(warm))")
+        let gpu = try Self.ownTemplateRunner(template: template, variables: "warm = false", jobs: Self.trainAndQuickJobs)
+        #expect(gpu.count == 1 && gpu.first?.message.contains("`quick`") == true, "\(Self.describe(gpu))")
     }
 
     /// A label only known when the instance boots (a shell variable) could be any label: the rule

@@ -401,6 +401,36 @@ struct EvaluatorTests {
         #expect(diagnostics.map(\.summary) == ["Unknown variable `b`"])
     }
 
+    /// `renderKnownParts`: what a template writes when some variables are unknown.
+    static func partly(_ text: String, _ variables: [String: Value]) -> (text: String, complete: Bool) {
+        let (parts, problems) = HCLParser.parseTemplate(SourceFile(path: "t.tpl", text: text))
+        #expect(problems.isEmpty)
+        let r = Evaluator.renderKnownParts(parts, variables: variables, in: EvalContext(), range: .fileStart("t.tpl"))
+        return (r.text, r.complete)
+    }
+
+    @Test func renderKnownPartsFillsWhatIsKnownAndWritesTheRestAsWritten() {
+        let owner = Value(.unknown(reason: "var.owner"))
+        // Spaces inside `${ }` are the template's, not the name's.
+        #expect(Self.partly("--labels ${ label },x --url ${owner}/r", ["label": .string("gpu"), "owner": owner]) == ("--labels gpu,x --url ${owner}/r", false))
+        // Escapes: `$${` and `%%{` are literal text, never a variable of the same name.
+        #expect(Self.partly("--labels $${label} %%{ if x } ${label}", ["label": .string("gpu")]) == ("--labels ${label} %{ if x } gpu", true))
+        // A directive with a known condition picks its branch; with an unknown one both are written.
+        let gated = "%{ if gpu }--labels gpu%{ else }--labels cpu%{ endif } ${owner}"
+        #expect(Self.partly(gated, ["gpu": .bool(true), "owner": owner]) == ("--labels gpu ${owner}", false))
+        #expect(Self.partly(gated, ["gpu": Value(.unknown(reason: "var.gpu")), "owner": .string("o")]) == ("--labels gpu--labels cpu o", false))
+        // A loop over a known list repeats; over an unknown one its body is written once, its variable unknown.
+        #expect(Self.partly("%{ for l in ls }${l},%{ endfor }", ["ls": .list([.string("a"), .string("b")])]) == ("a,b,", true))
+        #expect(Self.partly("%{ for l in ls }${l},%{ endfor }", ["ls": owner]) == ("${l},", false))
+        // A variable the template names and the call does not pass stays as written.
+        #expect(Self.partly("${missing}-${a}", ["a": .number(1)]) == ("${missing}-1", false))
+        // Everything known: the same text as `render`.
+        let (parts, _) = HCLParser.parseTemplate(SourceFile(path: "t.tpl", text: "${a}-%{ if b }y%{ endif }"))
+        let vars: [String: Value] = ["a": .number(1), "b": .bool(true)]
+        #expect(Evaluator.render(parts, variables: vars, in: EvalContext(), range: .fileStart("t.tpl")).0.stringValue
+                == Evaluator.renderKnownParts(parts, variables: vars, in: EvalContext(), range: .fileStart("t.tpl")).text)
+    }
+
     @Test func templatefileRendersWithOnlyItsVariables() throws {
         let v = value("templatefile(\"templates/user-data.tpl\", { name = var.name, labels = [\"a\", \"b\"] })", fileContext)
         #expect(v == .string("#!/bin/bash\nexport NAME=web\necho a\necho b\n"))

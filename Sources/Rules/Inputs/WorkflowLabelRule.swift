@@ -101,20 +101,19 @@ public struct WorkflowLabelRule: Rule {
             for key in scope.module.resources.keys.sorted() where !key.hasPrefix("data.") {
                 let block = scope.module.resources[key]!
                 for a in block.body.attributes where userDataArguments.contains(a.name) {
-                    var reads: [(call: Expression, arguments: [Expression])] = []
+                    var reads: [(call: Expression, function: String, arguments: [Expression])] = []
                     a.expression.forEachNode { e in
                         if case .functionCall(let name, _, let args, _) = e.kind, name == "file" || name == "templatefile", !args.isEmpty {
-                            reads.append((e, args))
+                            reads.append((e, name, args))
                         }
                     }
-                    for (call, arguments) in reads {
+                    for (call, function, arguments) in reads {
                         let (rendered, _) = scope.evaluate(call)
                         var text = rendered.stringValue
                         if text == nil, let path = scope.evaluate(arguments[0]).0.stringValue,
-                           let raw = Paths.join(scope.rootDirectory, path).flatMap({ context.workspace.source($0)?.text }) {
-                            // Some template variables are unknown: put in those that are known, as written.
-                            let vars = arguments.count > 1 ? scope.evaluate(arguments[1]).0.objectValue ?? [:] : [:]
-                            text = vars.reduce(raw) { t, v in v.value.stringValue.map { t.replacingOccurrences(of: "${\(v.key)}", with: $0) } ?? t }
+                           let source = Paths.join(scope.rootDirectory, path).flatMap({ context.workspace.source($0) }) {
+                            text = Self.partlyRendered(source, isTemplate: function == "templatefile",
+                                                       variables: arguments.count > 1 ? scope.evaluate(arguments[1]).0 : nil)
                         }
                         guard let text, let found = registeredLabels(in: text) else { continue }
                         let id = "\(scope.module.directory)|\(key)|\(found.map { $0.sorted().joined(separator: ",") } ?? "?")"
@@ -125,6 +124,20 @@ public struct WorkflowLabelRule: Rule {
             }
         }
         return out
+    }
+
+    /// A user-data file whose `file`/`templatefile` value is unknown, read as far as it can be: a
+    /// template rendered by the HCL evaluator with the variables that are known (escapes and
+    /// directives applied; an unknown part written as its `${expression}`, which marks a label that
+    /// holds it as known only at boot); a plain `file` as written.
+    static func partlyRendered(_ source: SourceFile, isTemplate: Bool, variables: Value?) -> String? {
+        guard isTemplate else { return source.text }
+        let (parts, problems) = HCLParser.parseTemplate(source)
+        // A template the parser cannot read (reported by the template checks) is read as written:
+        // its `${` parts then mark the labels that hold them as unknown.
+        guard problems.allSatisfy({ $0.severity != .error }) else { return source.text }
+        // With no known variables (an unknown map), every interpolation stays as written.
+        return Evaluator.renderKnownParts(parts, variables: variables?.objectValue ?? [:], in: EvalContext(), range: .fileStart(source.path)).text
     }
 
     /// The labels a script registers a runner with (`config.sh ... --labels a,b`), nil for a
