@@ -244,6 +244,14 @@ private struct Scanner {
         return j
     }
 
+    /// The end of the run of bytes satisfying `test` from `i`, looking no further than `limit`.
+    func run(from i: Int, upTo limit: Int, _ test: (UInt8) -> Bool) -> Int {
+        var j = i
+        let end = min(limit, n)
+        while j < end && test(b[j]) { j += 1 }
+        return j
+    }
+
     /// The end of the whitespace from `i`.
     func skipWhitespace(from i: Int) -> Int {
         var j = i
@@ -333,7 +341,9 @@ private struct Scanner {
             defer { i += 1 }
             guard b[i] == 0x41, has("KIA", at: i + 1) || has("SIA", at: i + 1) || has("GPA", at: i + 1)
                     || has("IDA", at: i + 1) || has("ROA", at: i + 1) || has("NPA", at: i + 1) else { continue }
-            guard run(from: i + 4, Self.isUpperOrDigit) >= i + 20, !wordBefore(i), isBoundary(i + 20) else { continue }
+            // The 16 characters after the prefix, not the whole run: in a long upper-case run with
+            // an `AKIA` every few bytes, scanning each run to its end was quadratic.
+            guard !wordBefore(i), run(from: i + 4, upTo: i + 20, Self.isUpperOrDigit) == i + 20, isBoundary(i + 20) else { continue }
             return (i..<i + 20, i..<i + 20)
         }
         return nil

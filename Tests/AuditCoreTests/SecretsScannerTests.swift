@@ -104,4 +104,18 @@ struct SecretsScannerTests {
         }
         #expect(checked > 100)
     }
+
+    /// Each scanner looks a bounded distance past where a match can start: in a 4 MB upper-case run
+    /// with an `AKIA` every four bytes, the access-key scanner read from each prefix to the run's
+    /// end (about 2·10¹² byte tests: hours). The run holds no access key (no word boundary after
+    /// any 20 of its characters; it is masked whole as a long base64 run); the key after it is
+    /// masked as a key.
+    @Test(.timeLimit(.minutes(1)))
+    func accessKeyPrefixesInALongRunStayLinear() {
+        let run = String(repeating: "AKIA", count: 1 << 20)
+        let key = "AKIA" + "ABCDEFGHIJKLMNOP"
+        let masked = Secrets.mask(run + " " + key + "\n")
+        #expect(masked == String(repeating: "*", count: run.utf8.count) + " " + String(repeating: "*", count: key.count) + "\n")
+        #expect(Secrets.byteRanges(in: run + " " + key).contains(run.utf8.count + 1 ..< run.utf8.count + 1 + key.utf8.count))
+    }
 }
