@@ -239,9 +239,7 @@ private struct Scanner {
 
     /// The end of the run of bytes satisfying `test` from `i`.
     func run(from i: Int, _ test: (UInt8) -> Bool) -> Int {
-        var j = i
-        while j < n && test(b[j]) { j += 1 }
-        return j
+        run(from: i, upTo: n, test)
     }
 
     /// The end of the run of bytes satisfying `test` from `i`, looking no further than `limit`.
