@@ -30,3 +30,26 @@ extension String {
         }
     }
 }
+
+extension String {
+    /// The text with every occurrence of `target` replaced by `replacement`, left to right, byte
+    /// for byte (UTF-8): Foundation's `replacingOccurrences` without the bridge to `NSString`, for
+    /// ASCII markers such as `${path.module}`.
+    public func replacingBytes(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, containsBytes(target) else { return self }
+        let h = Array(utf8), n = Array(target.utf8), r = Array(replacement.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(h.count)
+        var i = 0
+        while i < h.count {
+            if h[i] == n[0], i + n.count <= h.count, h[i..<(i + n.count)].elementsEqual(n) {
+                out += r
+                i += n.count
+            } else {
+                out.append(h[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

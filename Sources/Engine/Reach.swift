@@ -70,7 +70,7 @@ enum Reach {
         var s = literal
         if s.utf8.contains(UInt8(ascii: "$")) {
             for prefix in ["${path.module}", "${path.root}", "${path.cwd}", "${abspath(path.module)}", "${abspath(path.root)}"] {
-                s = s.replacingOccurrences(of: prefix, with: ".")
+                s = s.replacingBytes(prefix, with: ".")
             }
         }
         // Any other interpolation is unknown text within one path segment.

@@ -56,4 +56,13 @@ struct ByteSearchTests {
             }
         }
     }
+
+    @Test func replacesWhatFoundationReplaces() {
+        let texts = ["", "${path.module}/x.yaml", "a${path.module}${path.module}b", "${path.modul", "é${path.module}é", "$${path.module}"]
+        for text in texts {
+            for (target, replacement) in [("${path.module}", "."), ("é", "e"), ("x", "")] {
+                #expect(text.replacingBytes(target, with: replacement) == text.replacingOccurrences(of: target, with: replacement), "\(text) / \(target)")
+            }
+        }
+    }
 }
