@@ -87,6 +87,12 @@ public struct Auditor: Sendable {
 
     public func audit(fileSystem: any FileSystem, options: AuditOptions) -> AuditResult {
         var findings: [Finding] = []
+        // What the rules derive from the knowledge base is worked out while the repository is
+        // read (the rules wait for it if it is not ready; a second run finds it done).
+        if options.workers ?? Parallel.defaultWorkers > 1 {
+            let knowledge = knowledge
+            DispatchQueue.global(qos: .userInitiated).async { RuleContext.prepare(knowledge) }
+        }
 
         // The configuration file: settings the command line left open, and located problems.
         let known = KnownRuleIds(knowledge.rules.map(\.id), aliases: Dictionary(

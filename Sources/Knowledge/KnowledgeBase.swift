@@ -68,6 +68,9 @@ public struct KnowledgeBase: Sendable {
     /// The text of `rules/knowledge/iam-requirements.yaml` (read by the IAM target), if present.
     public private(set) var iamRequirementsYAML: String?
 
+    /// What other modules work out from this base, once (see `DerivedKnowledge`).
+    public let derived = DerivedKnowledge()
+
     /// The data files and the rule catalogue, read side by side: the data files (most of the
     /// bytes) on one worker, the rule files one by one on the others. Every run pays this before
     /// it reads the repository, so on a small repository it is most of the time.
