@@ -34,6 +34,14 @@ public struct SourcePosition: Sendable, Hashable, Codable, Comparable, CustomStr
         offset32 = Int32(clamping: offset)
     }
 
+    /// From numbers already known to fit (a parser's positions in a file of at most
+    /// `Limits.maxFileSize` bytes), without clamping.
+    @inlinable public init(line32: Int32, column32: Int32, offset32: Int32) {
+        self.line32 = line32
+        self.column32 = column32
+        self.offset32 = offset32
+    }
+
     public static let start = SourcePosition(line: 1, column: 1, offset: 0)
 
     @inlinable public static func < (lhs: SourcePosition, rhs: SourcePosition) -> Bool {
