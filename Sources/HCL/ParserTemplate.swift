@@ -201,7 +201,7 @@ extension Parser {
                 break
             }
         }
-        if plain { return String(decoding: bytes[start..<end], as: UTF8.self) }
+        if plain { return string(start, end) }
         var out: [UInt8] = []
         out.reserveCapacity(end - start)
         var i = start
