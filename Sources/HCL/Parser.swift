@@ -19,7 +19,8 @@ public enum HCLParser {
     public static func parse(_ source: SourceFile) -> HCLFile {
         run(source, mode: .config) { parser in
             let items = parser.parseBody(inBraces: false)
-            let body = Body(items: items, range: source.fullRange)
+            // The parser's own index gives what `source.fullRange` gives, without interning the path again.
+            let body = Body(items: items, range: parser.range(0, source.bytes.count))
             return HCLFile(source: source, body: body, diagnostics: parser.finishedDiagnostics())
         }
     }
@@ -145,16 +146,20 @@ final class Parser {
         var length = 0
         var string = ""
     }
-    static let stringSlots = 256
     /// Owned by the parser (freed in `deinit`): a plain buffer, so a lookup costs no uniqueness or
-    /// exclusivity check.
+    /// exclusivity check. A power of two of slots, 16 to 256 by the file's size (setting up and
+    /// freeing the slots costs about 50 instructions each: a large table would dominate a small file).
     let strings: UnsafeMutablePointer<CachedString>
+    let stringSlots: Int
 
     init(source: SourceFile, scan: HCLLexer.Scan) {
         self.source = source
         self.bytes = source.bytes
-        strings = .allocate(capacity: Parser.stringSlots)
-        strings.initialize(repeating: CachedString(), count: Parser.stringSlots)
+        var slots = 16
+        while slots < 256 && slots < source.bytes.count >> 5 { slots <<= 1 }
+        stringSlots = slots
+        strings = .allocate(capacity: slots)
+        strings.initialize(repeating: CachedString(), count: slots)
         self.tokens = scan.tokens
         self.positions = scan.positions
         self.diagnostics = scan.diagnostics
@@ -162,7 +167,7 @@ final class Parser {
     }
 
     deinit {
-        strings.deinitialize(count: Parser.stringSlots)
+        strings.deinitialize(count: stringSlots)
         strings.deallocate()
     }
 
@@ -266,7 +271,7 @@ final class Parser {
             hash = (hash ^ UInt(base[start])) &* 0x0100_0193
             hash = (hash ^ UInt(base[start + length / 2])) &* 0x0100_0193
             hash = (hash ^ UInt(base[end - 1])) &* 0x0100_0193
-            let slot = Int(truncatingIfNeeded: (hash >> 7) & UInt(Parser.stringSlots - 1))
+            let slot = Int(truncatingIfNeeded: (hash >> 7) & UInt(stringSlots - 1))
             if strings[slot].length == length, memcmp(base + strings[slot].start, base + start, length) == 0 {
                 return strings[slot].string
             }
