@@ -61,6 +61,9 @@ public struct Fleet: Sendable {
     /// For the one fleet that stands for every fleet a `for` over an unknown collection builds:
     /// that `for`'s template (what its body writes for every fleet).
     public var template: ForTemplate?
+    /// Which instance (`count`/`for_each`) of its module call the fleet belongs to, in the call's
+    /// order: the fleets of one instance share one `moduleInputs`.
+    public var callInstance = 0
 
     public init(name: String, configKey: String?, inputs: [String: FleetInput], moduleInputs: [String: FleetInput],
                 container: InputContainer, anchor: SourceRange, isPlaceholder: Bool = false) {
