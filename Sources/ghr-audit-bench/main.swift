@@ -180,6 +180,8 @@ func measureInProcess(_ root: URL, runs: Int, workers: Int?, eager: Bool) throws
     var cpu: [Double] = []
     var last: AuditResult?
     for _ in 0..<runs {
+        // The previous run's result is let go first: a peak RSS is one audit's, not two.
+        last = nil
         let before = cpuSeconds()
         times.append(time { last = auditor.audit(fileSystem: fileSystem, options: options) })
         cpu.append(cpuSeconds() - before)
