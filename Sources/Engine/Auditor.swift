@@ -226,11 +226,12 @@ public struct Auditor: Sendable {
                 findings.append(f)
             }
         }
-        let context = RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target,
+        var context = RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target,
                                   fromOverride: options.fromOverride, scripts: scripts)
         for rule in rules where !rule.emits.allSatisfy({ options.disabledRules.contains($0.rawValue) }) {
             findings += rule.check(context)
         }
+        context.releaseFacts()
         // What evaluating the locals only the rules needed reported (those the model needed are
         // among its diagnostics).
         let modelDiagnostics = Set(model.diagnostics)
