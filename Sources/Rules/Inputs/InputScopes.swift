@@ -49,8 +49,17 @@ extension RuleContext {
             // A call with `for_each` or `count` has one value per instance where the argument
             // depends on `each`/`count`: each instance's value (its fleet's) is checked.
             let perInstance = call.kind != .multiRunner && (call.call.forEach != nil || call.call.count != nil)
+            // A call of one instance (no `for_each`, no `count`): its fleets hold each argument as
+            // the model evaluated it, the same expression in the same scope. That value is shared,
+            // not evaluated and held a second time (a whole `multi_runner_config` per call).
+            let modelled = call.call.forEach == nil && call.call.count == nil ? call.fleets.first?.moduleInputs : nil
             for a in call.call.inputs {
-                let (v, _) = call.scope.evaluate(a.expression)
+                let v: Value
+                if let input = modelled?[a.name], input.range == a.expression.range {
+                    v = input.value
+                } else {
+                    v = call.scope.evaluate(a.expression).0
+                }
                 let instances = perInstance && v.containsUnknown
                     ? call.fleets.indices.compactMap { i in call.fleets[i].moduleInputs[a.name].map { (i, $0.value) } }.filter { !$0.1.containsUnknown }
                     : []
