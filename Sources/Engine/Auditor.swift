@@ -179,12 +179,15 @@ public struct Auditor: Sendable {
         let recorder = RecordingFileSystem(base: fileSystem)
         // One evaluation budget for the run: the final model's evaluations and the rules' (each
         // round builds its model afresh, so each round starts a budget of its own).
-        var model: DeploymentModel
+        var model = DeploymentModel.empty
         var budget: EvaluationBudget
         var round = 0
         while true {
             round += 1
             budget = EvaluationBudget(maxSteps: options.maxEvaluationSteps)
+            // The previous round's model is released before the next is built (two whole models
+            // alive at once were the run's peak memory).
+            model = DeploymentModel.empty
             model = DeploymentModelBuilder(workspace: Workspace(files: files, fileSystem: recorder), knowledge: knowledge,
                                            rootInputs: options.rootInputs, budget: budget, workers: options.workers, eagerLocals: options.eagerLocals).build()
             let calls = model.calls.count

@@ -254,6 +254,9 @@ public struct DeploymentModel: Sendable {
     public var scopes: [ModuleScope]
     public var diagnostics: [Diagnostic]
 
+    /// A model of nothing: what a run holds between building one model and the next.
+    public static let empty = DeploymentModel(calls: [], roots: [], vendoredRoots: [:], scopes: [], diagnostics: [])
+
     public var fleets: [(call: RunnerModuleCall, fleet: Fleet)] {
         calls.flatMap { c in c.fleets.map { (c, $0) } }
     }

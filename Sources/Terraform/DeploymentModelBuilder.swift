@@ -50,14 +50,18 @@ public struct DeploymentModelBuilder: Sendable {
         // What the repository's workflows set (`TF_VAR_*`), read once for every root.
         let workflowVariables = WorkflowVariables.collect(workspace)
         let parallel = (workers ?? Parallel.defaultWorkers) > 1 && roots.count > 1
-        let speculative: [BuildState]? = parallel ? Parallel.map(roots, workers: workers) { dir in
+        var speculative: [BuildState?]? = parallel ? Parallel.map(roots, workers: workers) { dir in
             var own = BuildState(budget: EvaluationBudget(maxSteps: budget.maxSteps))
             buildRoot(dir, modules: userModules, vendored: vendored, manifest: manifest, workflowVariables: workflowVariables, state: &own)
             return own
         } : nil
         var state = BuildState(budget: budget)
         for (i, dir) in roots.enumerated() {
-            if let own = speculative?[i], own.budget.exceeded.isEmpty, budget.absorb(own.budget) {
+            // Taken out of the list, so that its calls are changed in place (not copied while the
+            // list still holds them) and it is freed once taken.
+            let taken = speculative?[i] ?? nil
+            speculative?[i] = nil
+            if let own = taken, own.budget.exceeded.isEmpty, budget.absorb(own.budget) {
                 state.take(own, budget: budget)
             } else {
                 buildRoot(dir, modules: userModules, vendored: vendored, manifest: manifest, workflowVariables: workflowVariables, state: &state)
@@ -135,17 +139,12 @@ public struct DeploymentModelBuilder: Sendable {
         }
 
         /// Appends what another root's state holds, its scopes evaluating with `budget` from now on.
-        mutating func take(_ other: BuildState, budget: EvaluationBudget) {
-            calls += other.calls.map { c in
-                var c = c
-                c.scope.budget = budget
-                return c
-            }
-            scopes += other.scopes.map { s in
-                var s = s
-                s.budget = budget
-                return s
-            }
+        mutating func take(_ other: consuming BuildState, budget: EvaluationBudget) {
+            var other = other
+            for i in other.calls.indices { other.calls[i].scope.budget = budget }
+            for i in other.scopes.indices { other.scopes[i].budget = budget }
+            calls += other.calls
+            scopes += other.scopes
             localSlots += other.localSlots.map { ($0.at + diagnostics.count, $0.scope + scopes.count - other.scopes.count) }
             diagnostics += other.diagnostics
         }
