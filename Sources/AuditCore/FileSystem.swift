@@ -97,27 +97,61 @@ public enum Paths {
 /// the root.
 public struct LocalFileSystem: FileSystem {
     public let root: URL
+    /// What each folder resolves to (inside the root or not), so a file's check resolves only its
+    /// own name: resolving every component of every path was a tenth of a monorepo's audit.
+    private let folders = FolderResolutions()
+
+    /// `root`'s path, and that path with a trailing `/` (what every path below it starts with).
+    private let rootPath: String
+    private let rootPrefix: String
 
     public init(root: URL) {
         self.root = root.standardizedFileURL.resolvingSymlinksInPath()
+        rootPath = self.root.path
+        rootPrefix = rootPath.hasSuffix("/") ? rootPath : rootPath + "/"
     }
 
-    private func url(_ path: String) -> URL {
-        path.isEmpty ? root : root.appendingPathComponent(path)
+    /// The absolute path of a relative one (string concatenation: building a `URL` for every
+    /// path was a sixteenth of a monorepo's audit).
+    private func absolute(_ path: String) -> String {
+        path.isEmpty ? rootPath : rootPrefix + path
     }
 
-    private func isInside(_ url: URL) -> Bool {
-        let resolved = url.resolvingSymlinksInPath().path
-        return resolved == root.path || resolved.hasPrefix(root.path + "/")
+    /// Whether an absolute path resolves (every symbolic link along it) inside the root.
+    private func resolvesInside(_ absolutePath: String) -> Bool {
+        let resolved = URL(fileURLWithPath: absolutePath).resolvingSymlinksInPath().path
+        return resolved == rootPath || resolved.hasPrefix(rootPrefix)
+    }
+
+    /// Whether the relative `path` resolves inside the root: its folder's answer (remembered),
+    /// then its last component with `lstat` (a symbolic link is resolved in full). Paths with
+    /// `.`, `..` or empty components take the full resolution.
+    private func isInside(_ path: String) -> Bool {
+        if path.isEmpty { return true }
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else { return resolvesInside(absolute(path)) }
+        let folder = Paths.directory(of: path)
+        let folderInside: Bool
+        if let known = folders.answer(folder) {
+            folderInside = known
+        } else {
+            folderInside = resolvesInside(absolute(folder))
+            folders.remember(folder, inside: folderInside)
+        }
+        guard folderInside else { return false }
+        var st = stat()
+        // A name that is not there resolves to itself, inside a folder that is inside.
+        let full = absolute(path)
+        guard lstat(full, &st) == 0 else { return true }
+        return (st.st_mode & S_IFMT) == S_IFLNK ? resolvesInside(full) : true
     }
 
     /// Reads a regular file of at most `Limits.maxFileSize` bytes. The size and type are checked on
     /// the open descriptor before reading (a sparse 3 GB file or a FIFO is never read), and no more
     /// than the limit is read even if the file grows meanwhile.
     public func read(_ path: String) -> Data? {
-        let u = url(path)
-        guard isInside(u) else { return nil }
-        let fd = open(u.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard isInside(path) else { return nil }
+        let fd = open(absolute(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()
@@ -139,46 +173,61 @@ public struct LocalFileSystem: FileSystem {
         return data
     }
 
-    public var absoluteRoot: String? { root.path }
+    public var absoluteRoot: String? { rootPath }
 
     public func size(_ path: String) -> Int? {
-        let u = url(path)
-        guard isInside(u) else { return nil }
+        guard isInside(path) else { return nil }
         var st = stat()
-        guard stat(u.path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard stat(absolute(path), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Int(st.st_size)
     }
 
     public func identity(_ path: String) -> FileIdentity? {
         var st = stat()
-        guard stat(url(path).path, &st) == 0 else { return nil }
+        guard stat(absolute(path), &st) == 0 else { return nil }
         return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
     }
 
     public func list(_ path: String) -> [DirectoryEntry]? {
-        let u = url(path)
-        guard isInside(u), let names = try? FileManager.default.contentsOfDirectory(atPath: u.path) else { return nil }
+        let folder = absolute(path)
+        guard isInside(path), let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
         return names.sorted().map { name in
-            let child = u.appendingPathComponent(name)
-            let attrs = try? FileManager.default.attributesOfItem(atPath: child.path)
-            let type = attrs?[.type] as? FileAttributeType
-            if type == .typeSymbolicLink {
-                guard isInside(child) else { return DirectoryEntry(name: name, kind: .symlinkOutside) }
-                var st = stat()
-                guard stat(child.path, &st) == 0 else { return DirectoryEntry(name: name, kind: errno == ELOOP ? .linkLoop : .danglingLink) }
+            let child = prefix + name
+            var st = stat()
+            guard lstat(child, &st) == 0 else { return DirectoryEntry(name: name, kind: .other) }
+            switch st.st_mode & S_IFMT {
+            case S_IFLNK:
+                guard resolvesInside(child) else { return DirectoryEntry(name: name, kind: .symlinkOutside) }
+                guard stat(child, &st) == 0 else { return DirectoryEntry(name: name, kind: errno == ELOOP ? .linkLoop : .danglingLink) }
                 switch st.st_mode & S_IFMT {
                 case S_IFDIR: return DirectoryEntry(name: name, kind: .directory)
                 case S_IFREG: return DirectoryEntry(name: name, kind: .file)
                 default: return DirectoryEntry(name: name, kind: .special)
                 }
-            }
-            switch type {
-            case .typeDirectory?: return DirectoryEntry(name: name, kind: .directory)
-            case .typeRegular?: return DirectoryEntry(name: name, kind: .file)
-            case nil: return DirectoryEntry(name: name, kind: .other)
+            case S_IFDIR: return DirectoryEntry(name: name, kind: .directory)
+            case S_IFREG: return DirectoryEntry(name: name, kind: .file)
             default: return DirectoryEntry(name: name, kind: .special)
             }
         }
+    }
+}
+
+/// The folders a `LocalFileSystem` has resolved, shared by the threads that read through it.
+private final class FolderResolutions: @unchecked Sendable {
+    private let lock = NSLock()
+    private var inside: [String: Bool] = [:]
+
+    func answer(_ folder: String) -> Bool? {
+        lock.lock()
+        defer { lock.unlock() }
+        return inside[folder]
+    }
+
+    func remember(_ folder: String, inside value: Bool) {
+        lock.lock()
+        inside[folder] = value
+        lock.unlock()
     }
 }
 

@@ -313,7 +313,7 @@ public struct Auditor: Sendable {
         var problems: [Suppression.Problem] = []
         for path in workspace.sortedPaths {
             let file = workspace[path]!
-            guard file.source.text.contains("ghr-audit:") else { continue }
+            guard file.source.text.containsBytes("ghr-audit:") else { continue }
             let language: SuppressionLanguage
             switch file.kind {
             case .terraform, .tfvars, .packer: language = .hcl

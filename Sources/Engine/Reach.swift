@@ -68,8 +68,10 @@ enum Reach {
     /// The literal as a relative path pattern, or nil when it cannot name a file.
     static func pathPattern(_ literal: String) -> String? {
         var s = literal
-        for prefix in ["${path.module}", "${path.root}", "${path.cwd}", "${abspath(path.module)}", "${abspath(path.root)}"] {
-            s = s.replacingOccurrences(of: prefix, with: ".")
+        if s.utf8.contains(UInt8(ascii: "$")) {
+            for prefix in ["${path.module}", "${path.root}", "${path.cwd}", "${abspath(path.module)}", "${abspath(path.root)}"] {
+                s = s.replacingBytes(prefix, with: ".")
+            }
         }
         // Any other interpolation is unknown text within one path segment.
         var out = ""
@@ -84,35 +86,49 @@ enum Reach {
             out.append(s[i])
             i = s.index(after: i)
         }
-        guard out.contains("/") || out.contains("."), !out.contains("://"), !out.contains(" "), out.count < 300,
+        guard out.contains("/") || out.contains("."), !out.containsBytes("://"), !out.utf8.contains(UInt8(ascii: " ")), out.count < 300,
               out.contains(where: { $0.isLetter || $0.isNumber }) else { return nil }
         // A pattern made only of wildcards and dots reaches nothing in particular.
         if out.hasPrefix("/") { return nil }
         return out
     }
 
-    /// The contents of double-quoted strings (without escapes resolved), heredocs excluded.
+    /// The contents of double-quoted strings (without escapes resolved, each escaped character
+    /// kept, the backslash dropped), heredocs excluded; a string ends at a line break. Read on
+    /// UTF-8 bytes: every byte that matters is ASCII.
     static func stringLiterals(_ text: String) -> [String] {
-        var out: [String] = []
-        var current: String?
-        var depth = 0
-        var escaped = false
-        for c in text {
-            if var s = current {
-                if escaped { s.append(c); escaped = false; current = s; continue }
-                if c == "\\" { escaped = true; current = s; continue }
-                if c == "{" && (s.hasSuffix("$") || s.hasSuffix("%")) { depth += 1 }
-                if c == "}" && depth > 0 { depth -= 1 }
-                if c == "\"" && depth == 0 { out.append(s); current = nil; continue }
-                if c == "\n" { current = nil; depth = 0; continue }
-                s.append(c)
-                current = s
-            } else if c == "\"" {
-                current = ""
-                depth = 0
+        var text = text
+        return text.withUTF8 { bytes in
+            var out: [String] = []
+            var current: [UInt8] = []
+            var inString = false
+            var depth = 0
+            var escaped = false
+            for b in bytes {
+                if inString {
+                    if escaped { current.append(b); escaped = false; continue }
+                    switch b {
+                    case UInt8(ascii: "\\"): escaped = true; continue
+                    case UInt8(ascii: "{") where current.last == UInt8(ascii: "$") || current.last == UInt8(ascii: "%"): depth += 1
+                    case UInt8(ascii: "}") where depth > 0: depth -= 1
+                    case UInt8(ascii: "\"") where depth == 0:
+                        out.append(String(decoding: current, as: UTF8.self))
+                        inString = false
+                        continue
+                    case UInt8(ascii: "\n"):
+                        inString = false
+                        continue
+                    default: break
+                    }
+                    current.append(b)
+                } else if b == UInt8(ascii: "\"") {
+                    inString = true
+                    current.removeAll(keepingCapacity: true)
+                    depth = 0
+                }
             }
+            return out
         }
-        return out
     }
 }
 
@@ -169,7 +185,7 @@ struct DeploymentScope {
         if directories.contains(dir) { return true }
         if callDirectories.contains(where: { dir.isEmpty || $0 == dir || $0.hasPrefix(dir + "/") }) { return true }
         // With no call found, a broken file that names the module may be the deployment itself.
-        return !hasCalls && (file.source.text.contains("github-runner") || file.source.text.contains("github_runner"))
+        return !hasCalls && (file.source.text.containsBytes("github-runner") || file.source.text.containsBytes("github_runner"))
     }
 }
 
@@ -190,10 +206,14 @@ extension Reach {
         // inputs (its whole `multi_runner_config`), and reading them again for every fleet made
         // this quadratic in the fleets (most of the audit's time at 1,280 fleets).
         for call in model.calls {
+            // The fleets of one instance of the call share its module inputs: read them once.
             var texts: Set<String> = []
+            var instancesRead: Set<Int> = []
             for fleet in call.fleets {
                 for input in fleet.inputs.values { strings(input.value, into: &texts) }
-                for input in fleet.moduleInputs.values { strings(input.value, into: &texts) }
+                if instancesRead.insert(fleet.callInstance).inserted {
+                    for input in fleet.moduleInputs.values { strings(input.value, into: &texts) }
+                }
             }
             let bases = [call.scope.module.directory, call.scope.rootDirectory, Paths.directory(of: call.call.file), ""]
             for text in texts {

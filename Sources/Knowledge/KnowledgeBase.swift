@@ -185,6 +185,13 @@ public struct KnowledgeBase: Sendable {
         return Set((inputsByScope[scope] ?? [:]).values.filter { $0.exists(at: v) }.map(\.name))
     }
 
+    /// Whether `scope` has the input `name` at `version` (answered like `inputs(scope:at:)`,
+    /// without building the whole set).
+    public func hasInput(_ name: String, scope: InputScope, at version: ModuleVersion) -> Bool {
+        guard let first = releases.first?.version else { return false }
+        return inputsByScope[scope]?[name]?.exists(at: min(max(version, first), latest.version)) ?? false
+    }
+
     /// Every input `scope` has had in any covered release.
     public func allInputs(scope: InputScope) -> Set<String> {
         Set((inputsByScope[scope] ?? [:]).keys)

@@ -55,8 +55,10 @@ public struct Fleet: Sendable {
         var anchor: SourceRange
         var isPlaceholder: Bool
         var template: ForTemplate?
+        var callInstance: Int
 
-        init(name: String, configKey: String?, inputs: [String: FleetInput], moduleInputs: [String: FleetInput], container: InputContainer, anchor: SourceRange, isPlaceholder: Bool, template: ForTemplate?) {
+        init(name: String, configKey: String?, inputs: [String: FleetInput], moduleInputs: [String: FleetInput], container: InputContainer,
+             anchor: SourceRange, isPlaceholder: Bool, template: ForTemplate?, callInstance: Int) {
             self.name = name
             self.configKey = configKey
             self.inputs = inputs
@@ -65,10 +67,12 @@ public struct Fleet: Sendable {
             self.anchor = anchor
             self.isPlaceholder = isPlaceholder
             self.template = template
+            self.callInstance = callInstance
         }
 
         func copy() -> Storage {
-            Storage(name: name, configKey: configKey, inputs: inputs, moduleInputs: moduleInputs, container: container, anchor: anchor, isPlaceholder: isPlaceholder, template: template)
+            Storage(name: name, configKey: configKey, inputs: inputs, moduleInputs: moduleInputs, container: container, anchor: anchor, isPlaceholder: isPlaceholder, template: template,
+                    callInstance: callInstance)
         }
     }
 
@@ -120,10 +124,16 @@ public struct Fleet: Sendable {
         get { storage.template }
         _modify { yield &unique().template }
     }
+    /// Which instance (`count`/`for_each`) of its module call the fleet belongs to, in the call's
+    /// order: the fleets of one instance share one `moduleInputs`.
+    public var callInstance: Int {
+        get { storage.callInstance }
+        _modify { yield &unique().callInstance }
+    }
 
     public init(name: String, configKey: String?, inputs: [String: FleetInput], moduleInputs: [String: FleetInput],
                 container: InputContainer, anchor: SourceRange, isPlaceholder: Bool = false) {
-        storage = Storage(name: name, configKey: configKey, inputs: inputs, moduleInputs: moduleInputs, container: container, anchor: anchor, isPlaceholder: isPlaceholder, template: nil)
+        storage = Storage(name: name, configKey: configKey, inputs: inputs, moduleInputs: moduleInputs, container: container, anchor: anchor, isPlaceholder: isPlaceholder, template: nil, callInstance: 0)
     }
 
     /// A runner input, falling back to the module-level input of the same name.

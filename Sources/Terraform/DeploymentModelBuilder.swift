@@ -247,8 +247,12 @@ public struct DeploymentModelBuilder: Sendable {
                                           vendored: vendoredRoot.flatMap { vendored[$0] }, manifest: manifest, scope: scope)
             let callInstances = instances(of: call, in: scope)
             var fleets: [Fleet] = []
-            for inst in callInstances {
-                fleets += self.fleets(of: call, kind: kind, instance: inst, address: address, scope: scope)
+            for (index, inst) in callInstances.enumerated() {
+                fleets += self.fleets(of: call, kind: kind, instance: inst, address: address, scope: scope).map { fleet in
+                    var fleet = fleet
+                    fleet.callInstance = index
+                    return fleet
+                }
             }
             if kind.hasFleets, fleets.allSatisfy(\.isPlaceholder) {
                 state.diagnostics.append(noFleet(call, kind: kind, address: address, instances: callInstances, fleets: fleets, scope: scope))

@@ -137,7 +137,7 @@ extension WorkspaceFile {
     /// Whether a `.json` file is a Terraform template (a policy or document rendered with
     /// `templatefile()`): it holds a `${...}` interpolation or a `%{...}` directive.
     static func looksLikeTemplate(_ text: String) -> Bool {
-        text.contains("${") || text.contains("%{")
+        text.containsBytes("${") || text.containsBytes("%{")
     }
 }
 

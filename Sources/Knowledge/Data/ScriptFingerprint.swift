@@ -117,9 +117,9 @@ public enum ScriptFingerprint {
     /// `--jitconfig` and a lookup of `enable_jit_config` → `jitAware`; `--jitconfig` alone →
     /// `jitOnly`; `config.sh`/`config.cmd` without `--jitconfig` → `tokenOnly`; otherwise nil.
     public static func contract(of text: String) -> StartContract? {
-        let jit = text.contains("--jitconfig")
-        if jit { return text.contains("enable_jit_config") ? .jitAware : .jitOnly }
-        if text.contains("config.sh") || text.contains("config.cmd") { return .tokenOnly }
+        let jit = text.containsBytes("--jitconfig")
+        if jit { return text.containsBytes("enable_jit_config") ? .jitAware : .jitOnly }
+        if text.containsBytes("config.sh") || text.containsBytes("config.cmd") { return .tokenOnly }
         return nil
     }
 }

@@ -16,12 +16,14 @@ public struct ProviderConstraintRule: Rule {
         var out: [Finding] = []
         var seen = Set<String>()
         let kb = context.knowledge
+        // The scopes of each root, once (not a pass over every scope for every call).
+        let scopesByRoot = Dictionary(grouping: context.model.scopes.indices) { context.model.scopes[$0].rootDirectory }
         for call in context.model.calls {
             guard let target = context.targetVersion(for: call), let module = Self.moduleDirectory(of: call),
                   let required = kb.awsProviderRequirement(module: module, at: target),
                   let requiredConstraint = VersionConstraint(required.constraint) else { continue }
-            for scope in context.model.scopes where scope.rootDirectory == call.scope.rootDirectory {
-                for p in scope.module.providerRequirements where p.name == "aws" {
+            for index in scopesByRoot[call.scope.rootDirectory] ?? [] {
+                for p in context.model.scopes[index].module.providerRequirements where p.name == "aws" {
                     guard let text = p.versionConstraint, let constraint = VersionConstraint(text),
                           !constraint.overlaps(requiredConstraint) else { continue }
                     guard seen.insert("\(p.range)").inserted else { continue }

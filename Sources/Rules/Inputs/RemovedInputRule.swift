@@ -22,9 +22,9 @@ public struct RemovedInputRule: Rule {
     static func rightLevel(of name: String, writtenIn scope: InputScope, at target: ModuleVersion,
                            knowledge kb: KnowledgeBase) -> (scope: InputScope, place: String, writtenPlace: String)? {
         switch scope {
-        case .multiRunnerConfig where kb.inputs(scope: .runnerConfig, at: target).contains(name):
+        case .multiRunnerConfig where kb.hasInput(name, scope: .runnerConfig, at: target):
             return (.runnerConfig, "inside `runner_config`", "next to `runner_config`")
-        case .runnerConfig where kb.inputs(scope: .multiRunnerConfig, at: target).contains(name):
+        case .runnerConfig where kb.hasInput(name, scope: .multiRunnerConfig, at: target):
             return (.multiRunnerConfig, "next to `runner_config`, in the `multi_runner_config` entry", "inside `runner_config`")
         default:
             return nil
@@ -71,8 +71,8 @@ public struct RemovedInputRule: Rule {
             // Before the first release the knowledge base covers, it cannot say what exists.
             guard let target = context.targetVersion(for: input.call),
                   let first = kb.releases.first?.version, target >= first else { continue }
+            guard !kb.hasInput(input.name, scope: input.scope, at: target), !Self.ownedElsewhere.contains(input.name) else { continue }
             let known = kb.inputs(scope: input.scope, at: target)
-            guard !known.contains(input.name), !Self.ownedElsewhere.contains(input.name) else { continue }
             let consequence = input.silentlyDropped
                 ? "Terraform silently drops it, so the setting has no effect"
                 : "Terraform rejects it with \"Unsupported argument\""

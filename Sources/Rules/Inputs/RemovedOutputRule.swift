@@ -24,9 +24,11 @@ public struct RemovedOutputRule: Rule {
 
     public func check(_ context: RuleContext) -> [Finding] {
         var out: [Finding] = []
+        // The calls of each module, once (not a filter over every call for every scope).
+        let callsByDirectory = Dictionary(grouping: context.model.calls.indices) { context.model.calls[$0].scope.module.directory }
         for scope in context.model.scopes {
-            let calls = context.model.calls.filter { $0.scope.module.directory == scope.module.directory }
-            guard !calls.isEmpty else { continue }
+            guard let indices = callsByDirectory[scope.module.directory] else { continue }
+            let calls = indices.map { context.model.calls[$0] }
             for file in scope.module.files {
                 file.body.forEachExpression { expr in
                     // Exactly `module.NAME.OUTPUT` (deeper traversals contain this node and are visited too).

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension String {
+    /// Whether the text holds `needle` byte for byte (UTF-8). For the ASCII markers the audit
+    /// looks for in whole files this is what `contains` means, without Foundation's
+    /// Unicode-aware search (which bridges the text to `NSString` first).
+    public func containsBytes(_ needle: String) -> Bool {
+        var haystack = self
+        var needle = needle
+        return haystack.withUTF8 { h in
+            needle.withUTF8 { n in
+                if n.isEmpty { return true }
+                guard h.count >= n.count, let hb = h.baseAddress, let nb = n.baseAddress else { return false }
+                // Each place the first byte occurs (memchr), then the rest compared (memcmp).
+                let first = Int32(n[0])
+                var at = 0
+                let last = h.count - n.count
+                while at <= last {
+                    guard let hit = memchr(hb + at, first, last - at + 1) else { return false }
+                    let offset = UnsafeRawPointer(hit) - UnsafeRawPointer(hb)
+                    if memcmp(hb + offset, nb, n.count) == 0 { return true }
+                    at = offset + 1
+                }
+                return false
+            }
+        }
+    }
+}
+
+extension String {
+    /// The text with every occurrence of `target` replaced by `replacement`, left to right, byte
+    /// for byte (UTF-8): Foundation's `replacingOccurrences` without the bridge to `NSString`, for
+    /// ASCII markers such as `${path.module}`.
+    public func replacingBytes(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, containsBytes(target) else { return self }
+        let h = Array(utf8), n = Array(target.utf8), r = Array(replacement.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(h.count)
+        var i = 0
+        while i < h.count {
+            if h[i] == n[0], i + n.count <= h.count, h[i..<(i + n.count)].elementsEqual(n) {
+                out += r
+                i += n.count
+            } else {
+                out.append(h[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
