@@ -86,7 +86,14 @@ public struct Auditor: Sendable {
     }
 
     public func audit(fileSystem: any FileSystem, options: AuditOptions) -> AuditResult {
+        let requested = options
         var findings: [Finding] = []
+        // What the rules derive from the knowledge base is worked out while the repository is
+        // read (the rules wait for it if it is not ready; a second run finds it done).
+        if options.workers ?? Parallel.defaultWorkers > 1 {
+            let knowledge = knowledge
+            DispatchQueue.global(qos: .userInitiated).async { RuleContext.prepare(knowledge) }
+        }
 
         // The configuration file: settings the command line left open, and located problems.
         let known = KnownRuleIds(knowledge.rules.map(\.id), aliases: Dictionary(
@@ -231,8 +238,25 @@ public struct Auditor: Sendable {
         }
         var context = RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target,
                                   fromOverride: options.fromOverride, scripts: scripts)
-        for rule in rules where !rule.emits.allSatisfy({ options.disabledRules.contains($0.rawValue) }) {
-            findings += rule.check(context)
+        // The rules are independent readers of the context, run on every core and taken in rule
+        // order. Their evaluations share the run's budget: while it lasts, each evaluation is the
+        // same whatever the order (locals are evaluated once, by whichever rule asks first), so
+        // the findings are too. A budget the rules run out of would cut short evaluations that
+        // depend on the scheduling: then the whole audit is done again on one worker, as a
+        // one-worker run does it. A budget spent before the rules stops every evaluation at once,
+        // and the rules run in order.
+        let activeRules = rules.filter { !$0.emits.allSatisfy({ options.disabledRules.contains($0.rawValue) }) }
+        let workers = options.workers ?? Parallel.defaultWorkers
+        if workers > 1, !budget.isSpent {
+            let perRule = Parallel.map(activeRules, workers: workers) { $0.check(context) }
+            if budget.isSpent {
+                var oneWorker = requested
+                oneWorker.workers = 1
+                return audit(fileSystem: fileSystem, options: oneWorker)
+            }
+            for ruleFindings in perRule { findings += ruleFindings }
+        } else {
+            for rule in activeRules { findings += rule.check(context) }
         }
         context.releaseFacts()
         // What evaluating the locals only the rules needed reported (those the model needed are

@@ -73,23 +73,27 @@ enum Reach {
                 s = s.replacingBytes(prefix, with: ".")
             }
         }
-        // Any other interpolation is unknown text within one path segment.
-        var out = ""
-        var i = s.startIndex
-        while i < s.endIndex {
-            if s[i] == "$" || s[i] == "%", s.index(after: i) < s.endIndex, s[s.index(after: i)] == "{" {
-                guard let close = s[i...].firstIndex(of: "}") else { return nil }
-                out += "*"
-                i = s.index(after: close)
+        // Any other interpolation is unknown text within one path segment. Read on UTF-8 bytes
+        // (every byte this looks for is ASCII); the checks on letters and length below read the
+        // short result as characters.
+        let bytes = Array(s.utf8)
+        var kept: [UInt8] = []
+        kept.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "$") || bytes[i] == UInt8(ascii: "%"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "{") {
+                guard let close = bytes[i...].firstIndex(of: UInt8(ascii: "}")) else { return nil }
+                kept.append(UInt8(ascii: "*"))
+                i = close + 1
                 continue
             }
-            out.append(s[i])
-            i = s.index(after: i)
+            kept.append(bytes[i])
+            i += 1
         }
-        guard out.contains("/") || out.contains("."), !out.containsBytes("://"), !out.utf8.contains(UInt8(ascii: " ")), out.count < 300,
-              out.contains(where: { $0.isLetter || $0.isNumber }) else { return nil }
-        // A pattern made only of wildcards and dots reaches nothing in particular.
-        if out.hasPrefix("/") { return nil }
+        guard kept.contains(UInt8(ascii: "/")) || kept.contains(UInt8(ascii: ".")), !kept.contains(UInt8(ascii: " ")),
+              kept.first != UInt8(ascii: "/") else { return nil }
+        let out = String(decoding: kept, as: UTF8.self)
+        guard !out.containsBytes("://"), out.count < 300, out.contains(where: { $0.isLetter || $0.isNumber }) else { return nil }
         return out
     }
 

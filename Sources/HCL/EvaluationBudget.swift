@@ -25,7 +25,9 @@ public final class EvaluationBudget: @unchecked Sendable {
         return used <= maxSteps
     }
 
-    var isSpent: Bool {
+    /// Whether the work charged so far is over the budget (every evaluation from then on stops
+    /// at its first step).
+    public var isSpent: Bool {
         lock.lock()
         defer { lock.unlock() }
         return used > maxSteps

@@ -68,13 +68,39 @@ public struct KnowledgeBase: Sendable {
     /// The text of `rules/knowledge/iam-requirements.yaml` (read by the IAM target), if present.
     public private(set) var iamRequirementsYAML: String?
 
+    /// What other modules work out from this base, once (see `DerivedKnowledge`).
+    public let derived = DerivedKnowledge()
+
+    /// The data files and the rule catalogue, read side by side: the data files (most of the
+    /// bytes) on one worker, the rule files one by one on the others. Every run pays this before
+    /// it reads the repository, so on a small repository it is most of the time.
+    private enum Part: Sendable {
+        case data(KnowledgeFiles.Decoded, [CatalogProblem])
+        case rule(RuleMetadata?, [CatalogProblem])
+    }
+
     private static func loadCatalogue(files: [String: String]) throws -> KnowledgeBase {
-        let (data, dataProblems) = KnowledgeFiles.decode(files: files)
+        let rulePaths = files.keys.sorted().filter(RuleCatalogLoader.isRuleFile)
+        let parts = Parallel.map(rulePaths.count + 1) { i -> Part in
+            if i == 0 {
+                let (data, problems) = KnowledgeFiles.decode(files: files)
+                return .data(data, problems)
+            }
+            let (rule, problems) = RuleCatalogLoader.parseRule(path: rulePaths[i - 1], text: files[rulePaths[i - 1]]!)
+            return .rule(rule, problems)
+        }
+        guard case .data(let data, let dataProblems) = parts[0] else { preconditionFailure("the data files are the first part") }
+        var rules: [RuleMetadata] = []
+        var ruleProblems: [CatalogProblem] = []
+        for case .rule(let rule, let problems) in parts.dropFirst() {
+            ruleProblems += problems
+            if let rule { rules.append(rule) }
+        }
+        rules.sort { $0.id < $1.id }
         var fatal = dataProblems
         if data.releases.isEmpty, !fatal.contains(where: { $0.path.hasSuffix(KnowledgeFiles.releasesPath) }) {
             fatal.append(CatalogProblem(path: "rules/" + KnowledgeFiles.releasesPath, "no releases"))
         }
-        let (rules, ruleProblems) = RuleCatalogLoader.load(files: files)
         let unreadable = Set(files.keys.filter(RuleCatalogLoader.isRuleFile)).subtracting(rules.map(\.sourcePath))
         fatal += ruleProblems.filter { p in unreadable.contains { "rules/" + $0 == p.path } }
 

@@ -151,3 +151,12 @@ public protocol Rule: Sendable {
 extension Rule {
     public var emits: [RuleID] { [id] }
 }
+
+extension RuleContext {
+    /// Works out ahead of the rules what they derive from the knowledge base and keep with it (the
+    /// IAM requirements table): the auditor starts this on another thread while it reads the
+    /// repository, so a small repository's audit does not wait for it.
+    public static func prepare(_ knowledge: KnowledgeBase) {
+        _ = RoleFacts.requirementsTable(knowledge)
+    }
+}

@@ -37,9 +37,12 @@ public struct RootInputs: Sendable {
 
 /// Everything an expression of one module instance can refer to.
 public struct ModuleScope: Sendable {
-    public var module: TerraformModule
-    public var rootDirectory: String
-    public var variables: [String: VariableValue]
+    public var module: TerraformModule { didSet { evaluationRoots = nil } }
+    public var rootDirectory: String { didSet { evaluationRoots = nil } }
+    public var variables: [String: VariableValue] { didSet { evaluationRoots = nil } }
+    /// `var`, `path` and `terraform` as expressions see them, built once rather than for every
+    /// evaluation (nil after a change to what they are made of).
+    private var evaluationRoots: [String: Value]?
     /// Every local's value (each evaluated now if it was not yet). The audit itself evaluates a
     /// local only when something it evaluates refers to it (`evaluate`).
     public var locals: [String: Value] { localValues.all(self) }
@@ -81,8 +84,17 @@ public struct ModuleScope: Sendable {
             }
         }
         localValues = LocalValues()
+        evaluationRoots = Self.evaluationRoots(module: module, rootDirectory: rootDirectory, variables: variables)
         orderLocals(eager: eager)
         if eager { localValues.evaluateInPasses(self) }
+    }
+
+    private static func evaluationRoots(module: TerraformModule, rootDirectory: String, variables: [String: VariableValue]) -> [String: Value] {
+        [
+            "var": .object(variables.mapValues(\.value)),
+            "path": pathObject(module: module.directory, root: rootDirectory),
+            "terraform": .object(["workspace": .string("default")]),
+        ]
     }
 
     /// Orders the locals (each after those it refers to) and finds their cycles; nothing is
@@ -194,12 +206,8 @@ public struct ModuleScope: Sendable {
     }
 
     func context(locals: [String: Value], extra: [String: Value]) -> EvalContext {
-        var roots: [String: Value] = [
-            "var": .object(variables.mapValues(\.value)),
-            "local": .object(locals),
-            "path": Self.pathObject(module: module.directory, root: rootDirectory),
-            "terraform": .object(["workspace": .string("default")]),
-        ]
+        var roots = evaluationRoots ?? Self.evaluationRoots(module: module, rootDirectory: rootDirectory, variables: variables)
+        roots["local"] = .object(locals)
         for (k, v) in extra { roots[k] = v }
         return EvalContext(variables: roots, fileSystem: fileSystem, moduleDirectory: rootDirectory, absoluteRoot: fileSystem.absoluteRoot, budget: budget)
     }
