@@ -248,7 +248,7 @@ public struct Auditor: Sendable {
         let activeRules = rules.filter { !$0.emits.allSatisfy({ options.disabledRules.contains($0.rawValue) }) }
         let workers = options.workers ?? Parallel.defaultWorkers
         if workers > 1, !budget.isSpent {
-            let perRule = Parallel.map(activeRules, workers: workers) { $0.check(context) }
+            let perRule = Parallel.map(activeRules, workers: workers) { [context] in $0.check(context) }
             if budget.isSpent {
                 var oneWorker = requested
                 oneWorker.workers = 1
