@@ -34,6 +34,14 @@ public struct SourcePosition: Sendable, Hashable, Codable, Comparable, CustomStr
         offset32 = Int32(clamping: offset)
     }
 
+    /// From numbers already known to fit (a parser's positions in a file of at most
+    /// `Limits.maxFileSize` bytes), without clamping.
+    @inlinable public init(line32: Int32, column32: Int32, offset32: Int32) {
+        self.line32 = line32
+        self.column32 = column32
+        self.offset32 = offset32
+    }
+
     public static let start = SourcePosition(line: 1, column: 1, offset: 0)
 
     @inlinable public static func < (lhs: SourcePosition, rhs: SourcePosition) -> Bool {
@@ -75,7 +83,15 @@ public struct SourcePathID: Sendable, Hashable {
     /// equivalent spellings as equal; file names are bytes).
     private struct Key: Hashable {
         let path: String
-        static func == (a: Key, b: Key) -> Bool { a.path.utf8.elementsEqual(b.path.utf8) }
+        static func == (a: Key, b: Key) -> Bool {
+            // The table's probes compare keys, most of them different: lengths first, then the
+            // bytes in place (a generic walk of two `UTF8View`s cost about 25 instructions a byte).
+            let x = a.path.utf8, y = b.path.utf8
+            guard x.count == y.count else { return false }
+            let same: Bool?? = x.withContiguousStorageIfAvailable { p in y.withContiguousStorageIfAvailable { q in p.elementsEqual(q) } }
+            if case .some(.some(let result)) = same { return result }
+            return x.elementsEqual(y)
+        }
         func hash(into hasher: inout Hasher) {
             hasher.combine(path.utf8.count)
             let hashed: Void? = path.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }

@@ -178,7 +178,7 @@ public struct Auditor: Sendable {
         let (always, others) = (found.filter(Reach.alwaysRead), found.filter { !Reach.alwaysRead($0) })
         load(always)
         var pending = Dictionary(others.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-        let named = Reach.literalReferences(in: Workspace(files: files, fileSystem: fileSystem), candidates: pending.keys.sorted())
+        let named = Reach.literalReferences(in: Workspace(files: files, fileSystem: fileSystem), candidates: pending.keys.sorted(), workers: options.workers)
         load(named.sorted().compactMap { pending.removeValue(forKey: $0) })
         // What Terraform evaluation reads (`file`, `templatefile`, `yamldecode(file(...))`, `fileset`)
         // and the paths the fleets name (a `userdata_template` in a multi-runner YAML file). The

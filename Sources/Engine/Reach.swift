@@ -32,13 +32,18 @@ enum Reach {
     /// `${path.module}`/`${path.root}`/`${path.cwd}` removed and any other interpolation taken as
     /// `*`, resolved against the file's folder and each folder above it. A literal that names a
     /// folder reaches what is in it (a Packer `file` provisioner copying a folder).
-    static func literalReferences(in workspace: Workspace, candidates: [String]) -> Set<String> {
+    static func literalReferences(in workspace: Workspace, candidates: [String], workers: Int? = nil) -> Set<String> {
         var byDirectory: [String: [String]] = [:]
         let candidateSet = Set(candidates)
         for path in candidates { byDirectory[Paths.directory(of: path), default: []].append(path) }
-        var reached: Set<String> = []
-        for path in workspace.sortedPaths {
-            guard let file = workspace[path], file.kind.isTerraform || file.kind == .packer || file.kind == .tfvars else { continue }
+        let readers = workspace.sortedPaths.filter { path in
+            guard let kind = workspace[path]?.kind else { return false }
+            return kind.isTerraform || kind == .packer || kind == .tfvars
+        }
+        // Each file's literals on its own (every core); the union does not depend on the order.
+        let perFile = Parallel.map(readers, workers: workers) { [byDirectory] path -> Set<String> in
+            let file = workspace[path]!
+            var reached: Set<String> = []
             var bases: [String] = []
             var dir = Paths.directory(of: path)
             while true {
@@ -61,8 +66,9 @@ enum Reach {
                     }
                 }
             }
+            return reached
         }
-        return reached
+        return perFile.reduce(into: Set<String>()) { $0.formUnion($1) }
     }
 
     /// The literal as a relative path pattern, or nil when it cannot name a file.

@@ -218,27 +218,51 @@ final class PositionIndex: @unchecked Sendable {
                 lo = max(0, lo - step)
             }
         }
+        let backward = starts[h] > offset
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
             if starts[mid] <= offset { lo = mid } else { hi = mid }
         }
-        lineHint = lo
+        // A step back is usually a one-off (the start of an enclosing node): the hint stays
+        // where the parser is reading.
+        if !backward { lineHint = lo }
         return lo
     }
 
     func position(_ raw: Int) -> SourcePosition {
-        let offset = min(max(raw, 0), byteCount)
-        let line = lineIndex(offset)
-        let start = lineStarts[line]
+        let offset = raw < 0 ? 0 : (raw > byteCount ? byteCount : raw)
+        // Most lookups land on the line of the previous one: two comparisons, no search.
+        var line = lineHint
+        let start: Int
+        let here = lineStarts[line]
+        if here <= offset && (line + 1 == lineStarts.count || offset < lineStarts[line + 1]) {
+            start = here
+        } else {
+            line = lineIndex(offset)
+            start = lineStarts[line]
+        }
         var column = offset - start + 1
         if !continuationsBefore.isEmpty {
             column -= continuations(before: offset) - continuations(before: start)
         }
-        return SourcePosition(line: line + 1, column: column, offset: offset)
+        // Lines, columns and offsets are below `Limits.maxFileSize`: they fit in 32 bits.
+        return SourcePosition(line32: Int32(truncatingIfNeeded: line + 1), column32: Int32(truncatingIfNeeded: column),
+                              offset32: Int32(truncatingIfNeeded: offset))
     }
 
     func range(_ start: Int, _ end: Int) -> SourceRange {
-        SourceRange(pathID: pathID, start: position(start), end: position(max(start, end)))
+        let from = position(start)
+        let raw = max(start, end)
+        let endOffset = raw < 0 ? 0 : (raw > byteCount ? byteCount : raw)
+        // Most ranges end on the line they start on: in an ASCII file the end's column then
+        // follows from the start's, with no second lookup.
+        let line = from.line
+        if continuationsBefore.isEmpty, endOffset >= from.offset, line == lineStarts.count || endOffset < lineStarts[line] {
+            let to = SourcePosition(line32: Int32(truncatingIfNeeded: line), column32: Int32(truncatingIfNeeded: from.column + (endOffset - from.offset)),
+                                    offset32: Int32(truncatingIfNeeded: endOffset))
+            return SourceRange(pathID: pathID, start: from, end: to)
+        }
+        return SourceRange(pathID: pathID, start: from, end: position(endOffset))
     }
 }
 
@@ -266,6 +290,36 @@ enum Byte {
     }
 
     static func isHex(_ b: UInt8) -> Bool { isDigit(b) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66) }
+
+    /// Whether ASCII byte `b` is in the set given as two 64-bit masks (bit `b` of `low` for
+    /// bytes below 64, bit `b - 64` of `high` for the rest); false for bytes of 128 and above.
+    /// One shift and test instead of a chain of comparisons, and no table to load.
+    @inline(__always) static func inSet(_ b: UInt8, _ low: UInt64, _ high: UInt64) -> Bool {
+        b < 64 ? (low >> UInt64(b)) & 1 != 0 : (b < 128 && (high >> UInt64(b & 63)) & 1 != 0)
+    }
+
+    /// ASCII letters (`A`-`Z`: bits 1-26 of the high mask, `a`-`z`: bits 33-58).
+    static let lettersHigh: UInt64 = 0x07FF_FFFE_07FF_FFFE
+    /// `0`-`9` (bits 48-57) and `-` (bit 45).
+    static let digitsAndMinusLow: UInt64 = 0x03FF_2000_0000_0000
+    /// `_` (bit 31 of the high mask).
+    static let underscoreHigh: UInt64 = 1 << 31
+
+    /// ASCII bytes that may continue an identifier: letters, digits, `_` and `-`.
+    @inline(__always) static func continuesIdentifier(_ b: UInt8) -> Bool {
+        inSet(b, digitsAndMinusLow, lettersHigh | underscoreHigh)
+    }
+
+    /// ASCII bytes that may start an identifier: letters and `_`.
+    @inline(__always) static func startsIdentifier(_ b: UInt8) -> Bool {
+        inSet(b, 0, lettersHigh | underscoreHigh)
+    }
+
+    /// Bytes a quoted string's text stops at: line breaks (LF, CR), `"`, `$`, `%` (a template
+    /// sequence may start) and `\\` (an escape).
+    @inline(__always) static func stopsQuotedText(_ b: UInt8) -> Bool {
+        inSet(b, 1 << 0x0A | 1 << 0x0D | 1 << 0x22 | 1 << 0x24 | 1 << 0x25, 1 << (0x5C - 64))
+    }
 }
 
 /// Decodes the scalar starting at byte `i` of valid-or-not UTF-8; malformed bytes decode as U+FFFD
@@ -291,7 +345,7 @@ func decodeScalar(_ bytes: [UInt8], at i: Int) -> (scalar: Unicode.Scalar, lengt
 
 func isIdentifierStart(_ s: Unicode.Scalar) -> Bool {
     if s.isASCII { return Byte.isASCIILetter(UInt8(s.value)) || s.value == 0x5F }
-    return s.properties.isIDStart
+    return isIDStart(s)
 }
 
 func isIdentifierContinue(_ s: Unicode.Scalar) -> Bool {
@@ -299,8 +353,13 @@ func isIdentifierContinue(_ s: Unicode.Scalar) -> Bool {
         let b = UInt8(s.value)
         return Byte.isASCIILetter(b) || Byte.isDigit(b) || b == Byte.underscore || b == Byte.minus
     }
-    return s.properties.isIDContinue
+    return isIDContinue(s)
 }
+
+// Out of line: reading `Unicode.Scalar.Properties` makes its caller set up the type's metadata on
+// every call, which the lexer's per-token functions would otherwise pay even for ASCII.
+@inline(never) func isIDStart(_ s: Unicode.Scalar) -> Bool { s.properties.isIDStart }
+@inline(never) func isIDContinue(_ s: Unicode.Scalar) -> Bool { s.properties.isIDContinue }
 
 // MARK: - Scanner
 
@@ -367,9 +426,13 @@ struct Lexer {
 
     mutating func run() {
         while let frame = stack.last {
-            let more: Bool
+            var more: Bool
             switch frame {
-            case .normal: more = scanNormal()
+            case .normal:
+                // A token changes the frame stack only by pushing or popping frames, so while its
+                // height holds, the top is still this expression frame.
+                let height = stack.count
+                repeat { more = scanNormal() } while more && stack.count == height
             case .quoted(let open): more = scanQuoted(open: open)
             case .heredoc(let marker, let openStart, let openEnd, let atLineStart):
                 more = scanHeredoc(marker: marker, openStart: openStart, openEnd: openEnd, atLineStart: atLineStart)
@@ -394,11 +457,17 @@ struct Lexer {
 
     /// Scans one token (or a run of whitespace). Returns false at end of input.
     mutating func scanNormal() -> Bool {
-        while let b = byte(pos), b == Byte.space || b == Byte.tab || (b == Byte.cr && byte(pos + 1) != Byte.lf) {
-            pos += 1
+        let n = bytes.count
+        var p = pos
+        while p < n {
+            let c = bytes[p]
+            guard c == Byte.space || c == Byte.tab || (c == Byte.cr && (p + 1 == n || bytes[p + 1] != Byte.lf)) else { break }
+            p += 1
         }
-        guard let b = byte(pos) else { return false }
-        let start = pos
+        pos = p
+        guard p < n else { return false }
+        let b = bytes[p]
+        let start = p
         switch b {
         case Byte.lf, Byte.cr:
             if case .normal(let sequence) = stack[stack.count - 1], let owner = sequence.owner,
@@ -502,10 +571,12 @@ struct Lexer {
                 single(.dot)
             }
         default:
-            if Byte.isDigit(b) {
+            if Byte.startsIdentifier(b) {
+                identifier()
+            } else if Byte.isDigit(b) {
                 number()
             } else {
-                if isIdentifierStart(decodeScalar(bytes, at: pos).scalar) {
+                if b >= 0x80, isIdentifierStart(decodeScalar(bytes, at: pos).scalar) {
                     identifier()
                 } else {
                     invalidCharacter()
@@ -566,20 +637,22 @@ struct Lexer {
 
     mutating func identifier() {
         let start = pos
-        pos += decodeScalar(bytes, at: pos).length
-        while pos < bytes.count {
+        let n = bytes.count
+        var p = pos + (bytes[pos] < 0x80 ? 1 : decodeScalar(bytes, at: pos).length)
+        while p < n {
             // ASCII first, without decoding.
-            let b = bytes[pos]
+            let b = bytes[p]
             if b < 0x80 {
-                guard Byte.isASCIILetter(b) || Byte.isDigit(b) || b == Byte.underscore || b == Byte.minus else { break }
-                pos += 1
+                guard Byte.continuesIdentifier(b) else { break }
+                p += 1
                 continue
             }
-            let (scalar, length) = decodeScalar(bytes, at: pos)
+            let (scalar, length) = decodeScalar(bytes, at: p)
             guard isIdentifierContinue(scalar) else { break }
-            pos += length
+            p += length
         }
-        emit(.identifier, start, pos)
+        pos = p
+        emit(.identifier, start, p)
     }
 
     mutating func number() {
@@ -726,6 +799,8 @@ struct Lexer {
     mutating func scanQuoted(open: Int) -> Bool {
         let start = pos
         while true {
+            // Ordinary text (non-ASCII bytes included) needs no decision.
+            while pos < bytes.count, !Byte.stopsQuotedText(bytes[pos]) { pos += 1 }
             let atLineEnd = pos >= bytes.count || bytes[pos] == Byte.lf || (bytes[pos] == Byte.cr && byte(pos + 1) == Byte.lf)
             if atLineEnd {
                 if pos > start { emit(.templateLiteral, start, pos) }
@@ -789,9 +864,14 @@ struct Lexer {
                 if pos > start { emit(.templateLiteral, start, pos) }
                 return false
             }
-            if bytes[pos] == Byte.lf {
+            let b = bytes[pos]
+            if b == Byte.lf {
                 pos += 1
                 atLineStart = true
+                continue
+            }
+            if b != Byte.dollar && b != Byte.percent {
+                pos += 1
                 continue
             }
             let (opened, advanced) = templateSequence(literalStart: start)
@@ -808,6 +888,10 @@ struct Lexer {
     mutating func scanTemplateFile() -> Bool {
         let start = pos
         while pos < bytes.count {
+            if bytes[pos] != Byte.dollar && bytes[pos] != Byte.percent {
+                pos += 1
+                continue
+            }
             let (opened, advanced) = templateSequence(literalStart: start)
             if opened { return true }
             if !advanced { pos += 1 }

@@ -19,7 +19,8 @@ public enum HCLParser {
     public static func parse(_ source: SourceFile) -> HCLFile {
         run(source, mode: .config) { parser in
             let items = parser.parseBody(inBraces: false)
-            let body = Body(items: items, range: source.fullRange)
+            // The parser's own index gives what `source.fullRange` gives, without interning the path again.
+            let body = Body(items: items, range: parser.range(0, source.bytes.count))
             return HCLFile(source: source, body: body, diagnostics: parser.finishedDiagnostics())
         }
     }
@@ -137,12 +138,37 @@ final class Parser {
     /// Syntax diagnostics reported so far (for the per-file limit).
     var reported = 0
 
+    /// `source.bytes`, held directly.
+    let bytes: [UInt8]
+    /// What `string(_:_:)` made, by a hash of the bytes (`length` 0: empty slot).
+    struct CachedString {
+        var start = 0
+        var length = 0
+        var string = ""
+    }
+    /// Owned by the parser (freed in `deinit`): a plain buffer, so a lookup costs no uniqueness or
+    /// exclusivity check. A power of two of slots, 16 to 256 by the file's size (setting up and
+    /// freeing the slots costs about 50 instructions each: a large table would dominate a small file).
+    let strings: UnsafeMutablePointer<CachedString>
+    let stringSlots: Int
+
     init(source: SourceFile, scan: HCLLexer.Scan) {
         self.source = source
+        self.bytes = source.bytes
+        var slots = 16
+        while slots < 256 && slots < source.bytes.count >> 5 { slots <<= 1 }
+        stringSlots = slots
+        strings = .allocate(capacity: slots)
+        strings.initialize(repeating: CachedString(), count: slots)
         self.tokens = scan.tokens
         self.positions = scan.positions
         self.diagnostics = scan.diagnostics
         self.lexicalLines = Set(scan.diagnostics.map(\.range.start.line))
+    }
+
+    deinit {
+        strings.deinitialize(count: stringSlots)
+        strings.deallocate()
     }
 
     func finishedDiagnostics() -> [Diagnostic] {
@@ -175,8 +201,15 @@ final class Parser {
     }
 
     /// The index of the token `peek(ahead)` returns.
+    @inline(__always) func peekIndex(_ ahead: Int = 0) -> Int {
+        // The common case, inline: the next token itself.
+        if ahead == 0 && (newlinesMatter || tokens[index].kind != .newline) { return index }
+        return peekIndexSkipping(ahead)
+    }
+
+    /// `peekIndex` past line breaks and further ahead.
     /// `index` never passes the final `.eof` token, so the loop stays in bounds.
-    func peekIndex(_ ahead: Int = 0) -> Int {
+    func peekIndexSkipping(_ ahead: Int) -> Int {
         var i = index
         var remaining = ahead
         let skipNewlines = !newlinesMatter
@@ -222,7 +255,31 @@ final class Parser {
     /// The end offset of the last consumed token.
     var previousEnd: Int { index > 0 ? tokens[index - 1].end : 0 }
 
-    func text(_ token: Token) -> String { source.text(from: token.start, to: token.end) }
+    func text(_ token: Token) -> String { token.kind == .identifier ? string(token.start, token.end) : source.text(from: token.start, to: token.end) }
+
+    /// The text between two offsets of plain text (no escapes to decode), reusing the `String` made
+    /// last time for the same bytes: a file repeats its names and short literals (`type`,
+    /// `var`, `name`, `"String"`...), and making a `String` (validating its bytes, perhaps
+    /// allocating) costs several times what a hit here costs. A small table indexed by a hash of
+    /// the bytes; a collision only replaces the entry.
+    func string(_ start: Int, _ end: Int) -> String {
+        let length = end - start
+        guard length > 0, length <= 64, start >= 0, end <= bytes.count else { return source.text(from: start, to: end) }
+        return bytes.withUnsafeBufferPointer { buffer -> String in
+            let base = buffer.baseAddress!
+            var hash = UInt(length) &* 0x9E37_79B9
+            hash = (hash ^ UInt(base[start])) &* 0x0100_0193
+            hash = (hash ^ UInt(base[start + length / 2])) &* 0x0100_0193
+            hash = (hash ^ UInt(base[end - 1])) &* 0x0100_0193
+            let slot = Int(truncatingIfNeeded: (hash >> 7) & UInt(stringSlots - 1))
+            if strings[slot].length == length, memcmp(base + strings[slot].start, base + start, length) == 0 {
+                return strings[slot].string
+            }
+            let made = String(decoding: UnsafeBufferPointer(start: base + start, count: length), as: UTF8.self)
+            strings[slot] = CachedString(start: start, length: length, string: made)
+            return made
+        }
+    }
 
     func isKeyword(_ token: Token, _ word: String) -> Bool {
         guard token.kind == .identifier, token.end - token.start == word.utf8.count else { return false }

@@ -63,6 +63,8 @@ extension Parser {
     /// Reads template parts up to `terminator` (not consumed).
     func parseTemplateBody(terminator: TokenKind, flush: Bool, quoted: Bool = false) -> [TemplatePart] {
         var flat: [FlatPart] = []
+        // Temporary: room for a few parts at once instead of growing from one.
+        flat.reserveCapacity(8)
         loop: while true {
             let token = peekRaw()
             switch token.kind {
@@ -201,7 +203,7 @@ extension Parser {
                 break
             }
         }
-        if plain { return String(decoding: bytes[start..<end], as: UTF8.self) }
+        if plain { return string(start, end) }
         var out: [UInt8] = []
         out.reserveCapacity(end - start)
         var i = start
@@ -374,6 +376,8 @@ extension Parser {
     /// enclosing directive is waiting for.
     func nest(_ flat: [FlatPart], _ i: inout Int, stopAt: [Closer]) -> [TemplatePart] {
         var out: [TemplatePart] = []
+        // At the top level each flat part gives at most one part: one allocation of the right size.
+        if i == 0 && stopAt.isEmpty { out.reserveCapacity(flat.count) }
         while i < flat.count {
             let part = flat[i]
             switch part.kind {

@@ -50,11 +50,20 @@ public struct DeploymentModelBuilder: Sendable {
         // What the repository's workflows set (`TF_VAR_*`), read once for every root.
         let workflowVariables = WorkflowVariables.collect(workspace)
         let parallel = (workers ?? Parallel.defaultWorkers) > 1 && roots.count > 1
-        var speculative: [BuildState?]? = parallel ? Parallel.map(roots, workers: workers) { dir in
-            var own = BuildState(budget: EvaluationBudget(maxSteps: budget.maxSteps))
-            buildRoot(dir, modules: userModules, vendored: vendored, manifest: manifest, workflowVariables: workflowVariables, state: &own)
-            return own
-        } : nil
+        // The heaviest roots first (by the bytes of the files below each), so one big root (a
+        // multi-runner call reading hundreds of YAML files) is not taken last and left to one
+        // worker while the others are idle; the results are put back in root order.
+        let order = parallel ? Self.heaviestFirst(roots, workspace: workspace) : []
+        var speculative: [BuildState?]? = parallel ? {
+            let states = Parallel.map(order, workers: workers) { i in
+                var own = BuildState(budget: EvaluationBudget(maxSteps: budget.maxSteps))
+                buildRoot(roots[i], modules: userModules, vendored: vendored, manifest: manifest, workflowVariables: workflowVariables, state: &own)
+                return own
+            }
+            var byRoot = [BuildState?](repeating: nil, count: roots.count)
+            for (k, i) in order.enumerated() { byRoot[i] = states[k] }
+            return byRoot
+        }() : nil
         var state = BuildState(budget: budget)
         for (i, dir) in roots.enumerated() {
             // Taken out of the list, so that its calls are changed in place (not copied while the
@@ -70,6 +79,25 @@ public struct DeploymentModelBuilder: Sendable {
         state.placeLocalDiagnostics()
         state.diagnostics += state.budget.exceeded
         return DeploymentModel(calls: state.calls, roots: roots, vendoredRoots: vendored, scopes: state.scopes, diagnostics: state.diagnostics)
+    }
+
+    /// The indices of `roots`, those with the most bytes in the files below them first (ties in
+    /// root order).
+    static func heaviestFirst(_ roots: [String], workspace: Workspace) -> [Int] {
+        var bytesBelow: [String: Int] = [:]
+        for path in workspace.sortedPaths {
+            let size = workspace[path]?.source.bytes.count ?? 0
+            var dir = Paths.directory(of: path)
+            while true {
+                bytesBelow[dir, default: 0] += size
+                if dir.isEmpty { break }
+                dir = Paths.directory(of: dir)
+            }
+        }
+        return roots.indices.sorted { a, b in
+            let (x, y) = (bytesBelow[roots[a]] ?? 0, bytesBelow[roots[b]] ?? 0)
+            return x != y ? x > y : a < b
+        }
     }
 
     private func buildRoot(_ dir: String, modules: [String: TerraformModule], vendored: [String: VendoredCopy], manifest: ModulesManifest,

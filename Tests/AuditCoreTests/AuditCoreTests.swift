@@ -34,6 +34,14 @@ struct PositionTests {
         var moved = a
         moved.path = "other.tf"
         #expect(moved.path == "other.tf" && moved.start == a.start)
+        // Paths of one length differing in one byte (the table compares lengths, then the bytes in
+        // place), and the same path made through NSString.
+        let sameLength = (0..<500).map { "env/r\(String(format: "%03d", $0))/main.tf" }
+        let ids = sameLength.map(SourcePathID.init)
+        #expect(Set(ids).count == sameLength.count)
+        #expect(zip(ids, sameLength).allSatisfy { $0.path == $1 && SourcePathID(String($1)) == $0 })
+        let bridged = NSString(string: "env/r042/main.tf") as String
+        #expect(SourcePathID(bridged) == ids[42] && SourcePathID(bridged) != ids[43])
     }
 
     @Test func rangesEncodeAsPathAndPositions() throws {

@@ -90,4 +90,23 @@ struct DeterminismTests {
             Self.compare(reference, Self.outputs(root, workers: workers, maxSteps: half), "\(workers) workers, budget \(half)")
         }
     }
+
+    /// The rules run on every core: a budget that runs out near the end (while the rules evaluate
+    /// validations and locals) makes the audit run again on one worker, so the report is still the
+    /// one-worker report.
+    @Test("a budget that runs out near the end gives the same report with one worker and with several")
+    func sameBytesWhenTheBudgetRunsOutInTheRules() throws {
+        let root = try Self.monorepo(copies: 1)
+        defer { try? FileManager.default.removeItem(at: root) }
+        var options = AuditOptions(target: .version(ModuleVersion(4, 1, 0)))
+        options.workers = 1
+        let full = Auditor(knowledge: Self.knowledge).audit(fileSystem: LocalFileSystem(root: root), options: options).evaluationSteps
+        // The rules evaluate the last few hundred steps of this tree (validations, locals only they
+        // read): budgets that run out among them.
+        for maxSteps in [full - 1, full - 40, full - 120, full - 250] {
+            let reference = Self.outputs(root, workers: 1, maxSteps: maxSteps)
+            #expect(reference[.compact]?.contains("CORE-007") == true, "a budget of \(maxSteps) of \(full) steps runs out")
+            Self.compare(reference, Self.outputs(root, workers: 2, maxSteps: maxSteps), "2 workers, budget \(maxSteps)")
+        }
+    }
 }

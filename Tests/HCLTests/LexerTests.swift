@@ -159,6 +159,16 @@ struct PositionIndexTests {
         for offset in offsets {
             #expect(index.position(offset) == source.position(ofOffset: offset), "offset \(offset) of \(text.utf8.count) bytes")
         }
+        // Ranges (the end is computed from the start when both are on one line of an ASCII
+        // file): from each offset to a few bytes further, to the next offset asked, and backwards.
+        for (i, offset) in offsets.enumerated() {
+            let next = offsets[(i + 1) % offsets.count]
+            for end in [offset, offset + 1, offset + 7, next, offset - 3] {
+                let expected = SourceRange(path: "p.tf", start: source.position(ofOffset: offset),
+                                           end: source.position(ofOffset: max(offset, end)))
+                #expect(index.range(offset, end) == expected, "range \(offset)..<\(end) of \(text.utf8.count) bytes")
+            }
+        }
     }
 
     @Test func agreesWithTheSourceFileOnASCIIAndMultibyteText() {

@@ -182,4 +182,29 @@ struct ParserStructureTests {
         #expect(tree(file.body.attribute("policy")!.expression) ==
             "jsonencode({'Version'=(tpl '2012-10-17') 'Statement'=[{'Effect'=(tpl 'Allow') 'Action'=[(tpl 's3:GetObject') (tpl 's3:PutObject')] 'Resource'=(tpl '*')}]})")
     }
+
+    /// The parser reuses the `String` it made for the same bytes earlier in the file (a small
+    /// table indexed by a hash): names and plain literals must still be exactly their own text,
+    /// whatever collides, repeats or differs only in the middle.
+    @Test func namesAndLiteralsAreTheirOwnTextWhateverRepeats() {
+        var text = ""
+        var expected: [(String, String, String)] = []
+        for i in 0..<3_000 {
+            // Same first and last bytes and length, different middles; some repeat; lengths 1 to 70.
+            let name = i % 7 == 0 ? "name" : "a\(String(repeating: "x", count: i % 60))\(i)z"
+            let value = i % 5 == 0 ? "v" : "s\(i % 97)-\(String(repeating: "é", count: i % 3))t"
+            let label = "l\(i % 11)\(String(repeating: "-", count: i % 65))m"
+            text += "b \"\(label)\" {\n  \(name) = \"\(value)\"\n  k = \(name)\n}\n"
+            expected.append((name, value, label))
+        }
+        let file = parseFile(text)
+        #expect(file.diagnostics.isEmpty)
+        #expect(file.body.blocks.count == expected.count)
+        for (block, (name, value, label)) in zip(file.body.blocks, expected) {
+            #expect(block.labels.map(\.value) == [label])
+            #expect(block.body.attributes.map(\.name) == [name, "k"])
+            #expect(block.body.attributes.first?.expression.staticString == value)
+            #expect(block.body.attribute("k")?.expression.traversalPath == [name])
+        }
+    }
 }

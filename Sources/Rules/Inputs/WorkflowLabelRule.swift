@@ -184,10 +184,20 @@ public struct WorkflowLabelRule: Rule {
             guard let l = Self.labels(f) else { return [] }
             fleetLabels.append((f, l))
         }
+        // The fleets that have each label: a job's candidates are the fleets with its rarest
+        // label, not every fleet (jobs times fleets was quadratic in a monorepo).
+        var fleetsWith: [String: [Int]] = [:]
+        for (i, (_, labels)) in fleetLabels.enumerated() {
+            for label in labels { fleetsWith[label, default: []].append(i) }
+        }
+        func served(_ wanted: Set<String>) -> Bool {
+            guard let rarest = wanted.min(by: { (fleetsWith[$0]?.count ?? 0) < (fleetsWith[$1]?.count ?? 0) }) else { return !fleetLabels.isEmpty }
+            return (fleetsWith[rarest] ?? []).contains { wanted.isSubset(of: fleetLabels[$0].1) }
+        }
         var out: [Finding] = []
         for job in Self.selfHostedJobs(context.workspace) {
             let wanted = Set(job.labels.map { $0.lowercased() })
-            guard !fleetLabels.contains(where: { wanted.isSubset(of: $0.1) }), !ownLabels.contains(where: { wanted.isSubset(of: $0) }) else { continue }
+            guard !served(wanted), !ownLabels.contains(where: { wanted.isSubset(of: $0) }) else { continue }
             let closest = fleetLabels.min { wanted.subtracting($0.1).count < wanted.subtracting($1.1).count }!
             let missing = wanted.subtracting(closest.1).sorted()
             let target = closest.0.target.map { " at \($0)" } ?? ""
