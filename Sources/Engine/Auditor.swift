@@ -186,12 +186,15 @@ public struct Auditor: Sendable {
         let recorder = RecordingFileSystem(base: fileSystem)
         // One evaluation budget for the run: the final model's evaluations and the rules' (each
         // round builds its model afresh, so each round starts a budget of its own).
-        var model: DeploymentModel
+        var model = DeploymentModel.empty
         var budget: EvaluationBudget
         var round = 0
         while true {
             round += 1
             budget = EvaluationBudget(maxSteps: options.maxEvaluationSteps)
+            // The previous round's model is released before the next is built (two whole models
+            // alive at once were the run's peak memory).
+            model = DeploymentModel.empty
             model = DeploymentModelBuilder(workspace: Workspace(files: files, fileSystem: recorder), knowledge: knowledge,
                                            rootInputs: options.rootInputs, budget: budget, workers: options.workers, eagerLocals: options.eagerLocals).build()
             let calls = model.calls.count
@@ -233,7 +236,7 @@ public struct Auditor: Sendable {
                 findings.append(f)
             }
         }
-        let context = RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target,
+        var context = RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target,
                                   fromOverride: options.fromOverride, scripts: scripts)
         // The rules are independent readers of the context, run on every core and taken in rule
         // order. Their evaluations share the run's budget: while it lasts, each evaluation is the
@@ -245,7 +248,7 @@ public struct Auditor: Sendable {
         let activeRules = rules.filter { !$0.emits.allSatisfy({ options.disabledRules.contains($0.rawValue) }) }
         let workers = options.workers ?? Parallel.defaultWorkers
         if workers > 1, !budget.isSpent {
-            let perRule = Parallel.map(activeRules, workers: workers) { $0.check(context) }
+            let perRule = Parallel.map(activeRules, workers: workers) { [context] in $0.check(context) }
             if budget.isSpent {
                 var oneWorker = requested
                 oneWorker.workers = 1
@@ -255,6 +258,7 @@ public struct Auditor: Sendable {
         } else {
             for rule in activeRules { findings += rule.check(context) }
         }
+        context.releaseFacts()
         // What evaluating the locals only the rules needed reported (those the model needed are
         // among its diagnostics).
         let modelDiagnostics = Set(model.diagnostics)

@@ -44,36 +44,96 @@ public enum InputContainer: Sendable {
 }
 
 /// One runner configuration: a root-module instance, a `runners` submodule call, or one
-/// `multi_runner_config` entry.
+/// `multi_runner_config` entry (in a copy-on-write box, as `RunnerModuleCall`: 280 bytes inline).
 public struct Fleet: Sendable {
-    public var name: String
+    private final class Storage: @unchecked Sendable {
+        var name: String
+        var configKey: String?
+        var inputs: [String: FleetInput]
+        var moduleInputs: [String: FleetInput]
+        var container: InputContainer
+        var anchor: SourceRange
+        var isPlaceholder: Bool
+        var template: ForTemplate?
+        var callInstance: Int
+
+        init(name: String, configKey: String?, inputs: [String: FleetInput], moduleInputs: [String: FleetInput], container: InputContainer,
+             anchor: SourceRange, isPlaceholder: Bool, template: ForTemplate?, callInstance: Int) {
+            self.name = name
+            self.configKey = configKey
+            self.inputs = inputs
+            self.moduleInputs = moduleInputs
+            self.container = container
+            self.anchor = anchor
+            self.isPlaceholder = isPlaceholder
+            self.template = template
+            self.callInstance = callInstance
+        }
+
+        func copy() -> Storage {
+            Storage(name: name, configKey: configKey, inputs: inputs, moduleInputs: moduleInputs, container: container, anchor: anchor, isPlaceholder: isPlaceholder, template: template,
+                    callInstance: callInstance)
+        }
+    }
+
+    // Changed only through `unique()`, which copies a shared box first: what makes the unchecked
+    // `Sendable` of `Storage` sound.
+    private var storage: Storage
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    public var name: String {
+        get { storage.name }
+        _modify { yield &unique().name }
+    }
     /// The `multi_runner_config` key, for multi-runner fleets.
-    public var configKey: String?
+    public var configKey: String? {
+        get { storage.configKey }
+        _modify { yield &unique().configKey }
+    }
     /// The runner inputs (the module's inputs for a root call; `runner_config` for multi-runner).
-    public var inputs: [String: FleetInput]
+    public var inputs: [String: FleetInput] {
+        get { storage.inputs }
+        _modify { yield &unique().inputs }
+    }
     /// The module call's own inputs (`ghes_url` lives here for multi-runner).
-    public var moduleInputs: [String: FleetInput]
-    public var container: InputContainer
+    public var moduleInputs: [String: FleetInput] {
+        get { storage.moduleInputs }
+        _modify { yield &unique().moduleInputs }
+    }
+    public var container: InputContainer {
+        get { storage.container }
+        _modify { yield &unique().container }
+    }
     /// The range that names the fleet: the module label, or the multi-runner key.
-    public var anchor: SourceRange
+    public var anchor: SourceRange {
+        get { storage.anchor }
+        _modify { yield &unique().anchor }
+    }
     /// Whether the multi-runner config entry itself could not be read (unknown map).
-    public var isPlaceholder: Bool
+    public var isPlaceholder: Bool {
+        get { storage.isPlaceholder }
+        _modify { yield &unique().isPlaceholder }
+    }
     /// For the one fleet that stands for every fleet a `for` over an unknown collection builds:
     /// that `for`'s template (what its body writes for every fleet).
-    public var template: ForTemplate?
+    public var template: ForTemplate? {
+        get { storage.template }
+        _modify { yield &unique().template }
+    }
     /// Which instance (`count`/`for_each`) of its module call the fleet belongs to, in the call's
     /// order: the fleets of one instance share one `moduleInputs`.
-    public var callInstance = 0
+    public var callInstance: Int {
+        get { storage.callInstance }
+        _modify { yield &unique().callInstance }
+    }
 
     public init(name: String, configKey: String?, inputs: [String: FleetInput], moduleInputs: [String: FleetInput],
                 container: InputContainer, anchor: SourceRange, isPlaceholder: Bool = false) {
-        self.name = name
-        self.configKey = configKey
-        self.inputs = inputs
-        self.moduleInputs = moduleInputs
-        self.container = container
-        self.anchor = anchor
-        self.isPlaceholder = isPlaceholder
+        storage = Storage(name: name, configKey: configKey, inputs: inputs, moduleInputs: moduleInputs, container: container, anchor: anchor, isPlaceholder: isPlaceholder, template: nil, callInstance: 0)
     }
 
     /// A runner input, falling back to the module-level input of the same name.
@@ -89,22 +149,107 @@ public struct VersionEvidence: Sendable {
 }
 
 /// One call of terraform-aws-github-runner (or one of its submodules).
+///
+/// The fields live in one copy-on-write box (so does `Fleet`'s): a call is copied into every
+/// fleet's facts, runner role and written input of the rules, and inline it took 672 bytes and a
+/// dozen retains per copy. A copy is now one reference; a change copies the box first when
+/// another value shares it.
 public struct RunnerModuleCall: Sendable {
+    private final class Storage: @unchecked Sendable {
+        var address: String
+        var call: ModuleCallBlock
+        var source: ModuleSource
+        var sourceRange: SourceRange
+        var versionConstraint: VersionConstraint?
+        var evidence: VersionEvidence
+        var kind: RunnerModuleKind
+        var fleets: [Fleet]
+        var callers: [RelatedNote]
+        var scope: ModuleScope
+        var vendoredRoot: String?
+
+        init(address: String, call: ModuleCallBlock, source: ModuleSource, sourceRange: SourceRange, versionConstraint: VersionConstraint?, evidence: VersionEvidence, kind: RunnerModuleKind, fleets: [Fleet], callers: [RelatedNote], scope: ModuleScope, vendoredRoot: String?) {
+            self.address = address
+            self.call = call
+            self.source = source
+            self.sourceRange = sourceRange
+            self.versionConstraint = versionConstraint
+            self.evidence = evidence
+            self.kind = kind
+            self.fleets = fleets
+            self.callers = callers
+            self.scope = scope
+            self.vendoredRoot = vendoredRoot
+        }
+
+        func copy() -> Storage {
+            Storage(address: address, call: call, source: source, sourceRange: sourceRange, versionConstraint: versionConstraint, evidence: evidence, kind: kind, fleets: fleets, callers: callers, scope: scope, vendoredRoot: vendoredRoot)
+        }
+    }
+
+    // Changed only through `unique()`, which copies a shared box first: what makes the unchecked
+    // `Sendable` of `Storage` sound.
+    private var storage: Storage
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
     /// `module.runners`, `module.wrapper.module.runners`.
-    public var address: String
-    public var call: ModuleCallBlock
-    public var source: ModuleSource
-    public var sourceRange: SourceRange
-    public var versionConstraint: VersionConstraint?
-    public var evidence: VersionEvidence
-    public var kind: RunnerModuleKind
-    public var fleets: [Fleet]
+    public var address: String {
+        get { storage.address }
+        _modify { yield &unique().address }
+    }
+    public var call: ModuleCallBlock {
+        get { storage.call }
+        _modify { yield &unique().call }
+    }
+    public var source: ModuleSource {
+        get { storage.source }
+        _modify { yield &unique().source }
+    }
+    public var sourceRange: SourceRange {
+        get { storage.sourceRange }
+        _modify { yield &unique().sourceRange }
+    }
+    public var versionConstraint: VersionConstraint? {
+        get { storage.versionConstraint }
+        _modify { yield &unique().versionConstraint }
+    }
+    public var evidence: VersionEvidence {
+        get { storage.evidence }
+        _modify { yield &unique().evidence }
+    }
+    public var kind: RunnerModuleKind {
+        get { storage.kind }
+        _modify { yield &unique().kind }
+    }
+    public var fleets: [Fleet] {
+        get { storage.fleets }
+        _modify { yield &unique().fleets }
+    }
     /// Wrapper module calls that lead here, outermost first.
-    public var callers: [RelatedNote]
+    public var callers: [RelatedNote] {
+        get { storage.callers }
+        _modify { yield &unique().callers }
+    }
     /// The scope of the module that contains the call (to evaluate anything else there).
-    public var scope: ModuleScope
+    public var scope: ModuleScope {
+        get { storage.scope }
+        _modify { yield &unique().scope }
+    }
     /// For a local source: the directory of the vendored copy's root.
-    public var vendoredRoot: String?
+    public var vendoredRoot: String? {
+        get { storage.vendoredRoot }
+        _modify { yield &unique().vendoredRoot }
+    }
+
+    public init(address: String, call: ModuleCallBlock, source: ModuleSource, sourceRange: SourceRange,
+                versionConstraint: VersionConstraint?, evidence: VersionEvidence, kind: RunnerModuleKind, fleets: [Fleet],
+                callers: [RelatedNote], scope: ModuleScope, vendoredRoot: String?) {
+        storage = Storage(address: address, call: call, source: source, sourceRange: sourceRange, versionConstraint: versionConstraint, evidence: evidence, kind: kind, fleets: fleets, callers: callers, scope: scope, vendoredRoot: vendoredRoot)
+    }
 
     public var version: ModuleVersion? { evidence.version }
 }
@@ -118,6 +263,9 @@ public struct DeploymentModel: Sendable {
     /// Every module scope evaluated (roots and wrappers), for rules that look beyond module calls.
     public var scopes: [ModuleScope]
     public var diagnostics: [Diagnostic]
+
+    /// A model of nothing: what a run holds between building one model and the next.
+    public static let empty = DeploymentModel(calls: [], roots: [], vendoredRoots: [:], scopes: [], diagnostics: [])
 
     public var fleets: [(call: RunnerModuleCall, fleet: Fleet)] {
         calls.flatMap { c in c.fleets.map { (c, $0) } }

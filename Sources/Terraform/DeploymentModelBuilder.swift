@@ -54,7 +54,7 @@ public struct DeploymentModelBuilder: Sendable {
         // multi-runner call reading hundreds of YAML files) is not taken last and left to one
         // worker while the others are idle; the results are put back in root order.
         let order = parallel ? Self.heaviestFirst(roots, workspace: workspace) : []
-        let speculative: [BuildState]? = parallel ? {
+        var speculative: [BuildState?]? = parallel ? {
             let states = Parallel.map(order, workers: workers) { i in
                 var own = BuildState(budget: EvaluationBudget(maxSteps: budget.maxSteps))
                 buildRoot(roots[i], modules: userModules, vendored: vendored, manifest: manifest, workflowVariables: workflowVariables, state: &own)
@@ -62,11 +62,15 @@ public struct DeploymentModelBuilder: Sendable {
             }
             var byRoot = [BuildState?](repeating: nil, count: roots.count)
             for (k, i) in order.enumerated() { byRoot[i] = states[k] }
-            return byRoot.map { $0! }
+            return byRoot
         }() : nil
         var state = BuildState(budget: budget)
         for (i, dir) in roots.enumerated() {
-            if let own = speculative?[i], own.budget.exceeded.isEmpty, budget.absorb(own.budget) {
+            // Taken out of the list, so that its calls are changed in place (not copied while the
+            // list still holds them) and it is freed once taken.
+            let taken = speculative?[i] ?? nil
+            speculative?[i] = nil
+            if let own = taken, own.budget.exceeded.isEmpty, budget.absorb(own.budget) {
                 state.take(own, budget: budget)
             } else {
                 buildRoot(dir, modules: userModules, vendored: vendored, manifest: manifest, workflowVariables: workflowVariables, state: &state)
@@ -163,17 +167,12 @@ public struct DeploymentModelBuilder: Sendable {
         }
 
         /// Appends what another root's state holds, its scopes evaluating with `budget` from now on.
-        mutating func take(_ other: BuildState, budget: EvaluationBudget) {
-            calls += other.calls.map { c in
-                var c = c
-                c.scope.budget = budget
-                return c
-            }
-            scopes += other.scopes.map { s in
-                var s = s
-                s.budget = budget
-                return s
-            }
+        mutating func take(_ other: consuming BuildState, budget: EvaluationBudget) {
+            var other = other
+            for i in other.calls.indices { other.calls[i].scope.budget = budget }
+            for i in other.scopes.indices { other.scopes[i].budget = budget }
+            calls += other.calls
+            scopes += other.scopes
             localSlots += other.localSlots.map { ($0.at + diagnostics.count, $0.scope + scopes.count - other.scopes.count) }
             diagnostics += other.diagnostics
         }

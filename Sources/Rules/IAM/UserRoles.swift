@@ -17,7 +17,8 @@ struct UserRole {
 
 /// Whether the runner role is the user's, and whether the audit can see it.
 enum RunnerOverride {
-    case visible(UserRole)
+    /// Boxed: a `UserRole` is large, and every fleet's runner role carries an override.
+    indirect case visible(UserRole)
     /// The runners use a role whose policies the audit cannot see; the reason says why.
     case hidden(String)
 }
