@@ -86,7 +86,17 @@ public struct Auditor: Sendable {
     }
 
     public func audit(fileSystem: any FileSystem, options: AuditOptions) -> AuditResult {
-        let requested = options
+        if let result = attempt(fileSystem: fileSystem, options: options) { return result }
+        // The rules ran out of the budget on several workers: the audit again on one, once the
+        // first attempt's files and model are gone (one worker always gives a result).
+        var oneWorker = options
+        oneWorker.workers = 1
+        return attempt(fileSystem: fileSystem, options: oneWorker)!
+    }
+
+    /// The audit, or nil when the rules, run on several workers, ran out of the evaluation
+    /// budget (which evaluations were cut short then depends on the scheduling).
+    private func attempt(fileSystem: any FileSystem, options: AuditOptions) -> AuditResult? {
         var findings: [Finding] = []
         // What the rules derive from the knowledge base is worked out while the repository is
         // read (the rules wait for it if it is not ready; a second run finds it done).
@@ -249,11 +259,7 @@ public struct Auditor: Sendable {
         let workers = options.workers ?? Parallel.defaultWorkers
         if workers > 1, !budget.isSpent {
             let perRule = Parallel.map(activeRules, workers: workers) { [context] in $0.check(context) }
-            if budget.isSpent {
-                var oneWorker = requested
-                oneWorker.workers = 1
-                return audit(fileSystem: fileSystem, options: oneWorker)
-            }
+            if budget.isSpent { return nil }
             for ruleFindings in perRule { findings += ruleFindings }
         } else {
             for rule in activeRules { findings += rule.check(context) }
