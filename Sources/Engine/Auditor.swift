@@ -100,7 +100,8 @@ public struct Auditor: Sendable {
         var findings: [Finding] = []
         // What the rules derive from the knowledge base is worked out while the repository is
         // read (the rules wait for it if it is not ready; a second run finds it done).
-        if options.workers ?? Parallel.defaultWorkers > 1 {
+        let workers = options.workers ?? Parallel.defaultWorkers
+        if workers > 1 {
             let knowledge = knowledge
             DispatchQueue.global(qos: .userInitiated).async { RuleContext.prepare(knowledge) }
         }
@@ -256,7 +257,6 @@ public struct Auditor: Sendable {
         // one-worker run does it. A budget spent before the rules stops every evaluation at once,
         // and the rules run in order.
         let activeRules = rules.filter { !$0.emits.allSatisfy({ options.disabledRules.contains($0.rawValue) }) }
-        let workers = options.workers ?? Parallel.defaultWorkers
         if workers > 1, !budget.isSpent {
             let perRule = Parallel.map(activeRules, workers: workers) { [context] in $0.check(context) }
             if budget.isSpent { return nil }

@@ -90,13 +90,9 @@ public struct KnowledgeBase: Sendable {
             return .rule(rule, problems)
         }
         guard case .data(let data, let dataProblems) = parts[0] else { preconditionFailure("the data files are the first part") }
-        var rules: [RuleMetadata] = []
-        var ruleProblems: [CatalogProblem] = []
-        for case .rule(let rule, let problems) in parts.dropFirst() {
-            ruleProblems += problems
-            if let rule { rules.append(rule) }
-        }
-        rules.sort { $0.id < $1.id }
+        let (rules, ruleProblems) = RuleCatalogLoader.collect(parts.dropFirst().compactMap { part in
+            if case .rule(let rule, let problems) = part { (rule, problems) } else { nil }
+        })
         var fatal = dataProblems
         if data.releases.isEmpty, !fatal.contains(where: { $0.path.hasSuffix(KnowledgeFiles.releasesPath) }) {
             fatal.append(CatalogProblem(path: "rules/" + KnowledgeFiles.releasesPath, "no releases"))

@@ -157,6 +157,6 @@ extension RuleContext {
     /// IAM requirements table): the auditor starts this on another thread while it reads the
     /// repository, so a small repository's audit does not wait for it.
     public static func prepare(_ knowledge: KnowledgeBase) {
-        _ = RoleFacts.requirementsTable(knowledge)
+        _ = knowledge.iamRequirements
     }
 }

@@ -39,10 +39,14 @@ package enum RuleCatalogLoader {
 
     /// Every rule file in `files` (keys relative to `rules/`), sorted by id.
     package static func load(files: [String: String]) -> (rules: [RuleMetadata], problems: [CatalogProblem]) {
+        collect(files.keys.sorted().filter(isRuleFile).map { parseRule(path: $0, text: files[$0]!) })
+    }
+
+    /// The rules of parsed rule files (in path order) sorted by id, and their problems in path order.
+    package static func collect(_ parsed: [(RuleMetadata?, [CatalogProblem])]) -> (rules: [RuleMetadata], problems: [CatalogProblem]) {
         var rules: [RuleMetadata] = []
         var problems: [CatalogProblem] = []
-        for path in files.keys.sorted() where isRuleFile(path) {
-            let (rule, p) = parseRule(path: path, text: files[path]!)
+        for (rule, p) in parsed {
             problems += p
             if let rule { rules.append(rule) }
         }

@@ -3,6 +3,7 @@ import Foundation
 import IAM
 import Knowledge
 import ProbeClient
+import Rules
 
 /// One fleet to probe: the names the module derived from its prefix, and (with a repository) the
 /// release it pins and the module call that created it.
@@ -140,7 +141,7 @@ public enum AWSProbe {
         let reader = Reader(client: client)
         let fleets = try await discover(options, reader: reader, progress: progress)
         let context = FleetChecks.Context(region: client.region, account: identity.account, now: now, options: options,
-                                          requirements: knowledge.flatMap { k in k.iamRequirementsYAML.flatMap { try? RequiredPermissions(yaml: $0) } })
+                                          requirements: knowledge?.iamRequirements)
         let results = try await fleets.concurrentMap(maxConcurrent: options.maxConcurrent) { fleet -> (AWSFleetFacts, [Finding], [String: SourceFile]) in
             progress("AWS: fleet \(fleet.namePrefix)")
             let fleetReader = Reader(client: client)

@@ -32,7 +32,7 @@ struct RoleFacts: Sendable {
     init(_ context: RuleContext) {
         // Without a module call there is no role (and the table is not worth reading).
         guard !context.model.calls.isEmpty else { return }
-        table = Self.requirementsTable(context.knowledge)
+        table = context.knowledge.iamRequirements
         let builder = table.map { RoleSubjects(context: context, table: $0) }
         var overrides: [RoleSubjects.FleetIndex: RunnerOverride?] = [:]
         for (c, call) in context.model.calls.enumerated() where call.kind.hasFleets {
@@ -48,14 +48,17 @@ struct RoleFacts: Sendable {
 }
 
 extension RoleFacts {
-    /// `rules/knowledge/iam-requirements.yaml`, decoded once per loaded knowledge base (about a
-    /// third of a small repository's audit when it was decoded for every run).
-    static func requirementsTable(_ knowledge: KnowledgeBase) -> RequiredPermissions? {
-        knowledge.derived.value("iam-requirements") { knowledge.iamRequirementsYAML.flatMap { try? RequiredPermissions(yaml: $0) } }
-    }
-
     /// Called each time role subjects or a runner role override are worked out: RunFactsTests
     /// counts the calls to check that a run works them out once, not once per rule. Nil (no cost)
     /// outside that test.
     static let onBuild = TaskLocal<(@Sendable () -> Void)?>(wrappedValue: nil)
+}
+
+extension KnowledgeBase {
+    /// `rules/knowledge/iam-requirements.yaml`, decoded once per loaded knowledge base and shared
+    /// by the IAM rules and the live probe (it was decoded for every run: about a third of a small
+    /// repository's audit).
+    public var iamRequirements: RequiredPermissions? {
+        derived.value("iam-requirements") { iamRequirementsYAML.flatMap { try? RequiredPermissions(yaml: $0) } }
+    }
 }
