@@ -1,26 +1,42 @@
 import Foundation
 
 /// The text of one file with a line index, so byte offsets convert to positions in O(log lines).
+///
+/// The file is held once, as its UTF-8 bytes: every file of a run stays loaded until the end,
+/// and keeping a `String` of the same text beside the bytes doubled what the sources cost.
+/// `text` decodes the bytes when asked (an O(n) copy, for the few whole-file readers).
 public struct SourceFile: Sendable {
     public let path: String
-    public let text: String
     public let bytes: [UInt8]
     /// Byte offset of the first byte of each line (line 1 at index 0).
     public let lineStarts: [Int]
 
+    /// The whole text, decoded from `bytes` on each call (the bytes are valid UTF-8: they came
+    /// from a `String`, so this is the text the file was made from). Readers of a part use
+    /// `text(from:to:)` or `text(of:)`; whole-file byte searches can read `bytes` directly.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
     public init(path: String, text: String) {
         self.path = path
-        self.text = text
         self.bytes = Array(text.utf8)
-        var starts = [0]
-        starts.reserveCapacity(bytes.count / 32 + 1)
-        // memchr finds line breaks many bytes at a time (every file read is indexed here).
-        bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var at = 0
-            while at < buffer.count, let hit = memchr(base + at, 0x0A, buffer.count - at) {
-                at = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit)) + 1
-                starts.append(at)
+        // memchr finds line breaks many bytes at a time (every file read is indexed here). The
+        // breaks are counted first so the index is allocated once at its exact size: it lives as
+        // long as the file, and an index grown by appends kept up to half its capacity unused.
+        let starts = bytes.withUnsafeBufferPointer { buffer -> [Int] in
+            guard let base = buffer.baseAddress else { return [0] }
+            func forEachBreak(_ body: (Int) -> Void) {
+                var at = 0
+                while at < buffer.count, let hit = memchr(base + at, 0x0A, buffer.count - at) {
+                    at = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit)) + 1
+                    body(at)
+                }
+            }
+            var breaks = 0
+            forEachBreak { _ in breaks += 1 }
+            return [Int](unsafeUninitializedCapacity: breaks + 1) { out, count in
+                out[0] = 0
+                count = 1
+                forEachBreak { at in out[count] = at; count += 1 }
             }
         }
         self.lineStarts = starts

@@ -15,6 +15,29 @@ struct PositionTests {
         #expect(f.position(ofOffset: 10_000).offset == f.bytes.count, "offsets are clamped")
     }
 
+    /// A file is held once, as its bytes: the text decoded from them is the text it was made from,
+    /// and the line index (sized by a count of the line breaks) is every line start, nothing more.
+    @Test func textComesBackFromTheBytesAndTheLineIndexIsExact() throws {
+        let texts = ["", "\n", "a", "a\n", "a\nb", "a\r\nb\r\n", "\n\n\n", "x = \"é🚀\"\r\ny = 1\n",
+                     String(repeating: "resource \"a\" \"b\" {}\n", count: 300) + "no break at the end",
+                     String(repeating: "\n", count: 100)]
+        for text in texts {
+            let f = SourceFile(path: "t.tf", text: text)
+            #expect(f.text == text && Array(f.text.utf8) == Array(text.utf8))
+            #expect(f.bytes == Array(text.utf8))
+            var expected = [0]
+            for (i, b) in text.utf8.enumerated() where b == 0x0A { expected.append(i + 1) }
+            #expect(f.lineStarts == expected)
+            #expect(f.text(from: 0, to: f.bytes.count) == text)
+        }
+        // Read from bytes: the same as the decoded text (Foundation drops a leading BOM), nil for
+        // bytes that are not UTF-8.
+        let data = Data("a = 1\nb = \"ü\"\n".utf8)
+        let read = try #require(SourceFile(path: "d.tf", data: data))
+        #expect(read.text == "a = 1\nb = \"ü\"\n" && read.lineStarts == [0, 6, 15])
+        #expect(SourceFile(path: "bad.tf", data: Data([0x61, 0xC3, 0x28])) == nil)
+    }
+
     @Test func rangesOrderAndUnion() {
         let f = SourceFile(path: "a", text: "abcdef")
         let a = f.range(from: 1, to: 2), b = f.range(from: 4, to: 6)
