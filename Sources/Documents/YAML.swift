@@ -8,8 +8,13 @@ import AuditCore
 /// `&anchor`/`!tag`) to its closing bracket (flow) or the end of its last entry (block). A node
 /// written as an alias `*name` has the alias token as its range and carries a copy of the anchored
 /// node's content, whose inner ranges point at the anchor's definition.
+///
+/// Every YAML file of a run stays parsed until the end, so a node is kept small: its kind is held
+/// inline (a collection is one array reference, a scalar its string and style), and the rare
+/// properties (tag, anchor, alias) share one optional reference. 64 bytes a node instead of 96
+/// plus a boxed kind.
 public struct YAMLNode: Sendable, Hashable {
-    public indirect enum Kind: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
         /// Entries in source order, merge keys (`<<`) included as written; see `mergedPairs`.
         case mapping([YAMLPair])
         case sequence([YAMLNode])
@@ -18,23 +23,60 @@ public struct YAMLNode: Sendable, Hashable {
 
     public var kind: Kind
     public var range: SourceRange
-    /// The explicit tag, resolved to its full name (`tag:yaml.org,2002:int` for `!!int`, `!Ref` for a
-    /// local tag); nil when the node has no tag in the source.
-    public var tag: String?
-    /// The anchor defined on this node (`&name`).
-    public var anchor: String?
-    /// Set when the node was written as `*name`.
-    public var alias: String?
+    /// Tag, anchor and alias; nil when the node has none of them (nearly every node).
+    private var properties: Properties?
     /// True for `[...]` and `{...}` collections.
     public var isFlow: Bool
+
+    /// The explicit tag, resolved to its full name (`tag:yaml.org,2002:int` for `!!int`, `!Ref` for a
+    /// local tag); nil when the node has no tag in the source.
+    public var tag: String? {
+        get { properties?.tag }
+        set { properties = Properties.make(tag: newValue, anchor: anchor, alias: alias) }
+    }
+    /// The anchor defined on this node (`&name`).
+    public var anchor: String? {
+        get { properties?.anchor }
+        set { properties = Properties.make(tag: tag, anchor: newValue, alias: alias) }
+    }
+    /// Set when the node was written as `*name`.
+    public var alias: String? {
+        get { properties?.alias }
+        set { properties = Properties.make(tag: tag, anchor: anchor, alias: newValue) }
+    }
 
     public init(kind: Kind, range: SourceRange, tag: String? = nil, anchor: String? = nil, alias: String? = nil, isFlow: Bool = false) {
         self.kind = kind
         self.range = range
-        self.tag = tag
-        self.anchor = anchor
-        self.alias = alias
+        self.properties = Properties.make(tag: tag, anchor: anchor, alias: alias)
         self.isFlow = isFlow
+    }
+
+    /// A node's tag, anchor and alias, shared by the copies of the node (immutable: setting one
+    /// makes a new box). Compared and hashed by value.
+    private final class Properties: Sendable, Hashable {
+        let tag: String?
+        let anchor: String?
+        let alias: String?
+
+        private init(tag: String?, anchor: String?, alias: String?) {
+            self.tag = tag
+            self.anchor = anchor
+            self.alias = alias
+        }
+
+        /// Nil when all three are nil, so a node without properties compares equal however it was made.
+        static func make(tag: String?, anchor: String?, alias: String?) -> Properties? {
+            tag == nil && anchor == nil && alias == nil ? nil : Properties(tag: tag, anchor: anchor, alias: alias)
+        }
+
+        static func == (a: Properties, b: Properties) -> Bool { a.tag == b.tag && a.anchor == b.anchor && a.alias == b.alias }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(tag)
+            hasher.combine(anchor)
+            hasher.combine(alias)
+        }
     }
 
     public var scalar: YAMLScalar? { if case .scalar(let s) = kind { s } else { nil } }

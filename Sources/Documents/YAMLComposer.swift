@@ -186,6 +186,9 @@ struct YAMLComposer {
             let isFlow = contentStart < bytes.count && bytes[contentStart] == UInt8(ascii: "{")
             let indent = isFlow ? parentIndent : marks.column(of: contentStart)
             var pairs: [YAMLPair] = []
+            // Kept as long as the file: sized once instead of grown (an appended array keeps up to
+            // half its capacity unused).
+            pairs.reserveCapacity(mapping.count)
             var seen: [String: SourceRange] = [:]
             var end = contentStart
             cursor = max(cursor, contentStart + (isFlow ? 1 : 0))
@@ -214,6 +217,7 @@ struct YAMLComposer {
             let isFlow = contentStart < bytes.count && bytes[contentStart] == UInt8(ascii: "[")
             let indent = isFlow ? parentIndent : marks.column(of: contentStart)
             var elements: [YAMLNode] = []
+            elements.reserveCapacity(sequence.count)
             var end = contentStart + (isFlow ? 0 : 1)
             cursor = max(cursor, contentStart + 1)
             for e in sequence {

@@ -133,6 +133,29 @@ import Testing
         #expect(root["c"]?.tag == nil)
     }
 
+    /// Tag, anchor and alias share one optional box (most nodes have none): each is set and read on
+    /// its own, copies do not see each other's changes, and a node whose properties were all
+    /// cleared equals one made without them (equality and hashing by value).
+    @Test func tagAnchorAndAliasAreIndependentProperties() throws {
+        let range = SourceRange(path: "p.yaml", start: .start, end: .start)
+        let plain = YAMLNode(kind: .scalar(YAMLScalar(value: "x", style: .plain)), range: range)
+        var node = plain
+        node.tag = YAMLTag.str
+        node.anchor = "a"
+        #expect(node.tag == YAMLTag.str && node.anchor == "a" && node.alias == nil)
+        var copy = node
+        copy.alias = "b"
+        copy.tag = nil
+        #expect(copy.tag == nil && copy.anchor == "a" && copy.alias == "b")
+        #expect(node.tag == YAMLTag.str && node.anchor == "a" && node.alias == nil, "the copy's changes stay its own")
+        #expect(node != plain && copy != node)
+        copy.anchor = nil
+        copy.alias = nil
+        #expect(copy == plain && copy.hashValue == plain.hashValue)
+        #expect(YAMLNode(kind: plain.kind, range: range, tag: YAMLTag.str, anchor: "a") == node)
+        #expect(Set([node, copy, plain]).count == 2)
+    }
+
     @Test func duplicateKeysWarnAtTheSecond() throws {
         let (source, stream) = parse("a: 1\nb: 2\na: 3\n")
         #expect(stream.diagnostics.count == 1)
