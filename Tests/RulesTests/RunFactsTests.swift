@@ -69,6 +69,72 @@ struct RunFactsTests {
         #expect(written.allSatisfy { $0.scope == .root && !$0.silentlyDropped })
     }
 
+    /// Written inputs are kept one list per call of the model, in the model's order, each without
+    /// the spare capacity of its appends: a multi-runner call's list is sized from its
+    /// configuration's located fields, a `for_each` call's list grows with its instances' values
+    /// and is then copied to its size.
+    @Test func writtenInputsAreKeptPerCallWithoutSpareCapacity() throws {
+        let files = [
+            "main.tf": """
+            module "multi" {
+              source  = "philips-labs/github-runner/aws//modules/multi-runner"
+              version = "5.21.0"
+              prefix  = "m"
+              multi_runner_config = {
+                "linux" = {
+                  matcherConfig = {
+                    labelMatchers = [["self-hosted", "linux"]]
+                    exactMatch    = true
+                  }
+                  runner_config = {
+                    runner_os           = "linux"
+                    runner_architecture = "x64"
+                  }
+                }
+                "arm" = {
+                  runner_config = {
+                    runner_os           = "linux"
+                    runner_architecture = "arm64"
+                    instance_types      = ["m7g.large"]
+                  }
+                }
+              }
+            }
+
+            module "many" {
+              for_each = { a = "v", b = "w", c = "x", d = "y", e = "z" }
+              source   = "philips-labs/github-runner/aws"
+              version  = "4.0.1"
+              prefix   = each.key
+              runner_extra_labels = [each.value]
+              instance_types      = ["m7i.${each.value}"]
+            }
+            """,
+        ]
+        let result = Auditor(knowledge: Self.knowledge).audit(fileSystem: MemoryFileSystem(files), options: AuditOptions(target: .latest))
+        let context = result.ruleContext(knowledge: Self.knowledge, target: .latest)
+        let perCall = context.facts.writtenInputs
+        #expect(perCall.count == context.model.calls.count)
+        for (index, inputs) in perCall.enumerated() {
+            #expect(inputs.allSatisfy { Int($0.callIndex) == index })
+            #expect(inputs.capacity - inputs.count <= max(2, inputs.count / 8), "call \(index): \(inputs.count) inputs, capacity \(inputs.capacity)")
+        }
+        #expect(Array(context.writtenInputs()).count == perCall.reduce(0) { $0 + $1.count })
+        let multi = try #require(context.model.calls.firstIndex { $0.address == "module.multi" })
+        let inputs = perCall[multi]
+        // Two arguments; the entries' own keys (3), their runner_config (5) and matcherConfig (2) fields.
+        #expect(inputs.filter { $0.scope == .multiRunner }.map(\.name).sorted() == ["multi_runner_config", "prefix"])
+        #expect(inputs.filter { $0.scope == .multiRunnerConfig }.map(\.name).sorted() == ["matcherConfig", "runner_config", "runner_config"])
+        #expect(inputs.filter { $0.scope == .runnerConfig }.count == 5)
+        #expect(inputs.filter { $0.scope == .matcherConfig }.map(\.name).sorted() == ["exactMatch", "labelMatchers"])
+        #expect(inputs.count == 2 + 3 + 5 + 2)
+        let many = try #require(context.model.calls.firstIndex { $0.address == "module.many" })
+        // Each argument depends on `each`: one value per instance (five each), 15 where 3 were
+        // reserved, so this list grew (to a capacity of 24) and was copied to its size.
+        #expect(perCall[many].filter { $0.name == "prefix" }.compactMap(\.fleetIndex).sorted() == [0, 1, 2, 3, 4])
+        #expect(perCall[many].count == 15)
+    }
+
     @Test func changingTheTargetRecomputesTheFacts() throws {
         var context = Self.context(target: .version(ModuleVersion(4, 0, 1)))
         #expect(context.facts.fleets.first?.jit == true)

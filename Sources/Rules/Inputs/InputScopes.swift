@@ -55,63 +55,95 @@ struct WrittenInput {
 
 extension RuleContext {
     /// Every input written for a runner module call: module arguments, and the fields of each
-    /// `multi_runner_config` entry (`runner_config`, `matcherConfig`, the entry's own keys).
-    /// Computed once per run (`facts`).
-    func writtenInputs() -> [WrittenInput] { facts.writtenInputs }
+    /// `multi_runner_config` entry (`runner_config`, `matcherConfig`, the entry's own keys), call by
+    /// call in the model's order. Computed once per run (`facts`).
+    func writtenInputs() -> FlattenSequence<[[WrittenInput]]> { facts.writtenInputs.joined() }
 
-    func computeWrittenInputs() -> [WrittenInput] {
-        var out: [WrittenInput] = []
+    /// The written inputs of each of the model's calls (empty for a call that is not a runner
+    /// module call). They are kept until every rule has run, so no list keeps spare capacity: a
+    /// call's list is allocated at the size it will most likely have, and copied to its exact size
+    /// only when `for_each`/`count` instances made it grow. One list per call (not one for the
+    /// run) so that such a copy is never the whole run's inputs next to the grown original.
+    func computeWrittenInputs() -> [[WrittenInput]] {
         let calls = model.calls
-        for (index, call) in calls.enumerated() {
-            guard let scope = call.kind.inputScope else { continue }
-            // A call with `for_each` or `count` has one value per instance where the argument
-            // depends on `each`/`count`: each instance's value (its fleet's) is checked.
-            let perInstance = call.kind != .multiRunner && (call.call.forEach != nil || call.call.count != nil)
-            // A call of one instance (no `for_each`, no `count`): its fleets hold each argument as
-            // the model evaluated it, the same expression in the same scope. That value is shared,
-            // not evaluated and held a second time (a whole `multi_runner_config` per call).
-            let modelled = call.call.forEach == nil && call.call.count == nil ? call.fleets.first?.moduleInputs : nil
-            for a in call.call.inputs {
-                let v: Value
-                if let input = modelled?[a.name], input.range == a.expression.range {
-                    v = input.value
-                } else {
-                    v = call.scope.evaluate(a.expression).0
-                }
-                let instances = perInstance && v.containsUnknown
-                    ? call.fleets.indices.compactMap { i in call.fleets[i].moduleInputs[a.name].map { (i, $0.value) } }.filter { !$0.1.containsUnknown }
-                    : []
-                if instances.isEmpty {
-                    out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: v, valueRange: a.expression.range,
-                                            silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: nil))
-                }
-                for (fleet, value) in instances {
-                    out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: value, valueRange: a.expression.range,
-                                            silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: fleet))
-                }
+        return calls.indices.map { index in
+            let inputs = writtenInputs(ofCall: index, calls: calls)
+            return inputs.capacity - inputs.count <= inputs.count / 16 ? inputs : inputs.withUnsafeBufferPointer { Array($0) }
+        }
+    }
+
+    private func writtenInputs(ofCall index: Int, calls: [RunnerModuleCall]) -> [WrittenInput] {
+        var out: [WrittenInput] = []
+        let call = calls[index]
+        guard let scope = call.kind.inputScope else { return out }
+        let config: [String: Value]?
+        if call.kind == .multiRunner, let value = call.fleets.first?.moduleInputs["multi_runner_config"], case .object(let entries) = value.value.kind {
+            config = entries
+        } else {
+            config = nil
+        }
+        // One per argument (more for an instance-dependent argument), one per located field of
+        // the configuration's entries and of their `runner_config` and `matcherConfig`.
+        out.reserveCapacity(call.call.inputs.count + (config.map(Self.locatedConfigFields) ?? 0))
+        // A call with `for_each` or `count` has one value per instance where the argument
+        // depends on `each`/`count`: each instance's value (its fleet's) is checked.
+        let perInstance = call.kind != .multiRunner && (call.call.forEach != nil || call.call.count != nil)
+        // A call of one instance (no `for_each`, no `count`): its fleets hold each argument as
+        // the model evaluated it, the same expression in the same scope. That value is shared,
+        // not evaluated and held a second time (a whole `multi_runner_config` per call).
+        let modelled = call.call.forEach == nil && call.call.count == nil ? call.fleets.first?.moduleInputs : nil
+        for a in call.call.inputs {
+            let v: Value
+            if let input = modelled?[a.name], input.range == a.expression.range {
+                v = input.value
+            } else {
+                v = call.scope.evaluate(a.expression).0
             }
-            guard call.kind == .multiRunner, let config = call.fleets.first?.moduleInputs["multi_runner_config"],
-                  case .object(let entries) = config.value.kind else { continue }
-            for key in entries.keys.sorted() {
-                let entry = entries[key]!
-                let fleet = call.fleets.firstIndex { $0.configKey == key }
-                guard case .object(let fields) = entry.kind else { continue }
-                for (name, v) in fields {
-                    if let range = v.origin {
-                        out.append(WrittenInput(scope: .multiRunnerConfig, name: name, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
-                                                value: v, valueRange: range, silentlyDropped: true, calls: calls, callIndex: index, fleetIndex: fleet))
-                    }
-                    let nested: InputScope? = name == "runner_config" ? .runnerConfig : (name == "matcherConfig" ? .matcherConfig : nil)
-                    guard let nestedScope = nested, case .object(let inner) = v.kind else { continue }
-                    for (field, fv) in inner {
-                        guard let range = fv.origin else { continue }
-                        out.append(WrittenInput(scope: nestedScope, name: field, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
-                                                value: fv, valueRange: range, silentlyDropped: true, calls: calls, callIndex: index, fleetIndex: fleet))
-                    }
+            let instances = perInstance && v.containsUnknown
+                ? call.fleets.indices.compactMap { i in call.fleets[i].moduleInputs[a.name].map { (i, $0.value) } }.filter { !$0.1.containsUnknown }
+                : []
+            if instances.isEmpty {
+                out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: v, valueRange: a.expression.range,
+                                        silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: nil))
+            }
+            for (fleet, value) in instances {
+                out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: value, valueRange: a.expression.range,
+                                        silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: fleet))
+            }
+        }
+        guard let entries = config else { return out }
+        for key in entries.keys.sorted() {
+            let entry = entries[key]!
+            let fleet = call.fleets.firstIndex { $0.configKey == key }
+            guard case .object(let fields) = entry.kind else { continue }
+            for (name, v) in fields {
+                if let range = v.origin {
+                    out.append(WrittenInput(scope: .multiRunnerConfig, name: name, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
+                                            value: v, valueRange: range, silentlyDropped: true, calls: calls, callIndex: index, fleetIndex: fleet))
+                }
+                let nested: InputScope? = name == "runner_config" ? .runnerConfig : (name == "matcherConfig" ? .matcherConfig : nil)
+                guard let nestedScope = nested, case .object(let inner) = v.kind else { continue }
+                for (field, fv) in inner {
+                    guard let range = fv.origin else { continue }
+                    out.append(WrittenInput(scope: nestedScope, name: field, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
+                                            value: fv, valueRange: range, silentlyDropped: true, calls: calls, callIndex: index, fleetIndex: fleet))
                 }
             }
         }
-        // Kept until every rule has run: without the spare capacity of the appends.
-        return out.withUnsafeBufferPointer { Array($0) }
+        return out
+    }
+
+    /// How many written inputs the entries of a `multi_runner_config` give (see `writtenInputs(ofCall:calls:)`).
+    private static func locatedConfigFields(_ entries: [String: Value]) -> Int {
+        var count = 0
+        for entry in entries.values {
+            guard case .object(let fields) = entry.kind else { continue }
+            for (name, v) in fields {
+                if v.origin != nil { count += 1 }
+                guard name == "runner_config" || name == "matcherConfig", case .object(let inner) = v.kind else { continue }
+                count += inner.values.reduce(0) { $0 + ($1.origin != nil ? 1 : 0) }
+            }
+        }
+        return count
     }
 }

@@ -12,8 +12,9 @@ public struct RunFacts: Sendable {
     public private(set) var fleets: [FleetFacts] = []
     /// The boot of each fleet of `fleets`, at the same index.
     public private(set) var boots: [ResolvedBoot] = []
-    /// Every input written for a runner module call (module arguments and `multi_runner_config` fields).
-    private(set) var writtenInputs: [WrittenInput] = []
+    /// Every input written for a runner module call (module arguments and `multi_runner_config`
+    /// fields), one list per call of the model.
+    private(set) var writtenInputs: [[WrittenInput]] = []
     /// The requirements table, every fleet's runner role and the role subjects of the IAM rules.
     private(set) var roles = RoleFacts()
     /// Where a fleet's boot is in `boots`; a key two fleets share is left out (they are resolved again).
