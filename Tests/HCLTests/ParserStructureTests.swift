@@ -4,6 +4,33 @@ import Testing
 
 /// Bodies, attributes and blocks: structure and exact ranges.
 struct ParserStructureTests {
+    /// Every file's tree stays alive for the whole run: a body item is the size of an attribute
+    /// (blocks are boxed) and a template part the size of an interpolation (directives are boxed).
+    /// What reads them is unchanged: a block, a `%{ if }` and a `%{ for }` come back whole.
+    @Test func bodyItemsAndTemplatePartsStayCompact() throws {
+        #expect(MemoryLayout<BodyItem>.stride == MemoryLayout<Attribute>.stride)
+        #expect(MemoryLayout<TemplatePart>.stride <= MemoryLayout<Expression>.stride + 8)
+        let file = parseFile("""
+        a = 1
+        b "x" { c = "%{ if v }yes%{ else }no%{ endif }%{ for i in l }${i}%{ endfor }" }
+        d = 2
+
+        """)
+        #expect(file.diagnostics.isEmpty)
+        #expect(file.body.attributes.map(\.name) == ["a", "d"])
+        let block = try #require(file.body.blocks.first)
+        #expect(block.type == "b" && block.labels.map(\.value) == ["x"])
+        guard case .template(let parts) = try #require(block.body.attribute("c")).expression.kind, parts.count == 2,
+              case .conditional(_, let then, let otherwise, _) = parts[0], case .loop(nil, "i", _, let body, _) = parts[1] else {
+            Issue.record("expected a conditional and a loop")
+            return
+        }
+        guard case .literal("yes", _) = then.first, case .literal("no", _) = otherwise.first, case .interpolation = body.first else {
+            Issue.record("the directives' parts changed")
+            return
+        }
+    }
+
     @Test func attributesAndBlocksWithExactRanges() throws {
         let text = """
         resource "aws_lambda_function" runner {
