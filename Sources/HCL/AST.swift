@@ -39,12 +39,12 @@ public struct Body: Sendable {
     public func blocks(ofType type: String) -> [Block] { blocks.filter { $0.type == type } }
 }
 
-/// A body's arguments and blocks, in source order. A block (176 bytes) is boxed so that an item is
-/// the size of an attribute (128): bodies hold far more attributes than blocks, and every body of
-/// every file stays parsed until the run ends.
+/// A body's arguments and blocks, in source order. A block is one reference (its fields are boxed),
+/// so an item is the size of an attribute (128 bytes, not the 176 of a block's fields): bodies hold
+/// far more attributes than blocks, and every body of every file stays parsed until the run ends.
 public enum BodyItem: Sendable {
     case attribute(Attribute)
-    indirect case block(Block)
+    case block(Block)
 
     public var range: SourceRange {
         switch self {
@@ -82,25 +82,67 @@ public struct BlockLabel: Sendable, Hashable {
 }
 
 public struct Block: Sendable {
-    public var type: String
-    public var typeRange: SourceRange
-    public var labels: [BlockLabel]
-    public var body: Body
+    /// The fields live in a shared immutable box: a block is one reference wherever it is copied
+    /// (a module's variable, output and resource tables, module calls, rules' lists), instead of
+    /// 176 bytes in each. Setting a field makes a new box, so copies never see each other's changes.
+    private var storage: Storage
+
+    private struct Fields: Sendable {
+        var type: String
+        var typeRange: SourceRange
+        var labels: [BlockLabel]
+        var body: Body
+        var openBraceRange: SourceRange
+        var closeBraceRange: SourceRange
+        var range: SourceRange
+    }
+
+    private final class Storage: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = storage.fields
+        change(&fields)
+        storage = Storage(fields)
+    }
+
+    public var type: String {
+        get { storage.fields.type }
+        set { update { $0.type = newValue } }
+    }
+    public var typeRange: SourceRange {
+        get { storage.fields.typeRange }
+        set { update { $0.typeRange = newValue } }
+    }
+    public var labels: [BlockLabel] {
+        get { storage.fields.labels }
+        set { update { $0.labels = newValue } }
+    }
+    public var body: Body {
+        get { storage.fields.body }
+        set { update { $0.body = newValue } }
+    }
     /// The `{` and `}` tokens (the closing brace range is empty when the block was never closed).
-    public var openBraceRange: SourceRange
-    public var closeBraceRange: SourceRange
+    public var openBraceRange: SourceRange {
+        get { storage.fields.openBraceRange }
+        set { update { $0.openBraceRange = newValue } }
+    }
+    public var closeBraceRange: SourceRange {
+        get { storage.fields.closeBraceRange }
+        set { update { $0.closeBraceRange = newValue } }
+    }
     /// From the type keyword to the closing brace.
-    public var range: SourceRange
+    public var range: SourceRange {
+        get { storage.fields.range }
+        set { update { $0.range = newValue } }
+    }
 
     public init(type: String, typeRange: SourceRange, labels: [BlockLabel], body: Body,
                 openBraceRange: SourceRange, closeBraceRange: SourceRange, range: SourceRange) {
-        self.type = type
-        self.typeRange = typeRange
-        self.labels = labels
-        self.body = body
-        self.openBraceRange = openBraceRange
-        self.closeBraceRange = closeBraceRange
-        self.range = range
+        storage = Storage(Fields(type: type, typeRange: typeRange, labels: labels, body: body,
+                                 openBraceRange: openBraceRange, closeBraceRange: closeBraceRange, range: range))
     }
 }
 
