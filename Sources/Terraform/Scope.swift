@@ -1,6 +1,7 @@
 import AuditCore
 import Foundation
 import HCL
+import Synchronization
 
 /// A value given to a module variable, and where it was given.
 public struct VariableValue: Sendable {
@@ -93,9 +94,12 @@ public struct ModuleScope: Sendable {
         [
             "var": .object(variables.mapValues(\.value)),
             "path": pathObject(module: module.directory, root: rootDirectory),
-            "terraform": .object(["workspace": .string("default")]),
+            "terraform": terraformObject,
         ]
     }
+
+    /// `terraform` as expressions see it: the same in every scope, so one value for the process.
+    private static let terraformObject: Value = .object(["workspace": .string("default")])
 
     /// Orders the locals (each after those it refers to) and finds their cycles; nothing is
     /// evaluated. Locals in a cycle, and those depending on one, are unknown; each cycle is an
@@ -195,9 +199,22 @@ public struct ModuleScope: Sendable {
 
     /// `path.*` as Terraform shows them: relative to the working directory (the root module), where
     /// relative file paths are resolved too.
+    /// `path` for the module at `module` of the root at `root`. Every scope keeps its `path`
+    /// until the run ends, and scopes at the same relative path (every root module's is `.`, a
+    /// shared wrapper's the same `../modules/x` from roots at one depth) share one value: a table
+    /// by relative path, up to `sharedPathObjectLimit` of them in a process.
     static func pathObject(module: String, root: String) -> Value {
-        .object(["module": .string(Paths.relative(from: root, to: module)), "root": .string("."), "cwd": .string(".")])
+        let relative = Paths.relative(from: root, to: module)
+        return sharedPathObjects.withLock { table in
+            if let shared = table[relative] { return shared }
+            let value: Value = .object(["module": .string(relative), "root": .string("."), "cwd": .string(".")])
+            if table.count < sharedPathObjectLimit { table[relative] = value }
+            return value
+        }
     }
+
+    static let sharedPathObjectLimit = 4096
+    private static let sharedPathObjects = Mutex<[String: Value]>([:])
 
     /// The evaluation context; `extra` adds `each`/`count` for one instance of a module call.
     /// `local` holds every local (each evaluated now if it was not yet).
