@@ -280,7 +280,7 @@ extension Parser {
             end = recover(to: .cParen) ?? previousEnd
             break
         }
-        return Expression(.functionCall(name: name, nameRange: nameRange, arguments: arguments, expandFinal: expandFinal),
+        return Expression(.functionCall(name: name, nameRange: nameRange, arguments: arguments.compacted(), expandFinal: expandFinal),
                           range(first.start, end))
     }
 
@@ -474,7 +474,7 @@ extension Parser {
             end = recover(to: .cBrack) ?? previousEnd
             break
         }
-        return Expression(.tuple(items), range(open.start, end))
+        return Expression(.tuple(items.compacted()), range(open.start, end))
     }
 
     func parseObject() -> Expression {
@@ -550,7 +550,7 @@ extension Parser {
             end = recover(to: .cBrace) ?? previousEnd
             break
         }
-        return Expression(.object(items), range(open.start, end))
+        return Expression(.object(items.compacted()), range(open.start, end))
     }
 
     func objectKeyError(key: Expression, found: Token, open: Token) {

@@ -31,6 +31,29 @@ struct ParserStructureTests {
         }
     }
 
+    /// Bodies, objects, tuples and argument lists are kept without the spare capacity their
+    /// appends left (five items grown to room for eight): every file's tree lives for the run.
+    @Test func parsedListsKeepNoSpareCapacity() throws {
+        let file = parseFile("""
+        a = { p = 1, q = 2, r = 3, s = 4, t = 5 }
+        b = [1, 2, 3, 4, 5]
+        c = f(1, 2, 3, 4, 5)
+        d = 4
+        e = 5
+
+        """)
+        #expect(file.diagnostics.isEmpty)
+        func tight<T>(_ list: [T]) -> Bool { list.count == 5 && list.capacity - list.count <= list.count / 4 }
+        #expect(tight(file.body.items), "body: capacity \(file.body.items.capacity)")
+        let values = file.body.attributes.map(\.expression.kind)
+        guard case .object(let object) = values[0], case .tuple(let tuple) = values[1], case .functionCall(_, _, let arguments, _) = values[2] else {
+            Issue.record("expected an object, a tuple and a call")
+            return
+        }
+        #expect(tight(object) && tight(tuple) && tight(arguments), "capacities \(object.capacity), \(tuple.capacity), \(arguments.capacity)")
+        #expect(object.map { $0.key.staticString ?? $0.key.traversalPath?.first } == ["p", "q", "r", "s", "t"])
+    }
+
     @Test func attributesAndBlocksWithExactRanges() throws {
         let text = """
         resource "aws_lambda_function" runner {
