@@ -438,6 +438,8 @@ func checkov(_ options: Options, base: URL) throws {
 func run() throws {
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
     if let root = options.measure {
+        // As `ghr-audit` does, so the peak RSS measured is the tool's.
+        Allocator.limitArenas()
         try measureInProcess(root, runs: options.runs, workers: options.workers, eager: options.eager)
         return
     }

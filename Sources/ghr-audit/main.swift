@@ -47,6 +47,9 @@ func writeUserFile(_ data: Data, to path: String, what: String = "") throws {
     do { try AtomicWriter.write(data, to: URL(fileURLWithPath: path)) } catch { throw EnvironmentError("cannot write \(what)\(path): \(error)") }
 }
 
+// Fewer malloc arenas than glibc's default: less memory kept free per thread (`Allocator`).
+Allocator.limitArenas()
+
 // Inside a rehearsal sandbox this binary also plays the commands a boot touches (`curl`, `aws`,
 // `config.sh`, …): started under such a name with GHR_REHEARSAL set, it is that stub and nothing else.
 if let stub = RehearsalStub.name(forArgv0: CommandLine.arguments[0], environment: ProcessInfo.processInfo.environment) {

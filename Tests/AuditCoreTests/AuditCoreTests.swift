@@ -79,6 +79,20 @@ struct PositionTests {
     }
 }
 
+@Suite("Allocator")
+struct AllocatorTests {
+    /// glibc takes the arena cap (looked up by name: <malloc.h> is not in the Glibc module); the
+    /// cap is half the cores, at least two.
+    @Test func glibcTakesTheArenaLimit() {
+        #expect(Allocator.arenaLimit == max(2, Parallel.defaultWorkers / 2))
+        #if canImport(Glibc)
+        #expect(Allocator.limitArenas())
+        #else
+        #expect(!Allocator.limitArenas())
+        #endif
+    }
+}
+
 @Suite("Versions")
 struct VersionTests {
     @Test(arguments: [
