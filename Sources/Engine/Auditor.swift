@@ -211,7 +211,7 @@ public struct Auditor: Sendable {
             let calls = model.calls.count
             progress?.update { $0.moduleCalls = callsBefore + calls; $0.step = "modelling" }
             guard round < 4 else { break }
-            let reached = recorder.paths.union(Reach.namedByFleets(model, candidates: pending.keys))
+            let reached = recorder.paths.union(Reach.namedByFleets(model, candidates: pending.keys, workers: options.workers))
             let batch = reached.sorted().compactMap { pending.removeValue(forKey: $0) }
             if batch.isEmpty { break }
             load(batch)
@@ -302,7 +302,7 @@ public struct Auditor: Sendable {
             toolVersion: toolVersion,
             target: target.description == "latest" ? knowledge.latest.version.description : target.description,
             filesScanned: files.count, filesByKind: byKind, filesNotReached: notReached,
-            modules: ModelSummary.summaries(model, context: context),
+            modules: ModelSummary.summaries(model, context: context, workers: options.workers),
             findings: findings, rules: knowledge.descriptors)
         report.commit = GitHead.commit(in: fileSystem)
         report.checklist = Checklist.plan(findings: findings, calls: model.calls, knowledge: knowledge,
@@ -310,13 +310,20 @@ public struct Auditor: Sendable {
                                           pinned: target == .pinned)
         report.dismissed = dismissed
         report.unresolved = ModelSummary.unresolved(model, context: context)
-        var sources: [String: SourceFile] = [:]
+        // The files the findings point into, with their secrets masked (on every core: masking
+        // reads each whole file).
+        var sourcePaths: Set<String> = []
         for f in findings {
-            for path in [f.location.path] + f.related.map(\.location.path) where sources[path] == nil {
-                guard path != GateConfig.fileName || configSource != nil else { continue }
-                sources[path] = (path == configSource?.path ? configSource : workspace.source(path))?.redacted
+            for path in [f.location.path] + f.related.map(\.location.path) where path != GateConfig.fileName || configSource != nil {
+                sourcePaths.insert(path)
             }
         }
+        let orderedSourcePaths = sourcePaths.sorted()
+        let masked = Parallel.map(orderedSourcePaths, workers: options.workers) { [configSource, workspace] path in
+            (path == configSource?.path ? configSource : workspace.source(path))?.redacted
+        }
+        var sources: [String: SourceFile] = [:]
+        for (i, path) in orderedSourcePaths.enumerated() { sources[path] = masked[i] }
         var result = AuditResult(report: report, config: config, workspace: workspace, model: model, sources: sources,
                                  unmaskedFixes: unmaskedFixes, legacyFingerprints: legacyFingerprints,
                                  releases: knowledge.releases.map(\.version))
@@ -464,12 +471,11 @@ enum ParallelLoader {
         // Files whose name says nothing are read only when they may be scripts (a shebang) or templates.
         let mayBeScript = d.kind == nil
         // The size is known before anything is read (a sparse multi-gigabyte file is never read).
-        if let size = fileSystem.size(d.path), size > Discovery.maxFileSize {
-            return d.kind == nil ? .skipped : .unreadable(d.path, "file is larger than \(Discovery.maxFileSize >> 20) MiB and was not read")
-        }
-        guard let data = fileSystem.read(d.path) else { return .unreadable(d.path, "file could not be read") }
-        if data.count > Discovery.maxFileSize {
-            return d.kind == nil ? .skipped : .unreadable(d.path, "file is larger than \(Discovery.maxFileSize >> 20) MiB and was not read")
+        let data: Data
+        switch fileSystem.load(d.path) {
+        case .data(let bytes): data = bytes
+        case .tooLarge: return d.kind == nil ? .skipped : .unreadable(d.path, "file is larger than \(Discovery.maxFileSize >> 20) MiB and was not read")
+        case .unreadable: return .unreadable(d.path, "file could not be read")
         }
         if mayBeScript {
             // Cheap test before decoding: scripts start with `#!` or are templates.

@@ -4,8 +4,10 @@ import Terraform
 
 /// The `modules` section of the report: every runner module call and its fleets as audited.
 enum ModelSummary {
-    static func summaries(_ model: DeploymentModel, context: RuleContext) -> [ModuleSummary] {
-        model.calls.map { call in
+    static func summaries(_ model: DeploymentModel, context: RuleContext, workers: Int? = nil) -> [ModuleSummary] {
+        // Each call's fleets on a core of their own (a boot path resolved for each of a thousand
+        // fleets was a serial tenth of a monorepo's audit); the order is the paths'.
+        Parallel.map(model.calls, workers: workers) { call in
             let target = context.targetVersion(for: call)
             let fleets = call.fleets.filter { !$0.isPlaceholder }.map { fleet -> FleetSummary in
                 let facts = FleetFacts(call: call, fleet: fleet, target: target)
