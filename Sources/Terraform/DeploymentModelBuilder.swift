@@ -7,7 +7,9 @@ import Knowledge
 /// Reads the repository's Terraform into a `DeploymentModel`: every call of the runner module,
 /// through the user's own wrapper modules, with one `Fleet` per runner configuration.
 public struct DeploymentModelBuilder: Sendable {
-    public var workspace: Workspace
+    public var workspace: Workspace { didSet { functions = workspace.functions } }
+    /// What every scope evaluates with instead of the table's functions (`Workspace.functions`).
+    private var functions: [String: Function]
     public var knowledge: KnowledgeBase
     public var rootInputs: RootInputs
     /// The run's evaluation budget: the model's evaluations and the rules' share it.
@@ -27,6 +29,7 @@ public struct DeploymentModelBuilder: Sendable {
         self.workers = workers
         self.eagerLocals = eagerLocals
         self.workspace = workspace
+        self.functions = workspace.functions
         self.knowledge = knowledge
         self.rootInputs = rootInputs
         self.budget = budget
@@ -105,7 +108,7 @@ public struct DeploymentModelBuilder: Sendable {
         let module = modules[dir]!
         let (values, diags) = rootInputs.values(for: module, workspace: workspace, workflowVariables: workflowVariables)
         state.diagnostics += diags
-        let scope = ModuleScope(module: module, rootDirectory: dir, given: values, fileSystem: workspace.fileSystem, budget: state.budget,
+        let scope = ModuleScope(module: module, rootDirectory: dir, given: values, fileSystem: workspace.fileSystem, functions: functions, budget: state.budget,
                                 eager: eagerLocals)
         let (callsBefore, scopesBefore) = (state.calls.count, state.scopes.count)
         visit(scope, prefix: "", callers: [], chain: [dir], modules: modules, vendored: vendored, manifest: manifest, state: &state)
@@ -256,7 +259,7 @@ public struct DeploymentModelBuilder: Sendable {
                             let (v, _) = scope.evaluate(a.expression, extra: inst.extra)
                             given[a.name] = VariableValue(value: v, range: a.range, source: .moduleCall)
                         }
-                        let childScope = ModuleScope(module: child, rootDirectory: scope.rootDirectory, given: given, fileSystem: workspace.fileSystem,
+                        let childScope = ModuleScope(module: child, rootDirectory: scope.rootDirectory, given: given, fileSystem: workspace.fileSystem, functions: functions,
                                                      budget: state.budget, eager: eagerLocals)
                         let label = inst.key.map { "\(address)[\"\($0)\"]" } ?? address
                         let note = RelatedNote("through wrapper module `\(label)`", at: call.block.typeRange.union(call.block.labels.first?.range ?? call.block.typeRange))

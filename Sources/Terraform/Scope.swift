@@ -52,6 +52,8 @@ public struct ModuleScope: Sendable {
     /// reported is in `localDiagnostics`.
     public var diagnostics: [Diagnostic] = []
     public var fileSystem: any FileSystem
+    /// Functions that take precedence over the table's (`Workspace.functions`).
+    public var functions: [String: Function]
     /// The run's evaluation budget, shared by every scope of a model.
     public var budget: EvaluationBudget
     /// The locals evaluated so far, shared by the copies of this scope (the model keeps several).
@@ -60,10 +62,11 @@ public struct ModuleScope: Sendable {
     /// Builds the scope: evaluates defaults where no value was given; locals are evaluated when
     /// first needed (`eager`: all of them now, as the audit did before locals were lazy).
     public init(module: TerraformModule, rootDirectory: String, given: [String: VariableValue], fileSystem: any FileSystem,
-                budget: EvaluationBudget = EvaluationBudget(), eager: Bool = false) {
+                functions: [String: Function] = [:], budget: EvaluationBudget = EvaluationBudget(), eager: Bool = false) {
         self.module = module
         self.rootDirectory = rootDirectory
         self.fileSystem = fileSystem
+        self.functions = functions
         self.budget = budget
         self.variables = given
         for (name, decl) in module.variables where given[name] == nil || (given[name]!.value.isNull && !decl.isNullable) {
@@ -209,7 +212,8 @@ public struct ModuleScope: Sendable {
         var roots = evaluationRoots ?? Self.evaluationRoots(module: module, rootDirectory: rootDirectory, variables: variables)
         roots["local"] = .object(locals)
         for (k, v) in extra { roots[k] = v }
-        return EvalContext(variables: roots, fileSystem: fileSystem, moduleDirectory: rootDirectory, absoluteRoot: fileSystem.absoluteRoot, budget: budget)
+        return EvalContext(variables: roots, fileSystem: fileSystem, moduleDirectory: rootDirectory, functions: functions,
+                           absoluteRoot: fileSystem.absoluteRoot, budget: budget)
     }
 
     /// Evaluates `e` in this scope, evaluating first the locals it refers to (and theirs) that
