@@ -57,9 +57,11 @@ public struct DeploymentModelBuilder: Sendable {
         // multi-runner call reading hundreds of YAML files) is not taken last and left to one
         // worker while the others are idle; the results are put back in root order.
         let order = parallel ? Self.heaviestFirst(roots, workspace: workspace) : []
+        // The plan of each module's locals, made once for every scope of the module.
+        let plans = LocalPlans()
         var speculative: [BuildState?]? = parallel ? {
             let states = Parallel.map(order, workers: workers) { i in
-                var own = BuildState(budget: EvaluationBudget(maxSteps: budget.maxSteps))
+                var own = BuildState(budget: EvaluationBudget(maxSteps: budget.maxSteps), plans: plans)
                 buildRoot(roots[i], modules: userModules, vendored: vendored, manifest: manifest, workflowVariables: workflowVariables, state: &own)
                 return own
             }
@@ -67,7 +69,7 @@ public struct DeploymentModelBuilder: Sendable {
             for (k, i) in order.enumerated() { byRoot[i] = states[k] }
             return byRoot
         }() : nil
-        var state = BuildState(budget: budget)
+        var state = BuildState(budget: budget, plans: plans)
         for (i, dir) in roots.enumerated() {
             // Taken out of the list, so that its calls are changed in place (not copied while the
             // list still holds them) and it is freed once taken.
@@ -109,7 +111,7 @@ public struct DeploymentModelBuilder: Sendable {
         let (values, diags) = rootInputs.values(for: module, workspace: workspace, workflowVariables: workflowVariables)
         state.diagnostics += diags
         let scope = ModuleScope(module: module, rootDirectory: dir, given: values, fileSystem: workspace.fileSystem, functions: functions, budget: state.budget,
-                                eager: eagerLocals)
+                                eager: eagerLocals, plans: state.plans)
         let (callsBefore, scopesBefore) = (state.calls.count, state.scopes.count)
         visit(scope, prefix: "", callers: [], chain: [dir], modules: modules, vendored: vendored, manifest: manifest, state: &state)
         // A root that deploys runners is the runner deployment: every local of its modules is
@@ -157,6 +159,8 @@ public struct DeploymentModelBuilder: Sendable {
         var diagnostics: [Diagnostic] = []
         /// One evaluation budget for the whole model.
         let budget: EvaluationBudget
+        /// The plans of the modules' locals, shared by every root's state.
+        let plans: LocalPlans
         /// Where each scope's locals' diagnostics go: the count of `diagnostics` when the scope
         /// was entered, and the scope's index.
         var localSlots: [(at: Int, scope: Int)] = []
@@ -260,7 +264,7 @@ public struct DeploymentModelBuilder: Sendable {
                             given[a.name] = VariableValue(value: v, range: a.range, source: .moduleCall)
                         }
                         let childScope = ModuleScope(module: child, rootDirectory: scope.rootDirectory, given: given, fileSystem: workspace.fileSystem, functions: functions,
-                                                     budget: state.budget, eager: eagerLocals)
+                                                     budget: state.budget, eager: eagerLocals, plans: state.plans)
                         let label = inst.key.map { "\(address)[\"\($0)\"]" } ?? address
                         let note = RelatedNote("through wrapper module `\(label)`", at: call.block.typeRange.union(call.block.labels.first?.range ?? call.block.typeRange))
                         visit(childScope, prefix: label + ".", callers: callers + [note], chain: chain + [target],

@@ -92,9 +92,12 @@ extension RuleContext {
             }
             guard call.kind == .multiRunner, let config = call.fleets.first?.moduleInputs["multi_runner_config"],
                   case .object(let entries) = config.value.kind else { continue }
+            // Each entry's fleet by its key (a search per entry was quadratic in the fleets).
+            var fleetByKey: [String: Int] = [:]
+            for (i, f) in call.fleets.enumerated() { if let k = f.configKey, fleetByKey[k] == nil { fleetByKey[k] = i } }
             for key in entries.keys.sorted() {
                 let entry = entries[key]!
-                let fleet = call.fleets.firstIndex { $0.configKey == key }
+                let fleet = fleetByKey[key]
                 guard case .object(let fields) = entry.kind else { continue }
                 for (name, v) in fields {
                     if let range = v.origin {

@@ -80,3 +80,42 @@ struct YAMLReuseTests {
         #expect(ws.parsedYAML("configs/two.yaml", text: "a: 1\n---\nb: 2\n")?.documentCount == 2)
     }
 }
+
+/// One plan of a module's locals serves every scope of the module: the values stay each scope's
+/// own, and every scope still reports the module's cycle.
+@Suite("Locals planned once per module")
+struct LocalPlanTests {
+    @Test func scopesOfOneModuleShareThePlanNotTheValues() throws {
+        let shared = """
+            variable "name" { type = string }
+            locals {
+              greeting = "hello ${var.name}"
+              shout    = upper(local.greeting)
+              a        = local.b
+              b        = local.a
+            }
+            """
+        let m = try model([
+            "modules/shared/main.tf": shared,
+            "one/main.tf": "module \"s\" {\n  source = \"../modules/shared\"\n  name   = \"one\"\n}\n",
+            "two/main.tf": "module \"s\" {\n  source = \"../modules/shared\"\n  name   = \"two\"\n}\n",
+        ])
+        let scopes = m.scopes.filter { $0.module.directory == "modules/shared" }
+        #expect(scopes.count == 2)
+        #expect(Set(scopes.map { $0.locals["shout"]?.stringValue ?? "?" }) == ["HELLO ONE", "HELLO TWO"])
+        for scope in scopes {
+            #expect(scope.diagnostics.contains { $0.summary.hasPrefix("Cycle of locals") }, "each scope reports the cycle")
+            #expect(scope.cyclicLocals.keys.sorted() == ["a", "b"])
+            #expect(scope.locals["a"]?.isUnknown == true)
+        }
+        // A plan is the module's: made from it alone, the same however often it is made.
+        let module = try #require(workspace(["modules/shared/main.tf": shared]).terraformModules()["modules/shared"])
+        let plans = LocalPlans()
+        let scope = ModuleScope(module: module, rootDirectory: "", given: ["name": VariableValue(value: .string("x"), range: nil, source: .moduleCall)],
+                                fileSystem: MemoryFileSystem([:]), plans: plans)
+        let again = ModuleScope(module: module, rootDirectory: "", given: ["name": VariableValue(value: .string("y"), range: nil, source: .moduleCall)],
+                                fileSystem: MemoryFileSystem([:]), plans: plans)
+        #expect(scope.locals["shout"]?.stringValue == "HELLO X" && again.locals["shout"]?.stringValue == "HELLO Y")
+        #expect(scope.diagnostics == again.diagnostics && scope.diagnostics.count == 1)
+    }
+}
