@@ -247,8 +247,12 @@ public struct Auditor: Sendable {
                 findings.append(f)
             }
         }
+        let spentBeforeFacts = budget.isSpent
         var context = RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target,
-                                  fromOverride: options.fromOverride, scripts: scripts)
+                                  fromOverride: options.fromOverride, scripts: scripts, workers: options.workers)
+        // The run's facts are worked out on every core too: a budget they ran out of cut short
+        // evaluations that depend on the scheduling, so the audit is done again on one worker.
+        if workers > 1, !spentBeforeFacts, budget.isSpent { return nil }
         // The rules are independent readers of the context, run on every core and taken in rule
         // order. Their evaluations share the run's budget: while it lasts, each evaluation is the
         // same whatever the order (locals are evaluated once, by whichever rule asks first), so

@@ -60,61 +60,66 @@ extension RuleContext {
     func writtenInputs() -> [WrittenInput] { facts.writtenInputs }
 
     func computeWrittenInputs() -> [WrittenInput] {
+        let all = model.calls.indices.flatMap { computeWrittenInputs(ofCall: $0) }
+        // Kept until every rule has run: without the spare capacity of the appends.
+        return all.withUnsafeBufferPointer { Array($0) }
+    }
+
+    /// The inputs the call at `index` of the model writes (what `computeWrittenInputs` gives for it).
+    func computeWrittenInputs(ofCall index: Int) -> [WrittenInput] {
         var out: [WrittenInput] = []
         let calls = model.calls
-        for (index, call) in calls.enumerated() {
-            guard let scope = call.kind.inputScope else { continue }
-            // A call with `for_each` or `count` has one value per instance where the argument
-            // depends on `each`/`count`: each instance's value (its fleet's) is checked.
-            let perInstance = call.kind != .multiRunner && (call.call.forEach != nil || call.call.count != nil)
-            // A call of one instance (no `for_each`, no `count`): its fleets hold each argument as
-            // the model evaluated it, the same expression in the same scope. That value is shared,
-            // not evaluated and held a second time (a whole `multi_runner_config` per call).
-            let modelled = call.call.forEach == nil && call.call.count == nil ? call.fleets.first?.moduleInputs : nil
-            for a in call.call.inputs {
-                let v: Value
-                if let input = modelled?[a.name], input.range == a.expression.range {
-                    v = input.value
-                } else {
-                    v = call.scope.evaluate(a.expression).0
-                }
-                let instances = perInstance && v.containsUnknown
-                    ? call.fleets.indices.compactMap { i in call.fleets[i].moduleInputs[a.name].map { (i, $0.value) } }.filter { !$0.1.containsUnknown }
-                    : []
-                if instances.isEmpty {
-                    out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: v, valueRange: a.expression.range,
-                                            silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: nil))
-                }
-                for (fleet, value) in instances {
-                    out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: value, valueRange: a.expression.range,
-                                            silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: fleet))
-                }
+        let call = calls[index]
+        guard let scope = call.kind.inputScope else { return [] }
+        // A call with `for_each` or `count` has one value per instance where the argument
+        // depends on `each`/`count`: each instance's value (its fleet's) is checked.
+        let perInstance = call.kind != .multiRunner && (call.call.forEach != nil || call.call.count != nil)
+        // A call of one instance (no `for_each`, no `count`): its fleets hold each argument as
+        // the model evaluated it, the same expression in the same scope. That value is shared,
+        // not evaluated and held a second time (a whole `multi_runner_config` per call).
+        let modelled = call.call.forEach == nil && call.call.count == nil ? call.fleets.first?.moduleInputs : nil
+        for a in call.call.inputs {
+            let v: Value
+            if let input = modelled?[a.name], input.range == a.expression.range {
+                v = input.value
+            } else {
+                v = call.scope.evaluate(a.expression).0
             }
-            guard call.kind == .multiRunner, let config = call.fleets.first?.moduleInputs["multi_runner_config"],
-                  case .object(let entries) = config.value.kind else { continue }
-            // Each entry's fleet by its key (a search per entry was quadratic in the fleets).
-            var fleetByKey: [String: Int] = [:]
-            for (i, f) in call.fleets.enumerated() { if let k = f.configKey, fleetByKey[k] == nil { fleetByKey[k] = i } }
-            for key in entries.keys.sorted() {
-                let entry = entries[key]!
-                let fleet = fleetByKey[key]
-                guard case .object(let fields) = entry.kind else { continue }
-                for (name, v) in fields {
-                    if let range = v.origin {
-                        out.append(WrittenInput(scope: .multiRunnerConfig, name: name, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
-                                                value: v, valueRange: range, silentlyDropped: true, calls: calls, callIndex: index, fleetIndex: fleet))
-                    }
-                    let nested: InputScope? = name == "runner_config" ? .runnerConfig : (name == "matcherConfig" ? .matcherConfig : nil)
-                    guard let nestedScope = nested, case .object(let inner) = v.kind else { continue }
-                    for (field, fv) in inner {
-                        guard let range = fv.origin else { continue }
-                        out.append(WrittenInput(scope: nestedScope, name: field, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
-                                                value: fv, valueRange: range, silentlyDropped: true, calls: calls, callIndex: index, fleetIndex: fleet))
-                    }
+            let instances = perInstance && v.containsUnknown
+                ? call.fleets.indices.compactMap { i in call.fleets[i].moduleInputs[a.name].map { (i, $0.value) } }.filter { !$0.1.containsUnknown }
+                : []
+            if instances.isEmpty {
+                out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: v, valueRange: a.expression.range,
+                                        silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: nil))
+            }
+            for (fleet, value) in instances {
+                out.append(WrittenInput(scope: scope, name: a.name, nameRange: a.nameRange, value: value, valueRange: a.expression.range,
+                                        silentlyDropped: false, calls: calls, callIndex: index, fleetIndex: fleet))
+            }
+        }
+        guard call.kind == .multiRunner, let config = call.fleets.first?.moduleInputs["multi_runner_config"],
+              case .object(let entries) = config.value.kind else { return out }
+        // Each entry's fleet by its key (a search per entry was quadratic in the fleets).
+        var fleetByKey: [String: Int] = [:]
+        for (i, f) in call.fleets.enumerated() { if let k = f.configKey, fleetByKey[k] == nil { fleetByKey[k] = i } }
+        for key in entries.keys.sorted() {
+            let entry = entries[key]!
+            let fleet = fleetByKey[key]
+            guard case .object(let fields) = entry.kind else { continue }
+            for (name, v) in fields {
+                if let range = v.origin {
+                    out.append(WrittenInput(scope: .multiRunnerConfig, name: name, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
+                                            value: v, valueRange: range, silentlyDropped: true, calls: calls, callIndex: index, fleetIndex: fleet))
+                }
+                let nested: InputScope? = name == "runner_config" ? .runnerConfig : (name == "matcherConfig" ? .matcherConfig : nil)
+                guard let nestedScope = nested, case .object(let inner) = v.kind else { continue }
+                for (field, fv) in inner {
+                    guard let range = fv.origin else { continue }
+                    out.append(WrittenInput(scope: nestedScope, name: field, nameRange: workspace.keyRange(ofValueAt: range) ?? range,
+                                            value: fv, valueRange: range, silentlyDropped: true, calls: calls, callIndex: index, fleetIndex: fleet))
                 }
             }
         }
-        // Kept until every rule has run: without the spare capacity of the appends.
-        return out.withUnsafeBufferPointer { Array($0) }
+        return out
     }
 }
