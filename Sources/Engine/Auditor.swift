@@ -198,6 +198,7 @@ public struct Auditor: Sendable {
         // One evaluation budget for the run: the final model's evaluations and the rules' (each
         // round builds its model afresh, so each round starts a budget of its own).
         var model = DeploymentModel.empty
+        var roundWorkspace = Workspace(files: [:], fileSystem: fileSystem)
         var budget: EvaluationBudget
         var round = 0
         while true {
@@ -206,7 +207,8 @@ public struct Auditor: Sendable {
             // The previous round's model is released before the next is built (two whole models
             // alive at once were the run's peak memory).
             model = DeploymentModel.empty
-            model = DeploymentModelBuilder(workspace: Workspace(files: files, fileSystem: recorder), knowledge: knowledge,
+            roundWorkspace = Workspace(files: files, fileSystem: recorder)
+            model = DeploymentModelBuilder(workspace: roundWorkspace, knowledge: knowledge,
                                            rootInputs: options.rootInputs, budget: budget, workers: options.workers, eagerLocals: options.eagerLocals).build()
             let calls = model.calls.count
             progress?.update { $0.moduleCalls = callsBefore + calls; $0.step = "modelling" }
@@ -216,7 +218,11 @@ public struct Auditor: Sendable {
             if batch.isEmpty { break }
             load(batch)
         }
-        let workspace = Workspace(files: files, fileSystem: fileSystem)
+        // The last round's workspace holds these files (nothing is loaded after it is built): its
+        // index is kept, and it reads through the file system itself rather than the recorder.
+        var workspace = roundWorkspace
+        roundWorkspace = Workspace(files: [:], fileSystem: fileSystem)
+        workspace.fileSystem = fileSystem
         pending[GateConfig.fileName] = nil   // read above, as the configuration
         var notReached: [String: Int] = [:]
         for d in pending.values { if let kind = Reach.countedKind(d) { notReached[kind, default: 0] += 1 } }
@@ -313,7 +319,7 @@ public struct Auditor: Sendable {
                                           target: ModuleVersion(report.target) ?? knowledge.latest.version, hidden: dismissed.map(\.finding),
                                           pinned: target == .pinned)
         report.dismissed = dismissed
-        report.unresolved = ModelSummary.unresolved(model, context: context)
+        report.unresolved = ModelSummary.unresolved(model, context: context, workers: options.workers)
         // The files the findings point into, with their secrets masked (on every core: masking
         // reads each whole file).
         var sourcePaths: Set<String> = []
