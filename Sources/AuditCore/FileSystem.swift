@@ -74,6 +74,8 @@ public enum Paths {
     /// Joins and normalises `/`-separated relative paths, resolving `.` and `..`. Returns nil when
     /// the result would climb above the root.
     public static func join(_ base: String, _ rel: String) -> String? {
+        // Two plain paths (the common case: a folder and a name) join as they are written.
+        if isPlain(rel), base.isEmpty || isPlain(base) { return base.isEmpty ? rel : base + "/" + rel }
         var parts: [Substring] = rel.hasPrefix("/") ? [] : base.split(separator: "/")
         for p in rel.split(separator: "/") {
             if p == "." || p.isEmpty { continue }
@@ -97,6 +99,23 @@ public enum Paths {
         let rest = b[common...].map(String.init)
         let parts = ups + rest
         return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+
+    /// Whether `path` is relative, not empty, and has no empty, `.` or `..` component: it then
+    /// names what it says, with nothing to normalise.
+    public static func isPlain(_ path: String) -> Bool {
+        var componentLength = 0, dots = 0
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if componentLength == 0 || componentLength == dots && dots <= 2 { return false }
+                componentLength = 0
+                dots = 0
+            } else {
+                componentLength += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        return componentLength > 0 && !(componentLength == dots && dots <= 2)
     }
 
     public static func directory(of path: String) -> String {
@@ -140,23 +159,6 @@ public struct LocalFileSystem: FileSystem {
         return resolved == rootPath || resolved.hasPrefix(rootPrefix)
     }
 
-    /// Whether `path` has no empty, `.` or `..` component: its folder and last name are then what
-    /// they say, and the folder's remembered answer applies.
-    private static func isPlain(_ path: String) -> Bool {
-        var componentLength = 0, dots = 0
-        for byte in path.utf8 {
-            if byte == UInt8(ascii: "/") {
-                if componentLength == 0 || componentLength == dots && dots <= 2 { return false }
-                componentLength = 0
-                dots = 0
-            } else {
-                componentLength += 1
-                if byte == UInt8(ascii: ".") { dots += 1 }
-            }
-        }
-        return componentLength > 0 && !(componentLength == dots && dots <= 2)
-    }
-
     /// Whether the folder of the plain relative `path` resolves inside the root (remembered).
     private func folderIsInside(_ path: String) -> Bool {
         let folder = Paths.directory(of: path)
@@ -171,7 +173,7 @@ public struct LocalFileSystem: FileSystem {
     /// `.`, `..` or empty components take the full resolution.
     private func isInside(_ path: String) -> Bool {
         if path.isEmpty { return true }
-        guard Self.isPlain(path) else { return resolvesInside(absolute(path)) }
+        guard Paths.isPlain(path) else { return resolvesInside(absolute(path)) }
         guard folderIsInside(path) else { return false }
         var st = stat()
         // A name that is not there resolves to itself, inside a folder that is inside.
@@ -186,7 +188,7 @@ public struct LocalFileSystem: FileSystem {
     private func openInside(_ path: String) -> Int32? {
         let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC
         let full = absolute(path)
-        if !path.isEmpty, Self.isPlain(path) {
+        if !path.isEmpty, Paths.isPlain(path) {
             guard folderIsInside(path) else { return nil }
             let fd = open(full, flags | O_NOFOLLOW)
             if fd >= 0 { return fd }
