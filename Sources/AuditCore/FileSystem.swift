@@ -16,9 +16,26 @@ public protocol FileSystem: Sendable {
     /// The absolute path of the scan root on disk, when there is one: `abspath()` and absolute
     /// paths under it given to `file()` resolve against it, as in Terraform.
     var absoluteRoot: String? { get }
+    /// The bytes of a regular file of at most `Limits.maxFileSize` bytes, or why not: what the
+    /// loader needs in one call (a real file system answers with one `open` and one `fstat`).
+    func load(_ path: String) -> FileLoad
+}
+
+/// What reading a file for the audit gave.
+public enum FileLoad: Sendable {
+    case data(Data)
+    /// A regular file larger than `Limits.maxFileSize` (its size): never read.
+    case tooLarge(Int)
+    /// Not there, not a regular file, outside the root, or it could not be read.
+    case unreadable
 }
 
 extension FileSystem {
+    public func load(_ path: String) -> FileLoad {
+        if let size = size(path), size > Limits.maxFileSize { return .tooLarge(size) }
+        guard let data = read(path) else { return .unreadable }
+        return data.count > Limits.maxFileSize ? .tooLarge(data.count) : .data(data)
+    }
     public func size(_ path: String) -> Int? { read(path)?.count }
     public func identity(_ path: String) -> FileIdentity? { nil }
     public var absoluteRoot: String? { nil }
@@ -57,6 +74,8 @@ public enum Paths {
     /// Joins and normalises `/`-separated relative paths, resolving `.` and `..`. Returns nil when
     /// the result would climb above the root.
     public static func join(_ base: String, _ rel: String) -> String? {
+        // Two plain paths (the common case: a folder and a name) join as they are written.
+        if isPlain(rel), base.isEmpty || isPlain(base) { return base.isEmpty ? rel : base + "/" + rel }
         var parts: [Substring] = rel.hasPrefix("/") ? [] : base.split(separator: "/")
         for p in rel.split(separator: "/") {
             if p == "." || p.isEmpty { continue }
@@ -80,6 +99,23 @@ public enum Paths {
         let rest = b[common...].map(String.init)
         let parts = ups + rest
         return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+
+    /// Whether `path` is relative, not empty, and has no empty, `.` or `..` component: it then
+    /// names what it says, with nothing to normalise.
+    public static func isPlain(_ path: String) -> Bool {
+        var componentLength = 0, dots = 0
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if componentLength == 0 || componentLength == dots && dots <= 2 { return false }
+                componentLength = 0
+                dots = 0
+            } else {
+                componentLength += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        return componentLength > 0 && !(componentLength == dots && dots <= 2)
     }
 
     public static func directory(of path: String) -> String {
@@ -123,22 +159,22 @@ public struct LocalFileSystem: FileSystem {
         return resolved == rootPath || resolved.hasPrefix(rootPrefix)
     }
 
+    /// Whether the folder of the plain relative `path` resolves inside the root (remembered).
+    private func folderIsInside(_ path: String) -> Bool {
+        let folder = Paths.directory(of: path)
+        if let known = folders.answer(folder) { return known }
+        let inside = resolvesInside(absolute(folder))
+        folders.remember(folder, inside: inside)
+        return inside
+    }
+
     /// Whether the relative `path` resolves inside the root: its folder's answer (remembered),
     /// then its last component with `lstat` (a symbolic link is resolved in full). Paths with
     /// `.`, `..` or empty components take the full resolution.
     private func isInside(_ path: String) -> Bool {
         if path.isEmpty { return true }
-        let components = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else { return resolvesInside(absolute(path)) }
-        let folder = Paths.directory(of: path)
-        let folderInside: Bool
-        if let known = folders.answer(folder) {
-            folderInside = known
-        } else {
-            folderInside = resolvesInside(absolute(folder))
-            folders.remember(folder, inside: folderInside)
-        }
-        guard folderInside else { return false }
+        guard Paths.isPlain(path) else { return resolvesInside(absolute(path)) }
+        guard folderIsInside(path) else { return false }
         var st = stat()
         // A name that is not there resolves to itself, inside a folder that is inside.
         let full = absolute(path)
@@ -146,16 +182,38 @@ public struct LocalFileSystem: FileSystem {
         return (st.st_mode & S_IFMT) == S_IFLNK ? resolvesInside(full) : true
     }
 
+    /// Opens `path` for reading if it resolves inside the root. A plain path in a folder that is
+    /// inside is opened without following a link in its last name (`O_NOFOLLOW`): a regular file
+    /// needs no `lstat` first, and a link (`ELOOP`) is resolved in full before it is opened.
+    private func openInside(_ path: String) -> Int32? {
+        let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC
+        let full = absolute(path)
+        if !path.isEmpty, Paths.isPlain(path) {
+            guard folderIsInside(path) else { return nil }
+            let fd = open(full, flags | O_NOFOLLOW)
+            if fd >= 0 { return fd }
+            guard errno == ELOOP, resolvesInside(full) else { return nil }
+        } else if !resolvesInside(full) {
+            return nil
+        }
+        let fd = open(full, flags)
+        return fd >= 0 ? fd : nil
+    }
+
     /// Reads a regular file of at most `Limits.maxFileSize` bytes. The size and type are checked on
     /// the open descriptor before reading (a sparse 3 GB file or a FIFO is never read), and no more
     /// than the limit is read even if the file grows meanwhile.
     public func read(_ path: String) -> Data? {
-        guard isInside(path) else { return nil }
-        let fd = open(absolute(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard case .data(let data) = load(path) else { return nil }
+        return data
+    }
+
+    public func load(_ path: String) -> FileLoad {
+        guard let fd = openInside(path) else { return .unreadable }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) <= Limits.maxFileSize else { return nil }
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return .unreadable }
+        guard Int(st.st_size) <= Limits.maxFileSize else { return .tooLarge(Int(st.st_size)) }
         var data = Data(count: Int(st.st_size))
         var total = 0
         let capacity = data.count
@@ -168,9 +226,9 @@ public struct LocalFileSystem: FileSystem {
             }
             return true
         }
-        guard ok else { return nil }
+        guard ok else { return .unreadable }
         if total < capacity { data.count = total }
-        return data
+        return .data(data)
     }
 
     public var absoluteRoot: String? { rootPath }
@@ -190,9 +248,17 @@ public struct LocalFileSystem: FileSystem {
 
     public func list(_ path: String) -> [DirectoryEntry]? {
         let folder = absolute(path)
-        guard isInside(path), let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        guard isInside(path), let listed = Self.entries(of: folder) else { return nil }
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-        return names.sorted().map { name in
+        return listed.sorted { $0.name < $1.name }.map { name, type in
+            // The type the directory itself gives (`d_type`) spares a `stat` of every regular file
+            // and folder; a link, or a file system that does not say, is examined.
+            switch type {
+            case UInt8(DT_REG): return DirectoryEntry(name: name, kind: .file)
+            case UInt8(DT_DIR): return DirectoryEntry(name: name, kind: .directory)
+            case UInt8(DT_FIFO), UInt8(DT_SOCK), UInt8(DT_CHR), UInt8(DT_BLK): return DirectoryEntry(name: name, kind: .special)
+            default: break
+            }
             let child = prefix + name
             var st = stat()
             guard lstat(child, &st) == 0 else { return DirectoryEntry(name: name, kind: .other) }
@@ -210,6 +276,26 @@ public struct LocalFileSystem: FileSystem {
             default: return DirectoryEntry(name: name, kind: .special)
             }
         }
+    }
+}
+
+extension LocalFileSystem {
+    /// The names in a directory (without `.` and `..`) with the type each entry's `d_type` gives
+    /// (`DT_UNKNOWN` when the file system does not say); nil when it cannot be opened.
+    static func entries(of folder: String) -> [(name: String, type: UInt8)]? {
+        guard let dir = opendir(folder) else { return nil }
+        defer { closedir(dir) }
+        var out: [(name: String, type: UInt8)] = []
+        while let entry = readdir(dir) {
+            let type = entry.pointee.d_type
+            let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw -> String in
+                let bytes = raw.prefix(while: { $0 != 0 })
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            out.append((name, type))
+        }
+        return out
     }
 }
 

@@ -198,6 +198,7 @@ public struct Auditor: Sendable {
         // One evaluation budget for the run: the final model's evaluations and the rules' (each
         // round builds its model afresh, so each round starts a budget of its own).
         var model = DeploymentModel.empty
+        var roundWorkspace = Workspace(files: [:], fileSystem: fileSystem)
         var budget: EvaluationBudget
         var round = 0
         while true {
@@ -206,17 +207,22 @@ public struct Auditor: Sendable {
             // The previous round's model is released before the next is built (two whole models
             // alive at once were the run's peak memory).
             model = DeploymentModel.empty
-            model = DeploymentModelBuilder(workspace: Workspace(files: files, fileSystem: recorder), knowledge: knowledge,
+            roundWorkspace = Workspace(files: files, fileSystem: recorder)
+            model = DeploymentModelBuilder(workspace: roundWorkspace, knowledge: knowledge,
                                            rootInputs: options.rootInputs, budget: budget, workers: options.workers, eagerLocals: options.eagerLocals).build()
             let calls = model.calls.count
             progress?.update { $0.moduleCalls = callsBefore + calls; $0.step = "modelling" }
             guard round < 4 else { break }
-            let reached = recorder.paths.union(Reach.namedByFleets(model, candidates: pending.keys))
+            let reached = recorder.paths.union(Reach.namedByFleets(model, candidates: pending.keys, workers: options.workers))
             let batch = reached.sorted().compactMap { pending.removeValue(forKey: $0) }
             if batch.isEmpty { break }
             load(batch)
         }
-        let workspace = Workspace(files: files, fileSystem: fileSystem)
+        // The last round's workspace holds these files (nothing is loaded after it is built): its
+        // index is kept, and it reads through the file system itself rather than the recorder.
+        var workspace = roundWorkspace
+        roundWorkspace = Workspace(files: [:], fileSystem: fileSystem)
+        workspace.fileSystem = fileSystem
         pending[GateConfig.fileName] = nil   // read above, as the configuration
         var notReached: [String: Int] = [:]
         for d in pending.values { if let kind = Reach.countedKind(d) { notReached[kind, default: 0] += 1 } }
@@ -247,8 +253,12 @@ public struct Auditor: Sendable {
                 findings.append(f)
             }
         }
+        let spentBeforeFacts = budget.isSpent
         var context = RuleContext(workspace: workspace, model: model, knowledge: knowledge, target: target,
-                                  fromOverride: options.fromOverride, scripts: scripts)
+                                  fromOverride: options.fromOverride, scripts: scripts, workers: options.workers)
+        // The run's facts are worked out on every core too: a budget they ran out of cut short
+        // evaluations that depend on the scheduling, so the audit is done again on one worker.
+        if workers > 1, !spentBeforeFacts, budget.isSpent { return nil }
         // The rules are independent readers of the context, run on every core and taken in rule
         // order. Their evaluations share the run's budget: while it lasts, each evaluation is the
         // same whatever the order (locals are evaluated once, by whichever rule asks first), so
@@ -302,21 +312,28 @@ public struct Auditor: Sendable {
             toolVersion: toolVersion,
             target: target.description == "latest" ? knowledge.latest.version.description : target.description,
             filesScanned: files.count, filesByKind: byKind, filesNotReached: notReached,
-            modules: ModelSummary.summaries(model, context: context),
+            modules: ModelSummary.summaries(model, context: context, workers: options.workers),
             findings: findings, rules: knowledge.descriptors)
         report.commit = GitHead.commit(in: fileSystem)
         report.checklist = Checklist.plan(findings: findings, calls: model.calls, knowledge: knowledge,
                                           target: ModuleVersion(report.target) ?? knowledge.latest.version, hidden: dismissed.map(\.finding),
                                           pinned: target == .pinned)
         report.dismissed = dismissed
-        report.unresolved = ModelSummary.unresolved(model, context: context)
-        var sources: [String: SourceFile] = [:]
+        report.unresolved = ModelSummary.unresolved(model, context: context, workers: options.workers)
+        // The files the findings point into, with their secrets masked (on every core: masking
+        // reads each whole file).
+        var sourcePaths: Set<String> = []
         for f in findings {
-            for path in [f.location.path] + f.related.map(\.location.path) where sources[path] == nil {
-                guard path != GateConfig.fileName || configSource != nil else { continue }
-                sources[path] = (path == configSource?.path ? configSource : workspace.source(path))?.redacted
+            for path in [f.location.path] + f.related.map(\.location.path) where path != GateConfig.fileName || configSource != nil {
+                sourcePaths.insert(path)
             }
         }
+        let orderedSourcePaths = sourcePaths.sorted()
+        let masked = Parallel.map(orderedSourcePaths, workers: options.workers) { [configSource, workspace] path in
+            (path == configSource?.path ? configSource : workspace.source(path))?.redacted
+        }
+        var sources: [String: SourceFile] = [:]
+        for (i, path) in orderedSourcePaths.enumerated() { sources[path] = masked[i] }
         var result = AuditResult(report: report, config: config, workspace: workspace, model: model, sources: sources,
                                  unmaskedFixes: unmaskedFixes, legacyFingerprints: legacyFingerprints,
                                  releases: knowledge.releases.map(\.version))
@@ -464,12 +481,11 @@ enum ParallelLoader {
         // Files whose name says nothing are read only when they may be scripts (a shebang) or templates.
         let mayBeScript = d.kind == nil
         // The size is known before anything is read (a sparse multi-gigabyte file is never read).
-        if let size = fileSystem.size(d.path), size > Discovery.maxFileSize {
-            return d.kind == nil ? .skipped : .unreadable(d.path, "file is larger than \(Discovery.maxFileSize >> 20) MiB and was not read")
-        }
-        guard let data = fileSystem.read(d.path) else { return .unreadable(d.path, "file could not be read") }
-        if data.count > Discovery.maxFileSize {
-            return d.kind == nil ? .skipped : .unreadable(d.path, "file is larger than \(Discovery.maxFileSize >> 20) MiB and was not read")
+        let data: Data
+        switch fileSystem.load(d.path) {
+        case .data(let bytes): data = bytes
+        case .tooLarge: return d.kind == nil ? .skipped : .unreadable(d.path, "file is larger than \(Discovery.maxFileSize >> 20) MiB and was not read")
+        case .unreadable: return .unreadable(d.path, "file could not be read")
         }
         if mayBeScript {
             // Cheap test before decoding: scripts start with `#!` or are templates.

@@ -61,6 +61,10 @@ public struct OverlayFileSystem: FileSystem {
     }
 
     public func read(_ path: String) -> Data? { replaced[path] ?? base.read(path) }
+    public func load(_ path: String) -> FileLoad {
+        guard let data = replaced[path] else { return base.load(path) }
+        return data.count > Limits.maxFileSize ? .tooLarge(data.count) : .data(data)
+    }
     public func list(_ path: String) -> [DirectoryEntry]? { base.list(path) }
     public func size(_ path: String) -> Int? { replaced[path]?.count ?? base.size(path) }
     public func identity(_ path: String) -> FileIdentity? { base.identity(path) }

@@ -4,8 +4,10 @@ import Terraform
 
 /// The `modules` section of the report: every runner module call and its fleets as audited.
 enum ModelSummary {
-    static func summaries(_ model: DeploymentModel, context: RuleContext) -> [ModuleSummary] {
-        model.calls.map { call in
+    static func summaries(_ model: DeploymentModel, context: RuleContext, workers: Int? = nil) -> [ModuleSummary] {
+        // Each call's fleets on a core of their own (a boot path resolved for each of a thousand
+        // fleets was a serial tenth of a monorepo's audit); the order is the paths'.
+        Parallel.map(model.calls, workers: workers) { call in
             let target = context.targetVersion(for: call)
             let fleets = call.fleets.filter { !$0.isPlaceholder }.map { fleet -> FleetSummary in
                 let facts = FleetFacts(call: call, fleet: fleet, target: target)
@@ -85,9 +87,11 @@ enum ModelSummary {
     }
 
     /// What the model could not resolve, for the report's `unresolved`.
-    static func unresolved(_ model: DeploymentModel, context: RuleContext) -> [String] {
-        var out: [String] = []
-        for call in model.calls.sorted(by: { ($0.call.file, $0.address) < ($1.call.file, $1.address) }) {
+    static func unresolved(_ model: DeploymentModel, context: RuleContext, workers: Int? = nil) -> [String] {
+        // Each call on a core of its own (each fleet's boot is resolved again), taken in order.
+        let calls = model.calls.sorted(by: { ($0.call.file, $0.address) < ($1.call.file, $1.address) })
+        return Parallel.map(calls, workers: workers) { call -> [String] in
+            var out: [String] = []
             let path = "\(call.call.file):\(call.address)"
             if context.currentVersion(for: call) == nil { out.append("release of `\(path)`") }
             for fleet in call.fleets {
@@ -101,7 +105,7 @@ enum ModelSummary {
                     out.append("start script of `\(fleet.name)`: \(missing.reason)")
                 }
             }
-        }
-        return out
+            return out
+        }.flatMap { $0 }
     }
 }

@@ -1187,10 +1187,12 @@ extension Evaluation {
             guard let fs = ctx.fileSystem else {
                 return .failure(UnknownResult(unknown("no file system to read `\(path)` from", range)))
             }
-            if let size = fs.size(resolved), size > Limits.maxFileSize {
+            // One `load`: the size is checked on the open file before it is read.
+            let loaded = fs.load(resolved)
+            if case .tooLarge(let size) = loaded {
                 return .failure(UnknownResult(limitExceeded("reads `\(resolved)`, a file of \(size) bytes; files over \(Limits.maxFileSize >> 20) MiB are not read", argumentRange)))
             }
-            guard let data = fs.read(resolved) else {
+            guard case .data(let data) = loaded else {
                 diagnostics.append(Diagnostic(.warning, "File not found: `\(function)` reads `\(resolved)`",
                     detail: "`\(function)` reads `\(path)` (`\(resolved)` from the scan root), which does not exist or cannot be read. "
                         + "The value is unknown, so checks that need it are skipped. If the file is generated before Terraform runs, this is expected; otherwise Terraform will fail here.",

@@ -1109,10 +1109,20 @@ extension Functions {
 
     /// `jsondecode` and `yamldecode`: parse with positions and map the decoded values' origins into
     /// the file the string came from, when that can be done exactly.
+    /// `yamldecode` that takes a text's parse from `parsed` (given the path of the text's origin and
+    /// the text) when it has one: a workspace file read by `yamldecode(file(...))` was parsed when
+    /// it was loaded, and parsing it again was most of evaluating a multi-runner configuration.
+    public static func yamldecode(reusing parsed: @escaping @Sendable (_ path: String, _ text: String) -> ParsedYAML?) -> Function {
+        Spec("yamldecode", [Parameter(name: "src", type: .string)]) { call in
+            Decoding.decode(call.args[0], as: .yaml, call: &call, parsed: parsed)
+        }.function
+    }
+
     enum Decoding {
         enum Format { case json, yaml }
 
-        static func decode(_ text: Value, as format: Format, call: inout Call) -> Value {
+        static func decode(_ text: Value, as format: Format, call: inout Call,
+                           parsed: (@Sendable (String, String) -> ParsedYAML?)? = nil) -> Value {
             let s = text.stringValue!
             let location = EmbeddedLocation(origin: text.origin, text: s)
             let path = text.origin?.path ?? call.callRange.path
@@ -1130,16 +1140,16 @@ extension Functions {
                 }
                 value = root.map(Value.init(json:)) ?? .null
             case .yaml:
-                let stream = YAML.parse(source)
+                // The parse of the same text at the same path is the same: taken when known.
+                let stream = text.origin.flatMap { parsed?($0.path, s) } ?? ParsedYAML(YAML.parse(source))
                 diagnostics = stream.diagnostics
-                if stream.documents.count > 1 {
-                    let second = stream.documents[1].range
+                if stream.documentCount > 1, let second = stream.secondDocument {
                     diagnostics.append(Diagnostic(.error, "Only a single YAML document is allowed",
-                                                  detail: "`yamldecode` reads exactly one document; this text holds \(stream.documents.count) (separated by `---`). "
+                                                  detail: "`yamldecode` reads exactly one document; this text holds \(stream.documentCount) (separated by `---`). "
                                                       + "Split it into several files or calls.",
                                                   range: second))
                 }
-                if let document = stream.documents.first {
+                if let document = stream.first {
                     let decoded = Value.decoding(yaml: document)
                     value = decoded.value
                     diagnostics += decoded.diagnostics
@@ -1175,6 +1185,27 @@ extension Functions {
         private static func lowercasedFirst(_ s: String) -> String {
             guard let first = s.first, first.isUppercase, !(s.dropFirst().first?.isUppercase ?? false) else { return s }
             return first.lowercased() + s.dropFirst()
+        }
+    }
+
+    /// What `yamldecode` needs of a parsed YAML text: its first document, how many there are and
+    /// where the second starts, and the parser's diagnostics.
+    public struct ParsedYAML: Sendable {
+        public var first: YAMLNode?
+        public var documentCount: Int
+        public var secondDocument: SourceRange?
+        public var diagnostics: [Diagnostic]
+
+        public init(first: YAMLNode?, documentCount: Int, secondDocument: SourceRange?, diagnostics: [Diagnostic]) {
+            self.first = first
+            self.documentCount = documentCount
+            self.secondDocument = secondDocument
+            self.diagnostics = diagnostics
+        }
+
+        public init(_ stream: YAMLStream) {
+            self.init(first: stream.documents.first, documentCount: stream.documents.count,
+                      secondDocument: stream.documents.count > 1 ? stream.documents[1].range : nil, diagnostics: stream.diagnostics)
         }
     }
 

@@ -69,8 +69,9 @@ public struct RuleContext: Sendable {
     /// while findings are finalised raised the run's peak memory.
     public mutating func releaseFacts() { facts = RunFacts() }
 
+    /// `workers`: the threads the run's facts are worked out on (nil: one per core).
     public init(workspace: Workspace, model: DeploymentModel, knowledge: KnowledgeBase, target: TargetSelection,
-                fromOverride: ModuleVersion?, scripts: [String: ScriptReport]) {
+                fromOverride: ModuleVersion?, scripts: [String: ScriptReport], workers: Int? = nil) {
         self.workspace = workspace
         self.model = model
         self.knowledge = knowledge
@@ -80,7 +81,7 @@ public struct RuleContext: Sendable {
         self.packerTemplates = PackerTemplate.templates(from: workspace.files(ofKind: .packer).compactMap(\.hcl), fileSystem: workspace.fileSystem)
         self.packerTemplatesUnder = Self.foldersIndex(packerTemplates)
         self.scriptFingerprints = Self.fingerprints(of: scripts, in: workspace, knowledge: knowledge)
-        self.facts = RunFacts(self)
+        self.facts = RunFacts(self, workers: workers)
     }
 
     static func fingerprints(of scripts: [String: ScriptReport], in workspace: Workspace, knowledge: KnowledgeBase) -> [String: ScriptFingerprintEntry] {

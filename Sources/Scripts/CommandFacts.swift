@@ -134,8 +134,30 @@ extension ScannedScript {
     /// references and nested substitutions, and not as the name of a variable (`$needle`, `${needle}`).
     func literalOccurrences(of needle: String, in word: ScriptWord, caseInsensitive: Bool = false,
                             rejectFollowing: UInt8? = nil) -> [Range<Int>] {
-        let n = Array((caseInsensitive ? needle.lowercased() : needle).utf8)
-        guard !n.isEmpty, word.scanEnd - word.scanStart >= n.count else { return [] }
+        // A needle with no upper case (every needle of the scanners) is searched as it is, without
+        // a lowered copy; the others as before.
+        var needle = needle
+        if caseInsensitive, needle.utf8.contains(where: { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 }) { needle = needle.lowercased() }
+        if let found = needle.utf8.withContiguousStorageIfAvailable({ occurrences(of: $0, in: word, caseInsensitive: caseInsensitive, rejectFollowing: rejectFollowing) }) {
+            return found
+        }
+        return occurrences(of: Array(needle.utf8), in: word, caseInsensitive: caseInsensitive, rejectFollowing: rejectFollowing)
+    }
+
+    private func occurrences<Needle: RandomAccessCollection>(of n: Needle, in word: ScriptWord, caseInsensitive: Bool,
+                                                            rejectFollowing: UInt8?) -> [Range<Int>] where Needle.Element == UInt8, Needle.Index == Int {
+        guard let first = n.first, word.scanEnd - word.scanStart >= n.count else { return [] }
+        let bytes = renderedBytes
+        let last = min(word.scanEnd, bytes.count) - n.count
+        guard word.scanStart <= last else { return [] }
+        // Most words hold no byte the needle starts with: said before anything is built.
+        var mayHold = false
+        for p in word.scanStart...last {
+            var c = bytes[p]
+            if caseInsensitive, c >= 0x41, c <= 0x5A { c += 32 }
+            if c == first { mayHold = true; break }
+        }
+        guard mayHold else { return [] }
         var excluded: [Range<Int>] = []
         for part in word.parts {
             switch part {
@@ -144,12 +166,11 @@ extension ScannedScript {
             default: continue
             }
         }
-        let bytes = renderedBytes
         var out: [Range<Int>] = []
         var p = word.scanStart
-        let last = min(word.scanEnd, bytes.count) - n.count
         excluded.sort { $0.lowerBound < $1.lowerBound }
         var next = 0
+        let start = n.startIndex
         while p <= last {
             // Jump over variable references and nested substitutions (their own commands are searched).
             while next < excluded.count, excluded[next].upperBound <= p { next += 1 }
@@ -161,7 +182,7 @@ extension ScannedScript {
             for k in 0..<n.count {
                 var c = bytes[p + k]
                 if caseInsensitive, c >= 0x41, c <= 0x5A { c += 32 }
-                if c != n[k] { match = false; break }
+                if c != n[start + k] { match = false; break }
             }
             if match {
                 let r = p..<(p + n.count)

@@ -17,6 +17,8 @@ final class FlowAnalysis {
     private var assignments: [String: [(command: Int, assignment: ScriptAssignment)]] = [:]
     private var memo: [Int: Set<ValueFact>] = [:]
     private var lookupMemo: [Int: Set<ValueFact>] = [:]
+    /// The parameter names each command reads with `aws ssm get-parameter(s)` or a cmdlet.
+    private var readNameMemo: [Int: [ScriptWord]] = [:]
     private var consumed: Set<Int> = []
 
     static let opaquePrograms: Set<String> = [
@@ -304,9 +306,20 @@ final class FlowAnalysis {
 
     /// `aws ssm get-parameter(s)` / `Get-SSMParameter(Value)` on `…/<instance id>` or the tokens path.
     func readsInstanceParameter(_ c: ScriptCommand) -> Bool {
-        !instanceParameterNames(c, operations: ["get-parameter", "get-parameters"],
-                                cmdlets: ["get-ssmparameter", "get-ssmparametervalue"]).isEmpty
+        // Most commands are no parameter read at all: that is known once per command (the
+        // fixpoint asks in every pass); only the names' facts change between passes.
+        let names: [ScriptWord]
+        if let known = readNameMemo[c.index] {
+            names = known
+        } else {
+            names = parameterNameWords(c, operations: Self.readOperations, cmdlets: Self.readCmdlets)
+            readNameMemo[c.index] = names
+        }
+        return names.contains { isPerInstanceName($0, function: c.function) }
     }
+
+    private static let readOperations: Set<String> = ["get-parameter", "get-parameters"]
+    private static let readCmdlets: Set<String> = ["get-ssmparameter", "get-ssmparametervalue"]
 
     /// `aws ssm delete-parameter(s)` / `Remove-SSMParameter` on `…/<instance id>`.
     func deletesInstanceParameter(_ c: ScriptCommand) -> [ScriptWord] {
@@ -314,14 +327,18 @@ final class FlowAnalysis {
     }
 
     func instanceParameterNames(_ c: ScriptCommand, operations: Set<String>, cmdlets: Set<String>) -> [ScriptWord] {
+        parameterNameWords(c, operations: operations, cmdlets: cmdlets).filter { isPerInstanceName($0, function: c.function) }
+    }
+
+    /// The parameter names an `aws ssm` operation or SSM cmdlet among those given names.
+    private func parameterNameWords(_ c: ScriptCommand, operations: Set<String>, cmdlets: Set<String>) -> [ScriptWord] {
         guard c.kind == .simple else { return [] }
-        var names: [ScriptWord] = []
         if let call = AWSCall(c), call.service == "ssm", operations.contains(call.operation) {
-            names = call.values(of: "--name") + call.values(of: "--names")
+            return call.values(of: "--name") + call.values(of: "--names")
         } else if let p = c.programName?.lowercased(), cmdlets.contains(p) {
-            names = powerShellParameterValues(c, ["-name", "-names"], positional: true)
+            return powerShellParameterValues(c, ["-name", "-names"], positional: true)
         }
-        return names.filter { isPerInstanceName($0, function: c.function) }
+        return []
     }
 
     /// `aws ssm get-parameters-by-path` / `Get-SSMParametersByPath` on the tokens path.

@@ -7,7 +7,9 @@ import Knowledge
 /// Reads the repository's Terraform into a `DeploymentModel`: every call of the runner module,
 /// through the user's own wrapper modules, with one `Fleet` per runner configuration.
 public struct DeploymentModelBuilder: Sendable {
-    public var workspace: Workspace
+    public var workspace: Workspace { didSet { functions = workspace.functions } }
+    /// What every scope evaluates with instead of the table's functions (`Workspace.functions`).
+    private var functions: [String: Function]
     public var knowledge: KnowledgeBase
     public var rootInputs: RootInputs
     /// The run's evaluation budget: the model's evaluations and the rules' share it.
@@ -27,6 +29,7 @@ public struct DeploymentModelBuilder: Sendable {
         self.workers = workers
         self.eagerLocals = eagerLocals
         self.workspace = workspace
+        self.functions = workspace.functions
         self.knowledge = knowledge
         self.rootInputs = rootInputs
         self.budget = budget
@@ -54,9 +57,11 @@ public struct DeploymentModelBuilder: Sendable {
         // multi-runner call reading hundreds of YAML files) is not taken last and left to one
         // worker while the others are idle; the results are put back in root order.
         let order = parallel ? Self.heaviestFirst(roots, workspace: workspace) : []
+        // The plan of each module's locals, made once for every scope of the module.
+        let plans = LocalPlans()
         var speculative: [BuildState?]? = parallel ? {
             let states = Parallel.map(order, workers: workers) { i in
-                var own = BuildState(budget: EvaluationBudget(maxSteps: budget.maxSteps))
+                var own = BuildState(budget: EvaluationBudget(maxSteps: budget.maxSteps), plans: plans)
                 buildRoot(roots[i], modules: userModules, vendored: vendored, manifest: manifest, workflowVariables: workflowVariables, state: &own)
                 return own
             }
@@ -64,7 +69,7 @@ public struct DeploymentModelBuilder: Sendable {
             for (k, i) in order.enumerated() { byRoot[i] = states[k] }
             return byRoot
         }() : nil
-        var state = BuildState(budget: budget)
+        var state = BuildState(budget: budget, plans: plans)
         for (i, dir) in roots.enumerated() {
             // Taken out of the list, so that its calls are changed in place (not copied while the
             // list still holds them) and it is freed once taken.
@@ -105,8 +110,8 @@ public struct DeploymentModelBuilder: Sendable {
         let module = modules[dir]!
         let (values, diags) = rootInputs.values(for: module, workspace: workspace, workflowVariables: workflowVariables)
         state.diagnostics += diags
-        let scope = ModuleScope(module: module, rootDirectory: dir, given: values, fileSystem: workspace.fileSystem, budget: state.budget,
-                                eager: eagerLocals)
+        let scope = ModuleScope(module: module, rootDirectory: dir, given: values, fileSystem: workspace.fileSystem, functions: functions, budget: state.budget,
+                                eager: eagerLocals, plans: state.plans)
         let (callsBefore, scopesBefore) = (state.calls.count, state.scopes.count)
         visit(scope, prefix: "", callers: [], chain: [dir], modules: modules, vendored: vendored, manifest: manifest, state: &state)
         // A root that deploys runners is the runner deployment: every local of its modules is
@@ -154,6 +159,8 @@ public struct DeploymentModelBuilder: Sendable {
         var diagnostics: [Diagnostic] = []
         /// One evaluation budget for the whole model.
         let budget: EvaluationBudget
+        /// The plans of the modules' locals, shared by every root's state.
+        let plans: LocalPlans
         /// Where each scope's locals' diagnostics go: the count of `diagnostics` when the scope
         /// was entered, and the scope's index.
         var localSlots: [(at: Int, scope: Int)] = []
@@ -256,8 +263,8 @@ public struct DeploymentModelBuilder: Sendable {
                             let (v, _) = scope.evaluate(a.expression, extra: inst.extra)
                             given[a.name] = VariableValue(value: v, range: a.range, source: .moduleCall)
                         }
-                        let childScope = ModuleScope(module: child, rootDirectory: scope.rootDirectory, given: given, fileSystem: workspace.fileSystem,
-                                                     budget: state.budget, eager: eagerLocals)
+                        let childScope = ModuleScope(module: child, rootDirectory: scope.rootDirectory, given: given, fileSystem: workspace.fileSystem, functions: functions,
+                                                     budget: state.budget, eager: eagerLocals, plans: state.plans)
                         let label = inst.key.map { "\(address)[\"\($0)\"]" } ?? address
                         let note = RelatedNote("through wrapper module `\(label)`", at: call.block.typeRange.union(call.block.labels.first?.range ?? call.block.typeRange))
                         visit(childScope, prefix: label + ".", callers: callers + [note], chain: chain + [target],

@@ -53,6 +53,8 @@ public struct ModuleScope: Sendable {
     /// reported is in `localDiagnostics`.
     public var diagnostics: [Diagnostic] = []
     public var fileSystem: any FileSystem
+    /// Functions that take precedence over the table's (`Workspace.functions`).
+    public var functions: [String: Function]
     /// The run's evaluation budget, shared by every scope of a model.
     public var budget: EvaluationBudget
     /// The locals evaluated so far, shared by the copies of this scope (the model keeps several).
@@ -61,10 +63,12 @@ public struct ModuleScope: Sendable {
     /// Builds the scope: evaluates defaults where no value was given; locals are evaluated when
     /// first needed (`eager`: all of them now, as the audit did before locals were lazy).
     public init(module: TerraformModule, rootDirectory: String, given: [String: VariableValue], fileSystem: any FileSystem,
-                budget: EvaluationBudget = EvaluationBudget(), eager: Bool = false) {
+                functions: [String: Function] = [:], budget: EvaluationBudget = EvaluationBudget(), eager: Bool = false,
+                plans: LocalPlans? = nil) {
         self.module = module
         self.rootDirectory = rootDirectory
         self.fileSystem = fileSystem
+        self.functions = functions
         self.budget = budget
         self.variables = given
         for (name, decl) in module.variables where given[name] == nil || (given[name]!.value.isNull && !decl.isNullable) {
@@ -86,7 +90,12 @@ public struct ModuleScope: Sendable {
         }
         localValues = LocalValues()
         evaluationRoots = Self.evaluationRoots(module: module, rootDirectory: rootDirectory, variables: variables)
-        orderLocals(eager: eager)
+        // The order of the locals depends on the module alone: a module that many roots call (a
+        // shared wrapper) is planned once per model.
+        let plan = plans?.plan(for: module) ?? LocalPlan(module)
+        diagnostics += plan.diagnostics
+        cyclicLocals = plan.cyclicLocals
+        localValues.prepare(order: plan.order, dependencies: plan.dependencies, fixed: plan.fixed, allAtOnce: plan.allAtOnce)
         if eager { localValues.evaluateInPasses(self) }
     }
 
@@ -100,41 +109,6 @@ public struct ModuleScope: Sendable {
 
     /// `terraform` as expressions see it: the same in every scope, so one value for the process.
     private static let terraformObject: Value = .object(["workspace": .string("default")])
-
-    /// Orders the locals (each after those it refers to) and finds their cycles; nothing is
-    /// evaluated. Locals in a cycle, and those depending on one, are unknown; each cycle is an
-    /// error (`CORE-006`).
-    private mutating func orderLocals(eager: Bool) {
-        let references = module.locals.mapValues { (a: HCL.Attribute) in a.expression.localReferences }
-        let dependencies = references.mapValues { refs in refs.filter { module.locals[$0.name] != nil } }
-        let (order, cycles) = Self.orderLocals(dependencies)
-        for cycle in cycles {
-            let chain = (cycle.map(\.name) + [cycle[0].name]).map { "local.\($0)" }.joined(separator: " → ")
-            diagnostics.append(Diagnostic(
-                .error, "Cycle of locals: \(chain)",
-                detail: "Each of these locals needs the value of the next, so none has a value; Terraform rejects the configuration. "
-                    + "Every input that depends on them is treated as unknown.",
-                range: cycle[0].range, code: DiagnosticCode.cycle))
-            for member in cycle { cyclicLocals[member.name] = chain }
-        }
-        // Locals depending on a cycle carry its text too.
-        // A set: a module may hold a hundred thousand locals (the order array made this quadratic).
-        let ordered = Set(order)
-        for name in module.locals.keys.sorted() where !ordered.contains(name) && cyclicLocals[name] == nil {
-            cyclicLocals[name] = cycles.first.map { ($0.map(\.name) + [$0[0].name]).map { "local.\($0)" }.joined(separator: " → ") } ?? "a cycle"
-        }
-        var fixed: [String: Value] = [:]
-        for name in module.locals.keys where cyclicLocals[name] != nil {
-            fixed[name] = .unknown("local.\(name) depends on a cycle of locals (\(cyclicLocals[name]!))")
-        }
-        // A local read in a way no static reading follows (`local[var.k]`) or naming a local that
-        // does not exist: the module's locals are evaluated all together, in passes, as before.
-        let dynamic = module.locals.contains { name, a in
-            Self.readsLocalsDynamically(a.expression, static: references[name]!.count)
-                || references[name]!.contains { module.locals[$0.name] == nil }
-        }
-        localValues.prepare(order: order, dependencies: dependencies.mapValues { $0.map(\.name) }, fixed: fixed, allAtOnce: dynamic)
-    }
 
     /// Whether `e` reads the `local` object other than as `local.NAME` or `local["NAME"]`.
     static func readsLocalsDynamically(_ e: HCL.Expression, static count: Int) -> Bool {
@@ -226,7 +200,8 @@ public struct ModuleScope: Sendable {
         var roots = evaluationRoots ?? Self.evaluationRoots(module: module, rootDirectory: rootDirectory, variables: variables)
         roots["local"] = .object(locals)
         for (k, v) in extra { roots[k] = v }
-        return EvalContext(variables: roots, fileSystem: fileSystem, moduleDirectory: rootDirectory, absoluteRoot: fileSystem.absoluteRoot, budget: budget)
+        return EvalContext(variables: roots, fileSystem: fileSystem, moduleDirectory: rootDirectory, functions: functions,
+                           absoluteRoot: fileSystem.absoluteRoot, budget: budget)
     }
 
     /// Evaluates `e` in this scope, evaluating first the locals it refers to (and theirs) that

@@ -149,26 +149,55 @@ extension TypeConstraint {
     /// `[0].cron`, `["small"].id`): Terraform rejects such a value ("attribute ... is required").
     /// Only what is known counts: an unknown value or collection is missing nothing.
     public func missingAttributes(in value: Value) -> [String] {
+        // Almost every value lacks nothing: that is found without sorting any keys or building
+        // any path (a multi-runner map of a thousand fleets was sorted at every level).
+        lacksAttributes(value) ? paths(missingIn: value) : []
+    }
+
+    /// Whether `value` leaves out a required attribute anywhere: what `missingAttributes` finds,
+    /// without the paths.
+    private func lacksAttributes(_ value: Value) -> Bool {
+        if value.isUnknown || value.isNull { return false }
+        switch self {
+        case .any, .string, .number, .bool:
+            return false
+        case .list(let element), .set(let element):
+            return value.listValue?.contains { element.lacksAttributes($0) } ?? false
+        case .tuple(let types):
+            guard let items = value.listValue, items.count == types.count else { return false }
+            return zip(items, types).contains { $0.1.lacksAttributes($0.0) }
+        case .map(let element):
+            return value.objectValue?.values.contains { element.lacksAttributes($0) } ?? false
+        case .object(let attributes):
+            guard let fields = value.objectValue else { return false }
+            return attributes.contains { name, attribute in
+                if let given = fields[name] { return attribute.type.lacksAttributes(given) }
+                return !attribute.optional
+            }
+        }
+    }
+
+    private func paths(missingIn value: Value) -> [String] {
         if value.isUnknown || value.isNull { return [] }
         switch self {
         case .any, .string, .number, .bool:
             return []
         case .list(let element), .set(let element):
             guard let items = value.listValue else { return [] }
-            return items.enumerated().flatMap { i, item in element.missingAttributes(in: item).map { "[\(i)]" + Self.joined($0) } }
+            return items.enumerated().flatMap { i, item in element.paths(missingIn: item).map { "[\(i)]" + Self.joined($0) } }
         case .tuple(let types):
             guard let items = value.listValue, items.count == types.count else { return [] }
-            return zip(items, types).enumerated().flatMap { i, pair in pair.1.missingAttributes(in: pair.0).map { "[\(i)]" + Self.joined($0) } }
+            return zip(items, types).enumerated().flatMap { i, pair in pair.1.paths(missingIn: pair.0).map { "[\(i)]" + Self.joined($0) } }
         case .map(let element):
             guard let fields = value.objectValue else { return [] }
-            return fields.keys.sorted().flatMap { k in element.missingAttributes(in: fields[k]!).map { "[\"\(k)\"]" + Self.joined($0) } }
+            return fields.keys.sorted().flatMap { k in element.paths(missingIn: fields[k]!).map { "[\"\(k)\"]" + Self.joined($0) } }
         case .object(let attributes):
             guard let fields = value.objectValue else { return [] }
             var out: [String] = []
             for name in attributes.keys.sorted() {
                 let attribute = attributes[name]!
                 if let given = fields[name] {
-                    out += attribute.type.missingAttributes(in: given).map { name + Self.joined($0) }
+                    out += attribute.type.paths(missingIn: given).map { name + Self.joined($0) }
                 } else if !attribute.optional {
                     out.append(name)
                 }

@@ -80,6 +80,10 @@ public struct WorkspaceFile: Sendable {
     /// `%{ if }`/`%{ else }`/`%{ for }` region (every branch read), which the IAM policy front end
     /// reads rather than parsing the file again.
     public var template: TemplatedJSON?
+    /// For YAML: how many documents the file holds and where the second starts (`yamldecode`
+    /// rejects more than one; the workspace keeps only the first).
+    public var yamlDocumentCount = 0
+    public var yamlSecondDocument: SourceRange?
 
     public init(source: SourceFile, kind: FileKind, isTemplate: Bool, content: ParsedContent, diagnostics: [Diagnostic],
                 template: TemplatedJSON? = nil) {
@@ -124,7 +128,10 @@ public struct WorkspaceFile: Sendable {
         case .yaml:
             // Configuration files hold one document; the first one is what `yamldecode` would read.
             let stream = YAML.parse(source)
-            return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .yaml(stream.documents.first), diagnostics: stream.diagnostics)
+            var file = WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .yaml(stream.documents.first), diagnostics: stream.diagnostics)
+            file.yamlDocumentCount = stream.documents.count
+            file.yamlSecondDocument = stream.documents.count > 1 ? stream.documents[1].range : nil
+            return file
         case .bash, .powershell:
             return WorkspaceFile(source: source, kind: kind, isTemplate: isTemplate, content: .script, diagnostics: [])
         case .gitmodules:
@@ -173,6 +180,21 @@ public struct Workspace: Sendable {
         self.files = files
         self.fileSystem = fileSystem
         self.index = Index(files)
+    }
+
+    /// The parse of the YAML file at `path` when `text` is its whole text (what `file(path)`
+    /// gives): `yamldecode` takes it rather than parsing the file again.
+    public func parsedYAML(_ path: String, text: String) -> Functions.ParsedYAML? {
+        guard let file = files[path], file.kind == .yaml, case .yaml(let first) = file.content, file.source.text == text else { return nil }
+        return Functions.ParsedYAML(first: first, documentCount: file.yamlDocumentCount, secondDocument: file.yamlSecondDocument,
+                                    diagnostics: file.diagnostics)
+    }
+
+    /// The functions evaluations in this workspace use instead of the table's: `yamldecode` that
+    /// takes the workspace's parse of a file it reads whole.
+    public var functions: [String: Function] {
+        let workspace = self
+        return ["yamldecode": Functions.yamldecode(reusing: { workspace.parsedYAML($0, text: $1) })]
     }
 
     public subscript(path: String) -> WorkspaceFile? { files[path] }

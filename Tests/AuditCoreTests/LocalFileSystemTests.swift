@@ -44,6 +44,48 @@ struct LocalFileSystemTests {
         let inner = Dictionary(uniqueKeysWithValues: try #require(fs.list("modules/a")).map { ($0.name, $0.kind) })
         #expect(inner["main.tf"] == .file && inner["leak.tf"] == .symlinkOutside)
     }
+
+    /// `load` opens a file once (without following a link in its last name, which is resolved in
+    /// full instead) and says why it gave no bytes; `list` takes each entry's type from the
+    /// directory and examines only links.
+    @Test func loadAndListTellEveryKindOfEntryApart() throws {
+        let (root, _) = try Self.tree()
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("modules/a/alias.tf").path, withDestinationPath: "main.tf")
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("modules/a/loop.tf").path, withDestinationPath: "loop.tf")
+        #expect(mkfifo(root.appendingPathComponent("modules/a/pipe.tf").path, 0o600) == 0)
+        // Sparse: one byte past the limit, no blocks written.
+        let big = root.appendingPathComponent("modules/a/big.tf.json")
+        #expect(fm.createFile(atPath: big.path, contents: nil))
+        #expect(truncate(big.path, off_t(Limits.maxFileSize + 1)) == 0)
+        let fs = LocalFileSystem(root: root)
+        func loaded(_ path: String) -> String {
+            switch fs.load(path) {
+            case .data(let d): return "data:" + String(decoding: d, as: UTF8.self)
+            case .tooLarge(let size): return "tooLarge:\(size)"
+            case .unreadable: return "unreadable"
+            }
+        }
+        for _ in 0..<2 {
+            #expect(loaded("modules/a/main.tf") == "data:inside")
+            #expect(loaded("modules/a/alias.tf") == "data:inside", "a link to a file inside is followed")
+            #expect(loaded("modules/a/leak.tf") == "unreadable", "a link to a file outside is not")
+            #expect(loaded("modules/a/loop.tf") == "unreadable")
+            #expect(loaded("modules/a/pipe.tf") == "unreadable", "a FIFO is never read (nor blocks the reader)")
+            #expect(loaded("modules/a") == "unreadable", "a folder")
+            #expect(loaded("modules/a/big.tf.json") == "tooLarge:\(Limits.maxFileSize + 1)")
+            #expect(loaded("out-link/main.tf") == "unreadable")
+            #expect(loaded("modules/./a/main.tf") == "data:inside")
+            #expect(loaded("modules/a/../../../outside/main.tf") == "unreadable")
+        }
+        let listed = try #require(fs.list("modules/a"))
+        #expect(listed.map(\.name) == ["alias.tf", "big.tf.json", "leak.tf", "loop.tf", "main.tf", "pipe.tf"])
+        let kinds = Dictionary(uniqueKeysWithValues: listed.map { ($0.name, $0.kind) })
+        #expect(kinds["alias.tf"] == .file && kinds["big.tf.json"] == .file && kinds["main.tf"] == .file)
+        #expect(kinds["leak.tf"] == .symlinkOutside && kinds["loop.tf"] == .linkLoop && kinds["pipe.tf"] == .special)
+        #expect(fs.list("modules/a/main.tf") == nil, "a file is not a directory")
+    }
 }
 
 @Suite("Byte search")

@@ -126,7 +126,9 @@ enum DifferentialHarness {
         repo["main.tf"] = variables + ourLocals
         repo["terraform.tfvars"] = tfvars
         var parsed: [String: WorkspaceFile] = [:]
-        for (path, text) in repo where path.hasSuffix(".tf") || path.hasSuffix(".tfvars") {
+        // YAML files are parsed too, as the engine loads them: `yamldecode(file(...))` takes that
+        // parse (`Workspace.functions`), so Terraform checks it as well.
+        for (path, text) in repo where path.hasSuffix(".tf") || path.hasSuffix(".tfvars") || path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
             parsed[path] = WorkspaceFile.parse(SourceFile(path: path, text: text), kind: FileKind.byName(path)!, isTemplate: false)
         }
         let workspace = Workspace(files: parsed, fileSystem: MemoryFileSystem(repo))
@@ -134,7 +136,7 @@ enum DifferentialHarness {
         let (given, _) = RootInputs().values(for: module, workspace: workspace)
         // One module holds every case, so the run-wide budget (sized for one repository) is widened;
         // a case that needs more than a repository may is still bounded by the per-value limits.
-        let scope = ModuleScope(module: module, rootDirectory: "", given: given, fileSystem: workspace.fileSystem,
+        let scope = ModuleScope(module: module, rootDirectory: "", given: given, fileSystem: workspace.fileSystem, functions: workspace.functions,
                                 budget: EvaluationBudget(maxSteps: 200_000_000))
 
         return cases.map { c in

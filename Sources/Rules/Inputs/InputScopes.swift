@@ -59,17 +59,14 @@ extension RuleContext {
     /// call in the model's order. Computed once per run (`facts`).
     func writtenInputs() -> FlattenSequence<[[WrittenInput]]> { facts.writtenInputs.joined() }
 
-    /// The written inputs of each of the model's calls (empty for a call that is not a runner
-    /// module call). They are kept until every rule has run, so no list keeps spare capacity: a
-    /// call's list is allocated at the size it will most likely have, and copied to its exact size
-    /// only when `for_each`/`count` instances made it grow. One list per call (not one for the
-    /// run) so that such a copy is never the whole run's inputs next to the grown original.
-    func computeWrittenInputs() -> [[WrittenInput]] {
-        let calls = model.calls
-        return calls.indices.map { index in
-            let inputs = writtenInputs(ofCall: index, calls: calls)
-            return inputs.capacity - inputs.count <= inputs.count / 16 ? inputs : inputs.withUnsafeBufferPointer { Array($0) }
-        }
+    /// The inputs the call at `index` of the model writes, in the order the rules read them. The
+    /// run keeps one such list per call until every rule has run, so none keeps spare capacity:
+    /// the list is allocated at the size it will most likely have, and copied to its exact size
+    /// only when `for_each`/`count` instances made it grow (one call's inputs, never the whole
+    /// run's next to a grown original).
+    func computeWrittenInputs(ofCall index: Int) -> [WrittenInput] {
+        let inputs = writtenInputs(ofCall: index, calls: model.calls)
+        return inputs.capacity - inputs.count <= inputs.count / 16 ? inputs : inputs.withUnsafeBufferPointer { Array($0) }
     }
 
     private func writtenInputs(ofCall index: Int, calls: [RunnerModuleCall]) -> [WrittenInput] {
@@ -112,9 +109,12 @@ extension RuleContext {
             }
         }
         guard let entries = config else { return out }
+        // Each entry's fleet by its key (a search per entry was quadratic in the fleets).
+        var fleetByKey: [String: Int] = [:]
+        for (i, f) in call.fleets.enumerated() { if let k = f.configKey, fleetByKey[k] == nil { fleetByKey[k] = i } }
         for key in entries.keys.sorted() {
             let entry = entries[key]!
-            let fleet = call.fleets.firstIndex { $0.configKey == key }
+            let fleet = fleetByKey[key]
             guard case .object(let fields) = entry.kind else { continue }
             for (name, v) in fields {
                 if let range = v.origin {

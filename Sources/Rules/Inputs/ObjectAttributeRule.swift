@@ -14,7 +14,7 @@ public struct ObjectAttributeRule: Rule {
         for input in context.writtenInputs() where input.scope.isVariableScope {
             guard let target = context.targetVersion(for: input.call),
                   let life = kb.lifespan(scope: input.scope, name: input.name), life.exists(at: target),
-                  let typeText = life.typeText(at: target), let type = TypeConstraint(source: typeText) else { continue }
+                  let typeText = life.typeText(at: target), let type = KnowledgeTexts.type(typeText) else { continue }
             let missing = type.missingAttributes(in: input.value)
             guard !missing.isEmpty else { continue }
             let names = missing.map { "`\($0)`" }.joined(separator: ", ")

@@ -24,8 +24,7 @@ enum ModuleValidation {
     static func passes(_ value: Value, _ validation: InputValidation, typeText: String?,
                        others: (String) -> Value? = { _ in nil }, budget: EvaluationBudget = EvaluationBudget()) -> Bool? {
         guard !value.isUnknown, let converted = converted(value, typeText: typeText) else { return nil }
-        let (condition, problems) = HCLParser.parseExpression(SourceFile(path: validation.file, text: validation.condition))
-        guard !problems.contains(where: { $0.severity == .error }) else { return nil }
+        guard let condition = KnowledgeTexts.condition(validation) else { return nil }
         var variables = [validation.input: converted]
         for name in variablesRead(by: condition) where name != validation.input {
             variables[name] = others(name) ?? .unknown("`var.\(name)` is not known statically")
@@ -41,7 +40,7 @@ enum ModuleValidation {
     /// ghr-audit cannot read (omitted optional attributes would then read as missing ones).
     static func converted(_ value: Value, typeText: String?) -> Value? {
         guard let typeText else { return value }
-        if let type = TypeConstraint(source: typeText) {
+        if let type = KnowledgeTexts.type(typeText) {
             return type.convert(value) { Evaluator.evaluate($0, in: EvalContext()).0 }
         }
         return typeText.contains("object(") ? nil : value

@@ -37,20 +37,39 @@ public struct RunFacts: Sendable {
     init() {}
 
     /// The facts of `context`'s model, resolving boots through `context`'s scripts and templates.
-    init(_ context: RuleContext) {
+    /// The facts are independent of each other: each fleet's boot, each call's written inputs and
+    /// the roles are worked out on `workers` threads (nil: one per core), then taken in order.
+    init(_ context: RuleContext, workers: Int? = nil) {
         let resolver = BootScriptResolver(context: context)
         fleets = context.model.calls.flatMap { call in
             call.fleets.filter { !$0.isPlaceholder }.map { FleetFacts(call: call, fleet: $0, target: context.targetVersion(for: call)) }
         }
-        boots = fleets.map { resolver.resolveAgain($0) }
+        // One job for the roles, one per call for its written inputs, one per fleet for its boot.
+        enum Part: Sendable { case roles(RoleFacts), inputs([WrittenInput]), boot(ResolvedBoot) }
+        let calls = context.model.calls.count
+        let fleets = fleets
+        let parts = Parallel.map(1 + calls + fleets.count, workers: workers) { i -> Part in
+            if i == 0 { return .roles(RoleFacts(context)) }
+            if i <= calls { return .inputs(context.computeWrittenInputs(ofCall: i - 1)) }
+            return .boot(resolver.resolveAgain(fleets[i - 1 - calls]))
+        }
+        // Each call's list is kept as it was made (without spare capacity): joining them into one
+        // list would hold the whole run's inputs twice while copying.
+        writtenInputs.reserveCapacity(calls)
+        boots.reserveCapacity(fleets.count)
+        for part in parts {
+            switch part {
+            case .roles(let r): roles = r
+            case .inputs(let w): writtenInputs.append(w)
+            case .boot(let b): boots.append(b)
+            }
+        }
         var shared: Set<FleetKey> = []
         for (i, facts) in fleets.enumerated() {
             let key = FleetKey(facts)
             if bootIndex.updateValue(i, forKey: key) != nil { shared.insert(key) }
         }
         for key in shared { bootIndex[key] = nil }
-        writtenInputs = context.computeWrittenInputs()
-        roles = RoleFacts(context)
     }
 
     /// The boot computed for a fleet of this run, nil for facts not among `fleets` (another target).
