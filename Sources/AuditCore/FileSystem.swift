@@ -76,6 +76,11 @@ public enum Paths {
     public static func join(_ base: String, _ rel: String) -> String? {
         // Two plain paths (the common case: a folder and a name) join as they are written.
         if isPlain(rel), base.isEmpty || isPlain(base) { return base.isEmpty ? rel : base + "/" + rel }
+        return normalisingJoin(base, rel)
+    }
+
+    /// `join` without the plain-path shortcut: every component of `rel` read in turn.
+    public static func normalisingJoin(_ base: String, _ rel: String) -> String? {
         var parts: [Substring] = rel.hasPrefix("/") ? [] : base.split(separator: "/")
         for p in rel.split(separator: "/") {
             if p == "." || p.isEmpty { continue }
