@@ -64,8 +64,8 @@ public struct RuleContext: Sendable {
     /// Fleet facts, resolved boots and written inputs, computed once from the fields above.
     public private(set) var facts = RunFacts()
 
-    /// Drops the facts once every rule has run (the auditor then only summarises the model, which
-    /// reads none of them): they are the largest structure the rules share, and keeping them
+    /// Drops the facts once every rule has run and the model is summarised (the summary reads the
+    /// fleets' boots from them): they are the largest structure the rules share, and keeping them
     /// while findings are finalised raised the run's peak memory.
     public mutating func releaseFacts() { facts = RunFacts() }
 
