@@ -30,12 +30,61 @@ public enum PatternMatch {
     /// Whether the action pattern of a grant covers every action the request stands for. Service
     /// prefixes and action names are case-insensitive.
     public static func actionCovers(_ grant: PolicyPattern, _ request: PolicyPattern) -> Result {
-        result(covers(atoms(grant, folding: true), atoms(request, folding: true)), grant, request)
+        if let t = asciiActionMatch(grant, request) { return Result(t) }
+        return result(covers(atoms(grant, folding: true), atoms(request, folding: true)), grant, request)
     }
 
     /// Whether the action pattern of a grant matches at least one action the request stands for.
     public static func actionOverlaps(_ grant: PolicyPattern, _ request: PolicyPattern) -> Result {
-        result(overlaps(atoms(grant, folding: true), atoms(request, folding: true)), grant, request)
+        if let t = asciiActionMatch(grant, request) { return Result(t) }
+        return result(overlaps(atoms(grant, folding: true), atoms(request, folding: true)), grant, request)
+    }
+
+    /// An action written in ASCII without wildcards (every action the module asks for) against an
+    /// ASCII grant of characters and wildcards: `plainMatch` on bytes, case folded, without
+    /// building atoms. Nil otherwise.
+    static func asciiActionMatch(_ grant: PolicyPattern, _ request: PolicyPattern) -> Truth? {
+        var text: [UInt8] = []
+        for piece in request.pieces {
+            guard case .literal(let s) = piece else { return nil }
+            for b in s.utf8 {
+                guard b < 0x80 else { return nil }
+                text.append(b >= 0x41 && b <= 0x5A ? b + 32 : b)
+            }
+        }
+        // The grant as bytes: a star is 0xFF, a question mark 0xFE (neither is ASCII).
+        var pattern: [UInt8] = []
+        for piece in grant.pieces {
+            switch piece {
+            case .literal(let s):
+                for b in s.utf8 {
+                    guard b < 0x80 else { return nil }
+                    pattern.append(b >= 0x41 && b <= 0x5A ? b + 32 : b)
+                }
+            case .anySequence: pattern.append(0xFF)
+            case .anyCharacter: pattern.append(0xFE)
+            case .unknown, .policyVariable: return nil
+            }
+        }
+        var i = 0, j = 0, star = -1, resume = 0
+        while j < text.count {
+            if i < pattern.count, pattern[i] == 0xFE || pattern[i] == text[j] {
+                i += 1
+                j += 1
+            } else if i < pattern.count, pattern[i] == 0xFF {
+                star = i
+                resume = j
+                i += 1
+            } else if star >= 0 {
+                i = star + 1
+                resume += 1
+                j = resume
+            } else {
+                return .no
+            }
+        }
+        while i < pattern.count, pattern[i] == 0xFF { i += 1 }
+        return i == pattern.count ? .yes : .no
     }
 
     // MARK: Resources
@@ -104,6 +153,40 @@ public enum PatternMatch {
     /// `f[i][j]`: does `p[i...]` cover `r[j...]`. Every step advances `i` or `j`, so the table is
     /// filled from the end.
     static func covers(_ p: [Atom], _ r: [Atom]) -> Truth {
+        plainMatch(p, r) ?? coversTable(p, r)
+    }
+
+    /// A request of plain characters against a grant of characters and wildcards: whether the
+    /// request's one string matches, which is both `covers` and `overlaps` for it, found without a
+    /// table or a search (the IAM gap analysis asks this for every pattern of every statement for
+    /// every requirement). Nil when either side has an unknown or the request a wildcard.
+    static func plainMatch(_ p: [Atom], _ r: [Atom]) -> Truth? {
+        for a in r { guard case .char = a else { return nil } }
+        for a in p where a.isUnknown { return nil }
+        // Greedy, going back to the last star on a mismatch.
+        var i = 0, j = 0, star = -1, resume = 0
+        while j < r.count {
+            if i < p.count, p[i] == .one || p[i] == r[j] {
+                i += 1
+                j += 1
+            } else if i < p.count, p[i] == .star {
+                star = i
+                resume = j
+                i += 1
+            } else if star >= 0 {
+                i = star + 1
+                resume += 1
+                j = resume
+            } else {
+                return .no
+            }
+        }
+        while i < p.count, p[i] == .star { i += 1 }
+        return i == p.count ? .yes : .no
+    }
+
+    /// `covers` by its table, whatever the patterns hold.
+    static func coversTable(_ p: [Atom], _ r: [Atom]) -> Truth {
         let n = p.count, m = r.count
         var f = [[Truth]](repeating: [Truth](repeating: .no, count: m + 1), count: n + 1)
         f[n][m] = .yes
@@ -147,6 +230,11 @@ public enum PatternMatch {
     /// Intersection: is there a string both patterns match? A search over pairs of positions;
     /// `yes` when the end is reachable without relying on an unknown, `maybe` when only with one.
     static func overlaps(_ p: [Atom], _ r: [Atom]) -> Truth {
+        plainMatch(p, r) ?? overlapsSearch(p, r)
+    }
+
+    /// `overlaps` by its search, whatever the patterns hold.
+    static func overlapsSearch(_ p: [Atom], _ r: [Atom]) -> Truth {
         let n = p.count, m = r.count
         struct State: Hashable { var i: Int, j: Int }
         func reachable(allowUnknown: Bool) -> Bool {

@@ -158,4 +158,50 @@ import Testing
             }
         }
     }
+
+    /// A plain request is matched without the table or the search: the answer is theirs for every
+    /// grant of characters, `?` and `*` (and neither answers for unknowns or wildcard requests).
+    @Test func plainMatchIsTheTablesAndTheSearchs() {
+        let alphabet = ["a", "b", "?", "*"]
+        var grants = [""]
+        for _ in 0..<4 { grants += grants.flatMap { g in alphabet.map { g + $0 } } }
+        var requests = [""]
+        for _ in 0..<5 { requests += requests.flatMap { r in ["a", "b"].map { r + $0 } } }
+        var compared = 0
+        for g in Set(grants) {
+            let p = PatternMatch.atoms(PolicyPattern(g), folding: false)
+            for r in Set(requests) {
+                let a = PatternMatch.atoms(PolicyPattern(r), folding: false)
+                let plain = PatternMatch.plainMatch(p, a)
+                #expect(plain != nil)
+                #expect(plain == PatternMatch.coversTable(p, a), "\(g) covers \(r)")
+                #expect(plain == PatternMatch.overlapsSearch(p, a), "\(g) overlaps \(r)")
+                compared += 1
+            }
+        }
+        #expect(compared > 5_000)
+        let unknown = PatternMatch.atoms(PolicyPattern("arn:${partition}:x", syntax: .terraformTemplate), folding: false)
+        #expect(PatternMatch.plainMatch(unknown, PatternMatch.atoms(PolicyPattern("arn:aws:x"), folding: false)) == nil)
+        #expect(PatternMatch.plainMatch(PatternMatch.atoms(PolicyPattern("a*"), folding: false), PatternMatch.atoms(PolicyPattern("a*"), folding: false)) == nil)
+    }
+
+    /// Actions in ASCII are matched on bytes: the answer is the atoms' for every mix of case,
+    /// wildcards and services.
+    @Test func asciiActionMatchIsTheAtomsMatch() {
+        let grants = ["ssm:GetParameter", "SSM:getparameter", "ssm:Get*", "ssm:*", "*", "s?m:Get*r", "ec2:Describe*", "ssm:GetParameters", "*:GetParameter", "ssm:*Param*", ""]
+        let requests = ["ssm:GetParameter", "ssm:getparameters", "EC2:DescribeInstances", "ssm:PutParameter", "sqs:GetParameter", ""]
+        for g in grants {
+            for r in requests {
+                let (gp, rp) = (PolicyPattern(g), PolicyPattern(r))
+                let fast = PatternMatch.asciiActionMatch(gp, rp)
+                #expect(fast != nil)
+                #expect(fast == PatternMatch.covers(PatternMatch.atoms(gp, folding: true), PatternMatch.atoms(rp, folding: true)), "\(g) covers \(r)")
+                #expect(fast == PatternMatch.overlaps(PatternMatch.atoms(gp, folding: true), PatternMatch.atoms(rp, folding: true)), "\(g) overlaps \(r)")
+            }
+        }
+        #expect(PatternMatch.asciiActionMatch(PolicyPattern("ssm:Get*"), PolicyPattern("ssm:Get*")) == nil, "a wildcard request")
+        #expect(PatternMatch.asciiActionMatch(PolicyPattern("ssm:Gét"), PolicyPattern("ssm:Gét")) == nil, "not ASCII")
+        #expect(PatternMatch.actionCovers(PolicyPattern("ssm:Get*"), PolicyPattern("SSM:GetParameter")).truth == .yes)
+        #expect(PatternMatch.actionCovers(PolicyPattern("ssm:Put*"), PolicyPattern("ssm:GetParameter")).truth == .no)
+    }
 }
