@@ -237,20 +237,6 @@ public struct LiveFacts: Sendable, Hashable, Codable {
 
     /// Whether an AMI name matches a filter pattern with `*` and `?` (as EC2's name filter does).
     public static func wildcardMatches(_ pattern: String, _ name: String) -> Bool {
-        let p = Array(pattern), s = Array(name)
-        var pi = 0, si = 0, star = -1, mark = 0
-        while si < s.count {
-            if pi < p.count && (p[pi] == "?" || p[pi] == s[si]) {
-                pi += 1; si += 1
-            } else if pi < p.count && p[pi] == "*" {
-                star = pi; mark = si; pi += 1
-            } else if star >= 0 {
-                pi = star + 1; mark += 1; si = mark
-            } else {
-                return false
-            }
-        }
-        while pi < p.count && p[pi] == "*" { pi += 1 }
-        return pi == p.count
+        Wildcard.matches(Array(pattern), Array(name), star: "*", one: "?")
     }
 }

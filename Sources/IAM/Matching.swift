@@ -66,25 +66,7 @@ public enum PatternMatch {
             case .unknown, .policyVariable: return nil
             }
         }
-        var i = 0, j = 0, star = -1, resume = 0
-        while j < text.count {
-            if i < pattern.count, pattern[i] == 0xFE || pattern[i] == text[j] {
-                i += 1
-                j += 1
-            } else if i < pattern.count, pattern[i] == 0xFF {
-                star = i
-                resume = j
-                i += 1
-            } else if star >= 0 {
-                i = star + 1
-                resume += 1
-                j = resume
-            } else {
-                return .no
-            }
-        }
-        while i < pattern.count, pattern[i] == 0xFF { i += 1 }
-        return i == pattern.count ? .yes : .no
+        return Wildcard.matches(pattern, text, star: 0xFF, one: 0xFE) ? .yes : .no
     }
 
     // MARK: Resources
@@ -163,26 +145,7 @@ public enum PatternMatch {
     static func plainMatch(_ p: [Atom], _ r: [Atom]) -> Truth? {
         for a in r { guard case .char = a else { return nil } }
         for a in p where a.isUnknown { return nil }
-        // Greedy, going back to the last star on a mismatch.
-        var i = 0, j = 0, star = -1, resume = 0
-        while j < r.count {
-            if i < p.count, p[i] == .one || p[i] == r[j] {
-                i += 1
-                j += 1
-            } else if i < p.count, p[i] == .star {
-                star = i
-                resume = j
-                i += 1
-            } else if star >= 0 {
-                i = star + 1
-                resume += 1
-                j = resume
-            } else {
-                return .no
-            }
-        }
-        while i < p.count, p[i] == .star { i += 1 }
-        return i == p.count ? .yes : .no
+        return Wildcard.matches(p, r, isStar: { $0 == .star }, isOne: { $0 == .one }, equal: ==) ? .yes : .no
     }
 
     /// `covers` by its table, whatever the patterns hold.

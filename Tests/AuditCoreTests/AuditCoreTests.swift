@@ -136,6 +136,17 @@ struct PathTests {
         #expect(Paths.relative(from: "a", to: "a") == ".")
     }
 
+    /// One wildcard matcher serves AMI name filters, shell patterns and IAM: `*` any run, `?` one
+    /// element, a literal `*` in the text matched by a star (not taken as a character first).
+    @Test func wildcardMatchesAsGlobsDo() {
+        func m(_ p: String, _ t: String) -> Bool { Wildcard.matches(Array(p), Array(t), star: "*", one: "?") }
+        #expect(m("runner-*-ubuntu", "runner-2024-ubuntu") && m("a?c", "abc") && m("*", "") && m("", ""))
+        #expect(!m("a?c", "ac") && !m("runner-*", "ubuntu") && !m("", "x") && !m("ab", "abc"))
+        #expect(m("*a", "*ba"), "the star in the text is covered by the pattern's star")
+        #expect(m("*b*c", "xxbyybzc") && !m("*b*c", "xxbyybz"))
+        #expect(LiveFacts.wildcardMatches("github-runner-*", "github-runner-ubuntu-2024"))
+    }
+
     /// Plain paths join as written (no split): the answer is the normalising join's for every
     /// mix of plain and unusual components.
     @Test func plainJoinIsTheNormalisingJoin() {
