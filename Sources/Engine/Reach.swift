@@ -151,17 +151,19 @@ final class RecordingFileSystem: FileSystem, @unchecked Sendable {
     init(base: any FileSystem) { self.base = base }
 
     func read(_ path: String) -> Data? {
-        lock.lock()
-        readPaths.insert(path)
-        lock.unlock()
+        record(path)
         return base.read(path)
     }
 
     func load(_ path: String) -> FileLoad {
+        record(path)
+        return base.load(path)
+    }
+
+    private func record(_ path: String) {
         lock.lock()
         readPaths.insert(path)
         lock.unlock()
-        return base.load(path)
     }
 
     func list(_ path: String) -> [DirectoryEntry]? { base.list(path) }

@@ -82,10 +82,10 @@ public struct BlockLabel: Sendable, Hashable {
 }
 
 public struct Block: Sendable {
-    /// The fields live in a shared immutable box: a block is one reference wherever it is copied
-    /// (a module's variable, output and resource tables, module calls, rules' lists), instead of
-    /// 176 bytes in each. Setting a field makes a new box, so copies never see each other's changes.
-    private var storage: Storage
+    /// The fields live in a shared copy-on-write box: a block is one reference wherever it is
+    /// copied (a module's variable, output and resource tables, module calls, rules' lists),
+    /// instead of 176 bytes in each; copies never see each other's changes.
+    private var storage: Shared<Fields>
 
     private struct Fields: Sendable {
         var type: String
@@ -97,52 +97,41 @@ public struct Block: Sendable {
         var range: SourceRange
     }
 
-    private final class Storage: Sendable {
-        let fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
-
-    private mutating func update(_ change: (inout Fields) -> Void) {
-        var fields = storage.fields
-        change(&fields)
-        storage = Storage(fields)
-    }
-
     public var type: String {
         get { storage.fields.type }
-        set { update { $0.type = newValue } }
+        _modify { yield &storage.fields.type }
     }
     public var typeRange: SourceRange {
         get { storage.fields.typeRange }
-        set { update { $0.typeRange = newValue } }
+        _modify { yield &storage.fields.typeRange }
     }
     public var labels: [BlockLabel] {
         get { storage.fields.labels }
-        set { update { $0.labels = newValue } }
+        _modify { yield &storage.fields.labels }
     }
     public var body: Body {
         get { storage.fields.body }
-        set { update { $0.body = newValue } }
+        _modify { yield &storage.fields.body }
     }
     /// The `{` and `}` tokens (the closing brace range is empty when the block was never closed).
     public var openBraceRange: SourceRange {
         get { storage.fields.openBraceRange }
-        set { update { $0.openBraceRange = newValue } }
+        _modify { yield &storage.fields.openBraceRange }
     }
     public var closeBraceRange: SourceRange {
         get { storage.fields.closeBraceRange }
-        set { update { $0.closeBraceRange = newValue } }
+        _modify { yield &storage.fields.closeBraceRange }
     }
     /// From the type keyword to the closing brace.
     public var range: SourceRange {
         get { storage.fields.range }
-        set { update { $0.range = newValue } }
+        _modify { yield &storage.fields.range }
     }
 
     public init(type: String, typeRange: SourceRange, labels: [BlockLabel], body: Body,
                 openBraceRange: SourceRange, closeBraceRange: SourceRange, range: SourceRange) {
-        storage = Storage(Fields(type: type, typeRange: typeRange, labels: labels, body: body,
-                                 openBraceRange: openBraceRange, closeBraceRange: closeBraceRange, range: range))
+        storage = Shared(Fields(type: type, typeRange: typeRange, labels: labels, body: body,
+                                openBraceRange: openBraceRange, closeBraceRange: closeBraceRange, range: range))
     }
 }
 

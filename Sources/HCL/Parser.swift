@@ -843,12 +843,3 @@ final class Parser {
         return (item, (end.map { $0 - 1 } ?? previousEnd, end ?? previousEnd))
     }
 }
-
-extension Array {
-    /// This array without the spare capacity its appends left, when that is more than a quarter
-    /// of it: a parsed tree stays alive for the whole run, and an array grown by doubling keeps up
-    /// to half its room unused (a body of five items has room for eight).
-    @inline(__always) func compacted() -> [Element] {
-        capacity - count > count / 4 ? withUnsafeBufferPointer { Array($0) } : self
-    }
-}

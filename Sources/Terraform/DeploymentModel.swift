@@ -46,7 +46,7 @@ public enum InputContainer: Sendable {
 /// One runner configuration: a root-module instance, a `runners` submodule call, or one
 /// `multi_runner_config` entry (in a copy-on-write box, as `RunnerModuleCall`: 280 bytes inline).
 public struct Fleet: Sendable {
-    private final class Storage: @unchecked Sendable {
+    private struct Fields: Sendable {
         var name: String
         var configKey: String?
         var inputs: [String: FleetInput]
@@ -56,84 +56,60 @@ public struct Fleet: Sendable {
         var isPlaceholder: Bool
         var template: ForTemplate?
         var callInstance: Int
-
-        init(name: String, configKey: String?, inputs: [String: FleetInput], moduleInputs: [String: FleetInput], container: InputContainer,
-             anchor: SourceRange, isPlaceholder: Bool, template: ForTemplate?, callInstance: Int) {
-            self.name = name
-            self.configKey = configKey
-            self.inputs = inputs
-            self.moduleInputs = moduleInputs
-            self.container = container
-            self.anchor = anchor
-            self.isPlaceholder = isPlaceholder
-            self.template = template
-            self.callInstance = callInstance
-        }
-
-        func copy() -> Storage {
-            Storage(name: name, configKey: configKey, inputs: inputs, moduleInputs: moduleInputs, container: container, anchor: anchor, isPlaceholder: isPlaceholder, template: template,
-                    callInstance: callInstance)
-        }
     }
 
-    // Changed only through `unique()`, which copies a shared box first: what makes the unchecked
-    // `Sendable` of `Storage` sound.
-    private var storage: Storage
-
-    private mutating func unique() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return storage
-    }
+    private var storage: Shared<Fields>
 
     public var name: String {
-        get { storage.name }
-        _modify { yield &unique().name }
+        get { storage.fields.name }
+        _modify { yield &storage.fields.name }
     }
     /// The `multi_runner_config` key, for multi-runner fleets.
     public var configKey: String? {
-        get { storage.configKey }
-        _modify { yield &unique().configKey }
+        get { storage.fields.configKey }
+        _modify { yield &storage.fields.configKey }
     }
     /// The runner inputs (the module's inputs for a root call; `runner_config` for multi-runner).
     public var inputs: [String: FleetInput] {
-        get { storage.inputs }
-        _modify { yield &unique().inputs }
+        get { storage.fields.inputs }
+        _modify { yield &storage.fields.inputs }
     }
     /// The module call's own inputs (`ghes_url` lives here for multi-runner).
     public var moduleInputs: [String: FleetInput] {
-        get { storage.moduleInputs }
-        _modify { yield &unique().moduleInputs }
+        get { storage.fields.moduleInputs }
+        _modify { yield &storage.fields.moduleInputs }
     }
     public var container: InputContainer {
-        get { storage.container }
-        _modify { yield &unique().container }
+        get { storage.fields.container }
+        _modify { yield &storage.fields.container }
     }
     /// The range that names the fleet: the module label, or the multi-runner key.
     public var anchor: SourceRange {
-        get { storage.anchor }
-        _modify { yield &unique().anchor }
+        get { storage.fields.anchor }
+        _modify { yield &storage.fields.anchor }
     }
     /// Whether the multi-runner config entry itself could not be read (unknown map).
     public var isPlaceholder: Bool {
-        get { storage.isPlaceholder }
-        _modify { yield &unique().isPlaceholder }
+        get { storage.fields.isPlaceholder }
+        _modify { yield &storage.fields.isPlaceholder }
     }
     /// For the one fleet that stands for every fleet a `for` over an unknown collection builds:
     /// that `for`'s template (what its body writes for every fleet).
     public var template: ForTemplate? {
-        get { storage.template }
-        _modify { yield &unique().template }
+        get { storage.fields.template }
+        _modify { yield &storage.fields.template }
     }
     /// Which instance (`count`/`for_each`) of its module call the fleet belongs to, in the call's
     /// order: the fleets of one instance share one `moduleInputs`.
     public var callInstance: Int {
-        get { storage.callInstance }
-        _modify { yield &unique().callInstance }
+        get { storage.fields.callInstance }
+        _modify { yield &storage.fields.callInstance }
     }
 
     public init(name: String, configKey: String?, inputs: [String: FleetInput], moduleInputs: [String: FleetInput],
                 container: InputContainer, anchor: SourceRange, isPlaceholder: Bool = false) {
-        storage = Storage(name: name, configKey: configKey, inputs: inputs, moduleInputs: moduleInputs, container: container, anchor: anchor, isPlaceholder: isPlaceholder, template: nil, callInstance: 0)
+        storage = Shared(Fields(name: name, configKey: configKey, inputs: inputs, moduleInputs: moduleInputs, container: container, anchor: anchor,
+                                isPlaceholder: isPlaceholder, template: nil, callInstance: 0))
     }
 
     /// A runner input, falling back to the module-level input of the same name.
@@ -155,7 +131,7 @@ public struct VersionEvidence: Sendable {
 /// dozen retains per copy. A copy is now one reference; a change copies the box first when
 /// another value shares it.
 public struct RunnerModuleCall: Sendable {
-    private final class Storage: @unchecked Sendable {
+    private struct Fields: Sendable {
         var address: String
         var call: ModuleCallBlock
         var source: ModuleSource
@@ -167,88 +143,64 @@ public struct RunnerModuleCall: Sendable {
         var callers: [RelatedNote]
         var scope: ModuleScope
         var vendoredRoot: String?
-
-        init(address: String, call: ModuleCallBlock, source: ModuleSource, sourceRange: SourceRange, versionConstraint: VersionConstraint?, evidence: VersionEvidence, kind: RunnerModuleKind, fleets: [Fleet], callers: [RelatedNote], scope: ModuleScope, vendoredRoot: String?) {
-            self.address = address
-            self.call = call
-            self.source = source
-            self.sourceRange = sourceRange
-            self.versionConstraint = versionConstraint
-            self.evidence = evidence
-            self.kind = kind
-            self.fleets = fleets
-            self.callers = callers
-            self.scope = scope
-            self.vendoredRoot = vendoredRoot
-        }
-
-        func copy() -> Storage {
-            Storage(address: address, call: call, source: source, sourceRange: sourceRange, versionConstraint: versionConstraint, evidence: evidence, kind: kind, fleets: fleets, callers: callers, scope: scope, vendoredRoot: vendoredRoot)
-        }
     }
 
-    // Changed only through `unique()`, which copies a shared box first: what makes the unchecked
-    // `Sendable` of `Storage` sound.
-    private var storage: Storage
-
-    private mutating func unique() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return storage
-    }
+    private var storage: Shared<Fields>
 
     /// `module.runners`, `module.wrapper.module.runners`.
     public var address: String {
-        get { storage.address }
-        _modify { yield &unique().address }
+        get { storage.fields.address }
+        _modify { yield &storage.fields.address }
     }
     public var call: ModuleCallBlock {
-        get { storage.call }
-        _modify { yield &unique().call }
+        get { storage.fields.call }
+        _modify { yield &storage.fields.call }
     }
     public var source: ModuleSource {
-        get { storage.source }
-        _modify { yield &unique().source }
+        get { storage.fields.source }
+        _modify { yield &storage.fields.source }
     }
     public var sourceRange: SourceRange {
-        get { storage.sourceRange }
-        _modify { yield &unique().sourceRange }
+        get { storage.fields.sourceRange }
+        _modify { yield &storage.fields.sourceRange }
     }
     public var versionConstraint: VersionConstraint? {
-        get { storage.versionConstraint }
-        _modify { yield &unique().versionConstraint }
+        get { storage.fields.versionConstraint }
+        _modify { yield &storage.fields.versionConstraint }
     }
     public var evidence: VersionEvidence {
-        get { storage.evidence }
-        _modify { yield &unique().evidence }
+        get { storage.fields.evidence }
+        _modify { yield &storage.fields.evidence }
     }
     public var kind: RunnerModuleKind {
-        get { storage.kind }
-        _modify { yield &unique().kind }
+        get { storage.fields.kind }
+        _modify { yield &storage.fields.kind }
     }
     public var fleets: [Fleet] {
-        get { storage.fleets }
-        _modify { yield &unique().fleets }
+        get { storage.fields.fleets }
+        _modify { yield &storage.fields.fleets }
     }
     /// Wrapper module calls that lead here, outermost first.
     public var callers: [RelatedNote] {
-        get { storage.callers }
-        _modify { yield &unique().callers }
+        get { storage.fields.callers }
+        _modify { yield &storage.fields.callers }
     }
     /// The scope of the module that contains the call (to evaluate anything else there).
     public var scope: ModuleScope {
-        get { storage.scope }
-        _modify { yield &unique().scope }
+        get { storage.fields.scope }
+        _modify { yield &storage.fields.scope }
     }
     /// For a local source: the directory of the vendored copy's root.
     public var vendoredRoot: String? {
-        get { storage.vendoredRoot }
-        _modify { yield &unique().vendoredRoot }
+        get { storage.fields.vendoredRoot }
+        _modify { yield &storage.fields.vendoredRoot }
     }
 
     public init(address: String, call: ModuleCallBlock, source: ModuleSource, sourceRange: SourceRange,
                 versionConstraint: VersionConstraint?, evidence: VersionEvidence, kind: RunnerModuleKind, fleets: [Fleet],
                 callers: [RelatedNote], scope: ModuleScope, vendoredRoot: String?) {
-        storage = Storage(address: address, call: call, source: source, sourceRange: sourceRange, versionConstraint: versionConstraint, evidence: evidence, kind: kind, fleets: fleets, callers: callers, scope: scope, vendoredRoot: vendoredRoot)
+        storage = Shared(Fields(address: address, call: call, source: source, sourceRange: sourceRange, versionConstraint: versionConstraint, evidence: evidence,
+                                kind: kind, fleets: fleets, callers: callers, scope: scope, vendoredRoot: vendoredRoot))
     }
 
     public var version: ModuleVersion? { evidence.version }

@@ -1,6 +1,6 @@
 import AuditCore
-import Foundation
 import HCL
+import Synchronization
 
 /// How a module's locals are evaluated: each after those it refers to, the cycles that keep some
 /// out of that order (each an error, `CORE-006`), and whether the module reads `local` in a way no
@@ -53,21 +53,15 @@ public struct LocalPlan: Sendable {
 /// The plans of the modules of one model, by directory, shared by the threads that build it. A
 /// module a root calls three hundred times was ordered three hundred times (a twentieth of a
 /// monorepo's audit). A model's modules are fixed while it is built, so a directory names one.
-public final class LocalPlans: @unchecked Sendable {
-    private let lock = NSLock()
-    private var plans: [String: LocalPlan] = [:]
+public final class LocalPlans: Sendable {
+    private let plans = Mutex<[String: LocalPlan]>([:])
 
     public init() {}
 
     func plan(for module: TerraformModule) -> LocalPlan {
-        lock.lock()
-        let known = plans[module.directory]
-        lock.unlock()
-        if let known { return known }
+        if let known = plans.withLock({ $0[module.directory] }) { return known }
         let plan = LocalPlan(module)
-        lock.lock()
-        plans[module.directory] = plan
-        lock.unlock()
+        plans.withLock { $0[module.directory] = plan }
         return plan
     }
 }

@@ -66,7 +66,7 @@ extension RuleContext {
     /// run's next to a grown original).
     func computeWrittenInputs(ofCall index: Int) -> [WrittenInput] {
         let inputs = writtenInputs(ofCall: index, calls: model.calls)
-        return inputs.capacity - inputs.count <= inputs.count / 16 ? inputs : inputs.withUnsafeBufferPointer { Array($0) }
+        return inputs.compacted(unusedAbove: 16)
     }
 
     private func writtenInputs(ofCall index: Int, calls: [RunnerModuleCall]) -> [WrittenInput] {

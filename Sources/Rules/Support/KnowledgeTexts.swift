@@ -1,7 +1,7 @@
 import AuditCore
-import Foundation
 import HCL
 import Knowledge
+import Synchronization
 import Terraform
 
 /// The knowledge base's type and `validation` condition texts, parsed once per process. Every
@@ -34,19 +34,5 @@ enum KnowledgeTexts {
         var conditions: [String: HCL.Expression?] = [:]
     }
 
-    private static let memo = Locked(Parsed())
-}
-
-/// A value behind a lock.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
+    private static let memo = Mutex(Parsed())
 }
