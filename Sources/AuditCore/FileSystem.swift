@@ -61,6 +61,9 @@ public struct DirectoryEntry: Sendable, Hashable {
         case special
         /// Anything else (an entry gone before it could be examined).
         case other
+        /// A name that is not valid UTF-8: it cannot be named in a report, nor opened by the
+        /// repaired name it is shown with. Whether it is a folder, when the directory says so.
+        case invalidName(directory: Bool)
     }
     public var name: String
     public var kind: Kind
@@ -256,6 +259,9 @@ public struct LocalFileSystem: FileSystem {
         guard isInside(path), let listed = Self.entries(of: folder) else { return nil }
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
         return listed.sorted { $0.name < $1.name }.map { name, type in
+            if name.unicodeScalars.contains("\u{FFFD}"), !name.isEmpty, Self.nameIsRepaired(name, in: folder) {
+                return DirectoryEntry(name: name, kind: .invalidName(directory: type == UInt8(DT_DIR)))
+            }
             // The type the directory itself gives (`d_type`) spares a `stat` of every regular file
             // and folder; a link, or a file system that does not say, is examined.
             switch type {
@@ -287,6 +293,13 @@ public struct LocalFileSystem: FileSystem {
 extension LocalFileSystem {
     /// The names in a directory (without `.` and `..`) with the type each entry's `d_type` gives
     /// (`DT_UNKNOWN` when the file system does not say); nil when it cannot be opened.
+    /// Whether `name` (holding U+FFFD) is not what the directory holds: the bytes there were not
+    /// valid UTF-8 and were repaired when decoded, so no entry of that exact name exists.
+    static func nameIsRepaired(_ name: String, in folder: String) -> Bool {
+        var st = stat()
+        return lstat((folder.hasSuffix("/") ? folder : folder + "/") + name, &st) != 0
+    }
+
     static func entries(of folder: String) -> [(name: String, type: UInt8)]? {
         guard let dir = opendir(folder) else { return nil }
         defer { closedir(dir) }

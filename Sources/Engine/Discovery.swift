@@ -87,6 +87,10 @@ public struct Discovery: Sendable {
                     if FileKind.byName(path) != nil || FileKind.isTemplateName(path) {
                         problems.append(DiscoveryProblem(path: path, message: "not a regular file (a FIFO, socket or device) and was not read", isWarning: true))
                     }
+                case .invalidName(let directory):
+                    // Said for a folder, and for a file whose name says the audit would read it.
+                    guard directory || FileKind.byName(path) != nil || FileKind.isTemplateName(path) || !entry.name.contains(".") else { continue }
+                    problems.append(DiscoveryProblem(path: path, message: "the name is not valid UTF-8 (shown here with its invalid bytes replaced); it is not audited. Rename it"))
                 case .other:
                     // Listed, but its type could not be read: a path longer than the system allows
                     // (a folder chain thousands deep) or an entry removed meanwhile.

@@ -159,6 +159,27 @@ struct HostileInputTests {
         #expect(result.model.calls.map(\.address) == ["module.runners"])
     }
 
+    /// Names that are not valid UTF-8: a file the audit would read and a folder are each a located
+    /// finding naming the problem; a file no audit reads (an image) is passed over as any other.
+    @Test func namesThatAreNotUTF8AreReported() throws {
+        let tree = try Tree()
+        defer { tree.remove() }
+        try tree.write("main.tf", BoundedWorkTests.runners)
+        let root = tree.root.path
+        for name in [[0xFF] + Array("bad.tf".utf8), [0xFF] + Array("pic.png".utf8)] {
+            let path = Array(root.utf8) + [UInt8(ascii: "/")] + name + [0]
+            let fd = path.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+            #expect(fd >= 0)
+            close(fd)
+        }
+        let folder = Array(root.utf8) + [UInt8(ascii: "/"), 0xFE] + Array("dir.d".utf8) + [0]
+        #expect(folder.withUnsafeBufferPointer { mkdir(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), 0o755) } == 0)
+        let (result, _) = try tree.audit()
+        let why = "the name is not valid UTF-8 (shown here with its invalid bytes replaced); it is not audited. Rename it"
+        #expect(Self.located(result).sorted() == ["CORE-002 error \u{FFFD}bad.tf:1:1: \(why)", "CORE-002 error \u{FFFD}dir.d:1:1: \(why)"])
+        #expect(result.model.calls.map(\.address) == ["module.runners"])
+    }
+
     /// A file deleted between the walk and the read (a checkout changing under the run).
     @Test func fileThatDisappearsDuringTheRunIsReported() throws {
         let tree = try Tree()
