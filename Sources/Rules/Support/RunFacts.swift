@@ -44,22 +44,23 @@ public struct RunFacts: Sendable {
         fleets = context.model.calls.flatMap { call in
             call.fleets.filter { !$0.isPlaceholder }.map { FleetFacts(call: call, fleet: $0, target: context.targetVersion(for: call)) }
         }
-        // One job for the roles, one per call for its written inputs, one per fleet for its boot.
-        enum Part: Sendable { case roles(RoleFacts), inputs([WrittenInput]), boot(ResolvedBoot) }
+        // One job per call for its written inputs, one per fleet for its boot. The roles are
+        // worked out on the calling thread (what they read is task-local there: RunFactsTests
+        // counts their builds through `RoleFacts.onBuild`).
+        enum Part: Sendable { case inputs([WrittenInput]), boot(ResolvedBoot) }
         let calls = context.model.calls.count
         let fleets = fleets
-        let parts = Parallel.map(1 + calls + fleets.count, workers: workers) { i -> Part in
-            if i == 0 { return .roles(RoleFacts(context)) }
-            if i <= calls { return .inputs(context.computeWrittenInputs(ofCall: i - 1)) }
-            return .boot(resolver.resolveAgain(fleets[i - 1 - calls]))
+        let parts = Parallel.map(calls + fleets.count, workers: workers) { i -> Part in
+            if i < calls { return .inputs(context.computeWrittenInputs(ofCall: i)) }
+            return .boot(resolver.resolveAgain(fleets[i - calls]))
         }
+        roles = RoleFacts(context)
         // Each call's list is kept as it was made (without spare capacity): joining them into one
         // list would hold the whole run's inputs twice while copying.
         writtenInputs.reserveCapacity(calls)
         boots.reserveCapacity(fleets.count)
         for part in parts {
             switch part {
-            case .roles(let r): roles = r
             case .inputs(let w): writtenInputs.append(w)
             case .boot(let b): boots.append(b)
             }
