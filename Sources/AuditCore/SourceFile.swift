@@ -17,8 +17,13 @@ public struct SourceFile: Sendable {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     public init(path: String, text: String) {
+        self.init(path: path, utf8: Array(text.utf8))
+    }
+
+    /// `bytes` known to be valid UTF-8.
+    private init(path: String, utf8 bytes: [UInt8]) {
         self.path = path
-        self.bytes = Array(text.utf8)
+        self.bytes = bytes
         // memchr finds line breaks many bytes at a time (every file read is indexed here). The
         // breaks are counted first so the index is allocated once at its exact size: it lives as
         // long as the file, and an index grown by appends kept up to half its capacity unused.
@@ -42,11 +47,18 @@ public struct SourceFile: Sendable {
         self.lineStarts = starts
     }
 
-    /// Decodes `data` as UTF-8 (a leading BOM is kept as part of line 1 but never breaks offsets).
-    /// Returns nil when the bytes are not valid UTF-8.
+    /// The file whose bytes are `data`, when they are UTF-8 (nil otherwise). A leading byte order
+    /// mark is dropped, as Foundation's UTF-8 decoding drops it: offsets count from the text.
+    ///
+    /// The bytes are checked and copied as they are, with no `String` made of them: the loader
+    /// reads every file through here, and a decoded copy of each was kept alive with the tree
+    /// built from it (as much memory again as the input, for the whole run).
     public init?(path: String, data: Data) {
-        guard let text = String(data: data, encoding: .utf8) else { return nil }
-        self.init(path: path, text: text)
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let body = data.starts(with: bom) ? data.dropFirst(bom.count) : data[...]
+        let bytes = [UInt8](body)
+        guard UTF8Check.isValid(bytes) else { return nil }
+        self.init(path: path, utf8: bytes)
     }
 
     public var lineCount: Int { lineStarts.count }
@@ -120,4 +132,43 @@ public struct SourceFile: Sendable {
     }
 
     public func text(of range: SourceRange) -> String { text(from: range.start.offset, to: range.end.offset) }
+}
+
+/// Whether bytes are well-formed UTF-8, as Unicode defines it (table 3-7: no overlong forms, no
+/// surrogates, nothing above U+10FFFF): what `String(validating:as:)` accepts. Runs of ASCII
+/// are passed over eight bytes at a time.
+public enum UTF8Check {
+    public static func isValid(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return true }
+            let count = buffer.count
+            var i = 0
+            while i < count {
+                // Eight ASCII bytes at once while they last.
+                while i + 8 <= count,
+                      UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                }
+                guard i < count else { break }
+                let b0 = base[i]
+                if b0 < 0x80 { i += 1; continue }
+                // The length of the sequence and the range its second byte must fall in.
+                let length: Int, low: UInt8, high: UInt8
+                switch b0 {
+                case 0xC2...0xDF: (length, low, high) = (2, 0x80, 0xBF)
+                case 0xE0: (length, low, high) = (3, 0xA0, 0xBF)
+                case 0xE1...0xEC, 0xEE...0xEF: (length, low, high) = (3, 0x80, 0xBF)
+                case 0xED: (length, low, high) = (3, 0x80, 0x9F)
+                case 0xF0: (length, low, high) = (4, 0x90, 0xBF)
+                case 0xF1...0xF3: (length, low, high) = (4, 0x80, 0xBF)
+                case 0xF4: (length, low, high) = (4, 0x80, 0x8F)
+                default: return false
+                }
+                guard i + length <= count, (low...high).contains(base[i + 1]) else { return false }
+                for k in 2..<length where base[i + k] & 0xC0 != 0x80 { return false }
+                i += length
+            }
+            return true
+        }
+    }
 }

@@ -70,6 +70,14 @@ public struct AuditResult: Sendable {
     /// The module releases the knowledge base knows: where a rewritten `version` constraint
     /// must resolve to the target (`PinMove`).
     public var releases: [ModuleVersion] = []
+
+    /// Lets go of every parsed file and the deployment model, for a command that reads only the
+    /// report and `sources` from here on (`check`, once the gate has judged). They were most of
+    /// the run's memory, and rendering a report on top of them made the run's peak.
+    public mutating func releaseAnalysis() {
+        workspace = Workspace(files: [:], fileSystem: workspace.fileSystem)
+        model = .empty
+    }
 }
 
 /// Runs the whole pipeline: discover, read and parse once (in parallel), build the deployment

@@ -112,10 +112,18 @@ extension OutputPlan {
     /// `options.color`) goes only to the `text` report on standard output: a report written to a
     /// file never holds escape codes.
     public func render(_ report: Report, options: RenderOptions) -> [Rendered] {
-        entries.map { entry in
+        var out: [Rendered] = []
+        render(report, options: options) { out.append($0) }
+        return out
+    }
+
+    /// Each report of the plan, in order, handed to `deliver` as soon as it is rendered (so only
+    /// one rendered report is held at a time).
+    public func render(_ report: Report, options: RenderOptions, deliver: (Rendered) throws -> Void) rethrows {
+        for entry in entries {
             var entryOptions = options
             entryOptions.color = options.color && entry.format == .text && entry.file == nil
-            return Rendered(format: entry.format, file: entry.file, text: Reporters.render(report, as: entry.format, options: entryOptions))
+            try deliver(Rendered(format: entry.format, file: entry.file, text: Reporters.render(report, as: entry.format, options: entryOptions)))
         }
     }
 }

@@ -21,13 +21,15 @@
 // - checkov: checkov on the same generated repository, side by side (skipped when not installed).
 //
 // Every audit runs in a child process (this executable with --measure), so each peak RSS is that
-// audit's own. Times are medians of --runs runs.
+// audit's own. The child does what `check` does: the audit, then the text report rendered (and
+// thrown away) after the parsed files and the model are let go. Times are medians of --runs runs.
 
 import AuditCore
 import Engine
 import Foundation
 import HCL
 import Knowledge
+import Reporters
 import Rules
 import Terraform
 
@@ -179,17 +181,26 @@ func measureInProcess(_ root: URL, runs: Int, workers: Int?, eager: Bool) throws
     var times: [Double] = []
     var cpu: [Double] = []
     var last: AuditResult?
+    var roots = 0, fleets = 0, reportBytes = 0
     for _ in 0..<runs {
         // The previous run's result is let go first: a peak RSS is one audit's, not two.
         last = nil
         let before = cpuSeconds()
-        times.append(time { last = auditor.audit(fileSystem: fileSystem, options: options) })
+        times.append(time {
+            // What `check` does: the audit, then its text report rendered from the findings and
+            // the masked sources once the parsed files and the model are let go.
+            var result = auditor.audit(fileSystem: fileSystem, options: options)
+            (roots, fleets) = (result.model.roots.count, result.model.fleets.count)
+            result.releaseAnalysis()
+            reportBytes = Reporters.render(result.report, as: .text, options: RenderOptions(sources: result.sources)).utf8.count
+            last = result
+        })
         cpu.append(cpuSeconds() - before)
     }
     guard let result = last else { return }
     let ms = median(times)
     let cpuPerWall = cpu.reduce(0, +) * 1000 / times.reduce(0, +)
-    print("RESULT ms=\(ms) cpu=\(cpuPerWall) rss=\(memoryMiB("VmHWM") ?? 0) files=\(result.report.filesScanned) roots=\(result.model.roots.count) fleets=\(result.model.fleets.count) findings=\(result.report.findings.count) steps=\(result.evaluationSteps) locals=\(result.localsEvaluated) declared=\(result.localsDeclared)")
+    print("RESULT ms=\(ms) cpu=\(cpuPerWall) rss=\(memoryMiB("VmHWM") ?? 0) files=\(result.report.filesScanned) roots=\(roots) fleets=\(fleets) findings=\(result.report.findings.count) steps=\(result.evaluationSteps) locals=\(result.localsEvaluated) declared=\(result.localsDeclared) report=\(reportBytes)")
 }
 
 /// The path of this executable (to run it again as a child).

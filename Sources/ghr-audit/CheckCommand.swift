@@ -49,11 +49,13 @@ struct CheckCommand: ParsableCommand {
         let live = try probeResults.map { path throws in try ProbeResults.read(path, host: LocalHostFiles()) }
         // The rehearsal runs as one more rule, so that suppressions and baselines apply to it.
         let rehearsal = rehearse ? rehearsalRule(shell: .auto, timeout: 20, quiet: flags.quiet) : nil
-        let run = try flags.audit(paths: paths, knowledge: knowledge, extraRules: rehearsal.map { [$0] } ?? [])
+        var run = try flags.audit(paths: paths, knowledge: knowledge, extraRules: rehearsal.map { [$0] } ?? [])
         let request = CheckRequest(paths: paths, baseline: reporting.baseline, writeBaseline: writeBaseline, updateBaseline: updateBaseline,
                                    failOn: reporting.failOn, live: live)
         let outcome = try run.check(request, host: LocalHostFiles(), write: { try writeUserFile($0, to: $1, what: "baseline ") },
                                     note: { flags.note($0 + "\n") })
+        // The reports need the findings and the masked sources only.
+        run.result.releaseAnalysis()
         try reporting.finish(outcome, plan: plan, filter: filter, sources: run.result.sources, quiet: flags.quiet)
     }
 }

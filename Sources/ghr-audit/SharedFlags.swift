@@ -77,7 +77,7 @@ struct ReportFlags: ParsableArguments {
                                                 environment: ProcessInfo.processInfo.environment, sources: sources,
                                                 informationURI: ToolInfo.informationURI, failOn: outcome.threshold.lowestFailing,
                                                 showSuppressed: showSuppressed, quiet: quiet)
-        for output in plan.render(filter.apply(to: outcome.report), options: options) {
+        try plan.render(filter.apply(to: outcome.report), options: options) { output in
             if let file = output.file { try writeUserFile(Data(output.text.utf8), to: file) } else { writeStdout(output.text) }
         }
         if outcome.status != .clean { throw ExitCode(outcome.status.rawValue) }

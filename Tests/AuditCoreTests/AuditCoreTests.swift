@@ -1,6 +1,7 @@
 import AuditCore
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Positions")
 struct PositionTests {
@@ -36,6 +37,34 @@ struct PositionTests {
         let read = try #require(SourceFile(path: "d.tf", data: data))
         #expect(read.text == "a = 1\nb = \"ü\"\n" && read.lineStarts == [0, 6, 15])
         #expect(SourceFile(path: "bad.tf", data: Data([0x61, 0xC3, 0x28])) == nil)
+    }
+
+    /// The loader's byte check agrees with Foundation's UTF-8 decoding on every input: the same
+    /// files are accepted, with the same bytes (a leading BOM dropped), and the same are refused.
+    @Test func bytesAreCheckedAsFoundationDecodesThem() {
+        var inputs: [[UInt8]] = [
+            [], [0xEF, 0xBB, 0xBF], [0xEF, 0xBB, 0xBF, 0x61, 0x0A], [0xEF, 0xBB], Array("ascii only, more than eight bytes\n".utf8),
+            Array("ü ✓ 𝄞 \u{10FFFF}".utf8),
+            [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0xE0, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xED, 0x9F, 0xBF],
+            [0xF0, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF], [0xF5, 0x80, 0x80, 0x80],
+            [0xE2, 0x82], [0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0xE2, 0x82, 0xAC], [0x80], [0xFF],
+        ]
+        // Random mixes of ASCII runs and (mostly well-formed) multi-byte sequences.
+        var generator = SeededGenerator(seed: 0x5EED)
+        let pieces: [[UInt8]] = [Array("abcdefgh".utf8), [0xC3, 0xBC], [0xE2, 0x9C, 0x93], [0xF0, 0x9D, 0x84, 0x9E], [0xED, 0x9F, 0xBF],
+                                 [0xC3], [0x9C], [0xF0, 0x9D], [0x0A], [0xEF, 0xBB, 0xBF]]
+        for _ in 0..<2_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...12, using: &generator) { bytes += pieces.randomElement(using: &generator)! }
+            inputs.append(bytes)
+        }
+        for bytes in inputs {
+            let decoded = String(data: Data(bytes), encoding: .utf8)
+            #expect(UTF8Check.isValid(bytes) == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
+            let file = SourceFile(path: "f", data: Data(bytes))
+            #expect((file == nil) == (decoded == nil), "\(bytes)")
+            if let file, let decoded { #expect(file.bytes == Array(decoded.utf8) && file.text == decoded, "\(bytes)") }
+        }
     }
 
     @Test func rangesOrderAndUnion() {
