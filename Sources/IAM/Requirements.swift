@@ -171,7 +171,8 @@ public struct RequiredPermissions: Sendable {
     public init(yaml: String) throws {
         let file: KnowledgeFile
         do {
-            file = try YAMLDecoder().decode(KnowledgeFile.self, from: yaml)
+            guard let root = try Yams.compose(yaml: yaml) else { throw FileReader.Failure(message: "the file is empty", mark: nil) }
+            file = try KnowledgeFile(FileReader(root))
         } catch {
             throw RequiredPermissionsError(description: "iam-requirements.yaml does not decode: \(error)")
         }
@@ -254,19 +255,23 @@ public struct RequiredPermissions: Sendable {
 
     // MARK: The file
 
-    struct KnowledgeFile: Decodable {
-        struct Releases: Decodable { var first: String; var last: String }
-        struct Role: Decodable {
+    // Read from the composed YAML tree field by field. Every run reads this file before its IAM
+    // rules can start; through `YAMLDecoder` (Codable over the same tree) it took 25 ms of CPU,
+    // as much as reading every other knowledge file. A missing or mistyped field is an error
+    // naming it and its line, as the decoder's were.
+    struct KnowledgeFile {
+        struct Releases { var first: String; var last: String }
+        struct Role {
             var id: ModuleRole
             var description: String
             var ranges: [RangeEntry]
         }
-        struct RangeEntry: Decodable {
+        struct RangeEntry {
             var from: String
             var through: String
             var permissions: [Permission]
         }
-        struct Permission: Decodable {
+        struct Permission {
             var action: String
             var resource: String
             var need: Need
@@ -282,5 +287,124 @@ public struct RequiredPermissions: Sendable {
         var placeholders: [String: String]
         var features: [ModuleFeature]
         var roles: [Role]
+
+        init(_ r: FileReader) throws {
+            guard let schema = Int(try r.field("schema").string()) else { throw try r.field("schema").fail("`schema` is not a number") }
+            self.schema = schema
+            let releases = try r.field("releases")
+            self.releases = Releases(first: try releases.field("first").string(), last: try releases.field("last").string())
+            placeholders = try r.field("placeholders").mapping().mapValues { try $0.string() }
+            features = try r.field("features").sequence().map { f in
+                ModuleFeature(id: try f.field("id").string(), description: try f.field("description").string(), input: try f.field("input").string(),
+                              defaults: try f.field("defaults").sequence().map { d in
+                                  ModuleFeature.Default(from: try d.field("from").string(), value: try d.field("value").bool())
+                              })
+            }
+            roles = try r.field("roles").sequence().map { role in
+                Role(id: ModuleRole(try role.field("id").string()), description: try role.field("description").string(),
+                     ranges: try role.field("ranges").sequence().map { range in
+                         RangeEntry(from: try range.field("from").string(), through: try range.field("through").string(),
+                                    permissions: try range.field("permissions").sequence().map(Permission.init))
+                     })
+            }
+        }
+    }
+
+    /// A node of the composed file.
+    struct FileReader {
+        struct Failure: Error, CustomStringConvertible {
+            var message: String
+            var line: Int?
+            var column: Int?
+
+            init(message: String, mark: Mark?) {
+                self.message = message
+                line = mark?.line
+                column = mark?.column
+            }
+
+            var description: String { line.map { "line \($0), column \(column ?? 0): \(message)" } ?? message }
+        }
+
+        let node: Node
+        init(_ node: Node) { self.node = node }
+
+        func fail(_ message: String) -> Failure { Failure(message: message, mark: node.mark) }
+
+        var isNull: Bool {
+            guard case .scalar(let s) = node else { return false }
+            return s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string)
+        }
+
+        func string() throws -> String {
+            guard case .scalar(let s) = node, !isNull else { throw fail("expected a string") }
+            return s.string
+        }
+
+        func bool() throws -> Bool {
+            switch try string() {
+            case "true", "True", "TRUE": return true
+            case "false", "False", "FALSE": return false
+            default: throw fail("expected true or false")
+            }
+        }
+
+        func sequence() throws -> [FileReader] {
+            guard case .sequence(let items) = node else { throw fail("expected a list") }
+            return items.map(FileReader.init)
+        }
+
+        func mapping() throws -> [String: FileReader] {
+            guard case .mapping(let pairs) = node else { throw fail("expected a mapping") }
+            var out: [String: FileReader] = [:]
+            for (key, value) in pairs {
+                guard case .scalar(let k) = key else { throw FileReader(key).fail("expected a string key") }
+                out[k.string] = FileReader(value)
+            }
+            return out
+        }
+
+        /// The value under `key` (an error when it is missing or null).
+        func field(_ key: String) throws -> FileReader {
+            guard let value = try optionalField(key) else { throw fail("`\(key)` is missing") }
+            return value
+        }
+
+        /// The value under `key`, nil when it is missing or null.
+        func optionalField(_ key: String) throws -> FileReader? {
+            guard case .mapping(let pairs) = node else { throw fail("expected a mapping with `\(key)`") }
+            for (k, v) in pairs where k.scalar?.string == key {
+                let value = FileReader(v)
+                return value.isNull ? nil : value
+            }
+            return nil
+        }
+    }
+}
+
+extension RequiredPermissions.KnowledgeFile.Permission {
+    init(_ node: RequiredPermissions.FileReader) throws {
+        // Its fields looked up once (there are hundreds of permissions, each a flow mapping).
+        let fields = try node.mapping().filter { !$0.value.isNull }
+        func optional(_ key: String) -> RequiredPermissions.FileReader? { fields[key] }
+        func field(_ key: String) throws -> RequiredPermissions.FileReader {
+            guard let value = fields[key] else { throw node.fail("`\(key)` is missing") }
+            return value
+        }
+        action = try field("action").string()
+        resource = try field("resource").string()
+        let needText = try field("need").string()
+        guard let need = Need(rawValue: needText) else { throw try field("need").fail("`need` is `\(needText)`: expected required or degraded") }
+        self.need = need
+        since = try field("since").string()
+        when = try optional("when").map { try $0.sequence().map { try $0.string() } }
+        conditions = try optional("conditions").map { list in
+            try list.sequence().map { c in
+                RequirementCondition(op: try c.field("operator").string(), key: try c.field("key").string(),
+                                     values: try c.field("values").sequence().map { try $0.string() })
+            }
+        }
+        why = try optional("why")?.string()
+        cite = try field("cite").string()
     }
 }

@@ -23,6 +23,7 @@ enum TerminalText {
     ///   presentation scalars take two.
     static func cell(_ scalar: Unicode.Scalar, atColumn column: Int) -> Cell {
         let v = scalar.value
+        if v >= 0x20 && v < 0x7F { return Cell(text: String(scalar), width: 1) }
         if scalar == "\t" {
             let n = tabWidth - column % tabWidth
             return Cell(text: String(repeating: " ", count: n), width: n)
@@ -45,6 +46,7 @@ enum TerminalText {
     /// Terminal columns of a printable scalar (a compact `wcwidth`).
     static func width(of scalar: Unicode.Scalar) -> Int {
         let v = scalar.value
+        if v >= 0x20 && v < 0x7F { return 1 }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
         default: break
@@ -68,8 +70,16 @@ enum TerminalText {
         }
     }
 
+    /// Whether every byte of `text` is printable ASCII (space to `~`): each is drawn as itself in
+    /// one column, so the text is its own sanitized form and its width is its length. Nearly all
+    /// of a report is; asking the Unicode tables scalar by scalar was half of rendering it.
+    static func isPrintableASCII(_ text: some StringProtocol) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    }
+
     /// `text` made safe for one terminal line: every scalar drawn by `cell`.
     static func sanitized(_ text: String) -> String {
+        if isPrintableASCII(text) { return text }
         var out = ""
         var column = 0
         for scalar in text.unicodeScalars {
@@ -81,7 +91,8 @@ enum TerminalText {
     }
 
     /// The display width of a sanitized single-line string.
-    static func displayWidth(_ text: String) -> Int {
+    static func displayWidth(_ text: some StringProtocol) -> Int {
+        if isPrintableASCII(text) { return text.utf8.count }
         var column = 0
         for scalar in text.unicodeScalars { column += cell(scalar, atColumn: column).width }
         return column
@@ -95,28 +106,69 @@ enum TerminalText {
         var lines: [String] = []
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = sanitized(String(raw.hasSuffix("\r") ? raw.dropLast() : raw))
-            let leading = String(line.prefix { $0 == " " })
-            let body = line.dropFirst(leading.count)
-            let bullet = body.hasPrefix("- ") || body.hasPrefix("* ")
-            let hanging = leading + (bullet ? "  " : "")
-            var current = leading
-            var currentWidth = leading.count
-            var hasWord = false
-            for word in body.split(separator: " ", omittingEmptySubsequences: true) {
-                let w = displayWidth(String(word))
-                if hasWord && currentWidth + 1 + w > width {
-                    lines.append(current)
-                    current = hanging + word
-                    currentWidth = hanging.count + w
-                } else {
-                    if hasWord { current += " "; currentWidth += 1 }
-                    current += word
-                    currentWidth += w
-                }
-                hasWord = true
-            }
-            lines.append(hasWord ? current : "")
+            lines += isPrintableASCII(line) ? wrapASCII(line, width: width) : wrapLine(line, width: width)
         }
+        return lines
+    }
+
+    /// `wrap` of one sanitized line, Character by Character.
+    static func wrapLine(_ line: String, width: Int) -> [String] {
+        var lines: [String] = []
+        let leading = String(line.prefix { $0 == " " })
+        let body = line.dropFirst(leading.count)
+        let bullet = body.hasPrefix("- ") || body.hasPrefix("* ")
+        let hanging = leading + (bullet ? "  " : "")
+        var current = leading
+        var currentWidth = leading.count
+        var hasWord = false
+        for word in body.split(separator: " ", omittingEmptySubsequences: true) {
+            let w = displayWidth(word)
+            if hasWord && currentWidth + 1 + w > width {
+                lines.append(current)
+                current = hanging + word
+                currentWidth = hanging.count + w
+            } else {
+                if hasWord { current += " "; currentWidth += 1 }
+                current += word
+                currentWidth += w
+            }
+            hasWord = true
+        }
+        lines.append(hasWord ? current : "")
+        return lines
+    }
+}
+
+extension TerminalText {
+    /// `wrap` of one line of printable ASCII, on its bytes: one column a byte, words split at
+    /// spaces (most of what a report wraps; Character by Character it was most of rendering).
+    static func wrapASCII(_ line: String, width: Int) -> [String] {
+        let bytes = line.utf8
+        let space = UInt8(ascii: " ")
+        let leadingCount = bytes.prefix { $0 == space }.count
+        let body = bytes.dropFirst(leadingCount)
+        let leading = String(repeating: " ", count: leadingCount)
+        let bullet = body.starts(with: "- ".utf8) || body.starts(with: "* ".utf8)
+        let hanging = leading + (bullet ? "  " : "")
+        var lines: [String] = []
+        var current = leading
+        var currentWidth = leadingCount
+        var hasWord = false
+        for word in body.split(separator: space, omittingEmptySubsequences: true) {
+            let w = word.count
+            let text = Substring(word)
+            if hasWord && currentWidth + 1 + w > width {
+                lines.append(current)
+                current = hanging + text
+                currentWidth = hanging.utf8.count + w
+            } else {
+                if hasWord { current += " "; currentWidth += 1 }
+                current += text
+                currentWidth += w
+            }
+            hasWord = true
+        }
+        lines.append(hasWord ? current : "")
         return lines
     }
 }

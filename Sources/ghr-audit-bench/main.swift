@@ -225,14 +225,72 @@ func spawn(_ executable: String, _ arguments: [String], discardOutput: Bool = fa
 }
 
 /// Audits `root` in a child process.
+/// Time and peak RSS of `ghr-audit check ROOT --target 4.1.0` run as users run it (the `ghr-audit`
+/// built next to this executable, its report written to /dev/null), `runs` times; the counts
+/// (files, fleets, findings, evaluation steps) from one in-process child. Without that binary,
+/// and for `eager` (no command-line switch), everything comes from in-process children: they
+/// audit and render as `check` does, but do not load the probe's libraries (libcurl and what it
+/// links: about 6 MiB of the tool's resident pages).
 func measure(_ root: URL, runs: Int, workers: Int? = nil, eager: Bool = false) throws -> Measurement {
-    let args = ["--measure", root.path, "--runs", String(runs)] + (workers.map { ["--workers", String($0)] } ?? []) + (eager ? ["--eager"] : [])
+    let tool = eager ? nil : toolBinary()
+    let args = ["--measure", root.path, "--runs", String(tool == nil ? runs : 1)] + (workers.map { ["--workers", String($0)] } ?? []) + (eager ? ["--eager"] : [])
     guard let out = spawn(selfExecutable(), args),
           let line = out.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }),
-          let m = Measurement(line: String(line)) else {
+          var m = Measurement(line: String(line)) else {
         throw UsageError(description: "the measuring child process failed for \(root.path)")
     }
+    guard let tool else { return m }
+    var walls: [Double] = [], cpus: [Double] = [], peaks: [Double] = []
+    for _ in 0..<runs {
+        let arguments = ["check", root.path, "--target", "4.1.0"] + (workers.map { ["--jobs", String($0)] } ?? [])
+        guard let run = ToolRun(tool, arguments), run.exitStatus == 0 || run.exitStatus == 1 else {
+            throw UsageError(description: "`\(tool) \(arguments.joined(separator: " "))` failed")
+        }
+        walls.append(run.wallMs)
+        cpus.append(run.cpuMs)
+        peaks.append(run.peakMiB)
+    }
+    m.medianMs = median(walls)
+    m.cpuPerWall = cpus.reduce(0, +) / walls.reduce(0, +)
+    m.peakMiB = peaks.max() ?? m.peakMiB
     return m
+}
+
+/// The `ghr-audit` built next to this executable, when there is one.
+func toolBinary() -> String? {
+    let path = URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent().appendingPathComponent("ghr-audit").path
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+}
+
+/// One run of a program, its output discarded: wall time, and its own CPU time and peak RSS
+/// (`wait4`'s resource usage of that child alone).
+struct ToolRun {
+    var wallMs: Double
+    var cpuMs: Double
+    var peakMiB: Double
+    /// Nil when it did not exit normally.
+    var exitStatus: Int32?
+
+    init?(_ path: String, _ arguments: [String]) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        var status: Int32 = 0
+        var usage = rusage()
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0, wait4(pid, &status, 0, &usage) == pid else { return nil }
+        wallMs = milliseconds(clock.now - start)
+        func ms(_ t: timeval) -> Double { Double(t.tv_sec) * 1000 + Double(t.tv_usec) / 1000 }
+        cpuMs = ms(usage.ru_utime) + ms(usage.ru_stime)
+        peakMiB = Double(usage.ru_maxrss) / 1024   // kilobytes on Linux
+        exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : nil
+    }
 }
 
 /// Median milliseconds of `cat` over every file below `root` (the floor any reader has).
@@ -457,6 +515,11 @@ func run() throws {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("ghr-audit-bench-\(ProcessInfo.processInfo.processIdentifier)")
     defer { if !options.keep { try? FileManager.default.removeItem(at: base) } }
     print("ghr-audit-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores; every audit at target 4.1.0 in its own process")
+    if let tool = toolBinary() {
+        print("times and peak RSS: `\(tool) check DIR --target 4.1.0`, report to /dev/null (the tool's own process)")
+    } else {
+        print("times and peak RSS: in-process children (no ghr-audit next to this executable: build it with `swift build -c release --product ghr-audit`)")
+    }
     if options.only.contains("monorepo") { try monorepo(options, base: base); print("") }
     if options.only.contains("roots") { try manyRoots(options, base: base); print("") }
     if options.only.contains("frontend") { frontEnd(options); print("") }

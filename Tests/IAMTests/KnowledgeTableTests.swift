@@ -4,6 +4,7 @@ import Testing
 @testable import IAM
 @testable import DevTools
 import TestSupport
+import Yams
 
 /// The committed table `rules/knowledge/iam-requirements.yaml`.
 enum KnowledgeTable {
@@ -168,6 +169,76 @@ enum KnowledgeTable {
                     #expect(r.introduced <= v)
                     #expect(r.why?.isEmpty == false)
                 }
+            }
+        }
+    }
+}
+
+/// The table is read field by field from the composed YAML (not through `YAMLDecoder`): it gives
+/// what a Codable decoding of the same file gives, and names what is wrong where it is.
+@Suite struct KnowledgeTableReading {
+    struct Mirror: Decodable {
+        struct Role: Decodable { var id: String; var description: String; var ranges: [Range] }
+        struct Range: Decodable { var from: String; var through: String; var permissions: [Permission] }
+        struct Permission: Decodable {
+            var action: String, resource: String, need: Need, since: String, cite: String
+            var when: [String]?, conditions: [RequirementCondition]?, why: String?
+        }
+        var placeholders: [String: String]
+        var features: [ModuleFeature]
+        var roles: [Role]
+    }
+
+    @Test func readsWhatTheCodableDecodingReads() throws {
+        let text = try #require(KnowledgeTable.text, "\(KnowledgeTable.relativePath) is missing")
+        let table = try RequiredPermissions(yaml: text)
+        let mirror = try YAMLDecoder().decode(Mirror.self, from: text)
+        #expect(table.placeholders == mirror.placeholders)
+        #expect(table.features == mirror.features)
+        #expect(table.roles == mirror.roles.map { ModuleRole($0.id) }.sorted())
+        var compared = 0
+        for role in mirror.roles {
+            #expect(table.description(of: ModuleRole(role.id)) == role.description)
+            for range in role.ranges {
+                let expected = range.permissions.map { p in
+                    Requirement(role: ModuleRole(role.id), action: p.action, resource: p.resource, need: p.need,
+                                introduced: ModuleVersion(p.since)!, features: p.when ?? [], conditions: p.conditions ?? [],
+                                why: p.why, citation: p.cite)
+                }
+                #expect(table.for(role: ModuleRole(role.id), at: ModuleVersion(range.from)!) == expected, "\(role.id) from \(range.from)")
+                compared += expected.count
+            }
+        }
+        #expect(compared > 500)   // 689 when written
+    }
+
+    @Test func aMissingOrWrongFieldIsNamedWithItsLine() {
+        let good = """
+        schema: 1
+        releases: {first: "3.0.0", last: "7.11.0"}
+        placeholders: {account: "the account"}
+        features:
+          - {id: "kms", input: "kms_key_arn", description: "a key", defaults: [{from: "3.0.0", value: false}]}
+        roles:
+          - id: "webhook"
+            description: "the webhook"
+            ranges:
+              - from: "3.0.0"
+                through: "7.11.0"
+                permissions:
+                  - {action: "sqs:SendMessage", resource: "*", need: required, since: "3.0.0", cite: "c", when: ["kms"]}
+        """
+        #expect(throws: Never.self) { try RequiredPermissions(yaml: good) }
+        for (broken, says) in [(good.replacingOccurrences(of: ", cite: \"c\"", with: ""), "`cite` is missing"),
+                               (good.replacingOccurrences(of: "need: required", with: "need: maybe"), "`need` is `maybe`"),
+                               (good.replacingOccurrences(of: "value: false", with: "value: perhaps"), "expected true or false"),
+                               (good.replacingOccurrences(of: "when: [\"kms\"]", with: "when: [\"nope\"]"), "unknown feature `nope`")] {
+            do {
+                _ = try RequiredPermissions(yaml: broken)
+                Issue.record("accepted: \(says)")
+            } catch {
+                #expect("\(error)".contains(says), "\(error)")
+                if !says.hasPrefix("unknown") { #expect("\(error)".contains("line "), "\(error)") }
             }
         }
     }

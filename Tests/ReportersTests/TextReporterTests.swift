@@ -1,5 +1,6 @@
 import AuditCore
 import Testing
+import TestSupport
 
 @testable import Reporters
 
@@ -158,5 +159,45 @@ import Testing
         let report = Report(toolVersion: "0", target: "t", filesScanned: 1, filesByKind: [:], modules: [], findings: [finding], rules: [])
         let out = Reporters.render(report, as: .text, options: RenderOptions(sources: [file.path: file]))
         #expect(out.contains("      in other.tf:\n      other.tf:2:3-2:5: replace with `x`\n      other.tf:4:1: insert `y␊`\n"))
+    }
+
+    /// Printable ASCII is drawn as itself, one column each, without asking the Unicode tables:
+    /// the tables agree for every such scalar, and sanitizing or measuring any mix of ASCII,
+    /// tabs, controls and other scalars gives what drawing it scalar by scalar gives.
+    @Test func printableASCIIFastPathAgreesWithTheTables() {
+        for v in UInt32(0x20)..<0x7F {
+            let scalar = Unicode.Scalar(v)!
+            let category = scalar.properties.generalCategory
+            #expect(![.nonspacingMark, .enclosingMark, .format].contains(category) && !scalar.properties.isEmojiPresentation
+                    && !TerminalText.isEastAsianWide(v), "U+\(String(v, radix: 16))")
+        }
+        let pieces = ["plain words", " ", "\t", "\u{1B}[2J", "\u{7F}", "\u{85}", "日本", "e\u{301}", "\u{202E}", "🚀", "~", "\u{AD}"]
+        var generator = SeededGenerator(seed: 7)
+        for _ in 0..<500 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...8, using: &generator) { text += pieces.randomElement(using: &generator)! }
+            var drawn = "", column = 0
+            for scalar in text.unicodeScalars {
+                let cell = TerminalText.cell(scalar, atColumn: column)
+                drawn += cell.text
+                column += cell.width
+            }
+            #expect(TerminalText.sanitized(text) == drawn, "\(text.debugDescription)")
+            // The width of a sanitized line is the columns it was drawn in.
+            #expect(TerminalText.displayWidth(drawn) == column, "\(text.debugDescription)")
+        }
+    }
+
+    /// A line of printable ASCII wraps on its bytes exactly as Character by Character.
+    @Test func asciiWrapAgreesWithTheCharacterWrap() {
+        let words = ["a", "word", "longer-than-the-width-of-the-column", "- ", "* ", "  ", " ", "x=1", "`code`", "https://example.com/a/b"]
+        var generator = SeededGenerator(seed: 11)
+        for _ in 0..<1_000 {
+            var line = ""
+            for _ in 0..<Int.random(in: 0...14, using: &generator) { line += words.randomElement(using: &generator)! }
+            for width in [1, 8, 20, 40] {
+                #expect(TerminalText.wrapASCII(line, width: width) == TerminalText.wrapLine(line, width: width), "\(line.debugDescription) at \(width)")
+            }
+        }
     }
 }
