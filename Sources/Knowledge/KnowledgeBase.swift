@@ -71,26 +71,30 @@ public struct KnowledgeBase: Sendable {
     /// What other modules work out from this base, once (see `DerivedKnowledge`).
     public let derived = DerivedKnowledge()
 
-    /// The data files and the rule catalogue, read side by side: the data files (most of the
-    /// bytes) on one worker, the rule files one by one on the others. Every run pays this before
-    /// it reads the repository, so on a small repository it is most of the time.
+    /// The data files and the rule files, each read on whichever core is free (the data files,
+    /// largest first, are most of the bytes; read on one worker they were the whole load's
+    /// critical path), then assembled. Every run pays this before it reads the repository, so on
+    /// a small repository it is a large part of the time.
     private enum Part: Sendable {
-        case data(KnowledgeFiles.Decoded, [CatalogProblem])
+        case data(String, KnowledgeFiles.ReadFile)
         case rule(RuleMetadata?, [CatalogProblem])
     }
 
     private static func loadCatalogue(files: [String: String]) throws -> KnowledgeBase {
         let rulePaths = files.keys.sorted().filter(RuleCatalogLoader.isRuleFile)
-        let parts = Parallel.map(rulePaths.count + 1) { i -> Part in
-            if i == 0 {
-                let (data, problems) = KnowledgeFiles.decode(files: files)
-                return .data(data, problems)
+        let readers = KnowledgeFiles.readers
+        let parts = Parallel.map(readers.count + rulePaths.count) { i -> Part in
+            if i < readers.count {
+                return .data(readers[i].path, KnowledgeFiles.read(readers[i].path, files: files, with: readers[i].read))
             }
-            let (rule, problems) = RuleCatalogLoader.parseRule(path: rulePaths[i - 1], text: files[rulePaths[i - 1]]!)
+            let path = rulePaths[i - readers.count]
+            let (rule, problems) = RuleCatalogLoader.parseRule(path: path, text: files[path]!)
             return .rule(rule, problems)
         }
-        guard case .data(let data, let dataProblems) = parts[0] else { preconditionFailure("the data files are the first part") }
-        let (rules, ruleProblems) = RuleCatalogLoader.collect(parts.dropFirst().compactMap { part in
+        var read: [String: KnowledgeFiles.ReadFile] = [:]
+        for case .data(let path, let file) in parts { read[path] = file }
+        let (data, dataProblems) = KnowledgeFiles.decode(files: files, read: read)
+        let (rules, ruleProblems) = RuleCatalogLoader.collect(parts.compactMap { part in
             if case .rule(let rule, let problems) = part { (rule, problems) } else { nil }
         })
         var fatal = dataProblems

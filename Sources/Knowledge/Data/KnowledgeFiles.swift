@@ -125,22 +125,54 @@ package enum KnowledgeFiles {
     ///
     /// Reads Yams nodes directly rather than through `YAMLDecoder`: it is several times faster
     /// and keeps a quoted `"null"` (a default written `null`) a string.
-    static func decode(files: [String: String]) -> (Decoded, [CatalogProblem]) {
+    /// A data file composed and read into its rows, or why it could not be.
+    package enum ReadFile: Sendable {
+        case rows(any Sendable)
+        case problem(CatalogProblem)
+        case missing
+    }
+
+    /// Every data file with the reader of its rows, largest first (`inputs.yaml` is two thirds of
+    /// their bytes): each can be read on a core of its own (`read`), before `decode` assembles them.
+    static let readers: [(path: String, read: @Sendable (NodeReader) throws -> any Sendable)] = [
+        (inputsPath, { try InputsFile(node: $0) }),
+        (fingerprintsPath, { try FingerprintsFile(node: $0) }),
+        (lambdaPackagesPath, { try LambdaPackagesFile(node: $0) }),
+        (validationsPath, { try ValidationsFile(node: $0) }),
+        (releasesPath, { try ReleasesFile(node: $0) }),
+        (renamesPath, { try RenamesFile(node: $0) }),
+        (providerRequirementsPath, { try ProviderRequirementsFile(node: $0) }),
+        (lambdaContractsPath, { try LambdaContractsFile(node: $0) }),
+        (runnerVersionsPath, { try RunnerVersionsFile(node: $0) }),
+    ]
+
+    /// `path` of `files` composed and read into its rows by `reader`.
+    static func read(_ path: String, files: [String: String], with reader: (NodeReader) throws -> any Sendable) -> ReadFile {
+        guard let text = files[path] else { return .missing }
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw NodeReader.Failure(message: "empty file", mark: nil) }
+            return .rows(try reader(NodeReader(node)))
+        } catch let failure as NodeReader.Failure {
+            return .problem(CatalogProblem(path: "rules/" + path, line: failure.line, column: failure.column, "cannot decode: \(failure.message)"))
+        } catch {
+            return .problem(CatalogProblem(path: "rules/" + path, "cannot decode: \(error)"))
+        }
+    }
+
+    /// Decodes the data files, taking those already read from `read` (by path) and reading the
+    /// others here.
+    static func decode(files: [String: String], read alreadyRead: [String: ReadFile] = [:]) -> (Decoded, [CatalogProblem]) {
         var out = Decoded()
         var problems: [CatalogProblem] = []
 
-        func load<T>(_ build: (NodeReader) throws -> T, _ path: String) -> T? {
-            guard let text = files[path] else {
+        func load<T: Sendable>(_ build: @escaping (NodeReader) throws -> T, _ path: String) -> T? {
+            switch alreadyRead[path] ?? read(path, files: files, with: { try build($0) }) {
+            case .rows(let rows):
+                return rows as? T
+            case .problem(let problem):
+                problems.append(problem)
+            case .missing:
                 problems.append(CatalogProblem(path: "rules/" + path, "knowledge file is missing; run `swift run ghr-audit-dev extract-knowledge`"))
-                return nil
-            }
-            do {
-                guard let node = try Yams.compose(yaml: text) else { throw NodeReader.Failure(message: "empty file", mark: nil) }
-                return try build(NodeReader(node))
-            } catch let failure as NodeReader.Failure {
-                problems.append(CatalogProblem(path: "rules/" + path, line: failure.line, column: failure.column, "cannot decode: \(failure.message)"))
-            } catch {
-                problems.append(CatalogProblem(path: "rules/" + path, "cannot decode: \(error)"))
             }
             return nil
         }
