@@ -31,42 +31,7 @@ struct GHRAudit: ParsableCommand {
 
 /// Loads the knowledge base or fails with an environment error.
 func loadKnowledge() throws -> KnowledgeBase {
-    do { return try KnowledgePreload.shared.take() } catch { throw EnvironmentError("the embedded knowledge base could not be loaded: \(error)") }
-}
-
-/// The knowledge base, read from the start of the process by the commands that need it: reading
-/// its YAML is most of a small repository's run (about 30 ms), and it then happens while the
-/// command line is parsed and the IAM table is read, on another core.
-final class KnowledgePreload: @unchecked Sendable {
-    static let shared = KnowledgePreload()
-
-    /// First arguments whose command never reads the knowledge base.
-    static let needless: Set<String> = ["version", "schema", "help", "-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
-
-    private let done = DispatchGroup()
-    // Written once by the loading thread before `done` is left, read after waiting on it.
-    private var result: Result<KnowledgeBase, any Error>?
-    private var started = false
-
-    /// Starts the load (called once, on the main thread, before the arguments are parsed).
-    func start() {
-        started = true
-        done.enter()
-        DispatchQueue.global(qos: .userInitiated).async {
-            let result = Result { try KnowledgeBase.load() }
-            self.result = result
-            self.done.leave()
-            // Then what the rules derive from it (the IAM table), while the repository is read.
-            if case .success(let knowledge) = result { RuleContext.prepare(knowledge) }
-        }
-    }
-
-    /// The loaded base (loaded now when nothing started it).
-    func take() throws -> KnowledgeBase {
-        guard started else { return try KnowledgeBase.load() }
-        done.wait()
-        return try result!.get()
-    }
+    do { return try KnowledgeBase.load() } catch { throw EnvironmentError("the embedded knowledge base could not be loaded: \(error)") }
 }
 
 func writeStdout(_ s: String) {
@@ -89,10 +54,6 @@ Allocator.limitArenas()
 // `config.sh`, …): started under such a name with GHR_REHEARSAL set, it is that stub and nothing else.
 if let stub = RehearsalStub.name(forArgv0: CommandLine.arguments[0], environment: ProcessInfo.processInfo.environment) {
     exit(RehearsalStub.main(name: stub, args: Array(CommandLine.arguments.dropFirst()), argv0: CommandLine.arguments[0]))
-}
-
-if !KnowledgePreload.needless.contains(CommandLine.arguments.dropFirst().first ?? "check") {
-    KnowledgePreload.shared.start()
 }
 
 // Exit statuses: ArgumentParser's usage errors become 2, as do environment errors; findings are 1.
