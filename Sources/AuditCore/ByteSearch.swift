@@ -53,3 +53,19 @@ extension String {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension StringProtocol {
+    /// The text without leading and trailing white space: the set Foundation's
+    /// `.whitespacesAndNewlines` holds (the scalars with Unicode's `White_Space` property, and
+    /// U+200B ZERO WIDTH SPACE, which Foundation counts too; checked over every scalar). Foundation's
+    /// `trimmingCharacters(in:)` bridges to `NSString` and copies through UTF-16 first: reading
+    /// the rule catalogue's prose that way was a seventh of loading the knowledge base.
+    public var trimmingWhitespace: String {
+        func isSpace(_ s: Unicode.Scalar) -> Bool {
+            s.value < 0x80 ? (s.value == 0x20 || (0x09...0x0D).contains(s.value)) : (s.value == 0x200B || s.properties.isWhitespace)
+        }
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first..<scalars.index(after: last)])
+    }
+}

@@ -39,6 +39,24 @@ struct PositionTests {
         #expect(SourceFile(path: "bad.tf", data: Data([0x61, 0xC3, 0x28])) == nil)
     }
 
+    /// Trimming white space natively gives what Foundation's `.whitespacesAndNewlines` gives.
+    @Test func whitespaceIsTrimmedAsFoundationTrimsIt() {
+        let pieces = ["a", " ", "\t", "\n", "\r\n", "\u{0B}", "\u{0C}", "\u{85}", "\u{A0}", "\u{2003}", "\u{2028}", "\u{3000}",
+                      "\u{200B}", "é", "e\u{301}", "日", "🚀", "x y"]
+        var generator = SeededGenerator(seed: 3)
+        for _ in 0..<2_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...8, using: &generator) { text += pieces.randomElement(using: &generator)! }
+            #expect(text.trimmingWhitespace == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(text.debugDescription)")
+        }
+        // Every scalar up to U+3100 (past the last white space, U+3000) alone: the same set.
+        for v in UInt32(0)...0x3100 {
+            guard let scalar = Unicode.Scalar(v) else { continue }
+            let text = String(scalar)
+            #expect(text.trimmingWhitespace == text.trimmingCharacters(in: .whitespacesAndNewlines), "U+\(String(v, radix: 16))")
+        }
+    }
+
     /// The loader's byte check agrees with Foundation's UTF-8 decoding on every input: the same
     /// files are accepted, with the same bytes (a leading BOM dropped), and the same are refused.
     @Test func bytesAreCheckedAsFoundationDecodesThem() {

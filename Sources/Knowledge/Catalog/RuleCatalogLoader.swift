@@ -81,7 +81,7 @@ package enum RuleCatalogLoader {
 
         func prose(_ key: String, singleLine: Bool) -> String {
             guard let node = map[key]?.value, let s = r.string(node, what: Wording.quoted(key)) else { return "" }
-            let trimmed = s.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = s.trimmingWhitespace
             if trimmed.isEmpty {
                 r.report(node, "\(Wording.quoted(key)) is empty")
             } else if singleLine {
@@ -98,7 +98,7 @@ package enum RuleCatalogLoader {
         var suppressWhen: String?
         if let node = map["suppress_when"]?.value, !YAMLReading.isNull(node) {
             suppressWhen = r.string(node, what: "`suppress_when`")
-            if suppressWhen?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true {
+            if suppressWhen?.trimmingWhitespace.isEmpty == true {
                 r.report(node, "`suppress_when` is empty; remove the key when suppressing is never fine")
                 suppressWhen = nil
             }

@@ -234,7 +234,7 @@ public struct RuleMetadata: Sendable, Hashable, Codable {
     /// The reporter's view of the rule.
     public var descriptor: RuleDescriptor {
         let help = [rationale, remediation]
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .map(\.trimmingWhitespace)
             .filter { !$0.isEmpty }
             .joined(separator: "\n\n")
         return RuleDescriptor(id: id, title: title, severity: severity, tags: tags.map(\.rawValue), summary: summary,
