@@ -32,6 +32,34 @@ extension String {
 }
 
 extension String {
+    /// The first occurrence of `needle` at or after `from`, byte for byte (UTF-8): Foundation's
+    /// `range(of:)` without the bridge to `NSString`, for ASCII markers such as `://`.
+    public func rangeOfBytes(_ needle: String, from: String.Index? = nil) -> Range<String.Index>? {
+        let start = from.map { utf8.distance(from: utf8.startIndex, to: $0) } ?? 0
+        var haystack = self
+        var needle = needle
+        let found: Int? = haystack.withUTF8 { h in
+            needle.withUTF8 { n in
+                guard let hb = h.baseAddress, let nb = n.baseAddress, !n.isEmpty, h.count - start >= n.count else { return nil }
+                let first = Int32(n[0])
+                var at = start
+                let last = h.count - n.count
+                while at <= last {
+                    guard let hit = memchr(hb + at, first, last - at + 1) else { return nil }
+                    let offset = UnsafeRawPointer(hit) - UnsafeRawPointer(hb)
+                    if memcmp(hb + offset, nb, n.count) == 0 { return offset }
+                    at = offset + 1
+                }
+                return nil
+            }
+        }
+        guard let found else { return nil }
+        let lower = utf8.index(utf8.startIndex, offsetBy: found)
+        return lower..<utf8.index(lower, offsetBy: needle.utf8.count)
+    }
+}
+
+extension String {
     /// The text with every occurrence of `target` replaced by `replacement`, left to right, byte
     /// for byte (UTF-8): Foundation's `replacingOccurrences` without the bridge to `NSString`, for
     /// ASCII markers such as `${path.module}`.

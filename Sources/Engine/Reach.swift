@@ -55,12 +55,12 @@ enum Reach {
                 guard let pattern = pathPattern(literal) else { continue }
                 for base in bases {
                     guard let joined = Paths.join(base, pattern) else { continue }
-                    if pattern.contains("*") {
+                    if pattern.utf8.contains(UInt8(ascii: "*")) {
                         guard let glob = try? Glob(joined, syntax: .fileset) else { continue }
                         for c in byDirectory[Paths.directory(of: joined)] ?? [] where glob.matches(c) { reached.insert(c) }
                     } else if candidateSet.contains(joined) {
                         reached.insert(joined)
-                    } else if file.kind == .packer, !joined.isEmpty, !Paths.fileName(of: joined).contains(".") {
+                    } else if file.kind == .packer, !joined.isEmpty, !Paths.fileName(of: joined).utf8.contains(UInt8(ascii: ".")) {
                         // A folder a Packer provisioner copies: everything below it.
                         for (d, paths) in byDirectory where d == joined || d.hasPrefix(joined + "/") { reached.formUnion(paths) }
                     }

@@ -977,7 +977,7 @@ extension Evaluation {
                                arguments.last?.range ?? range)
             }
         }
-        if name.contains("::") {
+        if name.containsBytes("::") {
             return unknown("provider function `\(name)` is not evaluated statically", range)
         }
         if Evaluation.ownFunctions.contains(name) {

@@ -639,7 +639,7 @@ final class BashParser {
     }
 
     private func functionDefinitionAhead() -> (name: String, nameEnd: Int, afterParens: Int)? {
-        guard let (name, end) = peekBareWord(), !Self.reserved.contains(name), !name.contains("="),
+        guard let (name, end) = peekBareWord(), !Self.reserved.contains(name), !name.utf8.contains(Byte.eq),
               name.utf8.allSatisfy({ $0.isIdentifierByte || $0 == Byte.minus || $0 == Byte.dot || $0 == Byte.colon || $0 == Byte.at })
         else { return nil }
         var p = end

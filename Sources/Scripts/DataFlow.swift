@@ -281,11 +281,12 @@ final class FlowAnalysis {
         return false
     }
 
+    /// Whether `needle` (ASCII) occurs in `text` other than right after a `$`.
     private func containsLiteral(_ needle: String, in text: String) -> Bool {
-        var search = Substring(text)
-        while let r = search.range(of: needle) {
-            if r.lowerBound == text.startIndex || text[text.index(before: r.lowerBound)] != "$" { return true }
-            search = search[r.upperBound...]
+        var from = text.startIndex
+        while let r = text.rangeOfBytes(needle, from: from) {
+            if r.lowerBound == text.startIndex || text.utf8[text.utf8.index(before: r.lowerBound)] != UInt8(ascii: "$") { return true }
+            from = r.upperBound
         }
         return false
     }
@@ -367,7 +368,7 @@ final class FlowAnalysis {
         if f.contains(.instanceID) || f.contains(.tokenPath) { return true }
         if w.references.contains(where: { Self.looksLikeInstanceIdName($0.name) || Self.looksLikeTokenPathName($0.name) }) { return true }
         let x = expanded(w).lowercased()
-        return x.contains("/tokens/") || x.contains(Needle.instanceIdPath)
+        return x.containsBytes("/tokens/") || x.containsBytes(Needle.instanceIdPath)
     }
 
     static func normalizedName(_ name: String) -> String {
@@ -387,7 +388,7 @@ final class FlowAnalysis {
         if program == "ec2-metadata" { return words.contains { $0 == "-i" || $0 == "--instance-id" } }
         if program == "ec2metadata" { return words.contains("--instance-id") }
         if program == "get-ec2instancemetadata" { return words.contains { $0.lowercased() == "instanceid" } }
-        if words.contains(where: { $0.contains(Needle.instanceIdPath) }) { return true }
+        if words.contains(where: { $0.containsBytes(Needle.instanceIdPath) }) { return true }
         guard !isOutputOnly(c) else { return false }
         return c.words.contains { !script.literalOccurrences(of: "instanceId", in: $0).isEmpty }
     }

@@ -184,9 +184,9 @@ struct MarkerScanner {
                 for (w, x) in zip(c.words, expandedWords) where x.contains(Needle.imdsHost + "/latest/api/token") && isPut {
                     add(.imdsV2Token, w, i)
                 }
-                let hasHeader = expandedWords.contains { $0.lowercased().contains(Needle.imdsTokenHeader) }
+                let hasHeader = expandedWords.contains { $0.lowercased().containsBytes(Needle.imdsTokenHeader) }
                     || c.words.contains { flow.wordFacts($0, function: c.function).contains(.imdsTokenHeader) }
-                    || c.words.contains { nestedText($0).lowercased().contains(Needle.imdsTokenHeader) }
+                    || c.words.contains { nestedText($0).lowercased().containsBytes(Needle.imdsTokenHeader) }
                 if !hasHeader, !isPut {
                     for (w, x) in zip(c.words, expandedWords)
                     where ["/latest/meta-data", "/latest/dynamic", "/latest/user-data"].contains(where: { x.contains(Needle.imdsHost + $0) }) {

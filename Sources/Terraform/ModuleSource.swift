@@ -64,8 +64,8 @@ public struct ModuleSource: Sendable, Hashable {
         // The subdirectory marker is the first "//" that is not part of "scheme://".
         var sub: String?
         var searchStart = s.startIndex
-        if let scheme = s.range(of: "://") { searchStart = scheme.upperBound }
-        if let r = s.range(of: "//", range: searchStart..<s.endIndex) {
+        if let scheme = s.rangeOfBytes("://") { searchStart = scheme.upperBound }
+        if let r = s.rangeOfBytes("//", from: searchStart) {
             sub = String(s[r.upperBound...])
             s = String(s[..<r.lowerBound])
         }
@@ -84,9 +84,9 @@ public struct ModuleSource: Sendable, Hashable {
             return
         }
         let parts = s.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        if parts.count == 3, parts.allSatisfy({ !$0.isEmpty && !$0.contains(":") }) {
+        if parts.count == 3, parts.allSatisfy({ !$0.isEmpty && !$0.utf8.contains(UInt8(ascii: ":")) }) {
             origin = .registry(host: nil, namespace: parts[0], name: parts[1], provider: parts[2])
-        } else if parts.count == 4, parts[0].contains("."), parts.dropFirst().allSatisfy({ !$0.isEmpty }) {
+        } else if parts.count == 4, parts[0].utf8.contains(UInt8(ascii: ".")), parts.dropFirst().allSatisfy({ !$0.isEmpty }) {
             origin = .registry(host: parts[0], namespace: parts[1], name: parts[2], provider: parts[3])
         } else {
             origin = .other

@@ -39,6 +39,26 @@ struct PositionTests {
         #expect(SourceFile(path: "bad.tf", data: Data([0x61, 0xC3, 0x28])) == nil)
     }
 
+    /// A byte search for an ASCII needle finds what Foundation's `range(of:range:)` finds.
+    @Test func bytesAreFoundWhereFoundationFindsThem() {
+        let pieces = ["a", "/", "//", "://", ":", "é", "e\u{301}", "日", "🚀", "x", "$", "=", "::"]
+        let needles = ["//", "://", ":", "$x", "a/", "::"]
+        var generator = SeededGenerator(seed: 5)
+        for _ in 0..<2_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...10, using: &generator) { text += pieces.randomElement(using: &generator)! }
+            for needle in needles {
+                let expected = text.range(of: needle)
+                #expect(text.rangeOfBytes(needle) == expected, "\(text.debugDescription) \(needle)")
+                if let first = expected {
+                    #expect(text.rangeOfBytes(needle, from: first.upperBound) == text.range(of: needle, range: first.upperBound..<text.endIndex),
+                            "\(text.debugDescription) \(needle) after the first")
+                }
+            }
+        }
+        #expect("abc".rangeOfBytes("") == nil && "".rangeOfBytes("a") == nil)
+    }
+
     /// Trimming white space natively gives what Foundation's `.whitespacesAndNewlines` gives.
     @Test func whitespaceIsTrimmedAsFoundationTrimsIt() {
         let pieces = ["a", " ", "\t", "\n", "\r\n", "\u{0B}", "\u{0C}", "\u{85}", "\u{A0}", "\u{2003}", "\u{2028}", "\u{3000}",
