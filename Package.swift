@@ -28,7 +28,7 @@ let package = Package(
         // Terraform semantics on top of HCL: variables, locals, module calls, the deployment model.
         .target(name: "Terraform", dependencies: ["AuditCore", "HCL", "Documents", "Knowledge"], swiftSettings: strict),
         // IAM policy model and evaluation (identity policy + permission boundary), policy front ends.
-        .target(name: "IAM", dependencies: ["AuditCore", "Documents", "HCL", "Yams"], swiftSettings: strict),
+        .target(name: "IAM", dependencies: ["AuditCore", "Documents", "HCL", "Knowledge", "Yams"], swiftSettings: strict),
         // CI-gate mechanics: inline suppressions, baselines, the config file, applying fixes. The config
         // is read with Documents' YAML, HCL comments with HCL's lexer.
         .target(name: "Gate", dependencies: ["AuditCore", "Documents", "HCL"], swiftSettings: strict),

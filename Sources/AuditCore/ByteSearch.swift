@@ -9,25 +9,7 @@ extension String {
     /// looks for in whole files this is what `contains` means, without Foundation's
     /// Unicode-aware search (which bridges the text to `NSString` first).
     public func containsBytes(_ needle: String) -> Bool {
-        var haystack = self
-        var needle = needle
-        return haystack.withUTF8 { h in
-            needle.withUTF8 { n in
-                if n.isEmpty { return true }
-                guard h.count >= n.count, let hb = h.baseAddress, let nb = n.baseAddress else { return false }
-                // Each place the first byte occurs (memchr), then the rest compared (memcmp).
-                let first = Int32(n[0])
-                var at = 0
-                let last = h.count - n.count
-                while at <= last {
-                    guard let hit = memchr(hb + at, first, last - at + 1) else { return false }
-                    let offset = UnsafeRawPointer(hit) - UnsafeRawPointer(hb)
-                    if memcmp(hb + offset, nb, n.count) == 0 { return true }
-                    at = offset + 1
-                }
-                return false
-            }
-        }
+        needle.isEmpty || rangeOfBytes(needle) != nil
     }
 }
 

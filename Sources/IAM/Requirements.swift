@@ -1,5 +1,6 @@
 import AuditCore
 import Foundation
+import Knowledge
 // Yams reaches this target through `Knowledge`; see the report: Package.swift should list it.
 import Yams
 
@@ -171,8 +172,8 @@ public struct RequiredPermissions: Sendable {
     public init(yaml: String) throws {
         let file: KnowledgeFile
         do {
-            guard let root = try Yams.compose(yaml: yaml) else { throw FileReader.Failure(message: "the file is empty", mark: nil) }
-            file = try KnowledgeFile(FileReader(root))
+            guard let root = try Yams.compose(yaml: yaml) else { throw NodeReader.Failure(message: "the file is empty", mark: nil) }
+            file = try KnowledgeFile(NodeReader(root))
         } catch {
             throw RequiredPermissionsError(description: "iam-requirements.yaml does not decode: \(error)")
         }
@@ -288,123 +289,51 @@ public struct RequiredPermissions: Sendable {
         var features: [ModuleFeature]
         var roles: [Role]
 
-        init(_ r: FileReader) throws {
-            guard let schema = Int(try r.field("schema").string()) else { throw try r.field("schema").fail("`schema` is not a number") }
-            self.schema = schema
-            let releases = try r.field("releases")
-            self.releases = Releases(first: try releases.field("first").string(), last: try releases.field("last").string())
-            placeholders = try r.field("placeholders").mapping().mapValues { try $0.string() }
-            features = try r.field("features").sequence().map { f in
-                ModuleFeature(id: try f.field("id").string(), description: try f.field("description").string(), input: try f.field("input").string(),
-                              defaults: try f.field("defaults").sequence().map { d in
-                                  ModuleFeature.Default(from: try d.field("from").string(), value: try d.field("value").bool())
-                              })
+        init(_ node: NodeReader) throws {
+            let r = try node.fields()
+            schema = try r.required("schema").int()
+            let releases = try r.required("releases").fields()
+            self.releases = Releases(first: try releases.required("first").string(), last: try releases.required("last").string())
+            placeholders = Dictionary(try r.required("placeholders").entries().map { ($0.0, try $0.1.string()) }, uniquingKeysWith: { a, _ in a })
+            features = try r.required("features").list().map { node in
+                let f = try node.fields()
+                return ModuleFeature(id: try f.required("id").string(), description: try f.required("description").string(), input: try f.required("input").string(),
+                                     defaults: try f.required("defaults").list().map { node in
+                                         let d = try node.fields()
+                                         return ModuleFeature.Default(from: try d.required("from").string(), value: try d.required("value").bool())
+                                     })
             }
-            roles = try r.field("roles").sequence().map { role in
-                Role(id: ModuleRole(try role.field("id").string()), description: try role.field("description").string(),
-                     ranges: try role.field("ranges").sequence().map { range in
-                         RangeEntry(from: try range.field("from").string(), through: try range.field("through").string(),
-                                    permissions: try range.field("permissions").sequence().map(Permission.init))
-                     })
+            roles = try r.required("roles").list().map { node in
+                let role = try node.fields()
+                return Role(id: ModuleRole(try role.required("id").string()), description: try role.required("description").string(),
+                            ranges: try role.required("ranges").list().map { node in
+                                let range = try node.fields()
+                                return RangeEntry(from: try range.required("from").string(), through: try range.required("through").string(),
+                                                  permissions: try range.required("permissions").list().map(Permission.init))
+                            })
             }
-        }
-    }
-
-    /// A node of the composed file.
-    struct FileReader {
-        struct Failure: Error, CustomStringConvertible {
-            var message: String
-            var line: Int?
-            var column: Int?
-
-            init(message: String, mark: Mark?) {
-                self.message = message
-                line = mark?.line
-                column = mark?.column
-            }
-
-            var description: String { line.map { "line \($0), column \(column ?? 0): \(message)" } ?? message }
-        }
-
-        let node: Node
-        init(_ node: Node) { self.node = node }
-
-        func fail(_ message: String) -> Failure { Failure(message: message, mark: node.mark) }
-
-        var isNull: Bool {
-            guard case .scalar(let s) = node else { return false }
-            return s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string)
-        }
-
-        func string() throws -> String {
-            guard case .scalar(let s) = node, !isNull else { throw fail("expected a string") }
-            return s.string
-        }
-
-        func bool() throws -> Bool {
-            switch try string() {
-            case "true", "True", "TRUE": return true
-            case "false", "False", "FALSE": return false
-            default: throw fail("expected true or false")
-            }
-        }
-
-        func sequence() throws -> [FileReader] {
-            guard case .sequence(let items) = node else { throw fail("expected a list") }
-            return items.map(FileReader.init)
-        }
-
-        func mapping() throws -> [String: FileReader] {
-            guard case .mapping(let pairs) = node else { throw fail("expected a mapping") }
-            var out: [String: FileReader] = [:]
-            for (key, value) in pairs {
-                guard case .scalar(let k) = key else { throw FileReader(key).fail("expected a string key") }
-                out[k.string] = FileReader(value)
-            }
-            return out
-        }
-
-        /// The value under `key` (an error when it is missing or null).
-        func field(_ key: String) throws -> FileReader {
-            guard let value = try optionalField(key) else { throw fail("`\(key)` is missing") }
-            return value
-        }
-
-        /// The value under `key`, nil when it is missing or null.
-        func optionalField(_ key: String) throws -> FileReader? {
-            guard case .mapping(let pairs) = node else { throw fail("expected a mapping with `\(key)`") }
-            for (k, v) in pairs where k.scalar?.string == key {
-                let value = FileReader(v)
-                return value.isNull ? nil : value
-            }
-            return nil
         }
     }
 }
 
 extension RequiredPermissions.KnowledgeFile.Permission {
-    init(_ node: RequiredPermissions.FileReader) throws {
-        // Its fields looked up once (there are hundreds of permissions, each a flow mapping).
-        let fields = try node.mapping().filter { !$0.value.isNull }
-        func optional(_ key: String) -> RequiredPermissions.FileReader? { fields[key] }
-        func field(_ key: String) throws -> RequiredPermissions.FileReader {
-            guard let value = fields[key] else { throw node.fail("`\(key)` is missing") }
-            return value
-        }
-        action = try field("action").string()
-        resource = try field("resource").string()
-        let needText = try field("need").string()
-        guard let need = Need(rawValue: needText) else { throw try field("need").fail("`need` is `\(needText)`: expected required or degraded") }
+    init(_ node: NodeReader) throws {
+        let p = try node.fields()
+        action = try p.required("action").string()
+        resource = try p.required("resource").string()
+        let needText = try p.required("need").string()
+        guard let need = Need(rawValue: needText) else { throw try p.required("need").fail("`need` is `\(needText)`: expected required or degraded") }
         self.need = need
-        since = try field("since").string()
-        when = try optional("when").map { try $0.sequence().map { try $0.string() } }
-        conditions = try optional("conditions").map { list in
-            try list.sequence().map { c in
-                RequirementCondition(op: try c.field("operator").string(), key: try c.field("key").string(),
-                                     values: try c.field("values").sequence().map { try $0.string() })
+        since = try p.required("since").string()
+        when = try p.optional("when").flatMap { $0.isNull ? nil : try $0.list().map { try $0.string() } }
+        conditions = try p.optional("conditions").flatMap { list in
+            list.isNull ? nil : try list.list().map { node in
+                let c = try node.fields()
+                return RequirementCondition(op: try c.required("operator").string(), key: try c.required("key").string(),
+                                            values: try c.required("values").list().map { try $0.string() })
             }
         }
-        why = try optional("why")?.string()
-        cite = try field("cite").string()
+        why = try p.optional("why")?.optionalString()
+        cite = try p.required("cite").string()
     }
 }

@@ -113,57 +113,42 @@ enum TerminalText {
 
     /// `wrap` of one sanitized line, Character by Character.
     static func wrapLine(_ line: String, width: Int) -> [String] {
-        var lines: [String] = []
         let leading = String(line.prefix { $0 == " " })
         let body = line.dropFirst(leading.count)
         let bullet = body.hasPrefix("- ") || body.hasPrefix("* ")
-        let hanging = leading + (bullet ? "  " : "")
-        var current = leading
-        var currentWidth = leading.count
-        var hasWord = false
-        for word in body.split(separator: " ", omittingEmptySubsequences: true) {
-            let w = displayWidth(word)
-            if hasWord && currentWidth + 1 + w > width {
-                lines.append(current)
-                current = hanging + word
-                currentWidth = hanging.count + w
-            } else {
-                if hasWord { current += " "; currentWidth += 1 }
-                current += word
-                currentWidth += w
-            }
-            hasWord = true
-        }
-        lines.append(hasWord ? current : "")
-        return lines
+        return fill(body.split(separator: " ", omittingEmptySubsequences: true), leading: leading, bullet: bullet, width: width,
+                    measure: { displayWidth($0) })
     }
-}
 
-extension TerminalText {
     /// `wrap` of one line of printable ASCII, on its bytes: one column a byte, words split at
     /// spaces (most of what a report wraps; Character by Character it was most of rendering).
     static func wrapASCII(_ line: String, width: Int) -> [String] {
-        let bytes = line.utf8
         let space = UInt8(ascii: " ")
-        let leadingCount = bytes.prefix { $0 == space }.count
-        let body = bytes.dropFirst(leadingCount)
-        let leading = String(repeating: " ", count: leadingCount)
+        let leadingCount = line.utf8.prefix { $0 == space }.count
+        let body = line.utf8.dropFirst(leadingCount)
         let bullet = body.starts(with: "- ".utf8) || body.starts(with: "* ".utf8)
+        return fill(body.split(separator: space, omittingEmptySubsequences: true).lazy.map { Substring($0) },
+                    leading: String(repeating: " ", count: leadingCount), bullet: bullet, width: width, measure: { $0.utf8.count })
+    }
+
+    /// `words` laid out in lines of at most `width` columns (a longer word has a line of its own):
+    /// the first line starts with `leading`, the next with `leading` plus two columns under a
+    /// bullet. `leading` is spaces only.
+    private static func fill(_ words: some Sequence<Substring>, leading: String, bullet: Bool, width: Int, measure: (Substring) -> Int) -> [String] {
         let hanging = leading + (bullet ? "  " : "")
         var lines: [String] = []
         var current = leading
-        var currentWidth = leadingCount
+        var currentWidth = leading.utf8.count
         var hasWord = false
-        for word in body.split(separator: space, omittingEmptySubsequences: true) {
-            let w = word.count
-            let text = Substring(word)
+        for word in words {
+            let w = measure(word)
             if hasWord && currentWidth + 1 + w > width {
                 lines.append(current)
-                current = hanging + text
+                current = hanging + word
                 currentWidth = hanging.utf8.count + w
             } else {
                 if hasWord { current += " "; currentWidth += 1 }
-                current += text
+                current += word
                 currentWidth += w
             }
             hasWord = true

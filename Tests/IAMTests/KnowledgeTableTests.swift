@@ -229,7 +229,7 @@ enum KnowledgeTable {
                   - {action: "sqs:SendMessage", resource: "*", need: required, since: "3.0.0", cite: "c", when: ["kms"]}
         """
         #expect(throws: Never.self) { try RequiredPermissions(yaml: good) }
-        for (broken, says) in [(good.replacingOccurrences(of: ", cite: \"c\"", with: ""), "`cite` is missing"),
+        for (broken, says) in [(good.replacingOccurrences(of: ", cite: \"c\"", with: ""), "missing key `cite`"),
                                (good.replacingOccurrences(of: "need: required", with: "need: maybe"), "`need` is `maybe`"),
                                (good.replacingOccurrences(of: "value: false", with: "value: perhaps"), "expected true or false"),
                                (good.replacingOccurrences(of: "when: [\"kms\"]", with: "when: [\"nope\"]"), "unknown feature `nope`")] {

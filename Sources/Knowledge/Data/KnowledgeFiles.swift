@@ -316,35 +316,39 @@ package enum KnowledgeFiles {
 }
 
 /// Strict typed access to a composed YAML document; throws at the first mismatch with its mark.
-struct NodeReader {
-    struct Failure: Error {
-        var message: String
-        var line: Int?
-        var column: Int?
+/// The knowledge files and the IAM requirements table (`RequiredPermissions`) are read with it.
+package struct NodeReader {
+    package struct Failure: Error, CustomStringConvertible {
+        package var message: String
+        package var line: Int?
+        package var column: Int?
 
-        init(message: String, mark: Mark?) {
+        package init(message: String, mark: Mark?) {
             self.message = message
             line = mark?.line
             column = mark?.column
         }
+
+        /// `line L, column C: message` (the message alone when it has no place).
+        package var description: String { line.map { "line \($0), column \(column ?? 0): \(message)" } ?? message }
     }
 
-    let node: Node
+    package let node: Node
 
-    init(_ node: Node) { self.node = node }
+    package init(_ node: Node) { self.node = node }
 
-    func fail(_ message: String) -> Failure { Failure(message: message, mark: node.mark) }
+    package func fail(_ message: String) -> Failure { Failure(message: message, mark: node.mark) }
 
-    var isNull: Bool { YAMLReading.isNull(node) }
+    package var isNull: Bool { YAMLReading.isNull(node) }
 
-    func string() throws -> String {
+    package func string() throws -> String {
         guard case let .scalar(s) = node, !isNull else { throw fail("expected a string") }
         return s.string
     }
 
-    func optionalString() throws -> String? { isNull ? nil : try string() }
+    package func optionalString() throws -> String? { isNull ? nil : try string() }
 
-    func bool() throws -> Bool {
+    package func bool() throws -> Bool {
         switch try string() {
         case "true": return true
         case "false": return false
@@ -352,25 +356,25 @@ struct NodeReader {
         }
     }
 
-    func int() throws -> Int {
+    package func int() throws -> Int {
         guard let n = Int(try string()) else { throw fail("expected an integer") }
         return n
     }
 
-    func list() throws -> [NodeReader] {
+    package func list() throws -> [NodeReader] {
         if isNull { return [] }
         guard case let .sequence(seq) = node else { throw fail("expected a list") }
         return seq.map(NodeReader.init)
     }
 
-    func entries() throws -> [(String, NodeReader)] {
+    package func entries() throws -> [(String, NodeReader)] {
         guard case let .mapping(m) = node else { throw fail("expected a mapping") }
         return try m.map { (try NodeReader($0.key).string(), NodeReader($0.value)) }
     }
 
     /// The entries of a mapping by key (Yams' own key lookup builds and compares nodes, which is
     /// slow on thousands of lookups).
-    func fields() throws -> Fields {
+    package func fields() throws -> Fields {
         guard case let .mapping(m) = node else { throw fail("expected a mapping") }
         var values: [String: NodeReader] = [:]
         for (k, v) in m {
@@ -380,13 +384,13 @@ struct NodeReader {
         return Fields(owner: self, values: values)
     }
 
-    struct Fields {
+    package struct Fields {
         let owner: NodeReader
         let values: [String: NodeReader]
 
-        func optional(_ key: String) -> NodeReader? { values[key] }
+        package func optional(_ key: String) -> NodeReader? { values[key] }
 
-        func required(_ key: String) throws -> NodeReader {
+        package func required(_ key: String) throws -> NodeReader {
             guard let v = values[key] else { throw owner.fail("missing key `\(key)`") }
             return v
         }
