@@ -1,7 +1,6 @@
 import AuditCore
 import Foundation
 import Knowledge
-// Yams reaches this target through `Knowledge`; see the report: Package.swift should list it.
 import Yams
 
 /// A role the module creates (or, from 7.7.0, lets the user bring).
