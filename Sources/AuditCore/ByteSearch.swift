@@ -5,15 +5,6 @@ import Darwin
 #endif
 
 extension String {
-    /// Whether the text holds `needle` byte for byte (UTF-8). For the ASCII markers the audit
-    /// looks for in whole files this is what `contains` means, without Foundation's
-    /// Unicode-aware search (which bridges the text to `NSString` first).
-    public func containsBytes(_ needle: String) -> Bool {
-        needle.isEmpty || rangeOfBytes(needle) != nil
-    }
-}
-
-extension String {
     /// The first occurrence of `needle` at or after `from`, byte for byte (UTF-8): Foundation's
     /// `range(of:)` without the bridge to `NSString`, for ASCII markers such as `://`.
     public func rangeOfBytes(_ needle: String, from: String.Index? = nil) -> Range<String.Index>? {
@@ -38,6 +29,13 @@ extension String {
         guard let found else { return nil }
         let lower = utf8.index(utf8.startIndex, offsetBy: found)
         return lower..<utf8.index(lower, offsetBy: needle.utf8.count)
+    }
+
+    /// Whether the text holds `needle` byte for byte (UTF-8). For the ASCII markers the audit
+    /// looks for in whole files this is what `contains` means, without Foundation's
+    /// Unicode-aware search (which bridges the text to `NSString` first).
+    public func containsBytes(_ needle: String) -> Bool {
+        needle.isEmpty || rangeOfBytes(needle) != nil
     }
 }
 

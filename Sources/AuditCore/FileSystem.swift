@@ -291,8 +291,6 @@ public struct LocalFileSystem: FileSystem {
 }
 
 extension LocalFileSystem {
-    /// The names in a directory (without `.` and `..`) with the type each entry's `d_type` gives
-    /// (`DT_UNKNOWN` when the file system does not say); nil when it cannot be opened.
     /// Whether `name` (holding U+FFFD) is not what the directory holds: the bytes there were not
     /// valid UTF-8 and were repaired when decoded, so no entry of that exact name exists.
     static func nameIsRepaired(_ name: String, in folder: String) -> Bool {
@@ -300,6 +298,8 @@ extension LocalFileSystem {
         return lstat((folder.hasSuffix("/") ? folder : folder + "/") + name, &st) != 0
     }
 
+    /// The names in a directory (without `.` and `..`) with the type each entry's `d_type` gives
+    /// (`DT_UNKNOWN` when the file system does not say); nil when it cannot be opened.
     static func entries(of folder: String) -> [(name: String, type: UInt8)]? {
         guard let dir = opendir(folder) else { return nil }
         defer { closedir(dir) }

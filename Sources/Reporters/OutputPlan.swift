@@ -111,14 +111,9 @@ extension OutputPlan {
     /// `report` rendered in every format of the plan, in the plan's order. Colour (when
     /// `options.color`) goes only to the `text` report on standard output: a report written to a
     /// file never holds escape codes.
-    public func render(_ report: Report, options: RenderOptions) -> [Rendered] {
-        var out: [Rendered] = []
-        render(report, options: options) { out.append($0) }
-        return out
-    }
-
-    /// Each report of the plan, in order, handed to `deliver` as soon as it is rendered (so only
-    /// one rendered report is held at a time).
+    ///
+    /// Each report is handed to `deliver` as soon as it is rendered, so only one rendered report
+    /// is held at a time.
     public func render(_ report: Report, options: RenderOptions, deliver: (Rendered) throws -> Void) rethrows {
         for entry in entries {
             var entryOptions = options

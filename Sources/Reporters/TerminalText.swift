@@ -46,7 +46,6 @@ enum TerminalText {
     /// Terminal columns of a printable scalar (a compact `wcwidth`).
     static func width(of scalar: Unicode.Scalar) -> Int {
         let v = scalar.value
-        if v >= 0x20 && v < 0x7F { return 1 }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
         default: break

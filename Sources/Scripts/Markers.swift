@@ -154,7 +154,7 @@ struct MarkerScanner {
                     add(.selfTermination, nameWord, i)
                 case "new-ec2tag":
                     for w in c.effectiveArguments where flow.hasNeedle(Needle.runnerIdTag, in: w, function: c.function)
-                        || nestedText(w).contains(Needle.runnerIdTag) {
+                        || nestedText(w).containsBytes(Needle.runnerIdTag) {
                         add(.tagsRunnerId, w, i)
                     }
                 case "register-scheduledtask":
@@ -181,7 +181,7 @@ struct MarkerScanner {
             if ["curl", "curl.exe", "wget", "invoke-restmethod", "irm", "invoke-webrequest", "iwr"].contains(program) {
                 let expandedWords = c.words.map { flow.expanded($0) }
                 let isPut = zip(c.words, expandedWords).contains { _, x in x.uppercased() == "PUT" || x == "--method=PUT" }
-                for (w, x) in zip(c.words, expandedWords) where x.contains(Needle.imdsHost + "/latest/api/token") && isPut {
+                for (w, x) in zip(c.words, expandedWords) where x.containsBytes(Needle.imdsHost + "/latest/api/token") && isPut {
                     add(.imdsV2Token, w, i)
                 }
                 let hasHeader = expandedWords.contains { $0.lowercased().containsBytes(Needle.imdsTokenHeader) }
@@ -189,7 +189,7 @@ struct MarkerScanner {
                     || c.words.contains { nestedText($0).lowercased().containsBytes(Needle.imdsTokenHeader) }
                 if !hasHeader, !isPut {
                     for (w, x) in zip(c.words, expandedWords)
-                    where ["/latest/meta-data", "/latest/dynamic", "/latest/user-data"].contains(where: { x.contains(Needle.imdsHost + $0) }) {
+                    where ["/latest/meta-data", "/latest/dynamic", "/latest/user-data"].contains(where: { x.containsBytes(Needle.imdsHost + $0) }) {
                         add(.imdsV1Access, w, i)
                     }
                 }
@@ -258,7 +258,7 @@ struct MarkerScanner {
                 if let lit = w.literalValue?.lowercased(), lit == "ephemeral" || lit == "persistent" { return true }
                 if let v = w.singleVariable {
                     let n = FlowAnalysis.normalizedName(v.name)
-                    return flow.facts(ofVariable: v.name, function: function).contains(.agentMode) || n.contains("agentmode") || n.contains("ephemeral")
+                    return flow.facts(ofVariable: v.name, function: function).contains(.agentMode) || n.containsBytes("agentmode") || n.containsBytes("ephemeral")
                 }
                 return false
             }

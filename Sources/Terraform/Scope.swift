@@ -173,8 +173,7 @@ public struct ModuleScope: Sendable {
 
     /// `path.*` for the module at `module` of the root at `root`, as Terraform shows them: relative
     /// to the working directory (the root module), where relative file paths are resolved too.
-    /// Every scope keeps its `path`
-    /// until the run ends, and scopes at the same relative path (every root module's is `.`, a
+    /// Every scope keeps its `path` until the run ends, and scopes at the same relative path (every root module's is `.`, a
     /// shared wrapper's the same `../modules/x` from roots at one depth) share one value: a table
     /// by relative path, up to `sharedPathObjectLimit` of them in a process.
     static func pathObject(module: String, root: String) -> Value {

@@ -209,22 +209,20 @@ func selfExecutable() -> String {
 }
 
 /// Runs `executable arguments`, returns its standard output (nil when it failed).
-@discardableResult
-func spawn(_ executable: String, _ arguments: [String], discardOutput: Bool = false) -> String? {
+func spawn(_ executable: String, _ arguments: [String]) -> String? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let pipe = Pipe()
-    process.standardOutput = discardOutput ? FileHandle.nullDevice : pipe
+    process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
     do { try process.run() } catch { return nil }
-    let data = discardOutput ? Data() : pipe.fileHandleForReading.readDataToEndOfFile()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 || process.terminationStatus == 1 else { return nil }
     return String(decoding: data, as: UTF8.self)
 }
 
-/// Audits `root` in a child process.
 /// Time and peak RSS of `ghr-audit check ROOT --target 4.1.0` run as users run it (the `ghr-audit`
 /// built next to this executable, its report written to /dev/null), `runs` times; the counts
 /// (files, fleets, findings, evaluation steps) from one in-process child. Without that binary,
@@ -475,8 +473,7 @@ func largeFiles(_ options: Options, base: URL) throws {
 
 func startup(_ options: Options) {
     print("== Startup: `ghr-audit version`")
-    let binary = URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent().appendingPathComponent("ghr-audit").path
-    guard FileManager.default.isExecutableFile(atPath: binary) else {
+    guard let binary = toolBinary() else {
         print("  skipped: no ghr-audit next to this executable (build it: swift build -c release --product ghr-audit)")
         return
     }

@@ -49,11 +49,18 @@ struct OutputPlanTests {
 
 @Suite("Rendering an output plan")
 struct OutputPlanRenderTests {
+    /// Every report the plan delivers, in the order delivered.
+    func collected(_ plan: OutputPlan, _ options: RenderOptions) -> [OutputPlan.Rendered] {
+        var out: [OutputPlan.Rendered] = []
+        plan.render(Fixture.report, options: options) { out.append($0) }
+        return out
+    }
+
     @Test("every entry in order, each in its format; colour only on the text report for standard output")
     func colourOnlyOnStandardOutputText() throws {
         let plan = try OutputPlan.pair(arguments: ["check", "-o", "r.txt", "--format", "sarif", "--output", "r.sarif", "--format", "text"])
         let options = RenderOptions(color: true, sources: Fixture.sources, failOn: .warning)
-        let rendered = plan.render(Fixture.report, options: options)
+        let rendered = collected(plan, options)
         #expect(rendered.map(\.format) == [.text, .sarif, .text])
         #expect(rendered.map(\.file) == ["r.txt", "r.sarif", nil])
         var plain = options
@@ -69,7 +76,7 @@ struct OutputPlanRenderTests {
     func optionsPassThrough() throws {
         let plan = OutputPlan([OutputPlan.Entry(.compact), OutputPlan.Entry(.html, "r.html")])
         let options = RenderOptions(sources: Fixture.sources, failOn: nil, showSuppressed: true, quiet: true)
-        let rendered = plan.render(Fixture.report, options: options)
+        let rendered = collected(plan, options)
         #expect(rendered == [
             OutputPlan.Rendered(format: .compact, file: nil, text: render(Fixture.report, as: .compact, options: options)),
             OutputPlan.Rendered(format: .html, file: "r.html", text: render(Fixture.report, as: .html, options: options)),

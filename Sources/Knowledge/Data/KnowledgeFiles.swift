@@ -121,10 +121,6 @@ package enum KnowledgeFiles {
         return newest
     }
 
-    /// Decodes the data files; every problem is collected (a missing file is one).
-    ///
-    /// Reads Yams nodes directly rather than through `YAMLDecoder`: it is several times faster
-    /// and keeps a quoted `"null"` (a default written `null`) a string.
     /// A data file composed and read into its rows, or why it could not be.
     package enum ReadFile: Sendable {
         case rows(any Sendable)
@@ -160,7 +156,10 @@ package enum KnowledgeFiles {
     }
 
     /// Decodes the data files, taking those already read from `read` (by path) and reading the
-    /// others here.
+    /// others here; every problem is collected (a missing file is one).
+    ///
+    /// Reads Yams nodes directly rather than through `YAMLDecoder`: it is several times faster
+    /// and keeps a quoted `"null"` (a default written `null`) a string.
     static func decode(files: [String: String], read alreadyRead: [String: ReadFile] = [:]) -> (Decoded, [CatalogProblem]) {
         var out = Decoded()
         var problems: [CatalogProblem] = []
@@ -168,7 +167,9 @@ package enum KnowledgeFiles {
         func load<T: Sendable>(_ build: @escaping (NodeReader) throws -> T, _ path: String) -> T? {
             switch alreadyRead[path] ?? read(path, files: files, with: { try build($0) }) {
             case .rows(let rows):
-                return rows as? T
+                if let rows = rows as? T { return rows }
+                // `readers` pairs this path with another type: a defect, said rather than skipped.
+                problems.append(CatalogProblem(path: "rules/" + path, "read as \(type(of: rows)), decoded as \(T.self)"))
             case .problem(let problem):
                 problems.append(problem)
             case .missing:
