@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "GateTests", dependencies: ["Gate", "AuditCore"], swiftSettings: strict),
         // Runs the built `ghr-audit` and the scripts around it (action, pre-commit, package).
         .testTarget(name: "PackagingTests", dependencies: ["ghr-audit", "Yams"], swiftSettings: strict),
-        .testTarget(name: "ProbeClientTests", dependencies: ["ProbeClient", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "ProbeClientTests", dependencies: ["ProbeClient", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "ProbeClient", "AuditCore", "Knowledge", "Reporters", "Rules", "Engine", "Gate",
                                                        .product(name: "_CryptoExtras", package: "swift-crypto")],
                     exclude: ["Server", "Fixtures"], swiftSettings: strict),

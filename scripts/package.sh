@@ -5,8 +5,8 @@
 # Usage: scripts/package.sh [--out DIR] [--scratch-path DIR] [--no-manual]
 # The man page comes from swift-argument-parser's generate-manual plugin, which runs on the debug
 # build in .build (built first when missing); --no-manual leaves it out (the GitHub Action does).
-# The binary still needs the C libraries every Linux distribution has (glibc, libstdc++, libcurl
-# for the probe); `ldd` on it shows no libswift*, Foundation or ICU.
+# The binary still needs the C libraries every Linux distribution has (glibc, libstdc++; `probe`
+# loads libcurl when it runs); `ldd` on it shows no libswift*, Foundation, ICU or libcurl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,13 +32,6 @@ case "$(uname -m)" in
 esac
 name="ghr-audit-${version}-linux-${arch}"
 
-# Foundation's networking (the probe) links against libcurl: its development files must be there.
-curl_dev=""
-for f in /usr/lib/*/libcurl.so /usr/lib/libcurl.so /usr/lib64/libcurl.so; do [ -e "$f" ] && curl_dev=$f; done
-if [ -z "$curl_dev" ]; then
-  echo "package.sh: libcurl's development files are missing (Debian/Ubuntu: apt-get install libcurl4-openssl-dev)" >&2
-  exit 2
-fi
 swift build -c release --static-swift-stdlib --product ghr-audit --scratch-path "$scratch"
 bin="$scratch/release/ghr-audit"
 

@@ -3,22 +3,26 @@ import Foundation
 import Glibc
 #endif
 
-/// HTTP through the system's libcurl with a CA bundle of the caller's choice (`--ca-bundle`,
-/// `SSL_CERT_FILE`): for a GHES behind a private CA. FoundationNetworking's URLSession on Linux
-/// always uses the system bundle, so this transport talks to libcurl (the library URLSession
-/// itself loads) directly. One attempt per call; no redirects followed; the body is never logged.
+/// HTTP through the system's libcurl, loaded when the first transport is made: the probe's only
+/// transport. FoundationNetworking's URLSession is libcurl too, but linking it costs every run of
+/// the binary about 11 ms of start-up and 10 MiB of mapped libraries (its Swift layer, then libcurl,
+/// the TLS, Kerberos and LDAP libraries it links), which `check` never uses; loading libcurl here
+/// costs only `probe`. The CA bundle is the caller's choice (`--ca-bundle`, `SSL_CERT_FILE`: a GHES
+/// behind a private CA) or libcurl's default, the system's. One attempt per call; redirects are
+/// followed as URLSession followed them (at most five, HTTP and HTTPS only; libcurl does not send
+/// a custom `Authorization` header to another host); the body is never logged.
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
-    public let caBundle: String
+    public let caBundle: String?
     private let timeout: TimeInterval
     private let curl: Curl
 
     /// Fails when libcurl cannot be loaded or the bundle cannot be read.
-    public init(caBundle: String, timeout: TimeInterval = 30) throws {
-        guard FileManager.default.isReadableFile(atPath: caBundle) else {
+    public init(caBundle: String? = nil, timeout: TimeInterval = 30) throws(TransportError) {
+        if let caBundle, !FileManager.default.isReadableFile(atPath: caBundle) {
             throw TransportError.unreachable(host: "-", reason: "the CA bundle \(caBundle) cannot be read")
         }
-        guard let curl = Curl.load() else {
-            throw TransportError.unreachable(host: "-", reason: "libcurl (libcurl.so.4) is needed for a CA bundle and could not be loaded")
+        guard let curl = Curl.shared else {
+            throw TransportError.unreachable(host: "-", reason: "the probe needs libcurl (libcurl.so.4; on Debian and Ubuntu the package libcurl4) and it could not be loaded")
         }
         self.caBundle = caBundle
         self.timeout = timeout
@@ -51,6 +55,7 @@ final class Curl: @unchecked Sendable {
     private typealias SlistAppend = @convention(c) (OpaquePointer?, UnsafePointer<CChar>) -> OpaquePointer?
     private typealias SlistFree = @convention(c) (OpaquePointer?) -> Void
     private typealias StrError = @convention(c) (Int32) -> UnsafePointer<CChar>?
+    private typealias GlobalInit = @convention(c) (Int) -> Int32
     typealias DataCallback = @convention(c) (UnsafeMutableRawPointer?, Int, Int, UnsafeMutableRawPointer?) -> Int
 
     private let initHandle: Init, cleanup: Cleanup, setPointer: SetPointer, setLong: SetLong, perform: Perform
@@ -61,6 +66,8 @@ final class Curl: @unchecked Sendable {
     private static let headerData: Int32 = 10029, headerFunction: Int32 = 20079, httpHeader: Int32 = 10023
     private static let customRequest: Int32 = 10036, postFields: Int32 = 10015, postFieldSize: Int32 = 60
     private static let caInfo: Int32 = 10065, timeoutMS: Int32 = 155, noSignal: Int32 = 99, noBody: Int32 = 44
+    private static let followLocation: Int32 = 52, maxRedirects: Int32 = 68, redirectProtocols: Int32 = 182
+    private static let protocolHTTP = 1, protocolHTTPS = 2, globalDefault = 3
     private static let responseCode: Int32 = 0x200002
     private static let operationTimedOut: Int32 = 28
 
@@ -70,11 +77,17 @@ final class Curl: @unchecked Sendable {
               let c = sym("curl_easy_setopt", SetPointer.self), let d = sym("curl_easy_setopt", SetLong.self),
               let e = sym("curl_easy_perform", Perform.self), let f = sym("curl_easy_getinfo", GetLong.self),
               let g = sym("curl_slist_append", SlistAppend.self), let h = sym("curl_slist_free_all", SlistFree.self),
-              let i = sym("curl_easy_strerror", StrError.self) else { return nil }
+              let i = sym("curl_easy_strerror", StrError.self), let globalInit = sym("curl_global_init", GlobalInit.self) else { return nil }
+        // Before any handle, once: `curl_easy_init` would otherwise do it on whichever thread
+        // comes first, and libcurl's global set-up is not thread-safe in every release.
+        guard globalInit(Self.globalDefault) == 0 else { return nil }
         (initHandle, cleanup, setPointer, setLong, perform, getLong, slistAppend, slistFree, strerror) = (a, b, c, d, e, f, g, h, i)
     }
 
-    static func load() -> Curl? {
+    /// The process's libcurl, loaded and set up on first use; nil when it cannot be.
+    static let shared: Curl? = load()
+
+    private static func load() -> Curl? {
         for name in ["libcurl.so.4", "libcurl.so", "libcurl.4.dylib", "libcurl.dylib"] {
             if let lib = dlopen(name, RTLD_NOW), let curl = Curl(lib) { return curl }
         }
@@ -87,7 +100,7 @@ final class Curl: @unchecked Sendable {
         var headerLines: [String] = []
     }
 
-    func perform(_ request: HTTPRequest, caBundle: String, timeout: TimeInterval) throws -> HTTPResponse {
+    func perform(_ request: HTTPRequest, caBundle: String?, timeout: TimeInterval) throws -> HTTPResponse {
         let host = request.url.host ?? request.url.absoluteString
         guard let handle = initHandle() else { throw TransportError.unreachable(host: host, reason: "libcurl could not start a request") }
         defer { cleanup(handle) }
@@ -111,11 +124,14 @@ final class Curl: @unchecked Sendable {
         }
         let body = request.body
         let code: Int32 = request.url.absoluteString.withCString { url in
-            caBundle.withCString { ca in
+            Self.withOptionalCString(caBundle) { ca in
                 request.method.withCString { method in
                     body.withUnsafeBytes { bytes in
                         _ = setPointer(handle, Self.url, url)
-                        _ = setPointer(handle, Self.caInfo, ca)
+                        if let ca { _ = setPointer(handle, Self.caInfo, ca) }
+                        _ = setLong(handle, Self.followLocation, 1)
+                        _ = setLong(handle, Self.maxRedirects, 5)
+                        _ = setLong(handle, Self.redirectProtocols, Self.protocolHTTP | Self.protocolHTTPS)
                         _ = setPointer(handle, Self.customRequest, method)
                         _ = setLong(handle, Self.noSignal, 1)
                         _ = setLong(handle, Self.timeoutMS, Int(timeout * 1000))
@@ -150,5 +166,10 @@ final class Curl: @unchecked Sendable {
             fields.add(String(trimmed[..<colon]), trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
         return HTTPResponse(status: status, headers: fields, body: sink.body)
+    }
+
+    private static func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+        guard let s else { return body(nil) }
+        return s.withCString(body)
     }
 }

@@ -88,8 +88,8 @@ public enum TransportError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The one seam between the probe's clients and the network. The CLI uses
-/// `URLSessionTransport`; tests wrap it in `RecordingTransport` to assert what was sent.
+/// The one seam between the probe's clients and the network. The CLI uses `CurlTransport`;
+/// tests wrap it in `RecordingTransport` to assert what was sent.
 public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
 }

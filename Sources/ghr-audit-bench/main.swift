@@ -227,8 +227,7 @@ func spawn(_ executable: String, _ arguments: [String]) -> String? {
 /// built next to this executable, its report written to /dev/null), `runs` times; the counts
 /// (files, fleets, findings, evaluation steps) from one in-process child. Without that binary,
 /// and for `eager` (no command-line switch), everything comes from in-process children: they
-/// audit and render as `check` does, but do not load the probe's libraries (libcurl and what it
-/// links: about 6 MiB of the tool's resident pages).
+/// audit and render as `check` does.
 func measure(_ root: URL, runs: Int, workers: Int? = nil, eager: Bool = false) throws -> Measurement {
     let tool = eager ? nil : toolBinary()
     let args = ["--measure", root.path, "--runs", String(tool == nil ? runs : 1)] + (workers.map { ["--workers", String($0)] } ?? []) + (eager ? ["--eager"] : [])

@@ -198,9 +198,8 @@ struct PackagingTests {
         }
         let ldd = try Self.run("/usr/bin/ldd", [bin])
         // The Swift runtime, Foundation (with its own ICU) and Dispatch are linked in. What remains are
-        // the system's C libraries: glibc, libstdc++, and libcurl and libxml2 for Foundation's
-        // networking (which bring the system's ICU, not the toolchain's).
-        for library in ["libswiftCore", "libswift_Concurrency", "libFoundation", "lib_FoundationICU", "libdispatch", "libBlocksRuntime"] {
+        // the system's C libraries: glibc and libstdc++ (`probe` loads libcurl when it runs).
+        for library in ["libswiftCore", "libswift_Concurrency", "libFoundation", "lib_FoundationICU", "libdispatch", "libBlocksRuntime", "libcurl", "libxml2"] {
             #expect(!ldd.stdout.contains(library), "the packaged binary still needs \(library):\n\(ldd.stdout)")
         }
         let toolchain = ldd.stdout.split(separator: "\n").filter { $0.contains("/opt/swift") || $0.contains("not found") }
@@ -260,5 +259,14 @@ struct PackagingTests {
         #expect(fast.stdout.wholeMatch(of: /ghr-audit \S+ \(knows terraform-aws-github-runner up to v\d+\.\d+\.\d+\)\n/) != nil, "\(fast.stdout)")
         let flag = try Self.run(bin, ["--version"])
         #expect(flag.status == 0 && fast.stdout.hasPrefix("ghr-audit " + flag.stdout.trimmingCharacters(in: .whitespacesAndNewlines) + " "), "\(flag.stdout)")
+    }
+
+    @Test("the binary links no networking or XML library: `check` does not pay for the probe's libcurl at start-up")
+    func noNetworkingAtStartUp() throws {
+        let ldd = try Self.run("/usr/bin/ldd", [Self.binary.path])
+        try #require(ldd.status == 0, "\(ldd.stderr)")
+        for library in ["libFoundationNetworking", "libFoundationXML", "libcurl", "libxml2"] {
+            #expect(!ldd.stdout.contains(library), "ghr-audit links \(library):\n\(ldd.stdout)")
+        }
     }
 }

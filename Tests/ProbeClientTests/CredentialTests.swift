@@ -32,12 +32,12 @@ import Testing
         #expect(resolveAWSRegion(explicit: nil, profile: nil, environment: env, files: files) == "us-west-2")
         #expect(resolveAWSRegion(explicit: nil, profile: nil, environment: env.merging(["AWS_DEFAULT_REGION": "ap-south-1"]) { $1 }, files: files) == "ap-south-1")
         #expect(resolveAWSRegion(explicit: "sa-east-1", profile: nil, environment: env.merging(["AWS_REGION": "x"]) { $1 }, files: files) == "sa-east-1")
-        let p = ProfileCredentialProvider(profile: "dev", files: files, environment: env, transport: URLSessionTransport(), region: "eu-central-1")
+        let p = ProfileCredentialProvider(profile: "dev", files: files, environment: env, transport: try CurlTransport(), region: "eu-central-1")
         let c = try await p.credentials()
         #expect(c.accessKeyId == "AKIADEV0000000001" && c.secretAccessKey.revealed == "devsecret")
         // The chain: no environment keys, no web identity; AWS_PROFILE picks the profile.
         let chain = CredentialChain.standard(profile: nil, environment: env.merging(["AWS_PROFILE": "dev", "AWS_EC2_METADATA_DISABLED": "true"]) { $1 },
-                                             files: files, region: "eu-central-1", transport: URLSessionTransport(), metadataTransport: URLSessionTransport(timeout: 1))
+                                             files: files, region: "eu-central-1", transport: try CurlTransport(), metadataTransport: try CurlTransport(timeout: 1))
         #expect(try await chain.credentials().accessKeyId == "AKIADEV0000000001")
         #expect(await chain.answeredBy == "profile dev")
     }
@@ -50,12 +50,12 @@ import Testing
             .write(to: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
         let files = AWSConfigFiles(profiles: ["proc": ["credential_process": "\(script.path) --role \"a b\""]])
-        let c = try await ProfileCredentialProvider(profile: "proc", files: files, environment: [:], transport: URLSessionTransport(), region: "us-east-1").credentials()
+        let c = try await ProfileCredentialProvider(profile: "proc", files: files, environment: [:], transport: try CurlTransport(), region: "us-east-1").credentials()
         #expect(c.accessKeyId == "AKIAPROC000000001" && c.sessionToken?.revealed == "proctoken" && c.expiration != nil)
         #expect(CredentialProcess.split("/bin/x --role \"a b\" c") == ["/bin/x", "--role", "a b", "c"])
         let failing = AWSConfigFiles(profiles: ["bad": ["credential_process": "/bin/false"]])
         await #expect(throws: CredentialError.failed("credential_process `/bin/false` exited with status 1")) {
-            _ = try await ProfileCredentialProvider(profile: "bad", files: failing, environment: [:], transport: URLSessionTransport(), region: "us-east-1").credentials()
+            _ = try await ProfileCredentialProvider(profile: "bad", files: failing, environment: [:], transport: try CurlTransport(), region: "us-east-1").credentials()
         }
     }
 
@@ -63,7 +63,7 @@ import Testing
         let files = AWSConfigFiles(profiles: ["a": ["role_arn": "arn:aws:iam::1:role/a", "source_profile": "b"],
                                               "b": ["role_arn": "arn:aws:iam::1:role/b", "source_profile": "a"]])
         await #expect(throws: CredentialError.self) {
-            _ = try await ProfileCredentialProvider(profile: "a", files: files, environment: [:], transport: URLSessionTransport(), region: "us-east-1").credentials()
+            _ = try await ProfileCredentialProvider(profile: "a", files: files, environment: [:], transport: try CurlTransport(), region: "us-east-1").credentials()
         }
     }
 

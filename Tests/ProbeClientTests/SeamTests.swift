@@ -34,9 +34,9 @@ import Testing
         #expect(RecordingTransport.operation(of: f) == "GetRole")
     }
 
-    @Test func unreachableEndpointIsATransportError() async {
+    @Test func unreachableEndpointIsATransportError() async throws {
         // Port 9 on loopback: nothing listens there in the test environment.
-        let t = URLSessionTransport(timeout: 5)
+        let t = try CurlTransport(timeout: 5)
         await #expect(throws: TransportError.self) {
             _ = try await t.send(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:9/")!))
         }

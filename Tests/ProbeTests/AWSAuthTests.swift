@@ -22,7 +22,7 @@ import Testing
         defer { _ = try? server.post("/moto-api/reset-auth", body: "inf") }
 
         let env = ["AWS_ENDPOINT_URL_LAMBDA": lambdaServer.endpoint.absoluteString, "AWS_ENDPOINT_URL_APIGATEWAYV2": lambdaServer.endpoint.absoluteString]
-        let client = ProbeFixture.client(server, transport: URLSessionTransport(), clock: ProbeFixture.clock(), extraEnvironment: env, credentials: key)
+        let client = ProbeFixture.client(server, transport: try CurlTransport(), clock: ProbeFixture.clock(), extraEnvironment: env, credentials: key)
         let result = try await AWSProbe.run(client: client, settings: AWSProbeSettings(prefixes: ["legacy"], target: ModuleVersion(7, 11, 0)),
                                             knowledge: try KnowledgeBase.load())
         let denied = result.findings.filter { $0.ruleId == "PRB-408" }
@@ -33,7 +33,7 @@ import Testing
 
         // A wrong secret: moto says SignatureDoesNotMatch; the probe stops with a clear error.
         let wrong = AWSCredentials(accessKeyId: key.accessKeyId, secretAccessKey: "not-the-secret")
-        let bad = ProbeFixture.client(server, transport: URLSessionTransport(), clock: ProbeFixture.clock(), extraEnvironment: env, credentials: wrong)
+        let bad = ProbeFixture.client(server, transport: try CurlTransport(), clock: ProbeFixture.clock(), extraEnvironment: env, credentials: wrong)
         do {
             _ = try await AWSProbe.run(client: bad, settings: AWSProbeSettings(prefixes: ["legacy"], target: ModuleVersion(7, 11, 0)), knowledge: nil)
             Issue.record("a wrong secret was accepted")
@@ -55,7 +55,7 @@ import Testing
         defer { _ = try? server.post("/moto-api/reset-auth", body: "inf") }
 
         // This machine 20 minutes fast: AWS (the gate in front of moto) refuses the first request.
-        let gate = SkewGate(URLSessionTransport())
+        let gate = SkewGate(try CurlTransport())
         let said = Lines()
         var client = ProbeFixture.client(server, transport: gate, clock: SkewedClock(offset: 1200),
                                          extraEnvironment: ["AWS_ENDPOINT_URL_LAMBDA": lambdaServer.endpoint.absoluteString,
@@ -84,10 +84,10 @@ import Testing
             "base": ["aws_access_key_id": "AKIABASE000000001", "aws_secret_access_key": "base-secret"],
             "auditor": ["role_arn": "arn:aws:iam::123456789012:role/ghr-audit", "source_profile": "base", "role_session_name": "probe"],
         ])
-        let assumed = try await ProfileCredentialProvider(profile: "auditor", files: files, environment: env, transport: URLSessionTransport(),
+        let assumed = try await ProfileCredentialProvider(profile: "auditor", files: files, environment: env, transport: try CurlTransport(),
                                                           region: "eu-west-1").credentials()
         #expect(assumed.accessKeyId != "AKIABASE000000001" && assumed.sessionToken != nil && assumed.expiration != nil)
-        let who = AWSClient(transport: URLSessionTransport(), credentials: StaticCredentialProvider(assumed),
+        let who = AWSClient(transport: try CurlTransport(), credentials: StaticCredentialProvider(assumed),
                             endpoints: AWSEndpoints(region: "eu-west-1", environment: env))
         #expect(try await who.callerIdentity().arn.contains("assumed-role/ghr-audit/probe"))
 
@@ -99,7 +99,7 @@ import Testing
         let wiEnv = env.merging(["AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile.path, "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/gha-oidc"]) { $1 }
         let chain = CredentialChain.standard(profile: nil, environment: wiEnv.merging(["AWS_EC2_METADATA_DISABLED": "true", "HOME": dir.path]) { $1 },
                                              files: AWSConfigFiles(profiles: [:]), region: "eu-west-1",
-                                             transport: URLSessionTransport(), metadataTransport: URLSessionTransport(timeout: 1))
+                                             transport: try CurlTransport(), metadataTransport: try CurlTransport(timeout: 1))
         let web = try await chain.credentials()
         #expect(web.sessionToken != nil)
         #expect(await chain.answeredBy == "web identity")

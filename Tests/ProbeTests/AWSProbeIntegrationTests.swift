@@ -22,7 +22,7 @@ import Testing
         try server.seed()
         let before = try server.snapshot()
 
-        let recorder = RecordingTransport(URLSessionTransport(timeout: 10))
+        let recorder = RecordingTransport(try CurlTransport(timeout: 10))
         let bodies = BodyLog(recorder)
         let result = try await AWSProbe.run(client: ProbeFixture.client(server, transport: bodies, clock: ProbeFixture.clock()),
                                             settings: Self.settings(), knowledge: Self.knowledge, progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
@@ -363,7 +363,7 @@ import Testing
         guard let server = try MotoServer.start() else { return }
         defer { server.stop() }
         try server.seed(["--drop-jit-parameter"])
-        let result = try await AWSProbe.run(client: ProbeFixture.client(server, transport: URLSessionTransport(), clock: ProbeFixture.clock()),
+        let result = try await AWSProbe.run(client: ProbeFixture.client(server, transport: try CurlTransport(), clock: ProbeFixture.clock()),
                                             settings: AWSProbeSettings(prefixes: ["modern"], target: ModuleVersion(7, 11, 0)), knowledge: Self.knowledge)
         let f = try #require(result.findings.first { $0.ruleId == "PRB-401" })
         #expect(f.severity == .error && f.message.contains("`enable_jit_config` is missing"))
@@ -376,7 +376,7 @@ import Testing
         try server.seed()
         // Two throttled answers: the retries absorb them.
         let clock = ProbeFixture.clock()
-        let brief = Throttle(URLSessionTransport(), matching: "AmazonSSM.GetParametersByPath", count: 2)
+        let brief = Throttle(try CurlTransport(), matching: "AmazonSSM.GetParametersByPath", count: 2)
         let ok = try await AWSProbe.run(client: ProbeFixture.client(server, transport: brief, clock: clock),
                                         settings: AWSProbeSettings(prefixes: ["modern"], target: ModuleVersion(7, 11, 0)), knowledge: Self.knowledge)
         #expect(brief.left == 0)
@@ -386,7 +386,7 @@ import Testing
         #expect(clock.sleeps == [0.1, 0.2])
 
         // Throttled past the retries: a finding names the action; the rest of the probe goes on.
-        let long = Throttle(URLSessionTransport(), matching: "AmazonSSM.GetParametersByPath", count: 100)
+        let long = Throttle(try CurlTransport(), matching: "AmazonSSM.GetParametersByPath", count: 100)
         let partial = try await AWSProbe.run(client: ProbeFixture.client(server, transport: long, clock: ProbeFixture.clock()),
                                              settings: AWSProbeSettings(prefixes: ["modern"], target: ModuleVersion(7, 11, 0)), knowledge: Self.knowledge)
         let f = try #require(partial.findings.first { $0.ruleId == "PRB-408" })
@@ -401,7 +401,7 @@ import Testing
         // A quota of one retry for the whole run: the first throttle is retried, the second
         // becomes a finding at once, though the policy would allow three retries per request.
         let clock = ProbeFixture.clock()
-        let throttle = Throttle(URLSessionTransport(), matching: "AmazonSSM.GetParametersByPath", count: 2)
+        let throttle = Throttle(try CurlTransport(), matching: "AmazonSSM.GetParametersByPath", count: 2)
         let client = ProbeFixture.client(server, transport: throttle, clock: clock, retry: RetryPolicy(retryQuota: 1))
         let result = try await AWSProbe.run(client: client, settings: AWSProbeSettings(prefixes: ["modern"], target: ModuleVersion(7, 11, 0)),
                                             knowledge: Self.knowledge)
@@ -422,7 +422,7 @@ import Testing
         // A socket that accepts connections and never answers, for SQS only.
         let (fd, port) = try Self.silentListener()
         defer { close(fd) }
-        let client = ProbeFixture.client(server, transport: URLSessionTransport(timeout: 1), clock: ProbeFixture.clock(),
+        let client = ProbeFixture.client(server, transport: try CurlTransport(timeout: 1), clock: ProbeFixture.clock(),
                                          extraEnvironment: ["AWS_ENDPOINT_URL_SQS": "http://127.0.0.1:\(port)"], retry: RetryPolicy(maxAttempts: 2))
         let result = try await AWSProbe.run(client: client, settings: AWSProbeSettings(prefixes: ["legacy"], target: ModuleVersion(7, 11, 0)),
                                             knowledge: Self.knowledge)
@@ -432,7 +432,7 @@ import Testing
 
         // Nothing listens: a clear error, no findings.
         let closed = MotoServer.freePort()
-        let dead = AWSClient(transport: URLSessionTransport(timeout: 2), credentials: StaticCredentialProvider(AWSCredentials(accessKeyId: "a", secretAccessKey: "b")),
+        let dead = AWSClient(transport: try CurlTransport(timeout: 2), credentials: StaticCredentialProvider(AWSCredentials(accessKeyId: "a", secretAccessKey: "b")),
                              endpoints: AWSEndpoints(region: "eu-west-1", environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:\(closed)"]),
                              clock: FixedClock(Date()), retry: RetryPolicy(maxAttempts: 2))
         await #expect(throws: AWSProbeError.self) {

@@ -24,7 +24,7 @@ struct FleetGitHubTests {
         defer { try? FileManager.default.removeItem(at: key) }
         try server.seed(["--app", testAppID, key.path])
 
-        let log = BodyLog(URLSessionTransport(timeout: 10))
+        let log = BodyLog(try CurlTransport(timeout: 10))
         let client = ProbeFixture.client(server, transport: log, clock: ProbeFixture.clock())
         let result = try await AWSProbe.run(client: client, settings: AWSProbeSettings(prefixes: ["modern"], target: ModuleVersion(7, 11, 0)), knowledge: nil)
         let settings = FleetGitHubSettings(result, ssmRoot: "/github-action-runners")
@@ -252,7 +252,7 @@ struct RegistrationTests {
     /// in the window and past their start-up.
     func run(_ server: MotoServer, registeredNames: (String, String) -> [String]) async throws -> (AWSProbeResult, [Finding]) {
         let clock = ProbeFixture.clock()
-        let aws = try await AWSProbe.run(client: ProbeFixture.client(server, transport: URLSessionTransport(timeout: 10), clock: clock),
+        let aws = try await AWSProbe.run(client: ProbeFixture.client(server, transport: try CurlTransport(timeout: 10), clock: clock),
                                          settings: AWSProbeSettings(prefixes: ["modern"], since: 3 * 86_400, target: ModuleVersion(7, 11, 0),
                                                                     registrationsFromGitHub: true),
                                          knowledge: nil)

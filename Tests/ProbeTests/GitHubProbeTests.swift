@@ -13,7 +13,7 @@ func probe(_ server: FakeGitHub, owner: GitHubOwner = .organization("acme"), jit
     var inputs = GitHubProbeInputs(endpoint: server.endpoint, appID: testAppID, key: try appKey(), owner: owner, fleetJIT: jit, fleet: fleet,
                                    runnerGroup: group, webhookURL: webhookURL, jitRoundTrip: roundTrip)
     inputs.ghesQuestions = asked
-    return try await GitHubProbe.run(inputs, transport: URLSessionTransport(timeout: 10), clock: clock,
+    return try await GitHubProbe.run(inputs, transport: try CurlTransport(timeout: 10), clock: clock,
                                      retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxServerWait: 60))
 }
 
@@ -300,7 +300,7 @@ struct GitHubProbeTests {
     @Test func unreachableServerIsAnEnvironmentFailure() async throws {
         let inputs = GitHubProbeInputs(endpoint: try GitHubEndpoint.api("http://127.0.0.1:9"), appID: testAppID, key: try appKey(), owner: .organization("acme"))
         await #expect(throws: GitHubProbeFailure.self) {
-            _ = try await GitHubProbe.run(inputs, transport: URLSessionTransport(timeout: 5), clock: InstantClock(), retry: RetryPolicy(maxAttempts: 1))
+            _ = try await GitHubProbe.run(inputs, transport: try CurlTransport(timeout: 5), clock: InstantClock(), retry: RetryPolicy(maxAttempts: 1))
         }
     }
 
@@ -313,7 +313,7 @@ struct GitHubProbeTests {
         let inputs = GitHubProbeInputs(endpoint: try GitHubEndpoint.api("http://127.0.0.1:\(port)"), appID: testAppID, key: try appKey(), owner: .organization("acme"))
         let started = Date()
         do {
-            _ = try await GitHubProbe.run(inputs, transport: URLSessionTransport(timeout: 1), clock: InstantClock(), retry: RetryPolicy(maxAttempts: 2))
+            _ = try await GitHubProbe.run(inputs, transport: try CurlTransport(timeout: 1), clock: InstantClock(), retry: RetryPolicy(maxAttempts: 2))
             Issue.record("a silent server was not a failure")
         } catch let e as GitHubProbeFailure {
             #expect(e.description.contains("did not answer within 1 s"), "\(e)")
@@ -380,7 +380,7 @@ struct GitHubProbeTests {
         scenario.faults = []
         let server = try FakeGitHub(scenario)
         defer { server.stop() }
-        let client = GitHubClient(endpoint: server.endpoint, transport: URLSessionTransport(timeout: 10), clock: InstantClock())
+        let client = GitHubClient(endpoint: server.endpoint, transport: try CurlTransport(timeout: 10), clock: InstantClock())
         let session = GitHubAppSession(client: client, appID: testAppID, key: try appKey())
         let installation = try await session.installation(for: .organization("acme"))
         let token = try await session.installationToken(installationID: installation.id, permissions: ["organization_self_hosted_runners": "write"])
@@ -399,8 +399,9 @@ struct GitHubProbeTests {
 /// `parked` and sleeps until its task is cancelled: an interrupt that arrives between GitHub's 201
 /// and the probe reading it. (Sleeping suspends the task; nothing polls.)
 final class ParkAfterJITTransport: HTTPTransport, @unchecked Sendable {
-    let next = URLSessionTransport(timeout: 30)
+    let next: CurlTransport
     let parked = DispatchSemaphore(value: 0)
+    init() throws { next = try CurlTransport(timeout: 30) }
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let response = try await next.send(request)
         if request.method == "POST" && request.url.path.hasSuffix("/generate-jitconfig") {
@@ -442,7 +443,7 @@ struct JITInterruptTests {
         let server = try FakeGitHub(scenario)
         defer { server.stop() }
         let inputs = try inputs(server)
-        let task = Task { try await GitHubProbe.run(inputs, transport: URLSessionTransport(timeout: 30), clock: InstantClock()) }
+        let task = Task { try await GitHubProbe.run(inputs, transport: try CurlTransport(timeout: 30), clock: InstantClock()) }
         let held = await server.waitFor(event: "held", timeout: 120)
         let cancelled = Date()
         task.cancel()
@@ -459,7 +460,7 @@ struct JITInterruptTests {
         let server = try FakeGitHub(Scenario())
         defer { server.stop() }
         let inputs = try inputs(server)
-        let transport = ParkAfterJITTransport()
+        let transport = try ParkAfterJITTransport()
         let task = Task { try await GitHubProbe.run(inputs, transport: transport, clock: InstantClock()) }
         let parked = await onDedicatedThread { transport.parked.wait(timeout: .now() + 120) == .success }
         task.cancel()

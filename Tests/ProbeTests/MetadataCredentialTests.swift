@@ -17,23 +17,23 @@ import Testing
         for _ in 0..<100 where !MotoServer.accepts(port) { usleep(50_000) }
 
         let imds = InstanceMetadataCredentialProvider(
-            environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(port)"], transport: URLSessionTransport(timeout: 2))
+            environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(port)"], transport: try CurlTransport(timeout: 2))
         let c = try await imds.credentials()
         #expect(c.accessKeyId == "ASIAIMDS000000001" && c.sessionToken?.revealed == "imds-session" && c.expiration != nil)
         await #expect(throws: CredentialError.notConfigured("instance metadata is disabled")) {
-            _ = try await InstanceMetadataCredentialProvider(environment: ["AWS_EC2_METADATA_DISABLED": "true"], transport: URLSessionTransport()).credentials()
+            _ = try await InstanceMetadataCredentialProvider(environment: ["AWS_EC2_METADATA_DISABLED": "true"], transport: try CurlTransport()).credentials()
         }
 
         let container = ContainerCredentialProvider(
             environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:\(port)/container/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-auth"],
-            transport: URLSessionTransport(timeout: 2))
+            transport: try CurlTransport(timeout: 2))
         #expect(try await container.credentials().accessKeyId == "ASIACONTAINER0001")
 
         // In the chain, a missing metadata service is "not configured": the chain names every link.
         let chain = CredentialChain([
             EnvironmentCredentialProvider(environment: [:]),
             InstanceMetadataCredentialProvider(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(MotoServer.freePort())"],
-                                               transport: URLSessionTransport(timeout: 1)),
+                                               transport: try CurlTransport(timeout: 1)),
         ])
         do {
             _ = try await chain.credentials()

@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func anUndeclaredActionIsRefusedBeforeAnythingIsSent() async throws {
-        let recorder = RecordingTransport(URLSessionTransport(timeout: 1))
+        let recorder = RecordingTransport(try CurlTransport(timeout: 1))
         let client = AWSClient(transport: recorder, credentials: StaticCredentialProvider(AWSCredentials(accessKeyId: "a", secretAccessKey: "b")),
                                endpoints: AWSEndpoints(region: "eu-west-1", environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9"]))
         await #expect(throws: AWSClientError.self) { _ = try await client.json(.ssm, "PutParameter", ["Name": "/x", "Value": "y"]) }
@@ -48,7 +48,7 @@ import Testing
         guard let server = try MotoServer.start() else { return }
         defer { server.stop() }
         try server.seed()
-        let client = ProbeFixture.client(server, transport: URLSessionTransport(), clock: SystemClock())
+        let client = ProbeFixture.client(server, transport: try CurlTransport(), clock: SystemClock())
         let result = try await AWSProbe.run(client: client, settings: AWSProbeSettings(prefixes: ["legacy"], target: try KnowledgeBase.load().latest.version),
                                             knowledge: try KnowledgeBase.load())
         var report = Report(toolVersion: "x", target: "7.11.0", filesScanned: 0, filesByKind: [:], modules: [],

@@ -41,9 +41,15 @@ public struct AWSProbeArguments: Sendable, Hashable {
         if let profile, files.profiles[profile] == nil {
             throw EnvironmentError("the AWS config files have no profile `\(profile)`")
         }
-        let transport = URLSessionTransport(timeout: awsTimeout)
+        let transport: CurlTransport, metadata: CurlTransport
+        do {
+            transport = try CurlTransport(timeout: awsTimeout)
+            metadata = try CurlTransport(timeout: 1)
+        } catch {
+            throw EnvironmentError("\(error)")
+        }
         let chain = CredentialChain.standard(profile: profile, environment: environment, files: files, region: region,
-                                             transport: transport, metadataTransport: URLSessionTransport(timeout: 1))
+                                             transport: transport, metadataTransport: metadata)
         return AWSClient(transport: transport, credentials: chain, endpoints: AWSEndpoints(region: region, environment: environment),
                          skew: ClockSkew(report: skew))
     }
@@ -129,10 +135,9 @@ public struct GitHubProbeArguments: Sendable, Hashable {
         caBundle ?? environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// URLSession with the system's CA certificates, or libcurl with `--ca-bundle` / `SSL_CERT_FILE`.
+    /// libcurl trusting `--ca-bundle` / `SSL_CERT_FILE`, else the system's CA certificates.
     public func transport(environment: [String: String]) throws(EnvironmentError) -> any HTTPTransport {
-        guard let bundle = caBundle(environment: environment) else { return URLSessionTransport(timeout: timeout) }
-        do { return try CurlTransport(caBundle: bundle, timeout: timeout) } catch { throw EnvironmentError("\(error)") }
+        do { return try CurlTransport(caBundle: caBundle(environment: environment), timeout: timeout) } catch { throw EnvironmentError("\(error)") }
     }
 
     /// The probe's inputs: the App, the owner and the server from the options, else the repository
