@@ -14,6 +14,14 @@ public struct ModuleVersion: Sendable, Hashable, Codable, Comparable, CustomStri
     }
 
     public init?(_ text: String) {
+        switch Self.parseASCII(text) {
+        case let .parsed(v):
+            self = v
+            return
+        case .invalid: return nil
+        case .notASCII: break
+        }
+        // What the byte reading leaves: text with non-ASCII scalars or white space at its ends.
         var s = Substring(text.trimmingCharacters(in: .whitespaces))
         if s.first == "v" || s.first == "V" { s = s.dropFirst() }
         var pre: String?
@@ -31,6 +39,48 @@ public struct ModuleVersion: Sendable, Hashable, Codable, Comparable, CustomStri
         }
         while nums.count < 3 { nums.append(0) }
         self.init(nums[0], nums[1], nums[2], prerelease: pre)
+    }
+
+    private enum ASCIIReading { case parsed(ModuleVersion), invalid, notASCII }
+
+    /// The same reading as `init?(_:)`'s on the bytes of ASCII text that does not start or end
+    /// with white space (every version the knowledge base and nearly every one a repository
+    /// writes): the knowledge base parses a few thousand versions at each start, and trimming
+    /// through Foundation was most of that. `VersionTests` compares both readings.
+    private static func parseASCII(_ text: String) -> ASCIIReading {
+        var text = text
+        return text.withUTF8 { b -> ASCIIReading in
+            guard let first = b.first, let last = b.last, first != 0x20, first != 0x09, last != 0x20, last != 0x09,
+                  b.allSatisfy({ $0 < 0x80 }) else { return .notASCII }
+            var i = first == UInt8(ascii: "v") || first == UInt8(ascii: "V") ? 1 : 0
+            var end = b.count
+            var prerelease: String?
+            if let dash = b[i...].firstIndex(of: UInt8(ascii: "-")) {
+                prerelease = String(decoding: UnsafeBufferPointer(rebasing: b[(dash + 1)...]), as: UTF8.self)
+                end = dash
+            }
+            if let plus = b[i..<end].firstIndex(of: UInt8(ascii: "+")) { end = plus }
+            var numbers = [0, 0, 0], count = 0
+            while true {
+                guard count < 3 else { return .invalid }
+                var n = 0, digits = 0
+                while i < end, b[i] != UInt8(ascii: ".") {
+                    guard b[i] >= 0x30, b[i] <= 0x39 else { return .invalid }
+                    let (times, o1) = n.multipliedReportingOverflow(by: 10)
+                    let (sum, o2) = times.addingReportingOverflow(Int(b[i] - 0x30))
+                    guard !o1, !o2 else { return .invalid }
+                    n = sum
+                    digits += 1
+                    i += 1
+                }
+                guard digits > 0 else { return .invalid }
+                numbers[count] = n
+                count += 1
+                if i == end { break }
+                i += 1  // the dot; a dot at the end leaves an empty part, refused above
+            }
+            return .parsed(ModuleVersion(numbers[0], numbers[1], numbers[2], prerelease: prerelease))
+        }
     }
 
     /// How far apart two releases are, for "the nearest release" answers: a major outweighs any

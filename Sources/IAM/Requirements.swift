@@ -1,7 +1,6 @@
 import AuditCore
 import Foundation
 import Knowledge
-import Yams
 
 /// A role the module creates (or, from 7.7.0, lets the user bring).
 public struct ModuleRole: RawRepresentable, Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
@@ -169,10 +168,16 @@ public struct RequiredPermissions: Sendable {
     }
 
     public init(yaml: String) throws {
+        let document: NodeReader
+        do { document = try NodeReader(yaml: yaml) } catch { throw RequiredPermissionsError(description: "iam-requirements.yaml does not decode: \(error)") }
+        try self.init(document: document)
+    }
+
+    /// The table from its composed (or unpacked) document.
+    package init(document: NodeReader) throws {
         let file: KnowledgeFile
         do {
-            guard let root = try Yams.compose(yaml: yaml) else { throw NodeReader.Failure(message: "the file is empty", mark: nil) }
-            file = try KnowledgeFile(NodeReader(root))
+            file = try KnowledgeFile(document)
         } catch {
             throw RequiredPermissionsError(description: "iam-requirements.yaml does not decode: \(error)")
         }

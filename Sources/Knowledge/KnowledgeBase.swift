@@ -35,7 +35,7 @@ public struct KnowledgeBase: Sendable {
 
     /// Loads the knowledge base compiled into the binary from `rules/`.
     public static func load() throws -> KnowledgeBase {
-        try load(files: EmbeddedData.files)
+        try load(files: EmbeddedData.files, packed: EmbeddedData.packed)
     }
 
     /// The newest release compiled into the binary: what `ghr-audit version` prints, without
@@ -59,14 +59,25 @@ public struct KnowledgeBase: Sendable {
     /// there is no release, when a rule file cannot be read as a rule at all (YAML syntax error,
     /// not a mapping, missing or malformed `id`), or when two rules claim the same id or alias.
     /// Lesser problems are kept in `problems`.
-    public static func load(files: [String: String]) throws -> KnowledgeBase {
-        var kb = try loadCatalogue(files: files)
-        kb.iamRequirementsYAML = files[KnowledgeFiles.iamRequirementsPath]
+    ///
+    /// `packed` holds the data files' packed forms by path (`EmbeddedData.packed`, which
+    /// `ghr-audit-dev generate` writes from the same texts): those are read instead of composing
+    /// their YAML.
+    public static func load(files: [String: String], packed: [String: String] = [:]) throws -> KnowledgeBase {
+        var kb = try loadCatalogue(files: files, packed: packed)
+        kb.iamRequirementsSource = files[KnowledgeFiles.iamRequirementsPath].map { ($0, packed[KnowledgeFiles.iamRequirementsPath]) }
         return kb
     }
 
-    /// The text of `rules/knowledge/iam-requirements.yaml` (read by the IAM target), if present.
-    public private(set) var iamRequirementsYAML: String?
+    /// `rules/knowledge/iam-requirements.yaml` (read by the IAM target) as text and packed form,
+    /// if present.
+    package private(set) var iamRequirementsSource: (yaml: String, packed: String?)?
+
+    /// The IAM requirements table's document, for `RequiredPermissions`.
+    package func iamRequirementsDocument() throws(NodeReader.Failure) -> NodeReader? {
+        guard let source = iamRequirementsSource else { return nil }
+        return try NodeReader(yaml: source.yaml, packed: source.packed)
+    }
 
     /// What other modules work out from this base, once (see `DerivedKnowledge`).
     public let derived = DerivedKnowledge()
@@ -80,15 +91,15 @@ public struct KnowledgeBase: Sendable {
         case rule(RuleMetadata?, [CatalogProblem])
     }
 
-    private static func loadCatalogue(files: [String: String]) throws -> KnowledgeBase {
+    private static func loadCatalogue(files: [String: String], packed: [String: String]) throws -> KnowledgeBase {
         let rulePaths = files.keys.sorted().filter(RuleCatalogLoader.isRuleFile)
         let readers = KnowledgeFiles.readers
         let parts = Parallel.map(readers.count + rulePaths.count) { i -> Part in
             if i < readers.count {
-                return .data(readers[i].path, KnowledgeFiles.read(readers[i].path, files: files, with: readers[i].read))
+                return .data(readers[i].path, KnowledgeFiles.read(readers[i].path, files: files, packed: packed, with: readers[i].read))
             }
             let path = rulePaths[i - readers.count]
-            let (rule, problems) = RuleCatalogLoader.parseRule(path: path, text: files[path]!)
+            let (rule, problems) = RuleCatalogLoader.parseRule(path: path, text: files[path]!, packed: packed[path])
             return .rule(rule, problems)
         }
         var read: [String: KnowledgeFiles.ReadFile] = [:]

@@ -1,6 +1,7 @@
 import AuditCore
 import Foundation
 import Testing
+import TestSupport
 @testable import Knowledge
 @testable import DevTools
 
@@ -44,6 +45,45 @@ import Testing
         let stripped = ExampleMarkers.strip("version = \"4.0.1\"\n")
         #expect(stripped.text == "version = \"4.0.1\"\n")
         #expect(stripped.markers.isEmpty)
+    }
+
+    /// `strip` reads bytes; it must answer as the scalar reading it replaced (below, as it was)
+    /// on mixes of digits, keycaps with and without U+FE0F, 🔟, line breaks and other scalars.
+    @Test func byteStripAgreesWithTheScalarReading() {
+        func reference(_ text: String) -> (text: String, markers: [ExampleMarkers.Occurrence]) {
+            let s = Array(text.unicodeScalars)
+            var out = String.UnicodeScalarView()
+            var markers: [ExampleMarkers.Occurrence] = []
+            var line = 1, column = 1, offset = 0, i = 0
+            while i < s.count {
+                let c = s[i]
+                var length = 0, marker = ""
+                if c == "\u{1F51F}" {
+                    length = 1
+                    marker = ExampleMarkers.all[9]
+                } else if ("1"..."9").contains(c) {
+                    if i + 1 < s.count, s[i + 1] == "\u{20E3}" { length = 2 } else if i + 2 < s.count, s[i + 1] == "\u{FE0F}", s[i + 2] == "\u{20E3}" { length = 3 }
+                    if length > 0 { marker = "\(c)\u{FE0F}\u{20E3}" }
+                }
+                if length > 0 {
+                    markers.append(.init(marker: marker, line: line, column: column, offset: offset))
+                    i += length
+                    continue
+                }
+                out.append(c)
+                offset += String(c).utf8.count
+                if c == "\n" { line += 1; column = 1 } else { column += 1 }
+                i += 1
+            }
+            return (String(out), markers)
+        }
+        var generator = SeededGenerator(seed: 29)
+        let pieces = ["1", "5", "9", "0", "\u{20E3}", "\u{FE0F}", "🔟", "\n", "\r\n", "é", "🦆", "x", " ", "3\u{20E3}", "7\u{FE0F}\u{20E3}"]
+        for _ in 0..<5_000 {
+            let text = (0..<Int.random(in: 0...14, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let (ours, theirs) = (ExampleMarkers.strip(text), reference(text))
+            #expect(ours.text == theirs.text && ours.markers == theirs.markers, "\(text.debugDescription)")
+        }
     }
 
     @Test func catalogueExamplesMaterialiseConsistently() throws {

@@ -3,7 +3,9 @@ import Knowledge
 
 /// Renders `Sources/Knowledge/Generated/EmbeddedData.swift`: every file under `rules/` as a
 /// path → text dictionary of raw string literals, so the binary carries the catalogue without
-/// SwiftPM resources.
+/// SwiftPM resources; and each YAML file (the data files under `knowledge/` and the rule files)
+/// also in its packed form (`DataNode.packed()`), which the binary reads instead of composing
+/// the YAML.
 package enum EmbeddedDataRenderer {
     package static let outputPath = "Sources/Knowledge/Generated/EmbeddedData.swift"
 
@@ -20,7 +22,27 @@ package enum EmbeddedDataRenderer {
         for path in files.keys.sorted() {
             out += "        \(literal(path)): \(rawLiteral(files[path]!)),\n"
         }
+        out += "    ]\n\n"
+        out += """
+            /// The YAML files composed and packed (`DataNode.unpack` reads them), keyed as `files`; a
+            /// file that does not compose has none and is read from its text.
+            package static let packed: [String: String] = [
+        """
+        let packed = packedDataFiles(files)
+        out += packed.isEmpty ? ":\n" : "\n"
+        for path in packed.keys.sorted() {
+            out += "        \(literal(path)): \(rawLiteral(packed[path]!)),\n"
+        }
         out += "    ]\n}\n"
+        return out
+    }
+
+    /// The packed forms of the YAML files among `files` that compose.
+    package static func packedDataFiles(_ files: [String: String]) -> [String: String] {
+        var out: [String: String] = [:]
+        for (path, text) in files where path.hasSuffix(".yaml") {
+            if let node = try? DataNode.compose(yaml: text) { out[path] = node.packed() }
+        }
         return out
     }
 

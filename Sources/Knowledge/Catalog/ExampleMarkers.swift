@@ -25,43 +25,51 @@ public enum ExampleMarkers {
         return "\(d)\u{FE0F}\u{20E3}"
     }
 
-    /// `text` without its markers, and the markers in order of appearance.
+    /// `text` without its markers, and the markers in order of appearance. Read on the UTF-8
+    /// bytes (every example file of the catalogue passes through here at each start); a text
+    /// without U+20E3 or 🔟 has none and is returned as it is.
     public static func strip(_ text: String) -> (text: String, markers: [Occurrence]) {
-        let s = Array(text.unicodeScalars)
-        var out = String.UnicodeScalarView()
+        guard text.containsBytes("\u{20E3}") || text.containsBytes("\u{1F51F}") else { return (text, []) }
+        let bytes = Array(text.utf8)
+        let keycap: [UInt8] = [0xE2, 0x83, 0xA3], selector: [UInt8] = [0xEF, 0xB8, 0x8F], ten: [UInt8] = [0xF0, 0x9F, 0x94, 0x9F]
+        func at(_ i: Int, _ sequence: [UInt8]) -> Bool {
+            i + sequence.count <= bytes.count && bytes[i..<(i + sequence.count)].elementsEqual(sequence)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
         var markers: [Occurrence] = []
-        var line = 1, column = 1, offset = 0
+        var line = 1, column = 1
         var i = 0
-        while i < s.count {
-            let c = s[i]
+        while i < bytes.count {
+            let b = bytes[i]
             var markerLength = 0
             var marker = ""
-            if c == "\u{1F51F}" {
-                markerLength = 1
+            if at(i, ten) {
+                markerLength = 4
                 marker = all[9]
-            } else if ("1"..."9").contains(c) {
-                if i + 1 < s.count, s[i + 1] == "\u{20E3}" {
-                    markerLength = 2
-                } else if i + 2 < s.count, s[i + 1] == "\u{FE0F}", s[i + 2] == "\u{20E3}" {
-                    markerLength = 3
+            } else if b >= UInt8(ascii: "1"), b <= UInt8(ascii: "9") {
+                if at(i + 1, keycap) {
+                    markerLength = 4
+                } else if at(i + 1, selector), at(i + 4, keycap) {
+                    markerLength = 7
                 }
-                if markerLength > 0 { marker = "\(c)\u{FE0F}\u{20E3}" }
+                if markerLength > 0 { marker = all[Int(b - UInt8(ascii: "1"))] }
             }
             if markerLength > 0 {
-                markers.append(Occurrence(marker: marker, line: line, column: column, offset: offset))
+                markers.append(Occurrence(marker: marker, line: line, column: column, offset: out.count))
                 i += markerLength
                 continue
             }
-            out.append(c)
-            offset += String(c).utf8.count
-            if c == "\n" {
+            let length = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+            out.append(contentsOf: bytes[i..<min(i + length, bytes.count)])
+            if b == UInt8(ascii: "\n") {
                 line += 1
                 column = 1
             } else {
                 column += 1
             }
-            i += 1
+            i += length
         }
-        return (String(out), markers)
+        return (String(decoding: out, as: UTF8.self), markers)
     }
 }

@@ -1,6 +1,5 @@
 import AuditCore
 import Foundation
-import Yams
 
 /// Reads rule entries (`rules/<domain>/<RULE-ID>.yaml`) into `RuleMetadata`, collecting every
 /// problem with its position instead of stopping at the first one.
@@ -56,9 +55,9 @@ package enum RuleCatalogLoader {
 
     /// One rule entry. Returns a rule whenever the file is a mapping with a well-formed id (other
     /// fields fall back to empty values and are reported), nil otherwise.
-    package static func parseRule(path: String, text: String) -> (RuleMetadata?, [CatalogProblem]) {
+    package static func parseRule(path: String, text: String, packed: String? = nil) -> (RuleMetadata?, [CatalogProblem]) {
         var r = YAMLReading(path: "rules/" + path)
-        guard let root = r.compose(text), let map = r.mapping(root, what: "a rule entry", allowed: ruleKeys) else {
+        guard let root = r.compose(text, packed: packed), let map = r.mapping(root, what: "a rule entry", allowed: ruleKeys) else {
             return (nil, r.problems)
         }
         for key in requiredRuleKeys where map[key] == nil {
@@ -96,7 +95,7 @@ package enum RuleCatalogLoader {
         let rationale = prose("rationale", singleLine: false)
         let remediation = prose("remediation", singleLine: false)
         var suppressWhen: String?
-        if let node = map["suppress_when"]?.value, !YAMLReading.isNull(node) {
+        if let node = map["suppress_when"]?.value, !node.isNull {
             suppressWhen = r.string(node, what: "`suppress_when`")
             if suppressWhen?.trimmingWhitespace.isEmpty == true {
                 r.report(node, "`suppress_when` is empty; remove the key when suppressing is never fine")
@@ -177,7 +176,7 @@ package enum RuleCatalogLoader {
         // examples
         var examples: [RuleExample] = []
         if let entry = map["examples"] {
-            if case let .sequence(seq) = entry.value {
+            if let seq = entry.value.sequence {
                 if seq.isEmpty { r.report(entry.value, "`examples` is empty; give at least one triggering and one non-triggering example") }
                 var names: Set<String> = []
                 for item in seq {
@@ -208,7 +207,7 @@ package enum RuleCatalogLoader {
         return (rule, r.problems)
     }
 
-    private static func parseExample(_ node: Node, reader r: inout YAMLReading) -> RuleExample? {
+    private static func parseExample(_ node: DataNode, reader r: inout YAMLReading) -> RuleExample? {
         guard let map = r.mapping(node, what: "an example", allowed: exampleKeys) else { return nil }
         for key in ["name", "kind", "files"] where map[key] == nil {
             r.report(node, "example is missing required key \(Wording.quoted(key))")
@@ -236,7 +235,7 @@ package enum RuleCatalogLoader {
 
         var target: ModuleVersion?
         var targetKeyword: String?
-        if let n = map["target"]?.value, !YAMLReading.isNull(n), let s = r.string(n, what: "`target` of \(label)") {
+        if let n = map["target"]?.value, !n.isNull, let s = r.string(n, what: "`target` of \(label)") {
             if let v = parseRelease(s) {
                 target = v
             } else if RuleExample.targetKeywords.contains(s) {
@@ -254,7 +253,7 @@ package enum RuleCatalogLoader {
         var files: [ExampleFile] = []
         var markerSeen: [String: String] = [:]  // marker -> file path
         if let entry = map["files"] {
-            if case let .mapping(m) = entry.value {
+            if let m = entry.value.pairs {
                 if m.isEmpty { r.report(entry.value, "\(label) has no files; give at least one `path: contents`") }
                 var paths: Set<String> = []
                 for (k, v) in m {
@@ -266,11 +265,11 @@ package enum RuleCatalogLoader {
                     if path.isEmpty || path.hasPrefix("/") || path.contains("\\") || Paths.join("", path) != path {
                         r.report(k, "file path \(Wording.quoted(path)) of \(label) must be relative, normalised and `/`-separated, e.g. `modules/runners/main.tf`")
                     }
-                    guard case let .scalar(s) = v else {
+                    guard let s = v.scalar else {
                         r.report(v, "contents of \(Wording.quoted(path)) in \(label) must be a string; use a block scalar `|`")
                         continue
                     }
-                    let contents = YAMLReading.isNull(v) ? "" : s.string
+                    let contents = v.isNull ? "" : s
                     for occurrence in ExampleMarkers.strip(contents).markers {
                         if let other = markerSeen[occurrence.marker] {
                             r.report(k, "marker \(occurrence.marker) appears more than once in \(label) (again in \(Wording.quoted(path)), line \(occurrence.line); first in \(Wording.quoted(other))); each marker marks one finding")
@@ -287,8 +286,8 @@ package enum RuleCatalogLoader {
 
         // expect
         var expect: [ExampleExpectation] = []
-        if let entry = map["expect"], !YAMLReading.isNull(entry.value) {
-            if case let .sequence(seq) = entry.value {
+        if let entry = map["expect"], !entry.value.isNull {
+            if let seq = entry.value.sequence {
                 var seen: Set<String> = []
                 for item in seq {
                     guard let em = r.mapping(item, what: "an expectation of \(label)", allowed: expectKeys) else { continue }
@@ -347,7 +346,7 @@ package enum RuleCatalogLoader {
                 if !markerSeen.isEmpty {
                     r.report(map["files"]?.key ?? node, "non-triggering \(label) contains markers (\(markerSeen.keys.sorted().joined(separator: " "))); non-triggering examples expect no finding")
                 }
-                if map["expect"].map({ !YAMLReading.isNull($0.value) }) == true {
+                if map["expect"].map({ !$0.value.isNull }) == true {
                     r.report(map["expect"]!.key, "non-triggering \(label) must not have `expect`")
                 }
             }

@@ -1,6 +1,5 @@
 import AuditCore
 import Foundation
-import Yams
 
 /// The on-disk shape of the four data files in `rules/knowledge/` (written by
 /// `ghr-audit-dev extract-knowledge`, read here). Versions are written `MAJOR.MINOR.PATCH`.
@@ -142,12 +141,13 @@ package enum KnowledgeFiles {
         (runnerVersionsPath, { try RunnerVersionsFile(node: $0) }),
     ]
 
-    /// `path` of `files` composed and read into its rows by `reader`.
-    static func read(_ path: String, files: [String: String], with reader: (NodeReader) throws -> any Sendable) -> ReadFile {
+    /// `path` of `files` read into its rows by `reader`: from its packed form when `packed` has
+    /// one (the embedded knowledge), else composed from the YAML.
+    static func read(_ path: String, files: [String: String], packed: [String: String] = [:],
+                     with reader: (NodeReader) throws -> any Sendable) -> ReadFile {
         guard let text = files[path] else { return .missing }
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw NodeReader.Failure(message: "empty file", mark: nil) }
-            return .rows(try reader(NodeReader(node)))
+            return .rows(try reader(NodeReader(yaml: text, packed: packed[path])))
         } catch let failure as NodeReader.Failure {
             return .problem(CatalogProblem(path: "rules/" + path, line: failure.line, column: failure.column, "cannot decode: \(failure.message)"))
         } catch {
@@ -158,8 +158,8 @@ package enum KnowledgeFiles {
     /// Decodes the data files, taking those already read from `read` (by path) and reading the
     /// others here; every problem is collected (a missing file is one).
     ///
-    /// Reads Yams nodes directly rather than through `YAMLDecoder`: it is several times faster
-    /// and keeps a quoted `"null"` (a default written `null`) a string.
+    /// Reads the composed trees (`DataNode`) directly rather than through `YAMLDecoder`: it is
+    /// several times faster and keeps a quoted `"null"` (a default written `null`) a string.
     static func decode(files: [String: String], read alreadyRead: [String: ReadFile] = [:]) -> (Decoded, [CatalogProblem]) {
         var out = Decoded()
         var problems: [CatalogProblem] = []
@@ -316,7 +316,7 @@ package enum KnowledgeFiles {
     }
 }
 
-/// Strict typed access to a composed YAML document; throws at the first mismatch with its mark.
+/// Strict typed access to a composed YAML document; throws at the first mismatch with its place.
 /// The knowledge files and the IAM requirements table (`RequiredPermissions`) are read with it.
 package struct NodeReader {
     package struct Failure: Error, CustomStringConvertible {
@@ -324,27 +324,45 @@ package struct NodeReader {
         package var line: Int?
         package var column: Int?
 
-        package init(message: String, mark: Mark?) {
+        package init(message: String, line: Int? = nil, column: Int? = nil) {
             self.message = message
-            line = mark?.line
-            column = mark?.column
+            self.line = line
+            self.column = column
         }
 
         /// `line L, column C: message` (the message alone when it has no place).
         package var description: String { line.map { "line \($0), column \(column ?? 0): \(message)" } ?? message }
     }
 
-    package let node: Node
+    package let node: DataNode
 
-    package init(_ node: Node) { self.node = node }
+    package init(_ node: DataNode) { self.node = node }
 
-    package func fail(_ message: String) -> Failure { Failure(message: message, mark: node.mark) }
+    /// The document in `text`: its packed form when there is one (see `DataNode.unpack`), else
+    /// the YAML composed.
+    package init(yaml text: String, packed: String? = nil) throws(Failure) {
+        if let packed {
+            node = try DataNode.unpack(packed)
+            return
+        }
+        let composed: DataNode?
+        do { composed = try DataNode.compose(yaml: text) } catch { throw Failure(message: "\(error)") }
+        guard let composed else { throw Failure(message: "the file is empty") }
+        node = composed
+    }
 
-    package var isNull: Bool { YAMLReading.isNull(node) }
+    package func fail(_ message: String) -> Failure {
+        node.line > 0 ? Failure(message: message, line: node.line, column: node.column) : Failure(message: message)
+    }
+
+    package var isNull: Bool {
+        if case .scalar(_, true) = node.value { return true }
+        return false
+    }
 
     package func string() throws -> String {
-        guard case let .scalar(s) = node, !isNull else { throw fail("expected a string") }
-        return s.string
+        guard case let .scalar(s, false) = node.value else { throw fail("expected a string") }
+        return s
     }
 
     package func optionalString() throws -> String? { isNull ? nil : try string() }
@@ -364,23 +382,23 @@ package struct NodeReader {
 
     package func list() throws -> [NodeReader] {
         if isNull { return [] }
-        guard case let .sequence(seq) = node else { throw fail("expected a list") }
-        return seq.map(NodeReader.init)
+        guard case let .sequence(items) = node.value else { throw fail("expected a list") }
+        return items.map(NodeReader.init)
     }
 
     package func entries() throws -> [(String, NodeReader)] {
-        guard case let .mapping(m) = node else { throw fail("expected a mapping") }
-        return try m.map { (try NodeReader($0.key).string(), NodeReader($0.value)) }
+        guard case let .mapping(items) = node.value else { throw fail("expected a mapping") }
+        return try stride(from: 0, to: items.count, by: 2).map { (try NodeReader(items[$0]).string(), NodeReader(items[$0 + 1])) }
     }
 
-    /// The entries of a mapping by key (Yams' own key lookup builds and compares nodes, which is
-    /// slow on thousands of lookups).
+    /// The entries of a mapping by key.
     package func fields() throws -> Fields {
-        guard case let .mapping(m) = node else { throw fail("expected a mapping") }
+        guard case let .mapping(items) = node.value else { throw fail("expected a mapping") }
         var values: [String: NodeReader] = [:]
-        for (k, v) in m {
-            guard case let .scalar(key) = k else { throw NodeReader(k).fail("expected a string key") }
-            values[key.string] = NodeReader(v)
+        values.reserveCapacity(items.count / 2)
+        for k in stride(from: 0, to: items.count, by: 2) {
+            guard case let .scalar(key, _) = items[k].value else { throw NodeReader(items[k]).fail("expected a string key") }
+            values[key] = NodeReader(items[k + 1])
         }
         return Fields(owner: self, values: values)
     }

@@ -59,6 +59,9 @@ extension KnowledgeBase {
     /// by the IAM rules and the live probe (it was decoded for every run: about a third of a small
     /// repository's audit).
     public var iamRequirements: RequiredPermissions? {
-        derived.value("iam-requirements") { iamRequirementsYAML.flatMap { try? RequiredPermissions(yaml: $0) } }
+        derived.value("iam-requirements") {
+            guard let document = try? iamRequirementsDocument() else { return nil }
+            return try? RequiredPermissions(document: document)
+        }
     }
 }
