@@ -5,7 +5,7 @@ public enum Wording {
     /// A name as a code span; one holding backticks gets a longer delimiter (and a space of
     /// padding when it starts or ends with one), so the span still ends where the name does.
     public static func quoted(_ name: String) -> String {
-        guard name.contains("`") else { return "`\(name)`" }
+        guard name.utf8.contains(UInt8(ascii: "`")) else { return "`\(name)`" }
         let fence = String(repeating: "`", count: MarkdownText.longestBacktickRun(name) + 1)
         let pad = name.hasPrefix("`") || name.hasSuffix("`") ? " " : ""
         return fence + pad + name + pad + fence

@@ -211,7 +211,7 @@ struct ConditionEvaluator {
         case "=", "==", "!=":
             guard case .string(let a) = lv, case .string(let b) = rv else { return .maybe }
             // In `[[ ]]` an unquoted right-hand side is a glob pattern.
-            let isPattern = !rightWord.isQuoted && (b.contains("*") || b.contains("?"))
+            let isPattern = !rightWord.isQuoted && (b.containsBytes("*") || b.containsBytes("?"))
             base = (isPattern ? Self.glob(b, matches: a) : a == b) ? .yes : .no
         case "-eq", "-ne":
             if powershell {
@@ -285,9 +285,9 @@ struct ConditionEvaluator {
         if jit && mode { return nil }
         guard let name, !facts.contains(.instanceParameter) else { return nil }
         let n = FlowAnalysis.normalizedName(name)
-        if n.contains("enablejit") || n.contains("jitenabled") || n.contains("usejit") || n == "jit" { return .jit }
-        if n.contains("agentmode") || n.contains("runnermode") { return .mode }
-        if n.contains("ephemeral") { return .ephemeralBool }
+        if n.containsBytes("enablejit") || n.containsBytes("jitenabled") || n.containsBytes("usejit") || n == "jit" { return .jit }
+        if n.containsBytes("agentmode") || n.containsBytes("runnermode") { return .mode }
+        if n.containsBytes("ephemeral") { return .ephemeralBool }
         return nil
     }
 

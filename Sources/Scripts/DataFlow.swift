@@ -371,13 +371,23 @@ final class FlowAnalysis {
         return x.containsBytes("/tokens/") || x.containsBytes(Needle.instanceIdPath)
     }
 
+    /// `name` lower-cased without `_`, `-` and `:` (`TOKEN_PATH`, `$env:RunnerToken`). The data
+    /// flow asks for every variable it meets in every pass: ASCII names are done on their bytes.
     static func normalizedName(_ name: String) -> String {
-        String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != ":" })
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != ":" })
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count)
+        for b in name.utf8 where b != UInt8(ascii: "_") && b != UInt8(ascii: "-") && b != UInt8(ascii: ":") {
+            bytes.append(b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b | 0x20 : b)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func looksLikeInstanceIdName(_ name: String) -> Bool { normalizedName(name).hasSuffix("instanceid") }
 
-    static func looksLikeTokenPathName(_ name: String) -> Bool { normalizedName(name).contains("tokenpath") }
+    static func looksLikeTokenPathName(_ name: String) -> Bool { normalizedName(name).containsBytes("tokenpath") }
 
     /// IMDS `meta-data/instance-id`, `ec2-metadata -i`, `Get-EC2InstanceMetadata -Category InstanceId`,
     /// or a lookup of the `instanceId` key of the identity document.

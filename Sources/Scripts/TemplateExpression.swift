@@ -41,9 +41,9 @@ struct TemplateExpression {
     private static func kind(of identifier: String) -> Flag? {
         let last = identifier.split(separator: ".").last.map(String.init) ?? identifier
         let n = FlowAnalysis.normalizedName(last)
-        if n.contains("enablejit") || n.contains("jitenabled") || n.contains("usejit") || n.contains("jitconfig") || n == "jit" { return .jit }
-        if n.contains("agentmode") || n.contains("runnermode") { return .mode }
-        if n.contains("ephemeral") { return .ephemeral }
+        if n.containsBytes("enablejit") || n.containsBytes("jitenabled") || n.containsBytes("usejit") || n.containsBytes("jitconfig") || n == "jit" { return .jit }
+        if n.containsBytes("agentmode") || n.containsBytes("runnermode") { return .mode }
+        if n.containsBytes("ephemeral") { return .ephemeral }
         return nil
     }
 

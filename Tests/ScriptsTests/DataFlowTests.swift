@@ -1,8 +1,26 @@
 import AuditCore
 import Testing
+import TestSupport
 @testable import Scripts
 
 @Suite struct DataFlowTests {
+    /// Variable names are normalised on their bytes when ASCII; the answer must be the Unicode
+    /// lower-casing's (below, as it was) for every name.
+    @Test func byteNormalisationOfNamesAgreesWithUnicodeLowercasing() {
+        func reference(_ name: String) -> String {
+            String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != ":" })
+        }
+        var generator = SeededGenerator(seed: 41)
+        let alphabet = Array("aZ_-:09TokenPATHİé$@[]")
+        for name in ["TOKEN_PATH", "$env:RunnerToken", "instance-id", "İnstanceId", "ÉPHEMERAL", "", "_-:"] {
+            #expect(FlowAnalysis.normalizedName(name) == reference(name), "\(name)")
+        }
+        for _ in 0..<5_000 {
+            let name = String((0..<Int.random(in: 0...10, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+            #expect(FlowAnalysis.normalizedName(name) == reference(name), "\(name.debugDescription)")
+        }
+    }
+
     static func facts(_ text: String, _ language: ScriptLanguage = .bash) -> [String: Set<ValueFact>] {
         analyze(text, language).variableFacts
     }

@@ -20,14 +20,14 @@ public struct FactCitation: Sendable, Hashable, Codable, CustomStringConvertible
     /// does not have that shape.
     public init?(_ written: String) {
         var text = written
-        if let open = written.range(of: " ("), written.hasSuffix(")") {
+        if let open = written.rangeOfBytes(" ("), written.hasSuffix(")") {
             note = String(written[open.upperBound..<written.index(before: written.endIndex)])
             text = String(written[..<open.lowerBound])
         }
         let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 2, parts[0].hasPrefix("v"), ModuleVersion(parts[0]) != nil,
               parts[0].dropFirst().allSatisfy({ $0.isNumber || $0 == "." }),
-              !parts[1].isEmpty, !parts[1].hasPrefix("/"), !parts[1].contains(" "), !parts[1].contains("..")
+              !parts[1].isEmpty, !parts[1].hasPrefix("/"), !parts[1].containsBytes(" "), !parts[1].containsBytes("..")
         else { return nil }
         tag = parts[0]
         path = parts[1]
