@@ -58,10 +58,18 @@ if let stub = RehearsalStub.name(forArgv0: CommandLine.arguments[0], environment
 
 // Exit statuses: ArgumentParser's usage errors become 2, as do environment errors; findings are 1.
 do {
-    if Array(CommandLine.arguments.dropFirst()) == ["version"] {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments == ["version"] {
         // Just `version`: no need to build the argument parser's tree of every command (a third
         // of that command's instructions).
         try VersionCommand().run()
+    } else if arguments.first == "check", var check = try? CheckCommand.parse(Array(arguments.dropFirst())) {
+        // `check` named first, as CI and pre-commit run it, and its arguments valid: parsed as a
+        // command of its own. Through the root the argument parser reflects over the root's and
+        // `check`'s options several times (a fifth of an empty scan's instructions). Anything
+        // else (help, a mistake, an option of the root) goes through the root below, which says
+        // what it always said.
+        try check.run()
     } else {
         var command = try GHRAudit.parseAsRoot()
         try command.run()

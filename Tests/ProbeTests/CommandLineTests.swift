@@ -38,4 +38,22 @@ struct CommandLineTests {
         #expect(probeFilter.status == 2)
         #expect(probeFilter.stderr.hasPrefix("ghr-audit: error: "), "\(probeFilter.stderr)")
     }
+
+    /// `check` named first is parsed as a command of its own when its arguments are valid; help,
+    /// mistakes and the root's own options still go through the root, so what they print is the
+    /// root's (`ghr-audit check` in the usage line), and a valid run answers as before.
+    @Test func checkNamedFirstAnswersAsThroughTheRoot() throws {
+        let mistake = try runCLI(["check", "--no-such-option"])
+        #expect(mistake.status == 2)
+        #expect(mistake.stderr.hasPrefix("ghr-audit: error: ") && mistake.stderr.contains("ghr-audit check"), "\(mistake.stderr)")
+        let help = try runCLI(["check", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE: ghr-audit check"), "\(help.stdout)")
+        let version = try runCLI(["--version"])
+        #expect(version.status == 0 && !version.stdout.isEmpty)
+        let fixture = packageRoot.appendingPathComponent("fixtures/jit-token-only-ami/repo").path
+        let named = try runCLI(["check", fixture, "--target", "4.1.0", "--format", "json"])
+        let implied = try runCLI([fixture, "--target", "4.1.0", "--format", "json"])
+        #expect(named.status == 1 && implied.status == 1, "\(named.stderr)\(implied.stderr)")
+        #expect(named.stdout == implied.stdout && named.stdout.contains("\"ruleId\""), "the default subcommand and `check` report alike")
+    }
 }
