@@ -15,13 +15,19 @@ public struct ModuleVersion: Sendable, Hashable, Codable, Comparable, CustomStri
 
     public init?(_ text: String) {
         switch Self.parseASCII(text) {
-        case let .parsed(v):
-            self = v
-            return
+        case let .parsed(v): self = v
         case .invalid: return nil
-        case .notASCII: break
+        case .notASCII:
+            guard let v = Self.parseScalars(text) else { return nil }
+            self = v
         }
-        // What the byte reading leaves: text with non-ASCII scalars or white space at its ends.
+    }
+
+    /// The general reading, on scalars: white space (Unicode's) trimmed, a leading `v` dropped,
+    /// pre-release text after the first `-`, build metadata after `+` ignored, one to three
+    /// numeric parts. `init?(_:)` takes it for what the byte reading leaves (text with non-ASCII
+    /// scalars, or white space at its ends); `VersionTests` compares the two on every text.
+    package static func parseScalars(_ text: String) -> ModuleVersion? {
         var s = Substring(text.trimmingCharacters(in: .whitespaces))
         if s.first == "v" || s.first == "V" { s = s.dropFirst() }
         var pre: String?
@@ -38,15 +44,15 @@ public struct ModuleVersion: Sendable, Hashable, Codable, Comparable, CustomStri
             nums.append(n)
         }
         while nums.count < 3 { nums.append(0) }
-        self.init(nums[0], nums[1], nums[2], prerelease: pre)
+        return ModuleVersion(nums[0], nums[1], nums[2], prerelease: pre)
     }
 
     private enum ASCIIReading { case parsed(ModuleVersion), invalid, notASCII }
 
-    /// The same reading as `init?(_:)`'s on the bytes of ASCII text that does not start or end
-    /// with white space (every version the knowledge base and nearly every one a repository
-    /// writes): the knowledge base parses a few thousand versions at each start, and trimming
-    /// through Foundation was most of that. `VersionTests` compares both readings.
+    /// `parseScalars`' reading on the bytes of ASCII text that does not start or end with white
+    /// space (every version the knowledge base and nearly every one a repository writes): the
+    /// knowledge base parses a few thousand versions at each start, and trimming through
+    /// Foundation was most of that.
     private static func parseASCII(_ text: String) -> ASCIIReading {
         var text = text
         return text.withUTF8 { b -> ASCIIReading in
