@@ -40,6 +40,27 @@ extension String {
 }
 
 extension String {
+    /// The parts between occurrences of the ASCII byte `separator`, as `split(separator:)` gives
+    /// them but compared byte by byte instead of Character by Character (which runs the grapheme
+    /// breaking over every byte: a path's components, a report's lines). A separator always
+    /// separates, also before a combining mark (a Character comparison would see one Character
+    /// there), and "\r\n" splits at its "\n".
+    public func splitBytes(_ separator: UInt8, omittingEmptySubsequences: Bool = true) -> [Substring] {
+        precondition(separator < 0x80, "an ASCII separator keeps every part valid UTF-8")
+        var parts: [Substring] = []
+        let bytes = utf8
+        var start = bytes.startIndex, i = start
+        while i != bytes.endIndex {
+            if bytes[i] == separator {
+                if !(omittingEmptySubsequences && start == i) { parts.append(self[start..<i]) }
+                start = bytes.index(after: i)
+            }
+            i = bytes.index(after: i)
+        }
+        if !(omittingEmptySubsequences && start == bytes.endIndex) { parts.append(self[start..<bytes.endIndex]) }
+        return parts
+    }
+
     /// The text with every occurrence of `target` replaced by `replacement`, left to right, byte
     /// for byte (UTF-8): Foundation's `replacingOccurrences` without the bridge to `NSString`, for
     /// ASCII markers such as `${path.module}`.

@@ -84,8 +84,8 @@ public enum Paths {
 
     /// `join` without the plain-path shortcut: every component of `rel` read in turn.
     public static func normalisingJoin(_ base: String, _ rel: String) -> String? {
-        var parts: [Substring] = rel.hasPrefix("/") ? [] : base.split(separator: "/")
-        for p in rel.split(separator: "/") {
+        var parts: [Substring] = rel.hasPrefix("/") ? [] : base.splitBytes(UInt8(ascii: "/"))
+        for p in rel.splitBytes(UInt8(ascii: "/")) {
             if p == "." || p.isEmpty { continue }
             if p == ".." {
                 if parts.isEmpty { return nil }
@@ -100,9 +100,9 @@ public enum Paths {
     /// `to` expressed relative to `from` (both root-relative directories), as Terraform shows
     /// `path.module` relative to the working directory: `.` for the same directory.
     public static func relative(from: String, to: String) -> String {
-        let a = from.split(separator: "/"), b = to.split(separator: "/")
+        let a = from.splitBytes(UInt8(ascii: "/")), b = to.splitBytes(UInt8(ascii: "/"))
         var common = 0
-        while common < a.count, common < b.count, a[common] == b[common] { common += 1 }
+        while common < a.count, common < b.count, a[common].utf8.elementsEqual(b[common].utf8) { common += 1 }
         let ups = Array(repeating: "..", count: a.count - common)
         let rest = b[common...].map(String.init)
         let parts = ups + rest

@@ -103,7 +103,7 @@ enum TerminalText {
     /// are not broken (URLs and paths stay copyable).
     static func wrap(_ text: String, width: Int) -> [String] {
         var lines: [String] = []
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in text.splitBytes(UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             let line = sanitized(String(raw.hasSuffix("\r") ? raw.dropLast() : raw))
             lines += isPrintableASCII(line) ? wrapASCII(line, width: width) : wrapLine(line, width: width)
         }

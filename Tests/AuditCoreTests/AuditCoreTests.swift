@@ -59,6 +59,26 @@ struct PositionTests {
         #expect("abc".rangeOfBytes("") == nil && "".rangeOfBytes("a") == nil)
     }
 
+    /// Splitting on an ASCII byte gives the parts `split(separator:)` gives wherever the separator
+    /// is a Character of its own; before a combining mark and in "\r\n" the byte still separates.
+    @Test func splittingOnBytesAgreesWithSplittingOnCharacters() {
+        let pieces = ["a", "/", "//", ".", "..", "é", "日", "🚀", "x", "\n", " ", "  "]
+        var generator = SeededGenerator(seed: 7)
+        for _ in 0..<3_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...10, using: &generator) { text += pieces.randomElement(using: &generator)! }
+            for separator in ["/", "\n", " "] as [Character] {
+                let byte = separator.asciiValue!
+                for omitting in [true, false] {
+                    #expect(text.splitBytes(byte, omittingEmptySubsequences: omitting).map(String.init)
+                            == text.split(separator: separator, omittingEmptySubsequences: omitting).map(String.init), "\(text.debugDescription)")
+                }
+            }
+        }
+        #expect("a/\u{301}b".splitBytes(UInt8(ascii: "/")) == ["a", "\u{301}b"])
+        #expect("a\r\nb\n".splitBytes(UInt8(ascii: "\n"), omittingEmptySubsequences: false) == ["a\r", "b", ""])
+    }
+
     /// Trimming white space natively gives what Foundation's `.whitespacesAndNewlines` gives.
     @Test func whitespaceIsTrimmedAsFoundationTrimsIt() {
         let pieces = ["a", " ", "\t", "\n", "\r\n", "\u{0B}", "\u{0C}", "\u{85}", "\u{A0}", "\u{2003}", "\u{2028}", "\u{3000}",
