@@ -355,13 +355,10 @@ package struct NodeReader {
         node.line > 0 ? Failure(message: message, line: node.line, column: node.column) : Failure(message: message)
     }
 
-    package var isNull: Bool {
-        if case .scalar(_, true) = node.value { return true }
-        return false
-    }
+    package var isNull: Bool { node.isNull }
 
     package func string() throws -> String {
-        guard case let .scalar(s, false) = node.value else { throw fail("expected a string") }
+        guard let s = node.scalar, !node.isNull else { throw fail("expected a string") }
         return s
     }
 
@@ -382,7 +379,7 @@ package struct NodeReader {
 
     package func list() throws -> [NodeReader] {
         if isNull { return [] }
-        guard case let .sequence(items) = node.value else { throw fail("expected a list") }
+        guard let items = node.sequence else { throw fail("expected a list") }
         return items.map(NodeReader.init)
     }
 
