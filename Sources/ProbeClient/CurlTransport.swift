@@ -31,12 +31,14 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let curl = self.curl, caBundle = self.caBundle, timeout = self.timeout
-        // An interrupt returns at once; the transfer itself ends at its timeout, unread.
+        // An interrupt returns at once and aborts the transfer: libcurl asks its progress
+        // callback at least once a second, and the callback then stops it (closing the connection).
+        let abort = Curl.Abort()
         return try await withInterruptibleWait { finish in
             DispatchQueue.global().async {
-                finish(Result { try curl.perform(request, caBundle: caBundle, timeout: timeout) })
+                finish(Result { try curl.perform(request, caBundle: caBundle, timeout: timeout, abort: abort) })
             }
-            return {}
+            return { abort.request() }
         }
     }
 }
@@ -57,6 +59,7 @@ final class Curl: @unchecked Sendable {
     private typealias StrError = @convention(c) (Int32) -> UnsafePointer<CChar>?
     private typealias GlobalInit = @convention(c) (Int) -> Int32
     typealias DataCallback = @convention(c) (UnsafeMutableRawPointer?, Int, Int, UnsafeMutableRawPointer?) -> Int
+    typealias ProgressCallback = @convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Int64, Int64) -> Int32
 
     private let initHandle: Init, cleanup: Cleanup, setPointer: SetPointer, setLong: SetLong, perform: Perform
     private let getLong: GetLong, slistAppend: SlistAppend, slistFree: SlistFree, strerror: StrError
@@ -66,6 +69,7 @@ final class Curl: @unchecked Sendable {
     private static let headerData: Int32 = 10029, headerFunction: Int32 = 20079, httpHeader: Int32 = 10023
     private static let customRequest: Int32 = 10036, postFields: Int32 = 10015, postFieldSize: Int32 = 60
     private static let caInfo: Int32 = 10065, timeoutMS: Int32 = 155, noSignal: Int32 = 99, noBody: Int32 = 44
+    private static let noProgress: Int32 = 43, progressFunction: Int32 = 20219, progressData: Int32 = 10057
     private static let followLocation: Int32 = 52, maxRedirects: Int32 = 68, redirectProtocols: Int32 = 182
     private static let protocolHTTP = 1, protocolHTTPS = 2, globalDefault = 3
     private static let responseCode: Int32 = 0x200002
@@ -98,13 +102,23 @@ final class Curl: @unchecked Sendable {
     private final class Sink {
         var body = Data()
         var headerLines: [String] = []
+        let abort: Abort
+        init(abort: Abort) { self.abort = abort }
     }
 
-    func perform(_ request: HTTPRequest, caBundle: String?, timeout: TimeInterval) throws -> HTTPResponse {
+    /// Set by an interrupt, read by the transfer's progress callback on libcurl's thread.
+    final class Abort: @unchecked Sendable {
+        private let lock = NSLock()
+        private var requested = false
+        func request() { lock.withLock { requested = true } }
+        var isRequested: Bool { lock.withLock { requested } }
+    }
+
+    func perform(_ request: HTTPRequest, caBundle: String?, timeout: TimeInterval, abort: Abort = Abort()) throws -> HTTPResponse {
         let host = request.url.host ?? request.url.absoluteString
         guard let handle = initHandle() else { throw TransportError.unreachable(host: host, reason: "libcurl could not start a request") }
         defer { cleanup(handle) }
-        let sink = Sink()
+        let sink = Sink(abort: abort)
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         var headers: OpaquePointer?
         defer { slistFree(headers) }
@@ -115,6 +129,10 @@ final class Curl: @unchecked Sendable {
             guard let data, let user else { return 0 }
             Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue().body.append(data.assumingMemoryBound(to: UInt8.self), count: size * count)
             return size * count
+        }
+        let progress: ProgressCallback = { user, _, _, _, _ in
+            guard let user else { return 0 }
+            return Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue().abort.isRequested ? 1 : 0
         }
         let header: DataCallback = { data, size, count, user in
             guard let data, let user else { return 0 }
@@ -145,6 +163,9 @@ final class Curl: @unchecked Sendable {
                         _ = setPointer(handle, Self.writeData, sinkPointer)
                         _ = setPointer(handle, Self.headerFunction, unsafeBitCast(header, to: UnsafeRawPointer.self))
                         _ = setPointer(handle, Self.headerData, sinkPointer)
+                        _ = setLong(handle, Self.noProgress, 0)
+                        _ = setPointer(handle, Self.progressFunction, unsafeBitCast(progress, to: UnsafeRawPointer.self))
+                        _ = setPointer(handle, Self.progressData, sinkPointer)
                         return perform(handle)
                     }
                 }
@@ -152,6 +173,7 @@ final class Curl: @unchecked Sendable {
         }
         withExtendedLifetime(sink) {}
         guard code == 0 else {
+            if abort.isRequested { throw CancellationError() }
             if code == Self.operationTimedOut { throw TransportError.timedOut(host: host, seconds: timeout) }
             throw TransportError.unreachable(host: host, reason: strerror(code).map { String(cString: $0) } ?? "libcurl error \(code)")
         }
