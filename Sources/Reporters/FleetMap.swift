@@ -38,6 +38,8 @@ struct FleetMap {
         var wholeFile: Bool
         /// A module call's `source`.
         var source: String? = nil
+        /// A fleet's or module call's full name, as findings quote it.
+        var name: String? = nil
         /// Indices into the report's findings.
         var findings: [Int] = []
     }
@@ -56,6 +58,7 @@ struct FleetMap {
 
     init(_ report: Report) {
         var keyed: [String: Int] = [:]
+        var linked: Set<Edge> = []
         var cursor = 0
 
         func add(_ kind: Kind, _ title: String, _ subtitle: String, column: Int, row: Int, location: SourceRange?, wholeFile: Bool = false) -> Int {
@@ -67,7 +70,7 @@ struct FleetMap {
         }
         func link(_ from: Int, _ to: Int) {
             let e = Edge(from: from, to: to)
-            if !edges.contains(e) { edges.append(e) }
+            if linked.insert(e).inserted { edges.append(e) }
         }
         /// A part of a fleet: shared parts (files, the module script) are keyed so fleets meet
         /// at one node; returns the node and whether it was new.
@@ -103,6 +106,7 @@ struct FleetMap {
                 ]
                 let fid = add(.fleet, Self.fleetTitle(fleet.name, address: address), facts.joined(separator: " · "),
                               column: 1, row: row, location: fleet.anchor)
+                nodes[fid].name = fleet.name
                 fleetIds.append(fid)
                 // Top-level parts (boot steps without a parent, then roles) in column 2, their
                 // children in column 3.
@@ -135,16 +139,30 @@ struct FleetMap {
             if module.fleets.isEmpty { cursor += 1 }
             let mid = add(.module, moduleTitle, moduleSubtitle, column: 0, row: first + (cursor - 1 - first) / 2, location: module.anchor)
             nodes[mid].source = module.source
+            nodes[mid].name = address
             for f in fleetIds { link(mid, f) }
             fleetNodes.append(fleetIds)
         }
 
         // Findings belong to every node they point into, by their location or a related note.
+        // The instances of a wrapper module's runner call are fleets and calls at one place: a
+        // finding that names some of them (its subject) belongs to those only, not to every
+        // instance (which listed each instance's findings under all of them).
+        var byPath: [String: [Int]] = [:]
+        for n in nodes.indices { if let path = nodes[n].location?.path { byPath[path, default: []].append(n) } }
         for (index, finding) in report.findings.enumerated() {
-            let places = [finding.location] + finding.related.map(\.location)
-            for n in nodes.indices where places.contains(where: { Self.node(nodes[n], holds: $0) }) {
-                nodes[n].findings.append(index)
+            var held: [Int] = []
+            for place in [finding.location] + finding.related.map(\.location) {
+                for n in byPath[place.path] ?? [] where Self.node(nodes[n], holds: place) { held.append(n) }
             }
+            guard !held.isEmpty else { continue }
+            held = Array(Set(held)).sorted()
+            let subject = Set(Fingerprint.subject(of: finding.message))
+            for kind in [Kind.fleet, .module] {
+                let named = held.filter { nodes[$0].kind == kind && nodes[$0].name.map(subject.contains) == true }
+                if !named.isEmpty { held.removeAll { nodes[$0].kind == kind && !named.contains($0) } }
+            }
+            for n in held { nodes[n].findings.append(index) }
         }
     }
 

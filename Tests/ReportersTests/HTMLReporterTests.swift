@@ -135,6 +135,32 @@ import Testing
         }
     }
 
+    @Test func wrapperInstancesHoldOnlyTheFindingsThatNameThem() throws {
+        // Every instance of a wrapper's runner call is a module call and a fleet at the same
+        // place (the call inside the wrapper): a finding naming one instance belongs to it only.
+        let call = SourceRange(path: "wrapper/main.tf", start: SourcePosition(line: 1, column: 1, offset: 0), end: SourcePosition(line: 6, column: 2, offset: 90))
+        let names = ["a", "b", "c"].map { "module.team[\"\($0)\"].module.runner" }
+        let modules = names.map { name in
+            ModuleSummary(path: "wrapper/main.tf:\(name)", source: "x", version: "3.6.1", kind: "single",
+                          fleets: [FleetSummary(name: name, os: "windows", ephemeral: true, jit: true, bootScript: "module-default", anchor: call)],
+                          anchor: call)
+        }
+        let inside = SourceRange(path: "wrapper/main.tf", start: SourcePosition(line: 3, column: 3, offset: 30), end: SourcePosition(line: 3, column: 20, offset: 47))
+        let findings = names.map { Finding(ruleId: "JIT-107", severity: .error, message: "ephemeral Windows fleet `\($0)` gets JIT configs at `4.1.0`", location: inside) }
+            + [Finding(ruleId: "TF-101", severity: .warning, message: "input `runner_os` of the wrapper's call", location: inside)]
+        let report = Report(toolVersion: "0.1.0", target: "4.1.0", filesScanned: 1, filesByKind: [:], modules: modules, findings: findings, rules: [])
+        let map = FleetMap(report)
+        for (i, name) in names.enumerated() {
+            let fleet = try #require(map.nodes.first { $0.kind == .fleet && $0.name == name })
+            let module = try #require(map.nodes.first { $0.kind == .module && $0.name == name })
+            #expect(fleet.findings == [i, 3], "\(name): its own finding and the one naming no instance")
+            #expect(module.findings == [i, 3])
+        }
+        let html = Self.page(report, sources: [:])
+        #expect(html.components(separatedBy: "module.team[&quot;a&quot;].module.runner</code> gets JIT").count - 1 == 3,
+                "the finding is listed once in each of the fleet and module entries and once among the findings")
+    }
+
     @Test func findingsShowSourceWithTheRangeMarkedAndTheFixAsADiff() {
         let html = Self.page(Fixture.report)
         #expect(html.contains("<mark>&quot;gpu,x64&quot;</mark>"))
