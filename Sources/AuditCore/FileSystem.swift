@@ -169,9 +169,23 @@ public struct LocalFileSystem: FileSystem {
 
     /// Whether the folder of the plain relative `path` resolves inside the root (remembered).
     private func folderIsInside(_ path: String) -> Bool {
-        let folder = Paths.directory(of: path)
+        resolvedInside(folder: Paths.directory(of: path))
+    }
+
+    /// Whether the plain relative `folder` resolves inside the root (remembered): inside when its
+    /// parent is and its own name is not a symbolic link (one `lstat`), a link being resolved in
+    /// full. Resolving every component of every folder afresh was seven `stat`s a folder and most
+    /// of the walk of a monorepo.
+    private func resolvedInside(folder: String) -> Bool {
+        if folder.isEmpty { return true }
         if let known = folders.answer(folder) { return known }
-        let inside = resolvesInside(absolute(folder))
+        var inside = resolvedInside(folder: Paths.directory(of: folder))
+        if inside {
+            let full = absolute(folder)
+            var st = stat()
+            // A name that is not there resolves to itself, inside a folder that is inside.
+            if lstat(full, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK { inside = resolvesInside(full) }
+        }
         folders.remember(folder, inside: inside)
         return inside
     }
@@ -256,7 +270,8 @@ public struct LocalFileSystem: FileSystem {
 
     public func list(_ path: String) -> [DirectoryEntry]? {
         let folder = absolute(path)
-        guard isInside(path), let listed = Self.entries(of: folder) else { return nil }
+        let inside = path.isEmpty || (Paths.isPlain(path) ? resolvedInside(folder: path) : resolvesInside(folder))
+        guard inside, let listed = Self.entries(of: folder) else { return nil }
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
         return listed.sorted { $0.name < $1.name }.map { name, type in
             if name.unicodeScalars.contains("\u{FFFD}"), !name.isEmpty, Self.nameIsRepaired(name, in: folder) {
