@@ -79,21 +79,32 @@ enum TerminalText {
     /// `text` made safe for one terminal line: every scalar drawn by `cell`.
     static func sanitized(_ text: String) -> String {
         if isPrintableASCII(text) { return text }
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
         var column = 0
         for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v >= 0x20 && v < 0x7F {
+                // Printable ASCII is drawn as itself in one column: no cell to build.
+                out.append(UInt8(truncatingIfNeeded: v))
+                column += 1
+                continue
+            }
             let c = cell(scalar, atColumn: column)
-            out += c.text
+            out.append(contentsOf: c.text.utf8)
             column += c.width
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The display width of a sanitized single-line string.
     static func displayWidth(_ text: some StringProtocol) -> Int {
         if isPrintableASCII(text) { return text.utf8.count }
         var column = 0
-        for scalar in text.unicodeScalars { column += cell(scalar, atColumn: column).width }
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            column += v >= 0x20 && v < 0x7F ? 1 : cell(scalar, atColumn: column).width
+        }
         return column
     }
 
@@ -105,7 +116,7 @@ enum TerminalText {
         var lines: [String] = []
         for raw in text.splitBytes(UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             let line = sanitized(String(raw.hasSuffix("\r") ? raw.dropLast() : raw))
-            lines += isPrintableASCII(line) ? wrapASCII(line, width: width) : wrapLine(line, width: width)
+            lines += wrapOnBytes(line, width: width) ?? wrapLine(line, width: width)
         }
         return lines
     }
@@ -119,15 +130,59 @@ enum TerminalText {
                     measure: { displayWidth($0) })
     }
 
-    /// `wrap` of one line of printable ASCII, on its bytes: one column a byte, words split at
-    /// spaces (most of what a report wraps; Character by Character it was most of rendering).
-    static func wrapASCII(_ line: String, width: Int) -> [String] {
+    /// `wrap` of one sanitized line on its bytes, words split at space bytes: what `wrapLine`
+    /// gives, without segmenting the line into Characters (most of what a report wraps; Character
+    /// by Character it was most of rendering). Nil when a space is not a Character of its own
+    /// there (a combining mark after it, a prepended scalar before it): `wrapLine` then.
+    static func wrapOnBytes(_ line: String, width: Int) -> [String]? {
         let space = UInt8(ascii: " ")
-        let leadingCount = line.utf8.prefix { $0 == space }.count
-        let body = line.utf8.dropFirst(leadingCount)
-        let bullet = body.starts(with: "- ".utf8) || body.starts(with: "* ".utf8)
-        return fill(body.split(separator: space, omittingEmptySubsequences: true).lazy.map { Substring($0) },
-                    leading: String(repeating: " ", count: leadingCount), bullet: bullet, width: width, measure: { $0.utf8.count })
+        let bytes = Array(line.utf8)
+        var ascii = true
+        for b in bytes where b < 0x20 || b >= 0x7F { ascii = false; break }
+        if !ascii {
+            // Only a non-ASCII scalar next to a space can join it into one Character.
+            var previous: Unicode.Scalar?
+            for scalar in line.unicodeScalars {
+                if let p = previous {
+                    if p == " ", scalar.value >= 0x80, (" " + String(scalar)).count == 1 { return nil }
+                    if scalar == " ", p.value >= 0x80, (String(p) + " ").count == 1 { return nil }
+                }
+                previous = scalar
+            }
+        }
+        var p = 0
+        while p < bytes.count, bytes[p] == space { p += 1 }
+        let leadingCount = p
+        let bullet = bytes.count >= p + 2 && (bytes[p] == UInt8(ascii: "-") || bytes[p] == UInt8(ascii: "*")) && bytes[p + 1] == space
+        let hangingCount = leadingCount + (bullet ? 2 : 0)
+        // The words laid out as `fill` lays them out, a line at a time in a byte buffer.
+        var lines: [String] = []
+        var current = [UInt8](repeating: space, count: leadingCount)
+        var currentWidth = leadingCount
+        var hasWord = false
+        while p < bytes.count {
+            if bytes[p] == space { p += 1; continue }
+            let start = p
+            var wordASCII = true
+            while p < bytes.count, bytes[p] != space {
+                if bytes[p] >= 0x80 { wordASCII = false }
+                p += 1
+            }
+            let word = bytes[start..<p]
+            let w = wordASCII ? word.count : displayWidth(String(decoding: word, as: UTF8.self))
+            if hasWord && currentWidth + 1 + w > width {
+                lines.append(String(decoding: current, as: UTF8.self))
+                current = [UInt8](repeating: space, count: hangingCount)
+                currentWidth = hangingCount + w
+            } else {
+                if hasWord { current.append(space); currentWidth += 1 }
+                currentWidth += w
+            }
+            current.append(contentsOf: word)
+            hasWord = true
+        }
+        lines.append(hasWord ? String(decoding: current, as: UTF8.self) : "")
+        return lines
     }
 
     /// `words` laid out in lines of at most `width` columns (a longer word has a line of its own):

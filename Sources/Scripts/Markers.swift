@@ -71,6 +71,16 @@ struct MarkerScanner {
     let flow: FlowAnalysis
     private var script: ScannedScript { flow.script }
 
+    /// The needles searched for case-sensitively in every word of code, with the marker each
+    /// gives, and each needle's first byte.
+    private static let lookups: [(needle: (text: String, first: UInt8), kind: MarkerKind)] = (
+        [(Needle.enableJitConfig, MarkerKind.readsEnableJitConfig), (Needle.agentMode, .readsAgentMode),
+         (Needle.tokenPath, .readsTokenPath), (Needle.configPathTag, .readsConfigPathTag),
+         (Needle.disableDefaultLabels, .defaultLabelsOptOut), (Needle.instanceTags, .instanceMetadataTags),
+         (Needle.perBoot, .perBootPath)]
+        + Needle.runnerTags.map { ($0, MarkerKind.readsRunnerTag) }
+    ).map { ((text: $0.0, first: $0.0.utf8.first!), $0.1) }
+
     func markers() -> [ScriptMarker] {
         var out: [ScriptMarker] = []
         func add(_ kind: MarkerKind, _ s: Int, _ e: Int, _ command: Int?, _ detail: String? = nil) {
@@ -91,29 +101,33 @@ struct MarkerScanner {
                 if a.name.hasSuffix(Needle.runAsRoot) { out.append(ScriptMarker(kind: .runAsRoot, range: a.nameRange, command: i)) }
             }
 
-            // Literal lookups.
-            let lookups: [(String, MarkerKind)] = [
-                (Needle.enableJitConfig, .readsEnableJitConfig), (Needle.agentMode, .readsAgentMode),
-                (Needle.tokenPath, .readsTokenPath), (Needle.configPathTag, .readsConfigPathTag),
-                (Needle.disableDefaultLabels, .defaultLabelsOptOut), (Needle.instanceTags, .instanceMetadataTags),
-                (Needle.perBoot, .perBootPath),
-            ] + Needle.runnerTags.map { ($0, MarkerKind.readsRunnerTag) }
+            // Literal lookups: a needle is searched for only in a word holding its first byte
+            // (one pass over the word says which bytes it holds).
             for w in codeWords {
-                for (needle, kind) in lookups {
-                    for r in script.literalOccurrences(of: needle, in: w) {
-                        add(kind, r.lowerBound, r.upperBound, i, kind == .readsRunnerTag ? needle : nil)
+                let held = ByteSet(script.renderedBytes, w.scanStart, w.scanEnd)
+                for (needle, kind) in Self.lookups where held.contains(needle.first) {
+                    for r in script.literalOccurrences(of: needle.text, in: w) {
+                        add(kind, r.lowerBound, r.upperBound, i, kind == .readsRunnerTag ? needle.text : nil)
                     }
                 }
-                for r in script.literalOccurrences(of: Needle.runAsRoot, in: w) { add(.runAsRoot, r.lowerBound, r.upperBound, i) }
-                for r in script.literalOccurrences(of: Needle.hardCodedRoot, in: w) {
-                    add(.hardCodedParameterPath, r.lowerBound, r.upperBound, i, pathText(from: r.lowerBound, in: w))
+                if held.contains(UInt8(ascii: "R")) {
+                    for r in script.literalOccurrences(of: Needle.runAsRoot, in: w) { add(.runAsRoot, r.lowerBound, r.upperBound, i) }
                 }
-                for needle in [Needle.windowsStartScript, Needle.windowsStartScriptSlash] {
-                    for r in script.literalOccurrences(of: needle, in: w, caseInsensitive: true) { add(.windowsStartScriptPath, r.lowerBound, r.upperBound, i) }
+                if held.contains(UInt8(ascii: "/")) {
+                    for r in script.literalOccurrences(of: Needle.hardCodedRoot, in: w) {
+                        add(.hardCodedParameterPath, r.lowerBound, r.upperBound, i, pathText(from: r.lowerBound, in: w))
+                    }
+                }
+                if held.contains(UInt8(ascii: "c")) || held.contains(UInt8(ascii: "C")) {
+                    for needle in [Needle.windowsStartScript, Needle.windowsStartScriptSlash] {
+                        for r in script.literalOccurrences(of: needle, in: w, caseInsensitive: true) { add(.windowsStartScriptPath, r.lowerBound, r.upperBound, i) }
+                    }
                 }
                 if w.value == Needle.noDefaultLabels { add(.defaultLabelsOptOut, w, i) }
-                for r in script.literalOccurrences(of: Needle.imdsTokenHeader, in: w, caseInsensitive: true) {
-                    add(.imdsV2Token, r.lowerBound, r.upperBound, i)
+                if held.contains(UInt8(ascii: "x")) || held.contains(UInt8(ascii: "X")) {
+                    for r in script.literalOccurrences(of: Needle.imdsTokenHeader, in: w, caseInsensitive: true) {
+                        add(.imdsV2Token, r.lowerBound, r.upperBound, i)
+                    }
                 }
             }
             guard !output else { continue }
@@ -266,6 +280,39 @@ struct MarkerScanner {
             if let v = s.singleVariable, flow.facts(ofVariable: v.name, function: function).contains(.agentMode) { return true }
             return patterns.contains { ["ephemeral", "persistent"].contains($0.literalValue?.lowercased() ?? "") }
         default: return false
+        }
+    }
+}
+
+/// Which byte values occur in a range of bytes (a 256-bit set).
+struct ByteSet {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    init(_ bytes: [UInt8], _ start: Int, _ end: Int) {
+        var w = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var p = max(0, start)
+        let e = min(end, bytes.count)
+        while p < e {
+            let b = bytes[p]
+            let bit = UInt64(1) << UInt64(b & 63)
+            switch b >> 6 {
+            case 0: w.0 |= bit
+            case 1: w.1 |= bit
+            case 2: w.2 |= bit
+            default: w.3 |= bit
+            }
+            p += 1
+        }
+        words = w
+    }
+
+    func contains(_ b: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(b & 63)
+        switch b >> 6 {
+        case 0: return words.0 & bit != 0
+        case 1: return words.1 & bit != 0
+        case 2: return words.2 & bit != 0
+        default: return words.3 & bit != 0
         }
     }
 }
