@@ -78,6 +78,32 @@ public struct AuditResult: Sendable {
         workspace = Workspace(files: [:], fileSystem: workspace.fileSystem)
         model = .empty
     }
+
+    /// `releaseAnalysis`, the freeing done on another thread while this one goes on (renders
+    /// the reports): tearing down the trees and the model was 40-60 ms at the end of a
+    /// monorepo's audit with one core idle.
+    public mutating func releaseAnalysisInBackground() {
+        let released = ReleasedAnalysis(workspace: workspace, model: model)
+        releaseAnalysis()
+        DispatchQueue.global(qos: .utility).async { released.drop() }
+    }
+}
+
+/// The last references to a run's parsed files and model, dropped by whoever calls `drop`.
+private final class ReleasedAnalysis: @unchecked Sendable {
+    // Written once by the thread that drops them; nothing else reads them.
+    private var workspace: Workspace?
+    private var model: DeploymentModel?
+
+    init(workspace: Workspace, model: DeploymentModel) {
+        self.workspace = workspace
+        self.model = model
+    }
+
+    func drop() {
+        workspace = nil
+        model = nil
+    }
 }
 
 /// Runs the whole pipeline: discover, read and parse once (in parallel), build the deployment

@@ -54,8 +54,9 @@ struct CheckCommand: ParsableCommand {
                                    failOn: reporting.failOn, live: live)
         let outcome = try run.check(request, host: LocalHostFiles(), write: { try writeUserFile($0, to: $1, what: "baseline ") },
                                     note: { flags.note($0 + "\n") })
-        // The reports need the findings and the masked sources only.
-        run.result.releaseAnalysis()
+        // The reports need the findings and the masked sources only: the rest is freed on
+        // another core while they render.
+        run.result.releaseAnalysisInBackground()
         try reporting.finish(outcome, plan: plan, filter: filter, sources: run.result.sources, quiet: flags.quiet)
     }
 }
