@@ -7,6 +7,9 @@ import Foundation
 /// `text` decodes the bytes when asked (an O(n) copy, for the few whole-file readers).
 public struct SourceFile: Sendable {
     public let path: String
+    /// `path` interned once: ranges made here take it instead of interning the path each time
+    /// (a locked table lookup that hashed the path, a quarter of composing a YAML file).
+    public let pathID: SourcePathID
     public let bytes: [UInt8]
     /// Byte offset of the first byte of each line (line 1 at index 0).
     public let lineStarts: [Int]
@@ -23,6 +26,7 @@ public struct SourceFile: Sendable {
     /// `bytes` known to be valid UTF-8.
     private init(path: String, utf8 bytes: [UInt8]) {
         self.path = path
+        pathID = SourcePathID(path)
         self.bytes = bytes
         // memchr finds line breaks many bytes at a time (every file read is indexed here). The
         // breaks are counted first so the index is allocated once at its exact size: it lives as
@@ -110,7 +114,7 @@ public struct SourceFile: Sendable {
     }
 
     public func range(from start: Int, to end: Int) -> SourceRange {
-        SourceRange(path: path, start: position(ofOffset: start), end: position(ofOffset: end))
+        SourceRange(pathID: pathID, start: position(ofOffset: start), end: position(ofOffset: end))
     }
 
     /// The whole file.

@@ -1214,7 +1214,7 @@ extension Functions {
     /// (origin is the text plus two quotes).
     struct EmbeddedLocation {
         let base: SourcePosition
-        let path: String
+        let pathID: SourcePathID
 
         init?(origin: SourceRange?, text: String) {
             guard let origin else { return nil }
@@ -1227,11 +1227,11 @@ extension Functions {
             } else {
                 return nil
             }
-            path = origin.path
+            pathID = origin.pathID
         }
 
         func map(_ range: SourceRange) -> SourceRange {
-            SourceRange(path: path, start: map(range.start), end: map(range.end))
+            SourceRange(pathID: pathID, start: map(range.start), end: map(range.end))
         }
 
         private func map(_ p: SourcePosition) -> SourcePosition {
