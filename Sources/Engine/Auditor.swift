@@ -197,7 +197,7 @@ public struct Auditor: Sendable {
         let callsBefore = progress?.snapshot.moduleCalls ?? 0
         progress?.step("reading")
         let discovery = Discovery(fileSystem: fileSystem)
-        var (found, problems) = discovery.walk()
+        var (found, problems) = discovery.walk(workers: options.workers)
         progress?.step("parsing")
         // The configuration file is the config parser's (its problems are CORE-005), not a document
         // of the repository to parse again.

@@ -33,7 +33,7 @@ public struct Discovery: Sendable {
         self.fileSystem = fileSystem
     }
 
-    public func walk() -> (files: [DiscoveredFile], problems: [DiscoveryProblem]) {
+    public func walk(workers: Int? = nil) -> (files: [DiscoveredFile], problems: [DiscoveryProblem]) {
         var files: [DiscoveredFile] = []
         var problems: [DiscoveryProblem] = []
         var stack: [String] = [""]
@@ -41,11 +41,13 @@ public struct Discovery: Sendable {
         // Directories already entered, by device and inode: a link back to a parent (or two links
         // to each other) never makes the walk enter a directory twice.
         var entered = Set<FileIdentity>()
+        var listings = prefetch(workers: workers)
         while let dir = stack.popLast() {
-            if let identity = fileSystem.identity(dir), !entered.insert(identity).inserted { continue }
+            let prefetched = listings.removeValue(forKey: dir)
+            if let identity = prefetched.map({ $0.identity }) ?? fileSystem.identity(dir), !entered.insert(identity).inserted { continue }
             visited += 1
             if visited > Limits.maxDirectories { problems.append(DiscoveryProblem(path: dir, message: "more than \(Limits.maxDirectories) directories; the walk stopped here and the rest of the tree is not audited")); break }
-            guard let entries = fileSystem.list(dir) else {
+            guard let entries = prefetched.map({ $0.entries }) ?? fileSystem.list(dir) else {
                 problems.append(DiscoveryProblem(path: dir.isEmpty ? "." : dir, message: "directory could not be read"))
                 continue
             }
@@ -100,5 +102,36 @@ public struct Discovery: Sendable {
         }
         files.sort { $0.path < $1.path }
         return (files, problems)
+    }
+
+    /// What the walk will ask of the file system (each folder's identity and listing), asked
+    /// ahead on every core, a level of the tree at a time: the walk is a chain of system calls
+    /// (a directory read and a `stat` or two a folder), the longest stretch of a monorepo's audit
+    /// on one core. The walk reads the answers in its own order and decides as before; a folder
+    /// not fetched here (one below a link, or past the limits) it asks itself.
+    private func prefetch(workers: Int?) -> [String: (identity: FileIdentity?, entries: [DirectoryEntry]?)] {
+        let threads = workers ?? Parallel.defaultWorkers
+        guard threads > 1 else { return [:] }
+        var out: [String: (identity: FileIdentity?, entries: [DirectoryEntry]?)] = [:]
+        var seen = Set<FileIdentity>()
+        var level = [""]
+        var depth = 0
+        while !level.isEmpty, out.count + level.count <= Limits.maxDirectories, depth < Limits.maxDirectoryDepth {
+            let fileSystem = fileSystem
+            let answers = Parallel.map(level, workers: threads) { dir in (identity: fileSystem.identity(dir), entries: fileSystem.list(dir)) }
+            var next: [String] = []
+            for (dir, answer) in zip(level, answers) {
+                out[dir] = answer
+                // Each folder's children once, whatever path reached it.
+                if let identity = answer.identity, !seen.insert(identity).inserted { continue }
+                for entry in answer.entries ?? [] where entry.kind == .directory {
+                    guard !Self.skippedDirectories.contains(entry.name), entry.name != ".terraform" else { continue }
+                    next.append(dir.isEmpty ? entry.name : dir + "/" + entry.name)
+                }
+            }
+            level = next
+            depth += 1
+        }
+        return out
     }
 }
