@@ -1,6 +1,7 @@
 import AuditCore
 import Foundation
 import Testing
+import TestSupport
 @testable import HCL
 
 struct EvaluatorTests {
@@ -475,6 +476,33 @@ struct EvaluatorTests {
         #expect(v.isUnknown)
         #expect(diagnostics.map(\.summary) == ["Expression too deep"])
         #expect(Evaluation.nestingDepth(of: e) == 5_001)
+    }
+
+    /// `runDepth` (a bounded look) agrees with `nestingDepth` wherever `run` tells the two apart:
+    /// exact above `inlineDepth`, `inlineDepth` at or below it.
+    @Test func runDepthAgreesWithTheNestingDepth() {
+        // Each wrapper adds one or more levels around `x`, in every kind of node.
+        let wrappers: [(String) -> String] = [
+            { "[\($0)]" }, { "{ k = \($0) }" }, { "f(1, \($0))" }, { "true ? \($0) : 2" }, { "-(\($0))" }, { "\($0) + 1" },
+            { "[for v in [1] : \($0)]" }, { "{ for k, v in {} : k => \($0) if \($0) }" }, { "\"a${\($0)}b\"" },
+            { "\"%{ if \($0) }y%{ endif }\"" }, { "\"%{ for v in \($0) }${v}%{ endfor }\"" }, { "a[\($0)]" }, { "(\($0)).b" }, { "\($0)[*].c" },
+        ]
+        var rng = SeededGenerator(seed: 0xDE97)
+        var deep = 0, shallow = 0
+        for _ in 0..<600 {
+            var text = ["x", "1", "\"s\"", "var.a"].randomElement(using: &rng)!
+            for _ in 0..<Int.random(in: 0...14, using: &rng) { text = wrappers.randomElement(using: &rng)!(text) }
+            let (e, diagnostics) = parseExpr(text)
+            guard diagnostics.isEmpty else { continue }
+            let exact = Evaluation.nestingDepth(of: e)
+            if exact > Evaluation.inlineDepth { deep += 1 } else { shallow += 1 }
+            #expect(Evaluation.runDepth(of: e) == max(exact, Evaluation.inlineDepth), "\(text)")
+            if case .template(let parts) = e.kind {
+                let exactParts = Evaluation.nestingDepth(of: parts)
+                #expect(Evaluation.runDepth(of: parts) == max(exactParts, Evaluation.inlineDepth), "\(text)")
+            }
+        }
+        #expect(deep > 50 && shallow > 50, "both sides of the threshold: \(deep) deep, \(shallow) shallow")
     }
 
     @Test func deepExpressionsEvaluateOnASmallStack() {
