@@ -49,6 +49,62 @@ public enum MarkdownText {
     /// `s` split into text and code spans as CommonMark reads them: a backtick run opens a span
     /// that the next run of the same length closes.
     public static func pieces(_ s: String) -> [Piece] {
+        let tick = UInt8(ascii: "`")
+        guard s.utf8.contains(tick) else { return s.isEmpty ? [] : [.text(s)] }
+        return bytePieces(s) ?? characterPieces(s)
+    }
+
+    /// `pieces` on the UTF-8 bytes: what `characterPieces` gives when every backtick is a
+    /// Character of its own (nil otherwise: a combining mark after one, a prepended scalar before
+    /// one). Splitting into Characters first was most of rendering an HTML report's prose.
+    public static func bytePieces(_ s: String) -> [Piece]? {
+        let tick = UInt8(ascii: "`")
+        var previous: Unicode.Scalar?
+        for scalar in s.unicodeScalars {
+            if let p = previous {
+                if p == "`", scalar.value >= 0x80, ("`" + String(scalar)).count == 1 { return nil }
+                if scalar == "`", p.value >= 0x80, (String(p) + "`").count == 1 { return nil }
+            }
+            previous = scalar
+        }
+        let bytes = Array(s.utf8)
+        func text(_ a: Int, _ b: Int) -> String { String(decoding: bytes[a..<b], as: UTF8.self) }
+        func runLength(at i: Int) -> Int {
+            var run = 0
+            while i + run < bytes.count && bytes[i + run] == tick { run += 1 }
+            return run
+        }
+        var out: [Piece] = []
+        var textStart = 0
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i] == tick else { i += 1; continue }
+            let run = runLength(at: i)
+            if textStart < i { out.append(.text(text(textStart, i))) }
+            // The closing run: the next run of exactly `run` backticks.
+            var j = i + run
+            var close: Int?
+            while j < bytes.count {
+                guard bytes[j] == tick else { j += 1; continue }
+                let r = runLength(at: j)
+                if r == run { close = j; break }
+                j += r
+            }
+            if let close {
+                out.append(.code(text(i, close + run)))
+                i = close + run
+            } else {
+                out.append(.unclosed(run))
+                i += run
+            }
+            textStart = i
+        }
+        if textStart < bytes.count { out.append(.text(text(textStart, bytes.count))) }
+        return out
+    }
+
+    /// `pieces` Character by Character.
+    public static func characterPieces(_ s: String) -> [Piece] {
         let chars = Array(s)
         var out: [Piece] = []
         var text = ""

@@ -148,27 +148,42 @@ struct FleetMap {
         // The instances of a wrapper module's runner call are fleets and calls at one place: a
         // finding that names some of them (its subject) belongs to those only, not to every
         // instance (which listed each instance's findings under all of them).
-        var byPath: [String: [Int]] = [:]
-        for n in nodes.indices { if let path = nodes[n].location?.path { byPath[path, default: []].append(n) } }
+        var byPath: [SourcePathID: [Int]] = [:]
+        var byName: [String: [Int]] = [:]
+        for n in nodes.indices {
+            if let at = nodes[n].location { byPath[at.pathID, default: []].append(n) }
+            if let name = nodes[n].name, nodes[n].kind == .fleet || nodes[n].kind == .module { byName[name, default: []].append(n) }
+        }
+        var named = [Bool](repeating: false, count: nodes.count)
+        var taken = [Bool](repeating: false, count: nodes.count)
         for (index, finding) in report.findings.enumerated() {
             var held: [Int] = []
             for place in [finding.location] + finding.related.map(\.location) {
-                for n in byPath[place.path] ?? [] where Self.node(nodes[n], holds: place) { held.append(n) }
+                for n in byPath[place.pathID] ?? [] where !taken[n] && Self.holds(nodes[n].location!, wholeFile: nodes[n].wholeFile, place) {
+                    taken[n] = true
+                    held.append(n)
+                }
             }
             guard !held.isEmpty else { continue }
-            held = Array(Set(held)).sorted()
-            let subject = Set(Fingerprint.subject(of: finding.message))
-            for kind in [Kind.fleet, .module] {
-                let named = held.filter { nodes[$0].kind == kind && nodes[$0].name.map(subject.contains) == true }
-                if !named.isEmpty { held.removeAll { nodes[$0].kind == kind && !named.contains($0) } }
+            held.sort()
+            // The fleets and calls the finding names, and whether it names one of each kind here.
+            let names = Fingerprint.subject(of: finding.message).flatMap { byName[$0] ?? [] }
+            for n in names { named[n] = true }
+            let namesFleet = held.contains { named[$0] && nodes[$0].kind == .fleet }
+            let namesModule = held.contains { named[$0] && nodes[$0].kind == .module }
+            for n in held {
+                taken[n] = false
+                let kind = nodes[n].kind
+                if (kind == .fleet && namesFleet || kind == .module && namesModule) && !named[n] { continue }
+                nodes[n].findings.append(index)
             }
-            for n in held { nodes[n].findings.append(index) }
+            for n in names { named[n] = false }
         }
     }
 
-    static func node(_ node: Node, holds place: SourceRange) -> Bool {
-        guard let at = node.location, at.path == place.path else { return false }
-        if node.wholeFile { return true }
+    /// Whether a node at `at` holds `place` (same file).
+    static func holds(_ at: SourceRange, wholeFile: Bool, _ place: SourceRange) -> Bool {
+        if wholeFile { return true }
         if at.isEmpty { return at.start.offset == place.start.offset }
         return at.start.offset <= place.start.offset && place.start.offset < at.end.offset && place.end.offset <= at.end.offset
     }

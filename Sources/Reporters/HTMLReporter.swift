@@ -326,27 +326,46 @@ struct HTMLPage {
     }
 
     static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\n", "\t": out.unicodeScalars.append(scalar)
-            default:
-                let v = scalar.value
-                if v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
-                    || v == 0x200E || v == 0x200F || v == 0xFEFF {
-                    out += "\u{FFFD}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
+        // Most text holds nothing to replace: returned as it is.
+        let clean = s.utf8.allSatisfy { b in
+            b >= 0x20 ? b < 0x7F && b != 0x26 && b != 0x3C && b != 0x3E && b != 0x22 && b != 0x27 : b == 0x0A || b == 0x09
         }
-        return out
+        if clean { return s }
+        // On the bytes (appending scalar by scalar to a String was most of rendering the page).
+        let bytes = Array(s.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 32)
+        let replacement = Array("\u{FFFD}".utf8)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x80 {
+                switch b {
+                case 0x26: out += "&amp;".utf8
+                case 0x3C: out += "&lt;".utf8
+                case 0x3E: out += "&gt;".utf8
+                case 0x22: out += "&quot;".utf8
+                case 0x27: out += "&#39;".utf8
+                case 0x0A, 0x09: out.append(b)
+                default: if b < 0x20 || b == 0x7F { out += replacement } else { out.append(b) }
+                }
+                i += 1
+                continue
+            }
+            // A whole scalar (the bytes of a String are valid UTF-8): C1 controls, bidirectional
+            // controls and the byte order mark are replaced.
+            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            var v = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+            for k in 1..<length { v = v << 6 | UInt32(bytes[i + k] & 0x3F) }
+            if (0x80...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+                || v == 0x200E || v == 0x200F || v == 0xFEFF {
+                out += replacement
+            } else {
+                out += bytes[i..<(i + length)]
+            }
+            i += length
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Text with backtick code spans shown as `<code>` (messages quote identifiers that way).

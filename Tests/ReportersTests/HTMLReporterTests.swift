@@ -1,6 +1,7 @@
 import AuditCore
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Reporters
 
@@ -221,6 +222,60 @@ import Testing
     @Test func controlAndBidiCharactersAreNeutralised() {
         let escaped = HTMLPage.escape("a\u{202E}b\u{0}c\u{1B}[31md\te\nf\u{2066}")
         #expect(escaped == "a\u{FFFD}b\u{FFFD}c\u{FFFD}[31md\te\nf\u{FFFD}")
+    }
+
+    /// The escape on bytes replaces what the escape scalar by scalar replaced, and nothing else.
+    @Test func escapeOnBytesAgreesWithTheScalarEscape() {
+        func reference(_ s: String) -> String {
+            var out = ""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&quot;"
+                case "'": out += "&#39;"
+                case "\n", "\t": out.unicodeScalars.append(scalar)
+                default:
+                    let v = scalar.value
+                    let replaced = v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+                        || v == 0x200E || v == 0x200F || v == 0xFEFF
+                    if replaced { out += "\u{FFFD}" } else { out.unicodeScalars.append(scalar) }
+                }
+            }
+            return out
+        }
+        let pieces = ["plain", " ", "&", "<", ">", "\"", "'", "\n", "\t", "\r", "\u{0}", "\u{1B}[2J", "\u{7F}", "\u{80}", "\u{85}", "\u{9F}",
+                      "\u{A0}", "\u{202A}", "\u{202E}", "\u{202F}", "\u{2066}", "\u{2069}", "\u{200E}", "\u{200F}", "\u{FEFF}", "é", "e\u{301}",
+                      "日本", "🚀", "\u{10FFFF}", "`x`"]
+        var generator = SeededGenerator(seed: 0x4E5C)
+        for _ in 0..<2_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...10, using: &generator) { text += pieces.randomElement(using: &generator)! }
+            #expect(HTMLPage.escape(text) == reference(text), "\(text.debugDescription)")
+        }
+    }
+
+    /// Prose split on its bytes agrees with the split into Characters, or declines (a backtick
+    /// joined to a combining mark after it or a prepended scalar before it).
+    @Test func proseSplitOnBytesAgreesWithTheCharacterSplit() {
+        let pieces = ["a", " ", "`", "``", "```", "word", "`code`", "é", "\u{301}", "\u{200D}", "\u{0600}", "日本", "🚀", "🇫🇷", "\n"]
+        var generator = SeededGenerator(seed: 0x7AC5)
+        var declined = 0, compared = 0
+        for _ in 0..<3_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...12, using: &generator) { text += pieces.randomElement(using: &generator)! }
+            let characters = MarkdownText.characterPieces(text)
+            if let bytes = MarkdownText.bytePieces(text) {
+                compared += 1
+                #expect(bytes == characters, "\(text.debugDescription)")
+            } else {
+                declined += 1
+                #expect(text.contains { $0 != "`" && $0.unicodeScalars.contains("`") }, "\(text.debugDescription)")
+            }
+            #expect(MarkdownText.pieces(text) == characters, "\(text.debugDescription)")
+        }
+        #expect(declined > 0 && compared > 2_000)
     }
 
     @Test func secretsInModelTextAreMasked() {
