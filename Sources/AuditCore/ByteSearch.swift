@@ -98,3 +98,23 @@ extension StringProtocol {
         return String(self[first..<scalars.index(after: last)])
     }
 }
+
+extension String {
+    /// Whether some `ascii` scalar of the string is not a Character of its own: a combining mark
+    /// (or another extender) after it, or a prepended scalar before it, joins it to a neighbour.
+    /// Where none is, a reader that splits the bytes at `ascii` splits where a reader of
+    /// Characters would (the text report's wrap at spaces, prose's code spans at backticks).
+    public func joinsNeighbour(_ ascii: Unicode.Scalar) -> Bool {
+        // Only a non-ASCII scalar can join an ASCII one.
+        guard utf8.contains(where: { $0 >= 0x80 }) else { return false }
+        var previous: Unicode.Scalar?
+        for scalar in unicodeScalars {
+            if let p = previous, p == ascii && scalar.value >= 0x80 || scalar == ascii && p.value >= 0x80,
+               (String(p) + String(scalar)).count == 1 {
+                return true
+            }
+            previous = scalar
+        }
+        return false
+    }
+}

@@ -59,14 +59,7 @@ public enum MarkdownText {
     /// one). Splitting into Characters first was most of rendering an HTML report's prose.
     public static func bytePieces(_ s: String) -> [Piece]? {
         let tick = UInt8(ascii: "`")
-        var previous: Unicode.Scalar?
-        for scalar in s.unicodeScalars {
-            if let p = previous {
-                if p == "`", scalar.value >= 0x80, ("`" + String(scalar)).count == 1 { return nil }
-                if scalar == "`", p.value >= 0x80, (String(p) + "`").count == 1 { return nil }
-            }
-            previous = scalar
-        }
+        if s.joinsNeighbour("`") { return nil }
         let bytes = Array(s.utf8)
         func text(_ a: Int, _ b: Int) -> String { String(decoding: bytes[a..<b], as: UTF8.self) }
         func runLength(at i: Int) -> Int {

@@ -139,17 +139,7 @@ enum TerminalText {
         let bytes = Array(line.utf8)
         var ascii = true
         for b in bytes where b < 0x20 || b >= 0x7F { ascii = false; break }
-        if !ascii {
-            // Only a non-ASCII scalar next to a space can join it into one Character.
-            var previous: Unicode.Scalar?
-            for scalar in line.unicodeScalars {
-                if let p = previous {
-                    if p == " ", scalar.value >= 0x80, (" " + String(scalar)).count == 1 { return nil }
-                    if scalar == " ", p.value >= 0x80, (String(p) + " ").count == 1 { return nil }
-                }
-                previous = scalar
-            }
-        }
+        if !ascii, line.joinsNeighbour(" ") { return nil }
         var p = 0
         while p < bytes.count, bytes[p] == space { p += 1 }
         let leadingCount = p
