@@ -71,15 +71,13 @@ struct MarkerScanner {
     let flow: FlowAnalysis
     private var script: ScannedScript { flow.script }
 
-    /// The needles searched for case-sensitively in every word of code, with the marker each
-    /// gives, and each needle's first byte.
-    private static let lookups: [(needle: (text: String, first: UInt8), kind: MarkerKind)] = (
+    /// The needles searched for case-sensitively in every word of code, with the marker each gives.
+    private static let lookups: [(needle: String, kind: MarkerKind)] =
         [(Needle.enableJitConfig, MarkerKind.readsEnableJitConfig), (Needle.agentMode, .readsAgentMode),
          (Needle.tokenPath, .readsTokenPath), (Needle.configPathTag, .readsConfigPathTag),
          (Needle.disableDefaultLabels, .defaultLabelsOptOut), (Needle.instanceTags, .instanceMetadataTags),
          (Needle.perBoot, .perBootPath)]
         + Needle.runnerTags.map { ($0, MarkerKind.readsRunnerTag) }
-    ).map { ((text: $0.0, first: $0.0.utf8.first!), $0.1) }
 
     func markers() -> [ScriptMarker] {
         var out: [ScriptMarker] = []
@@ -105,26 +103,26 @@ struct MarkerScanner {
             // (one pass over the word says which bytes it holds).
             for w in codeWords {
                 let held = ByteSet(script.renderedBytes, w.scanStart, w.scanEnd)
-                for (needle, kind) in Self.lookups where held.contains(needle.first) {
-                    for r in script.literalOccurrences(of: needle.text, in: w) {
-                        add(kind, r.lowerBound, r.upperBound, i, kind == .readsRunnerTag ? needle.text : nil)
+                for (needle, kind) in Self.lookups where held.mayHold(needle) {
+                    for r in script.literalOccurrences(of: needle, in: w) {
+                        add(kind, r.lowerBound, r.upperBound, i, kind == .readsRunnerTag ? needle : nil)
                     }
                 }
-                if held.contains(UInt8(ascii: "R")) {
+                if held.mayHold(Needle.runAsRoot) {
                     for r in script.literalOccurrences(of: Needle.runAsRoot, in: w) { add(.runAsRoot, r.lowerBound, r.upperBound, i) }
                 }
-                if held.contains(UInt8(ascii: "/")) {
+                if held.mayHold(Needle.hardCodedRoot) {
                     for r in script.literalOccurrences(of: Needle.hardCodedRoot, in: w) {
                         add(.hardCodedParameterPath, r.lowerBound, r.upperBound, i, pathText(from: r.lowerBound, in: w))
                     }
                 }
-                if held.contains(UInt8(ascii: "c")) || held.contains(UInt8(ascii: "C")) {
+                if held.mayHold(Needle.windowsStartScript, caseInsensitive: true) || held.mayHold(Needle.windowsStartScriptSlash, caseInsensitive: true) {
                     for needle in [Needle.windowsStartScript, Needle.windowsStartScriptSlash] {
                         for r in script.literalOccurrences(of: needle, in: w, caseInsensitive: true) { add(.windowsStartScriptPath, r.lowerBound, r.upperBound, i) }
                     }
                 }
                 if w.value == Needle.noDefaultLabels { add(.defaultLabelsOptOut, w, i) }
-                if held.contains(UInt8(ascii: "x")) || held.contains(UInt8(ascii: "X")) {
+                if held.mayHold(Needle.imdsTokenHeader, caseInsensitive: true) {
                     for r in script.literalOccurrences(of: Needle.imdsTokenHeader, in: w, caseInsensitive: true) {
                         add(.imdsV2Token, r.lowerBound, r.upperBound, i)
                     }
@@ -304,6 +302,16 @@ struct ByteSet {
             p += 1
         }
         words = w
+    }
+
+    /// Whether `needle` may occur: its first byte (either case of a letter when the search
+    /// ignores case) is among the bytes.
+    func mayHold(_ needle: String, caseInsensitive: Bool = false) -> Bool {
+        guard let first = needle.utf8.first else { return true }
+        guard caseInsensitive else { return contains(first) }
+        let lower = first >= 0x41 && first <= 0x5A ? first + 32 : first
+        let upper = lower >= 0x61 && lower <= 0x7A ? lower - 32 : lower
+        return contains(lower) || contains(upper)
     }
 
     func contains(_ b: UInt8) -> Bool {
