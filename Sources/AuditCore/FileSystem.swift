@@ -126,14 +126,21 @@ public enum Paths {
         return componentLength > 0 && !(componentLength == dots && dots <= 2)
     }
 
+    /// Everything before the last `/` (empty when there is none). Split on the byte, as the file
+    /// system splits: searching the `Character`s walked grapheme boundaries backwards from the end
+    /// (3,600 instructions a call, 2% of a monorepo's audit), and a combining mark written after a
+    /// `/` hid that slash from it.
     public static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "" }
+        let utf8 = path.utf8
+        guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
         return String(path[..<slash])
     }
 
+    /// Everything after the last `/` (the whole path when there is none), split on the byte.
     public static func fileName(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
+        let utf8 = path.utf8
+        guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
+        return String(path[utf8.index(after: slash)...])
     }
 }
 

@@ -99,10 +99,8 @@ public struct DeploymentModelBuilder: Sendable {
                 dir = Paths.directory(of: dir)
             }
         }
-        return roots.indices.sorted { a, b in
-            let (x, y) = (bytesBelow[roots[a]] ?? 0, bytesBelow[roots[b]] ?? 0)
-            return x != y ? x > y : a < b
-        }
+        let weights = roots.map { bytesBelow[$0] ?? 0 }
+        return roots.indices.sorted { a, b in weights[a] != weights[b] ? weights[a] > weights[b] : a < b }
     }
 
     private func buildRoot(_ dir: String, modules: [String: TerraformModule], vendored: [String: VendoredCopy], manifest: ModulesManifest,

@@ -268,6 +268,31 @@ struct PathTests {
         #expect(Paths.isPlain("a/b.tf") && Paths.isPlain("...") && !Paths.isPlain("a/../b") && !Paths.isPlain("a//b") && !Paths.isPlain("/a") && !Paths.isPlain(""))
     }
 
+
+    /// `directory(of:)` and `fileName(of:)` split at the last `/` byte, as the file system does:
+    /// compared with splitting the bytes by hand, and the two halves always give the path back.
+    @Test func directoryAndFileNameSplitAtTheLastSlashByte() {
+        let pieces = ["", "a", "b.tf", "..", "é", "e\u{301}", "\u{301}", "🇫🇷", "x y", "\\"]
+        var checked = 0
+        for p in pieces { for q in pieces { for r in pieces { for (s1, s2) in [("/", "/"), ("/", ""), ("", "/"), ("//", "/")] {
+            let path = p + s1 + q + s2 + r
+            let bytes = Array(path.utf8)
+            let expected: (String, String)
+            if let slash = bytes.lastIndex(of: UInt8(ascii: "/")) {
+                expected = (String(decoding: bytes[..<slash], as: UTF8.self), String(decoding: bytes[(slash + 1)...], as: UTF8.self))
+            } else {
+                expected = ("", path)
+            }
+            #expect(Paths.directory(of: path) == expected.0, "directory(of: \(path.debugDescription))")
+            #expect(Paths.fileName(of: path) == expected.1, "fileName(of: \(path.debugDescription))")
+            let rejoined = bytes.contains(UInt8(ascii: "/")) ? Paths.directory(of: path) + "/" + Paths.fileName(of: path) : Paths.fileName(of: path)
+            #expect(Array(rejoined.utf8) == bytes)
+            checked += 1
+        } } } }
+        #expect(checked == 4_000)
+        // A combining mark written after a slash does not hide it (a Character search missed it).
+        #expect(Paths.directory(of: "a/\u{301}b") == "a" && Paths.fileName(of: "a/\u{301}b") == "\u{301}b")
+    }
     @Test func memoryFileSystemLists() {
         let fs = MemoryFileSystem(["a/b.tf": "", "a/c/d.yaml": "", "e": ""])
         #expect(fs.list("")?.map(\.name) == ["a", "e"])
