@@ -69,14 +69,14 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
             return
         }
         guard !text.isEmpty else { throw .empty }
-        guard syntax == .fileset || !text.contains("\\") else { throw .backslash }
+        guard syntax == .fileset || !text.utf8.contains(UInt8(ascii: "\\")) else { throw .backslash }
         var directoryOnly = false
         while text.hasSuffix("/") && text.count > 1 { text.removeLast(); directoryOnly = true }
         var anchored = false
         if text.hasPrefix("./") { text.removeFirst(2); anchored = true }
         while text.hasPrefix("/") { text.removeFirst(); anchored = true }
         guard !text.isEmpty else { throw .empty }
-        if text.contains("/") || syntax == .fileset { anchored = true }
+        if text.utf8.contains(UInt8(ascii: "/")) || syntax == .fileset { anchored = true }
         if text.unicodeScalars.filter({ $0 == "{" }).count > 16 { throw .tooManyAlternatives }
         var expanded: [[Segment]] = []
         for alternative in try Self.expandBraces(text) {
@@ -101,7 +101,7 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     /// Whether `path` (relative, `/`-separated) matches; with `.gitignore` syntax also when one of
     /// its directories does.
     public func matches(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { syntax == .fileset || $0 != "." }
+        let parts = path.splitBytes(UInt8(ascii: "/")).filter { syntax == .fileset || $0 != "." }
         guard !parts.isEmpty else { return false }
         let names = parts.map { Array($0.unicodeScalars) }
         return alternatives.contains { segments in

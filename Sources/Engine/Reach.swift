@@ -19,7 +19,7 @@ enum Reach {
     }
 
     static func isWorkflow(_ path: String) -> Bool {
-        path.hasPrefix(".github/workflows/") || path.contains("/.github/workflows/")
+        path.hasPrefix(".github/workflows/") || path.containsBytes("/.github/workflows/")
     }
 
     /// The name a file not reached is counted under.
@@ -238,7 +238,7 @@ extension Reach {
             }
             let bases = [call.scope.module.directory, call.scope.rootDirectory, Paths.directory(of: call.call.file), ""]
             for text in texts {
-                guard let pattern = pathPattern(text), !pattern.contains("*") else { continue }
+                guard let pattern = pathPattern(text), !pattern.utf8.contains(UInt8(ascii: "*")) else { continue }
                 for base in bases {
                     if let joined = Paths.join(base, pattern), candidates.contains(joined) { reached.insert(joined) }
                 }

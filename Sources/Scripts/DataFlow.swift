@@ -360,7 +360,7 @@ final class FlowAnalysis {
         if wordFacts(w, function: function).contains(.tokenPath) { return true }
         if w.references.contains(where: { Self.looksLikeTokenPathName($0.name) }) { return true }
         let x = expanded(w).lowercased()
-        return x.hasSuffix("/tokens") || x.hasSuffix("/tokens/") || x.contains("/tokens/")
+        return x.hasSuffix("/tokens") || x.hasSuffix("/tokens/") || x.containsBytes("/tokens/")
     }
 
     func isPerInstanceName(_ w: ScriptWord, function: String?) -> Bool {

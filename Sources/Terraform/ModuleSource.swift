@@ -21,7 +21,7 @@ public enum RunnerModuleKind: String, Sendable, Hashable, Codable, CaseIterable 
 
     init(submodule: String?) {
         guard let sub = submodule, !sub.isEmpty else { self = .root; return }
-        let name = sub.split(separator: "/").last.map(String.init) ?? sub
+        let name = sub.splitBytes(UInt8(ascii: "/")).last.map(String.init) ?? sub
         self = RunnerModuleKind(rawValue: name) ?? .otherSubmodule
     }
 
@@ -57,8 +57,8 @@ public struct ModuleSource: Sendable, Hashable {
         }
         // Split off ?query first so that // inside it is not taken for a subdirectory.
         var query: String?
-        if let q = s.firstIndex(of: "?") {
-            query = String(s[s.index(after: q)...])
+        if let q = s.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            query = String(s[s.utf8.index(after: q)...])
             s = String(s[..<q])
         }
         // The subdirectory marker is the first "//" that is not part of "scheme://".
@@ -83,7 +83,7 @@ public struct ModuleSource: Sendable, Hashable {
             origin = .git(url: url, ref: ref)
             return
         }
-        let parts = s.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = s.splitBytes(UInt8(ascii: "/"), omittingEmptySubsequences: false).map(String.init)
         if parts.count == 3, parts.allSatisfy({ !$0.isEmpty && !$0.utf8.contains(UInt8(ascii: ":")) }) {
             origin = .registry(host: nil, namespace: parts[0], name: parts[1], provider: parts[2])
         } else if parts.count == 4, parts[0].utf8.contains(UInt8(ascii: ".")), parts.dropFirst().allSatisfy({ !$0.isEmpty }) {
@@ -102,7 +102,7 @@ public struct ModuleSource: Sendable, Hashable {
             return name == "github-runner" || name == "github-runners" ? ns.lowercased() : nil
         case .git(let url, _):
             let lower = url.lowercased()
-            for org in ["philips-labs", "github-aws-runners"] where lower.contains("\(org)/terraform-aws-github-runner") {
+            for org in ["philips-labs", "github-aws-runners"] where lower.containsBytes("\(org)/terraform-aws-github-runner") {
                 return org
             }
             return nil

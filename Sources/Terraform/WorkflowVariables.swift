@@ -55,8 +55,8 @@ public enum WorkflowVariables {
     static func repositoryBase(of path: String) -> String? {
         let marker = ".github/workflows/"
         guard path.hasSuffix(".yml") || path.hasSuffix(".yaml") else { return nil }
-        if path.hasPrefix(marker) { return path.dropFirst(marker.count).contains("/") ? nil : "" }
-        guard let r = path.range(of: "/" + marker), !path[r.upperBound...].contains("/") else { return nil }
+        if path.hasPrefix(marker) { return path.utf8.dropFirst(marker.utf8.count).contains(UInt8(ascii: "/")) ? nil : "" }
+        guard let r = path.rangeOfBytes("/" + marker), !path[r.upperBound...].utf8.contains(UInt8(ascii: "/")) else { return nil }
         return String(path[..<r.lowerBound])
     }
 
@@ -65,7 +65,7 @@ public enum WorkflowVariables {
         return pairs.compactMap { pair in
             guard let key = pair.key.string, key.hasPrefix(prefix), key.count > prefix.count,
                   let text = pair.value.string else { return nil }
-            let literal = text.contains("${{") ? nil : text
+            let literal = text.containsBytes("${{") ? nil : text
             return WorkflowVariable(name: String(key.dropFirst(prefix.count)), literal: literal, text: text,
                                     range: pair.value.range, workflow: workflow, directories: directories)
         }
@@ -97,7 +97,7 @@ public enum WorkflowVariables {
         for prefix in ["${{ github.workspace }}/", "${{github.workspace}}/", "$GITHUB_WORKSPACE/", "${GITHUB_WORKSPACE}/"] where s.hasPrefix(prefix) {
             s = String(s.dropFirst(prefix.count))
         }
-        guard !s.contains("${{"), !s.contains("$"), !s.hasPrefix("/") else { return nil }
+        guard !s.utf8.contains(UInt8(ascii: "$")), !s.hasPrefix("/") else { return nil }
         if s == "." || s.isEmpty { return base }
         return Paths.join(base, s)
     }

@@ -26,20 +26,25 @@ struct FeatureSettings {
         for (feature, name) in [("ami-housekeeper", "enable_ami_housekeeper"), ("binaries-syncer", "enable_runner_binaries_syncer"),
                                 ("cloudwatch-agent", "enable_cloudwatch_agent"), ("spot-service-linked-role", "create_service_linked_role_spot"),
                                 ("ssm-on-runners", "enable_ssm_on_runners")] {
-            set(feature, Self.bool(input(name)?.value), input(name))
+            let written = input(name)
+            set(feature, Self.bool(written?.value), written)
         }
         for (feature, name) in [("eventbridge", "eventbridge"), ("job-retry", "job_retry"), ("termination-watcher", "instance_termination_watcher")] {
-            set(feature, Self.field("enable", of: input(name)?.value), input(name))
+            let written = input(name)
+            set(feature, Self.field("enable", of: written?.value), written)
         }
-        set("kms", Self.present(input("kms_key_arn")?.value), input("kms_key_arn"))
+        let kms = input("kms_key_arn")
+        set("kms", Self.present(kms?.value), kms)
         // `ami_kms_key_arn`, or from 6.5.0 `ami = { kms_key_arn = ... }`.
-        let amiKMS = Self.present(input("ami_kms_key_arn")?.value)
+        let amiKMSInput = input("ami_kms_key_arn")
+        let amiKMS = Self.present(amiKMSInput?.value)
         if case .byDefault = amiKMS, let ami = input("ami") {
             set("ami-kms", Self.present(ami.value, field: "kms_key_arn"), ami)
         } else {
-            set("ami-kms", amiKMS, input("ami_kms_key_arn"))
+            set("ami-kms", amiKMS, amiKMSInput)
         }
-        set("pool", Self.nonEmptyList(input("pool_config")?.value), input("pool_config"))
+        let pool = input("pool_config")
+        set("pool", Self.nonEmptyList(pool?.value), pool)
     }
 
     enum Setting {

@@ -57,7 +57,7 @@ public struct WorkflowLabelRule: Rule {
     /// Jobs of `.github/workflows/*.yml` that run on self-hosted runners, with literal labels.
     static func selfHostedJobs(_ workspace: Workspace) -> [Job] {
         var jobs: [Job] = []
-        for file in workspace.files(ofKind: .yaml) where file.path.hasPrefix(".github/workflows/") || file.path.contains("/.github/workflows/") {
+        for file in workspace.files(ofKind: .yaml) where file.path.hasPrefix(".github/workflows/") || file.path.containsBytes("/.github/workflows/") {
             guard let root = file.yaml, let pairs = root["jobs"]?.pairs else { continue }
             for pair in pairs {
                 guard let jobId = pair.key.string, let runsOn = pair.value["runs-on"] else { continue }
@@ -70,7 +70,7 @@ public struct WorkflowLabelRule: Rule {
                 }
                 let labels = labelNodes.compactMap(\.string)
                 // Expressions are decided at run time: never guess.
-                guard labels.count == labelNodes.count, !labels.isEmpty, !labels.contains(where: { $0.contains("${{") }),
+                guard labels.count == labelNodes.count, !labels.isEmpty, !labels.contains(where: { $0.containsBytes("${{") }),
                       labels.contains(where: { $0.lowercased() == "self-hosted" }) else { continue }
                 jobs.append(Job(workflow: file.path, id: jobId, labels: labels, range: runsOn.range))
             }

@@ -57,7 +57,7 @@ public enum Fixes {
         let indent = indentation(ofLine: range.start.line, in: source)
         var text = text
         let anchorLine = source.lineText(range.start.line)
-        if let eq = anchorLine.firstIndex(of: "="), let mine = text.range(of: " = ") {
+        if let eq = anchorLine.firstIndex(of: "="), let mine = text.rangeOfBytes(" = ") {
             let nameWidth = anchorLine.distance(from: anchorLine.startIndex, to: eq) - indent.count
             let name = String(text[..<mine.lowerBound])
             if nameWidth > name.count, anchorLine[..<eq].hasSuffix(" ") {
