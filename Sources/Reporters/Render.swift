@@ -207,10 +207,21 @@ enum FixPreview {
     }
 
     /// Decoded lines of a byte span that ends at a line boundary, without line terminators.
+    /// Split on the bytes: a `Character` split never saw the "\n" of a "\r\n" (one `Character`),
+    /// so a CRLF file's hunk came out as one line holding its line breaks.
     static func lines(_ bytes: ArraySlice<UInt8>) -> [String] {
-        var pieces = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        if pieces.last == "" { pieces.removeLast() }
-        return pieces.map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }
+        var out: [String] = []
+        var start = bytes.startIndex
+        func piece(to end: Int) {
+            let stop = end > start && bytes[end - 1] == UInt8(ascii: "\r") ? end - 1 : end
+            out.append(String(decoding: bytes[start..<stop], as: UTF8.self))
+        }
+        for i in bytes.indices where bytes[i] == UInt8(ascii: "\n") {
+            piece(to: i)
+            start = i + 1
+        }
+        if start < bytes.endIndex { piece(to: bytes.endIndex) }
+        return out
     }
 
     /// The edits of a fix grouped by file, files in order of first appearance, edits by offset.

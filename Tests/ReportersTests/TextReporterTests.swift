@@ -150,6 +150,27 @@ import TestSupport
             """))
     }
 
+    /// A CRLF file's hunk is split into its lines, without their "\r": a `Character` split missed
+    /// the "\n" of every "\r\n" and showed the whole hunk as one line.
+    @Test func fixPreviewSplitsCRLFLines() {
+        let file = SourceFile(path: "f.tf", text: "a = 1\r\nb = 2\r\nc = 3\r\n")
+        let edits = [TextEdit(range: Fixture.range(file, "1\r\nb = 2"), newText: "10\r\nb = 20")]
+        let finding = Finding(ruleId: "R", severity: .error, message: "m", location: Fixture.range(file, "a"), fix: Fix("do it", edits: edits))
+        let report = Report(toolVersion: "0", target: "t", filesScanned: 1, filesByKind: [:], modules: [], findings: [finding], rules: [])
+        let out = Reporters.render(report, as: .text, options: RenderOptions(sources: [file.path: file]))
+        #expect(out.contains("""
+                fix: do it
+                  - a = 1
+                  - b = 2
+                  + a = 10
+                  + b = 20
+
+            """))
+        #expect(FixPreview.lines(Array("x\r\ny\n\nz".utf8)[...]) == ["x", "y", "", "z"])
+        #expect(FixPreview.lines(Array("é\r\n".utf8)[...]) == ["é"])
+        #expect(FixPreview.lines([][...]).isEmpty)
+    }
+
     @Test func fixEditsInOtherOrUnknownFilesAreDescribed() {
         let file = SourceFile(path: "f.tf", text: "a = 1\n")
         let elsewhere = SourceRange(path: "other.tf", start: SourcePosition(line: 2, column: 3, offset: 9), end: SourcePosition(line: 2, column: 5, offset: 11))
