@@ -147,7 +147,30 @@ public enum Fingerprint {
         digest([ruleId, path, normalised(lineText), message, String(occurrence)].joined(separator: "\u{1F}"))
     }
 
+    /// The text's runs of spaces, tabs and lone carriage returns made one space, ends trimmed,
+    /// as a split on `Character`s gives it (fingerprints in baselines depend on it byte for byte).
+    /// ASCII text is done on its bytes: its only `Character` of two scalars is "\r\n", which is
+    /// not a separator, so a "\r" separates only when no "\n" follows.
     static func normalised(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return characterNormalised(text) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var pendingSpace = false
+        for (i, b) in bytes.enumerated() {
+            let separates = b == UInt8(ascii: " ") || b == UInt8(ascii: "\t")
+                || (b == UInt8(ascii: "\r") && (i + 1 == bytes.count || bytes[i + 1] != UInt8(ascii: "\n")))
+            if separates {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(UInt8(ascii: " ")); pendingSpace = false }
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func characterNormalised(_ text: String) -> String {
         text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
     }
 
