@@ -71,13 +71,20 @@ struct MarkerScanner {
     let flow: FlowAnalysis
     private var script: ScannedScript { flow.script }
 
-    /// The needles searched for case-sensitively in every word of code, with the marker each gives.
-    private static let lookups: [(needle: String, kind: MarkerKind)] =
+    /// The needles searched for case-sensitively in every word of code, with the marker each
+    /// gives and the bytes each is made of.
+    private static let lookups: [(needle: String, kind: MarkerKind, bytes: ByteSet)] = (
         [(Needle.enableJitConfig, MarkerKind.readsEnableJitConfig), (Needle.agentMode, .readsAgentMode),
          (Needle.tokenPath, .readsTokenPath), (Needle.configPathTag, .readsConfigPathTag),
          (Needle.disableDefaultLabels, .defaultLabelsOptOut), (Needle.instanceTags, .instanceMetadataTags),
          (Needle.perBoot, .perBootPath)]
         + Needle.runnerTags.map { ($0, MarkerKind.readsRunnerTag) }
+    ).map { ($0.0, $0.1, ByteSet(needle: $0.0)) }
+    private static let runAsRootBytes = ByteSet(needle: Needle.runAsRoot)
+    private static let hardCodedRootBytes = ByteSet(needle: Needle.hardCodedRoot)
+    private static let windowsStartScriptBytes = ByteSet(needle: Needle.windowsStartScript, caseInsensitive: true)
+    private static let windowsStartScriptSlashBytes = ByteSet(needle: Needle.windowsStartScriptSlash, caseInsensitive: true)
+    private static let imdsTokenHeaderBytes = ByteSet(needle: Needle.imdsTokenHeader, caseInsensitive: true)
 
     func markers() -> [ScriptMarker] {
         var out: [ScriptMarker] = []
@@ -99,30 +106,31 @@ struct MarkerScanner {
                 if a.name.hasSuffix(Needle.runAsRoot) { out.append(ScriptMarker(kind: .runAsRoot, range: a.nameRange, command: i)) }
             }
 
-            // Literal lookups: a needle is searched for only in a word holding its first byte
-            // (one pass over the word says which bytes it holds).
+            // Literal lookups: a needle is searched for only in a word holding every byte it is
+            // made of (one pass over the word says which bytes it holds).
             for w in codeWords {
                 let held = ByteSet(script.renderedBytes, w.scanStart, w.scanEnd)
-                for (needle, kind) in Self.lookups where held.mayHold(needle) {
+                let folded = held.caseFolded
+                for (needle, kind, bytes) in Self.lookups where held.mayHold(bytes) {
                     for r in script.literalOccurrences(of: needle, in: w) {
                         add(kind, r.lowerBound, r.upperBound, i, kind == .readsRunnerTag ? needle : nil)
                     }
                 }
-                if held.mayHold(Needle.runAsRoot) {
+                if held.mayHold(Self.runAsRootBytes) {
                     for r in script.literalOccurrences(of: Needle.runAsRoot, in: w) { add(.runAsRoot, r.lowerBound, r.upperBound, i) }
                 }
-                if held.mayHold(Needle.hardCodedRoot) {
+                if held.mayHold(Self.hardCodedRootBytes) {
                     for r in script.literalOccurrences(of: Needle.hardCodedRoot, in: w) {
                         add(.hardCodedParameterPath, r.lowerBound, r.upperBound, i, pathText(from: r.lowerBound, in: w))
                     }
                 }
-                if held.mayHold(Needle.windowsStartScript, caseInsensitive: true) || held.mayHold(Needle.windowsStartScriptSlash, caseInsensitive: true) {
+                if folded.mayHold(Self.windowsStartScriptBytes) || folded.mayHold(Self.windowsStartScriptSlashBytes) {
                     for needle in [Needle.windowsStartScript, Needle.windowsStartScriptSlash] {
                         for r in script.literalOccurrences(of: needle, in: w, caseInsensitive: true) { add(.windowsStartScriptPath, r.lowerBound, r.upperBound, i) }
                     }
                 }
                 if w.value == Needle.noDefaultLabels { add(.defaultLabelsOptOut, w, i) }
-                if held.mayHold(Needle.imdsTokenHeader, caseInsensitive: true) {
+                if folded.mayHold(Self.imdsTokenHeaderBytes) {
                     for r in script.literalOccurrences(of: Needle.imdsTokenHeader, in: w, caseInsensitive: true) {
                         add(.imdsV2Token, r.lowerBound, r.upperBound, i)
                     }
@@ -304,14 +312,28 @@ struct ByteSet {
         words = w
     }
 
-    /// Whether `needle` may occur: its first byte (either case of a letter when the search
-    /// ignores case) is among the bytes.
-    func mayHold(_ needle: String, caseInsensitive: Bool = false) -> Bool {
-        guard let first = needle.utf8.first else { return true }
-        guard caseInsensitive else { return contains(first) }
-        let lower = first >= 0x41 && first <= 0x5A ? first + 32 : first
-        let upper = lower >= 0x61 && lower <= 0x7A ? lower - 32 : lower
-        return contains(lower) || contains(upper)
+    /// The bytes `needle` is made of; with `caseInsensitive` its ASCII letters lower-cased (to
+    /// be asked of a `caseFolded` set).
+    init(needle: String, caseInsensitive: Bool = false) {
+        var bytes = Array(needle.utf8)
+        if caseInsensitive { bytes = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 } }
+        self.init(bytes, 0, bytes.count)
+    }
+
+    /// The set with every ASCII upper-case letter also counted as its lower case: what a
+    /// case-insensitive search for a lower-cased needle may find.
+    var caseFolded: ByteSet {
+        var folded = self
+        // A-Z are bits 1...26 of the second word; a-z are bits 33...58.
+        folded.words.1 |= (words.1 & 0x7FF_FFFE) << 32
+        return folded
+    }
+
+    /// Whether a needle made of `needle`'s bytes may occur here: every one of them is here
+    /// (a word missing any byte of a needle cannot hold it).
+    func mayHold(_ needle: ByteSet) -> Bool {
+        needle.words.0 & ~words.0 == 0 && needle.words.1 & ~words.1 == 0
+            && needle.words.2 & ~words.2 == 0 && needle.words.3 & ~words.3 == 0
     }
 
     func contains(_ b: UInt8) -> Bool {

@@ -65,12 +65,16 @@ struct ColumnIndex: Sendable {
     /// The path interned once (every range of the script carries it).
     let pathID: SourcePathID
     private let checkpoints: [Int: [Int]]
+    /// Every byte is ASCII (nearly every script): a column is then the distance from the line's
+    /// start, with no bytes to count and no checkpoint to look up.
+    private let ascii: Bool
 
     init(_ source: SourceFile) {
         self.source = source
         pathID = SourcePathID(source.path)
         var cps: [Int: [Int]] = [:]
         let bytes = source.bytes
+        ascii = Self.allASCII(bytes)
         for (index, start) in source.lineStarts.enumerated() {
             let end = index + 1 < source.lineStarts.count ? source.lineStarts[index + 1] : bytes.count
             guard end - start > 2 * Self.stride else { continue }
@@ -92,9 +96,10 @@ struct ColumnIndex: Sendable {
         let offset = max(0, min(rawOffset, bytes.count))
         let line = source.line(ofOffset: offset)
         let start = source.lineStarts[line - 1]
+        if ascii { return SourcePosition(line: line, column: offset - start + 1, offset: offset) }
         var column = 1
         var i = start
-        if let columns = checkpoints[line] {
+        if !checkpoints.isEmpty, let columns = checkpoints[line] {
             let k = min((offset - start) / Self.stride, columns.count - 1)
             column = columns[k]
             i = start + k * Self.stride
@@ -108,6 +113,22 @@ struct ColumnIndex: Sendable {
 
     func range(from start: Int, to end: Int) -> SourceRange {
         SourceRange(pathID: pathID, start: position(start), end: position(end))
+    }
+
+    /// Whether no byte has its high bit set, eight bytes at a time.
+    static func allASCII(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var i = 0
+            while i + 8 <= raw.count {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                i += 8
+            }
+            while i < raw.count {
+                if raw[i] & 0x80 != 0 { return false }
+                i += 1
+            }
+            return true
+        }
     }
 }
 

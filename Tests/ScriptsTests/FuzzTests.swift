@@ -120,3 +120,68 @@ import TestSupport
         #expect(report.script.commands.count == 20_000)
     }
 }
+
+/// The scripts' position index answers what `SourceFile.position(ofOffset:)` answers, on ASCII
+/// files (where it takes the column from the line's start) and on the others (where it counts
+/// scalars, from a checkpoint on long lines).
+@Suite struct ColumnIndexTests {
+    @Test func positionsAgreeWithTheSourceFile() {
+        var generator = SeededGenerator(seed: 11)
+        let pieces = ["echo a", " ", "\n", "\t", "$(x)", "é", "日本", "🚀", "e\u{301}", String(repeating: "y", count: 300), "\r\n"]
+        var asciiFiles = 0, otherFiles = 0, offsets = 0
+        for round in 0..<300 {
+            var text = ""
+            let asciiOnly = round % 2 == 0
+            for _ in 0..<Int.random(in: 0...40, using: &generator) {
+                let piece = pieces.randomElement(using: &generator)!
+                if asciiOnly, !piece.utf8.allSatisfy({ $0 < 0x80 }) { continue }
+                text += piece
+            }
+            let file = SourceFile(path: "s.sh", text: text)
+            let index = ColumnIndex(file)
+            #expect(ColumnIndex.allASCII(file.bytes) == file.bytes.allSatisfy { $0 < 0x80 })
+            if file.bytes.allSatisfy({ $0 < 0x80 }) { asciiFiles += 1 } else { otherFiles += 1 }
+            // Every scalar start, and the end of the file.
+            var starts = file.bytes.indices.filter { file.bytes[$0] & 0xC0 != 0x80 }
+            starts.append(file.bytes.count)
+            for offset in starts {
+                #expect(index.position(offset) == file.position(ofOffset: offset), "offset \(offset) of \(text.debugDescription)")
+                offsets += 1
+            }
+        }
+        #expect(asciiFiles > 100 && otherFiles > 100 && offsets > 10_000)
+    }
+}
+
+/// The marker scanner skips a word when `ByteSet.mayHold` says no: that must never hide a needle
+/// the word holds, with or without case.
+@Suite struct ByteSetTests {
+    @Test func aWordHoldingANeedleIsNeverSkipped() {
+        var generator = SeededGenerator(seed: 3)
+        let needles = ["enable_jit_config", "RUNNER_ALLOW_RUNASROOT", "/github-action-runners/", "c:\\start-runner.ps1", "x-aws-ec2-metadata-token"]
+        let noise = ["a", "Z", "_", "/", "\\", ":", "-", ".", "é", "X-AWS", "C:", "runner", " "]
+        var held = 0, skipped = 0
+        for _ in 0..<3_000 {
+            var word = ""
+            for _ in 0..<Int.random(in: 0...8, using: &generator) { word += noise.randomElement(using: &generator)! }
+            let needle = needles.randomElement(using: &generator)!
+            if Bool.random(using: &generator) {
+                let cased = Bool.random(using: &generator) ? needle.uppercased() : needle
+                word.insert(contentsOf: cased, at: word.index(word.startIndex, offsetBy: Int.random(in: 0...word.count, using: &generator)))
+            }
+            let bytes = Array(word.utf8)
+            let set = ByteSet(bytes, 0, bytes.count)
+            let exact = word.utf8.count >= needle.utf8.count && word.containsBytes(needle)
+            let ignoringCase = word.lowercased().containsBytes(needle.lowercased())
+            if exact { #expect(set.mayHold(ByteSet(needle: needle)), "\(word.debugDescription) holds \(needle)") }
+            if ignoringCase { #expect(set.caseFolded.mayHold(ByteSet(needle: needle, caseInsensitive: true)), "\(word.debugDescription) holds \(needle) ignoring case") }
+            if ignoringCase { held += 1 }
+            if !set.caseFolded.mayHold(ByteSet(needle: needle, caseInsensitive: true)) { skipped += 1 }
+        }
+        #expect(held > 1_000 && skipped > 500, "both outcomes are exercised")
+        // Folding adds the lower case of each upper-case letter and nothing else.
+        let all = (0...255).map { UInt8($0) }
+        let folded = ByteSet(Array("AZ[@az".utf8), 0, 6).caseFolded
+        #expect(all.filter { folded.contains($0) } == Array("@AZ[az".utf8).sorted())
+    }
+}
