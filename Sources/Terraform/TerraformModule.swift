@@ -34,7 +34,11 @@ public struct ModuleCallBlock: Sendable {
 
     /// The input attributes, in source order.
     public var inputs: [Attribute] {
-        block.body.attributes.filter { !Self.metaArguments.contains($0.name) }
+        var out: [Attribute] = []
+        for item in block.body.items {
+            if case .attribute(let a) = item, !Self.metaArguments.contains(a.name) { out.append(a) }
+        }
+        return out
     }
 }
 
