@@ -20,3 +20,24 @@ import TestSupport
         #expect(Fingerprint.normalised("a\r\nb \r c\t") == "a\r\nb c")
     }
 }
+
+/// Baselines hold fingerprints made from the names a message quotes: the byte reading of
+/// `subject(of:)` gives what the Character reading gives.
+@Suite struct FingerprintSubjectTests {
+    @Test func byteReadingAgreesWithTheCharacterReading() {
+        let pieces = ["`", "``", "runner", "module.runners", " ", "5.0", "6.33.1", ">= 6.33", "v7", ".", "1", "\r\n",
+                      "…", "é", "e\u{301}", "`\u{301}", "\u{0600}`", "1\u{301}", "🚀", "日本", "\u{0600}1.2"]
+        var generator = SeededGenerator(seed: 9)
+        var quoted = 0, fallbacks = 0
+        for _ in 0..<5_000 {
+            var message = ""
+            for _ in 0..<Int.random(in: 0...14, using: &generator) { message += pieces.randomElement(using: &generator)! }
+            let subject = Fingerprint.subject(of: message)
+            #expect(subject == Fingerprint.characterSubject(of: message), "\(message.debugDescription)")
+            if !subject.isEmpty { quoted += 1 }
+            if message.joinsNeighbour("`") { fallbacks += 1 }
+        }
+        #expect(quoted > 1_000 && fallbacks > 100, "both readings are exercised")
+        #expect(Fingerprint.subject(of: "set `enable_jit_config` for `5.0.1` in `module.x`") == ["enable_jit_config", "module.x"])
+    }
+}
