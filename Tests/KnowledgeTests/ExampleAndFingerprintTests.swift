@@ -104,6 +104,41 @@ import TestSupport
 }
 
 @Suite struct ScriptFingerprintTests {
+    /// The rules of `normalise` written over scalars, independently: the oracle of its byte reading.
+    static func scalarOracle(_ text: String) -> String {
+        var scalars = Array(text.unicodeScalars)
+        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+        var lines: [[Unicode.Scalar]] = [[]]
+        var k = 0
+        while k < scalars.count {
+            if scalars[k] == "\r" || scalars[k] == "\n" {
+                if scalars[k] == "\r", k + 1 < scalars.count, scalars[k + 1] == "\n" { k += 1 }
+                lines.append([])
+            } else {
+                lines[lines.count - 1].append(scalars[k])
+            }
+            k += 1
+        }
+        let kept = lines.map { line -> String in
+            var l = line
+            while let last = l.last, last == " " || last == "\t" { l.removeLast() }
+            var s = String.UnicodeScalarView()
+            s.append(contentsOf: l)
+            return String(s)
+        }.filter { !$0.unicodeScalars.isEmpty }
+        return kept.joined(separator: "\n")
+    }
+
+    @Test func byteReadingAgreesWithTheScalarRules() {
+        let pieces = ["echo a", " ", "\t", "\n", "\r", "\r\n", "\u{FEFF}", "é", "e\u{301}", " \u{301}", "\u{301}\n", "🚀", "日本", "\u{85}", "\u{2028}"]
+        var generator = SeededGenerator(seed: 13)
+        for round in 0..<4_000 {
+            var text = round % 3 == 0 ? "\u{FEFF}" : ""
+            for _ in 0..<Int.random(in: 0...16, using: &generator) { text += pieces.randomElement(using: &generator)! }
+            #expect(ScriptFingerprint.normalise(text) == Self.scalarOracle(text), "\(text.debugDescription)")
+        }
+    }
+
     @Test func normaliseIgnoresLineEndingsTrailingBlanksAndBOM() {
         let base = "#!/bin/bash\necho a\n\nif true; then\n  echo b\nfi\n"
         let variants = [

@@ -78,34 +78,33 @@ public enum ScriptFingerprint {
     /// 4. lines that are then empty are dropped;
     /// 5. the remaining lines are joined with LF, with no final LF.
     public static func normalise(_ text: String) -> String {
-        var body = Substring(text)
-        if body.unicodeScalars.first == "\u{FEFF}" { body = Substring(body.unicodeScalars.dropFirst()) }
-        var lines: [Substring] = []
-        // Split on LF, CR or CRLF. Work on scalars so that "\r\n" (one Character) splits too.
-        var start = body.unicodeScalars.startIndex
-        var i = start
-        let scalars = body.unicodeScalars
-        func flush(_ end: String.UnicodeScalarView.Index) {
-            var line = Substring(scalars[start..<end])
-            while let last = line.unicodeScalars.last, last == " " || last == "\t" {
-                line = Substring(line.unicodeScalars.dropLast())
-            }
-            if !line.isEmpty { lines.append(line) }
+        // On the bytes: LF, CR, space, tab and the BOM's scalar are found exactly where the
+        // scalars are (a multi-byte scalar holds no ASCII byte); walking the scalars cost 170
+        // instructions a byte (1.5% of a monorepo's audit).
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        func flush(_ end: Int) {
+            var stop = end
+            while stop > start, bytes[stop - 1] == UInt8(ascii: " ") || bytes[stop - 1] == UInt8(ascii: "\t") { stop -= 1 }
+            guard stop > start else { return }
+            if !out.isEmpty { out.append(UInt8(ascii: "\n")) }
+            out.append(contentsOf: bytes[start..<stop])
         }
-        while i < scalars.endIndex {
-            let c = scalars[i]
-            if c == "\n" || c == "\r" {
+        var i = start
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\n") || c == UInt8(ascii: "\r") {
                 flush(i)
-                var next = scalars.index(after: i)
-                if c == "\r", next < scalars.endIndex, scalars[next] == "\n" { next = scalars.index(after: next) }
-                i = next
+                i += c == UInt8(ascii: "\r") && i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\n") ? 2 : 1
                 start = i
             } else {
-                i = scalars.index(after: i)
+                i += 1
             }
         }
-        flush(scalars.endIndex)
-        return lines.joined(separator: "\n")
+        flush(bytes.count)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// SHA-256 (lower-case hex) of the normalised text.
