@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Engine
 
 /// The literal readers behind the audited scope (`Reach`), read on UTF-8 bytes: what they make of
@@ -23,6 +24,22 @@ struct ReachTests {
         for (literal, expected) in cases {
             #expect(Reach.pathPattern(literal) == expected, "\(literal)")
         }
+    }
+
+    /// The byte reading of a pattern's length and letters agrees with the Character reading.
+    @Test func plausibleNameOnBytesAgreesWithCharacters() {
+        var generator = SeededGenerator(seed: 17)
+        let pieces = ["a", "Z", "0", "9", ".", "/", "-", "_", "*", "@", "[", "`", "{", "\r\n", "\r", "\n", String(repeating: "/", count: 149), String(repeating: "x", count: 100)]
+        var plausible = 0, implausible = 0
+        for _ in 0..<3_000 {
+            var s = ""
+            for _ in 0..<Int.random(in: 0...6, using: &generator) { s += pieces.randomElement(using: &generator)! }
+            let byBytes = Reach.plausibleName(s)
+            #expect(byBytes == Reach.plausibleNameByCharacters(s), "\(s.debugDescription)")
+            if byBytes { plausible += 1 } else { implausible += 1 }
+        }
+        #expect(plausible > 500 && implausible > 500)
+        #expect(Reach.plausibleName(String(repeating: "a\r\n", count: 149)) && !Reach.plausibleName(String(repeating: "a\r\n", count: 150)))
     }
 
     @Test func stringLiterals() {
