@@ -49,6 +49,12 @@ enum YAMLResolver {
         "-.inf": -.infinity, "-.Inf": -.infinity, "-.INF": -.infinity,
     ]
     static let nans: Set<String> = [".nan", ".NaN", ".NAN"]
+    /// The longest word of the tables above (in bytes): a longer plain scalar is none of them,
+    /// and is not hashed four times to learn it (most scalars are names and paths).
+    static let longestSpecialWord: Int = {
+        let words = Array(terraformBooleans.keys) + Array(coreBooleans.keys) + Array(nulls) + Array(infinities.keys) + Array(nans)
+        return words.map(\.utf8.count).max() ?? 0
+    }()
 
     static func resolve(_ scalar: YAMLScalar, tag: String?, schema: YAMLSchema) -> Result<YAMLScalarValue, YAMLResolutionError> {
         let text = scalar.value
@@ -57,13 +63,15 @@ enum YAMLResolver {
         case nil, "!":
             // A non-specific `!` tag forces a string, like quoting.
             if tag == "!" || scalar.isQuoted { return .success(.string(text)) }
-            if nulls.contains(text) { return .success(.null) }
-            if let b = booleans[text] { return .success(.bool(b)) }
-            if let inf = infinities[text] { return .success(.number(inf)) }
-            if nans.contains(text) {
-                return schema == .terraform
-                    ? .failure(YAMLResolutionError("floating point NaN is not supported"))
-                    : .success(.number(.nan))
+            if text.utf8.count <= longestSpecialWord {
+                if nulls.contains(text) { return .success(.null) }
+                if let b = booleans[text] { return .success(.bool(b)) }
+                if let inf = infinities[text] { return .success(.number(inf)) }
+                if nans.contains(text) {
+                    return schema == .terraform
+                        ? .failure(YAMLResolutionError("floating point NaN is not supported"))
+                        : .success(.number(.nan))
+                }
             }
             guard let first = text.utf8.first else { return .success(.string(text)) }
             let isDigitOrSign = (first >= 0x30 && first <= 0x39) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+")

@@ -250,4 +250,14 @@ import Testing
         #expect(try value(".inf")?.get() == .number(.infinity))
         #expect(try value("-.Inf")?.get() == .number(-.infinity))
     }
+
+    /// The longest special words (five bytes) are still read as such: a plain scalar is looked up
+    /// in the tables only when it is no longer than their longest word.
+    @Test func theLongestSpecialWordsResolve() throws {
+        #expect(try value("FALSE")?.get() == .bool(false) && value("False")?.get() == .bool(false))
+        #expect(try value("+.INF")?.get() == .number(.infinity) && value("-.INF")?.get() == .number(-.infinity))
+        #expect(try value("NULL")?.get() == .null)
+        #expect(throws: YAMLResolutionError.self) { try value(".NaN")?.get() }
+        #expect(try value("FALSEY")?.get() == .string("FALSEY") && value("+.INFX")?.get() == .string("+.INFX"))
+    }
 }
