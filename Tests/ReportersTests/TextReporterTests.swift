@@ -127,6 +127,13 @@ import TestSupport
         #expect(lines == ["first para", "", "- a bullet", "  that wraps", "  here"])
     }
 
+    /// The text report of one finding on `file`'s `a` whose fix ("do it") makes `edits`.
+    func renderFix(_ edits: [TextEdit], in file: SourceFile) -> String {
+        let finding = Finding(ruleId: "R", severity: .error, message: "m", location: Fixture.range(file, "a"), fix: Fix("do it", edits: edits))
+        let report = Report(toolVersion: "0", target: "t", filesScanned: 1, filesByKind: [:], modules: [], findings: [finding], rules: [])
+        return Reporters.render(report, as: .text, options: RenderOptions(sources: [file.path: file]))
+    }
+
     @Test func fixPreviewShowsEditedLinesAndMultiLineEdits() {
         let file = SourceFile(path: "f.tf", text: "a = 1\nb = 2\nc = 3\n")
         let edits = [
@@ -134,10 +141,7 @@ import TestSupport
             TextEdit(range: Fixture.range(file, "b = 2\n"), newText: ""),
             TextEdit(range: Fixture.range(file, "3"), newText: "[\n  3,\n]"),
         ]
-        let finding = Finding(ruleId: "R", severity: .error, message: "m", location: Fixture.range(file, "a"), fix: Fix("do it", edits: edits))
-        let report = Report(toolVersion: "0", target: "t", filesScanned: 1, filesByKind: [:], modules: [], findings: [finding], rules: [])
-        let out = Reporters.render(report, as: .text, options: RenderOptions(sources: [file.path: file]))
-        #expect(out.contains("""
+        #expect(renderFix(edits, in: file).contains("""
                 fix: do it
                   - a = 1
                   + a = 10
@@ -155,10 +159,7 @@ import TestSupport
     @Test func fixPreviewSplitsCRLFLines() {
         let file = SourceFile(path: "f.tf", text: "a = 1\r\nb = 2\r\nc = 3\r\n")
         let edits = [TextEdit(range: Fixture.range(file, "1\r\nb = 2"), newText: "10\r\nb = 20")]
-        let finding = Finding(ruleId: "R", severity: .error, message: "m", location: Fixture.range(file, "a"), fix: Fix("do it", edits: edits))
-        let report = Report(toolVersion: "0", target: "t", filesScanned: 1, filesByKind: [:], modules: [], findings: [finding], rules: [])
-        let out = Reporters.render(report, as: .text, options: RenderOptions(sources: [file.path: file]))
-        #expect(out.contains("""
+        #expect(renderFix(edits, in: file).contains("""
                 fix: do it
                   - a = 1
                   - b = 2
