@@ -41,3 +41,40 @@ import TestSupport
         #expect(Fingerprint.subject(of: "set `enable_jit_config` for `5.0.1` in `module.x`") == ["enable_jit_config", "module.x"])
     }
 }
+
+/// `Paths.normalisingJoin` and `Paths.relative` read bytes; the component readings they replaced
+/// are kept here as their oracles.
+@Suite struct PathBytesTests {
+    static func componentJoin(_ base: String, _ rel: String) -> String? {
+        var parts: [Substring] = rel.hasPrefix("/") ? [] : base.splitBytes(UInt8(ascii: "/"))
+        for p in rel.splitBytes(UInt8(ascii: "/")) where p != "." && !p.isEmpty {
+            if p == ".." {
+                if parts.isEmpty { return nil }
+                parts.removeLast()
+            } else {
+                parts.append(p)
+            }
+        }
+        return parts.joined(separator: "/")
+    }
+
+    @Test func joinAndRelativeAgreeWithTheComponentReadings() {
+        let pieces = ["", "a", "b.tf", ".", "..", "...", "é", "e\u{301}", "\u{301}", "x y"]
+        var paths: [String] = []
+        for p in pieces { for q in pieces { for r in ["", "c"] { for sep in ["/", "//"] { paths.append(p + sep + q + (r.isEmpty ? "" : "/" + r)); paths.append(p) } } } }
+        paths += ["/a", "a/", "./a", "a/./b", "../a", "modules/runner", "modules/runner/sub", "modules", "envs/prod", "/\u{301}x"]
+        paths = Array(Set(paths)).sorted()
+        var compared = 0, below = 0
+        for base in paths {
+            for rel in paths {
+                #expect(Paths.normalisingJoin(base, rel) == Self.componentJoin(base, rel), "join(\(base.debugDescription), \(rel.debugDescription))")
+                #expect(Paths.relative(from: base, to: rel) == Paths.componentRelative(from: base, to: rel), "relative(\(base.debugDescription), \(rel.debugDescription))")
+                if Paths.isPlain(rel), !base.isEmpty, Paths.isPlain(base), rel.hasPrefix(base + "/") { below += 1 }
+                compared += 1
+            }
+        }
+        #expect(compared > 10_000 && below > 50, "the byte paths are exercised")
+        #expect(Paths.relative(from: "modules", to: "modules/runner") == "runner")
+        #expect(Paths.relative(from: "é", to: "e\u{301}") == "../e\u{301}")
+    }
+}
