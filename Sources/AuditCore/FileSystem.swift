@@ -91,23 +91,30 @@ public enum Paths {
         var out: [UInt8] = []
         out.reserveCapacity(base.utf8.count + rel.utf8.count + 1)
         var starts: [Int] = []  // where each component of `out` starts
-        func append(_ component: Substring.UTF8View) {
-            if !out.isEmpty { out.append(slash) }
-            starts.append(out.count)
-            out.append(contentsOf: component)
-        }
-        if !rel.hasPrefix("/") {
-            for component in base.utf8.split(separator: slash) { append(component) }
-        }
-        for component in rel.utf8.split(separator: slash) {
-            if component.count == 1, component.first == dot { continue }
-            if component.count == 2, component.allSatisfy({ $0 == dot }) {
-                guard let last = starts.popLast() else { return nil }
-                out.removeSubrange(max(0, last - 1)...)
-                continue
+        // Appends the components of `bytes`; with `interpreting`, `.` is skipped and `..` removes
+        // the last component (false when there is none: the path climbs above the root).
+        func add(_ bytes: [UInt8], interpreting: Bool) -> Bool {
+            var i = 0
+            while i < bytes.count {
+                if bytes[i] == slash { i += 1; continue }
+                var j = i + 1
+                while j < bytes.count, bytes[j] != slash { j += 1 }
+                if interpreting, bytes[i] == dot, j - i <= 2, j - i == 1 || bytes[i + 1] == dot {
+                    if j - i == 2 {
+                        guard let last = starts.popLast() else { return false }
+                        out.removeSubrange(max(0, last - 1)...)
+                    }
+                } else {
+                    if !out.isEmpty { out.append(slash) }
+                    starts.append(out.count)
+                    out.append(contentsOf: bytes[i..<j])
+                }
+                i = j
             }
-            append(component)
+            return true
         }
+        if !rel.hasPrefix("/") { _ = add(Array(base.utf8), interpreting: false) }
+        guard add(Array(rel.utf8), interpreting: true) else { return nil }
         return String(decoding: out, as: UTF8.self)
     }
 
