@@ -21,30 +21,30 @@ struct FeatureSettings {
             case .unknown: if let input { unknown[feature] = input }
             }
         }
-        func input(_ name: String) -> FleetInput? { fleet.input(name) }
+        /// `feature` as the input `name` sets it (the input looked up once).
+        func set(_ feature: String, from name: String, _ read: (Value?) -> Setting) {
+            let written = fleet.input(name)
+            set(feature, read(written?.value), written)
+        }
 
         for (feature, name) in [("ami-housekeeper", "enable_ami_housekeeper"), ("binaries-syncer", "enable_runner_binaries_syncer"),
                                 ("cloudwatch-agent", "enable_cloudwatch_agent"), ("spot-service-linked-role", "create_service_linked_role_spot"),
                                 ("ssm-on-runners", "enable_ssm_on_runners")] {
-            let written = input(name)
-            set(feature, Self.bool(written?.value), written)
+            set(feature, from: name, Self.bool)
         }
         for (feature, name) in [("eventbridge", "eventbridge"), ("job-retry", "job_retry"), ("termination-watcher", "instance_termination_watcher")] {
-            let written = input(name)
-            set(feature, Self.field("enable", of: written?.value), written)
+            set(feature, from: name) { Self.field("enable", of: $0) }
         }
-        let kms = input("kms_key_arn")
-        set("kms", Self.present(kms?.value), kms)
+        set("kms", from: "kms_key_arn") { Self.present($0) }
         // `ami_kms_key_arn`, or from 6.5.0 `ami = { kms_key_arn = ... }`.
-        let amiKMSInput = input("ami_kms_key_arn")
+        let amiKMSInput = fleet.input("ami_kms_key_arn")
         let amiKMS = Self.present(amiKMSInput?.value)
-        if case .byDefault = amiKMS, let ami = input("ami") {
+        if case .byDefault = amiKMS, let ami = fleet.input("ami") {
             set("ami-kms", Self.present(ami.value, field: "kms_key_arn"), ami)
         } else {
             set("ami-kms", amiKMS, amiKMSInput)
         }
-        let pool = input("pool_config")
-        set("pool", Self.nonEmptyList(pool?.value), pool)
+        set("pool", from: "pool_config", Self.nonEmptyList)
     }
 
     enum Setting {
