@@ -61,7 +61,7 @@ let package = Package(
         // How the auditor scales with the input: `swift run -c release ghr-audit-bench`.
         // What every test target shares: where the package, ../shared and the module mirror are.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
-        .executableTarget(name: "ghr-audit-bench", dependencies: ["Engine", "Knowledge", "AuditCore", "Rules", "Terraform", "HCL", "Reporters"], swiftSettings: strict),
+        .executableTarget(name: "ghr-audit-bench", dependencies: ["Engine", "Knowledge", "AuditCore", "Rules", "Terraform", "HCL", "Reporters", "TestSupport"], swiftSettings: strict),
 
         .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HCLTests", dependencies: ["HCL", "Documents", "AuditCore", "TestSupport"], swiftSettings: strict),

@@ -1,7 +1,7 @@
 // ghr-audit-bench: how the auditor scales with the size of the repository it reads (not shipped).
 //
 //   swift run -c release ghr-audit-bench [--scales 1,2,4,8] [--fleets 40] [--copies 100] [--runs 3]
-//                                        [--only monorepo,roots,frontend,large,startup,checkov]
+//                                        [--only monorepo,roots,frontend,large,hostile,startup,checkov]
 //                                        [--fixtures DIR] [--keep]
 //
 // Sections (each can be chosen with --only):
@@ -17,6 +17,10 @@
 // - frontend: single-core throughput of the HCL lexer and parser and of secret masking, in MB/s.
 // - large: one 25 MB `.tf` (read and parsed, linear time) and a repository with a sparse file
 //   over the 64 MiB size limit (a CORE-002 finding, never read).
+// - hostile: the whole hostile tree of the tests (`HostileTree`: invalid UTF-8, 20,000-deep
+//   nesting, unterminated strings and heredocs, broken YAML and JSON, an alias bomb, a link loop,
+//   a FIFO, a link out of the root, 100,000 small files, a 2,500-level folder chain) with a 25 MB
+//   generated `.tf`, in one scan root: time against the goal of 5 s.
 // - startup: `ghr-audit version` (the binary next to this one), against spawning `true`.
 // - checkov: checkov on the same generated repository, side by side (skipped when not installed).
 //
@@ -32,11 +36,12 @@ import Knowledge
 import Reporters
 import Rules
 import Terraform
+import TestSupport
 
 struct UsageError: Error, CustomStringConvertible { var description: String }
 
 struct Options {
-    static let sections = ["monorepo", "roots", "frontend", "large", "startup", "checkov"]
+    static let sections = ["monorepo", "roots", "frontend", "large", "hostile", "startup", "checkov"]
     var scales: [Int] = [1, 2, 4, 8]
     var fleets = 40
     var copies = 100
@@ -470,6 +475,38 @@ func largeFiles(_ options: Options, base: URL) throws {
     print("  a \(Limits.maxFileSize >> 20 + 1) MiB .tf.json (over the \(Limits.maxFileSize >> 20) MiB limit: a CORE-002 finding, not read): \(formatted(o.medianMs)) ms, peak RSS \(formatted(o.peakMiB)) MiB, \(o.findings) findings")
 }
 
+/// The tests' whole hostile tree, with a 25 MB generated `.tf`, audited by the release build
+/// (issue 15: "the whole hostile tree audits in under 5 s").
+func hostileTree(_ options: Options, base: URL) throws {
+    print("== The hostile tree (HostileTree, as HostileInputTests builds it) with a 25 MB generated .tf")
+    guard let tool = toolBinary() else {
+        print("  skipped: no ghr-audit next to this executable (build it: swift build -c release --product ghr-audit)")
+        return
+    }
+    let folder = base.appendingPathComponent("hostile")
+    let (root, outside) = (folder.appendingPathComponent("root"), folder.appendingPathComponent("outside"))
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+    try HostileTree.writeWhole(root: root, outside: outside, largeBytes: 25_000_000)
+    // The folder chain is deeper than PATH_MAX, which Foundation's removal does not handle.
+    defer { if !options.keep { _ = ToolRun("/bin/rm", ["-rf", folder.path]) } }
+    var walls: [Double] = [], cpus: [Double] = [], peaks: [Double] = []
+    for _ in 0..<options.runs {
+        let arguments = ["check", root.path, "--target", "4.1.0", "--fail-on", "none"]
+        guard let run = ToolRun(tool, arguments), run.exitStatus == 0 else {
+            throw UsageError(description: "`\(tool) \(arguments.joined(separator: " "))` failed")
+        }
+        walls.append(run.wallMs)
+        cpus.append(run.cpuMs)
+        peaks.append(run.peakMiB)
+    }
+    let cat = catMilliseconds(root, runs: options.runs)
+    let wall = median(walls)
+    print("  \(formatted(wall)) ms wall (median of \(options.runs); \(walls.map { formatted($0) }.joined(separator: ", "))), "
+          + "\(formatted(median(cpus))) ms CPU, peak RSS \(formatted(peaks.max() ?? 0)) MiB; cat of its files \(cat.map { formatted($0) } ?? "-") ms; "
+          + "goal < 5 s: \(wall < 5_000 ? "met" : "NOT met")")
+}
+
 func startup(_ options: Options) {
     print("== Startup: `ghr-audit version`")
     guard let binary = toolBinary() else {
@@ -521,6 +558,7 @@ func run() throws {
     if options.only.contains("roots") { try manyRoots(options, base: base); print("") }
     if options.only.contains("frontend") { frontEnd(options); print("") }
     if options.only.contains("large") { try largeFiles(options, base: base); print("") }
+    if options.only.contains("hostile") { try hostileTree(options, base: base); print("") }
     if options.only.contains("startup") { startup(options); print("") }
     if options.only.contains("checkov") { try checkov(options, base: base) }
     if options.keep { print("\nrepositories kept in \(base.path)") }

@@ -13,14 +13,8 @@ import TestSupport
 struct BoundedWorkTests {
     static let knowledge: KnowledgeBase = try! KnowledgeBase.load()
 
-    static let runners = """
-    module "runners" {
-      source  = "github-aws-runners/github-runner/aws"
-      version = "3.6.1"
-      enable_ephemeral_runners = true
-    }
-
-    """
+    /// An ordinary runner module call, beside each input.
+    static let runners = HostileTree.runners
 
     /// A scratch scan root (and a sibling folder outside it), removed afterwards.
     struct Tree {

@@ -26,77 +26,45 @@ struct HostileInputTests {
         }
     }
 
-    /// Bytes that are not UTF-8 anywhere: 0xFF and 0xFE never occur in it.
-    static func randomBytes(_ count: Int, seed: UInt64) -> Data {
-        var rng = SeededGenerator(seed: seed)
-        var bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        bytes[count / 2] = 0xFF
-        return Data(bytes)
-    }
-
-    /// One hostile input: the files it writes (beside `main.tf`) and the findings it must get.
+    /// One hostile input (`HostileTree.inputs`) and the findings it must get.
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var files: [String: Data]
-        var expected: [String]
+        var expected: [String]?
         var testDescription: String { name }
-
-        init(_ name: String, _ files: [String: Data], _ expected: [String]) {
-            self.name = name
-            self.files = files
-            self.expected = expected
-        }
-
-        init(_ name: String, text files: [String: String], _ expected: [String]) {
-            self.init(name, files.mapValues { Data($0.utf8) }, expected)
-        }
     }
 
-    static let nested = 20_000
-
-    static let cases: [Case] = [
-        Case("random bytes named .tf", ["random.tf": randomBytes(4096, seed: 15)], ["CORE-002 error random.tf:1:6: file is not valid UTF-8"]),
-        // Latin-1 `é`: the finding points at the byte, not the file's start.
-        Case("invalid UTF-8", ["latin1.tf": Data("locals {\n  name = \"caf".utf8) + Data([0xE9]) + Data("\"\n}\n".utf8)],
-             ["CORE-002 error latin1.tf:2:14: file is not valid UTF-8"]),
-        Case("BOM and CRLF", text: ["bom/main.tf": "\u{FEFF}module \"bom\" {\r\n  source  = \"github-aws-runners/github-runner/aws\"\r\n  version = \"3.6.1\"\r\n  runner_extra_labels = \"a,b\"\r\n}\r\n"], []),
-        Case("20,000-deep brackets", text: ["deep-brackets.tf": "locals {\n  x = " + String(repeating: "[", count: nested) + String(repeating: "]", count: nested) + "\n}\n"],
-             ["CORE-001 error deep-brackets.tf:2:262: Nesting too deep"]),
-        Case("20,000-deep blocks", text: ["deep-blocks.tf": String(repeating: "a {\n", count: nested) + String(repeating: "}\n", count: nested)],
-             ["CORE-001 error deep-blocks.tf:257:1: Nesting too deep"]),
-        Case("20,000-deep parentheses", text: ["deep-parens.tf": "locals {\n  x = " + String(repeating: "(", count: nested) + "1" + String(repeating: ")", count: nested) + "\n}\n"],
-             ["CORE-001 error deep-parens.tf:2:262: Nesting too deep"]),
-        Case("20,000-deep JSON", text: ["deep/policy.json": String(repeating: "[", count: nested) + String(repeating: "]", count: nested)],
-             ["CORE-001 error deep/policy.json:1:257: JSON nested too deeply"]),
-        Case("20,000-deep YAML", text: ["deep/config.yaml": String(repeating: "[", count: nested) + String(repeating: "]", count: nested) + "\n"],
-             ["CORE-001 error deep/config.yaml:1:255: YAML nested too deeply"]),
-        Case("20,000-deep shell substitutions", text: ["deep/start.sh": "#!/bin/bash\necho " + String(repeating: "$(", count: nested) + String(repeating: ")", count: nested) + "\n"],
-             // The scanner stops at its depth limit; the substitutions it had opened stay open.
-             (0..<40).map { "CORE-001 warning deep/start.sh:2:\(6 + 2 * $0): unterminated `$(`" } + ["CORE-001 warning deep/start.sh:2:86: nesting too deep"]),
-        Case("unterminated heredoc", text: ["heredoc.tf": "locals {\n  x = <<EOT\nhello\n"],
-             ["CORE-001 error heredoc.tf:1:8: Unclosed block", "CORE-001 error heredoc.tf:2:7: Unclosed heredoc"]),
-        Case("unterminated string", text: ["string.tf": "locals {\n  x = \"abc\n  y = 1\n}\n"],
-             ["CORE-001 error string.tf:2:7: Unclosed string"]),
-        Case("broken YAML", text: ["runners/linux.yaml": "a: [1, 2\nb: {c: d\n"],
-             ["CORE-001 error runners/linux.yaml:2:2: Invalid YAML: did not find expected ',' or ']'"]),
-        Case("truncated JSON", text: ["policy.json": #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:"#],
-             ["CORE-001 error policy.json:1:1: Unclosed object", "CORE-001 error policy.json:1:40: Unclosed array",
-              "CORE-001 error policy.json:1:41: Unclosed object", "CORE-001 error policy.json:1:71: Unclosed array",
-              "CORE-001 error policy.json:1:72: Unterminated string"]),
+    /// What each input of `HostileTree.inputs` gets, by its name.
+    static let expected: [String: [String]] = [
+        "random bytes named .tf": ["CORE-002 error random.tf:1:6: file is not valid UTF-8"],
+        "invalid UTF-8": ["CORE-002 error latin1.tf:2:14: file is not valid UTF-8"],
+        "BOM and CRLF": [],
+        "20,000-deep brackets": ["CORE-001 error deep-brackets.tf:2:262: Nesting too deep"],
+        "20,000-deep blocks": ["CORE-001 error deep-blocks.tf:257:1: Nesting too deep"],
+        "20,000-deep parentheses": ["CORE-001 error deep-parens.tf:2:262: Nesting too deep"],
+        "20,000-deep JSON": ["CORE-001 error deep/policy.json:1:257: JSON nested too deeply"],
+        "20,000-deep YAML": ["CORE-001 error deep/config.yaml:1:255: YAML nested too deeply"],
+        // The scanner stops at its depth limit; the substitutions it had opened stay open.
+        "20,000-deep shell substitutions": (0..<40).map { "CORE-001 warning deep/start.sh:2:\(6 + 2 * $0): unterminated `$(`" }
+            + ["CORE-001 warning deep/start.sh:2:86: nesting too deep"],
+        "unterminated heredoc": ["CORE-001 error heredoc.tf:1:8: Unclosed block", "CORE-001 error heredoc.tf:2:7: Unclosed heredoc"],
+        "unterminated string": ["CORE-001 error string.tf:2:7: Unclosed string"],
+        "broken YAML": ["CORE-001 error runners/linux.yaml:2:2: Invalid YAML: did not find expected ',' or ']'"],
+        "truncated JSON": ["CORE-001 error policy.json:1:1: Unclosed object", "CORE-001 error policy.json:1:40: Unclosed array",
+                           "CORE-001 error policy.json:1:41: Unclosed object", "CORE-001 error policy.json:1:71: Unclosed array",
+                           "CORE-001 error policy.json:1:72: Unterminated string"],
         // Bash runs the rest of the file as the document's text: the audit says its reading stops there.
-        Case("unterminated shell heredoc", text: ["start.sh": "#!/bin/bash\ncat <<EOF > /etc/runner.env\nA=1\n./config.sh --ephemeral\n"],
-             ["CORE-001 warning start.sh:2:5: here-document `EOF` is not terminated"]),
-        Case("unterminated PowerShell here-string", text: ["start.ps1": "$x = @\"\nnot closed\n"],
-             ["CORE-001 warning start.ps1:1:6: unterminated here-string"]),
+        "unterminated shell heredoc": ["CORE-001 warning start.sh:2:5: here-document `EOF` is not terminated"],
+        "unterminated PowerShell here-string": ["CORE-001 warning start.ps1:1:6: unterminated here-string"],
     ]
 
-    /// The runner call, plus a local reading each file that is not Terraform: the audit reads
-    /// YAML, JSON and scripts only when the deployment reaches them.
-    static func main(reaching paths: [String]) -> String {
-        let reached = paths.filter { !$0.hasSuffix(".tf") }.sorted()
-        guard !reached.isEmpty else { return BoundedWorkTests.runners }
-        return BoundedWorkTests.runners + "locals {\n  reached = [\n" + reached.map { "    file(\"\($0)\"),\n" }.joined() + "  ]\n}\n"
+    static let cases: [Case] = HostileTree.inputs.map { Case(name: $0.name, files: $0.files, expected: expected[$0.name]) }
+
+    @Test func everyInputHasItsExpectedFindings() {
+        #expect(Set(Self.expected.keys) == Set(HostileTree.inputs.map(\.name)))
     }
+
+    static func main(reaching paths: [String]) -> String { HostileTree.main(reaching: paths) }
 
     @Test(arguments: cases)
     func hostileFileGetsALocatedFindingAndTheRestIsAudited(_ hostile: Case) throws {
@@ -111,7 +79,8 @@ struct HostileInputTests {
         let (result, seconds) = try tree.audit()
         #expect(seconds < Self.hangBound)
         #expect(try tree.auditPeakMB() < 2_000)
-        #expect(Self.located(result).sorted() == hostile.expected.sorted())
+        let expected = try #require(hostile.expected, "no expected findings for \(hostile.name)")
+        #expect(Self.located(result).sorted() == expected.sorted())
         #expect(result.model.calls.contains { $0.address == "module.runners" && $0.fleets.count == 1 })
     }
 
@@ -261,21 +230,7 @@ struct HostileInputTests {
         let tree = try Tree()
         defer { tree.remove() }
         try tree.write("main.tf", BoundedWorkTests.runners)
-        let url = tree.root.appendingPathComponent("generated.tf")
-        #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
-        let handle = try FileHandle(forWritingTo: url)
-        var size = 0, i = 0
-        while size < 25_000_000 {
-            var chunk = ""
-            for _ in 0..<1_000 {
-                chunk += "resource \"aws_ssm_parameter\" \"p\(i)\" {\n  name  = \"/runners/config/p\(i)\"\n  type  = \"String\"\n"
-                    + "  value = jsonencode({ id = \(i), labels = [\"a\", \"b\"], enabled = true })\n  tags  = { Name = \"p\(i)\", Team = \"ci\" }\n}\n\n"
-                i += 1
-            }
-            try handle.write(contentsOf: Data(chunk.utf8))
-            size += chunk.utf8.count
-        }
-        try handle.close()
+        let size = try HostileTree.writeLarge(to: tree.root.appendingPathComponent("generated.tf"), bytes: 25_000_000)
         let binary = try #require(Self.binary, "the built ghr-audit is needed")
         let run = try MeasuredChild.run(binary, ["check", tree.root.path, "--target", "4.1.0", "--format", "json", "--fail-on", "none"])
         let (data, seconds) = (run.stdout, run.seconds)
@@ -298,21 +253,13 @@ struct HostileInputTests {
         let tree = try Tree()
         defer { tree.remove() }
         try tree.write("main.tf", BoundedWorkTests.runners)
-        try Self.writeManyFiles(in: tree.root.appendingPathComponent("many"))
+        try HostileTree.writeManyFiles(in: tree.root.appendingPathComponent("many"))
         let (result, seconds) = try tree.audit()
         print("100,000 small files: audited in \(String(format: "%.1f", seconds)) s")
         #expect(seconds < Self.hangBound)
         #expect(result.report.filesScanned == 100_001)
         #expect(Self.located(result).isEmpty)
         #expect(result.model.calls.map(\.address) == ["module.runners"])
-    }
-
-    static func writeManyFiles(in dir: URL, count: Int = 100_000) throws {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for i in 0..<count {
-            let path = dir.appendingPathComponent(String(format: "f%06d.tf", i)).path
-            #expect(FileManager.default.createFile(atPath: path, contents: Data("locals {\n  l\(i) = \(i)\n}\n".utf8)))
-        }
     }
 
     /// A folder chain deeper than the system's path limit (`PATH_MAX`): the walk goes
@@ -324,7 +271,8 @@ struct HostileInputTests {
         defer { Self.removeDeepTree(tree) }
         try tree.write("main.tf", BoundedWorkTests.runners)
         try tree.write("shallow/d/leaf.tf", "locals {\n  x = 1\n}\n")
-        let depth = try Self.writeDeepTree(in: tree.root.appendingPathComponent("deep"), levels: 2_500)
+        let depth = 2_500
+        try HostileTree.writeDeepTree(in: tree.root.appendingPathComponent("deep"), levels: depth)
         let (result, seconds) = try tree.audit()
         print("\(depth)-level folder chain: audited in \(String(format: "%.1f", seconds)) s")
         #expect(seconds < Self.hangBound)
@@ -351,23 +299,7 @@ struct HostileInputTests {
     @Test func wholeHostileTreeIsAudited() throws {
         let tree = try Tree()
         defer { Self.removeDeepTree(tree) }
-        try tree.write("main.tf", Self.main(reaching: Self.cases.flatMap { $0.files.keys } + ["bomb/laughs.yaml"]))
-        for hostile in Self.cases {
-            for (path, data) in hostile.files {
-                let url = tree.root.appendingPathComponent(path)
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try data.write(to: url)
-            }
-        }
-        try tree.link("loop.tf", to: "loop.tf")
-        #expect(mkfifo(tree.root.appendingPathComponent("fifo.tf").path, 0o644) == 0)
-        try tree.write("elsewhere/main.tf", BoundedWorkTests.runners, outside: true)
-        try tree.link("shared", to: tree.outside.appendingPathComponent("elsewhere").path)
-        var yaml = ["a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
-        for i in 1...9 { yaml.append("a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ",") + "]") }
-        try tree.write("bomb/laughs.yaml", yaml.joined(separator: "\n") + "\n")
-        try Self.writeManyFiles(in: tree.root.appendingPathComponent("many"))
-        _ = try Self.writeDeepTree(in: tree.root.appendingPathComponent("chain"), levels: 2_500)
+        try HostileTree.writeWhole(root: tree.root, outside: tree.outside)
 
         let (result, seconds) = try tree.audit()
         let peak = try tree.auditPeakMB()
@@ -375,7 +307,7 @@ struct HostileInputTests {
         #expect(seconds < Self.hangBound)
         #expect(peak < 2_000)
         let found = Set(Self.located(result))
-        let expected = Self.cases.flatMap(\.expected) + [
+        let expected = Self.cases.flatMap { $0.expected ?? [] } + [
             "CORE-002 warning loop.tf:1:1: symbolic link loops back on itself and was not followed",
             "CORE-002 warning fifo.tf:1:1: not a regular file (a FIFO, socket or device) and was not read",
             "CORE-002 warning shared:1:1: symbolic link points outside the scan root and was not followed",
@@ -385,27 +317,5 @@ struct HostileInputTests {
         #expect(found.contains { $0.hasPrefix("CORE-007 ") && $0.contains(" bomb/laughs.yaml:6:") && $0.hasSuffix("YAML aliases expand too far") }, "\(found.filter { $0.contains("bomb") })")
         #expect(result.report.filesScanned > 100_000)
         #expect(result.model.calls.map(\.address).sorted() == ["module.bom", "module.runners"])
-    }
-
-    /// `levels` nested `d` folders, each with a small `.tf` file, made with `mkdirat`/`openat` so
-    /// no path passed to the system exceeds its limit. Returns the levels made.
-    static func writeDeepTree(in dir: URL, levels: Int) throws -> Int {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        var fd = open(dir.path, O_RDONLY | O_DIRECTORY)
-        #expect(fd >= 0)
-        let text = Array("locals {\n  x = 1\n}\n".utf8)
-        for _ in 0..<levels {
-            let file = openat(fd, "leaf.tf", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            #expect(file >= 0)
-            _ = text.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
-            close(file)
-            #expect(mkdirat(fd, "d", 0o755) == 0)
-            let next = openat(fd, "d", O_RDONLY | O_DIRECTORY)
-            close(fd)
-            fd = next
-            #expect(fd >= 0)
-        }
-        close(fd)
-        return levels
     }
 }
