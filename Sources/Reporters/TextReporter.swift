@@ -101,21 +101,34 @@ struct TextReporter {
     /// not available or the range lies outside it.
     func snippet(_ range: SourceRange, severity: Severity) -> [String] {
         guard let file = options.sources[range.path], range.start.line >= 1, range.start.line <= file.lineCount else { return [] }
-        let scalars = Array(file.lineText(range.start.line).unicodeScalars)
-        let start = min(max(range.start.column - 1, 0), scalars.count)
-        let end = range.end.line == range.start.line ? min(max(range.end.column - 1, start), scalars.count) : scalars.count
-
-        var cells: [TerminalText.Cell] = []
-        var column = 0
-        for scalar in scalars {
-            let cell = TerminalText.cell(scalar, atColumn: column)
-            cells.append(cell)
-            column += cell.width
-        }
-
         let number = String(range.start.line)
         let gutterWidth = Self.indent.count + number.count + 3
         let budget = max(20, width - gutterWidth)
+        let wantedStart = max(range.start.column - 1, 0)
+
+        // The line's cells, as far as the window can reach: once the line is too wide for one
+        // screen line and the cells from the range's start on fill a window, the rest of the line
+        // cannot be shown. (Computing every cell for every finding made a long line, minified JSON
+        // or a hostile script, cost its length times the findings on it.)
+        var cells: [TerminalText.Cell] = []
+        var column = 0
+        var fromStart = 0
+        var complete = true
+        for scalar in file.lineText(range.start.line).unicodeScalars {
+            if column > budget && fromStart >= budget {
+                complete = false
+                break
+            }
+            let cell = TerminalText.cell(scalar, atColumn: column)
+            if cells.count >= wantedStart { fromStart += cell.width }
+            cells.append(cell)
+            column += cell.width
+        }
+        // Cut short, the cells reach past the range's start (so no clamping differs).
+        let count = cells.count
+        let start = min(wantedStart, count)
+        let end = range.end.line == range.start.line ? min(max(range.end.column - 1, start), complete ? count : Int.max) : (complete ? count : Int.max)
+
         var first = 0, last = cells.count
         if column > budget {
             // Too long for one screen line (minified JSON, long heredocs): show a window that
