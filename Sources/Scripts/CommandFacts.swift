@@ -55,7 +55,7 @@ struct AWSCall {
     ]
 
     init?(_ cmd: ScriptCommand) {
-        guard let program = cmd.programName?.lowercased(), program == "aws" || program == "aws.exe" else { return nil }
+        guard let program = cmd.programKey, program == "aws" || program == "aws.exe" else { return nil }
         var positional: [(Int, ScriptWord)] = []
         var i = 0
         let args = cmd.effectiveArguments

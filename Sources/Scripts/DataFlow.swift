@@ -216,7 +216,7 @@ final class FlowAnalysis {
             let program = key(c.effectiveName ?? "")
             if functions[program] != nil {
                 out.formUnion(functionOutputs[program] ?? [])
-            } else if !Self.opaquePrograms.contains(ScriptCommand.basename(program).lowercased()) {
+            } else if !Self.opaquePrograms.contains(c.programKey ?? "") {
                 out.formUnion(inputFacts(c))
                 for w in c.effectiveArguments { out.formUnion(wordFacts(w, function: c.function)) }
             }
@@ -267,8 +267,7 @@ final class FlowAnalysis {
     // MARK: - Recognisers
 
     func isOutputOnly(_ c: ScriptCommand) -> Bool {
-        guard c.kind == .simple, let name = c.effectiveName else { return false }
-        let lower = ScriptCommand.basename(name).lowercased()
+        guard c.kind == .simple, let name = c.effectiveName, let lower = c.programKey else { return false }
         return ScannedScript.outputPrograms.contains(lower) || outputOnlyFunctions.contains(key(name))
     }
 
@@ -336,7 +335,7 @@ final class FlowAnalysis {
         guard c.kind == .simple else { return [] }
         if let call = AWSCall(c), call.service == "ssm", operations.contains(call.operation) {
             return call.values(of: "--name") + call.values(of: "--names")
-        } else if let p = c.programName?.lowercased(), cmdlets.contains(p) {
+        } else if let p = c.programKey, cmdlets.contains(p) {
             return powerShellParameterValues(c, ["-name", "-names"], positional: true)
         }
         return []
@@ -350,7 +349,7 @@ final class FlowAnalysis {
         var paths: [ScriptWord] = []
         if let call = AWSCall(c), call.service == "ssm", call.operation == "get-parameters-by-path" {
             paths = call.values(of: "--path")
-        } else if c.programName?.lowercased() == "get-ssmparametersbypath" {
+        } else if c.programKey == "get-ssmparametersbypath" {
             paths = powerShellParameterValues(c, ["-path"], positional: true)
         }
         return paths.first { isTokensPath($0, function: c.function) }
@@ -393,7 +392,7 @@ final class FlowAnalysis {
     /// or a lookup of the `instanceId` key of the identity document.
     func fetchesInstanceID(_ c: ScriptCommand) -> Bool {
         guard c.kind == .simple || c.kind == .expression else { return false }
-        let program = (c.programName ?? "").lowercased()
+        let program = c.programKey ?? ""
         let words = c.words.map { expanded($0) }
         if program == "ec2-metadata" { return words.contains { $0 == "-i" || $0 == "--instance-id" } }
         if program == "ec2metadata" { return words.contains("--instance-id") }
@@ -443,8 +442,8 @@ final class FlowAnalysis {
                 let body = commands.filter { $0.function.map(key) == name && $0.kind != .test }
                 guard !body.isEmpty else { continue }
                 let allOutput = body.allSatisfy { c in
-                    guard c.kind == .simple, let p = c.effectiveName else { return false }
-                    return ScannedScript.outputPrograms.contains(ScriptCommand.basename(p).lowercased()) || outputOnlyFunctions.contains(key(p))
+                    guard c.kind == .simple, let p = c.effectiveName, let lower = c.programKey else { return false }
+                    return ScannedScript.outputPrograms.contains(lower) || outputOnlyFunctions.contains(key(p))
                 }
                 if allOutput {
                     outputOnlyFunctions.insert(name)

@@ -99,7 +99,7 @@ struct MarkerScanner {
         for c in script.commands {
             let i = c.index
             let output = flow.isOutputOnly(c)
-            let program = (c.programName ?? "").lowercased()
+            let program = c.programKey ?? ""
             var codeWords = output ? [] : c.words
             for a in c.assignments {
                 if let v = a.value { codeWords.append(v) }
@@ -184,7 +184,7 @@ struct MarkerScanner {
                 default:
                     break
                 }
-                if ScriptCommand.basename(program) == "svc.sh", c.effectiveArguments.first?.value == "install" {
+                if program == "svc.sh", c.effectiveArguments.first?.value == "install" {
                     add(.serviceInstall, nameWord, i)
                 }
                 if ["config.sh", "config.cmd"].contains(program) {
@@ -236,7 +236,7 @@ struct MarkerScanner {
     /// `--jitconfig` as an argument of any program, or inside the arguments of `run.sh`/`run.cmd`
     /// (`Start-Process … -ArgumentList "--jitconfig $c"`, `@("--jitconfig", $c)`).
     func jitConfigRanges(in c: ScriptCommand) -> [SourceRange] {
-        guard c.kind == .simple, !flow.isOutputOnly(c), let program = c.programName?.lowercased() else { return [] }
+        guard c.kind == .simple, !flow.isOutputOnly(c), let program = c.programKey else { return [] }
         let isRun = ["run.sh", "run.cmd"].contains(program)
         var out: [SourceRange] = []
         func occurrence(_ w: ScriptWord) -> SourceRange {

@@ -153,7 +153,7 @@ private struct Classifier {
 
     private var script: ScannedScript { flow.script }
 
-    private func program(_ c: ScriptCommand) -> String { (c.programName ?? "").lowercased() }
+    private func program(_ c: ScriptCommand) -> String { c.programKey ?? "" }
 
     struct Verdict {
         var contract: StartContract

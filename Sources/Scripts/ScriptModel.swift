@@ -246,15 +246,21 @@ public struct ScriptCommand: Sendable, Hashable {
     /// `nohup`, PowerShell `&`.
     public var nameIndex: Int?
     /// The program actually run (`./config.sh`, `.\run.cmd`); for `Start-Process` the `-FilePath`.
-    public var effectiveName: String?
+    public var effectiveName: String? {
+        didSet {
+            programName = effectiveName.map(ScriptCommand.basename)
+            programKey = programName?.lowercased()
+        }
+    }
     /// The arguments the program receives; for `Start-Process` the `-ArgumentList` words.
     public var effectiveArguments: [ScriptWord]
 
-    /// The last path component of `effectiveName` (`config.sh` for `/opt/actions-runner/config.sh`).
-    public var programName: String? {
-        guard let name = effectiveName else { return nil }
-        return ScriptCommand.basename(name)
-    }
+    /// The last path component of `effectiveName` (`config.sh` for `/opt/actions-runner/config.sh`),
+    /// kept as `effectiveName` changes: the rules and scanners ask for it many times per command,
+    /// and a name can be as long as the script (a word of 20,000 nested substitutions).
+    public internal(set) var programName: String? = nil
+    /// `programName` lowercased, kept with it (PowerShell names and `.exe` compare without case).
+    public internal(set) var programKey: String? = nil
 
     static func basename(_ path: String) -> String {
         let utf8 = path.utf8

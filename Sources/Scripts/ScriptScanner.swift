@@ -58,7 +58,7 @@ enum IndirectExecution {
 
     private static func target(of cmd: ScriptCommand, powershell: Bool) -> VariableReference? {
         guard cmd.kind == .simple, let n = cmd.nameIndex, n < cmd.words.count else { return nil }
-        let program = (cmd.programName ?? "").lowercased()
+        let program = cmd.programKey ?? ""
         if powershell {
             if program == "invoke-expression" || program == "iex" {
                 return cmd.effectiveArguments.first { !$0.value.hasPrefix("-") }?.singleVariable

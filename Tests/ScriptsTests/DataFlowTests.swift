@@ -147,6 +147,19 @@ import TestSupport
         #expect(s.commands[1].effectiveArguments.isEmpty)
     }
 
+    /// `programName` and `programKey` are kept with `effectiveName` (not worked out on each ask:
+    /// a name can be as long as the script), whatever sets it.
+    @Test func programNameFollowsTheEffectiveName() {
+        let s = bash("/opt/Actions-Runner/CONFIG.SH --url x\nsudo 'C:\\runner\\Run.Cmd'\necho\n")
+        #expect(s.commands.map(\.programName) == ["CONFIG.SH", "Run.Cmd", "echo"])
+        #expect(s.commands.map(\.programKey) == ["config.sh", "run.cmd", "echo"])
+        var command = s.commands[0]
+        command.effectiveName = "/usr/bin/Env"
+        #expect(command.programName == "Env" && command.programKey == "env")
+        command.effectiveName = nil
+        #expect(command.programName == nil && command.programKey == nil)
+    }
+
     @Test func constantsExpandIntoLookups() {
         let r = analyze("""
             IMDS=http://169.254.169.254/latest
