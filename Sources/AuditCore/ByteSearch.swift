@@ -11,21 +11,7 @@ extension String {
         let start = from.map { utf8.distance(from: utf8.startIndex, to: $0) } ?? 0
         var haystack = self
         var needle = needle
-        let found: Int? = haystack.withUTF8 { h in
-            needle.withUTF8 { n in
-                guard let hb = h.baseAddress, let nb = n.baseAddress, !n.isEmpty, h.count - start >= n.count else { return nil }
-                let first = Int32(n[0])
-                var at = start
-                let last = h.count - n.count
-                while at <= last {
-                    guard let hit = memchr(hb + at, first, last - at + 1) else { return nil }
-                    let offset = UnsafeRawPointer(hit) - UnsafeRawPointer(hb)
-                    if memcmp(hb + offset, nb, n.count) == 0 { return offset }
-                    at = offset + 1
-                }
-                return nil
-            }
-        }
+        let found: Int? = haystack.withUTF8 { h in needle.withUTF8 { n in ByteSearch.firstOffset(of: n, in: h, from: start) } }
         guard let found else { return nil }
         let lower = utf8.index(utf8.startIndex, offsetBy: found)
         return lower..<utf8.index(lower, offsetBy: needle.utf8.count)
@@ -36,6 +22,33 @@ extension String {
     /// Unicode-aware search (which bridges the text to `NSString` first).
     public func containsBytes(_ needle: String) -> Bool {
         needle.isEmpty || rangeOfBytes(needle) != nil
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Whether the bytes hold `needle`'s UTF-8 bytes: a file's text searched without decoding
+    /// it into a `String` first.
+    public func containsBytes(_ needle: String) -> Bool {
+        var needle = needle
+        return needle.isEmpty || withUnsafeBufferPointer { h in needle.withUTF8 { n in ByteSearch.firstOffset(of: n, in: h, from: 0) } } != nil
+    }
+}
+
+enum ByteSearch {
+    /// The offset of the first occurrence of `n` in `h` at or after `start`: `memchr` for the
+    /// needle's first byte, `memcmp` for the rest.
+    static func firstOffset(of n: UnsafeBufferPointer<UInt8>, in h: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let hb = h.baseAddress, let nb = n.baseAddress, !n.isEmpty, h.count - start >= n.count else { return nil }
+        let first = Int32(n[0])
+        var at = start
+        let last = h.count - n.count
+        while at <= last {
+            guard let hit = memchr(hb + at, first, last - at + 1) else { return nil }
+            let offset = UnsafeRawPointer(hit) - UnsafeRawPointer(hb)
+            if memcmp(hb + offset, nb, n.count) == 0 { return offset }
+            at = offset + 1
+        }
+        return nil
     }
 }
 

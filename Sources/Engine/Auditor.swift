@@ -401,7 +401,8 @@ public struct Auditor: Sendable {
         var problems: [Suppression.Problem] = []
         for path in workspace.sortedPaths {
             let file = workspace[path]!
-            guard file.source.text.containsBytes("ghr-audit:") else { continue }
+            // On the bytes: decoding every file's text to look was a copy of the whole input.
+            guard file.source.bytes.containsBytes("ghr-audit:") else { continue }
             let language: SuppressionLanguage
             switch file.kind {
             case .terraform, .tfvars, .packer: language = .hcl
@@ -566,7 +567,8 @@ enum ParallelLoader {
     /// The analysis of every script. Unless `keepingScans`, each report keeps only its conclusions
     /// (what the rules read), not the scan (many times the script's size).
     static func analyseScripts(_ workspace: Workspace, workers: Int? = nil, keepingScans: Bool = false) -> [String: ScriptReport] {
-        let scripts = workspace.sortedPaths.compactMap { workspace[$0] }.filter { $0.kind.isScript }
+        // By kind from the workspace's index, in path order (not a copy of every file, filtered).
+        let scripts = workspace.paths(ofKinds: [.bash, .powershell]).map { workspace[$0]! }
         let reports = Parallel.map(scripts, workers: workers) { f in
             let template = f.isTemplate || TemplateDetection.looksLikeTemplate(f.source.text)
             let report = ScriptAnalysis.analyze(f.source, language: f.kind == .powershell ? .powershell : .bash, template: template)

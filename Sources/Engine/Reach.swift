@@ -36,11 +36,9 @@ enum Reach {
         var byDirectory: [String: [String]] = [:]
         let candidateSet = Set(candidates)
         for path in candidates { byDirectory[Paths.directory(of: path), default: []].append(path) }
-        let readers = workspace.sortedPaths.filter { path in
-            guard let kind = workspace[path]?.kind else { return false }
-            return kind.isTerraform || kind == .packer || kind == .tfvars
-        }
+        let readers = workspace.paths(ofKinds: [.terraform, .terraformJSON, .packer, .tfvars])
         // Each file's literals on its own (every core); the union does not depend on the order.
+        let candidateNames = Set(candidates.map { Paths.fileName(of: $0) })
         let perFile = Parallel.map(readers, workers: workers) { [byDirectory] path -> Set<String> in
             let file = workspace[path]!
             var reached: Set<String> = []
@@ -51,7 +49,13 @@ enum Reach {
                 if dir.isEmpty { break }
                 dir = Paths.directory(of: dir)
             }
-            for literal in stringLiterals(file.source.text) {
+            // Each distinct literal once: generated files repeat the same few ("String", tags).
+            var seen: Set<String> = []
+            for literal in file.source.bytes.withUnsafeBufferPointer({ stringLiterals(bytes: $0) }) where seen.insert(literal).inserted {
+                // A plain literal (no interpolation, no glob) outside Packer reaches a candidate only
+                // through its last component, which the join keeps: unless it is a candidate's file
+                // name, nothing below can match (most literals of a generated file are skipped here).
+                if file.kind != .packer, let name = plainLastComponent(literal), !candidateNames.contains(name) { continue }
                 guard let pattern = pathPattern(literal) else { continue }
                 for base in bases {
                     guard let joined = Paths.join(base, pattern) else { continue }
@@ -72,6 +76,16 @@ enum Reach {
             return reached
         }
         return perFile.reduce(into: Set<String>()) { $0.formUnion($1) }
+    }
+
+    /// The last `/`-separated component of a literal with no `$`, `%` or `*` (so `pathPattern`
+    /// keeps it as written), when it is a name a joined path ends with: not empty, `.` or `..`.
+    static func plainLastComponent(_ literal: String) -> String? {
+        let utf8 = literal.utf8
+        guard !utf8.contains(where: { $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "*") }) else { return nil }
+        let name = utf8.lastIndex(of: UInt8(ascii: "/")).map { literal[utf8.index(after: $0)...] } ?? literal[...]
+        guard !name.isEmpty, name != ".", name != ".." else { return nil }
+        return String(name)
     }
 
     /// The literal as a relative path pattern, or nil when it cannot name a file.
@@ -128,37 +142,40 @@ enum Reach {
     /// UTF-8 bytes: every byte that matters is ASCII.
     static func stringLiterals(_ text: String) -> [String] {
         var text = text
-        return text.withUTF8 { bytes in
-            var out: [String] = []
-            var current: [UInt8] = []
-            var inString = false
-            var depth = 0
-            var escaped = false
-            for b in bytes {
-                if inString {
-                    if escaped { current.append(b); escaped = false; continue }
-                    switch b {
-                    case UInt8(ascii: "\\"): escaped = true; continue
-                    case UInt8(ascii: "{") where current.last == UInt8(ascii: "$") || current.last == UInt8(ascii: "%"): depth += 1
-                    case UInt8(ascii: "}") where depth > 0: depth -= 1
-                    case UInt8(ascii: "\"") where depth == 0:
-                        out.append(String(decoding: current, as: UTF8.self))
-                        inString = false
-                        continue
-                    case UInt8(ascii: "\n"):
-                        inString = false
-                        continue
-                    default: break
-                    }
-                    current.append(b)
-                } else if b == UInt8(ascii: "\"") {
-                    inString = true
-                    current.removeAll(keepingCapacity: true)
-                    depth = 0
+        return text.withUTF8 { stringLiterals(bytes: $0) }
+    }
+
+    /// `stringLiterals` of a file's bytes, which are valid UTF-8 (not decoded into a `String` first).
+    static func stringLiterals(bytes: UnsafeBufferPointer<UInt8>) -> [String] {
+        var out: [String] = []
+        var current: [UInt8] = []
+        var inString = false
+        var depth = 0
+        var escaped = false
+        for b in bytes {
+            if inString {
+                if escaped { current.append(b); escaped = false; continue }
+                switch b {
+                case UInt8(ascii: "\\"): escaped = true; continue
+                case UInt8(ascii: "{") where current.last == UInt8(ascii: "$") || current.last == UInt8(ascii: "%"): depth += 1
+                case UInt8(ascii: "}") where depth > 0: depth -= 1
+                case UInt8(ascii: "\"") where depth == 0:
+                    out.append(String(decoding: current, as: UTF8.self))
+                    inString = false
+                    continue
+                case UInt8(ascii: "\n"):
+                    inString = false
+                    continue
+                default: break
                 }
+                current.append(b)
+            } else if b == UInt8(ascii: "\"") {
+                inString = true
+                current.removeAll(keepingCapacity: true)
+                depth = 0
             }
-            return out
         }
+        return out
     }
 }
 

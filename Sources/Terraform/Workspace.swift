@@ -201,6 +201,12 @@ public struct Workspace: Sendable {
 
     public var sortedPaths: [String] { index.sortedPaths }
 
+    /// The paths of the files of these kinds, sorted (from the index: no file is looked up).
+    public func paths(ofKinds kinds: [FileKind]) -> [String] {
+        let paths = kinds.flatMap { index.byKind[$0] ?? [] }
+        return kinds.count > 1 ? paths.sorted() : paths
+    }
+
     public func files(ofKind kind: FileKind) -> [WorkspaceFile] {
         (index.byKind[kind] ?? []).map { files[$0]! }
     }

@@ -95,6 +95,8 @@ struct ByteSearchTests {
         for text in texts {
             for needle in ["ghr-audit:", "g", "", "é", "t:"] {
                 #expect(text.containsBytes(needle) == (needle.isEmpty || text.contains(needle)), "\(text) / \(needle)")
+                // A file's bytes are searched as its text is.
+                #expect(Array(text.utf8).containsBytes(needle) == text.containsBytes(needle), "bytes: \(text) / \(needle)")
             }
         }
     }
