@@ -101,9 +101,7 @@ struct TextReporter {
     /// not available or the range lies outside it.
     func snippet(_ range: SourceRange, severity: Severity) -> [String] {
         guard let file = options.sources[range.path], range.start.line >= 1, range.start.line <= file.lineCount else { return [] }
-        let number = String(range.start.line)
-        let gutterWidth = Self.indent.count + number.count + 3
-        let budget = max(20, width - gutterWidth)
+        let budget = snippetBudget(line: range.start.line)
         let wantedStart = max(range.start.column - 1, 0)
 
         // The line's cells, as far as the window can reach: once the line is too wide for one
@@ -128,7 +126,18 @@ struct TextReporter {
         let count = cells.count
         let start = min(wantedStart, count)
         let end = range.end.line == range.start.line ? min(max(range.end.column - 1, start), complete ? count : Int.max) : (complete ? count : Int.max)
+        return snippetLines(cells: cells, column: column, start: start, end: end, line: range.start.line, severity: severity)
+    }
 
+    /// The columns a snippet of `line` may take: the width less the gutter.
+    private func snippetBudget(line: Int) -> Int { max(20, width - (Self.indent.count + String(line).count + 3)) }
+
+    /// The snippet's two lines from the cells of a line (all of them, or as far as the window can
+    /// reach), the display width of those cells (`column`), and the cells the range covers
+    /// (`start..<end`).
+    func snippetLines(cells: [TerminalText.Cell], column: Int, start: Int, end: Int, line: Int, severity: Severity) -> [String] {
+        let number = String(line)
+        let budget = snippetBudget(line: line)
         var first = 0, last = cells.count
         if column > budget {
             // Too long for one screen line (minified JSON, long heredocs): show a window that

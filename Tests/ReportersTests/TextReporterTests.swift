@@ -93,48 +93,20 @@ import TestSupport
     }
 
     /// The snippet computes a long line's cells only as far as its window reaches; it must show
-    /// what computing every cell of the line (the reading below, the code before) showed, for
-    /// ranges anywhere on lines of tabs, wide, combining and control characters, at any width.
+    /// what it shows from every cell of the line (as it did before), for ranges anywhere on lines
+    /// of tabs, wide, combining and control characters, at any width.
     @Test func snippetWindowAgreesWithComputingEveryCell() {
-        func everyCell(_ file: SourceFile, _ range: SourceRange, width: Int) -> [String] {
+        func everyCell(_ reporter: TextReporter, _ file: SourceFile, _ range: SourceRange) -> [String] {
             let scalars = Array(file.lineText(range.start.line).unicodeScalars)
             let start = min(max(range.start.column - 1, 0), scalars.count)
             let end = range.end.line == range.start.line ? min(max(range.end.column - 1, start), scalars.count) : scalars.count
             var cells: [TerminalText.Cell] = []
             var column = 0
             for scalar in scalars {
-                let cell = TerminalText.cell(scalar, atColumn: column)
-                cells.append(cell)
-                column += cell.width
+                cells.append(TerminalText.cell(scalar, atColumn: column))
+                column += cells[cells.count - 1].width
             }
-            let number = String(range.start.line)
-            let budget = max(20, width - (4 + number.count + 3))
-            var first = 0, last = cells.count
-            if column > budget {
-                first = start
-                var before = 0
-                while first > 0 && before + cells[first - 1].width <= budget / 4 {
-                    first -= 1
-                    before += cells[first].width
-                }
-                last = first
-                var used = first > 0 ? 1 : 0
-                while last < cells.count && used + cells[last].width <= budget - 1 {
-                    used += cells[last].width
-                    last += 1
-                }
-            }
-            var text = first > 0 ? "…" : ""
-            var underlineStart = first > 0 ? 1 : 0
-            var underlineWidth = 0
-            for i in first..<last {
-                text += cells[i].text
-                if i < start { underlineStart += cells[i].width } else if i < end { underlineWidth += cells[i].width }
-            }
-            if last < cells.count { text += "…" }
-            if start >= last && start > first { underlineStart = TerminalText.displayWidth(text) }
-            let underline = String(repeating: " ", count: underlineStart) + "^" + String(repeating: "~", count: max(0, underlineWidth - 1))
-            return ["    " + number + " |" + (text.isEmpty ? "" : " " + text), "    " + String(repeating: " ", count: number.count) + " | " + underline]
+            return reporter.snippetLines(cells: cells, column: column, start: start, end: end, line: range.start.line, severity: .error)
         }
         var rng = SeededGenerator(seed: 20)
         let pieces = ["a", "b", " ", "\t", "日", "e\u{301}", "\u{200B}", "\u{1B}", "é", "😀", "x = ", "\"", "\u{FEFF}", "#"]
@@ -152,7 +124,7 @@ import TestSupport
             let reporter = TextReporter(report: Report(toolVersion: "0", target: "t", filesScanned: 1, filesByKind: [:], modules: [], findings: [], rules: []),
                                         options: RenderOptions(sources: [file.path: file], lineWidth: width))
             let shown = reporter.snippet(range, severity: .error)
-            #expect(shown == everyCell(file, range, width: max(40, width)), "line \(line.debugDescription), bytes \(a)..<\(b), width \(width)")
+            #expect(shown == everyCell(reporter, file, range), "line \(line.debugDescription), bytes \(a)..<\(b), width \(width)")
         }
     }
 
