@@ -13,6 +13,11 @@ public struct SourceFile: Sendable {
     public let bytes: [UInt8]
     /// Byte offset of the first byte of each line (line 1 at index 0).
     public let lineStarts: [Int]
+    /// UTF-8 continuation bytes (`10xxxxxx`) before each 64-byte block; empty for an ASCII file.
+    /// A column (in scalars) is then the byte distance from the line start less the continuation
+    /// bytes between, found in at most 64 steps: counting every byte from the line start made a
+    /// position on a long line (a minified `.tf.json`) cost its column.
+    public let continuationsBefore: [Int32]
 
     /// The whole text, decoded from `bytes` on each call (the bytes are valid UTF-8: they came
     /// from a `String`, so this is the text the file was made from). Readers of a part use
@@ -49,6 +54,48 @@ public struct SourceFile: Sendable {
             }
         }
         self.lineStarts = starts
+        continuationsBefore = SourceFile.continuationTable(bytes)
+    }
+
+    static func continuationTable(_ bytes: [UInt8]) -> [Int32] {
+        bytes.withUnsafeBufferPointer { bytes -> [Int32] in
+            let n = bytes.count
+            // Eight bytes at a time: any byte with its high bit set?
+            var i = 0
+            var high: UInt64 = 0
+            while i + 8 <= n {
+                high |= UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                i += 8
+            }
+            while i < n {
+                high |= UInt64(bytes[i])
+                i += 1
+            }
+            guard high & 0x8080_8080_8080_8080 != 0 else { return [] }
+            var table = [Int32](repeating: 0, count: n / 64 + 1)
+            var count: Int32 = 0
+            var block = 0
+            while block * 64 < n {
+                table[block] = count
+                let end = min(n, block * 64 + 64)
+                for k in (block * 64)..<end where bytes[k] & 0xC0 == 0x80 { count += 1 }
+                block += 1
+            }
+            if block < table.count { table[block] = count }
+            return table
+        }
+    }
+
+    /// Continuation bytes before `offset` (at most the file's size), for a file that is not ASCII.
+    public func continuations(before offset: Int) -> Int {
+        let block = offset >> 6
+        var count = Int(continuationsBefore[block])
+        var k = block << 6
+        while k < offset {
+            if bytes[k] & 0xC0 == 0x80 { count += 1 }
+            k += 1
+        }
+        return count
     }
 
     /// The file whose bytes are `data`, when they are UTF-8 (nil otherwise). A leading byte order
@@ -102,13 +149,9 @@ public struct SourceFile: Sendable {
         let offset = max(0, min(rawOffset, bytes.count))
         let line = line(ofOffset: offset)
         let start = lineStarts[line - 1]
-        var column = 1
-        var i = start
-        while i < offset {
-            // Count scalar starts: bytes that are not UTF-8 continuation bytes.
-            if bytes[i] & 0xC0 != 0x80 { column += 1 }
-            i += 1
-        }
+        // Scalar starts before `offset`: the bytes that are not UTF-8 continuation bytes.
+        var column = offset - start + 1
+        if !continuationsBefore.isEmpty { column -= continuations(before: offset) - continuations(before: start) }
         // A partial scalar at the end would over-count; it cannot happen for offsets at scalar starts.
         return SourcePosition(line: line, column: column, offset: offset)
     }

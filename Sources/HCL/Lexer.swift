@@ -142,56 +142,21 @@ final class PositionIndex: @unchecked Sendable {
     private let byteCount: Int
     /// The file's path, interned once: every range of the file carries it.
     let pathID: SourcePathID
-    /// UTF-8 continuation bytes (`10xxxxxx`) before each 64-byte block; empty for an ASCII file.
+    /// `source.continuationsBefore`, held directly.
     private let continuationsBefore: [Int32]
     /// The 0-based line of the last lookup.
     private var lineHint = 0
 
     init(source: SourceFile) {
         self.source = source
-        pathID = SourcePathID(source.path)
+        pathID = source.pathID
         lineStarts = source.lineStarts
         byteCount = source.bytes.count
-        continuationsBefore = source.bytes.withUnsafeBufferPointer { bytes -> [Int32] in
-            let n = bytes.count
-            // Eight bytes at a time: any byte with its high bit set?
-            var i = 0
-            var high: UInt64 = 0
-            while i + 8 <= n {
-                high |= UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
-                i += 8
-            }
-            while i < n {
-                high |= UInt64(bytes[i])
-                i += 1
-            }
-            guard high & 0x8080_8080_8080_8080 != 0 else { return [] }
-            var table = [Int32](repeating: 0, count: n / 64 + 1)
-            var count: Int32 = 0
-            var block = 0
-            while block * 64 < n {
-                table[block] = count
-                let end = min(n, block * 64 + 64)
-                for k in (block * 64)..<end where bytes[k] & 0xC0 == 0x80 { count += 1 }
-                block += 1
-            }
-            if block < table.count { table[block] = count }
-            return table
-        }
+        continuationsBefore = source.continuationsBefore
     }
 
     /// Continuation bytes before `offset`.
-    private func continuations(before offset: Int) -> Int {
-        let block = offset >> 6
-        var count = Int(continuationsBefore[block])
-        let bytes = source.bytes
-        var k = block << 6
-        while k < offset {
-            if bytes[k] & 0xC0 == 0x80 { count += 1 }
-            k += 1
-        }
-        return count
-    }
+    private func continuations(before offset: Int) -> Int { source.continuations(before: offset) }
 
     /// The 0-based line holding `offset` (already clamped to the file).
     private func lineIndex(_ offset: Int) -> Int {

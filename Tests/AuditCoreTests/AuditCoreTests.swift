@@ -16,6 +16,29 @@ struct PositionTests {
         #expect(f.position(ofOffset: 10_000).offset == f.bytes.count, "offsets are clamped")
     }
 
+    /// A column is the line's scalar starts before the offset, found from the file's table of
+    /// continuation bytes per 64-byte block (not by counting from the line start): the same as
+    /// counting, at every offset of texts with long lines, multi-byte scalars and none.
+    @Test func columnsFromTheContinuationTableAgreeWithCounting() {
+        var rng = SeededGenerator(seed: 64)
+        let pieces = ["a", " ", "\n", "\r\n", "é", "日本", "🚀", "e\u{301}", String(repeating: "x", count: 70), String(repeating: "ü", count: 40)]
+        for round in 0..<300 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...120, using: &rng) { text += pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
+            if round % 3 == 0 { text = text.unicodeScalars.filter(\.isASCII).map(String.init).joined() }
+            let f = SourceFile(path: "c.tf", text: text)
+            #expect(f.continuationsBefore.isEmpty == text.utf8.allSatisfy { $0 < 0x80 })
+            let bytes = Array(text.utf8)
+            var line = 1, column = 1
+            for offset in 0...bytes.count {
+                let p = f.position(ofOffset: offset)
+                #expect(p.line == line && p.column == column && p.offset == offset, "offset \(offset) of \(text.debugDescription)")
+                guard offset < bytes.count else { break }
+                if bytes[offset] == 0x0A { line += 1; column = 1 } else if bytes[offset] & 0xC0 != 0x80 { column += 1 }
+            }
+        }
+    }
+
     /// A file is held once, as its bytes: the text decoded from them is the text it was made from,
     /// and the line index (sized by a count of the line breaks) is every line start, nothing more.
     @Test func textComesBackFromTheBytesAndTheLineIndexIsExact() throws {
