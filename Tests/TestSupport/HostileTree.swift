@@ -70,6 +70,14 @@ public enum HostileTree {
         return runners + "locals {\n  reached = [\n" + reached.map { "    file(\"\($0)\"),\n" }.joined() + "  ]\n}\n"
     }
 
+    /// A minified `.tf.json` (one line) of `calls` runner module calls at 3.6.1, each setting
+    /// three inputs that 5.0.0 removed: three findings a call, all on the file's one long line.
+    public static func minifiedCalls(_ calls: Int) -> String {
+        let inputs = #""enable_ephemeral_runners":true,"fifo_build_queue":true,"enabled_userdata":true,"runner_enable_workflow_job_labels_check_all":true"#
+        let modules = (0..<calls).map { #""r\#($0)":{"source":"philips-labs/github-runner/aws","version":"3.6.1",\#(inputs)}"# }
+        return #"{"module":{"# + modules.joined(separator: ",") + "}}"
+    }
+
     /// "Billion laughs": ten levels of nine aliases each.
     public static let aliasBomb: String = {
         var yaml = ["a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
