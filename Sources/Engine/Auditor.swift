@@ -487,29 +487,17 @@ public struct Auditor: Sendable {
             var first: Int
             var last: Int
         }
-        var rangeIDs: [Lines: Int] = [:]
-        var ranges: [Lines] = []
-        let rangeOf = finding.map { f -> Int in
-            let lines = Lines(path: f.location.path, first: f.location.start.line,
-                              last: max(f.location.start.line, min(f.location.end.line, f.location.start.line + 4)))
-            if let id = rangeIDs[lines] { return id }
-            rangeIDs[lines] = ranges.count
-            ranges.append(lines)
-            return ranges.count - 1
+        var ranges = Distinct<Lines>()
+        let rangeOf = finding.map { f in
+            ranges.id(Lines(path: f.location.path, first: f.location.start.line,
+                            last: max(f.location.start.line, min(f.location.end.line, f.location.start.line + 4))))
         }
-        let rangeTexts = Parallel.map(ranges, workers: workers) { r -> String in
+        let rangeTexts = Parallel.map(ranges.values, workers: workers) { r -> String in
             workspace.source(r.path).map { src in (r.first...r.last).map { src.lineText($0) }.joined(separator: "\n") } ?? ""
         }
         // Equal texts are one construct, wherever they are.
-        var textIDs: [String: Int] = [:]
-        var texts: [String] = []
-        let textOfRange = rangeTexts.map { text -> Int in
-            if let id = textIDs[text] { return id }
-            textIDs[text] = texts.count
-            texts.append(text)
-            return texts.count - 1
-        }
-        textIDs = [:]
+        var texts = Distinct<String>()
+        let textOfRange = rangeTexts.map { texts.id($0) }
         let textOf = rangeOf.map { textOfRange[$0] }
         struct Key: Hashable {
             var ruleId: String
@@ -521,13 +509,8 @@ public struct Auditor: Sendable {
         var seen: [Key: Int] = [:]
         var occurrences: [(stable: Int, legacy: Int)] = []
         occurrences.reserveCapacity(finding.count)
-        struct PrefixKey: Hashable {
-            var ruleId: String
-            var path: String
-            var text: Int
-        }
-        var prefixIDs: [PrefixKey: Int] = [:]
-        var prefixKeys: [PrefixKey] = []
+        // The hashed rule, file and lines: `rest` is empty.
+        var prefixKeys = Distinct<Key>()
         var prefixOf: [Int] = []
         prefixOf.reserveCapacity(finding.count)
         for (i, f) in finding.enumerated() {
@@ -538,17 +521,10 @@ public struct Auditor: Sendable {
             let occurrence = seen[key, default: 0]
             seen[key] = occurrence + 1
             occurrences.append((occurrence, legacyOccurrence))
-            let prefix = PrefixKey(ruleId: f.ruleId, path: f.location.path, text: textOf[i])
-            if let id = prefixIDs[prefix] {
-                prefixOf.append(id)
-            } else {
-                prefixIDs[prefix] = prefixKeys.count
-                prefixOf.append(prefixKeys.count)
-                prefixKeys.append(prefix)
-            }
+            prefixOf.append(prefixKeys.id(Key(ruleId: f.ruleId, path: f.location.path, text: textOf[i], rest: "")))
         }
-        let normalisedTexts = Parallel.map(texts, workers: workers) { Fingerprint.normalised($0) }
-        let prefixes = Parallel.map(prefixKeys, workers: workers) { k -> (stable: Fingerprint.Prefix, legacy: Fingerprint.Prefix) in
+        let normalisedTexts = Parallel.map(texts.values, workers: workers) { Fingerprint.normalised($0) }
+        let prefixes = Parallel.map(prefixKeys.values, workers: workers) { k -> (stable: Fingerprint.Prefix, legacy: Fingerprint.Prefix) in
             (Fingerprint.Prefix.stable(ruleId: k.ruleId, path: k.path, normalisedConstruct: normalisedTexts[k.text]),
              Fingerprint.Prefix.legacy(ruleId: k.ruleId, path: k.path, normalisedLineText: normalisedTexts[k.text]))
         }
@@ -563,6 +539,20 @@ public struct Auditor: Sendable {
             legacy[prints[i].stable] = prints[i].legacy
         }
         return sorted
+    }
+}
+
+/// Distinct values in the order first seen, each known by its index.
+struct Distinct<T: Hashable> {
+    private var ids: [T: Int] = [:]
+    private(set) var values: [T] = []
+
+    /// The index of `value`, added when new.
+    mutating func id(_ value: T) -> Int {
+        if let id = ids[value] { return id }
+        ids[value] = values.count
+        values.append(value)
+        return values.count - 1
     }
 }
 
