@@ -212,7 +212,7 @@ public enum Fingerprint {
     /// lines, the whole message and `occurrence`. It changes with the target whenever the
     /// message names it.
     public static func compute(ruleId: String, path: String, lineText: String, message: String, occurrence: Int) -> String {
-        digest([ruleId, path, normalised(lineText), message, String(occurrence)].joined(separator: "\u{1F}"))
+        compute(Prefix.legacy(ruleId: ruleId, path: path, normalisedLineText: normalised(lineText)), message: message, occurrence: occurrence)
     }
 
     /// `compute` finished from the hashed parts findings share (rule, file, lines).
@@ -245,10 +245,6 @@ public enum Fingerprint {
 
     static func characterNormalised(_ text: String) -> String {
         text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
-    }
-
-    static func digest(_ key: String) -> String {
-        hex(SHA256.hash(data: Data(key.utf8)).prefix(16))
     }
 
     public static func sha256Hex(_ data: Data) -> String {

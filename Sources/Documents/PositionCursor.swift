@@ -1,8 +1,8 @@
 import AuditCore
 
 /// Converts byte offsets to positions in O(distance) when offsets mostly increase, as they do in a
-/// single left-to-right parse (a minified one-line document would otherwise cost O(n²) through
-/// `SourceFile.position(ofOffset:)`, which counts columns from the line start).
+/// single left-to-right parse: a step along the current line costs its length, with no search for
+/// the line (`SourceFile.position(ofOffset:)`, used for any other step, searches the line index).
 struct PositionCursor {
     let source: SourceFile
     /// The path interned once (every range of the document carries it).

@@ -123,9 +123,9 @@ struct TextReporter {
             column += cell.width
         }
         // Cut short, the cells reach past the range's start (so no clamping differs).
-        let count = cells.count
-        let start = min(wantedStart, count)
-        let end = range.end.line == range.start.line ? min(max(range.end.column - 1, start), complete ? count : Int.max) : (complete ? count : Int.max)
+        let limit = complete ? cells.count : Int.max
+        let start = min(wantedStart, cells.count)
+        let end = range.end.line == range.start.line ? min(max(range.end.column - 1, start), limit) : limit
         return snippetLines(cells: cells, column: column, start: start, end: end, line: range.start.line, severity: severity)
     }
 

@@ -242,16 +242,8 @@ func measure(_ root: URL, runs: Int, workers: Int? = nil, eager: Bool = false) t
         throw UsageError(description: "the measuring child process failed for \(root.path)")
     }
     guard let tool else { return m }
-    var walls: [Double] = [], cpus: [Double] = [], peaks: [Double] = []
-    for _ in 0..<runs {
-        let arguments = ["check", root.path, "--target", "4.1.0"] + (workers.map { ["--jobs", String($0)] } ?? [])
-        guard let run = ToolRun(tool, arguments), run.exitStatus == 0 || run.exitStatus == 1 else {
-            throw UsageError(description: "`\(tool) \(arguments.joined(separator: " "))` failed")
-        }
-        walls.append(run.wallMs)
-        cpus.append(run.cpuMs)
-        peaks.append(run.peakMiB)
-    }
+    let (walls, cpus, peaks) = try timedRuns(tool, ["check", root.path, "--target", "4.1.0"] + (workers.map { ["--jobs", String($0)] } ?? []),
+                                             runs: runs, exitStatuses: [0, 1])
     m.medianMs = median(walls)
     m.cpuPerWall = cpus.reduce(0, +) / walls.reduce(0, +)
     m.peakMiB = peaks.max() ?? m.peakMiB
@@ -266,6 +258,21 @@ func toolBinary() -> String? {
 
 /// One run of a program, its output discarded: wall time, and its own CPU time and peak RSS
 /// (`wait4`'s resource usage of that child alone).
+/// `runs` runs of `tool` (each ending with one of `exitStatuses`): wall and CPU milliseconds and
+/// peak RSS in MiB of each.
+func timedRuns(_ tool: String, _ arguments: [String], runs: Int, exitStatuses: Set<Int32>) throws -> (walls: [Double], cpus: [Double], peaks: [Double]) {
+    var walls: [Double] = [], cpus: [Double] = [], peaks: [Double] = []
+    for _ in 0..<runs {
+        guard let run = ToolRun(tool, arguments), let status = run.exitStatus, exitStatuses.contains(status) else {
+            throw UsageError(description: "`\(tool) \(arguments.joined(separator: " "))` failed")
+        }
+        walls.append(run.wallMs)
+        cpus.append(run.cpuMs)
+        peaks.append(run.peakMiB)
+    }
+    return (walls, cpus, peaks)
+}
+
 struct ToolRun {
     var wallMs: Double
     var cpuMs: Double
@@ -490,16 +497,7 @@ func hostileTree(_ options: Options, base: URL) throws {
     try HostileTree.writeWhole(root: root, outside: outside, largeBytes: 25_000_000)
     // The folder chain is deeper than PATH_MAX, which Foundation's removal does not handle.
     defer { if !options.keep { _ = ToolRun("/bin/rm", ["-rf", folder.path]) } }
-    var walls: [Double] = [], cpus: [Double] = [], peaks: [Double] = []
-    for _ in 0..<options.runs {
-        let arguments = ["check", root.path, "--target", "4.1.0", "--fail-on", "none"]
-        guard let run = ToolRun(tool, arguments), run.exitStatus == 0 else {
-            throw UsageError(description: "`\(tool) \(arguments.joined(separator: " "))` failed")
-        }
-        walls.append(run.wallMs)
-        cpus.append(run.cpuMs)
-        peaks.append(run.peakMiB)
-    }
+    let (walls, cpus, peaks) = try timedRuns(tool, ["check", root.path, "--target", "4.1.0", "--fail-on", "none"], runs: options.runs, exitStatuses: [0])
     let cat = catMilliseconds(root, runs: options.runs)
     let wall = median(walls)
     print("  \(formatted(wall)) ms wall (median of \(options.runs); \(walls.map { formatted($0) }.joined(separator: ", "))), "

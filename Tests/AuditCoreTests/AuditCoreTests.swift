@@ -357,6 +357,21 @@ struct FindingTests {
         #expect(a.count == 32)
     }
 
+    /// Both fingerprints hash their key through `Fingerprint.Prefix` (the shared rule, file and
+    /// lines hashed once): each is the first 16 bytes of SHA-256 over the whole key joined with
+    /// U+001F, which baselines recorded, whatever the texts.
+    @Test func fingerprintsAreTheDigestOfTheWholeKey() {
+        for (line, message) in [("", "m"), ("  ./config.sh  $cfg", "input `a` was removed in 5.0.0"), ("é 🚀\tx", "`b`"), (String(repeating: "x", count: 5_000), "")] {
+            let construct = Fingerprint.normalised(line)
+            let stable = ["v2", "JIT-101", "a.sh", construct, Fingerprint.subject(of: message).joined(separator: "\u{1E}"), "3"].joined(separator: "\u{1F}")
+            #expect(Fingerprint.stable(ruleId: "JIT-101", path: "a.sh", construct: line, message: message, occurrence: 3)
+                    == String(Fingerprint.sha256Hex(Data(stable.utf8)).prefix(32)))
+            let legacy = ["JIT-101", "a.sh", construct, message, "3"].joined(separator: "\u{1F}")
+            #expect(Fingerprint.compute(ruleId: "JIT-101", path: "a.sh", lineText: line, message: message, occurrence: 3)
+                    == String(Fingerprint.sha256Hex(Data(legacy.utf8)).prefix(32)))
+        }
+    }
+
     @Test func severityOrder() {
         #expect(Severity.note < .warning && Severity.warning < .error)
     }
